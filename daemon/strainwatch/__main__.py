@@ -1,0 +1,3 @@
+from strainwatch.cli import main
+
+main()

@@ -1,0 +1,86 @@
+"""How an activity is shown: the JSON contract of `activities --json`, and the table."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from strainwatch.store.models import Activity
+
+KM = 1000.0
+MILE = 1609.344
+
+
+def iso_utc(value: Any) -> str:
+    return str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+
+
+def activity_json(activity: Activity, zone: ZoneInfo) -> dict[str, Any]:
+    """The documented contract; keys are only ever added, never renamed or removed."""
+    local = activity.start_time.astimezone(zone)
+    return {
+        "id": activity.id,
+        "athlete": activity.athlete_id,
+        "source": activity.source,
+        "external_id": activity.external_id,
+        "sport_type": activity.sport_type,
+        "name": activity.name,
+        "description": activity.description,
+        "start_time": iso_utc(activity.start_time),
+        "start_date_local": local.isoformat(),
+        "distance_m": round(activity.distance_m, 1),
+        "moving_time_s": round(activity.moving_time_s, 1),
+        "elapsed_time_s": round(activity.elapsed_time_s, 1),
+        "ascent_m": activity.ascent_m,
+        "descent_m": activity.descent_m,
+        "pace_s_per_km": _round(activity.pace_s_per_km),
+        "gap_s_per_km": _round(activity.gap_s_per_km),
+        "avg_hr": _round(activity.avg_hr),
+        "max_hr": _round(activity.max_hr),
+        "gear": activity.gear,
+        "trainer": activity.trainer,
+        "manual": activity.manual,
+        "partial": activity.partial_reason,
+        "file": activity.raw.get("file"),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def format_duration(seconds: float) -> str:
+    s = round(seconds)
+    hours, rest = divmod(s, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_distance(metres: float, units: str) -> str:
+    return f"{metres / (MILE if units == 'mi' else KM):.2f} {units}"
+
+
+def format_pace(s_per_km: float | None, units: str) -> str:
+    if s_per_km is None:
+        return "-"
+    per_unit = s_per_km * (MILE / KM if units == "mi" else 1.0)
+    return f"{format_duration(per_unit)}/{units}"
+
+
+def table_row(activity: Activity, zone: ZoneInfo, units: str) -> str:
+    local = activity.start_time.astimezone(zone)
+    climb = "-" if activity.ascent_m is None else f"{activity.ascent_m:.0f} m"
+    hr = "-" if activity.avg_hr is None else f"{activity.avg_hr:.0f}"
+    name = (activity.name or "").replace("\n", " ")[:40]
+    return (
+        f"{local:%Y-%m-%d %H:%M}  {activity.sport_type:<10} {format_distance(activity.distance_m, units):>10}"
+        f"  {format_duration(activity.moving_time_s):>8}  {format_pace(activity.pace_s_per_km, units):>10}"
+        f"  {format_pace(activity.gap_s_per_km, units):>10}  {climb:>6}  {hr:>3}  {name}"
+    )
+
+
+TABLE_HEADER = (
+    f"{'date':<16}  {'sport':<10} {'distance':>10}  {'moving':>8}  {'pace':>10}  {'GAP':>10}"
+    f"  {'climb':>6}  {'HR':>3}  name"
+)

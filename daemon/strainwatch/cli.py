@@ -1,0 +1,303 @@
+"""The `strainwatch` command. Heavy modules are imported inside commands so `--help` is instant.
+
+User errors become one line on stderr and a documented exit code; `-v` adds tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from strainwatch import __version__
+from strainwatch.errors import ExitCode, StrainwatchError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from strainwatch.config import Settings
+    from strainwatch.importing.importer import ImportReport
+    from strainwatch.importing.jobs import FileOutcome
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AppContext:
+    def __init__(self, config_path: str | None, verbosity: int) -> None:
+        self.config_path = config_path
+        self.verbosity = verbosity
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from strainwatch.config import load_settings
+
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    def sessions(self) -> sessionmaker[Session]:
+        from strainwatch.store.db import open_database
+
+        return open_database(self.settings.database_url)
+
+
+class StrainwatchGroup(click.Group):
+    """Turns StrainwatchError into `strainwatch: error: …` and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StrainwatchError as exc:
+            app = ctx.find_object(AppContext)
+            if app is not None and app.verbosity >= 2:
+                raise
+            message = str(exc).replace("\n", "\nstrainwatch: error: ")
+            click.echo(f"strainwatch: error: {message}", err=True)
+            if exc.hint:
+                click.echo(f"strainwatch: hint: {exc.hint}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            click.echo("strainwatch: interrupted", err=True)
+            ctx.exit(130)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@click.group(cls=StrainwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", "config_path", metavar="FILE", envvar="STRAINWATCH_CONFIG",
+    help="Config file. Default: $STRAINWATCH_CONFIG, /etc/strainwatch/config.toml, "
+    "then ~/.config/strainwatch/config.toml.",
+)  # fmt: skip
+@click.option("-v", "--verbose", count=True, help="More log output (-vv: debug and tracebacks).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(__version__, prog_name="strainwatch")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool) -> None:
+    """Watch your runs and warn, with evidence, before an overuse injury.
+
+    strainwatch imports activities from watch files (GPX, FIT, TCX, gzipped or not) and
+    Strava bulk-export zips, computes distance, pace, grade-adjusted pace and climb for
+    each, and keeps them in one database.
+
+    \b
+    Start here:
+      strainwatch config example > ~/.config/strainwatch/config.toml
+      strainwatch config check
+      strainwatch sync
+      strainwatch activities
+
+    \b
+    Exit codes: 0 ok, 1 error (config, database, permissions), 2 usage,
+    3 `import` finished but some files failed.
+    """
+    from strainwatch.logsetup import setup_logging
+
+    verbosity = -1 if quiet else verbose
+    setup_logging(verbosity)
+    ctx.obj = AppContext(config_path, verbosity)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+# ---------------------------------------------------------------- import and sync
+
+
+class _Progress:
+    """A progress bar on a terminal; silence elsewhere (journald, pipes, cron)."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label = label
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def planned(self, total: int) -> None:
+        if self.enabled and total > 1:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self, _outcome: FileOutcome) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _print_import_report(report: ImportReport, dry_run: bool) -> None:
+    c = report.counts()
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{report.athlete}: {verb} {c['imported']}, updated {c['updated']}, "
+        f"unchanged {c['unchanged']}, duplicates {c['duplicate']}, "
+        f"not activities {c['not_activity']}, failed {c['failed'] + c['unusable']}"
+    )
+    for outcome in report.outcomes:
+        if outcome.outcome == "not_activity":
+            click.echo(f"  not an activity: {outcome.path}: {outcome.reason}")
+    for outcome in report.partial:
+        click.echo(f"  partly read: {outcome.path}: {outcome.partial}")
+    for outcome in report.failures:
+        click.echo(f"  failed: {outcome.path}: {outcome.reason}")
+    for outcome in report.still_failing:
+        click.echo(f"  still failing (unchanged): {outcome.path}: {outcome.reason}")
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--athlete", "athlete_id", metavar="ID", help="Whose files (needed with several athletes).")
+@click.option("--dry-run", is_flag=True, help="Read and report, store nothing.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: CPU count, at most 4).")
+@pass_app
+def import_command(
+    app: AppContext, paths: tuple[str, ...], athlete_id: str | None, dry_run: bool, jobs: int | None
+) -> None:
+    """Import activity files, folders (recursively) and Strava export zips.
+
+    Unchanged files are skipped without being read. Every file that cannot be imported is
+    named with the reason; the rest are imported. Exits 3 when some files failed.
+    """
+    from pathlib import Path
+
+    from strainwatch.importing.importer import import_paths
+
+    athlete = app.settings.athlete(athlete_id)
+    sessions = app.sessions()
+    progress = _Progress("Importing", sys.stderr.isatty() and app.verbosity >= 0)
+    try:
+        report = import_paths(
+            sessions, athlete, [Path(p) for p in paths], now=_now(), dry_run=dry_run,
+            workers=jobs, on_planned=progress.planned, on_file=progress.advance,
+        )  # fmt: skip
+    finally:
+        progress.close()
+    _print_import_report(report, dry_run)
+    if report.failures:
+        sys.exit(int(ExitCode.SOME_FILES_FAILED))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show what the pass would do; change nothing.")
+@pass_app
+def sync(app: AppContext, dry_run: bool) -> None:
+    """Run one pass over every configured source, then exit.
+
+    For a systemd timer or cron, or by hand. Exits 0 when the pass ran, even if some files
+    were rejected: they are reported once here and listed by `strainwatch import`.
+    """
+    from strainwatch.sync import run_pass
+
+    sessions = app.sessions()
+    progress = _Progress("Syncing", sys.stderr.isatty() and app.verbosity >= 0)
+    try:
+        report = run_pass(app.settings, sessions, now=_now(), dry_run=dry_run, on_file=progress.advance)
+    finally:
+        progress.close()
+    click.echo(report.summary())
+    for athlete, outcome in report.new_failures():
+        click.echo(f"  {athlete}: failed: {outcome.path}: {outcome.reason}")
+
+
+# ---------------------------------------------------------------- activities
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-01-31") from None
+
+
+@cli.command()
+@click.option("--since", callback=_parse_date, metavar="DATE", help="Only from this local date on (YYYY-MM-DD).")
+@click.option("--athlete", "athlete_id", metavar="ID", help="Only this athlete.")
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts (a stable contract).")
+@pass_app
+def activities(app: AppContext, since: date | None, athlete_id: str | None, as_json: bool) -> None:
+    """List stored activities, oldest first."""
+    from strainwatch.activity_view import TABLE_HEADER, activity_json, table_row
+    from strainwatch.store.repository import list_activities
+
+    settings = app.settings
+    athletes = [settings.athlete(athlete_id)] if athlete_id else list(settings.athletes)
+    sessions = app.sessions()
+    rows: list[dict[str, Any]] = []
+    lines: list[str] = []
+    with sessions() as session:
+        for athlete in athletes:
+            start = datetime.combine(since, time(), athlete.zone) if since else None
+            found = list_activities(session, [athlete.id], since=start)
+            rows.extend(activity_json(a, athlete.zone) for a in found)
+            if len(athletes) > 1 and found:
+                lines.append(f"{athlete.name} ({athlete.id})")
+            lines.extend(table_row(a, athlete.zone, athlete.units) for a in found)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not lines:
+        click.echo("no activities stored yet: run `strainwatch sync` or `strainwatch import PATH`")
+    else:
+        click.echo(TABLE_HEADER)
+        for line in lines:
+            click.echo(line)
+
+
+# ---------------------------------------------------------------- config and db
+
+
+@cli.group()
+def config() -> None:
+    """Check the config file, or print a documented example."""
+
+
+@config.command("check")
+@pass_app
+def config_check(app: AppContext) -> None:
+    """Validate the config file and say what it configures."""
+    settings = app.settings
+    click.echo(f"{settings.source_file}: ok")
+    from strainwatch.store.db import safe_url
+
+    click.echo(f"  storage: {safe_url(settings.database_url)}")
+    for athlete in settings.athletes:
+        paths = ", ".join(str(p) for p in athlete.files.paths) or "no file paths"
+        click.echo(f"  athlete {athlete.id} ({athlete.name}, {athlete.timezone}, {athlete.units}): {paths}")
+
+
+@config.command("example")
+def config_example() -> None:
+    """Print an example config with every option documented."""
+    from strainwatch.example_config import example_config_text
+
+    click.echo(example_config_text(), nl=False)
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(app: AppContext) -> None:
+    """Apply pending schema migrations (also done automatically on start)."""
+    from strainwatch.store.db import create_db_engine, current_revision, safe_url, upgrade
+
+    engine = create_db_engine(app.settings.database_url)
+    upgrade(engine)
+    click.echo(f"{safe_url(app.settings.database_url)}: schema at revision {current_revision(engine)}")
+
+
+def main() -> None:
+    cli(prog_name="strainwatch")

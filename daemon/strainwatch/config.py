@@ -1,0 +1,202 @@
+"""The one TOML config file, validated into typed settings.
+
+Every error names the file, the table and the key, because a home-server user reads it
+in a journal line, not in a debugger. Relative paths in the file are relative to the
+file's own folder, so a config and its data can move together.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from strainwatch.errors import ConfigError
+from strainwatch.paths import config_candidates, default_database_url
+
+SportType = Literal[
+    "Run", "TrailRun", "VirtualRun", "Walk", "Hike", "Ride", "VirtualRide", "GravelRide",
+    "MountainBikeRide", "EBikeRide", "Swim", "Rowing", "NordicSki", "AlpineSki",
+    "Workout", "WeightTraining", "Yoga", "Elliptical", "StairStepper", "Transition",
+]  # fmt: skip
+SPORT_TYPES: tuple[str, ...] = get_args(SportType)
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Model):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: SQLite in $STATE_DIRECTORY or the XDG data dir",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+
+class FileSourceSettings(_Model):
+    paths: list[Path] = Field(default_factory=list)
+    default_sport_type: SportType = "Run"
+
+
+class AthleteSettings(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    email: str
+    timezone: str = "UTC"
+    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    units: Literal["km", "mi"] = "km"
+    files: FileSourceSettings = Field(default_factory=FileSourceSettings)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError(f"not an email address: {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Settings(_Model):
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    athletes: Annotated[list[AthleteSettings], Field(min_length=1)]
+    source_file: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Settings:
+        seen: set[str] = set()
+        for athlete in self.athletes:
+            if athlete.id in seen:
+                raise ValueError(f"athlete id {athlete.id!r} is used twice")
+            seen.add(athlete.id)
+        return self
+
+    @property
+    def database_url(self) -> str:
+        return self.storage.url or default_database_url()
+
+    def athlete(self, athlete_id: str | None) -> AthleteSettings:
+        """The athlete named, or the only one; a clear error otherwise."""
+        if athlete_id is None:
+            if len(self.athletes) == 1:
+                return self.athletes[0]
+            ids = ", ".join(a.id for a in self.athletes)
+            raise ConfigError(f"several athletes are configured ({ids}): choose one with --athlete")
+        for athlete in self.athletes:
+            if athlete.id == athlete_id:
+                return athlete
+        ids = ", ".join(a.id for a in self.athletes)
+        raise ConfigError(f"no athlete with id {athlete_id!r} (configured: {ids})")
+
+
+def _describe_location(loc: Sequence[int | str], data: Mapping[str, Any]) -> str:
+    """('athletes', 0, 'files', 'paths') -> "[athletes.files] of athlete 'me', key 'paths'"."""
+    tables: list[str] = []
+    owner = ""
+    node: Any = data
+    parts = list(loc)
+    key = str(parts.pop()) if parts and isinstance(parts[-1], str) else None
+    for part in parts:
+        if isinstance(part, int):
+            if isinstance(node, list) and part < len(node) and isinstance(node[part], dict):
+                ident = node[part].get("id")
+                owner = f" of athlete {ident!r}" if ident else f" #{part + 1}"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            tables.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    where = f"[{'.'.join(tables)}]{owner}" if tables else "top level"
+    return f"{where}, key {key!r}" if key else where
+
+
+def _format_validation_error(exc: ValidationError, path: Path, data: Mapping[str, Any]) -> str:
+    lines = []
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling against `strainwatch config example`)"
+        lines.append(f"{path}: {_describe_location(err['loc'], data)}: {msg}")
+    return "\n".join(lines)
+
+
+def _resolve_relative(data: dict[str, Any], base: Path) -> None:
+    """Make relative file paths and SQLite paths relative to the config file's folder."""
+    storage = data.get("storage")
+    if isinstance(storage, dict) and isinstance(storage.get("url"), str):
+        url: str = storage["url"]
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
+            storage["url"] = prefix + str(base / url[len(prefix) :])
+    for athlete in data.get("athletes") or []:
+        files = athlete.get("files") if isinstance(athlete, dict) else None
+        if isinstance(files, dict) and isinstance(files.get("paths"), list):
+            files["paths"] = [
+                str(base / Path(p).expanduser()) if isinstance(p, str) else p
+                for p in files["paths"]
+            ]
+
+
+def parse_settings(text: str, path: Path) -> Settings:
+    """Validate a config file's text; `path` names it in errors and anchors relative paths."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", where=str(path)) from None
+    _resolve_relative(data, path.resolve().parent)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, path, data)) from None
+    return settings.model_copy(update={"source_file": path})
+
+
+def find_config_file(explicit: str | None, env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    candidates = config_candidates(explicit, env)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    if explicit or env.get("STRAINWATCH_CONFIG"):
+        raise ConfigError("config file not found", where=str(candidates[0]))
+    looked = ", ".join(str(c) for c in candidates)
+    raise ConfigError(
+        f"no config file found (looked in {looked})",
+        hint=f"write one with: strainwatch config example > {candidates[-1]}",
+    )
+
+
+def load_settings(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    path = find_config_file(explicit, env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror}", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("config file is not UTF-8 text", where=str(path)) from None
+    return parse_settings(text, path)

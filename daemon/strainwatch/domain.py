@@ -1,0 +1,123 @@
+"""Plain data the whole system shares: no I/O, no clock, no database.
+
+Units are SI inside (metres, seconds, UTC); km or miles appear only at the edges.
+Sample columns are `array('d')` with NaN for "not recorded" so that a 200 MB file's
+million points cost 8 bytes a value, not a Python float object each.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+NAN = math.nan
+
+RUNNING_SPORT_TYPES = frozenset({"Run", "TrailRun", "VirtualRun"})
+
+
+def new_column() -> array[float]:
+    return array("d")
+
+
+@dataclass(slots=True)
+class Track:
+    """Sample columns of one activity, all the same length.
+
+    `time` is seconds since the epoch (UTC); `distance` is the device's cumulative
+    distance in metres when the file records one, else NaN.
+    """
+
+    time: array[float] = field(default_factory=new_column)
+    lat: array[float] = field(default_factory=new_column)
+    lon: array[float] = field(default_factory=new_column)
+    altitude: array[float] = field(default_factory=new_column)
+    distance: array[float] = field(default_factory=new_column)
+    heart_rate: array[float] = field(default_factory=new_column)
+    cadence: array[float] = field(default_factory=new_column)
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def append(
+        self,
+        time: float,
+        lat: float = NAN,
+        lon: float = NAN,
+        altitude: float = NAN,
+        distance: float = NAN,
+        heart_rate: float = NAN,
+        cadence: float = NAN,
+    ) -> None:
+        self.time.append(time)
+        self.lat.append(lat)
+        self.lon.append(lon)
+        self.altitude.append(altitude)
+        self.distance.append(distance)
+        self.heart_rate.append(heart_rate)
+        self.cadence.append(cadence)
+
+    def columns(self) -> dict[str, array[float]]:
+        return {
+            "time": self.time,
+            "lat": self.lat,
+            "lon": self.lon,
+            "altitude": self.altitude,
+            "distance": self.distance,
+            "heart_rate": self.heart_rate,
+            "cadence": self.cadence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSummary:
+    """What the recording device itself reports, when it does (FIT session, TCX laps)."""
+
+    distance_m: float | None = None
+    timer_time_s: float | None = None
+    elapsed_time_s: float | None = None
+
+
+@dataclass(slots=True)
+class ParsedActivity:
+    """One activity as a source read it, before metrics and storage."""
+
+    external_id: str
+    start_time: datetime  # aware, UTC
+    track: Track
+    sport_type: str | None = None
+    name: str | None = None
+    description: str | None = None
+    private_note: str | None = None
+    gear: str | None = None
+    device: str | None = None
+    trainer: bool = False  # treadmill or indoor trainer: no real distance spikes
+    manual: bool = False  # typed in by hand, no recording
+    summary: DeviceSummary = field(default_factory=DeviceSummary)
+    partial_reason: str | None = None  # set when the file was read only part-way
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityMetrics:
+    """Per-activity figures, computed by `metrics.activity.compute_metrics`.
+
+    `gap_profile` maps a grade-adjusted pace bin (seconds per km, lower edge) to the
+    moving seconds spent in it: all the speed rule needs, at a fraction of the samples.
+    """
+
+    distance_m: float
+    moving_time_s: float
+    elapsed_time_s: float
+    pace_s_per_km: float | None
+    gap_s_per_km: float | None
+    ascent_m: float | None
+    descent_m: float | None
+    avg_hr: float | None
+    max_hr: float | None
+    avg_cadence: float | None
+    has_gps: bool
+    gap_profile: Mapping[int, float] = field(default_factory=dict)

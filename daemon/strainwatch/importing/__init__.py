@@ -1,0 +1,1 @@
+"""Importing activity files: finding them, reading them (in worker processes), storing them."""

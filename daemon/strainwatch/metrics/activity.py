@@ -1,0 +1,184 @@
+"""Per-activity metrics from a track: distance, time, pace, grade-adjusted pace, climb.
+
+Moving time: an interval between two samples counts as moving when its speed is at
+least `MOVING_SPEED_MS` (0.8 m/s, 2.9 km/h): slower than any walk break in a run, faster
+than the drift of a GPS fix standing still. Auto-paused gaps have no distance, so they
+fall below it too.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Sequence
+
+from strainwatch.domain import ActivityMetrics, DeviceSummary, Track
+from strainwatch.metrics.elevation import ascent_descent, smooth_altitude
+from strainwatch.metrics.geo import EARTH_RADIUS_M
+from strainwatch.metrics.grade import grade_factor
+
+MOVING_SPEED_MS = 0.8
+GRADE_SPAN_M = 20.0  # grades are taken over at least this much distance, not per fix
+PACE_WINDOW_S = 30.0  # per-sample pace is averaged over this centred window
+PACE_BIN_S_PER_KM = 5
+SLOWEST_PROFILED_PACE_S_PER_KM = 1200  # slower than 20:00/km is walking or standing
+
+
+def interval_distances(track: Track) -> array[float]:
+    """Metres covered between consecutive samples (first entry 0).
+
+    The device's own cumulative distance wins where it is recorded at both ends of an
+    interval; otherwise the great-circle distance between the two fixes.
+    """
+    n = len(track)
+    out = array("d", bytes(8 * n))
+    lat, lon, dist = track.lat, track.lon, track.distance
+    rad = math.pi / 180.0
+    sin, cos, asin, sqrt = math.sin, math.cos, math.asin, math.sqrt
+    for i in range(1, n):
+        d0, d1 = dist[i - 1], dist[i]
+        if d0 == d0 and d1 == d1:
+            out[i] = d1 - d0 if d1 > d0 else 0.0
+            continue
+        la0, la1 = lat[i - 1], lat[i]
+        if la0 != la0 or la1 != la1:
+            continue
+        p0 = la0 * rad
+        p1 = la1 * rad
+        h = sin((p1 - p0) / 2) ** 2 + cos(p0) * cos(p1) * sin((lon[i] - lon[i - 1]) * rad / 2) ** 2
+        out[i] = 2 * EARTH_RADIUS_M * asin(sqrt(h) if h < 1.0 else 1.0)
+    return out
+
+
+def _cumulative(values: Sequence[float]) -> array[float]:
+    out = array("d", bytes(8 * len(values)))
+    total = 0.0
+    for i, v in enumerate(values):
+        total += v
+        out[i] = total
+    return out
+
+
+def _flat_equivalent(
+    steps: Sequence[float], cum_dist: Sequence[float], smoothed: Sequence[float]
+) -> array[float]:
+    """Flat-equivalent metres per interval (Minetti), grades taken over GRADE_SPAN_M."""
+    n = len(steps)
+    out = array("d", steps)
+    lo = 0
+    hi = 0
+    for i in range(1, n):
+        step = steps[i]
+        if step <= 0.0:
+            continue
+        centre = cum_dist[i] - step / 2
+        while lo < i - 1 and cum_dist[lo + 1] <= centre - GRADE_SPAN_M / 2:
+            lo += 1
+        hi = max(hi, i)
+        while hi < n - 1 and cum_dist[hi] < centre + GRADE_SPAN_M / 2:
+            hi += 1
+        run = cum_dist[hi] - cum_dist[lo]
+        a0, a1 = smoothed[lo], smoothed[hi]
+        if run > 0.0 and a0 == a0 and a1 == a1:
+            out[i] = step * grade_factor((a1 - a0) / run)
+    return out
+
+
+def _gap_profile(
+    time: Sequence[float], cum_eq: Sequence[float], moving: Sequence[bool]
+) -> dict[int, float]:
+    """Moving seconds per grade-adjusted pace bin, pace averaged over PACE_WINDOW_S."""
+    profile: dict[int, float] = {}
+    n = len(time)
+    lo = hi = 0
+    half = PACE_WINDOW_S / 2
+    for i in range(1, n):
+        if not moving[i]:
+            continue
+        t = time[i]
+        while time[lo] < t - half:
+            lo += 1
+        hi = max(hi, i)
+        while hi < n - 1 and time[hi + 1] <= t + half:
+            hi += 1
+        span_m = cum_eq[hi] - cum_eq[lo]
+        span_s = time[hi] - time[lo]
+        if span_m <= 0.0 or span_s <= 0.0:
+            continue
+        pace = span_s / span_m * 1000.0
+        if pace >= SLOWEST_PROFILED_PACE_S_PER_KM:
+            continue
+        key = int(pace // PACE_BIN_S_PER_KM) * PACE_BIN_S_PER_KM
+        profile[key] = profile.get(key, 0.0) + (time[i] - time[i - 1])
+    return {k: round(v, 1) for k, v in sorted(profile.items())}
+
+
+def _mean_max(values: Sequence[float]) -> tuple[float | None, float | None]:
+    total = 0.0
+    count = 0
+    peak = -math.inf
+    for v in values:
+        if v == v and v > 0:
+            total += v
+            count += 1
+            peak = max(peak, v)
+    if not count:
+        return None, None
+    return total / count, peak
+
+
+def pace_s_per_km(seconds: float, metres: float) -> float | None:
+    return seconds / metres * 1000.0 if metres > 0 and seconds > 0 else None
+
+
+def compute_metrics(track: Track, summary: DeviceSummary | None = None) -> ActivityMetrics:
+    """All per-activity figures; `summary` supplies what the device measured itself."""
+    summary = summary or DeviceSummary()
+    n = len(track)
+    time = track.time
+    steps = interval_distances(track)
+    moving = [False] * n
+    moving_time = 0.0
+    moving_m = 0.0
+    for i in range(1, n):
+        dt = time[i] - time[i - 1]
+        if dt > 0 and steps[i] >= MOVING_SPEED_MS * dt:
+            moving[i] = True
+            moving_time += dt
+            moving_m += steps[i]
+    track_distance = sum(steps)
+    distance = summary.distance_m if summary.distance_m else track_distance
+    elapsed = time[-1] - time[0] if n >= 2 else 0.0
+    if not elapsed and summary.elapsed_time_s:
+        elapsed = summary.elapsed_time_s
+    if not moving_time and summary.timer_time_s:
+        moving_time = summary.timer_time_s
+        moving_m = distance
+
+    smoothed = smooth_altitude(time, track.altitude)
+    climb = ascent_descent(smoothed)
+    cum_dist = _cumulative(steps)
+    flat_eq = _flat_equivalent(steps, cum_dist, smoothed) if climb is not None else steps
+    cum_eq = _cumulative(flat_eq)
+    moving_eq = sum(flat_eq[i] for i in range(1, n) if moving[i])
+
+    avg_hr, max_hr = _mean_max(track.heart_rate)
+    avg_cadence, _ = _mean_max(track.cadence)
+    gap_moving_m = moving_eq if moving_eq > 0 else moving_m
+    # scale the flat-equivalent distance to the reported distance, so GAP and pace agree
+    # on the flat even where the device's distance differs from the fixes'
+    scale = distance / track_distance if track_distance > 0 and distance > 0 else 1.0
+    return ActivityMetrics(
+        distance_m=distance,
+        moving_time_s=moving_time,
+        elapsed_time_s=elapsed,
+        pace_s_per_km=pace_s_per_km(moving_time, moving_m * scale if moving_m else distance),
+        gap_s_per_km=pace_s_per_km(moving_time, gap_moving_m * scale if moving_m else distance),
+        ascent_m=None if climb is None else round(climb[0], 1),
+        descent_m=None if climb is None else round(climb[1], 1),
+        avg_hr=avg_hr,
+        max_hr=max_hr,
+        avg_cadence=avg_cadence,
+        has_gps=any(v == v for v in track.lat),
+        gap_profile=_gap_profile(time, cum_eq, moving) if n >= 2 else {},
+    )

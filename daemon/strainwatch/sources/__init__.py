@@ -1,0 +1,1 @@
+"""Adapters that read activities from the outside world into domain objects."""

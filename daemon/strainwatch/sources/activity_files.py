@@ -1,0 +1,71 @@
+"""Recognise an activity file by its bytes (gzip, FIT, GPX, TCX) and parse it.
+
+Extensions lie (`.gpx` that is really TCX, `.fit.gz` renamed), so the content decides;
+the name is only a fallback for the error message.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from collections.abc import Callable
+from typing import BinaryIO
+
+from strainwatch.domain import ParsedActivity
+from strainwatch.errors import ActivityFileError, NotAnActivity
+
+ACTIVITY_SUFFIXES = (".gpx", ".fit", ".tcx", ".gpx.gz", ".fit.gz", ".tcx.gz")
+_SNIFF_BYTES = 4096
+
+Parser = Callable[[BinaryIO, str], list[ParsedActivity]]
+
+
+def is_activity_name(name: str) -> bool:
+    return name.lower().endswith(ACTIVITY_SUFFIXES)
+
+
+def _choose_parser(head: bytes) -> tuple[str, Parser]:
+    if len(head) >= 12 and head[8:12] == b".FIT":
+        from strainwatch.sources.fit import parse_fit
+
+        return "fit", parse_fit
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        if b"TrainingCenterDatabase" in head or b"<Activities" in head:
+            from strainwatch.sources.tcx import parse_tcx
+
+            return "tcx", parse_tcx
+        if b"gpx" in head:
+            from strainwatch.sources.gpx import parse_gpx
+
+            return "gpx", parse_gpx
+        raise NotAnActivity("XML, but neither GPX nor TCX")
+    raise NotAnActivity("not an activity file (neither FIT, GPX nor TCX)")
+
+
+def parse_stream(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
+    """Parse an opened file, transparently gunzipping it; errors become ActivityFileError."""
+    buffered = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream  # type: ignore[arg-type]
+    magic = buffered.peek(2)[:2]
+    source: BinaryIO = buffered
+    if magic == b"\x1f\x8b":
+        source = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"))  # type: ignore[arg-type]
+    try:
+        head = source.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if isinstance(source, io.BufferedReader) else b""
+        if not head:
+            raise ActivityFileError("empty file")
+        _, parser = _choose_parser(head)
+        return parser(source, external_id)
+    except EOFError:
+        raise ActivityFileError("truncated: the compressed file ends early") from None
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise ActivityFileError(f"corrupt gzip data ({exc})") from None
+
+
+def parse_file(path: str, external_id: str | None = None) -> list[ParsedActivity]:
+    try:
+        with open(path, "rb") as handle:  # noqa: PTH123 - a raw handle for BufferedReader
+            return parse_stream(handle, external_id or path)
+    except OSError as exc:
+        raise ActivityFileError(f"cannot read: {exc.strerror or exc}") from None

@@ -1,0 +1,144 @@
+"""GPX 1.0/1.1 tracks, streamed.
+
+gpxpy builds the whole document in memory and does not refuse entity declarations, so
+import reads GPX with the bounded, DTD-refusing stream of `xmlstream`; gpxpy remains the
+reference our distances are tested against.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from strainwatch.domain import NAN, ParsedActivity, Track
+from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
+from strainwatch.sources.sport_types import normalize_sport
+from strainwatch.sources.timestamps import parse_iso_utc
+from strainwatch.sources.xmlstream import iter_elements, local_name
+
+_HR_NAMES = ("hr", "heartrate", "heart_rate")
+_CAD_NAMES = ("cad", "cadence", "runcadence")
+
+
+def _float(text: str | None) -> float:
+    if not text:
+        return NAN
+    try:
+        return float(text)
+    except ValueError:
+        return NAN
+
+
+_OTHER, _TRKPT, _TIME, _ELE, _HR, _CAD, _SEG, _META, _RTEPT, _BIG = range(10)
+
+
+def _classify(tag: str, ns: str) -> int:
+    short = local_name(tag)
+    if tag.startswith(ns):
+        return {
+            "trkpt": _TRKPT, "time": _TIME, "ele": _ELE, "trkseg": _SEG, "rtept": _RTEPT,
+            "name": _META, "desc": _META, "type": _META,
+            "trk": _BIG, "rte": _BIG, "wpt": _BIG, "metadata": _BIG,
+        }.get(short, _OTHER)  # fmt: skip
+    short = short.casefold()
+    if short in _HR_NAMES:
+        return _HR
+    if short in _CAD_NAMES:
+        return _CAD
+    return _OTHER
+
+
+def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
+    """The file's tracks as one activity (devices split one run into several tracks)."""
+    track = Track()
+    append = track.append
+    meta: dict[str, str] = {}
+    ns: str | None = None
+    kinds: dict[str, int] = {}
+    seg = None
+    route_points = points_without_time = out_of_order = 0
+    last_time = float("-inf")
+    for event, elem in iter_elements(stream):
+        tag = elem.tag
+        kind = kinds.get(tag)
+        if kind is None:
+            if ns is None:
+                if local_name(tag) != "gpx":
+                    raise ActivityFileError(f"not a GPX file (root element <{local_name(tag)}>)")
+                ns = tag[: -len("gpx")]
+                meta["creator"] = elem.get("creator", "")
+                meta["version"] = elem.get("version", "")
+            kind = kinds[tag] = _classify(tag, ns)
+        if event == "start":
+            if kind == _SEG:
+                seg = elem
+            continue
+        if kind == _TRKPT:
+            when = None
+            ele = hr = cad = NAN
+            for child in elem:
+                ckind = kinds.get(child.tag)
+                if ckind is None:
+                    ckind = kinds[child.tag] = _classify(child.tag, ns or "")
+                if ckind == _TIME:
+                    when = child.text
+                elif ckind == _ELE:
+                    ele = _float(child.text)
+                elif ckind == _OTHER and len(child):
+                    for ext in child.iter():
+                        ekind = kinds.get(ext.tag)
+                        if ekind is None:
+                            ekind = kinds[ext.tag] = _classify(ext.tag, ns or "")
+                        if ekind == _HR:
+                            hr = _float(ext.text)
+                        elif ekind == _CAD:
+                            cad = _float(ext.text)
+            if when is None:
+                points_without_time += 1
+            else:
+                t = parse_iso_utc(when).timestamp()
+                if t < last_time:
+                    out_of_order += 1
+                else:
+                    last_time = t
+                    append(t, _float(elem.get("lat")), _float(elem.get("lon")), ele, NAN, hr, cad)
+            if seg is not None:
+                seg.clear()
+        elif kind == _RTEPT:
+            route_points += 1
+            elem.clear()
+        elif kind == _META:
+            short = local_name(tag)
+            if short not in meta:
+                meta[short] = (elem.text or "").strip()
+        elif kind == _BIG:
+            elem.clear()
+
+    if not len(track):
+        if points_without_time:
+            raise UnusableActivity(
+                f"track has {points_without_time} points but no timestamps: "
+                "cannot be counted as training load"
+            )
+        if route_points:
+            raise NotAnActivity("a planned route, not a recorded activity")
+        raise NotAnActivity("no track points")
+    if len(track) < 2:
+        raise UnusableActivity("track has a single timestamped point")
+    raw: dict[str, object] = {"format": "gpx", **meta}
+    if out_of_order:
+        raw["dropped_out_of_order_points"] = out_of_order
+    if points_without_time:
+        raw["dropped_points_without_time"] = points_without_time
+    return [
+        ParsedActivity(
+            external_id=external_id,
+            start_time=datetime.fromtimestamp(track.time[0], UTC),
+            track=track,
+            sport_type=normalize_sport(meta.get("type")),
+            name=meta.get("name") or None,
+            description=meta.get("desc") or None,
+            device=meta.get("creator") or None,
+            raw=raw,
+        )
+    ]

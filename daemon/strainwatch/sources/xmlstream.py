@@ -1,0 +1,93 @@
+"""Streaming XML with entity expansion made impossible.
+
+Activity files come from anywhere, and neither gpxpy nor ElementTree refuses a DTD. A
+DTD is the only place an entity can be declared, and it can only stand in the prolog,
+so we read the prolog ourselves and refuse any `<!DOCTYPE`/`<!ENTITY` before a single
+byte reaches the parser: no entity is ever expanded and no external one is ever read.
+The document is then parsed incrementally and each element is dropped once handled, so
+memory stays bounded for files of any size.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET  # noqa: S405 - fed only after the prolog check below
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from strainwatch.errors import ActivityFileError
+
+CHUNK_SIZE = 1 << 16
+MAX_PROLOG = 1 << 20
+_WHITESPACE = b" \t\r\n"
+
+
+def _prolog_end(head: bytes) -> int | None:
+    """Offset of the root element's '<', None if `head` ends inside the prolog.
+
+    Raises on a DTD or anything else that is not a declaration, comment or whitespace.
+    """
+    pos = 0
+    n = len(head)
+    while True:
+        while pos < n and head[pos] in _WHITESPACE:
+            pos += 1
+        if pos >= n:
+            return None
+        if head.startswith(b"<?", pos):
+            close = head.find(b"?>", pos)
+            if close < 0:
+                return None
+            pos = close + 2
+        elif head.startswith(b"<!--", pos):
+            close = head.find(b"-->", pos)
+            if close < 0:
+                return None
+            pos = close + 3
+        elif head[pos:] in (b"<", b"<!", b"<!-"):
+            return None  # a comment may start here: wait for more bytes
+        elif head.startswith(b"<!", pos):
+            raise ActivityFileError(
+                "refused: the XML declares a DTD or entities (<!DOCTYPE>), which activity "
+                "files never need"
+            )
+        elif head[pos] == ord("<"):
+            return pos
+        else:
+            raise ActivityFileError("not XML: text before the first element")
+
+
+def iter_elements(stream: BinaryIO, events: tuple[str, ...] = ("start", "end")) -> Iterator[
+    tuple[str, ET.Element]
+]:
+    """Yield (event, element) pairs; the caller clears elements it has handled."""
+    parser = ET.XMLPullParser(events=events)
+    head = stream.read(CHUNK_SIZE)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ActivityFileError("UTF-16 XML is not supported; save the file as UTF-8")
+    head = head.lstrip(_WHITESPACE)  # Strava's export puts blanks before <?xml
+    if not head:
+        raise ActivityFileError("empty file")
+    while _prolog_end(head) is None:
+        more = stream.read(CHUNK_SIZE)
+        if not more or len(head) > MAX_PROLOG:
+            raise ActivityFileError("not XML: no root element found")
+        head += more
+    try:
+        parser.feed(head)
+        yield from parser.read_events()
+        while chunk := stream.read(CHUNK_SIZE):
+            parser.feed(chunk)
+            yield from parser.read_events()
+        parser.close()
+        yield from parser.read_events()
+    except ET.ParseError as exc:
+        line, column = exc.position
+        reason = str(exc).split(":")[0]
+        raise ActivityFileError(f"not well-formed XML ({reason}) at line {line}, column {column}") from None
+
+
+def local_name(tag: str) -> str:
+    """'{http://www.topografix.com/GPX/1/1}trkpt' -> 'trkpt'."""
+    return tag.rpartition("}")[2]

@@ -1,0 +1,1 @@
+"""Storage adapter: SQLAlchemy models, queries and Alembic migrations."""

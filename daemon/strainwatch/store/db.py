@@ -1,0 +1,102 @@
+"""Opening the database: engine, SQLite pragmas, automatic migrations."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from strainwatch.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for `url`; a SQLite file's folder is created on first use."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError("not a valid database URL", where="[storage] url") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the database folder: {exc.strerror}", where=database
+                ) from None
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except ModuleNotFoundError:
+        raise StoreError(
+            "PostgreSQL support is not installed",
+            hint="install with: pipx install 'strainwatch[postgres]'",
+        ) from None
+
+
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every pending migration; a no-op when the schema is current."""
+    from alembic import command
+
+    try:
+        command.upgrade(_alembic_config(engine), "head")
+    except OperationalError as exc:
+        raise StoreError(
+            f"cannot open the database: {exc.orig}", where=safe_url(engine.url.render_as_string())
+        ) from None
+    except SQLAlchemyError as exc:
+        raise StoreError(f"migration failed: {exc}") from None
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def open_database(url: str, *, migrate: bool = True) -> sessionmaker[Session]:
+    """Engine, migrations, and a session factory whose objects outlive their commits."""
+    engine = create_db_engine(url)
+    if migrate:
+        upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)

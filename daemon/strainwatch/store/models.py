@@ -1,0 +1,136 @@
+"""Tables. Times are stored as UTC; each activity keeps its source's raw payload beside the
+projected columns, so a new column never needs the files or the API again.
+
+Sample streams are not stored for file sources: they are re-derivable from the file, whose
+path, size and SHA-256 are recorded, and everything the rules read from them (distance,
+times, climb, the grade-adjusted pace profile) is stored per activity. That keeps a year
+of 1 Hz runs at a few hundred kB instead of tens of MB.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+
+
+class Athlete(Base):
+    __tablename__ = "athletes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class ImportedFile(Base):
+    """One file (or one member of a zip) seen by the importer, whatever became of it."""
+
+    __tablename__ = "imported_files"
+    __table_args__ = (UniqueConstraint("athlete_id", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    activity_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen_at: Mapped[datetime]
+    checked_at: Mapped[datetime]
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_activities_athlete_start", "athlete_id", "start_time"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("imported_files.id", ondelete="SET NULL"), index=True
+    )
+    sport_type: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    private_note: Mapped[str | None] = mapped_column(Text)
+    gear: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str | None] = mapped_column(Text)
+    start_time: Mapped[datetime]
+    distance_m: Mapped[float] = mapped_column(Float)
+    moving_time_s: Mapped[float] = mapped_column(Float)
+    elapsed_time_s: Mapped[float] = mapped_column(Float)
+    pace_s_per_km: Mapped[float | None] = mapped_column(Float)
+    gap_s_per_km: Mapped[float | None] = mapped_column(Float)
+    ascent_m: Mapped[float | None] = mapped_column(Float)
+    descent_m: Mapped[float | None] = mapped_column(Float)
+    avg_hr: Mapped[float | None] = mapped_column(Float)
+    max_hr: Mapped[float | None] = mapped_column(Float)
+    avg_cadence: Mapped[float | None] = mapped_column(Float)
+    has_gps: Mapped[bool] = mapped_column(Boolean, default=False)
+    trainer: Mapped[bool] = mapped_column(Boolean, default=False)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    partial_reason: Mapped[str | None] = mapped_column(Text)
+    gap_profile: Mapped[dict[str, Any]]
+    raw: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
