@@ -140,13 +140,15 @@ def _print_import_report(report: ImportReport, dry_run: bool) -> None:
     click.echo(
         f"{report.athlete}: {verb} {c['imported']}, updated {c['updated']}, "
         f"unchanged {c['unchanged']}, duplicates {c['duplicate']}, "
-        f"not activities {c['not_activity']}, failed {c['failed'] + c['unusable']}"
+        f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}"
     )
     for outcome in report.outcomes:
         if outcome.outcome == "not_activity":
             click.echo(f"  not an activity: {outcome.path}: {outcome.reason}")
     for outcome in report.partial:
         click.echo(f"  partly read: {outcome.path}: {outcome.partial}")
+    for outcome in report.unusable:
+        click.echo(f"  unusable for load: {outcome.path}: {outcome.reason}")
     for outcome in report.failures:
         click.echo(f"  failed: {outcome.path}: {outcome.reason}")
     for outcome in report.still_failing:

@@ -33,7 +33,7 @@ class PassReport:
         return total
 
     def new_failures(self) -> list[tuple[str, FileOutcome]]:
-        return [(r.athlete, o) for r in self.imports for o in r.failures]
+        return [(r.athlete, o) for r in self.imports for o in r.failures + r.unusable]
 
     def summary(self) -> str:
         c = self.counts()
@@ -41,7 +41,7 @@ class PassReport:
         return (
             f"sync: {len(self.imports)} athlete(s); files: {verb} {c['imported']}, "
             f"updated {c['updated']}, unchanged {c['unchanged']}, duplicates {c['duplicate']}, "
-            f"not activities {c['not_activity']}, failed {c['failed'] + c['unusable']}"
+            f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}"
         )
 
 

@@ -31,7 +31,7 @@ def _read(job: FileJob) -> tuple[str, list[AnalysedActivity]]:
         fingerprint = job.fingerprint or ""
         try:
             with zipfile.ZipFile(job.file_path) as archive, archive.open(job.member) as stream:
-                parsed = parse_stream(stream, job.key)  # type: ignore[arg-type]
+                parsed = parse_stream(stream, job.key, job.member)  # type: ignore[arg-type]
         except KeyError:
             raise ActivityFileError("listed in activities.csv but missing from the zip") from None
         except (zipfile.BadZipFile, OSError) as exc:

@@ -14,6 +14,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +45,12 @@ class ImportReport:
 
     @property
     def failures(self) -> list[FileOutcome]:
-        return [o for o in self.outcomes if o.outcome in ("failed", "unusable")]
+        return [o for o in self.outcomes if o.outcome == "failed"]
+
+    @property
+    def unusable(self) -> list[FileOutcome]:
+        """Read fine, but without the timestamps or positions load needs."""
+        return [o for o in self.outcomes if o.outcome == "unusable"]
 
     @property
     def still_failing(self) -> list[FileOutcome]:
@@ -60,14 +66,26 @@ def default_workers() -> int:
 
 
 def _analyse_all(jobs: list[FileJob], workers: int) -> Iterator[FileAnalysis]:
+    """Analyses in job order; in worker processes when that pays off.
+
+    Should the pool break (a worker killed, an interpreter that cannot start workers), the
+    remaining files are read in this process instead: slower, never lost.
+    """
     if workers <= 1 or len(jobs) < POOL_THRESHOLD:
         yield from map(analyse, jobs)
         return
     # forkserver: workers never inherit the parent's database connections or threads
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["strainwatch.importing.analyse"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(analyse, jobs, chunksize=2)
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for analysis in pool.map(analyse, jobs, chunksize=2):
+                done += 1
+                yield analysis
+    except BrokenProcessPool:
+        log.warning("worker processes failed; reading the remaining %d files in-process", len(jobs) - done)
+        yield from map(analyse, jobs[done:])
 
 
 def _activity_values(

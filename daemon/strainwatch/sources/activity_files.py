@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from strainwatch.domain import ParsedActivity
 from strainwatch.errors import ActivityFileError, NotAnActivity
+from strainwatch.sources.xmlstream import xml_root_name
 
 ACTIVITY_SUFFIXES = (".gpx", ".fit", ".tcx", ".gpx.gz", ".fit.gz", ".tcx.gz")
 _SNIFF_BYTES = 4096
@@ -25,26 +26,28 @@ def is_activity_name(name: str) -> bool:
     return name.lower().endswith(ACTIVITY_SUFFIXES)
 
 
-def _choose_parser(head: bytes) -> tuple[str, Parser]:
+def _choose_parser(head: bytes, name: str) -> tuple[str, Parser]:
     if len(head) >= 12 and head[8:12] == b".FIT":
         from strainwatch.sources.fit import parse_fit
 
         return "fit", parse_fit
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"<"):
-        if b"TrainingCenterDatabase" in head or b"<Activities" in head:
+    root = xml_root_name(head)
+    if root == "":  # the root is past the sniffed bytes: trust the name, the parser checks
+        root = "TrainingCenterDatabase" if ".tcx" in name.lower() else "gpx"
+    if root is not None:
+        if root in ("TrainingCenterDatabase", "Activities"):
             from strainwatch.sources.tcx import parse_tcx
 
             return "tcx", parse_tcx
-        if b"gpx" in head:
+        if root == "gpx":
             from strainwatch.sources.gpx import parse_gpx
 
             return "gpx", parse_gpx
-        raise NotAnActivity("XML, but neither GPX nor TCX")
+        raise NotAnActivity(f"XML, but neither GPX nor TCX (root element <{root}>)")
     raise NotAnActivity("not an activity file (neither FIT, GPX nor TCX)")
 
 
-def parse_stream(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
+def parse_stream(stream: BinaryIO, external_id: str, name: str | None = None) -> list[ParsedActivity]:
     """Parse an opened file, transparently gunzipping it; errors become ActivityFileError."""
     buffered = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream  # type: ignore[arg-type]
     magic = buffered.peek(2)[:2]
@@ -55,7 +58,7 @@ def parse_stream(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
         head = source.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if isinstance(source, io.BufferedReader) else b""
         if not head:
             raise ActivityFileError("empty file")
-        _, parser = _choose_parser(head)
+        _, parser = _choose_parser(head, name or external_id)
         return parser(source, external_id)
     except EOFError:
         raise ActivityFileError("truncated: the compressed file ends early") from None

@@ -11,6 +11,7 @@ memory stays bounded for files of any size.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # noqa: S405 - fed only after the prolog check below
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -54,6 +55,22 @@ def _prolog_end(head: bytes) -> int | None:
             return pos
         else:
             raise ActivityFileError("not XML: text before the first element")
+
+
+def xml_root_name(head: bytes) -> str | None:
+    """The root element's local name from the first bytes of a file, None if not XML,
+    "" if XML whose root lies beyond `head` (a long comment first).
+
+    Raises ActivityFileError for a DTD, like the parser itself would.
+    """
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WHITESPACE)
+    if not text.startswith(b"<"):
+        return None
+    start = _prolog_end(text)
+    if start is None:
+        return ""
+    name = re.match(rb"<([^\s/>]+)", text[start:])
+    return local_name(name.group(1).decode("utf-8", "replace")).rpartition(":")[2] if name else None
 
 
 def iter_elements(stream: BinaryIO, events: tuple[str, ...] = ("start", "end")) -> Iterator[

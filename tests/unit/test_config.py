@@ -1,0 +1,152 @@
+"""The config file: the documented example, errors that name file/table/key, discovery, secrets."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from strainwatch.config import Settings, find_config_file, load_settings, parse_settings
+from strainwatch.errors import ConfigError, SecretFileError
+from strainwatch.example_config import example_config_text
+from strainwatch.secret_files import read_secret
+
+from ..conftest import REPO
+
+MINIMAL = """
+[[athletes]]
+id = "me"
+name = "Sam"
+email = "sam@example.org"
+"""
+
+
+def test_example_file_is_valid_and_the_packaged_copy_matches() -> None:
+    path = REPO / "config" / "strainwatch.example.toml"
+    text = path.read_text(encoding="utf-8")
+    settings = parse_settings(text, path)
+    assert settings.athletes[0].id == "me"
+    assert example_config_text() == text
+
+
+def test_example_documents_every_option() -> None:
+    """Every field of the model appears in the example, so users can find it."""
+    data = tomllib.loads(example_config_text())
+    athlete = data["athletes"][0]
+    assert set(Settings.model_fields) - {"source_file"} <= set(data)
+    from strainwatch.config import AthleteSettings, FileSourceSettings, StorageSettings
+
+    assert set(AthleteSettings.model_fields) <= set(athlete)
+    assert set(FileSourceSettings.model_fields) <= set(athlete["files"])
+    assert set(StorageSettings.model_fields) <= set(data["storage"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ('timezone = "Europe/Berln"', "[athletes] of athlete 'me', key 'timezone': unknown time zone 'Europe/Berln'"),
+        ("birth_year = 1800", "[athletes] of athlete 'me', key 'birth_year'"),
+        ('units = "furlongs"', "key 'units'"),
+        ("colour = 3", "[athletes] of athlete 'me', key 'colour': unknown key"),
+        ('[athletes.files]\npath = ["x"]', "[athletes.files] of athlete 'me', key 'path': unknown key"),
+        ('[athletes.files]\ndefault_sport_type = "Jog"', "[athletes.files] of athlete 'me', key 'default_sport_type'"),
+    ],
+)
+def test_errors_name_file_table_and_key(tmp_path: Path, extra: str, expected: str) -> None:
+    path = tmp_path / "config.toml"
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(MINIMAL + extra + "\n", path)
+    assert f"{path}: " in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"invalid TOML: .*line 2"):
+        parse_settings("[storage]\nurl = \n", tmp_path / "c.toml")
+
+
+def test_duplicate_athlete_ids_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="athlete id 'me' is used twice"):
+        parse_settings(MINIMAL + MINIMAL, tmp_path / "c.toml")
+
+
+def test_no_athletes_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="key 'athletes'"):
+        parse_settings("[storage]\n", tmp_path / "c.toml")
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    text = '[storage]\nurl = "sqlite:///state/x.db"\n' + MINIMAL + '[athletes.files]\npaths = ["runs", "/abs"]\n'
+    settings = parse_settings(text, tmp_path / "c.toml")
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve()}/state/x.db"
+    assert settings.athletes[0].files.paths == [tmp_path.resolve() / "runs", Path("/abs")]
+
+
+def test_default_database_is_in_the_state_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    settings = parse_settings(MINIMAL, tmp_path / "c.toml")
+    assert settings.database_url == f"sqlite:///{tmp_path}/state/strainwatch.db"
+
+
+def test_discovery_order(tmp_path: Path) -> None:
+    explicit = tmp_path / "explicit.toml"
+    from_env = tmp_path / "env.toml"
+    xdg = tmp_path / "xdg" / "strainwatch" / "config.toml"
+    for path in (explicit, from_env, xdg):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(MINIMAL)
+    env = {"STRAINWATCH_CONFIG": str(from_env), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    assert find_config_file(str(explicit), env) == explicit
+    assert find_config_file(None, env) == from_env
+    found = find_config_file(None, {"XDG_CONFIG_HOME": str(tmp_path / "xdg")})
+    assert found in (xdg, Path("/etc/strainwatch/config.toml"))
+
+
+def test_missing_config_says_where_it_looked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, {"XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)})
+    if Path("/etc/strainwatch/config.toml").exists():
+        pytest.skip("this machine has a system config")
+    assert "no config file found" in str(caught.value)
+    assert caught.value.hint and "strainwatch config example" in caught.value.hint
+
+
+def test_several_athletes_need_a_choice(tmp_path: Path) -> None:
+    two = MINIMAL + MINIMAL.replace('"me"', '"kim"')
+    settings = parse_settings(two, tmp_path / "c.toml")
+    with pytest.raises(ConfigError, match="choose one with --athlete"):
+        settings.athlete(None)
+    assert settings.athlete("kim").id == "kim"
+    with pytest.raises(ConfigError, match="no athlete with id 'bob'"):
+        settings.athlete("bob")
+
+
+def test_secret_file_must_be_private(tmp_path: Path) -> None:
+    secret = tmp_path / "smtp-password"
+    secret.write_text("hunter2\n")
+    secret.chmod(0o644)
+    with pytest.raises(SecretFileError, match="readable by group or others") as caught:
+        read_secret("smtp-password", secret, env={})
+    assert caught.value.hint == f"run: chmod 600 {secret}"
+    secret.chmod(0o600)
+    assert read_secret("smtp-password", secret, env={}) == "hunter2"
+
+
+def test_secret_from_credentials_directory(tmp_path: Path) -> None:
+    (tmp_path / "strava-client-secret").write_text("s3cret")
+    env = {"CREDENTIALS_DIRECTORY": str(tmp_path)}
+    assert read_secret("strava-client-secret", None, env=env) == "s3cret"
+
+
+def test_secret_missing_or_empty(tmp_path: Path) -> None:
+    with pytest.raises(SecretFileError, match="not configured"):
+        read_secret("smtp-password", None, env={})
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    os.chmod(empty, 0o600)
+    with pytest.raises(SecretFileError, match="empty"):
+        read_secret("x", empty, env={})
+    with pytest.raises(SecretFileError, match="cannot read"):
+        read_secret("x", tmp_path / "absent", env={})

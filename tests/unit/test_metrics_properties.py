@@ -1,0 +1,127 @@
+"""Properties of the per-activity metrics that must hold for any track."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from strainwatch.domain import Track
+from strainwatch.metrics.activity import MOVING_SPEED_MS, compute_metrics, interval_distances
+from strainwatch.metrics.elevation import HYSTERESIS_M, ascent_descent, smooth_altitude
+from strainwatch.metrics.geo import haversine_m
+from strainwatch.metrics.grade import cost_of_running, grade_factor
+
+lat = st.floats(-80, 80)
+lon = st.floats(-179, 179)
+
+
+@st.composite
+def tracks(draw: st.DrawFn, min_points: int = 2, with_altitude: bool = True) -> Track:
+    n = draw(st.integers(min_points, 60))
+    track = Track()
+    t = 1_600_000_000.0
+    la, lo = draw(lat), draw(lon)
+    alt = draw(st.floats(0, 3000))
+    for _ in range(n):
+        track.append(t, la, lo, alt if with_altitude else math.nan, math.nan, 150.0, math.nan)
+        t += draw(st.floats(0.5, 30))
+        la += draw(st.floats(-0.0005, 0.0005))
+        lo += draw(st.floats(-0.0005, 0.0005))
+        alt += draw(st.floats(-5, 5))
+    return track
+
+
+@given(lat, lon, lat, lon)
+def test_haversine_is_symmetric_and_non_negative(a: float, b: float, c: float, d: float) -> None:
+    assert haversine_m(a, b, c, d) >= 0
+    assert math.isclose(haversine_m(a, b, c, d), haversine_m(c, d, a, b), rel_tol=1e-9, abs_tol=1e-6)
+
+
+def test_haversine_one_degree_of_latitude() -> None:
+    assert math.isclose(haversine_m(0, 0, 1, 0), 111_195, rel_tol=1e-3)
+
+
+@given(tracks(min_points=3), st.data())
+def test_distance_is_additive_when_a_track_is_split(track: Track, data: st.DataObject) -> None:
+    cut = data.draw(st.integers(1, len(track) - 2))
+    first, second = Track(), Track()
+    for i in range(len(track)):
+        row = [col[i] for col in track.columns().values()]
+        if i <= cut:
+            first.append(*row)
+        if i >= cut:
+            second.append(*row)
+    whole = sum(interval_distances(track))
+    parts = sum(interval_distances(first)) + sum(interval_distances(second))
+    assert math.isclose(whole, parts, rel_tol=1e-9, abs_tol=1e-6)
+
+
+@given(tracks())
+def test_moving_time_never_exceeds_elapsed(track: Track) -> None:
+    m = compute_metrics(track)
+    assert 0 <= m.moving_time_s <= m.elapsed_time_s + 1e-6
+    assert sum(m.gap_profile.values()) <= m.moving_time_s + 1.0
+
+
+@given(tracks(with_altitude=False))
+def test_without_altitude_gap_equals_pace_and_climb_is_unknown(track: Track) -> None:
+    m = compute_metrics(track)
+    assert m.ascent_m is None and m.descent_m is None
+    if m.pace_s_per_km is not None:
+        assert m.gap_s_per_km is not None
+        assert math.isclose(m.gap_s_per_km, m.pace_s_per_km, rel_tol=1e-9)
+
+
+@given(st.lists(st.floats(-100, 3000), min_size=2, max_size=80))
+def test_reversing_a_profile_swaps_ascent_and_descent(altitudes: list[float]) -> None:
+    up = ascent_descent(altitudes)
+    down = ascent_descent(list(reversed(altitudes)))
+    assert up is not None and down is not None
+    # hysteresis anchors at the first sample, so each direction may miss one sub-threshold step
+    assert math.isclose(up[0], down[1], abs_tol=2 * HYSTERESIS_M)
+    assert math.isclose(up[1], down[0], abs_tol=2 * HYSTERESIS_M)
+    net = altitudes[-1] - altitudes[0]
+    assert math.isclose(up[0] - up[1], net, abs_tol=HYSTERESIS_M + 1e-6)
+
+
+def test_flat_noise_below_the_hysteresis_is_no_climb() -> None:
+    assert ascent_descent([100.0, 101.5, 100.2, 101.9, 100.0] * 20) == (0.0, 0.0)
+
+
+def test_smoothing_skips_missing_samples() -> None:
+    smoothed = smooth_altitude([0, 1, 2, 3], [10.0, math.nan, 12.0, math.nan])
+    assert smoothed[1] == 11.0
+
+
+def test_grade_factor_is_one_on_the_flat_and_rises_uphill() -> None:
+    assert grade_factor(0.0) == 1.0
+    factors = [grade_factor(g / 100) for g in range(0, 46, 5)]
+    assert factors == sorted(factors)
+    assert grade_factor(-0.1) < 1.0  # a gentle downhill is cheaper than the flat
+    assert cost_of_running(0.9) == cost_of_running(0.45)  # clamped to Minetti's range
+
+
+@settings(max_examples=50)
+@given(st.floats(2.0, 6.0), st.floats(0.05, 0.3))
+def test_uphill_makes_gap_faster_than_pace(speed: float, grade: float) -> None:
+    track = Track()
+    step = speed  # metres per 1 s sample
+    for i in range(600):
+        track.append(1_600_000_000.0 + i, 45.0 + i * step / 111_195, 7.0, 200.0 + i * step * grade)
+    m = compute_metrics(track)
+    assert m.pace_s_per_km is not None and m.gap_s_per_km is not None
+    assert m.gap_s_per_km < m.pace_s_per_km
+    assert m.ascent_m is not None and m.ascent_m > 0.9 * 600 * step * grade - 50
+
+
+def test_standing_still_is_not_moving() -> None:
+    track = Track()
+    for i in range(120):
+        drift = (i % 2) * 0.000002  # about 0.2 m of GPS jitter
+        track.append(1_600_000_000.0 + i, 45.0 + drift, 7.0)
+    m = compute_metrics(track)
+    assert m.moving_time_s == 0
+    assert m.elapsed_time_s == 119
+    assert MOVING_SPEED_MS > 0.2
