@@ -25,7 +25,9 @@ def _postgres_database() -> Iterator[str]:
     if not POSTGRES_URL:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the PostgreSQL tests: set STRAINWATCH_TEST_POSTGRES_URL")
-        pytest.skip("PostgreSQL tests need STRAINWATCH_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL tests need STRAINWATCH_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -51,7 +53,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield from _postgres_database()
 
 
-def write_config(path: Path, database_url: str, paths: list[Path] | None = None, extra: str = "") -> Path:
+def write_config(
+    path: Path, database_url: str, paths: list[Path] | None = None, extra: str = ""
+) -> Path:
     files = ", ".join(f'"{p}"' for p in paths or [])
     path.write_text(
         f"""

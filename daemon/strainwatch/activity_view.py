@@ -73,10 +73,13 @@ def table_row(activity: Activity, zone: ZoneInfo, units: str) -> str:
     climb = "-" if activity.ascent_m is None else f"{activity.ascent_m:.0f} m"
     hr = "-" if activity.avg_hr is None else f"{activity.avg_hr:.0f}"
     name = (activity.name or "").replace("\n", " ")[:40]
+    distance = format_distance(activity.distance_m, units)
+    moving = format_duration(activity.moving_time_s)
+    pace = format_pace(activity.pace_s_per_km, units)
+    gap = format_pace(activity.gap_s_per_km, units)
     return (
-        f"{local:%Y-%m-%d %H:%M}  {activity.sport_type:<10} {format_distance(activity.distance_m, units):>10}"
-        f"  {format_duration(activity.moving_time_s):>8}  {format_pace(activity.pace_s_per_km, units):>10}"
-        f"  {format_pace(activity.gap_s_per_km, units):>10}  {climb:>6}  {hr:>3}  {name}"
+        f"{local:%Y-%m-%d %H:%M}  {activity.sport_type:<10} {distance:>10}  {moving:>8}"
+        f"  {pace:>10}  {gap:>10}  {climb:>6}  {hr:>3}  {name}"
     )
 
 

@@ -157,9 +157,13 @@ def _print_import_report(report: ImportReport, dry_run: bool) -> None:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--athlete", "athlete_id", metavar="ID", help="Whose files (needed with several athletes).")
+@click.option(
+    "--athlete", "athlete_id", metavar="ID", help="Whose files (needed with several athletes)."
+)
 @click.option("--dry-run", is_flag=True, help="Read and report, store nothing.")
-@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: CPU count, at most 4).")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), help="Worker processes (default: CPU count, at most 4)."
+)
 @pass_app
 def import_command(
     app: AppContext, paths: tuple[str, ...], athlete_id: str | None, dry_run: bool, jobs: int | None
@@ -184,7 +188,7 @@ def import_command(
     finally:
         progress.close()
     _print_import_report(report, dry_run)
-    if report.failures:
+    if report.failures or report.still_failing:
         sys.exit(int(ExitCode.SOME_FILES_FAILED))
 
 
@@ -202,7 +206,9 @@ def sync(app: AppContext, dry_run: bool) -> None:
     sessions = app.sessions()
     progress = _Progress("Syncing", sys.stderr.isatty() and app.verbosity >= 0)
     try:
-        report = run_pass(app.settings, sessions, now=_now(), dry_run=dry_run, on_file=progress.advance)
+        report = run_pass(
+            app.settings, sessions, now=_now(), dry_run=dry_run, on_file=progress.advance
+        )
     finally:
         progress.close()
     click.echo(report.summary())
@@ -223,7 +229,12 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 
 
 @cli.command()
-@click.option("--since", callback=_parse_date, metavar="DATE", help="Only from this local date on (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    callback=_parse_date,
+    metavar="DATE",
+    help="Only from this local date on (YYYY-MM-DD).",
+)
 @click.option("--athlete", "athlete_id", metavar="ID", help="Only this athlete.")
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts (a stable contract).")
 @pass_app
@@ -274,7 +285,9 @@ def config_check(app: AppContext) -> None:
     click.echo(f"  storage: {safe_url(settings.database_url)}")
     for athlete in settings.athletes:
         paths = ", ".join(str(p) for p in athlete.files.paths) or "no file paths"
-        click.echo(f"  athlete {athlete.id} ({athlete.name}, {athlete.timezone}, {athlete.units}): {paths}")
+        click.echo(
+            f"  athlete {athlete.id} ({athlete.name}, {athlete.timezone}, {athlete.units}): {paths}"
+        )
 
 
 @config.command("example")
@@ -298,7 +311,9 @@ def db_upgrade(app: AppContext) -> None:
 
     engine = create_db_engine(app.settings.database_url)
     upgrade(engine)
-    click.echo(f"{safe_url(app.settings.database_url)}: schema at revision {current_revision(engine)}")
+    click.echo(
+        f"{safe_url(app.settings.database_url)}: schema at revision {current_revision(engine)}"
+    )
 
 
 def main() -> None:

@@ -42,7 +42,7 @@ class Track:
     def __len__(self) -> int:
         return len(self.time)
 
-    def append(
+    def append(  # noqa: PLR0917 - one sample, in column order
         self,
         time: float,
         lat: float = NAN,

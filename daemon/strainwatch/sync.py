@@ -59,7 +59,9 @@ def run_pass(
         if not athlete.files.paths:
             continue
         report.imports.append(
-            import_paths(sessions, athlete, athlete.files.paths, now=now, dry_run=dry_run, on_file=on_file)
+            import_paths(
+                sessions, athlete, athlete.files.paths, now=now, dry_run=dry_run, on_file=on_file
+            )
         )
     log.info("%s", report.summary())
     return report

@@ -70,7 +70,9 @@ def test_duplicate_detection_window(database_url: str) -> None:
         session.add(_activity())
     with sessions() as session:
         other = ("strava", "1")
-        assert find_duplicate(session, "sam", start + timedelta(seconds=59), 10_190, other) is not None
+        assert (
+            find_duplicate(session, "sam", start + timedelta(seconds=59), 10_190, other) is not None
+        )
         assert find_duplicate(session, "sam", start + timedelta(seconds=61), 10_000, other) is None
         assert find_duplicate(session, "sam", start, 10_250, other) is None
         assert find_duplicate(session, "sam", start, 10_000, ("file", "/runs/a.gpx")) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 
@@ -12,8 +11,7 @@ from strainwatch.config import Settings, find_config_file, load_settings, parse_
 from strainwatch.errors import ConfigError, SecretFileError
 from strainwatch.example_config import example_config_text
 from strainwatch.secret_files import read_secret
-
-from ..conftest import REPO
+from tests.conftest import REPO
 
 MINIMAL = """
 [[athletes]]
@@ -46,12 +44,21 @@ def test_example_documents_every_option() -> None:
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        ('timezone = "Europe/Berln"', "[athletes] of athlete 'me', key 'timezone': unknown time zone 'Europe/Berln'"),
+        (
+            'timezone = "Europe/Berln"',
+            "[athletes] of athlete 'me', key 'timezone': unknown time zone 'Europe/Berln'",
+        ),
         ("birth_year = 1800", "[athletes] of athlete 'me', key 'birth_year'"),
         ('units = "furlongs"', "key 'units'"),
         ("colour = 3", "[athletes] of athlete 'me', key 'colour': unknown key"),
-        ('[athletes.files]\npath = ["x"]', "[athletes.files] of athlete 'me', key 'path': unknown key"),
-        ('[athletes.files]\ndefault_sport_type = "Jog"', "[athletes.files] of athlete 'me', key 'default_sport_type'"),
+        (
+            '[athletes.files]\npath = ["x"]',
+            "[athletes.files] of athlete 'me', key 'path': unknown key",
+        ),
+        (
+            '[athletes.files]\ndefault_sport_type = "Jog"',
+            "[athletes.files] of athlete 'me', key 'default_sport_type'",
+        ),
     ],
 )
 def test_errors_name_file_table_and_key(tmp_path: Path, extra: str, expected: str) -> None:
@@ -78,13 +85,19 @@ def test_no_athletes_is_refused(tmp_path: Path) -> None:
 
 
 def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
-    text = '[storage]\nurl = "sqlite:///state/x.db"\n' + MINIMAL + '[athletes.files]\npaths = ["runs", "/abs"]\n'
+    text = (
+        '[storage]\nurl = "sqlite:///state/x.db"\n'
+        + MINIMAL
+        + '[athletes.files]\npaths = ["runs", "/abs"]\n'
+    )
     settings = parse_settings(text, tmp_path / "c.toml")
     assert settings.database_url == f"sqlite:///{tmp_path.resolve()}/state/x.db"
     assert settings.athletes[0].files.paths == [tmp_path.resolve() / "runs", Path("/abs")]
 
 
-def test_default_database_is_in_the_state_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_database_is_in_the_state_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
     settings = parse_settings(MINIMAL, tmp_path / "c.toml")
     assert settings.database_url == f"sqlite:///{tmp_path}/state/strainwatch.db"
@@ -145,7 +158,7 @@ def test_secret_missing_or_empty(tmp_path: Path) -> None:
         read_secret("smtp-password", None, env={})
     empty = tmp_path / "empty"
     empty.write_text("")
-    os.chmod(empty, 0o600)
+    empty.chmod(0o600)
     with pytest.raises(SecretFileError, match="empty"):
         read_secret("x", empty, env={})
     with pytest.raises(SecretFileError, match="cannot read"):

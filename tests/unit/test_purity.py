@@ -11,7 +11,20 @@ import strainwatch
 
 PACKAGE = Path(strainwatch.__file__).parent
 PURE = ["domain.py", *sorted(p.name for p in (PACKAGE / "metrics").glob("*.py"))]
-ALLOWED_STDLIB = {"__future__", "math", "array", "collections", "dataclasses", "datetime", "typing", "statistics", "bisect", "itertools", "enum", "functools"}
+ALLOWED_STDLIB = {
+    "__future__",
+    "math",
+    "array",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "typing",
+    "statistics",
+    "bisect",
+    "itertools",
+    "enum",
+    "functools",
+}
 
 
 def _pure_files() -> list[Path]:

@@ -77,7 +77,12 @@ def test_multisport_sessions_have_their_own_sports(corpus: Path) -> None:
         ("formats", "berlin_0.9km.fit", NotAnActivity, "course file"),
         ("formats", "gpxpy_route.gpx", NotAnActivity, "planned route"),
         ("formats", "berlin_0.9km.gpx", UnusableActivity, "no timestamps"),
-        ("formats", "gpxpy_gpx1.0_with_all_fields.gpx", UnusableActivity, "single timestamped point"),
+        (
+            "formats",
+            "gpxpy_gpx1.0_with_all_fields.gpx",
+            UnusableActivity,
+            "single timestamped point",
+        ),
         ("broken", "activity-filecrc.fit", ActivityFileError, "checksum mismatch"),
         ("broken", "activity-activity-filecrc.fit", ActivityFileError, "checksum mismatch"),
         ("broken", "malformed_namespace.tcx", ActivityFileError, "unbound prefix"),
@@ -126,8 +131,13 @@ def _export(tmp_path: Path, corpus: Path, header: str, rows: list[str]) -> zipfi
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("activities.csv", "\ufeff" + header + "\n" + "\n".join(rows) + "\n")
         gpx = (corpus / "formats" / "strava_stopped_example.gpx").read_bytes()
-        archive.writestr("activities/111.gpx", b"\n   " + gpx)  # blanks before <?xml, as Strava does
-        archive.writestr("activities/222.fit.gz", (corpus / "formats" / "strava_export_12866632127.fit.gz").read_bytes())
+        archive.writestr(
+            "activities/111.gpx", b"\n   " + gpx
+        )  # blanks before <?xml, as Strava does
+        archive.writestr(
+            "activities/222.fit.gz",
+            (corpus / "formats" / "strava_export_12866632127.fit.gz").read_bytes(),
+        )
     return zipfile.ZipFile(path)
 
 

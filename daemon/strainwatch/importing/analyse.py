@@ -43,8 +43,9 @@ def _read(job: FileJob) -> tuple[str, list[AnalysedActivity]]:
             raise ActivityFileError(f"cannot read: {exc.strerror or exc}") from None
         parsed = parse_file(job.file_path, job.key)
     analysed = []
-    for activity in parsed:
-        metrics = compute_metrics(activity.track, activity.summary)
+    for read in parsed:
+        metrics = compute_metrics(read.track, read.summary)
+        activity = replace(read, track=Track())
         row = job.export_row
         if row is not None:
             activity = replace(
@@ -56,7 +57,7 @@ def _read(job: FileJob) -> tuple[str, list[AnalysedActivity]]:
                 sport_type=activity.sport_type or normalize_sport(row.sport_type),
                 raw={**activity.raw, "strava_export": {"activity_id": row.activity_id}},
             )
-        analysed.append(AnalysedActivity(replace(activity, track=Track()), metrics))
+        analysed.append(AnalysedActivity(activity, metrics))
     return fingerprint, analysed
 
 
@@ -74,5 +75,7 @@ def analyse(job: FileJob) -> FileAnalysis:
         raise
     except Exception as exc:  # a parser library tripping over a crafted file is bad input too
         log.debug("unexpected error reading %s", job.record_path, exc_info=True)
-        return FileAnalysis(job, "", problem="failed", reason=f"unreadable ({type(exc).__name__}: {exc})")
+        return FileAnalysis(
+            job, "", problem="failed", reason=f"unreadable ({type(exc).__name__}: {exc})"
+        )
     return FileAnalysis(job, fingerprint, activities)

@@ -30,7 +30,9 @@ def _walk(root: Path) -> Iterator[Path]:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and (is_activity_name(name) or name.lower().endswith(".zip")):
+            if not name.startswith(".") and (
+                is_activity_name(name) or name.lower().endswith(".zip")
+            ):
                 yield Path(folder) / name
 
 
@@ -44,13 +46,11 @@ def _expand(paths: Iterable[Path], plan: Plan) -> Iterator[Path]:
             plan.outcomes.append(FileOutcome(str(path), "failed", "no such file or directory"))
 
 
-def _unchanged(record: ImportedFile | None, size: int, mtime_ns: int) -> bool:
-    return record is not None and record.size == size and record.mtime_ns == mtime_ns
+def _unchanged(record: ImportedFile, size: int, mtime_ns: int) -> bool:
+    return record.size == size and record.mtime_ns == mtime_ns
 
 
-def _plan_zip(
-    job: FileJob, records: Mapping[str, ImportedFile], plan: Plan
-) -> None:
+def _plan_zip(job: FileJob, records: Mapping[str, ImportedFile], plan: Plan) -> None:
     try:
         with zipfile.ZipFile(job.file_path) as archive:
             rows = read_export_index(archive)
@@ -76,7 +76,9 @@ def _plan_zip(
         fingerprint = f"zip:{info.CRC:08x}:{info.file_size}" if info else "missing"
         record = records.get(member_path)
         if record is not None and record.sha256 == fingerprint:
-            plan.outcomes.append(FileOutcome(member_path, "unchanged", record.error))
+            plan.outcomes.append(
+                FileOutcome(member_path, "unchanged", record.error, previous=record.status)
+            )
             continue
         plan.jobs.append(
             FileJob(
@@ -108,11 +110,14 @@ def plan_import(paths: Iterable[Path], records: Mapping[str, ImportedFile]) -> P
             plan.outcomes.append(FileOutcome(resolved, "failed", f"cannot read: {exc.strerror}"))
             continue
         record = records.get(resolved)
-        if _unchanged(record, st.st_size, st.st_mtime_ns):
-            assert record is not None
-            plan.outcomes.append(FileOutcome(resolved, "unchanged", record.error))
+        if record is not None and _unchanged(record, st.st_size, st.st_mtime_ns):
+            plan.outcomes.append(
+                FileOutcome(resolved, "unchanged", record.error, previous=record.status)
+            )
             continue
-        job = FileJob(record_path=resolved, file_path=resolved, size=st.st_size, mtime_ns=st.st_mtime_ns)
+        job = FileJob(
+            record_path=resolved, file_path=resolved, size=st.st_size, mtime_ns=st.st_mtime_ns
+        )
         if resolved.lower().endswith(".zip"):
             _plan_zip(job, records, plan)
         else:

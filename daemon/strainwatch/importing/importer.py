@@ -54,7 +54,8 @@ class ImportReport:
 
     @property
     def still_failing(self) -> list[FileOutcome]:
-        return [o for o in self.outcomes if o.outcome == "unchanged" and o.reason]
+        """Unchanged since an attempt that failed: listed again, never re-read."""
+        return [o for o in self.outcomes if o.outcome == "unchanged" and o.previous == "failed"]
 
     @property
     def partial(self) -> list[FileOutcome]:
@@ -84,7 +85,9 @@ def _analyse_all(jobs: list[FileJob], workers: int) -> Iterator[FileAnalysis]:
                 done += 1
                 yield analysis
     except BrokenProcessPool:
-        log.warning("worker processes failed; reading the remaining %d files in-process", len(jobs) - done)
+        log.warning(
+            "worker processes failed; reading the remaining %d files in-process", len(jobs) - done
+        )
         yield from map(analyse, jobs[done:])
 
 
@@ -122,7 +125,10 @@ def _activity_values(
 
 
 def _store_activities(
-    session: Session, analysis: FileAnalysis, athlete: AthleteSettings, record: ImportedFile,
+    session: Session,
+    analysis: FileAnalysis,
+    athlete: AthleteSettings,
+    record: ImportedFile,
     now: datetime,
 ) -> tuple[str, str | None]:
     """Insert or update the file's activities; returns the file's outcome and reason."""
@@ -149,7 +155,8 @@ def _store_activities(
         )
         if twin is not None:
             results.append("duplicate")
-            reasons.append(f"same run as activity {twin.id} ({twin.source}: {twin.raw.get('file') or twin.external_id})")
+            origin = twin.raw.get("file") or twin.external_id
+            reasons.append(f"same run as activity {twin.id} ({twin.source}: {origin})")
             continue
         session.add(
             Activity(
@@ -165,17 +172,23 @@ def _store_activities(
 
 
 def _save(
-    session: Session, analysis: FileAnalysis, athlete: AthleteSettings,
-    records: dict[str, ImportedFile], now: datetime,
+    session: Session,
+    analysis: FileAnalysis,
+    athlete: AthleteSettings,
+    records: dict[str, ImportedFile],
+    now: datetime,
 ) -> FileOutcome:
     job = analysis.job
     record = records.get(job.record_path)
     if record is not None and analysis.fingerprint and record.sha256 == analysis.fingerprint:
         record.mtime_ns, record.size, record.checked_at = job.mtime_ns, job.size, now
-        return FileOutcome(job.record_path, "unchanged", record.error)
+        return FileOutcome(job.record_path, "unchanged", record.error, previous=record.status)
     if record is None:
         record = ImportedFile(
-            athlete_id=athlete.id, path=job.record_path, first_seen_at=now, activity_count=0,
+            athlete_id=athlete.id,
+            path=job.record_path,
+            first_seen_at=now,
+            activity_count=0,
             status="pending",
         )
         session.add(record)
@@ -189,12 +202,19 @@ def _save(
     record.status = "imported" if outcome == "updated" else outcome
     record.error = reason if outcome == "failed" else None
     record.activity_count = len(analysis.activities)
-    partial = next((a.parsed.partial_reason for a in analysis.activities if a.parsed.partial_reason), None)
+    partial = next(
+        (a.parsed.partial_reason for a in analysis.activities if a.parsed.partial_reason), None
+    )
     return FileOutcome(job.record_path, outcome, reason, len(analysis.activities), partial)  # type: ignore[arg-type]
 
 
-def _save_zip_record(session: Session, job: FileJob, athlete: AthleteSettings, now: datetime,
-                     records: dict[str, ImportedFile]) -> None:
+def _save_zip_record(
+    session: Session,
+    job: FileJob,
+    athlete: AthleteSettings,
+    now: datetime,
+    records: dict[str, ImportedFile],
+) -> None:
     record = records.get(job.record_path)
     if record is None:
         record = ImportedFile(athlete_id=athlete.id, path=job.record_path, first_seen_at=now,
@@ -215,7 +235,10 @@ def import_paths(
     on_planned: Callable[[int], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> ImportReport:
-    """Import every activity file under `paths` for `athlete`; bad files are reported, not raised."""
+    """Import every activity file under `paths` for `athlete`.
+
+    Bad files are reported in the result, never raised: one corrupt file stops nothing.
+    """
     report = ImportReport(athlete.id)
     try:
         with sessions() as session:

@@ -54,3 +54,4 @@ class FileOutcome:
     reason: str | None = None
     activities: int = 0
     partial: str | None = None
+    previous: str | None = None  # for "unchanged": what became of the file last time

@@ -10,7 +10,7 @@ import gzip
 import io
 import zlib
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from strainwatch.domain import ParsedActivity
 from strainwatch.errors import ActivityFileError, NotAnActivity
@@ -47,15 +47,22 @@ def _choose_parser(head: bytes, name: str) -> tuple[str, Parser]:
     raise NotAnActivity("not an activity file (neither FIT, GPX nor TCX)")
 
 
-def parse_stream(stream: BinaryIO, external_id: str, name: str | None = None) -> list[ParsedActivity]:
+def _peekable(stream: BinaryIO) -> io.BufferedReader:
+    if isinstance(stream, io.BufferedReader):
+        return stream
+    return io.BufferedReader(cast("io.RawIOBase", stream))
+
+
+def parse_stream(
+    stream: BinaryIO, external_id: str, name: str | None = None
+) -> list[ParsedActivity]:
     """Parse an opened file, transparently gunzipping it; errors become ActivityFileError."""
-    buffered = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream  # type: ignore[arg-type]
-    magic = buffered.peek(2)[:2]
-    source: BinaryIO = buffered
-    if magic == b"\x1f\x8b":
-        source = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"))  # type: ignore[arg-type]
+    buffered = _peekable(stream)
+    source = buffered
+    if buffered.peek(2)[:2] == b"\x1f\x8b":
+        source = _peekable(cast("BinaryIO", gzip.GzipFile(fileobj=buffered, mode="rb")))
     try:
-        head = source.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if isinstance(source, io.BufferedReader) else b""
+        head = source.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
         if not head:
             raise ActivityFileError("empty file")
         _, parser = _choose_parser(head, name or external_id)

@@ -78,9 +78,7 @@ def _columns(header: list[str], sample: list[list[str]]) -> dict[str, int]:
 
 def read_export_index(archive: zipfile.ZipFile) -> list[ExportRow]:
     """The rows of activities.csv; raises when the zip is not a Strava export."""
-    member = next(
-        (n for n in archive.namelist() if n.rsplit("/", 1)[-1].lower() == CSV_NAME), None
-    )
+    member = next((n for n in archive.namelist() if n.rsplit("/", 1)[-1].lower() == CSV_NAME), None)
     if member is None:
         raise ActivityFileError("a zip without activities.csv: not a Strava bulk export")
     prefix = member[: -len(CSV_NAME)]

@@ -126,9 +126,7 @@ def parse_tcx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
                 sport_type=normalize_sport(b.sport),
                 description=b.notes,
                 device=creator,
-                summary=DeviceSummary(
-                    distance_m=b.distance or None, timer_time_s=b.timer or None
-                ),
+                summary=DeviceSummary(distance_m=b.distance or None, timer_time_s=b.timer or None),
                 raw={"format": "tcx", "sport": b.sport, "creator": creator},
             )
         )

@@ -10,10 +10,10 @@ memory stays bounded for files of any size.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET  # noqa: S405 - fed only after the prolog check below
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from strainwatch.errors import ActivityFileError
 
@@ -73,11 +73,9 @@ def xml_root_name(head: bytes) -> str | None:
     return local_name(name.group(1).decode("utf-8", "replace")).rpartition(":")[2] if name else None
 
 
-def iter_elements(stream: BinaryIO, events: tuple[str, ...] = ("start", "end")) -> Iterator[
-    tuple[str, ET.Element]
-]:
-    """Yield (event, element) pairs; the caller clears elements it has handled."""
-    parser = ET.XMLPullParser(events=events)
+def iter_elements(stream: BinaryIO) -> Iterator[tuple[str, ET.Element]]:
+    """Yield ("start" | "end", element) pairs; the caller clears elements it has handled."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     head = stream.read(CHUNK_SIZE)
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
@@ -93,16 +91,23 @@ def iter_elements(stream: BinaryIO, events: tuple[str, ...] = ("start", "end")) 
         head += more
     try:
         parser.feed(head)
-        yield from parser.read_events()
+        yield from _read(parser)
         while chunk := stream.read(CHUNK_SIZE):
             parser.feed(chunk)
-            yield from parser.read_events()
+            yield from _read(parser)
         parser.close()
-        yield from parser.read_events()
+        yield from _read(parser)
     except ET.ParseError as exc:
         line, column = exc.position
         reason = str(exc).split(":")[0]
-        raise ActivityFileError(f"not well-formed XML ({reason}) at line {line}, column {column}") from None
+        raise ActivityFileError(
+            f"not well-formed XML ({reason}) at line {line}, column {column}"
+        ) from None
+
+
+def _read(parser: ET.XMLPullParser[ET.Element]) -> Iterator[tuple[str, ET.Element]]:
+    for event in parser.read_events():
+        yield cast("tuple[str, ET.Element]", event)
 
 
 def local_name(tag: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from strainwatch.store.models import Activity, Athlete, ImportedFile
@@ -53,7 +53,10 @@ def find_duplicate(
     )
     for candidate in candidates:
         largest = max(candidate.distance_m, distance_m)
-        if largest == 0 or abs(candidate.distance_m - distance_m) <= DUPLICATE_DISTANCE_TOLERANCE * largest:
+        if (
+            largest == 0
+            or abs(candidate.distance_m - distance_m) <= DUPLICATE_DISTANCE_TOLERANCE * largest
+        ):
             return candidate
     return None
 
@@ -64,7 +67,7 @@ def list_activities(
     since: datetime | None = None,
     include_deleted: bool = False,
 ) -> list[Activity]:
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if athlete_ids is not None:
         conditions.append(Activity.athlete_id.in_(athlete_ids))
     if since is not None:
