@@ -12,20 +12,14 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from strainwatch.domain import SportType
 from strainwatch.errors import ConfigError
 from strainwatch.paths import config_candidates, default_database_url
-
-SportType = Literal[
-    "Run", "TrailRun", "VirtualRun", "Walk", "Hike", "Ride", "VirtualRide", "GravelRide",
-    "MountainBikeRide", "EBikeRide", "Swim", "Rowing", "NordicSki", "AlpineSki",
-    "Workout", "WeightTraining", "Yoga", "Elliptical", "StairStepper", "Transition",
-]  # fmt: skip
-SPORT_TYPES: tuple[str, ...] = get_args(SportType)
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 

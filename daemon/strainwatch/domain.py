@@ -12,10 +12,17 @@ from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 NAN = math.nan
 
+# Strava's sport types: the vocabulary every source is mapped onto
+SportType = Literal[
+    "Run", "TrailRun", "VirtualRun", "Walk", "Hike", "Ride", "VirtualRide", "GravelRide",
+    "MountainBikeRide", "EBikeRide", "Swim", "Rowing", "NordicSki", "AlpineSki",
+    "Workout", "WeightTraining", "Yoga", "Elliptical", "StairStepper", "Transition",
+]  # fmt: skip
+SPORT_TYPES: tuple[str, ...] = get_args(SportType)
 RUNNING_SPORT_TYPES = frozenset({"Run", "TrailRun", "VirtualRun"})
 
 

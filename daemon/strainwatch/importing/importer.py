@@ -32,7 +32,7 @@ from strainwatch.store.models import Activity, ImportedFile
 
 log = logging.getLogger(__name__)
 
-POOL_THRESHOLD = 4  # below this many files a worker pool costs more than it saves
+POOL_THRESHOLD = 100  # below this many files, starting workers costs more than it saves
 
 
 @dataclass(slots=True)

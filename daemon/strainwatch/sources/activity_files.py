@@ -11,10 +11,11 @@ import io
 import zlib
 from collections.abc import Callable
 from typing import BinaryIO, cast
+from xml.etree.ElementTree import ParseError
 
 from strainwatch.domain import ParsedActivity
 from strainwatch.errors import ActivityFileError, NotAnActivity
-from strainwatch.sources.xmlstream import xml_root_name
+from strainwatch.sources.xmlstream import parse_error, xml_root_name
 
 ACTIVITY_SUFFIXES = (".gpx", ".fit", ".tcx", ".gpx.gz", ".fit.gz", ".tcx.gz")
 _SNIFF_BYTES = 4096
@@ -67,6 +68,8 @@ def parse_stream(
             raise ActivityFileError("empty file")
         _, parser = _choose_parser(head, name or external_id)
         return parser(source, external_id)
+    except ParseError as exc:
+        raise parse_error(exc) from None
     except EOFError:
         raise ActivityFileError("truncated: the compressed file ends early") from None
     except (gzip.BadGzipFile, zlib.error) as exc:

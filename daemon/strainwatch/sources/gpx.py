@@ -7,14 +7,16 @@ reference our distances are tested against.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import BinaryIO, cast
+from xml.etree.ElementTree import Element
 
 from strainwatch.domain import NAN, ParsedActivity, Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
 from strainwatch.sources.sport_types import normalize_sport
 from strainwatch.sources.timestamps import parse_iso_utc
-from strainwatch.sources.xmlstream import iter_elements, local_name
+from strainwatch.sources.xmlstream import fed_parser, local_name
 
 _HR_NAMES = ("hr", "heartrate", "heart_rate")
 _CAD_NAMES = ("cad", "cadence", "runcadence")
@@ -29,6 +31,7 @@ def _float(text: str | None) -> float:
         return NAN
 
 
+_Events = Iterator[tuple[str, Element]]
 _OTHER, _TRKPT, _TIME, _ELE, _HR, _CAD, _SEG, _META, _RTEPT, _BIG = range(10)
 
 
@@ -58,61 +61,66 @@ def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
     seg = None
     route_points = points_without_time = out_of_order = 0
     last_time = float("-inf")
-    for event, elem in iter_elements(stream):
-        tag = elem.tag
-        kind = kinds.get(tag)
-        if kind is None:
-            if ns is None:
-                if local_name(tag) != "gpx":
-                    raise ActivityFileError(f"not a GPX file (root element <{local_name(tag)}>)")
-                ns = tag[: -len("gpx")]
-                meta["creator"] = elem.get("creator", "")
-                meta["version"] = elem.get("version", "")
-            kind = kinds[tag] = _classify(tag, ns)
-        if event == "start":
-            if kind == _SEG:
-                seg = elem
-            continue
-        if kind == _TRKPT:
-            when = None
-            ele = hr = cad = NAN
-            for child in elem:
-                ckind = kinds.get(child.tag)
-                if ckind is None:
-                    ckind = kinds[child.tag] = _classify(child.tag, ns or "")
-                if ckind == _TIME:
-                    when = child.text
-                elif ckind == _ELE:
-                    ele = _float(child.text)
-                elif ckind == _OTHER and len(child):
-                    for ext in child.iter():
-                        ekind = kinds.get(ext.tag)
-                        if ekind is None:
-                            ekind = kinds[ext.tag] = _classify(ext.tag, ns or "")
-                        if ekind == _HR:
-                            hr = _float(ext.text)
-                        elif ekind == _CAD:
-                            cad = _float(ext.text)
-            if when is None:
-                points_without_time += 1
-            else:
-                t = parse_iso_utc(when).timestamp()
-                if t < last_time:
-                    out_of_order += 1
+    for parser in fed_parser(stream):
+        for event, elem in cast(_Events, parser.read_events()):
+            tag = elem.tag
+            kind = kinds.get(tag)
+            if kind is None:
+                if ns is None:
+                    if local_name(tag) != "gpx":
+                        raise ActivityFileError(
+                            f"not a GPX file (root element <{local_name(tag)}>)"
+                        )
+                    ns = tag[: -len("gpx")]
+                    meta["creator"] = elem.get("creator", "")
+                    meta["version"] = elem.get("version", "")
+                kind = kinds[tag] = _classify(tag, ns)
+            if event == "start":
+                if kind == _SEG:
+                    seg = elem
+                continue
+            if kind == _TRKPT:
+                when = None
+                ele = hr = cad = NAN
+                for child in elem:
+                    ckind = kinds.get(child.tag)
+                    if ckind is None:
+                        ckind = kinds[child.tag] = _classify(child.tag, ns or "")
+                    if ckind == _TIME:
+                        when = child.text
+                    elif ckind == _ELE:
+                        ele = _float(child.text)
+                    elif ckind == _OTHER and len(child):
+                        for ext in child.iter():
+                            ekind = kinds.get(ext.tag)
+                            if ekind is None:
+                                ekind = kinds[ext.tag] = _classify(ext.tag, ns or "")
+                            if ekind == _HR:
+                                hr = _float(ext.text)
+                            elif ekind == _CAD:
+                                cad = _float(ext.text)
+                if when is None:
+                    points_without_time += 1
                 else:
-                    last_time = t
-                    append(t, _float(elem.get("lat")), _float(elem.get("lon")), ele, NAN, hr, cad)
-            if seg is not None:
-                seg.clear()
-        elif kind == _RTEPT:
-            route_points += 1
-            elem.clear()
-        elif kind == _META:
-            short = local_name(tag)
-            if short not in meta:
-                meta[short] = (elem.text or "").strip()
-        elif kind == _BIG:
-            elem.clear()
+                    t = parse_iso_utc(when).timestamp()
+                    if t < last_time:
+                        out_of_order += 1
+                    else:
+                        last_time = t
+                        append(
+                            t, _float(elem.get("lat")), _float(elem.get("lon")), ele, NAN, hr, cad
+                        )
+                if seg is not None:
+                    seg.clear()
+            elif kind == _RTEPT:
+                route_points += 1
+                elem.clear()
+            elif kind == _META:
+                short = local_name(tag)
+                if short not in meta:
+                    meta[short] = (elem.text or "").strip()
+            elif kind == _BIG:
+                elem.clear()
 
     if not len(track):
         if points_without_time:

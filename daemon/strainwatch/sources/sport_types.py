@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from strainwatch.config import SPORT_TYPES
+from strainwatch.domain import SPORT_TYPES
 
 _BY_KEY = {t.casefold(): t for t in SPORT_TYPES}
 _ALIASES = {
