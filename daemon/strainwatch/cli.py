@@ -120,6 +120,7 @@ class _Progress:
         self.bar: Any = None
 
     def planned(self, total: int) -> None:
+        self.close()  # one bar per athlete
         if self.enabled and total > 1:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
@@ -207,8 +208,9 @@ def sync(app: AppContext, dry_run: bool) -> None:
     progress = _Progress("Syncing", sys.stderr.isatty() and app.verbosity >= 0)
     try:
         report = run_pass(
-            app.settings, sessions, now=_now(), dry_run=dry_run, on_file=progress.advance
-        )
+            app.settings, sessions, now=_now(), dry_run=dry_run,
+            on_planned=progress.planned, on_file=progress.advance,
+        )  # fmt: skip
     finally:
         progress.close()
     click.echo(report.summary())

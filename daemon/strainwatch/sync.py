@@ -51,6 +51,7 @@ def run_pass(
     *,
     now: datetime,
     dry_run: bool = False,
+    on_planned: Callable[[int], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> PassReport:
     """Pull every athlete's sources into the store; bad files are recorded, never fatal."""
@@ -60,7 +61,13 @@ def run_pass(
             continue
         report.imports.append(
             import_paths(
-                sessions, athlete, athlete.files.paths, now=now, dry_run=dry_run, on_file=on_file
+                sessions,
+                athlete,
+                athlete.files.paths,
+                now=now,
+                dry_run=dry_run,
+                on_planned=on_planned,
+                on_file=on_file,
             )
         )
     log.info("%s", report.summary())
