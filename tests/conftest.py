@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("STRAINWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
+CORPUS = Path(os.environ.get("STRAINWATCH_CORPUS", REPO.parent / "shared" / "corpus")).resolve()
 POSTGRES_URL = os.environ.get("STRAINWATCH_TEST_POSTGRES_URL")
 
 
