@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from strainwatch.errors import StoreError
 from strainwatch.store.db import create_db_engine, current_revision, open_database, upgrade
 from strainwatch.store.models import Activity, Athlete, Base
-from strainwatch.store.repository import find_duplicate
+from strainwatch.store.repository import known_activities
 
 
 def _activity(**overrides: object) -> Activity:
@@ -61,21 +61,20 @@ def test_times_round_trip_as_aware_utc_and_keys_are_unique(database_url: str) ->
         session.add(_activity())
 
 
-def test_duplicate_detection_window(database_url: str) -> None:
+def test_known_activities_loads_keys_and_this_athletes_runs(database_url: str) -> None:
     sessions = open_database(database_url)
     start = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)
     with sessions() as session, session.begin():
-        session.add(Athlete(id="sam", name="Sam", created_at=start))
+        session.add_all([Athlete(id=i, name=i, created_at=start) for i in ("sam", "kim")])
         session.flush()
         session.add(_activity())
+        session.add(_activity(athlete_id="kim", external_id="/kim.gpx"))
     with sessions() as session:
-        other = ("strava", "1")
-        assert (
-            find_duplicate(session, "sam", start + timedelta(seconds=59), 10_190, other) is not None
-        )
-        assert find_duplicate(session, "sam", start + timedelta(seconds=61), 10_000, other) is None
-        assert find_duplicate(session, "sam", start, 10_250, other) is None
-        assert find_duplicate(session, "sam", start, 10_000, ("file", "/runs/a.gpx")) is None
+        known = known_activities(session, "sam")
+    assert set(known.keys) == {("file", "/runs/a.gpx"), ("file", "/kim.gpx")}
+    assert known.owner("file", "/kim.gpx") is not None
+    assert [run.origin for run in known.runs] == ["file: /runs/a.gpx"]
+    assert known.same_run(start.timestamp() + 30, 10_100) is not None
 
 
 def test_sqlite_file_and_folder_are_created_with_wal(tmp_path: object) -> None:

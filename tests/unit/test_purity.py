@@ -10,7 +10,6 @@ import pytest
 import strainwatch
 
 PACKAGE = Path(strainwatch.__file__).parent
-PURE = ["domain.py", *sorted(p.name for p in (PACKAGE / "metrics").glob("*.py"))]
 ALLOWED_STDLIB = {
     "__future__",
     "math",
@@ -28,7 +27,11 @@ ALLOWED_STDLIB = {
 
 
 def _pure_files() -> list[Path]:
-    return [PACKAGE / "domain.py", *sorted((PACKAGE / "metrics").glob("*.py"))]
+    return [
+        PACKAGE / "domain.py",
+        PACKAGE / "dedup.py",
+        *sorted((PACKAGE / "metrics").glob("*.py")),
+    ]
 
 
 @pytest.mark.parametrize("path", _pure_files(), ids=lambda p: p.name)

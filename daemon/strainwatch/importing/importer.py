@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config import AthleteSettings
+from strainwatch.dedup import KnownActivities, KnownRun
 from strainwatch.errors import StoreError
 from strainwatch.importing.analyse import analyse
 from strainwatch.importing.discover import plan_import
@@ -32,7 +34,7 @@ from strainwatch.store.models import Activity, ImportedFile
 
 log = logging.getLogger(__name__)
 
-POOL_THRESHOLD = 100  # below this many files, starting workers costs more than it saves
+POOL_THRESHOLD = 8  # below this many files, starting workers costs more than it saves
 
 
 @dataclass(slots=True)
@@ -66,6 +68,20 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def _start_method() -> str:
+    """fork where it is safe, forkserver elsewhere.
+
+    A forked worker starts in milliseconds; a forkserver costs a fresh interpreter (about
+    0.3 s, more than parsing 68 runs takes). Forking is safe while this process has a single
+    thread (the CLI): workers only parse, never touch the inherited database connections,
+    and leave through os._exit, so no finalizer closes them. With other threads alive (the
+    daemon's scheduler) a lock held at fork time could deadlock a worker: use forkserver.
+    """
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "forkserver"
+
+
 def _analyse_all(jobs: list[FileJob], workers: int) -> Iterator[FileAnalysis]:
     """Analyses in job order; in worker processes when that pays off.
 
@@ -75,9 +91,9 @@ def _analyse_all(jobs: list[FileJob], workers: int) -> Iterator[FileAnalysis]:
     if workers <= 1 or len(jobs) < POOL_THRESHOLD:
         yield from map(analyse, jobs)
         return
-    # forkserver: workers never inherit the parent's database connections or threads
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["strainwatch.importing.analyse"])
+    context = multiprocessing.get_context(_start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["strainwatch.importing.analyse"])
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -124,88 +140,96 @@ def _activity_values(
     }
 
 
-def _store_activities(
-    session: Session,
-    analysis: FileAnalysis,
-    athlete: AthleteSettings,
-    record: ImportedFile,
-    now: datetime,
-) -> tuple[str, str | None]:
-    """Insert or update the file's activities; returns the file's outcome and reason."""
-    job = analysis.job
-    results: list[str] = []
-    reasons: list[str] = []
-    for item in analysis.activities:
-        key = (job.source, item.parsed.external_id)
-        values = _activity_values(item, athlete, job)
-        existing = repository.activity_by_key(session, *key)
-        if existing is not None:
-            if existing.athlete_id != athlete.id:
-                results.append("failed")
-                reasons.append(f"already imported for athlete {existing.athlete_id!r}")
+@dataclass(slots=True)
+class _Writer:
+    """Stores analysed files for one athlete, one transaction per file (the caller's)."""
+
+    session: Session
+    athlete: AthleteSettings
+    records: dict[str, ImportedFile]
+    known: KnownActivities
+    now: datetime
+    inserted: list[tuple[tuple[str, str], Activity]] = field(default_factory=list)
+
+    def save(self, analysis: FileAnalysis) -> FileOutcome:
+        job, now = analysis.job, self.now
+        self.inserted = []
+        record = self.records.get(job.record_path)
+        if record is not None and analysis.fingerprint and record.sha256 == analysis.fingerprint:
+            record.mtime_ns, record.size, record.checked_at = job.mtime_ns, job.size, now
+            return FileOutcome(job.record_path, "unchanged", record.error, previous=record.status)
+        if record is None:
+            record = ImportedFile(
+                athlete_id=self.athlete.id, path=job.record_path, first_seen_at=now,
+                activity_count=0, status="pending",
+            )  # fmt: skip
+            self.session.add(record)
+        record.size, record.mtime_ns, record.checked_at = job.size, job.mtime_ns, now
+        record.sha256 = analysis.fingerprint
+        if analysis.problem is not None:
+            record.status, record.error = analysis.problem, analysis.reason
+            record.activity_count = 0
+            return FileOutcome(job.record_path, analysis.problem, analysis.reason)
+        outcome, reason = self._store_activities(analysis, record)
+        record.status = "imported" if outcome == "updated" else outcome
+        record.error = reason if outcome == "failed" else None
+        record.activity_count = len(analysis.activities)
+        partial = next(
+            (a.parsed.partial_reason for a in analysis.activities if a.parsed.partial_reason), None
+        )
+        count = len(analysis.activities)
+        return FileOutcome(job.record_path, outcome, reason, count, partial)  # type: ignore[arg-type]
+
+    def remember(self, stored: bool) -> None:
+        """After the file's transaction: what it inserted now counts as known."""
+        for key, activity in self.inserted:
+            run = KnownRun(
+                activity.start_time.timestamp(), activity.distance_m,
+                activity.id if stored else None, f"{key[0]}: {key[1]}",
+            )  # fmt: skip
+            self.known.add(key, self.athlete.id, run)
+        self.inserted = []
+
+    def _store_activities(
+        self, analysis: FileAnalysis, record: ImportedFile
+    ) -> tuple[str, str | None]:
+        """Insert or update the file's activities; returns the file's outcome and reason."""
+        job = analysis.job
+        results: list[str] = []
+        reasons: list[str] = []
+        for item in analysis.activities:
+            key = (job.source, item.parsed.external_id)
+            values = _activity_values(item, self.athlete, job)
+            owner = self.known.owner(*key)
+            if owner is not None:
+                activity_id, athlete_id = owner
+                if athlete_id != self.athlete.id:
+                    results.append("failed")
+                    reasons.append(f"already imported for athlete {athlete_id!r}")
+                    continue
+                existing = self.session.get_one(Activity, activity_id)
+                for name, value in values.items():
+                    setattr(existing, name, value)
+                existing.file, existing.updated_at = record, self.now
+                results.append("updated")
                 continue
-            for name, value in values.items():
-                setattr(existing, name, value)
-            existing.file_id = record.id
-            existing.updated_at = now
-            results.append("updated")
-            continue
-        twin = repository.find_duplicate(
-            session, athlete.id, item.parsed.start_time, item.metrics.distance_m, key
-        )
-        if twin is not None:
-            results.append("duplicate")
-            origin = twin.raw.get("file") or twin.external_id
-            reasons.append(f"same run as activity {twin.id} ({twin.source}: {origin})")
-            continue
-        session.add(
-            Activity(
-                source=job.source, external_id=key[1], file_id=record.id,
-                created_at=now, updated_at=now, **values,
-            )
-        )  # fmt: skip
-        results.append("imported")
-    for outcome in ("imported", "updated", "duplicate", "failed"):
-        if outcome in results:
-            return outcome, "; ".join(reasons) or None
-    return "failed", "no activities"
-
-
-def _save(
-    session: Session,
-    analysis: FileAnalysis,
-    athlete: AthleteSettings,
-    records: dict[str, ImportedFile],
-    now: datetime,
-) -> FileOutcome:
-    job = analysis.job
-    record = records.get(job.record_path)
-    if record is not None and analysis.fingerprint and record.sha256 == analysis.fingerprint:
-        record.mtime_ns, record.size, record.checked_at = job.mtime_ns, job.size, now
-        return FileOutcome(job.record_path, "unchanged", record.error, previous=record.status)
-    if record is None:
-        record = ImportedFile(
-            athlete_id=athlete.id,
-            path=job.record_path,
-            first_seen_at=now,
-            activity_count=0,
-            status="pending",
-        )
-        session.add(record)
-    record.size, record.mtime_ns, record.checked_at = job.size, job.mtime_ns, now
-    record.sha256 = analysis.fingerprint
-    if analysis.problem is not None:
-        record.status, record.error, record.activity_count = analysis.problem, analysis.reason, 0
-        return FileOutcome(job.record_path, analysis.problem, analysis.reason)
-    session.flush()  # the record needs its id before activities point at it
-    outcome, reason = _store_activities(session, analysis, athlete, record, now)
-    record.status = "imported" if outcome == "updated" else outcome
-    record.error = reason if outcome == "failed" else None
-    record.activity_count = len(analysis.activities)
-    partial = next(
-        (a.parsed.partial_reason for a in analysis.activities if a.parsed.partial_reason), None
-    )
-    return FileOutcome(job.record_path, outcome, reason, len(analysis.activities), partial)  # type: ignore[arg-type]
+            twin = self.known.same_run(item.parsed.start_time.timestamp(), item.metrics.distance_m)
+            if twin is not None:
+                results.append("duplicate")
+                label = f"activity {twin.activity_id}" if twin.activity_id else "another file"
+                reasons.append(f"same run as {label} ({twin.origin})")
+                continue
+            activity = Activity(
+                source=job.source, external_id=key[1], file=record,
+                created_at=self.now, updated_at=self.now, **values,
+            )  # fmt: skip
+            self.session.add(activity)
+            self.inserted.append((key, activity))
+            results.append("imported")
+        for outcome in ("imported", "updated", "duplicate", "failed"):
+            if outcome in results:
+                return outcome, "; ".join(reasons) or None
+        return "failed", "no activities"
 
 
 def _save_zip_record(
@@ -245,6 +269,7 @@ def import_paths(
             with session.begin():
                 repository.ensure_athlete(session, athlete.id, athlete.name, now)
                 records = repository.file_records(session, athlete.id)
+                known = repository.known_activities(session, athlete.id)
             plan = plan_import(paths, records)
             if on_planned:
                 on_planned(len(plan.jobs) + len(plan.outcomes))
@@ -252,10 +277,11 @@ def import_paths(
                 report.outcomes.append(outcome)
                 if on_file:
                     on_file(outcome)
+            writer = _Writer(session, athlete, records, known, now)
             for analysis in _analyse_all(plan.jobs, workers or default_workers()):
                 transaction = session.begin()
                 try:
-                    outcome = _save(session, analysis, athlete, records, now)
+                    outcome = writer.save(analysis)
                     if dry_run:
                         transaction.rollback()
                     else:
@@ -263,6 +289,7 @@ def import_paths(
                 except BaseException:
                     transaction.rollback()
                     raise
+                writer.remember(stored=not dry_run)
                 report.outcomes.append(outcome)
                 if on_file:
                     on_file(outcome)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from strainwatch.dedup import KnownActivities, KnownRun
 from strainwatch.store.models import Activity, Athlete, ImportedFile
-
-DUPLICATE_START_WINDOW = timedelta(seconds=60)
-DUPLICATE_DISTANCE_TOLERANCE = 0.02
 
 
 def ensure_athlete(session: Session, athlete_id: str, name: str, now: datetime) -> None:
@@ -28,37 +26,28 @@ def file_records(session: Session, athlete_id: str) -> dict[str, ImportedFile]:
     return {row.path: row for row in rows}
 
 
-def activity_by_key(session: Session, source: str, external_id: str) -> Activity | None:
-    return session.scalars(
-        select(Activity).where(Activity.source == source, Activity.external_id == external_id)
-    ).one_or_none()
-
-
-def find_duplicate(
-    session: Session,
-    athlete_id: str,
-    start_time: datetime,
-    distance_m: float,
-    exclude: tuple[str, str],
-) -> Activity | None:
-    """The same run stored under another key: start within 60 s, distance within 2 %."""
-    candidates = session.scalars(
-        select(Activity).where(
-            Activity.athlete_id == athlete_id,
-            Activity.deleted.is_(False),
-            Activity.start_time >= start_time - DUPLICATE_START_WINDOW,
-            Activity.start_time <= start_time + DUPLICATE_START_WINDOW,
-            or_(Activity.source != exclude[0], Activity.external_id != exclude[1]),
-        )
+def known_activities(session: Session, athlete_id: str) -> KnownActivities:
+    """Every stored key (all athletes: keys are global) and this athlete's runs."""
+    known = KnownActivities()
+    rows = session.execute(
+        select(Activity.source, Activity.external_id, Activity.id, Activity.athlete_id)
     )
-    for candidate in candidates:
-        largest = max(candidate.distance_m, distance_m)
-        if (
-            largest == 0
-            or abs(candidate.distance_m - distance_m) <= DUPLICATE_DISTANCE_TOLERANCE * largest
-        ):
-            return candidate
-    return None
+    for source, external_id, activity_id, owner in rows:
+        known.keys[(source, external_id)] = (activity_id, owner)
+    spans = session.execute(
+        select(
+            Activity.start_time,
+            Activity.distance_m,
+            Activity.id,
+            Activity.source,
+            Activity.external_id,
+        ).where(Activity.athlete_id == athlete_id, Activity.deleted.is_(False))
+    )
+    known.runs = sorted(
+        KnownRun(start.timestamp(), distance, activity_id, f"{source}: {external_id}")
+        for start, distance, activity_id, source, external_id in spans
+    )
+    return known
 
 
 def list_activities(
