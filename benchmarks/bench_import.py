@@ -255,9 +255,7 @@ def main() -> None:
         f"single GPX of {big['bytes'] / 1e6:.0f} MB ({big['points']:,} points): import {big['first_s']:.1f} s, "
         f"peak RSS {big['peak_rss_mb']} MB (target < 300 MB)"
     )
-    print(
-        f"strainwatch --help: {results['help']['median_s'] * 1000:.0f} ms median of 5 (target < 300 ms)"
-    )
+    print(f"strainwatch --help: {results['help']['median_s'] * 1000:.0f} ms median of 5 (target < 300 ms)")
 
 
 if __name__ == "__main__":

@@ -53,9 +53,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield from _postgres_database()
 
 
-def write_config(
-    path: Path, database_url: str, paths: list[Path] | None = None, extra: str = ""
-) -> Path:
+def write_config(path: Path, database_url: str, paths: list[Path] | None = None, extra: str = "") -> Path:
     files = ", ".join(f'"{p}"' for p in paths or [])
     path.write_text(
         f"""

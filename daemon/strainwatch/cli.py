@@ -158,13 +158,9 @@ def _print_import_report(report: ImportReport, dry_run: bool) -> None:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option(
-    "--athlete", "athlete_id", metavar="ID", help="Whose files (needed with several athletes)."
-)
+@click.option("--athlete", "athlete_id", metavar="ID", help="Whose files (needed with several athletes).")
 @click.option("--dry-run", is_flag=True, help="Read and report, store nothing.")
-@click.option(
-    "--jobs", type=click.IntRange(1, 64), help="Worker processes (default: CPU count, at most 4)."
-)
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: CPU count, at most 4).")
 @pass_app
 def import_command(
     app: AppContext, paths: tuple[str, ...], athlete_id: str | None, dry_run: bool, jobs: int | None
@@ -287,9 +283,7 @@ def config_check(app: AppContext) -> None:
     click.echo(f"  storage: {safe_url(settings.database_url)}")
     for athlete in settings.athletes:
         paths = ", ".join(str(p) for p in athlete.files.paths) or "no file paths"
-        click.echo(
-            f"  athlete {athlete.id} ({athlete.name}, {athlete.timezone}, {athlete.units}): {paths}"
-        )
+        click.echo(f"  athlete {athlete.id} ({athlete.name}, {athlete.timezone}, {athlete.units}): {paths}")
 
 
 @config.command("example")
@@ -313,9 +307,7 @@ def db_upgrade(app: AppContext) -> None:
 
     engine = create_db_engine(app.settings.database_url)
     upgrade(engine)
-    click.echo(
-        f"{safe_url(app.settings.database_url)}: schema at revision {current_revision(engine)}"
-    )
+    click.echo(f"{safe_url(app.settings.database_url)}: schema at revision {current_revision(engine)}")
 
 
 def main() -> None:

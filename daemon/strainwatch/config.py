@@ -69,9 +69,7 @@ class AthleteSettings(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')"
-            ) from None
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')") from None
         return value
 
     @property
@@ -153,8 +151,7 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
         files = athlete.get("files") if isinstance(athlete, dict) else None
         if isinstance(files, dict) and isinstance(files.get("paths"), list):
             files["paths"] = [
-                str(base / Path(p).expanduser()) if isinstance(p, str) else p
-                for p in files["paths"]
+                str(base / Path(p).expanduser()) if isinstance(p, str) else p for p in files["paths"]
             ]
 
 

@@ -37,10 +37,7 @@ class KnownActivities:
         while i < len(self.runs) and self.runs[i].start <= start + DUPLICATE_START_WINDOW_S:
             run = self.runs[i]
             largest = max(run.distance_m, distance_m)
-            if (
-                largest == 0
-                or abs(run.distance_m - distance_m) <= DUPLICATE_DISTANCE_TOLERANCE * largest
-            ):
+            if largest == 0 or abs(run.distance_m - distance_m) <= DUPLICATE_DISTANCE_TOLERANCE * largest:
                 return run
             i += 1
         return None

@@ -11,7 +11,8 @@ import math
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from enum import IntEnum
 from typing import Any, Literal, get_args
 
 NAN = math.nan
@@ -128,3 +129,95 @@ class ActivityMetrics:
     avg_cadence: float | None
     has_gps: bool
     gap_profile: Mapping[int, float] = field(default_factory=dict)
+
+
+class Severity(IntEnum):
+    """How loudly a finding speaks: `info` in status and digests, `caution` in the next
+    digest, `warning` emailed at once."""
+
+    INFO = 1
+    CAUTION = 2
+    WARNING = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    def raised(self, levels: int = 1) -> Severity:
+        return Severity(min(Severity.WARNING, self + levels))
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """An activity as the rules see it. `local_date` is in the athlete's time zone."""
+
+    activity_id: int
+    start: datetime  # aware UTC
+    local_date: date
+    sport_type: str
+    distance_m: float
+    moving_time_s: float
+    gap_s_per_km: float | None = None
+    ascent_m: float | None = None
+    descent_m: float | None = None
+    avg_hr: float | None = None
+    gap_profile: tuple[tuple[int, float], ...] = ()
+    text: str = ""  # name, description and private note: the runner's own words
+    gear: str | None = None
+    trainer: bool = False
+    manual: bool = False
+
+    @property
+    def is_running(self) -> bool:
+        return self.sport_type in RUNNING_SPORT_TYPES
+
+    @property
+    def counts_for_spikes(self) -> bool:
+        """Treadmill and hand-typed distances are too rough to call a spike on."""
+        return self.is_running and not self.trainer and not self.manual
+
+    def seconds_at_or_faster(self, pace_s_per_km: float) -> float:
+        return sum(s for bin_start, s in self.gap_profile if bin_start + 5 <= pace_s_per_km)
+
+
+@dataclass(frozen=True, slots=True)
+class Injury:
+    id: int
+    start: date
+    part: str  # calf | soleus | gastrocnemius | achilles | other
+    closed: date | None = None
+    note: str | None = None
+
+    @property
+    def is_calf(self) -> bool:
+        return self.part in ("calf", "soleus", "gastrocnemius", "achilles")
+
+    def open_on(self, day: date) -> bool:
+        return self.start <= day and (self.closed is None or self.closed > day)
+
+
+@dataclass(frozen=True, slots=True)
+class Shoe:
+    name: str
+    tags: tuple[str, ...] = ()
+    since: date | None = None
+
+    @property
+    def minimalist(self) -> bool:
+        return any(tag in ("minimalist", "low-drop") for tag in self.tags)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a rule found, with the numbers that fired it and what to do about it."""
+
+    rule: str
+    severity: Severity
+    day: date  # the local date it is about
+    period: str  # the fingerprint's tail: "activity:123", "week:2026-W47", "shoe:Pegasus:500"
+    title: str
+    summary: str
+    advice: str
+    numbers: Mapping[str, float | int | str | None]
+    activity_ids: tuple[int, ...] = ()
+    modifiers: tuple[str, ...] = ()

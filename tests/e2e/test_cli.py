@@ -28,9 +28,7 @@ def run(
     command = [str(EXE)] + (["--config", str(config)] if config else []) + list(args)
     full_env = {**os.environ, **(env or {})}
     full_env.pop("STRAINWATCH_CONFIG", None)
-    return subprocess.run(
-        command, capture_output=True, text=True, env=full_env, timeout=300, check=False
-    )
+    return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -51,9 +49,7 @@ def test_help_lists_commands_and_exit_codes() -> None:
 def test_readme_documents_every_command() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     commands = [
-        line.split()[0]
-        for line in run("--help").stdout.split("Commands:")[1].splitlines()
-        if line.strip()
+        line.split()[0] for line in run("--help").stdout.split("Commands:")[1].splitlines() if line.strip()
     ]
     for command in commands:
         assert f"strainwatch {command}" in readme, command
@@ -72,15 +68,11 @@ def test_config_example_is_valid_toml_and_checks(tmp_path: Path) -> None:
 
 def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text(
-        '[[athletes]]\nid = "me"\nname = "x"\nemail = "a@b.c"\ntimezone = "Mars/Olympus"\n'
-    )
+    path.write_text('[[athletes]]\nid = "me"\nname = "x"\nemail = "a@b.c"\ntimezone = "Mars/Olympus"\n')
     result = run("sync", config=path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith(
-        f"strainwatch: error: {path}: [athletes] of athlete 'me', key 'timezone'"
-    )
+    assert result.stderr.startswith(f"strainwatch: error: {path}: [athletes] of athlete 'me', key 'timezone'")
     missing = run("sync", config=tmp_path / "nope.toml")
     assert missing.returncode == 1
     assert f"strainwatch: error: {tmp_path / 'nope.toml'}: config file not found" in missing.stderr
@@ -88,9 +80,7 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" in verbose.stderr
 
 
-def test_import_corpus_reports_and_exits_3_then_everything_unchanged(
-    tmp_path: Path, corpus: Path
-) -> None:
+def test_import_corpus_reports_and_exits_3_then_everything_unchanged(tmp_path: Path, corpus: Path) -> None:
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db")
     first = run("import", str(corpus), config=config)
     assert first.returncode == 3, first.stderr
@@ -121,9 +111,7 @@ def test_import_corpus_reports_and_exits_3_then_everything_unchanged(
     assert table[0].startswith("date") and len(table) == len(rows) + 1
 
 
-def test_sync_is_zero_with_bad_files_and_dry_run_changes_nothing(
-    tmp_path: Path, corpus: Path
-) -> None:
+def test_sync_is_zero_with_bad_files_and_dry_run_changes_nothing(tmp_path: Path, corpus: Path) -> None:
     folder = tmp_path / "runs"
     folder.mkdir()
     shutil.copy(corpus / "formats" / "run_garmin.tcx", folder)
@@ -135,9 +123,7 @@ def test_sync_is_zero_with_bad_files_and_dry_run_changes_nothing(
     assert json.loads(run("activities", "--json", config=config).stdout) == []
     real = run("sync", config=config)
     assert real.returncode == 0
-    assert (
-        "imported 1" in real.stdout and "activity-filecrc.fit: FIT checksum mismatch" in real.stdout
-    )
+    assert "imported 1" in real.stdout and "activity-filecrc.fit: FIT checksum mismatch" in real.stdout
     again = run("sync", config=config)
     assert "unchanged 2" in again.stdout and "checksum" not in again.stdout  # reported once
     assert len(json.loads(run("activities", "--json", config=config).stdout)) == 1
@@ -151,9 +137,7 @@ def test_several_athletes_require_athlete_for_import(tmp_path: Path, corpus: Pat
     result = run("import", str(corpus / "formats" / "run_garmin.tcx"), config=config)
     assert result.returncode == 1
     assert "choose one with --athlete" in result.stderr
-    ok = run(
-        "import", "--athlete", "kim", str(corpus / "formats" / "run_garmin.tcx"), config=config
-    )
+    ok = run("import", "--athlete", "kim", str(corpus / "formats" / "run_garmin.tcx"), config=config)
     assert ok.returncode == 0 and "kim: imported 1" in ok.stdout
 
 

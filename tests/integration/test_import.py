@@ -71,9 +71,7 @@ def test_whole_corpus_then_nothing_changed(database_url: str, corpus: Path) -> N
     assert _count(sessions) == stored
 
 
-def test_changed_file_is_reimported_in_place(
-    database_url: str, corpus: Path, tmp_path: Path
-) -> None:
+def test_changed_file_is_reimported_in_place(database_url: str, corpus: Path, tmp_path: Path) -> None:
     sessions = open_database(database_url)
     target = tmp_path / "run.gpx"
     shutil.copy(corpus / "formats" / "strava_stopped_example.gpx", target)
@@ -138,30 +136,22 @@ def test_strava_export_and_the_same_run_as_a_file_are_stored_once(
     assert outcome.outcome == "duplicate"
     assert _count(sessions) == 2
     # the unchanged zip is skipped whole
-    assert [o.outcome for o in import_paths(sessions, SAM, [export], now=NOW).outcomes] == [
-        "unchanged"
-    ]
+    assert [o.outcome for o in import_paths(sessions, SAM, [export], now=NOW).outcomes] == ["unchanged"]
 
 
 def test_dry_run_stores_nothing(database_url: str, corpus: Path) -> None:
     sessions = open_database(database_url)
-    report = import_paths(
-        sessions, SAM, [corpus / "formats" / "run_garmin.tcx"], now=NOW, dry_run=True
-    )
+    report = import_paths(sessions, SAM, [corpus / "formats" / "run_garmin.tcx"], now=NOW, dry_run=True)
     assert report.outcomes[0].outcome == "imported"
     assert _count(sessions) == 0
     assert _count(sessions, ImportedFile) == 0
 
 
-def test_one_bad_file_does_not_stop_the_rest(
-    database_url: str, corpus: Path, tmp_path: Path
-) -> None:
+def test_one_bad_file_does_not_stop_the_rest(database_url: str, corpus: Path, tmp_path: Path) -> None:
     sessions = open_database(database_url)
     (tmp_path / "a_zero.gpx").write_bytes(b"")
     (tmp_path / "b_truncated.fit.gz").write_bytes(gzip.compress(b"x" * 1000)[:20])
-    (tmp_path / "c_doctype.gpx").write_text(
-        '<!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]><gpx/>'
-    )
+    (tmp_path / "c_doctype.gpx").write_text('<!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]><gpx/>')
     locked = tmp_path / "d_locked.gpx"
     shutil.copy(corpus / "formats" / "tomtom_run.gpx", locked)
     locked.chmod(0)

@@ -85,18 +85,14 @@ def test_no_athletes_is_refused(tmp_path: Path) -> None:
 
 def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     text = (
-        '[storage]\nurl = "sqlite:///state/x.db"\n'
-        + MINIMAL
-        + '[athletes.files]\npaths = ["runs", "/abs"]\n'
+        '[storage]\nurl = "sqlite:///state/x.db"\n' + MINIMAL + '[athletes.files]\npaths = ["runs", "/abs"]\n'
     )
     settings = parse_settings(text, tmp_path / "c.toml")
     assert settings.database_url == f"sqlite:///{tmp_path.resolve()}/state/x.db"
     assert settings.athletes[0].files.paths == [tmp_path.resolve() / "runs", Path("/abs")]
 
 
-def test_default_database_is_in_the_state_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_default_database_is_in_the_state_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
     settings = parse_settings(MINIMAL, tmp_path / "c.toml")
     assert settings.database_url == f"sqlite:///{tmp_path}/state/strainwatch.db"

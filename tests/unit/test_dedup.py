@@ -42,9 +42,7 @@ def test_dry_run_entries_match_but_have_no_key() -> None:
 
 
 @given(st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 50_000)), max_size=30), st.randoms())
-def test_matching_does_not_depend_on_insertion_order(
-    runs: list[tuple[float, float]], rnd: object
-) -> None:
+def test_matching_does_not_depend_on_insertion_order(runs: list[tuple[float, float]], rnd: object) -> None:
     shuffled = list(runs)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     a, b = _known(*runs), _known(*shuffled)

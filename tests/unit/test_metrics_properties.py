@@ -36,9 +36,7 @@ def tracks(draw: st.DrawFn, min_points: int = 2, with_altitude: bool = True) -> 
 @given(lat, lon, lat, lon)
 def test_haversine_is_symmetric_and_non_negative(a: float, b: float, c: float, d: float) -> None:
     assert haversine_m(a, b, c, d) >= 0
-    assert math.isclose(
-        haversine_m(a, b, c, d), haversine_m(c, d, a, b), rel_tol=1e-9, abs_tol=1e-6
-    )
+    assert math.isclose(haversine_m(a, b, c, d), haversine_m(c, d, a, b), rel_tol=1e-9, abs_tol=1e-6)
 
 
 def test_haversine_one_degree_of_latitude() -> None:

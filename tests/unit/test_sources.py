@@ -131,9 +131,7 @@ def _export(tmp_path: Path, corpus: Path, header: str, rows: list[str]) -> zipfi
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("activities.csv", "\ufeff" + header + "\n" + "\n".join(rows) + "\n")
         gpx = (corpus / "formats" / "strava_stopped_example.gpx").read_bytes()
-        archive.writestr(
-            "activities/111.gpx", b"\n   " + gpx
-        )  # blanks before <?xml, as Strava does
+        archive.writestr("activities/111.gpx", b"\n   " + gpx)  # blanks before <?xml, as Strava does
         archive.writestr(
             "activities/222.fit.gz",
             (corpus / "formats" / "strava_export_12866632127.fit.gz").read_bytes(),

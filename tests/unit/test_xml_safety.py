@@ -18,13 +18,11 @@ GPX = '<gpx xmlns="http://www.topografix.com/GPX/1/1" version="1.1">{}</gpx>'
 
 ATTACKS = {
     "billion laughs": '<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY a "aaaaaaaaaa">'
-    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-    + GPX.format("<trk><name>&b;</name></trk>" + POINTS),
+    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' + GPX.format("<trk><name>&b;</name></trk>" + POINTS),
     "external entity": '<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
     + GPX.format("<trk><name>&x;</name></trk>" + POINTS),
     "external dtd": '<!DOCTYPE gpx SYSTEM "http://127.0.0.1:9/evil.dtd">' + GPX.format(POINTS),
-    "doctype after a comment": "<?xml version='1.0'?><!-- hi --><!DOCTYPE gpx>"
-    + GPX.format(POINTS),
+    "doctype after a comment": "<?xml version='1.0'?><!-- hi --><!DOCTYPE gpx>" + GPX.format(POINTS),
 }
 
 
@@ -41,9 +39,7 @@ def test_undeclared_entity_is_a_parse_error_not_an_expansion() -> None:
 
 
 def test_prolog_with_bom_blanks_and_comments_is_fine() -> None:
-    document = (
-        b"\xef\xbb\xbf  \n<?xml version='1.0'?>\n<!-- exported -->\n" + GPX.format(POINTS).encode()
-    )
+    document = b"\xef\xbb\xbf  \n<?xml version='1.0'?>\n<!-- exported -->\n" + GPX.format(POINTS).encode()
     [activity] = parse_stream(io.BytesIO(document), "x.gpx")
     assert len(activity.track) == 2
 

@@ -94,7 +94,5 @@ def analyse(job: FileJob) -> FileAnalysis:
         raise
     except Exception as exc:  # a parser library tripping over a crafted file is bad input too
         log.debug("unexpected error reading %s", job.record_path, exc_info=True)
-        return FileAnalysis(
-            job, "", problem="failed", reason=f"unreadable ({type(exc).__name__}: {exc})"
-        )
+        return FileAnalysis(job, "", problem="failed", reason=f"unreadable ({type(exc).__name__}: {exc})")
     return FileAnalysis(job, fingerprint, activities)

@@ -30,9 +30,7 @@ def _walk(root: Path) -> Iterator[Path]:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and (
-                is_activity_name(name) or name.lower().endswith(".zip")
-            ):
+            if not name.startswith(".") and (is_activity_name(name) or name.lower().endswith(".zip")):
                 yield Path(folder) / name
 
 
@@ -76,9 +74,7 @@ def _plan_zip(job: FileJob, records: Mapping[str, ImportedFile], plan: Plan) -> 
         fingerprint = f"zip:{info.CRC:08x}:{info.file_size}" if info else "missing"
         record = records.get(member_path)
         if record is not None and record.sha256 == fingerprint:
-            plan.outcomes.append(
-                FileOutcome(member_path, "unchanged", record.error, previous=record.status)
-            )
+            plan.outcomes.append(FileOutcome(member_path, "unchanged", record.error, previous=record.status))
             continue
         plan.jobs.append(
             FileJob(
@@ -111,13 +107,9 @@ def plan_import(paths: Iterable[Path], records: Mapping[str, ImportedFile]) -> P
             continue
         record = records.get(resolved)
         if record is not None and _unchanged(record, st.st_size, st.st_mtime_ns):
-            plan.outcomes.append(
-                FileOutcome(resolved, "unchanged", record.error, previous=record.status)
-            )
+            plan.outcomes.append(FileOutcome(resolved, "unchanged", record.error, previous=record.status))
             continue
-        job = FileJob(
-            record_path=resolved, file_path=resolved, size=st.st_size, mtime_ns=st.st_mtime_ns
-        )
+        job = FileJob(record_path=resolved, file_path=resolved, size=st.st_size, mtime_ns=st.st_mtime_ns)
         if resolved.lower().endswith(".zip"):
             _plan_zip(job, records, plan)
         else:

@@ -101,15 +101,11 @@ def _analyse_all(jobs: list[FileJob], workers: int) -> Iterator[FileAnalysis]:
                 done += 1
                 yield analysis
     except BrokenProcessPool:
-        log.warning(
-            "worker processes failed; reading the remaining %d files in-process", len(jobs) - done
-        )
+        log.warning("worker processes failed; reading the remaining %d files in-process", len(jobs) - done)
         yield from map(analyse, jobs[done:])
 
 
-def _activity_values(
-    item: AnalysedActivity, athlete: AthleteSettings, job: FileJob
-) -> dict[str, object]:
+def _activity_values(item: AnalysedActivity, athlete: AthleteSettings, job: FileJob) -> dict[str, object]:
     p, m = item.parsed, item.metrics
     return {
         "athlete_id": athlete.id,
@@ -190,9 +186,7 @@ class _Writer:
             self.known.add(key, self.athlete.id, run)
         self.inserted = []
 
-    def _store_activities(
-        self, analysis: FileAnalysis, record: ImportedFile
-    ) -> tuple[str, str | None]:
+    def _store_activities(self, analysis: FileAnalysis, record: ImportedFile) -> tuple[str, str | None]:
         """Insert or update the file's activities; returns the file's outcome and reason."""
         job = analysis.job
         results: list[str] = []

@@ -84,9 +84,7 @@ def _flat_equivalent(
     return out
 
 
-def _gap_profile(
-    time: Sequence[float], cum_eq: Sequence[float], moving: Sequence[bool]
-) -> dict[int, float]:
+def _gap_profile(time: Sequence[float], cum_eq: Sequence[float], moving: Sequence[bool]) -> dict[int, float]:
     """Moving seconds per grade-adjusted pace bin, pace averaged over PACE_WINDOW_S."""
     profile: dict[int, float] = {}
     n = len(time)

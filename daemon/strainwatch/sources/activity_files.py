@@ -54,9 +54,7 @@ def _peekable(stream: BinaryIO) -> io.BufferedReader:
     return io.BufferedReader(cast("io.RawIOBase", stream))
 
 
-def parse_stream(
-    stream: BinaryIO, external_id: str, name: str | None = None
-) -> list[ParsedActivity]:
+def parse_stream(stream: BinaryIO, external_id: str, name: str | None = None) -> list[ParsedActivity]:
     """Parse an opened file, transparently gunzipping it; errors become ActivityFileError."""
     buffered = _peekable(stream)
     source = buffered

@@ -108,16 +108,10 @@ def _read(stream: BinaryIO) -> _Reading:
             raise ActivityFileError(f"not a valid FIT file ({exc})") from None
         reading.partial_reason = f"unreadable data after the activity ({exc})"
     except (fitdecode.FitEOFError, fitdecode.FitParseError, EOFError) as exc:
-        what = (
-            "file ends early"
-            if isinstance(exc, fitdecode.FitEOFError | EOFError)
-            else "undecodable data"
-        )
+        what = "file ends early" if isinstance(exc, fitdecode.FitEOFError | EOFError) else "undecodable data"
         if len(reading.records) < _MIN_PARTIAL_RECORDS:
             raise ActivityFileError(f"{what} ({exc})") from None
-        reading.partial_reason = (
-            f"{what}; kept the {len(reading.records)} records read before it ({exc})"
-        )
+        reading.partial_reason = f"{what}; kept the {len(reading.records)} records read before it ({exc})"
     if reading.partial_reason and reading.records_at_last_crc == len(reading.records):
         # every record kept passed its part's CRC: only data after the activity was lost
         reading.trailing_note, reading.partial_reason = reading.partial_reason, None
@@ -146,11 +140,7 @@ def parse_fit(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
     for index, session in enumerate(sessions):
         start = session["start_time"]
         begin = start.timestamp() if start else records[0][0]
-        end = (
-            sessions[index + 1]["start_time"].timestamp()
-            if index + 1 < len(sessions)
-            else float("inf")
-        )
+        end = sessions[index + 1]["start_time"].timestamp() if index + 1 < len(sessions) else float("inf")
         if session["sport"] == "transition":
             continue
         track = Track()

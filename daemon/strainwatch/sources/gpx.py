@@ -68,9 +68,7 @@ def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
             if kind is None:
                 if ns is None:
                     if local_name(tag) != "gpx":
-                        raise ActivityFileError(
-                            f"not a GPX file (root element <{local_name(tag)}>)"
-                        )
+                        raise ActivityFileError(f"not a GPX file (root element <{local_name(tag)}>)")
                     ns = tag[: -len("gpx")]
                     meta["creator"] = elem.get("creator", "")
                     meta["version"] = elem.get("version", "")
@@ -107,9 +105,7 @@ def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
                         out_of_order += 1
                     else:
                         last_time = t
-                        append(
-                            t, _float(elem.get("lat")), _float(elem.get("lon")), ele, NAN, hr, cad
-                        )
+                        append(t, _float(elem.get("lat")), _float(elem.get("lon")), ele, NAN, hr, cad)
                 if seg is not None:
                     seg.clear()
             elif kind == _RTEPT:

@@ -48,8 +48,7 @@ def _prolog_end(head: bytes) -> int | None:
             return None  # a comment may start here: wait for more bytes
         elif head.startswith(b"<!", pos):
             raise ActivityFileError(
-                "refused: the XML declares a DTD or entities (<!DOCTYPE>), which activity "
-                "files never need"
+                "refused: the XML declares a DTD or entities (<!DOCTYPE>), which activity files never need"
             )
         elif head[pos] == ord("<"):
             return pos

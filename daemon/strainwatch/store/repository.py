@@ -29,9 +29,7 @@ def file_records(session: Session, athlete_id: str) -> dict[str, ImportedFile]:
 def known_activities(session: Session, athlete_id: str) -> KnownActivities:
     """Every stored key (all athletes: keys are global) and this athlete's runs."""
     known = KnownActivities()
-    rows = session.execute(
-        select(Activity.source, Activity.external_id, Activity.id, Activity.athlete_id)
-    )
+    rows = session.execute(select(Activity.source, Activity.external_id, Activity.id, Activity.athlete_id))
     for source, external_id, activity_id, owner in rows:
         known.keys[(source, external_id)] = (activity_id, owner)
     spans = session.execute(

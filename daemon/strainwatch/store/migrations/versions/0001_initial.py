@@ -103,9 +103,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "external_id", name=op.f("uq_activities_source_external_id")),
     )
     with op.batch_alter_table("activities", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_activities_athlete_start", ["athlete_id", "start_time"], unique=False
-        )
+        batch_op.create_index("ix_activities_athlete_start", ["athlete_id", "start_time"], unique=False)
         batch_op.create_index(batch_op.f("ix_activities_file_id"), ["file_id"], unique=False)
 
 

@@ -1,0 +1,1 @@
+"""Pure strain-risk rules: one module per rule, the registry, and the shared history."""

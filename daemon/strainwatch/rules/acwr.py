@@ -1,0 +1,58 @@
+"""acwr: the uncoupled EWMA acute:chronic workload ratio, for display and digests only.
+
+Contested: Gabbett 2016 and Williams et al. 2017 on one side; Lolli et al. 2019 and
+Impellizzeri et al. 2020 on the method, and Frandsen 2025 found no positive association in
+runners. It never escalates beyond info.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from strainwatch.domain import Finding, Severity
+from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.history import History
+
+DEFAULTS = {"high": 1.5, "low": 0.8, "min_history_days": 28.0}
+
+
+def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+    i = h.index(day)
+    if i < 0 or h.history_days(day) < number(settings, "min_history_days"):
+        return []
+    ratio = h.ratio[i]
+    if ratio is None:
+        return []
+    iso = day.isocalendar()
+    if ratio >= number(settings, "high"):
+        title, advice = "Large recent increase in load", "Hold your volume steady for a week."
+    elif ratio < number(settings, "low"):
+        title = "Detraining: your next long run is likely a spike"
+        advice = "Build back gradually: your recent longest run, not your old one, is the reference."
+    else:
+        return []
+    return [
+        Finding(
+            rule=RULE.id,
+            severity=Severity.INFO,
+            day=day,
+            period=f"week:{iso.year}-W{iso.week:02d}",
+            title=title,
+            summary=f"acute:chronic ratio {ratio:.2f} (7-day vs 28-day EWMA of daily distance)",
+            advice=advice,
+            numbers={"acwr": round(ratio, 2)},
+        )
+    ]
+
+
+RULE = Rule(
+    id="acwr",
+    title="Acute:chronic workload ratio",
+    grade="C, contested",
+    citation="Gabbett 2016; Williams et al. 2017, BJSM 51:209; critiques: Lolli et al. 2019, "
+    "BJSM 53:921; Impellizzeri et al. 2020, IJSPP 15:907",
+    why="A context number: how this week compares with the last month.",
+    defaults=DEFAULTS,
+    evaluate=evaluate,
+    needs="4 weeks of history",
+)

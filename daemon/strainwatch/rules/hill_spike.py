@@ -1,0 +1,82 @@
+"""hill-spike: far more descent than in any run of the previous 30 days.
+
+Bontemps et al. 2020 (Sports Med 50:2083): downhill running causes the most muscle damage
+in the runners least used to it. Thresholds are product choices by analogy (grade D).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.load import percentile
+from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.history import History
+
+DEFAULTS = {"factor": 1.3, "min_descent_m": 150.0, "window_days": 30.0, "percentile": 90.0}
+
+
+def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+    from strainwatch.rules.long_run_spike import spike_of
+
+    findings = []
+    for run in h.runs_on(day):
+        if (
+            run.descent_m is None
+            or run.descent_m < number(settings, "min_descent_m")
+            or not run.counts_for_spikes
+        ):
+            continue
+        recent = [
+            r.descent_m
+            for r in h.previous_runs(run, int(number(settings, "window_days")))
+            if r.descent_m is not None
+        ]
+        if not recent:
+            continue
+        most = max(recent)
+        if run.descent_m <= number(settings, "factor") * most:
+            continue
+        everything = [r.descent_m for r in h.previous_runs(run, 365) if r.descent_m is not None]
+        p90 = percentile(everything, number(settings, "percentile"))
+        if p90 is not None and len(everything) >= 10 and run.descent_m <= p90:
+            continue
+        spiked = spike_of(h, run, None) is not None
+        findings.append(
+            Finding(
+                rule=RULE.id,
+                severity=Severity.CAUTION if spiked else Severity.INFO,
+                day=day,
+                period=f"activity:{run.activity_id}",
+                title=(
+                    f"{run.descent_m:.0f} m of descent, {run.descent_m / max(most, 1):.1f}x your recent most"
+                ),
+                summary=(
+                    f"{run.descent_m:.0f} m down against at most {most:.0f} m in any run of the previous "
+                    "30 days" + (" — on a run that was also a distance spike" if spiked else "")
+                ),
+                advice=(
+                    "Calves and quads need 2-3 days after unaccustomed downhill running: "
+                    "keep them flat and easy."
+                ),
+                numbers={
+                    "descent_m": round(run.descent_m),
+                    "recent_max_descent_m": round(most),
+                    "p90_descent_m": None if p90 is None else round(p90),
+                },
+                activity_ids=(run.activity_id,),
+            )
+        )
+    return findings
+
+
+RULE = Rule(
+    id="hill-spike",
+    title="Far more downhill than usual",
+    grade="D",
+    citation="Bontemps et al. 2020, Sports Med 50:2083 (muscle damage after downhill running)",
+    why="Downhill running loads muscles eccentrically; unaccustomed, it causes the most damage.",
+    defaults=DEFAULTS,
+    evaluate=evaluate,
+    needs="a run with recorded altitude in the previous 30 days",
+)

@@ -1,0 +1,101 @@
+"""Everything the rules read, computed once per evaluation from an athlete's runs.
+
+Series are indexed by day from the first run; a rule evaluating day D reads only indices
+<= D and runs dated <= D, so a backtest replaying day by day sees exactly what the live
+system would have seen (tested: truncating the history after D changes nothing on D).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from strainwatch.domain import Injury, Run, Shoe
+from strainwatch.metrics.load import (
+    acwr,
+    fitness_fatigue,
+    median_or_none,
+    strain,
+    training_stress,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AthleteFacts:
+    birth_year: int | None = None
+    injuries: tuple[Injury, ...] = ()
+    shoes: tuple[Shoe, ...] = ()
+
+
+@dataclass(slots=True)
+class History:
+    runs: list[Run]  # every running activity, by start
+    facts: AthleteFacts = field(default_factory=AthleteFacts)
+    start: date = date.min
+    km: list[float] = field(default_factory=list)  # daily running distance
+    stress: list[float] = field(default_factory=list)
+    ran: list[bool] = field(default_factory=list)
+    ratio: list[float | None] = field(default_factory=list)
+    ctl: list[float] = field(default_factory=list)
+    atl: list[float] = field(default_factory=list)
+    tsb: list[float] = field(default_factory=list)
+    strains: list[float] = field(default_factory=list)
+    _dates: list[date] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)  # rules' derived data, per history
+
+    @classmethod
+    def build(cls, activities: Iterable[Run], until: date, facts: AthleteFacts | None = None) -> History:
+        runs = sorted(
+            (r for r in activities if r.is_running and r.local_date <= until), key=lambda r: r.start
+        )
+        h = cls(runs=runs, facts=facts or AthleteFacts())
+        if not runs:
+            h.start = until
+            return h
+        h.start = runs[0].local_date
+        days = (until - h.start).days + 1
+        h.km = [0.0] * days
+        h.stress = [0.0] * days
+        h.ran = [False] * days
+        h._dates = [r.local_date for r in runs]
+        for r in runs:
+            i = (r.local_date - h.start).days
+            h.km[i] += r.distance_m / 1000
+            h.ran[i] = True
+            easy = h.easy_pace(r.local_date - timedelta(days=1))
+            h.stress[i] += training_stress(r.moving_time_s, r.gap_s_per_km, easy)
+        h.ratio = acwr(h.km)
+        h.ctl, h.atl, h.tsb = fitness_fatigue(h.stress)
+        h.strains = [strain(h.km, i) for i in range(days)]
+        return h
+
+    def index(self, day: date) -> int:
+        return (day - self.start).days
+
+    def runs_between(self, first: date, last: date) -> Sequence[Run]:
+        """Runs dated first..last, inclusive."""
+        return self.runs[bisect_left(self._dates, first) : bisect_right(self._dates, last)]
+
+    def runs_on(self, day: date) -> Sequence[Run]:
+        return self.runs_between(day, day)
+
+    def previous_runs(self, run: Run, days: int) -> list[Run]:
+        """Runs in the `days` before this run (same day's earlier runs included)."""
+        candidates = self.runs_between(run.local_date - timedelta(days=days), run.local_date)
+        return [r for r in candidates if r.start < run.start]
+
+    def km_between(self, first: date, last: date) -> float:
+        lo = max(0, self.index(first))
+        hi = self.index(last)
+        return sum(self.km[lo : hi + 1]) if hi >= 0 else 0.0
+
+    def history_days(self, day: date) -> int:
+        return self.index(day) + 1 if self.runs else 0
+
+    def easy_pace(self, day: date, days: int = 28) -> float | None:
+        """The runner's easy grade-adjusted pace: median over the `days` up to `day`."""
+        window = self.runs_between(day - timedelta(days=days - 1), day)
+        return median_or_none([r.gap_s_per_km for r in window if r.gap_s_per_km and r.counts_for_spikes])

@@ -1,0 +1,85 @@
+"""no-rest-days: long streaks of running days, and monotonous weeks (Foster 1998).
+
+Monotony = mean / SD of daily load over 7 days (rest days count 0); strain = weekly load x
+monotony. High monotony with high strain preceded illness and injury in Foster's athletes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.load import monotony, percentile, streak
+from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.history import History
+
+DEFAULTS = {"streak_days": 10.0, "monotony": 2.0, "strain_percentile": 90.0}
+
+
+def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+    i = h.index(day)
+    if i < 0 or not h.runs:
+        return []
+    days_in_a_row = streak(h.ran, i)
+    m_now = monotony(h.km, i)
+    m_week_ago = monotony(h.km, i - 7) if i >= 7 else None
+    limit = number(settings, "monotony")
+    monotonous = m_now is not None and m_week_ago is not None and m_now > limit and m_week_ago > limit
+    long_streak = days_in_a_row >= number(settings, "streak_days")
+    if not (monotonous or long_streak):
+        return []
+    past = h.strains[: max(0, i - 6)]
+    p90 = (
+        percentile([s for s in past if s > 0], number(settings, "strain_percentile"))
+        if len(past) >= 28
+        else None
+    )
+    high_strain = monotonous and p90 is not None and h.strains[i] > p90
+    severity = Severity.CAUTION if high_strain else Severity.INFO
+    parts = []
+    if long_streak:
+        parts.append(f"{days_in_a_row} days in a row with a run")
+    if monotonous:
+        parts.append(
+            f"monotony {m_now:.1f} this week and {m_week_ago:.1f} the week before (above {limit:.1f})"
+        )
+    if high_strain:
+        parts.append(f"weekly strain {h.strains[i]:.0f}, above your own 90th percentile ({p90:.0f})")
+    iso = day.isocalendar()
+    return [
+        Finding(
+            rule=RULE.id,
+            severity=severity,
+            day=day,
+            period=f"week:{iso.year}-W{iso.week:02d}",
+            title=f"{days_in_a_row} days without a rest day" if long_streak else "Every day looks the same",
+            summary="; ".join(parts),
+            advice=(
+                "Take a full rest day (or cross-train) in the next two days, and vary easy and harder days."
+            ),
+            numbers={
+                "consecutive_days": days_in_a_row,
+                "monotony": None if m_now is None else round(m_now, 2),
+                "strain": round(h.strains[i], 1),
+                "strain_p90": None if p90 is None else round(p90, 1),
+            },
+            activity_ids=tuple(
+                r.activity_id for r in h.runs_between(day - timedelta(days=max(days_in_a_row, 7) - 1), day)
+            ),
+        )
+    ]
+
+
+RULE = Rule(
+    id="no-rest-days",
+    title="No rest days, or monotonous training",
+    grade="C/D",
+    citation=(
+        "Foster 1998, Med Sci Sports Exerc 30:1164 "
+        "(monotony = mean / SD of daily load; strain = weekly load x monotony)"
+    ),
+    why="Tissues adapt between sessions; without rest days, small damage adds up.",
+    defaults=DEFAULTS,
+    evaluate=evaluate,
+    needs="2 weeks of history (4 weeks for your strain percentile)",
+)

@@ -1,0 +1,125 @@
+"""pain-note: the runner's own words about pain, and running on soon after them.
+
+The seed cases: pain that reappears the day after the first run back. "Never exercise when
+you are experiencing significant pain."
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from strainwatch.domain import Finding, Run, Severity
+from strainwatch.rules.base import PAIN_ADVICE, Rule, Settings, number
+from strainwatch.rules.history import History
+
+WORDS = (
+    "calf",
+    "calves",
+    "soleus",
+    "achilles",
+    "pain",
+    "painful",
+    "hurt",
+    "hurts",
+    "twinge",
+    "tight",
+    "tightness",
+    "strain",
+    "strained",
+    "pulled",
+    "niggle",
+    "wade",
+    "waden",
+    "schmerz",
+    "schmerzen",
+    "zerrung",  # de
+    "mollet",
+    "douleur",
+    "claquage",  # fr
+    "gemelo",
+    "dolor",
+    "tirón",  # es
+    "panturrilha",
+    "dor",  # pt
+    "polpaccio",
+    "dolore",  # it
+    "kuit",
+    "pijn",  # nl
+)
+DEFAULTS: dict[str, float | tuple[str, ...]] = {
+    "words": WORDS,
+    "run_again_days": 3.0,
+    "spike_days": 14.0,
+}
+
+
+def pain_words(run: Run, settings: Settings) -> list[str]:
+    words = settings["words"]
+    if isinstance(words, int | float | str):
+        raise TypeError("words must be a list of strings")
+    text = run.text.casefold()
+    return [w for w in words if re.search(rf"(?<!\w){re.escape(w.casefold())}(?!\w)", text)]
+
+
+def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+    from strainwatch.rules.long_run_spike import spike_of
+
+    findings = []
+    for run in h.runs_on(day):
+        words = pain_words(run, settings)
+        if words:
+            findings.append(
+                Finding(
+                    rule=RULE.id,
+                    severity=Severity.CAUTION,
+                    day=day,
+                    period=f"activity:{run.activity_id}",
+                    title=f"You wrote \u201c{words[0]}\u201d about this run",
+                    summary=f"pain words in your notes: {', '.join(words)}",
+                    advice=PAIN_ADVICE + " Log it with `strainwatch injury add` if it is a strain.",
+                    numbers={"words": ", ".join(words)},
+                    activity_ids=(run.activity_id,),
+                )
+            )
+            continue
+        for earlier in reversed(h.previous_runs(run, int(number(settings, "spike_days")))):
+            noted = pain_words(earlier, settings)
+            if not noted:
+                continue
+            gap = (run.local_date - earlier.local_date).days
+            spiked = spike_of(h, run, None) is not None
+            if gap > number(settings, "run_again_days") and not spiked:
+                break
+            what = (
+                "a distance spike"
+                if spiked and gap > number(settings, "run_again_days")
+                else f"a run {gap} day(s)"
+            )
+            findings.append(
+                Finding(
+                    rule=RULE.id,
+                    severity=Severity.WARNING,
+                    day=day,
+                    period=f"activity:{run.activity_id}",
+                    title=f"Running again {gap} day(s) after noting \u201c{noted[0]}\u201d",
+                    summary=f"{what} after you wrote \u201c{', '.join(noted)}\u201d on {earlier.local_date}",
+                    advice=PAIN_ADVICE,
+                    numbers={"days_since_note": gap, "words": ", ".join(noted), "spike": spiked},
+                    activity_ids=(earlier.activity_id, run.activity_id),
+                )
+            )
+            break
+    return findings
+
+
+RULE = Rule(
+    id="pain-note",
+    title="Your own words: pain",
+    grade="D",
+    citation="The seed cases: pain that reappears the day after the first run back",
+    why="Pain you noticed is the earliest sign there is; running through it turns a niggle into a tear.",
+    defaults=DEFAULTS,
+    evaluate=evaluate,
+    needs="nothing",
+)

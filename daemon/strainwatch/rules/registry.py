@@ -1,0 +1,61 @@
+"""Every rule by its stable id, and evaluation of a day with the thresholds in effect."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from strainwatch.domain import Finding
+from strainwatch.rules import (
+    acwr,
+    fatigue,
+    hill_spike,
+    long_run_spike,
+    no_rest_days,
+    pain_note,
+    rehab,
+    return_after_layoff,
+    shoe_change,
+    shoe_mileage,
+    speed_novelty,
+    weekly_volume_jump,
+)
+from strainwatch.rules.base import Rule
+from strainwatch.rules.history import History
+
+RULES: dict[str, Rule] = {
+    module.RULE.id: module.RULE
+    for module in (
+        long_run_spike,
+        weekly_volume_jump,
+        return_after_layoff,
+        speed_novelty,
+        hill_spike,
+        no_rest_days,
+        fatigue,
+        acwr,
+        shoe_mileage,
+        shoe_change,
+        pain_note,
+        rehab,
+    )
+}
+
+
+def effective(overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Thresholds in effect per enabled rule: defaults, then `overrides` (already validated)."""
+    out = {}
+    for rule_id, rule in RULES.items():
+        settings: dict[str, Any] = {**rule.defaults, **overrides.get(rule_id, {})}
+        if settings.pop("enabled", True):
+            out[rule_id] = settings
+    return out
+
+
+def evaluate_day(history: History, day: date, thresholds: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
+    """All findings about `day`, from data up to `day` only."""
+    findings: list[Finding] = []
+    for rule_id, settings in thresholds.items():
+        findings.extend(RULES[rule_id].evaluate(history, day, settings))
+    return findings

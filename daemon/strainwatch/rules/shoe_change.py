@@ -1,0 +1,77 @@
+"""shoe-change: a new, minimalist or low-drop shoe taking a large share of the week.
+
+Malisoux et al. 2016 (Am J Sports Med 44:2933): low-drop shoes, HR 1.67 in regular
+runners; Ryan et al. 2014 (BJSM 48:1257) and Fuller et al. 2017 (Am J Sports Med 45:1162):
+injuries with fast transitions to minimalist shoes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from strainwatch.domain import Finding, Severity
+from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.history import History
+from strainwatch.rules.modifiers import first_use, shoe_of
+
+DEFAULTS = {"new_share": 0.20, "new_days": 21.0, "minimalist_km": 35.0}
+
+
+def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+    week = h.runs_between(day - timedelta(days=6), day)
+    total = sum(r.distance_m for r in week) / 1000
+    findings = []
+    seen: set[str] = set()
+    for run in h.runs_on(day):
+        shoe = shoe_of(h, run)
+        if shoe is None or shoe.name in seen:
+            continue
+        seen.add(shoe.name)
+        on_shoe = sum(r.distance_m for r in week if (s := shoe_of(h, r)) and s.name == shoe.name) / 1000
+        started = first_use(h, shoe)
+        is_new = started is not None and (day - started).days < number(settings, "new_days")
+        reason = None
+        if shoe.minimalist and on_shoe > number(settings, "minimalist_km"):
+            limit = number(settings, "minimalist_km")
+            reason = f"{on_shoe:.0f} km in 7 days in a minimalist/low-drop shoe (over {limit:.0f} km)"
+        elif is_new and total > 0 and on_shoe / total > number(settings, "new_share"):
+            reason = (
+                f"{on_shoe / total * 100:.0f} % of this week's {total:.0f} km in a shoe first used {started}"
+            )
+        if reason is None:
+            continue
+        iso = day.isocalendar()
+        findings.append(
+            Finding(
+                rule=RULE.id,
+                severity=Severity.CAUTION,
+                day=day,
+                period=f"week:{iso.year}-W{iso.week:02d}:{shoe.name}",
+                title=f"{shoe.name}: a big share of the week in a new or low-drop shoe",
+                summary=reason,
+                advice=(
+                    "Alternate with your usual shoes and let the new ones take at most "
+                    "a fifth of the week for 3 weeks."
+                ),
+                numbers={
+                    "shoe": shoe.name,
+                    "shoe_km_7d": round(on_shoe, 1),
+                    "week_km": round(total, 1),
+                },
+                activity_ids=(run.activity_id,),
+            )
+        )
+    return findings
+
+
+RULE = Rule(
+    id="shoe-change",
+    title="New or minimalist shoes taking over",
+    grade="B",
+    citation="Malisoux et al. 2016, Am J Sports Med 44:2933 (low drop: HR 1.67); Ryan et al. 2014, "
+    "BJSM 48:1257; Fuller et al. 2017, Am J Sports Med 45:1162",
+    why="A different shoe shifts load to the calf and Achilles; the tissues need weeks to adapt.",
+    defaults=DEFAULTS,
+    evaluate=evaluate,
+    needs="a shoe: Strava gear or [[athletes.shoes]] in the config",
+)

@@ -1,0 +1,74 @@
+"""weekly-volume-jump: the last 7 days against the mean of the two 7-day windows before.
+
+Nielsen et al. 2014 (JOSPT 44:739): more than 30 % weekly progression over two weeks,
+HR 1.59 for distance-related injuries; Damsted et al. 2019. The "10 % rule" showed no
+effect (Buist et al. 2008) and is never cited as evidence.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from strainwatch.domain import Finding, Severity
+from strainwatch.rules.base import Rule, Settings, number, pct
+from strainwatch.rules.history import History
+from strainwatch.rules.modifiers import person_modifiers
+
+DEFAULTS = {"info": 0.20, "caution": 0.30, "min_increase_km": 5.0, "min_history_days": 21.0}
+
+
+def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+    if h.history_days(day) < number(settings, "min_history_days"):
+        return []
+    last = h.km_between(day - timedelta(days=6), day)
+    before = (h.km_between(day - timedelta(days=20), day - timedelta(days=7))) / 2
+    if before <= 0:
+        return []
+    increase = last / before - 1
+    if increase < number(settings, "info") or last - before < number(settings, "min_increase_km"):
+        return []
+    severity = Severity.CAUTION if increase > number(settings, "caution") else Severity.INFO
+    mods = person_modifiers(h, day)
+    if mods and severity == Severity.CAUTION:
+        severity = severity.raised()
+    ceiling = 1.3 * before
+    iso = day.isocalendar()
+    return [
+        Finding(
+            rule=RULE.id,
+            severity=severity,
+            day=day,
+            period=f"week:{iso.year}-W{iso.week:02d}",
+            title=f"Weekly distance {increase * 100:.0f}% above the two weeks before",
+            summary=(
+                f"{last:.1f} km in the last 7 days against {before:.1f} km a week on average "
+                f"in the two weeks before: {pct(increase)}"
+            ),
+            advice=(
+                f"Hold the next 7 days at or below {ceiling:.0f} km (1.3 x your recent weekly "
+                "mean) and keep most runs easy."
+            ),
+            numbers={
+                "last_7_days_km": round(last, 1),
+                "previous_weekly_mean_km": round(before, 1),
+                "increase_pct": round(increase * 100, 1),
+                "next_week_ceiling_km": round(ceiling, 1),
+            },
+            activity_ids=tuple(r.activity_id for r in h.runs_between(day - timedelta(days=6), day)),
+            modifiers=tuple(mods),
+        )
+    ]
+
+
+RULE = Rule(
+    id="weekly-volume-jump",
+    title="Weekly distance climbing fast",
+    grade="B",
+    citation=(
+        "Nielsen et al. 2014, JOSPT 44:739 (> 30 % in 2 weeks, HR 1.59); Damsted et al. 2019, JOSPT 49:230"
+    ),
+    why="Weekly distance rising by more than about 30 % has been followed by more distance-related injuries.",
+    defaults=DEFAULTS,
+    evaluate=evaluate,
+    needs="3 weeks of history",
+)

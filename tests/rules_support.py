@@ -1,0 +1,68 @@
+"""Synthetic runner histories for the rule tests: a steady base and planted patterns."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from strainwatch.domain import Run
+
+EASY = 360.0  # 6:00/km grade-adjusted
+WEEK = {0: 8.0, 1: 0.0, 2: 6.0, 3: 8.0, 4: 0.0, 5: 6.0, 6: 12.0}  # Mon..Sun, 40 km
+
+
+def make_run(
+    activity_id: int,
+    day: date,
+    km: float,
+    *,
+    pace: float = EASY,
+    fast_minutes: float = 0.0,
+    descent: float = 40.0,
+    text: str = "",
+    gear: str | None = None,
+    hour: int = 7,
+) -> Run:
+    seconds = km * pace
+    profile = {int(pace // 5 * 5): seconds - fast_minutes * 60}
+    if fast_minutes:
+        profile[int(pace * 0.8 // 5 * 5)] = fast_minutes * 60
+    return Run(
+        activity_id=activity_id,
+        start=datetime(day.year, day.month, day.day, hour, tzinfo=UTC),
+        local_date=day,
+        sport_type="Run",
+        distance_m=km * 1000,
+        moving_time_s=seconds,
+        gap_s_per_km=pace,
+        ascent_m=descent,
+        descent_m=descent,
+        gap_profile=tuple(sorted(profile.items())),
+        text=text,
+        gear=gear,
+    )
+
+
+def steady(first: date, weeks: int, *, seed: int = 1, start_id: int = 1) -> list[Run]:
+    """A runner near 40 km a week, five runs a week, varied by up to 8 %."""
+    rnd = random.Random(seed)
+    runs = []
+    for offset in range(weeks * 7):
+        day = first + timedelta(days=offset)
+        km = WEEK[day.weekday()]
+        if km:
+            runs.append(
+                make_run(
+                    start_id + len(runs),
+                    day,
+                    km * rnd.uniform(0.92, 1.08),
+                    pace=EASY * rnd.uniform(0.97, 1.04),
+                    descent=rnd.uniform(20, 70),
+                )
+            )
+    return runs
+
+
+def shifted(run: Run, **changes: object) -> Run:
+    return replace(run, **changes)  # type: ignore[arg-type]
