@@ -312,3 +312,8 @@ def db_upgrade(app: AppContext) -> None:
 
 def main() -> None:
     cli(prog_name="strainwatch")
+
+
+from strainwatch import cli_risk  # noqa: E402  - registers the risk commands on `cli`
+
+__all__ = ["cli", "cli_risk", "main"]

@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +48,42 @@ class FileSourceSettings(_Model):
     default_sport_type: SportType = "Run"
 
 
+class ShoeSettings(_Model):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    tags: list[Literal["minimalist", "low-drop", "trail", "racing"]] = Field(default_factory=list)
+    since: date | None = None
+
+
+RuleOverrides = dict[str, dict[str, Any]]
+
+
+def _check_rule_overrides(value: RuleOverrides) -> RuleOverrides:
+    """Known rule ids and keys only; numbers >= 0; `words` a list of strings; `enabled` a bool."""
+    from strainwatch.rules.registry import RULES
+
+    for rule_id, overrides in value.items():
+        rule = RULES.get(rule_id)
+        if rule is None:
+            raise ValueError(f"unknown rule {rule_id!r} (known: {', '.join(RULES)})")
+        if not isinstance(overrides, dict):
+            raise ValueError(f"[rules.{rule_id}] must be a table")
+        for key, setting in overrides.items():
+            where = f"rule {rule_id!r}, key {key!r}"
+            if key == "enabled":
+                if not isinstance(setting, bool):
+                    raise ValueError(f"{where}: must be true or false")
+            elif key not in rule.defaults:
+                known = ", ".join(["enabled", *rule.defaults])
+                raise ValueError(f"{where}: unknown setting (known: {known})")
+            elif isinstance(rule.defaults[key], tuple):
+                if not (isinstance(setting, list) and all(isinstance(w, str) and w for w in setting)):
+                    raise ValueError(f"{where}: must be a list of words")
+                overrides[key] = tuple(setting)
+            elif isinstance(setting, bool) or not isinstance(setting, int | float) or setting < 0:
+                raise ValueError(f"{where}: must be a number >= 0")
+    return value
+
+
 class AthleteSettings(_Model):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
     name: Annotated[str, Field(min_length=1, max_length=100)]
@@ -55,6 +92,13 @@ class AthleteSettings(_Model):
     birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     units: Literal["km", "mi"] = "km"
     files: FileSourceSettings = Field(default_factory=FileSourceSettings)
+    shoes: list[ShoeSettings] = Field(default_factory=list)
+    rules: RuleOverrides = Field(default_factory=dict)
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, value: RuleOverrides) -> RuleOverrides:
+        return _check_rule_overrides(value)
 
     @field_validator("email")
     @classmethod
@@ -79,7 +123,23 @@ class AthleteSettings(_Model):
 
 class Settings(_Model):
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    rules: RuleOverrides = Field(default_factory=dict)
     athletes: Annotated[list[AthleteSettings], Field(min_length=1)]
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, value: RuleOverrides) -> RuleOverrides:
+        return _check_rule_overrides(value)
+
+    def thresholds(self, athlete: AthleteSettings) -> dict[str, dict[str, Any]]:
+        """The rules enabled for this athlete with the thresholds in effect."""
+        from strainwatch.rules.registry import effective
+
+        merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in self.rules.items()}
+        for rule_id, overrides in athlete.rules.items():
+            merged.setdefault(rule_id, {}).update(overrides)
+        return effective(merged)
+
     source_file: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")

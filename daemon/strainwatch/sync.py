@@ -1,6 +1,6 @@
-"""One sync pass over every configured source: the CLI's `sync` and the daemon both call it.
-
-Later stages (rule evaluation, alerts, email, Strava) join this same pass.
+"""One sync pass: pull every configured source into the store, then evaluate the rules for
+every athlete whose data changed. The CLI's `sync` and the daemon both call it; email and
+Strava join this same pass.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from strainwatch.config import Settings
+from strainwatch.config import AthleteSettings, Settings
+from strainwatch.evaluation import EvaluationResult, evaluate_athlete
 from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.importing.jobs import FileOutcome
+from strainwatch.store.models import Athlete
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ class PassReport:
     started_at: datetime
     dry_run: bool
     imports: list[ImportReport] = field(default_factory=list)
+    evaluations: list[EvaluationResult] = field(default_factory=list)
 
     def counts(self) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -41,7 +44,10 @@ class PassReport:
         return (
             f"sync: {len(self.imports)} athlete(s); files: {verb} {c['imported']}, "
             f"updated {c['updated']}, unchanged {c['unchanged']}, duplicates {c['duplicate']}, "
-            f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}"
+            f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}; "
+            f"alerts: {sum(e.created for e in self.evaluations)} new, "
+            f"{sum(e.escalated for e in self.evaluations)} escalated, "
+            f"{sum(e.resolved for e in self.evaluations)} resolved"
         )
 
 
@@ -57,18 +63,46 @@ def run_pass(
     """Pull every athlete's sources into the store; bad files are recorded, never fatal."""
     report = PassReport(started_at=now, dry_run=dry_run)
     for athlete in settings.athletes:
-        if not athlete.files.paths:
-            continue
-        report.imports.append(
-            import_paths(
-                sessions,
-                athlete,
-                athlete.files.paths,
-                now=now,
-                dry_run=dry_run,
-                on_planned=on_planned,
-                on_file=on_file,
-            )
+        changed = False
+        if athlete.files.paths:
+            imported = import_paths(
+                sessions, athlete, athlete.files.paths, now=now, dry_run=dry_run,
+                on_planned=on_planned, on_file=on_file,
+            )  # fmt: skip
+            report.imports.append(imported)
+            counts = imported.counts()
+            changed = bool(counts["imported"] or counts["updated"])
+        report.evaluations.extend(
+            _evaluate_if_needed(settings, sessions, athlete, now=now, changed=changed, dry_run=dry_run)
         )
     log.info("%s", report.summary())
     return report
+
+
+def _evaluate_if_needed(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    athlete: AthleteSettings,
+    *,
+    now: datetime,
+    changed: bool,
+    dry_run: bool,
+) -> list[EvaluationResult]:
+    """Only athletes with new or changed data, or whose day has turned since the last run."""
+    with sessions() as session:
+        transaction = session.begin()
+        try:
+            stored = session.get(Athlete, athlete.id)
+            today = now.astimezone(athlete.zone).date()
+            if stored is None or (not changed and stored.evaluated_on == today):
+                transaction.rollback()
+                return []
+            result = evaluate_athlete(session, athlete, settings.thresholds(athlete), now)
+            if dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        except BaseException:
+            transaction.rollback()
+            raise
+    return [result]

@@ -10,10 +10,22 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.base import Rule, Settings, episode_start, number
 from strainwatch.rules.history import History
 
 DEFAULTS = {"high": 1.5, "low": 0.8, "min_history_days": 28.0}
+
+
+def _band(h: History, day: date, settings: Settings) -> str | None:
+    i = h.index(day)
+    if i < 0 or h.history_days(day) < number(settings, "min_history_days") or h.ratio[i] is None:
+        return None
+    ratio = h.ratio[i]
+    if ratio is not None and ratio >= number(settings, "high"):
+        return "high"
+    if ratio is not None and ratio < number(settings, "low"):
+        return "low"
+    return None
 
 
 def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
@@ -23,10 +35,10 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
     ratio = h.ratio[i]
     if ratio is None:
         return []
-    iso = day.isocalendar()
-    if ratio >= number(settings, "high"):
+    band = _band(h, day, settings)
+    if band == "high":
         title, advice = "Large recent increase in load", "Hold your volume steady for a week."
-    elif ratio < number(settings, "low"):
+    elif band == "low":
         title = "Detraining: your next long run is likely a spike"
         advice = "Build back gradually: your recent longest run, not your old one, is the reference."
     else:
@@ -36,7 +48,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
             rule=RULE.id,
             severity=Severity.INFO,
             day=day,
-            period=f"week:{iso.year}-W{iso.week:02d}",
+            period=f"{band}:{episode_start(day, lambda d: _band(h, d, settings) == band).isoformat()}",
             title=title,
             summary=f"acute:chronic ratio {ratio:.2f} (7-day vs 28-day EWMA of daily distance)",
             advice=advice,
@@ -54,5 +66,6 @@ RULE = Rule(
     why="A context number: how this week compares with the last month.",
     defaults=DEFAULTS,
     evaluate=evaluate,
+    kind="period",
     needs="4 weeks of history",
 )

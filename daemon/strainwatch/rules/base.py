@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from strainwatch.domain import Finding
 from strainwatch.rules.history import History
@@ -38,6 +38,7 @@ class Rule:
     defaults: Mapping[str, float | tuple[str, ...]]
     evaluate: Callable[[History, date, Settings], list[Finding]]
     needs: str  # the history it needs before it may fire, for "warming up"
+    kind: str = "activity"  # "activity": about a run; "period": about the state on a day
 
     @property
     def phrase(self) -> str:
@@ -57,3 +58,18 @@ def pct(value: float) -> str:
 
 def km(metres: float) -> str:
     return f"{metres / 1000:.1f} km"
+
+
+def episode_start(day: date, holds: Callable[[date], bool], max_days: int = 42) -> date:
+    """The first day of the unbroken run of days, ending at `day`, on which `holds` is true.
+
+    Period alerts are keyed by it, so a condition that lasts from a Sunday into the next
+    week stays one alert, and a condition that clears and returns is a new one.
+    """
+    start = day
+    for _ in range(max_days):
+        previous = start - timedelta(days=1)
+        if not holds(previous):
+            break
+        start = previous
+    return start

@@ -11,10 +11,19 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.base import Rule, Settings, episode_start, number
 from strainwatch.rules.history import History
 
 DEFAULTS = {"ramp_info": 8.0, "ramp_caution": 10.0, "tsb_caution": -30.0, "min_history_days": 42.0}
+
+
+def _holds(h: History, day: date, settings: Settings) -> bool:
+    i = h.index(day)
+    if i < 14 or h.history_days(day) < number(settings, "min_history_days"):
+        return False
+    return h.ctl[i] - h.ctl[i - 7] > number(settings, "ramp_info") or h.tsb[i] < number(
+        settings, "tsb_caution"
+    )
 
 
 def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
@@ -37,13 +46,12 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
         reasons.append(f"form (TSB) is {tsb:.0f}, below {number(settings, 'tsb_caution'):.0f}")
     if severity is None:
         return []
-    iso = day.isocalendar()
     return [
         Finding(
             rule=RULE.id,
             severity=severity,
             day=day,
-            period=f"week:{iso.year}-W{iso.week:02d}",
+            period=f"since:{episode_start(day, lambda d: _holds(h, d, settings)).isoformat()}",
             title="Training load rising faster than fitness"
             if ramp > number(settings, "ramp_info")
             else "Deep fatigue",
@@ -68,5 +76,6 @@ RULE = Rule(
     why="When fatigue outruns fitness for long, the body stops absorbing the training.",
     defaults=DEFAULTS,
     evaluate=evaluate,
+    kind="period",
     needs="6 weeks of history",
 )

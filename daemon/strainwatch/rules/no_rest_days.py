@@ -10,22 +10,32 @@ from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.load import monotony, percentile, streak
-from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.base import Rule, Settings, episode_start, number
 from strainwatch.rules.history import History
 
 DEFAULTS = {"streak_days": 10.0, "monotony": 2.0, "strain_percentile": 90.0}
+
+
+def _state(h: History, i: int, settings: Settings) -> tuple[int, float | None, float | None, bool, bool]:
+    days_in_a_row = streak(h.ran, i)
+    m_now = monotony(h.km, i)
+    m_week_ago = monotony(h.km, i - 7) if i >= 7 else None
+    limit = number(settings, "monotony")
+    monotonous = m_now is not None and m_week_ago is not None and m_now > limit and m_week_ago > limit
+    return days_in_a_row, m_now, m_week_ago, monotonous, days_in_a_row >= number(settings, "streak_days")
+
+
+def _holds(h: History, day: date, settings: Settings) -> bool:
+    i = h.index(day)
+    return i >= 0 and any(_state(h, i, settings)[3:])
 
 
 def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
     i = h.index(day)
     if i < 0 or not h.runs:
         return []
-    days_in_a_row = streak(h.ran, i)
-    m_now = monotony(h.km, i)
-    m_week_ago = monotony(h.km, i - 7) if i >= 7 else None
+    days_in_a_row, m_now, m_week_ago, monotonous, long_streak = _state(h, i, settings)
     limit = number(settings, "monotony")
-    monotonous = m_now is not None and m_week_ago is not None and m_now > limit and m_week_ago > limit
-    long_streak = days_in_a_row >= number(settings, "streak_days")
     if not (monotonous or long_streak):
         return []
     past = h.strains[: max(0, i - 6)]
@@ -45,13 +55,12 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
         )
     if high_strain:
         parts.append(f"weekly strain {h.strains[i]:.0f}, above your own 90th percentile ({p90:.0f})")
-    iso = day.isocalendar()
     return [
         Finding(
             rule=RULE.id,
             severity=severity,
             day=day,
-            period=f"week:{iso.year}-W{iso.week:02d}",
+            period=f"since:{episode_start(day, lambda d: _holds(h, d, settings)).isoformat()}",
             title=f"{days_in_a_row} days without a rest day" if long_streak else "Every day looks the same",
             summary="; ".join(parts),
             advice=(
@@ -81,5 +90,6 @@ RULE = Rule(
     why="Tissues adapt between sessions; without rest days, small damage adds up.",
     defaults=DEFAULTS,
     evaluate=evaluate,
+    kind="period",
     needs="2 weeks of history (4 weeks for your strain percentile)",
 )

@@ -73,5 +73,6 @@ RULE = Rule(
     why="A different shoe shifts load to the calf and Achilles; the tissues need weeks to adapt.",
     defaults=DEFAULTS,
     evaluate=evaluate,
+    kind="period",
     needs="a shoe: Strava gear or [[athletes.shoes]] in the config",
 )

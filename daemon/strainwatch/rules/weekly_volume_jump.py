@@ -10,35 +10,51 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, number, pct
+from strainwatch.rules.base import Rule, Settings, episode_start, number, pct
 from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import person_modifiers
 
-DEFAULTS = {"info": 0.20, "caution": 0.30, "min_increase_km": 5.0, "min_history_days": 21.0}
+DEFAULTS = {
+    "info": 0.20,
+    "caution": 0.30,
+    "min_increase_km": 5.0,
+    # percentages of a near-empty fortnight say nothing: return-after-layoff covers comebacks
+    "min_baseline_km": 10.0,
+    "min_history_days": 21.0,
+}
+
+
+def _measure(h: History, day: date, settings: Settings) -> tuple[float, float, float] | None:
+    """(last 7 days km, mean of the two weeks before, increase) when the jump condition holds."""
+    if h.history_days(day) < number(settings, "min_history_days"):
+        return None
+    last = h.km_between(day - timedelta(days=6), day)
+    before = h.km_between(day - timedelta(days=20), day - timedelta(days=7)) / 2
+    if before < number(settings, "min_baseline_km"):
+        return None
+    increase = last / before - 1
+    if increase < number(settings, "info") or last - before < number(settings, "min_increase_km"):
+        return None
+    return last, before, increase
 
 
 def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
-    if h.history_days(day) < number(settings, "min_history_days"):
+    measured = _measure(h, day, settings)
+    if measured is None:
         return []
-    last = h.km_between(day - timedelta(days=6), day)
-    before = (h.km_between(day - timedelta(days=20), day - timedelta(days=7))) / 2
-    if before <= 0:
-        return []
-    increase = last / before - 1
-    if increase < number(settings, "info") or last - before < number(settings, "min_increase_km"):
-        return []
+    last, before, increase = measured
     severity = Severity.CAUTION if increase > number(settings, "caution") else Severity.INFO
     mods = person_modifiers(h, day)
     if mods and severity == Severity.CAUTION:
         severity = severity.raised()
     ceiling = 1.3 * before
-    iso = day.isocalendar()
+    since = episode_start(day, lambda d: _measure(h, d, settings) is not None)
     return [
         Finding(
             rule=RULE.id,
             severity=severity,
             day=day,
-            period=f"week:{iso.year}-W{iso.week:02d}",
+            period=f"since:{since.isoformat()}",
             title=f"Weekly distance {increase * 100:.0f}% above the two weeks before",
             summary=(
                 f"{last:.1f} km in the last 7 days against {before:.1f} km a week on average "
@@ -70,5 +86,6 @@ RULE = Rule(
     why="Weekly distance rising by more than about 30 % has been followed by more distance-related injuries.",
     defaults=DEFAULTS,
     evaluate=evaluate,
+    kind="period",
     needs="3 weeks of history",
 )

@@ -9,13 +9,14 @@ of 1 Hz runs at a few hundred kB instead of tens of MB.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -76,6 +77,7 @@ class Athlete(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
+    evaluated_on: Mapped[date | None] = mapped_column(Date)  # local date of the last evaluation
 
 
 class ImportedFile(Base):
@@ -139,3 +141,46 @@ class Activity(Base):
     updated_at: Mapped[datetime]
 
     file: Mapped[ImportedFile | None] = relationship()
+
+
+class Injury(Base):
+    """An injury the runner logged (`strainwatch injury add`): a calf modifier and rehab mode."""
+
+    __tablename__ = "injuries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    start: Mapped[date] = mapped_column(Date)
+    part: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    closed: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """A finding made durable: one row per fingerprint, escalated or resolved in place."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_athlete_status", "athlete_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(200), unique=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    previous_severity: Mapped[str | None] = mapped_column(String(8))
+    day: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(160))
+    is_period: Mapped[bool] = mapped_column(Boolean)
+    activity_ids: Mapped[list[int]] = mapped_column(JSONType)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    advice: Mapped[str] = mapped_column(Text)
+    numbers: Mapped[dict[str, Any]]
+    modifiers: Mapped[list[str]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(8))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # about a run > 72 h old when found
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    escalated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]

@@ -1,0 +1,63 @@
+"""How alerts and the status are shown: the JSON contracts and the terminal text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strainwatch.activity_view import iso_utc
+from strainwatch.rules.base import DISCLAIMER
+from strainwatch.rules.registry import RULES
+from strainwatch.store.models import Alert
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    """The `alerts --json` contract: keys are only ever added."""
+    return {
+        "id": alert.id,
+        "athlete": alert.athlete_id,
+        "rule": alert.rule,
+        "severity": alert.severity,
+        "date": alert.day.isoformat(),
+        "activity_ids": list(alert.activity_ids),
+        "title": alert.title,
+        "summary": alert.summary,
+        "numbers": dict(alert.numbers),
+        "status": alert.status,
+        "created_at": iso_utc(alert.created_at),
+        "advice": alert.advice,
+        "modifiers": list(alert.modifiers),
+        "late": alert.late,
+        "previous_severity": alert.previous_severity,
+    }
+
+
+def alert_line(alert: Alert) -> str:
+    mark = {"warning": "!!", "caution": "! ", "info": "  "}.get(alert.severity, "  ")
+    return f"{mark} #{alert.id:<5} {alert.day}  {alert.severity:<7}  {alert.rule:<19} {alert.title}"
+
+
+def explain_text(alert: Alert, activities: list[str]) -> str:
+    rule = RULES.get(alert.rule)
+    lines = [
+        f"Alert #{alert.id}: {alert.title}",
+        f"  athlete {alert.athlete_id}, {alert.day}, severity {alert.severity}"
+        + (f" (was {alert.previous_severity})" if alert.previous_severity else "")
+        + f", {alert.status}",
+        "",
+        f"What: {alert.summary}",
+    ]
+    if alert.numbers:
+        lines.append("Numbers: " + ", ".join(f"{k} = {v}" for k, v in alert.numbers.items()))
+    if alert.modifiers:
+        lines.append("Calf modifiers: " + "; ".join(alert.modifiers))
+    if activities:
+        lines.append("Activities:")
+        lines.extend(f"  {a}" for a in activities)
+    if rule is not None:
+        lines += [
+            "",
+            f"Why it matters: {rule.why}",
+            f"Evidence: grade {rule.grade}, {rule.phrase}. {rule.citation}",
+        ]
+    lines += ["", f"What to do now: {alert.advice}", "", DISCLAIMER]
+    return "\n".join(lines)

@@ -1,0 +1,163 @@
+"""Replay a stored history day by day, exactly as daily live passes would have seen it.
+
+Each day D is evaluated with only the runs dated up to D (the History is cut at D by
+construction: rules read nothing later), findings are reconciled into alerts as the live
+pass does, and the result lists each alert with the day it would have been raised.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from strainwatch.alerting import AlertState, fingerprint, reconcile
+from strainwatch.domain import Finding, Run, Severity
+from strainwatch.evaluation import findings_as_of, period_rules
+from strainwatch.rules.history import AthleteFacts, History
+
+INJURY_LOOKBACK_DAYS = 28
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedAlert:
+    raised_on: date
+    finding: Finding
+    escalation: bool = False
+
+
+@dataclass(slots=True)
+class BacktestResult:
+    first: date
+    last: date
+    alerts: list[RaisedAlert] = field(default_factory=list)
+
+    def per_rule_per_year(self) -> dict[str, dict[int, Counter[str]]]:
+        out: dict[str, dict[int, Counter[str]]] = {}
+        for a in self.alerts:
+            out.setdefault(a.finding.rule, {}).setdefault(a.raised_on.year, Counter())[
+                a.finding.severity.label
+            ] += 1
+        return out
+
+    def before_injury(self, start: date) -> RaisedAlert | None:
+        """The earliest caution or warning in the 4 weeks before an injury."""
+        earliest = start - timedelta(days=INJURY_LOOKBACK_DAYS)
+        window = [
+            a
+            for a in self.alerts
+            if earliest <= a.raised_on <= start and a.finding.severity >= Severity.CAUTION
+        ]
+        return min(window, key=lambda a: a.raised_on) if window else None
+
+
+def replay(
+    runs: Sequence[Run],
+    facts: AthleteFacts,
+    thresholds: Mapping[str, Mapping[str, Any]],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> BacktestResult:
+    """Alerts a daily pass would have raised from `since` (default: the first run) on."""
+    ordered = sorted(runs, key=lambda r: r.start)
+    if not ordered:
+        day = since or until or date.min
+        return BacktestResult(day, day)
+    last = until or ordered[-1].local_date
+    history = History.build(ordered, last, facts)
+    first = max(since or ordered[0].local_date, ordered[0].local_date)
+    result = BacktestResult(first, last)
+    states: dict[str, AlertState] = {}
+    periods = period_rules(thresholds)
+    starts = {r.activity_id: r.start for r in ordered}
+    day = first
+    while day <= last:
+        now = datetime.combine(day, time(23, 59), UTC)
+        findings = findings_as_of(history, day, thresholds, activity_days=1)
+        changes = reconcile(
+            "a", states, findings, today=day, period_rules=periods, activity_start=starts, now=now
+        )
+        for finding, _late in changes.created:
+            result.alerts.append(RaisedAlert(day, finding))
+            fp = fingerprint("a", finding)
+            states[fp] = AlertState(
+                fp, finding.rule, finding.severity, finding.day, finding.rule in periods, True
+            )
+        for fp, finding, _was in changes.escalated:
+            result.alerts.append(RaisedAlert(day, finding, escalation=True))
+            states[fp] = AlertState(
+                fp, finding.rule, finding.severity, finding.day, finding.rule in periods, True
+            )
+        for fp in changes.resolved:
+            s = states[fp]
+            states[fp] = AlertState(fp, s.rule, s.severity, s.day, s.is_period, False)
+        day += timedelta(days=1)
+    return result
+
+
+def injury_report(result: BacktestResult, facts: AthleteFacts) -> list[dict[str, Any]]:
+    """For each logged injury: did a caution or warning come in the 4 weeks before, and when."""
+    out = []
+    for injury in facts.injuries:
+        before = result.before_injury(injury.start)
+        out.append(
+            {
+                "injury_id": injury.id,
+                "start": injury.start.isoformat(),
+                "part": injury.part,
+                "alert_before": before is not None,
+                "days_before": (injury.start - before.raised_on).days if before else None,
+                "rule": before.finding.rule if before else None,
+            }
+        )
+    return out
+
+
+def backtest_json(athlete_id: str, result: BacktestResult, facts: AthleteFacts) -> dict[str, Any]:
+    return {
+        "athlete": athlete_id,
+        "first": result.first.isoformat(),
+        "last": result.last.isoformat(),
+        "alerts": [
+            {
+                "date": a.raised_on.isoformat(),
+                "rule": a.finding.rule,
+                "severity": a.finding.severity.label,
+                "escalation": a.escalation,
+                "title": a.finding.title,
+                "summary": a.finding.summary,
+                "activity_ids": list(a.finding.activity_ids),
+                "numbers": dict(a.finding.numbers),
+            }
+            for a in result.alerts
+        ],
+        "per_rule_per_year": {
+            rule: {str(year): dict(counts) for year, counts in years.items()}
+            for rule, years in result.per_rule_per_year().items()
+        },
+        "injuries": injury_report(result, facts),
+    }
+
+
+def backtest_text(athlete_id: str, result: BacktestResult, facts: AthleteFacts) -> str:
+    lines = [f"{athlete_id}: replayed {result.first} to {result.last}, {len(result.alerts)} alerts"]
+    for a in result.alerts:
+        tag = " (escalation)" if a.escalation else ""
+        lines.append(
+            f"  {a.raised_on}  {a.finding.severity.label:<7}  {a.finding.rule:<19} {a.finding.title}{tag}"
+        )
+    lines.append("per rule and year:")
+    for rule, years in sorted(result.per_rule_per_year().items()):
+        for year, counts in sorted(years.items()):
+            shown = ", ".join(f"{n} {severity}" for severity, n in sorted(counts.items()))
+            lines.append(f"  {rule:<19} {year}: {shown}")
+    for item in injury_report(result, facts):
+        head = f"  injury #{item['injury_id']} ({item['part']}, {item['start']}): "
+        if item["alert_before"]:
+            lines.append(head + f"{item['rule']} alert {item['days_before']} days before")
+        else:
+            lines.append(head + "no caution or warning in the 4 weeks before")
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""`strainwatch status`: the last 8 weeks, the ceilings, load, form and active alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from strainwatch.alert_view import alert_json, alert_line
+from strainwatch.config import AthleteSettings
+from strainwatch.evaluation import facts_of, load_runs
+from strainwatch.guidance import Guidance, guidance
+from strainwatch.rules.history import History
+from strainwatch.rules.registry import RULES
+from strainwatch.store.models import Alert
+
+WEEKS = 8
+BAR_WIDTH = 30
+
+
+@dataclass(slots=True)
+class StatusReport:
+    athlete: AthleteSettings
+    today: date
+    weeks: list[tuple[str, float]]
+    guidance: Guidance
+    acwr: float | None
+    ctl: float | None
+    atl: float | None
+    tsb: float | None
+    warming_up: list[str] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "athlete": self.athlete.id,
+            "date": self.today.isoformat(),
+            "weeks": [{"week": w, "distance_km": round(km, 1)} for w, km in self.weeks],
+            "guidance": {k: None if v is None else round(v, 1) for k, v in asdict(self.guidance).items()},
+            "acwr": None if self.acwr is None else round(self.acwr, 2),
+            "ctl": self.ctl, "atl": self.atl, "tsb": self.tsb,
+            "warming_up": self.warming_up,
+            "alerts": [alert_json(a) for a in self.alerts],
+        }  # fmt: skip
+
+
+def athlete_status(
+    session: Session, athlete: AthleteSettings, thresholds: Mapping[str, Mapping[str, Any]], now: datetime
+) -> StatusReport:
+    today = now.astimezone(athlete.zone).date()
+    h = History.build(load_runs(session, athlete), today, facts_of(session, athlete))
+    monday = today - timedelta(days=today.weekday())
+    weeks = []
+    for back in range(WEEKS - 1, -1, -1):
+        start = monday - timedelta(weeks=back)
+        iso = start.isocalendar()
+        weeks.append((f"{iso.year}-W{iso.week:02d}", h.km_between(start, start + timedelta(days=6))))
+    i = h.index(today) if h.runs else -1
+    days = h.history_days(today)
+    need = {"long-run-spike": 28, "weekly-volume-jump": 21, "fatigue": 42, "acwr": 28, "speed-novelty": 28}
+    warming = [f"{r}: needs {RULES[r].needs}" for r, d in need.items() if r in thresholds and days < d]
+    alerts = list(
+        session.scalars(
+            select(Alert)
+            .where(Alert.athlete_id == athlete.id, Alert.status == "active")
+            .order_by(Alert.day.desc(), Alert.id.desc())
+        )
+    )
+    return StatusReport(
+        athlete=athlete, today=today, weeks=weeks, guidance=guidance(h, today),
+        acwr=h.ratio[i] if i >= 0 else None,
+        ctl=round(h.ctl[i], 1) if i >= 0 else None,
+        atl=round(h.atl[i], 1) if i >= 0 else None,
+        tsb=round(h.tsb[i], 1) if i >= 0 else None,
+        warming_up=warming, alerts=alerts,
+    )  # fmt: skip
+
+
+def _distance(km: float | None, units: str) -> str:
+    if km is None:
+        return "-"
+    return f"{km / 1.609344:.1f} mi" if units == "mi" else f"{km:.1f} km"
+
+
+def status_text(report: StatusReport) -> str:
+    a, g, units = report.athlete, report.guidance, report.athlete.units
+    top = max((km for _, km in report.weeks), default=0.0) or 1.0
+    lines = [f"{a.name} ({a.id}), {report.today}", "", "Last 8 weeks:"]
+    for week, km in report.weeks:
+        bar = "#" * round(km / top * BAR_WIDTH)
+        lines.append(f"  {week}  {_distance(km, units):>9}  {bar}")
+    lines += [
+        "",
+        f"Longest run, last 30 days: {_distance(g.longest_30d_km, units)}",
+        f"Next run: keep it under {_distance(g.next_run_ceiling_km, units)} (1.1 x your 30-day longest)",
+        f"Next 7 days: up to {_distance(g.next_week_ceiling_km, units)} "
+        f"(1.3 x your recent weekly mean of {_distance(g.last_two_weeks_mean_km, units)}; grade B/C)",
+        f"Load: ACWR {'-' if report.acwr is None else f'{report.acwr:.2f}'}, "
+        f"fitness (CTL) {report.ctl}, fatigue (ATL) {report.atl}, form (TSB) {report.tsb}",
+    ]
+    if report.warming_up:
+        lines += ["", "Warming up (not enough history yet):", *[f"  {w}" for w in report.warming_up]]
+    lines += ["", "Active alerts:" if report.alerts else "No active alerts."]
+    lines += [f"  {alert_line(alert)}" for alert in report.alerts]
+    return "\n".join(lines)
