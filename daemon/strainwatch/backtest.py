@@ -62,7 +62,7 @@ def replay(
     until: date | None = None,
 ) -> BacktestResult:
     """Alerts a daily pass would have raised from `since` (default: the first run) on."""
-    ordered = sorted(runs, key=lambda r: r.start)
+    ordered = sorted(runs, key=lambda r: (r.start, r.activity_id))
     if not ordered:
         day = since or until or date.min
         return BacktestResult(day, day)

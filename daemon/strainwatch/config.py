@@ -170,23 +170,33 @@ class Settings(_Model):
 
 
 def _describe_location(loc: Sequence[int | str], data: Mapping[str, Any]) -> str:
-    """('athletes', 0, 'files', 'paths') -> "[athletes.files] of athlete 'me', key 'paths'"."""
-    tables: list[str] = []
-    owner = ""
-    node: Any = data
+    """('athletes', 0, 'files', 'paths', 2) -> "[athletes.files] of athlete 'me', key 'paths' (item 3)"."""
     parts = list(loc)
+    item = int(parts.pop()) if parts and isinstance(parts[-1], int) else None
     key = str(parts.pop()) if parts and isinstance(parts[-1], str) else None
+    tables: list[str] = []
+    owners: list[str] = []
+    node: Any = data
     for part in parts:
         if isinstance(part, int):
-            if isinstance(node, list) and part < len(node) and isinstance(node[part], dict):
-                ident = node[part].get("id")
-                owner = f" of athlete {ident!r}" if ident else f" #{part + 1}"
-            node = node[part] if isinstance(node, list) and part < len(node) else None
+            entry = node[part] if isinstance(node, list) and part < len(node) else None
+            ident = entry.get("id") if isinstance(entry, dict) else None
+            owners.append(f"of athlete {ident!r}" if tables == ["athletes"] and ident else f"#{part + 1}")
+            node = entry
         else:
             tables.append(part)
             node = node.get(part) if isinstance(node, dict) else None
-    where = f"[{'.'.join(tables)}]{owner}" if tables else "top level"
-    return f"{where}, key {key!r}" if key else where
+    if key is not None and item is None and isinstance(node, dict) and isinstance(node.get(key), dict):
+        tables.append(key)  # a whole table is at fault: name the table, not a key
+        key = None
+    where = f"[{'.'.join(tables)}]" if tables else "top level"
+    if owners:
+        where += " " + " ".join(owners)
+    if key:
+        where += f", key {key!r}"
+    if item is not None:
+        where += f" (item {item + 1})"
+    return where
 
 
 def _format_validation_error(exc: ValidationError, path: Path, data: Mapping[str, Any]) -> str:

@@ -29,9 +29,9 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
     engine = create_db_engine(database_url)
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     tables = set(inspect(engine).get_table_names())
-    assert {"athletes", "activities", "imported_files", "alembic_version"} <= tables
+    assert {"athletes", "activities", "imported_files", "alerts", "injuries", "alembic_version"} <= tables
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:

@@ -33,10 +33,16 @@ def test_example_documents_every_option() -> None:
     from strainwatch.config import AthleteSettings, FileSourceSettings, StorageSettings
 
     text = example_config_text()
-    tables = {"[storage]", "[[athletes]]", "[athletes.files]"}
+    tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules."}
     assert all(table in text for table in tables)
+    from strainwatch.rules.registry import RULES
+
+    for rule in RULES.values():
+        assert f"[rules.{rule.id}]" in text, rule.id
+        for key in rule.defaults:
+            assert f"# {key} = " in text, (rule.id, key)
     for model in (AthleteSettings, FileSourceSettings, StorageSettings):
-        for key in set(model.model_fields) - {"files"}:  # a table: [athletes.files]
+        for key in set(model.model_fields) - {"files", "shoes", "rules"}:  # tables, checked above
             assert f"\n{key} = " in text or f"# {key} = " in text, key
 
 
@@ -158,3 +164,34 @@ def test_secret_missing_or_empty(tmp_path: Path) -> None:
         read_secret("x", empty, env={})
     with pytest.raises(SecretFileError, match="cannot read"):
         read_secret("x", tmp_path / "absent", env={})
+
+
+def test_rule_overrides_are_validated(tmp_path: Path) -> None:
+    ok = parse_settings(
+        "[rules.long-run-spike]\ncaution = 0.15\n"
+        + MINIMAL
+        + "[athletes.rules.no-rest-days]\nenabled = false\n",
+        tmp_path / "c.toml",
+    )
+    thresholds = ok.thresholds(ok.athletes[0])
+    assert thresholds["long-run-spike"]["caution"] == 0.15
+    assert "no-rest-days" not in thresholds
+    for bad, message in [
+        ("[rules.long-run-spik]\ncaution = 0.1\n", "unknown rule 'long-run-spik'"),
+        ("[rules.long-run-spike]\ncautoin = 0.1\n", "rule 'long-run-spike', key 'cautoin': unknown setting"),
+        ("[rules.long-run-spike]\ncaution = -1\n", "must be a number >= 0"),
+        ('[rules.pain-note]\nwords = "calf"\n', "must be a list of words"),
+        ('[rules.acwr]\nenabled = "no"\n', "must be true or false"),
+    ]:
+        with pytest.raises(ConfigError, match=message) as caught:
+            parse_settings(bad + MINIMAL, tmp_path / "c.toml")
+        assert "[rules]" in str(caught.value)
+
+
+def test_shoes(tmp_path: Path) -> None:
+    text = MINIMAL + '[[athletes.shoes]]\nname = "Vivo"\ntags = ["minimalist"]\nsince = 2026-03-01\n'
+    settings = parse_settings(text, tmp_path / "c.toml")
+    shoe = settings.athletes[0].shoes[0]
+    assert (shoe.name, shoe.tags, str(shoe.since)) == ("Vivo", ["minimalist"], "2026-03-01")
+    with pytest.raises(ConfigError, match="key 'tags'"):
+        parse_settings(MINIMAL + '[[athletes.shoes]]\nname = "X"\ntags = ["squishy"]\n', tmp_path / "c.toml")

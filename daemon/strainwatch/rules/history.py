@@ -49,7 +49,8 @@ class History:
     @classmethod
     def build(cls, activities: Iterable[Run], until: date, facts: AthleteFacts | None = None) -> History:
         runs = sorted(
-            (r for r in activities if r.is_running and r.local_date <= until), key=lambda r: r.start
+            (r for r in activities if r.is_running and r.local_date <= until),
+            key=lambda r: (r.start, r.activity_id),
         )
         h = cls(runs=runs, facts=facts or AthleteFacts())
         if not runs:

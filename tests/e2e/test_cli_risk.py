@@ -1,0 +1,118 @@
+"""The risk commands, run as a user would, on the real runner-2020 history."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, write_config
+from tests.e2e.test_cli import run
+from tests.rules_support import write_gpx
+
+ALERT_KEYS = {"id", "athlete", "rule", "severity", "date", "activity_ids", "title", "summary", "numbers",
+              "status", "created_at"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("risk")
+    folder = tmp / "runs"
+    shutil.copytree(REPO / "examples" / "activities", folder)
+    config = write_config(tmp / "config.toml", f"sqlite:///{tmp}/sw.db", [folder])
+    config.write_text(
+        config.read_text().replace(
+            'timezone = "Europe/Berlin"', 'timezone = "America/Recife"\nbirth_year = 1980'
+        )
+    )
+    result = run("sync", config=config)
+    assert result.returncode == 0, result.stderr
+    return config
+
+
+def test_status_reads_at_a_glance(synced: Path) -> None:
+    result = run("status", config=synced)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Last 8 weeks:" in out and "Next run: keep it under" in out and "Next 7 days: up to" in out
+    data = json.loads(run("status", "--json", config=synced).stdout)[0]
+    assert len(data["weeks"]) == 8 and {"acwr", "ctl", "atl", "tsb", "guidance", "alerts"} <= set(data)
+
+
+def test_backtest_replays_the_year(synced: Path) -> None:
+    result = run("backtest", "--json", config=synced)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["first"] == "2020-07-03"
+    rules = {a["rule"] for a in data["alerts"]}
+    assert "long-run-spike" in rules
+    assert all(a["severity"] in ("info", "caution", "warning") for a in data["alerts"])
+    dates = [a["date"] for a in data["alerts"]]
+    assert dates == sorted(dates)
+    text = run("backtest", config=synced).stdout
+    assert "per rule and year:" in text
+
+
+def test_a_fresh_spike_becomes_an_alert_once(tmp_path: Path) -> None:
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    today = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    for week in range(6, 0, -1):
+        for day in (1, 3, 5):
+            write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 6.0)
+    write_gpx(folder / "long.gpx", today - timedelta(days=1), 11.0)
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder])
+    first = run("sync", config=config).stdout
+    assert "alerts: 1 new" in first, first
+    assert "alerts: 0 new" in run("sync", config=config).stdout
+    listed = json.loads(run("alerts", "--json", config=config).stdout)
+    [alert] = [a for a in listed if a["rule"] == "long-run-spike"]
+    assert set(alert) >= ALERT_KEYS
+    assert (alert["severity"], alert["status"]) == ("caution", "active")
+    assert alert["numbers"]["reference_km"] == pytest.approx(6.0, abs=0.1)
+    assert alert["numbers"]["increase_pct"] == pytest.approx(83, abs=2)
+    explained = run("explain", str(alert["id"]), config=config)
+    assert explained.returncode == 0
+    assert "Evidence: grade A-" in explained.stdout and "Association, not prediction" in explained.stdout
+    assert "Frandsen et al. 2025" in explained.stdout
+    missing = run("explain", "999999", config=config)
+    assert missing.returncode == 1 and "no alert #999999" in missing.stderr
+
+
+def test_rules_lists_the_catalogue(synced: Path) -> None:
+    out = run("rules", config=synced).stdout
+    for rule in (
+        "long-run-spike",
+        "weekly-volume-jump",
+        "return-after-layoff",
+        "speed-novelty",
+        "hill-spike",
+        "no-rest-days",
+        "fatigue",
+        "acwr",
+        "shoe-mileage",
+        "shoe-change",
+        "pain-note",
+    ):
+        assert f"] {rule}" in out
+    assert "Frandsen et al. 2025" in out
+
+
+def test_injuries_round_trip_and_feed_the_backtest(synced: Path) -> None:
+    added = run(
+        "injury", "add", "2021-06-15", "--part", "soleus", "--note", "after the long run", config=synced
+    )
+    assert added.returncode == 0, added.stderr
+    listed = run("injury", "list", config=synced).stdout
+    assert "soleus" in listed and "open" in listed
+    injury_id = listed.split()[0].lstrip("#")
+    assert run("injury", "close", injury_id, "2021-06-01", config=synced).returncode == 1  # before the start
+    assert run("injury", "close", injury_id, "2021-07-10", config=synced).returncode == 0
+    report = json.loads(run("backtest", "--json", config=synced).stdout)
+    [injury] = report["injuries"]
+    assert injury["part"] == "soleus" and isinstance(injury["alert_before"], bool)
+    bad = run("injury", "add", "2021-13-01", "--part", "calf", config=synced)
+    assert bad.returncode == 2 and "not a date" in bad.stderr
