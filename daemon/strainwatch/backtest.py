@@ -8,7 +8,7 @@ pass does, and the result lists each alert with the day it would have been raise
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -53,6 +53,64 @@ class BacktestResult:
         return min(window, key=lambda a: a.raised_on) if window else None
 
 
+@dataclass(slots=True)
+class Ledger:
+    """Alerts as a day-by-day replay leaves them: what to write, and what happened when."""
+
+    states: dict[str, AlertState]
+    latest: dict[str, Finding] = field(default_factory=dict)  # newest finding per fingerprint
+    created: dict[str, bool] = field(default_factory=dict)  # fingerprint -> late
+    escalated: dict[str, Severity] = field(default_factory=dict)  # fingerprint -> severity before
+    resolved: set[str] = field(default_factory=set)
+    events: list[RaisedAlert] = field(default_factory=list)
+
+
+def replay_days(
+    history: History,
+    first: date,
+    last: date,
+    thresholds: Mapping[str, Mapping[str, Any]],
+    ledger: Ledger,
+    *,
+    athlete_id: str,
+    clock: Callable[[date], datetime],
+) -> Ledger:
+    """Evaluate each day from `first` to `last` as that day's pass would, updating `ledger`."""
+    periods = period_rules(thresholds)
+    starts = {r.activity_id: r.start for r in history.runs}
+    day = first
+    while day <= last:
+        findings = findings_as_of(history, day, thresholds, activity_days=1)
+        changes = reconcile(
+            athlete_id, ledger.states, findings, today=day, period_rules=periods,
+            activity_start=starts, now=clock(day),
+        )  # fmt: skip
+        for finding, late in changes.created:
+            fp = fingerprint(athlete_id, finding)
+            ledger.events.append(RaisedAlert(day, finding))
+            ledger.states[fp] = AlertState(
+                fp, finding.rule, finding.severity, finding.day, finding.rule in periods, True
+            )
+            ledger.latest[fp], ledger.created[fp] = finding, late
+            ledger.resolved.discard(fp)
+        for fp, finding, was in changes.escalated:
+            ledger.events.append(RaisedAlert(day, finding, escalation=True))
+            ledger.states[fp] = AlertState(
+                fp, finding.rule, finding.severity, finding.day, finding.rule in periods, True
+            )
+            ledger.latest[fp] = finding
+            ledger.escalated.setdefault(fp, was)
+            ledger.resolved.discard(fp)
+        for fp, finding in changes.refreshed:
+            ledger.latest[fp] = finding
+        for fp in changes.resolved:
+            s = ledger.states[fp]
+            ledger.states[fp] = AlertState(fp, s.rule, s.severity, s.day, s.is_period, False)
+            ledger.resolved.add(fp)
+        day += timedelta(days=1)
+    return ledger
+
+
 def replay(
     runs: Sequence[Run],
     facts: AthleteFacts,
@@ -69,33 +127,11 @@ def replay(
     last = until or ordered[-1].local_date
     history = History.build(ordered, last, facts)
     first = max(since or ordered[0].local_date, ordered[0].local_date)
-    result = BacktestResult(first, last)
-    states: dict[str, AlertState] = {}
-    periods = period_rules(thresholds)
-    starts = {r.activity_id: r.start for r in ordered}
-    day = first
-    while day <= last:
-        now = datetime.combine(day, time(23, 59), UTC)
-        findings = findings_as_of(history, day, thresholds, activity_days=1)
-        changes = reconcile(
-            "a", states, findings, today=day, period_rules=periods, activity_start=starts, now=now
-        )
-        for finding, _late in changes.created:
-            result.alerts.append(RaisedAlert(day, finding))
-            fp = fingerprint("a", finding)
-            states[fp] = AlertState(
-                fp, finding.rule, finding.severity, finding.day, finding.rule in periods, True
-            )
-        for fp, finding, _was in changes.escalated:
-            result.alerts.append(RaisedAlert(day, finding, escalation=True))
-            states[fp] = AlertState(
-                fp, finding.rule, finding.severity, finding.day, finding.rule in periods, True
-            )
-        for fp in changes.resolved:
-            s = states[fp]
-            states[fp] = AlertState(fp, s.rule, s.severity, s.day, s.is_period, False)
-        day += timedelta(days=1)
-    return result
+    ledger = replay_days(
+        history, first, last, thresholds, Ledger(states={}), athlete_id="backtest",
+        clock=lambda day: datetime.combine(day, time(23, 59), UTC),
+    )  # fmt: skip
+    return BacktestResult(first, last, ledger.events)
 
 
 def injury_report(result: BacktestResult, facts: AthleteFacts) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Evaluate an athlete's stored history and write the alert changes: the rules' adapter.
 
-Activity rules look at the runs of the last 7 days (a late upload is still judged, and
-marked late); period rules judge the state of `today` only, as a daily pass would.
+Each pass replays the days since the last evaluation exactly as the backtest does, so the
+live alerts and the backtest's never disagree; a late upload is judged on its own day and
+marked late.
 """
 
 from __future__ import annotations
@@ -9,20 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from strainwatch.alerting import AlertState, Changes, fingerprint, reconcile
+from strainwatch.alerting import AlertState
 from strainwatch.config import AthleteSettings
 from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
 from strainwatch.rules.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES
 from strainwatch.store import models
 
-ACTIVITY_WINDOW_DAYS = 7
+ACTIVITY_WINDOW_DAYS = 7  # what `status` and the benchmark evaluate at once
+
+if TYPE_CHECKING:
+    from strainwatch.backtest import Ledger
 
 
 def run_of(activity: models.Activity, zone: ZoneInfo) -> Run:
@@ -82,13 +86,26 @@ class EvaluationResult:
 
 
 def evaluate_athlete(
-    session: Session, athlete: AthleteSettings, thresholds: Mapping[str, Mapping[str, Any]], now: datetime
+    session: Session,
+    athlete: AthleteSettings,
+    thresholds: Mapping[str, Mapping[str, Any]],
+    now: datetime,
 ) -> EvaluationResult:
-    """Run the rules as of `now` and write created, escalated and resolved alerts."""
+    """Replay every day since the last evaluation (or the earliest changed run) up to today,
+    exactly as the backtest does, and write the alerts that result.
+
+    A first sync over months of history thus stores the alerts of that history, each marked
+    late when its run was more than 72 hours old: listed, summed up in a digest, never sent
+    one by one.
+    """
+    from strainwatch.backtest import Ledger, replay_days
+
     today = now.astimezone(athlete.zone).date()
     runs = load_runs(session, athlete)
+    if not runs:
+        return EvaluationResult(athlete.id, 0, 0, 0)
     history = History.build(runs, today, facts_of(session, athlete))
-    findings = findings_as_of(history, today, thresholds, ACTIVITY_WINDOW_DAYS)
+    first = _first_day_to_evaluate(session, athlete, history, today)
     rows = {
         a.fingerprint: a
         for a in session.scalars(select(models.Alert).where(models.Alert.athlete_id == athlete.id))
@@ -97,16 +114,30 @@ def evaluate_athlete(
         fp: AlertState(fp, a.rule, Severity[a.severity.upper()], a.day, a.is_period, a.status == "active")
         for fp, a in rows.items()
     }
-    starts = {r.activity_id: r.start for r in runs}
-    changes = reconcile(
-        athlete.id, states, findings, today=today, period_rules=period_rules(thresholds),
-        activity_start=starts, now=now,
-    )  # fmt: skip
-    write_changes(session, athlete.id, rows, changes, now)
+    ledger = replay_days(
+        history, first, today, thresholds, Ledger(states=states), athlete_id=athlete.id, clock=lambda _: now
+    )
+    write_ledger(session, athlete.id, rows, ledger, now)
     stored = session.get(models.Athlete, athlete.id)
     if stored is not None:
         stored.evaluated_on = today
-    return EvaluationResult(athlete.id, len(changes.created), len(changes.escalated), len(changes.resolved))
+    return EvaluationResult(athlete.id, len(ledger.created), len(ledger.escalated), len(ledger.resolved))
+
+
+def _first_day_to_evaluate(session: Session, athlete: AthleteSettings, history: History, today: date) -> date:
+    """The last evaluated day, or the earliest run changed since, or the first run ever."""
+    stored = session.get(models.Athlete, athlete.id)
+    first_run = history.runs[0].local_date if history.runs else today
+    if stored is None or stored.evaluated_on is None:
+        return first_run
+    since = datetime.combine(stored.evaluated_on, datetime.min.time(), athlete.zone)
+    changed = session.scalars(
+        select(models.Activity.start_time).where(
+            models.Activity.athlete_id == athlete.id, models.Activity.updated_at >= since
+        )
+    ).all()
+    earliest = min((t.astimezone(athlete.zone).date() for t in changed), default=stored.evaluated_on)
+    return max(first_run, min(earliest, stored.evaluated_on))
 
 
 def _fill(alert: models.Alert, finding: Finding) -> None:
@@ -117,27 +148,27 @@ def _fill(alert: models.Alert, finding: Finding) -> None:
     alert.activity_ids = list(finding.activity_ids)
 
 
-def write_changes(
-    session: Session, athlete_id: str, rows: dict[str, models.Alert], changes: Changes, now: datetime
+def write_ledger(
+    session: Session, athlete_id: str, rows: dict[str, models.Alert], ledger: Ledger, now: datetime
 ) -> None:
-    for finding, late in changes.created:
-        alert = models.Alert(
-            athlete_id=athlete_id, fingerprint=fingerprint(athlete_id, finding), rule=finding.rule,
-            day=finding.day, period=finding.period, is_period=RULES[finding.rule].kind == "period",
-            status="active", late=late, created_at=now, updated_at=now,
-        )  # fmt: skip
+    for fp, finding in ledger.latest.items():
+        alert = rows.get(fp)
+        if alert is None:
+            alert = models.Alert(
+                athlete_id=athlete_id, fingerprint=fp, rule=finding.rule, day=finding.day,
+                period=finding.period, is_period=RULES[finding.rule].kind == "period",
+                status="active", late=ledger.created.get(fp, False), created_at=now, updated_at=now,
+            )  # fmt: skip
+            session.add(alert)
+            rows[fp] = alert
+        elif fp in ledger.escalated:
+            alert.previous_severity, alert.escalated_at = ledger.escalated[fp].label, now
+            alert.status, alert.resolved_at = "active", None
+        elif alert.severity == finding.severity.label and alert.numbers == dict(finding.numbers):
+            continue
         _fill(alert, finding)
-        session.add(alert)
-    for fp, finding, was in changes.escalated:
+        alert.updated_at = now
+    for fp in ledger.resolved:
         alert = rows[fp]
-        _fill(alert, finding)
-        alert.previous_severity, alert.escalated_at, alert.updated_at = was.label, now, now
-        alert.status, alert.resolved_at = "active", None
-    for fp, finding in changes.refreshed:
-        alert = rows[fp]
-        if alert.severity == finding.severity.label and alert.numbers != dict(finding.numbers):
-            _fill(alert, finding)
-            alert.updated_at = now
-    for fp in changes.resolved:
-        alert = rows[fp]
-        alert.status, alert.resolved_at, alert.updated_at = "resolved", now, now
+        if alert.status != "resolved":
+            alert.status, alert.resolved_at, alert.updated_at = "resolved", now, now

@@ -43,12 +43,15 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
         advice = "Build back gradually: your recent longest run, not your old one, is the reference."
     else:
         return []
+    since = episode_start(
+        day, lambda d: _band(h, d, settings) == band, h.cache.setdefault(f"acwr:{band}", {})
+    )
     return [
         Finding(
             rule=RULE.id,
             severity=Severity.INFO,
             day=day,
-            period=f"{band}:{episode_start(day, lambda d: _band(h, d, settings) == band).isoformat()}",
+            period=f"{band}:{since.isoformat()}",
             title=title,
             summary=f"acute:chronic ratio {ratio:.2f} (7-day vs 28-day EWMA of daily distance)",
             advice=advice,

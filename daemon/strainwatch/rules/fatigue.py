@@ -46,12 +46,13 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
         reasons.append(f"form (TSB) is {tsb:.0f}, below {number(settings, 'tsb_caution'):.0f}")
     if severity is None:
         return []
+    since = episode_start(day, lambda d: _holds(h, d, settings), h.cache.setdefault("fatigue", {}))
     return [
         Finding(
             rule=RULE.id,
             severity=severity,
             day=day,
-            period=f"since:{episode_start(day, lambda d: _holds(h, d, settings)).isoformat()}",
+            period=f"since:{since.isoformat()}",
             title="Training load rising faster than fitness"
             if ramp > number(settings, "ramp_info")
             else "Deep fatigue",

@@ -55,12 +55,13 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
         )
     if high_strain:
         parts.append(f"weekly strain {h.strains[i]:.0f}, above your own 90th percentile ({p90:.0f})")
+    since = episode_start(day, lambda d: _holds(h, d, settings), h.cache.setdefault("no-rest-days", {}))
     return [
         Finding(
             rule=RULE.id,
             severity=severity,
             day=day,
-            period=f"since:{episode_start(day, lambda d: _holds(h, d, settings)).isoformat()}",
+            period=f"since:{since.isoformat()}",
             title=f"{days_in_a_row} days without a rest day" if long_streak else "Every day looks the same",
             summary="; ".join(parts),
             advice=(

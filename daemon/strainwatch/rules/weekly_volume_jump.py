@@ -48,7 +48,8 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
     if mods and severity == Severity.CAUTION:
         severity = severity.raised()
     ceiling = 1.3 * before
-    since = episode_start(day, lambda d: _measure(h, d, settings) is not None)
+    memo = h.cache.setdefault("weekly-volume-jump", {})
+    since = episode_start(day, lambda d: _measure(h, d, settings) is not None, memo)
     return [
         Finding(
             rule=RULE.id,
