@@ -3,7 +3,8 @@
 Run:  python benchmarks/bench_backtest.py
 
 Prints the full replay time and peak RSS, and the time to evaluate once more after one new
-activity (what a sync pass does, process start and database excluded).
+activity: rebuild the history and replay today, as a sync pass does (process start and the
+database excluded).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import resource
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from strainwatch.backtest import replay
+from strainwatch.backtest import Ledger, replay, replay_days
 from strainwatch.domain import Run
-from strainwatch.evaluation import ACTIVITY_WINDOW_DAYS, findings_as_of
 from strainwatch.rules.history import AthleteFacts, History
 from strainwatch.rules.registry import effective
 
@@ -65,7 +65,15 @@ def main() -> None:
     for _ in range(5):
         started = time.perf_counter()
         history = History.build([*runs, extra], last, AthleteFacts(birth_year=1975))
-        findings_as_of(history, last, thresholds, ACTIVITY_WINDOW_DAYS)
+        replay_days(
+            history,
+            last,
+            last,
+            thresholds,
+            Ledger(states={}),
+            athlete_id="bench",
+            clock=lambda day: datetime.combine(day, datetime.min.time(), UTC),
+        )
         times.append(time.perf_counter() - started)
     print(f"history: {len(runs)} runs over {(last - runs[0].local_date).days + 1} days")
     print(f"full backtest: {full:.2f} s (target < 5 s), {len(result.alerts)} alerts, peak RSS {rss:.0f} MB")

@@ -15,8 +15,8 @@ from typing import Any
 
 from strainwatch.alerting import AlertState, fingerprint, reconcile
 from strainwatch.domain import Finding, Run, Severity
-from strainwatch.evaluation import findings_as_of, period_rules
 from strainwatch.rules.history import AthleteFacts, History
+from strainwatch.rules.registry import evaluate_day, period_rules
 
 INJURY_LOOKBACK_DAYS = 28
 
@@ -80,7 +80,7 @@ def replay_days(
     starts = {r.activity_id: r.start for r in history.runs}
     day = first
     while day <= last:
-        findings = findings_as_of(history, day, thresholds, activity_days=1)
+        findings = evaluate_day(history, day, thresholds)
         changes = reconcile(
             athlete_id, ledger.states, findings, today=day, period_rules=periods,
             activity_start=starts, now=clock(day),

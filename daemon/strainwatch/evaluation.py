@@ -7,9 +7,9 @@ marked late.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -22,8 +22,6 @@ from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
 from strainwatch.rules.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES
 from strainwatch.store import models
-
-ACTIVITY_WINDOW_DAYS = 7  # what `status` and the benchmark evaluate at once
 
 if TYPE_CHECKING:
     from strainwatch.backtest import Ledger
@@ -58,23 +56,6 @@ def load_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
         )
     )
     return [run_of(a, athlete.zone) for a in activities]
-
-
-def findings_as_of(
-    history: History, today: date, thresholds: Mapping[str, Mapping[str, Any]], activity_days: int
-) -> list[Finding]:
-    """Activity rules over the last `activity_days`, period rules for `today`."""
-    found: list[Finding] = []
-    for rule_id, settings in thresholds.items():
-        rule = RULES[rule_id]
-        days = 1 if rule.kind == "period" else activity_days
-        for offset in range(days - 1, -1, -1):
-            found.extend(rule.evaluate(history, today - timedelta(days=offset), settings))
-    return found
-
-
-def period_rules(thresholds: Iterable[str]) -> frozenset[str]:
-    return frozenset(r for r in thresholds if RULES[r].kind == "period")
 
 
 @dataclass(frozen=True, slots=True)

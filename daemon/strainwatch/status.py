@@ -61,8 +61,11 @@ def athlete_status(
         weeks.append((f"{iso.year}-W{iso.week:02d}", h.km_between(start, start + timedelta(days=6))))
     i = h.index(today) if h.runs else -1
     days = h.history_days(today)
-    need = {"long-run-spike": 28, "weekly-volume-jump": 21, "fatigue": 42, "acwr": 28, "speed-novelty": 28}
-    warming = [f"{r}: needs {RULES[r].needs}" for r, d in need.items() if r in thresholds and days < d]
+    warming = [
+        f"{rule_id}: needs {RULES[rule_id].needs}"
+        for rule_id, settings in thresholds.items()
+        if days < float(settings.get("min_history_days", settings.get("baseline_days", 0)))
+    ]
     alerts = list(
         session.scalars(
             select(Alert)

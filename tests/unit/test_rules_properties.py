@@ -12,9 +12,8 @@ from hypothesis import strategies as st
 from strainwatch.alerting import AlertState, fingerprint, reconcile
 from strainwatch.backtest import replay
 from strainwatch.domain import Finding, Severity
-from strainwatch.evaluation import findings_as_of, period_rules
 from strainwatch.rules.history import AthleteFacts, History
-from strainwatch.rules.registry import effective
+from strainwatch.rules.registry import effective, evaluate_day, period_rules
 from tests.rules_support import make_run, steady
 
 START = date(2026, 1, 5)
@@ -46,7 +45,7 @@ def test_no_look_ahead(seed: int, cut: int) -> None:
     day = START + timedelta(days=cut)
     full = History.build(runs, START + timedelta(days=75))
     truncated = History.build([r for r in runs if r.local_date <= day], day)
-    assert findings_as_of(full, day, THRESHOLDS, 1) == findings_as_of(truncated, day, THRESHOLDS, 1)
+    assert evaluate_day(full, day, THRESHOLDS) == evaluate_day(truncated, day, THRESHOLDS)
 
 
 @settings(max_examples=10, deadline=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -59,3 +59,8 @@ def evaluate_day(history: History, day: date, thresholds: Mapping[str, Mapping[s
     for rule_id, settings in thresholds.items():
         findings.extend(RULES[rule_id].evaluate(history, day, settings))
     return findings
+
+
+def period_rules(rule_ids: Iterable[str]) -> frozenset[str]:
+    """The rules among `rule_ids` whose alerts are about a period, not a run."""
+    return frozenset(r for r in rule_ids if RULES[r].kind == "period")
