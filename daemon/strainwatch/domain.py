@@ -25,6 +25,7 @@ SportType = Literal[
 ]  # fmt: skip
 SPORT_TYPES: tuple[str, ...] = get_args(SportType)
 RUNNING_SPORT_TYPES = frozenset({"Run", "TrailRun", "VirtualRun"})
+FASTEST_RUN_S_PER_KM = 150.0
 
 
 def new_column() -> array[float]:
@@ -169,7 +170,17 @@ class Run:
 
     @property
     def is_running(self) -> bool:
-        return self.sport_type in RUNNING_SPORT_TYPES
+        """Running load: a running sport type at a humanly possible pace.
+
+        Faster than 2:30/km over a kilometre or more beats the 10,000 m world record: a
+        ride or a drive recorded as a run (plain GPX says nothing), not running load.
+        """
+        if self.sport_type not in RUNNING_SPORT_TYPES:
+            return False
+        too_fast = (
+            self.distance_m >= 1000 and self.moving_time_s < FASTEST_RUN_S_PER_KM * self.distance_m / 1000
+        )
+        return not too_fast
 
     @property
     def counts_for_spikes(self) -> bool:

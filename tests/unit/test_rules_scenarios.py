@@ -236,3 +236,12 @@ def test_easy_pace_reference() -> None:
     h = History.build(runs, START + timedelta(weeks=5))
     easy = h.easy_pace(START + timedelta(weeks=5))
     assert easy is not None and abs(easy - EASY) < 0.05 * EASY
+
+
+def test_a_ride_recorded_as_a_run_is_not_running_load() -> None:
+    runs = steady(START, 6)
+    day = START + timedelta(weeks=6)
+    ride = make_run(999, day, 22.0, pace=106)  # 1:46/km: a bike, not a runner
+    assert not ride.is_running
+    assert of(findings([*runs, ride], day, day), "long-run-spike") == []
+    assert make_run(1000, day, 10.0, pace=170).is_running  # a fast runner is still a runner
