@@ -17,6 +17,7 @@ from strainwatch.config import AthleteSettings, Settings
 from strainwatch.evaluation import EvaluationResult, evaluate_athlete
 from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.importing.jobs import FileOutcome
+from strainwatch.store.db import unit_of_work
 from strainwatch.store.models import Athlete
 
 log = logging.getLogger(__name__)
@@ -89,20 +90,10 @@ def _evaluate_if_needed(
     dry_run: bool,
 ) -> list[EvaluationResult]:
     """Only athletes with new or changed data, or whose day has turned since the last run."""
-    with sessions() as session:
-        transaction = session.begin()
-        try:
-            stored = session.get(Athlete, athlete.id)
-            today = now.astimezone(athlete.zone).date()
-            if stored is None or (not changed and stored.evaluated_on == today):
-                transaction.rollback()
-                return []
-            result = evaluate_athlete(session, athlete, settings.thresholds(athlete), now)
-            if dry_run:
-                transaction.rollback()
-            else:
-                transaction.commit()
-        except BaseException:
-            transaction.rollback()
-            raise
+    with sessions() as session, unit_of_work(session, dry_run=dry_run):
+        stored = session.get(Athlete, athlete.id)
+        today = now.astimezone(athlete.zone).date()
+        if stored is None or (not changed and stored.evaluated_on == today):
+            return []
+        result = evaluate_athlete(session, athlete, settings.thresholds(athlete), now)
     return [result]

@@ -84,19 +84,9 @@ def test_a_fresh_spike_becomes_an_alert_once(tmp_path: Path) -> None:
 
 def test_rules_lists_the_catalogue(synced: Path) -> None:
     out = run("rules", config=synced).stdout
-    for rule in (
-        "long-run-spike",
-        "weekly-volume-jump",
-        "return-after-layoff",
-        "speed-novelty",
-        "hill-spike",
-        "no-rest-days",
-        "fatigue",
-        "acwr",
-        "shoe-mileage",
-        "shoe-change",
-        "pain-note",
-    ):
+    from strainwatch.rules.registry import RULES
+
+    for rule in RULES:
         assert f"] {rule}" in out
     assert "Frandsen et al. 2025" in out
 

@@ -30,6 +30,7 @@ from strainwatch.importing.analyse import analyse
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
 from strainwatch.store import repository
+from strainwatch.store.db import unit_of_work
 from strainwatch.store.models import Activity, ImportedFile
 
 log = logging.getLogger(__name__)
@@ -273,16 +274,8 @@ def import_paths(
                     on_file(outcome)
             writer = _Writer(session, athlete, records, known, now)
             for analysis in _analyse_all(plan.jobs, workers or default_workers()):
-                transaction = session.begin()
-                try:
+                with unit_of_work(session, dry_run=dry_run):
                     outcome = writer.save(analysis)
-                    if dry_run:
-                        transaction.rollback()
-                    else:
-                        transaction.commit()
-                except BaseException:
-                    transaction.rollback()
-                    raise
                 writer.remember(stored=not dry_run)
                 report.outcomes.append(outcome)
                 if on_file:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +102,18 @@ def open_database(url: str, *, migrate: bool = True) -> sessionmaker[Session]:
     if migrate:
         upgrade(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(session: Session, *, dry_run: bool = False) -> Iterator[None]:
+    """One transaction: committed at the end, rolled back on any error or in a dry run."""
+    transaction = session.begin()
+    try:
+        yield
+    except BaseException:
+        transaction.rollback()
+        raise
+    if dry_run:
+        transaction.rollback()
+    else:
+        transaction.commit()
