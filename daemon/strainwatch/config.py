@@ -91,6 +91,10 @@ class AthleteSettings(_Model):
     timezone: str = "UTC"
     birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     units: Literal["km", "mi"] = "km"
+    load: Literal["distance", "trimp"] = "distance"
+    hr_rest: Annotated[int, Field(ge=25, le=120)] | None = None
+    hr_max: Annotated[int, Field(ge=100, le=240)] | None = None
+    sex: Literal["female", "male"] | None = None
     files: FileSourceSettings = Field(default_factory=FileSourceSettings)
     shoes: list[ShoeSettings] = Field(default_factory=list)
     rules: RuleOverrides = Field(default_factory=dict)
@@ -115,6 +119,14 @@ class AthleteSettings(_Model):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')") from None
         return value
+
+    @model_validator(mode="after")
+    def _trimp_needs_heart_rates(self) -> AthleteSettings:
+        if self.load == "trimp" and (self.hr_rest is None or self.hr_max is None):
+            raise ValueError('load = "trimp" needs hr_rest and hr_max')
+        if self.hr_rest is not None and self.hr_max is not None and self.hr_rest >= self.hr_max:
+            raise ValueError("hr_rest must be below hr_max")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

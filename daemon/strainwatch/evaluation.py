@@ -46,6 +46,10 @@ def facts_of(session: Session, athlete: AthleteSettings) -> AthleteFacts:
         birth_year=athlete.birth_year,
         injuries=tuple(Injury(i.id, i.start, i.part, i.closed, i.note) for i in injuries),
         shoes=tuple(Shoe(s.name, tuple(s.tags), s.since) for s in athlete.shoes),
+        load=athlete.load,
+        hr_rest=athlete.hr_rest,
+        hr_max=athlete.hr_max,
+        female=athlete.sex == "female",
     )
 
 

@@ -245,3 +245,35 @@ def test_a_ride_recorded_as_a_run_is_not_running_load() -> None:
     assert not ride.is_running
     assert of(findings([*runs, ride], day, day), "long-run-spike") == []
     assert make_run(1000, day, 10.0, pace=170).is_running  # a fast runner is still a runner
+
+
+def test_trimp_load_drives_acwr_and_fitness_and_fills_missing_heart_rate() -> None:
+    from dataclasses import replace
+
+    from strainwatch.metrics.load import banister_trimp
+
+    runs = [replace(r, avg_hr=150.0) for r in steady(START, 6)]
+    runs[-1] = replace(runs[-1], avg_hr=None)  # a forgotten strap
+    facts = AthleteFacts(load="trimp", hr_rest=50, hr_max=190)
+    h = History.build(runs, runs[-1].local_date, facts)
+    first = runs[0]
+    expected = banister_trimp(first.moving_time_s / 60, (150 - 50) / 140)
+    assert h.load[0] == pytest.approx(expected)
+    last = runs[-1]
+    per_minute = expected / (first.moving_time_s / 60)
+    assert h.load[h.index(last.local_date)] == pytest.approx(per_minute * last.moving_time_s / 60, rel=0.05)
+    assert h.km[0] == pytest.approx(first.distance_m / 1000)  # distance rules keep kilometres
+    assert h.ctl[-1] > 10  # TRIMP units, not kilometres
+
+
+def test_trimp_needs_heart_rates_in_the_config(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from strainwatch.config import parse_settings
+    from strainwatch.errors import ConfigError
+
+    base = '[[athletes]]\nid = "me"\nname = "S"\nemail = "s@e.org"\nload = "trimp"\n'
+    with pytest.raises(ConfigError, match="needs hr_rest and hr_max"):
+        parse_settings(base, Path(str(tmp_path)) / "c.toml")
+    ok = parse_settings(base + "hr_rest = 50\nhr_max = 185\n", Path(str(tmp_path)) / "c.toml")
+    assert ok.athletes[0].load == "trimp"

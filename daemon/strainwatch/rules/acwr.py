@@ -13,19 +13,37 @@ from strainwatch.domain import Finding, Severity
 from strainwatch.rules.base import Rule, Settings, episode_start, number
 from strainwatch.rules.history import History
 
-DEFAULTS = {"high": 1.5, "low": 0.8, "min_history_days": 28.0}
+DEFAULTS = {"high": 1.5, "low": 0.8, "exit_margin": 0.1, "min_history_days": 28.0}
+
+
+def _bands(h: History, settings: Settings) -> list[str | None]:
+    """The band of every day, with hysteresis: a ratio that crossed 1.5 stays "high" until it
+    falls below 1.3, one below 0.8 stays "low" until it rises above 0.9, so a ratio hovering
+    at a threshold is one episode, not a dozen. Each day depends only on the days before."""
+    high, low = number(settings, "high"), number(settings, "low")
+    key = f"acwr-bands:{high}:{low}:{number(settings, 'exit_margin')}"
+    cached = h.cache.get(key)
+    if cached is None:
+        margin = number(settings, "exit_margin")
+        cached = []
+        band: str | None = None
+        for i, ratio in enumerate(h.ratio):
+            if ratio is None or i + 1 < number(settings, "min_history_days"):
+                band = None
+            elif ratio >= high or (band == "high" and ratio >= high - 2 * margin):
+                band = "high"
+            elif ratio < low or (band == "low" and ratio <= low + margin):
+                band = "low"
+            else:
+                band = None
+            cached.append(band)
+        h.cache[key] = cached
+    return cached
 
 
 def _band(h: History, day: date, settings: Settings) -> str | None:
     i = h.index(day)
-    if i < 0 or h.history_days(day) < number(settings, "min_history_days") or h.ratio[i] is None:
-        return None
-    ratio = h.ratio[i]
-    if ratio is not None and ratio >= number(settings, "high"):
-        return "high"
-    if ratio is not None and ratio < number(settings, "low"):
-        return "low"
-    return None
+    return _bands(h, settings)[i] if 0 <= i < len(h.ratio) else None
 
 
 def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
@@ -53,7 +71,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
             day=day,
             period=f"{band}:{since.isoformat()}",
             title=title,
-            summary=f"acute:chronic ratio {ratio:.2f} (7-day vs 28-day EWMA of daily distance)",
+            summary=f"acute:chronic ratio {ratio:.2f} (7-day vs 28-day EWMA of daily load)",
             advice=advice,
             numbers={"acwr": round(ratio, 2)},
         )

@@ -8,14 +8,16 @@ system would have seen (tested: truncating the history after D changes nothing o
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from statistics import median
 from typing import Any
 
 from strainwatch.domain import Injury, Run, Shoe
 from strainwatch.metrics.load import (
     acwr,
+    banister_trimp,
     fitness_fatigue,
     median_or_none,
     strain,
@@ -28,6 +30,10 @@ class AthleteFacts:
     birth_year: int | None = None
     injuries: tuple[Injury, ...] = ()
     shoes: tuple[Shoe, ...] = ()
+    load: str = "distance"  # or "trimp": heart-rate load for ACWR, monotony and fitness/fatigue
+    hr_rest: float | None = None
+    hr_max: float | None = None
+    female: bool = False
 
 
 @dataclass(slots=True)
@@ -36,6 +42,7 @@ class History:
     facts: AthleteFacts = field(default_factory=AthleteFacts)
     start: date = date.min
     km: list[float] = field(default_factory=list)  # daily running distance
+    load: list[float] = field(default_factory=list)  # daily load: km, or TRIMP when chosen
     stress: list[float] = field(default_factory=list)
     ran: list[bool] = field(default_factory=list)
     ratio: list[float | None] = field(default_factory=list)
@@ -59,18 +66,26 @@ class History:
         h.start = runs[0].local_date
         days = (until - h.start).days + 1
         h.km = [0.0] * days
+        h.load = [0.0] * days
         h.stress = [0.0] * days
+        trimp = _trimp_scorer(h.facts) if h.facts.load == "trimp" else None
         h.ran = [False] * days
         h._dates = [r.local_date for r in runs]
         for r in runs:
             i = (r.local_date - h.start).days
             h.km[i] += r.distance_m / 1000
             h.ran[i] = True
-            easy = h.easy_pace(r.local_date - timedelta(days=1))
-            h.stress[i] += training_stress(r.moving_time_s, r.gap_s_per_km, easy)
-        h.ratio = acwr(h.km)
+            if trimp is not None:
+                score = trimp(r)
+                h.load[i] += score
+                h.stress[i] += score
+            else:
+                h.load[i] += r.distance_m / 1000
+                easy = h.easy_pace(r.local_date - timedelta(days=1))
+                h.stress[i] += training_stress(r.moving_time_s, r.gap_s_per_km, easy)
+        h.ratio = acwr(h.load)
         h.ctl, h.atl, h.tsb = fitness_fatigue(h.stress)
-        h.strains = [strain(h.km, i) for i in range(days)]
+        h.strains = [strain(h.load, i) for i in range(days)]
         return h
 
     def index(self, day: date) -> int:
@@ -100,3 +115,25 @@ class History:
         """The runner's easy grade-adjusted pace: median over the `days` up to `day`."""
         window = self.runs_between(day - timedelta(days=days - 1), day)
         return median_or_none([r.gap_s_per_km for r in window if r.gap_s_per_km and r.counts_for_spikes])
+
+
+def _trimp_scorer(facts: AthleteFacts) -> Callable[[Run], float]:
+    """Banister TRIMP per run, to be called in start order. A run without heart rate gets the
+    median TRIMP per minute of the previous 50 runs that had one (no look-ahead) times its
+    minutes, so one forgotten strap does not read as a rest day."""
+    rest, top = facts.hr_rest, facts.hr_max
+    if rest is None or top is None or top <= rest:
+        raise ValueError("TRIMP load needs hr_rest < hr_max")
+    recent: list[float] = []
+
+    def score(r: Run) -> float:
+        minutes = r.moving_time_s / 60
+        if r.avg_hr is None or minutes <= 0:
+            return (median(recent) if recent else 1.0) * max(minutes, 0.0)
+        reserve = min(1.0, max(0.0, (r.avg_hr - rest) / (top - rest)))
+        value = banister_trimp(minutes, reserve, facts.female)
+        recent.append(value / minutes)
+        del recent[:-50]
+        return value
+
+    return score

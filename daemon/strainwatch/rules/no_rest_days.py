@@ -18,8 +18,8 @@ DEFAULTS = {"streak_days": 10.0, "monotony": 2.0, "strain_percentile": 90.0}
 
 def _state(h: History, i: int, settings: Settings) -> tuple[int, float | None, float | None, bool, bool]:
     days_in_a_row = streak(h.ran, i)
-    m_now = monotony(h.km, i)
-    m_week_ago = monotony(h.km, i - 7) if i >= 7 else None
+    m_now = monotony(h.load, i)
+    m_week_ago = monotony(h.load, i - 7) if i >= 7 else None
     limit = number(settings, "monotony")
     monotonous = m_now is not None and m_week_ago is not None and m_now > limit and m_week_ago > limit
     return days_in_a_row, m_now, m_week_ago, monotonous, days_in_a_row >= number(settings, "streak_days")
