@@ -18,6 +18,17 @@ ACTIVITY_ALERT_DAYS = 14
 LATE_AFTER = timedelta(hours=72)
 
 
+def _late(
+    finding: Finding, period_rules: frozenset[str], activity_start: Mapping[int, datetime], now: datetime
+) -> bool:
+    """Found more than 72 hours after the fact: a backfill or a late import, not news."""
+    if finding.rule in period_rules or not finding.activity_ids:
+        end_of_day = datetime.combine(finding.day + timedelta(days=1), datetime.min.time(), now.tzinfo)
+        return now - end_of_day > LATE_AFTER
+    starts = [activity_start[i] for i in finding.activity_ids if i in activity_start]
+    return bool(starts) and now - max(starts) > LATE_AFTER
+
+
 def fingerprint(athlete_id: str, finding: Finding) -> str:
     return f"{athlete_id}:{finding.rule}:{finding.period}"
 
@@ -67,9 +78,7 @@ def reconcile(
     for fp, finding in seen.items():
         state = existing.get(fp)
         if state is None:
-            starts = [activity_start[i] for i in finding.activity_ids if i in activity_start]
-            late = finding.rule not in period_rules and bool(starts) and now - max(starts) > LATE_AFTER
-            changes.created.append((finding, late))
+            changes.created.append((finding, _late(finding, period_rules, activity_start, now)))
         elif finding.severity > state.severity:
             changes.escalated.append((fp, finding, state.severity))
         elif state.active:

@@ -212,6 +212,11 @@ def sync(app: AppContext, dry_run: bool) -> None:
     click.echo(report.summary())
     for athlete, outcome in report.new_failures():
         click.echo(f"  {athlete}: failed: {outcome.path}: {outcome.reason}")
+    for subject in report.queued:
+        click.echo(f"  {'would send' if dry_run else 'queued'}: {subject}")
+    if report.delivery:
+        for line in report.delivery.parked + report.delivery.retrying:
+            click.echo(f"  mail problem: {line}")
 
 
 # ---------------------------------------------------------------- activities
@@ -314,6 +319,6 @@ def main() -> None:
     cli(prog_name="strainwatch")
 
 
-from strainwatch import cli_risk  # noqa: E402  - registers the risk commands on `cli`
+from strainwatch import cli_notify, cli_risk  # noqa: E402  - register their commands on `cli`
 
-__all__ = ["cli", "cli_risk", "main"]
+__all__ = ["cli", "cli_notify", "cli_risk", "main"]

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from strainwatch.domain import SportType
 from strainwatch.errors import ConfigError
-from strainwatch.paths import config_candidates, default_database_url
+from strainwatch.paths import config_candidates, default_database_url, state_dir
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -46,6 +46,55 @@ class StorageSettings(_Model):
 class FileSourceSettings(_Model):
     paths: list[Path] = Field(default_factory=list)
     default_sport_type: SportType = "Run"
+
+
+class SmtpSettings(_Model):
+    host: Annotated[str, Field(min_length=1)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_file: Path | None = None
+    sender: str = Field(alias="from")
+    timeout: Annotated[int, Field(ge=1, le=600)] = 30
+    ca_file: Path | None = None  # a private CA for a home mail server's certificate
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if "\n" in value or "\r" in value or not _EMAIL.match(parseaddr(value)[1]):
+            raise ValueError(f"not a sender address: {value!r}")
+        return value
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class NotifySettings(_Model):
+    digest: Literal["daily", "weekly", "off"] = "daily"
+    digest_time: str = "07:00"
+    quiet_hours: str | None = "22:00-07:00"
+    mbox: Path | None = None  # where mail goes without [smtp]; default: beside the database
+
+    @field_validator("digest_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError(f"not a time like 07:00: {value!r}")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        start, _, end = value.partition("-")
+        if not (_CLOCK.match(start) and _CLOCK.match(end)):
+            raise ValueError(f"not a range like 22:00-07:00: {value!r}")
+        return value
 
 
 class ShoeSettings(_Model):
@@ -135,6 +184,8 @@ class AthleteSettings(_Model):
 
 class Settings(_Model):
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    smtp: SmtpSettings | None = None
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     rules: RuleOverrides = Field(default_factory=dict)
     athletes: Annotated[list[AthleteSettings], Field(min_length=1)]
 
@@ -166,6 +217,17 @@ class Settings(_Model):
     @property
     def database_url(self) -> str:
         return self.storage.url or default_database_url()
+
+    @property
+    def mbox_path(self) -> Path:
+        """Where mail goes without [smtp]: [notify] mbox, else beside a SQLite database, else the
+        state directory."""
+        if self.notify.mbox is not None:
+            return self.notify.mbox
+        url = self.database_url
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            return Path(url.removeprefix("sqlite:///")).parent / "mail.mbox"
+        return state_dir(os.environ) / "mail.mbox"
 
     def athlete(self, athlete_id: str | None) -> AthleteSettings:
         """The athlete named, or the only one; a clear error otherwise."""
@@ -229,6 +291,10 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
             storage["url"] = prefix + str(base / url[len(prefix) :])
+    for table, key in (("smtp", "password_file"), ("smtp", "ca_file"), ("notify", "mbox")):
+        section = data.get(table)
+        if isinstance(section, dict) and isinstance(section.get(key), str):
+            section[key] = str(base / Path(section[key]).expanduser())
     for athlete in data.get("athletes") or []:
         files = athlete.get("files") if isinstance(athlete, dict) else None
         if isinstance(files, dict) and isinstance(files.get("paths"), list):

@@ -14,9 +14,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config import AthleteSettings, Settings
+from strainwatch.errors import StrainwatchError
 from strainwatch.evaluation import EvaluationResult, evaluate_athlete
 from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.importing.jobs import FileOutcome
+from strainwatch.notify.dispatch import queue_notifications
+from strainwatch.notify.outbox import DeliveryReport, deliver_due
+from strainwatch.notify.transport import transport_for
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.models import Athlete
 
@@ -29,6 +33,9 @@ class PassReport:
     dry_run: bool
     imports: list[ImportReport] = field(default_factory=list)
     evaluations: list[EvaluationResult] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)  # subjects of the mail queued this pass
+    delivery: DeliveryReport | None = None
+    mail_problem: str | None = None
 
     def counts(self) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -48,8 +55,15 @@ class PassReport:
             f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}; "
             f"alerts: {sum(e.created for e in self.evaluations)} new, "
             f"{sum(e.escalated for e in self.evaluations)} escalated, "
-            f"{sum(e.resolved for e in self.evaluations)} resolved"
+            f"{sum(e.resolved for e in self.evaluations)} resolved; {self._mail_summary()}"
         )
+
+    def _mail_summary(self) -> str:
+        if self.dry_run:
+            return f"mail: {len(self.queued)} would be sent"
+        if self.mail_problem:
+            return f"mail: not delivered ({self.mail_problem})"
+        return self.delivery.summary() if self.delivery else "mail: nothing due"
 
 
 def run_pass(
@@ -73,27 +87,34 @@ def run_pass(
             report.imports.append(imported)
             counts = imported.counts()
             changed = bool(counts["imported"] or counts["updated"])
-        report.evaluations.extend(
-            _evaluate_if_needed(settings, sessions, athlete, now=now, changed=changed, dry_run=dry_run)
-        )
+        with sessions() as session, unit_of_work(session, dry_run=dry_run):
+            report.evaluations.extend(
+                _evaluate_if_needed(session, settings, athlete, now=now, changed=changed)
+            )
+            report.queued.extend(queue_notifications(session, settings, athlete, now).subjects)
+    if not dry_run:
+        _deliver(settings, sessions, now, report)
     log.info("%s", report.summary())
     return report
 
 
+def _deliver(settings: Settings, sessions: sessionmaker[Session], now: datetime, report: PassReport) -> None:
+    """Send what is due; a mail problem is reported, never fatal: the rows wait."""
+    try:
+        transport = transport_for(settings)
+    except StrainwatchError as exc:
+        report.mail_problem = str(exc)
+        log.error("mail not delivered: %s", exc)
+        return
+    report.delivery = deliver_due(sessions, transport, now)
+
+
 def _evaluate_if_needed(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    athlete: AthleteSettings,
-    *,
-    now: datetime,
-    changed: bool,
-    dry_run: bool,
+    session: Session, settings: Settings, athlete: AthleteSettings, *, now: datetime, changed: bool
 ) -> list[EvaluationResult]:
     """Only athletes with new or changed data, or whose day has turned since the last run."""
-    with sessions() as session, unit_of_work(session, dry_run=dry_run):
-        stored = session.get(Athlete, athlete.id)
-        today = now.astimezone(athlete.zone).date()
-        if stored is None or (not changed and stored.evaluated_on == today):
-            return []
-        result = evaluate_athlete(session, athlete, settings.thresholds(athlete), now)
-    return [result]
+    stored = session.get(Athlete, athlete.id)
+    today = now.astimezone(athlete.zone).date()
+    if stored is None or (not changed and stored.evaluated_on == today):
+        return []
+    return [evaluate_athlete(session, athlete, settings.thresholds(athlete), now)]

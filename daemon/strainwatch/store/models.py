@@ -78,6 +78,7 @@ class Athlete(Base):
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
     evaluated_on: Mapped[date | None] = mapped_column(Date)  # local date of the last evaluation
+    last_digest_on: Mapped[date | None] = mapped_column(Date)  # local date of the last digest
 
 
 class ImportedFile(Base):
@@ -184,3 +185,33 @@ class Alert(Base):
     updated_at: Mapped[datetime]
     escalated_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    mailed_severity: Mapped[str | None] = mapped_column(String(8))  # last severity sent at once
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    resolved_digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+
+
+class Outbox(Base):
+    """A message to deliver, rendered once: retries resend the very same bytes and Message-ID.
+
+    A row is claimed with a conditional UPDATE (a lease), so two processes never send it
+    twice at once, and marked sent only after the server accepted it.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(8))  # alert | digest | notice
+    status: Mapped[str] = mapped_column(String(8))  # pending | sent | parked
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

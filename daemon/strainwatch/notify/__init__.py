@@ -1,0 +1,1 @@
+"""Notification adapter: render mail, queue it in the outbox, deliver it (SMTP or mbox)."""
