@@ -71,6 +71,7 @@ def shifted(run: Run, **changes: object) -> Run:
 def write_gpx(path: object, start: datetime, km: float, *, speed: float = 2.8, note: str = "") -> None:
     """A straight-line run at `speed` m/s, one point every 10 s, as a GPX file."""
     from pathlib import Path
+    from xml.sax.saxutils import escape as xml_escape
 
     steps = int(km * 1000 / (speed * 10)) + 1
     points = []
@@ -80,6 +81,6 @@ def write_gpx(path: object, start: datetime, km: float, *, speed: float = 2.8, n
         points.append(f'<trkpt lat="{lat:.7f}" lon="13.4"><ele>40</ele><time>{when}</time></trkpt>')
     Path(str(path)).write_text(
         '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
-        f"<trk><name>Run {note}</name><type>running</type><trkseg>{''.join(points)}</trkseg></trk></gpx>",
+        f"<trk><name>Run {xml_escape(note)}</name><type>running</type><trkseg>{''.join(points)}</trkseg></trk></gpx>",
         encoding="utf-8",
     )

@@ -29,9 +29,17 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
     engine = create_db_engine(database_url)
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     tables = set(inspect(engine).get_table_names())
-    assert {"athletes", "activities", "imported_files", "alerts", "injuries", "alembic_version"} <= tables
+    assert {
+        "athletes",
+        "activities",
+        "imported_files",
+        "alerts",
+        "injuries",
+        "outbox",
+        "alembic_version",
+    } <= tables
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:

@@ -41,8 +41,11 @@ def test_example_documents_every_option() -> None:
         assert f"[rules.{rule.id}]" in text, rule.id
         for key in rule.defaults:
             assert f"# {key} = " in text, (rule.id, key)
-    for model in (AthleteSettings, FileSourceSettings, StorageSettings):
-        for key in set(model.model_fields) - {"files", "shoes", "rules"}:  # tables, checked above
+    from strainwatch.config import NotifySettings, SmtpSettings
+
+    for model in (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings):
+        keys = {info.alias or name for name, info in model.model_fields.items()}
+        for key in keys - {"files", "shoes", "rules"}:  # tables, checked above
             assert f"\n{key} = " in text or f"# {key} = " in text, key
 
 

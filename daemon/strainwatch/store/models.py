@@ -186,8 +186,12 @@ class Alert(Base):
     escalated_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     mailed_severity: Mapped[str | None] = mapped_column(String(8))  # last severity sent at once
-    digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
-    resolved_digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    digest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.id", ondelete="SET NULL", use_alter=True)
+    )
+    resolved_digest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.id", ondelete="SET NULL", use_alter=True)
+    )
 
 
 class Outbox(Base):
