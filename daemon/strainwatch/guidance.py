@@ -20,7 +20,15 @@ class Guidance:
 
 
 def guidance(h: History, today: date) -> Guidance:
-    recent = [r for r in h.runs_between(today - timedelta(days=29), today) if r.counts_for_spikes]
+    """A run that was itself a spike does not become the new reference: the ceiling after a
+    40 % jump stays where the long-run-spike alert put it."""
+    from strainwatch.rules.long_run_spike import spike_of
+
+    recent = [
+        r
+        for r in h.runs_between(today - timedelta(days=29), today)
+        if r.counts_for_spikes and spike_of(h, r, None) is None
+    ]
     longest = max((r.distance_m for r in recent), default=0.0) / 1000 or None
     mean = h.km_between(today - timedelta(days=13), today) / 2
     return Guidance(
