@@ -86,6 +86,7 @@ def test_evaluating_twice_creates_nothing_new_and_an_injury_escalates(
         spike = session.scalars(select(Alert).where(Alert.rule == "long-run-spike")).one()
         assert (spike.severity, spike.previous_severity) == ("warning", "caution")
         assert spike.id == spike_id  # escalated in place, not a second alert
+        assert spike.digest_id is None and spike.mailed_severity is None  # news: it will be mailed
         fingerprints = session.scalars(select(Alert.fingerprint)).all()
         assert len(fingerprints) == len(set(fingerprints)) == _count(sessions)
 
