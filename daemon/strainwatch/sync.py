@@ -75,27 +75,54 @@ def run_pass(
     on_planned: Callable[[int], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> PassReport:
-    """Pull every athlete's sources into the store; bad files are recorded, never fatal."""
+    """Pull every athlete's sources into the store, evaluate, queue and deliver mail.
+
+    Bad files are recorded, never fatal. A dry run does the whole pass inside one database
+    transaction that is rolled back at the end, so its report (what would be imported,
+    found and sent) is exactly what the real pass would do, and nothing is sent.
+    """
     report = PassReport(started_at=now, dry_run=dry_run)
+    if not dry_run:
+        _pass(settings, sessions, now, report, on_planned=on_planned, on_file=on_file)
+        _deliver(settings, sessions, now, report)
+    else:
+        engine = sessions.kw["bind"]
+        with engine.connect() as connection:
+            outer = connection.begin()
+            sandbox = sessionmaker(
+                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+            try:
+                _pass(settings, sandbox, now, report, on_planned=on_planned, on_file=on_file)
+            finally:
+                outer.rollback()
+    log.info("%s", report.summary())
+    return report
+
+
+def _pass(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    now: datetime,
+    report: PassReport,
+    *,
+    on_planned: Callable[[int], None] | None,
+    on_file: Callable[[FileOutcome], None] | None,
+) -> None:
     for athlete in settings.athletes:
         changed = False
         if athlete.files.paths:
             imported = import_paths(
-                sessions, athlete, athlete.files.paths, now=now, dry_run=dry_run,
-                on_planned=on_planned, on_file=on_file,
-            )  # fmt: skip
+                sessions, athlete, athlete.files.paths, now=now, on_planned=on_planned, on_file=on_file
+            )
             report.imports.append(imported)
             counts = imported.counts()
             changed = bool(counts["imported"] or counts["updated"])
-        with sessions() as session, unit_of_work(session, dry_run=dry_run):
+        with sessions() as session, unit_of_work(session):
             report.evaluations.extend(
                 _evaluate_if_needed(session, settings, athlete, now=now, changed=changed)
             )
             report.queued.extend(queue_notifications(session, settings, athlete, now).subjects)
-    if not dry_run:
-        _deliver(settings, sessions, now, report)
-    log.info("%s", report.summary())
-    return report
 
 
 def _deliver(settings: Settings, sessions: sessionmaker[Session], now: datetime, report: PassReport) -> None:
