@@ -21,7 +21,7 @@ from strainwatch.importing.jobs import FileOutcome
 from strainwatch.notify.dispatch import queue_notifications
 from strainwatch.notify.outbox import DeliveryReport, deliver_due
 from strainwatch.notify.transport import transport_for
-from strainwatch.store.db import unit_of_work
+from strainwatch.store.db import sandbox, unit_of_work
 from strainwatch.store.models import Athlete
 
 log = logging.getLogger(__name__)
@@ -86,16 +86,8 @@ def run_pass(
         _pass(settings, sessions, now, report, on_planned=on_planned, on_file=on_file)
         _deliver(settings, sessions, now, report)
     else:
-        engine = sessions.kw["bind"]
-        with engine.connect() as connection:
-            outer = connection.begin()
-            sandbox = sessionmaker(
-                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-            )
-            try:
-                _pass(settings, sandbox, now, report, on_planned=on_planned, on_file=on_file)
-            finally:
-                outer.rollback()
+        with sandbox(sessions) as rolled_back:
+            _pass(settings, rolled_back, now, report, on_planned=on_planned, on_file=on_file)
     log.info("%s", report.summary())
     return report
 

@@ -21,15 +21,17 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT (which a dry
-    # run's sandbox relies on): turn it off and let SQLAlchemy emit BEGIN itself
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_own_transactions(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite defers BEGIN and so breaks SAVEPOINT: let SQLAlchemy emit BEGIN itself
+    dbapi_connection.isolation_level = None
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -44,8 +46,12 @@ def safe_url(url: str) -> str:
         return "<invalid database URL>"
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file's folder is created on first use."""
+def create_db_engine(url: str, *, savepoints: bool = False) -> Engine:
+    """An engine for `url`; a SQLite file's folder is created on first use.
+
+    `savepoints`: SQLite transactions that nest (for a dry run's rolled-back sandbox). Not
+    the default: pysqlite's own handling is a quarter faster for the import's small commits.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -61,7 +67,9 @@ def create_db_engine(url: str) -> Engine:
                 ) from None
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        if savepoints:
+            event.listen(engine, "connect", _sqlite_own_transactions)
+            event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -125,3 +133,22 @@ def unit_of_work(session: Session, *, dry_run: bool = False) -> Iterator[None]:
         transaction.rollback()
     else:
         transaction.commit()
+
+
+@contextmanager
+def sandbox(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """Sessions whose commits are savepoints inside one transaction that is rolled back at the
+    end: a dry run does the real work and leaves nothing behind."""
+    bound = sessions.kw["bind"]
+    engine = create_db_engine(bound.url.render_as_string(hide_password=False), savepoints=True)
+    try:
+        with engine.connect() as connection:
+            outer = connection.begin()
+            try:
+                yield sessionmaker(
+                    bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+                )
+            finally:
+                outer.rollback()
+    finally:
+        engine.dispose()
