@@ -184,16 +184,19 @@ def test_4xx_is_retried_and_5xx_is_parked_until_retry(
     tmp_path: Path, database_url: str, history: Path, recorder: tuple[Recorder, int]
 ) -> None:
     handler, port = recorder
-    handler.replies = ["451 4.3.0 try again later", "550 5.1.1 mailbox unavailable"]
+    handler.replies = ["421 4.7.0 too busy", "451 4.3.0 try again later", "550 5.1.1 mailbox unavailable"]
     settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
     sessions = open_database(database_url)
     now = datetime.now(UTC)
     run_pass(settings, sessions, now=now)
     [row] = _rows(sessions)
-    assert (row.status, row.attempts) == ("pending", 1) and "451" in str(row.last_error)
+    assert (row.status, row.attempts) == ("pending", 1) and "421" in str(row.last_error)
     deliver_due(sessions, transport_for(settings), now + timedelta(minutes=5))
     [row] = _rows(sessions)
-    assert (row.status, row.attempts) == ("parked", 2) and "550" in str(row.last_error)
+    assert (row.status, row.attempts) == ("pending", 2) and "451" in str(row.last_error)
+    deliver_due(sessions, transport_for(settings), now + timedelta(minutes=10))
+    [row] = _rows(sessions)
+    assert (row.status, row.attempts) == ("parked", 3) and "550" in str(row.last_error)
     deliver_due(sessions, transport_for(settings), now + timedelta(days=1))
     assert handler.messages == []  # parked stays parked
     with sessions() as session, unit_of_work(session):
