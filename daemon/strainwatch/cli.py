@@ -210,6 +210,8 @@ def sync(app: AppContext, dry_run: bool) -> None:
     finally:
         progress.close()
     click.echo(report.summary())
+    for strava in report.strava:
+        click.echo(f"  {strava.summary()}")
     for athlete, outcome in report.new_failures():
         click.echo(f"  {athlete}: failed: {outcome.path}: {outcome.reason}")
     for subject in report.queued:
@@ -319,6 +321,6 @@ def main() -> None:
     cli(prog_name="strainwatch")
 
 
-from strainwatch import cli_notify, cli_risk  # noqa: E402  - register their commands on `cli`
+from strainwatch import cli_notify, cli_risk, cli_strava  # noqa: E402  - register their commands
 
-__all__ = ["cli", "cli_notify", "cli_risk", "main"]
+__all__ = ["cli", "cli_notify", "cli_risk", "cli_strava", "main"]

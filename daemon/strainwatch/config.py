@@ -97,6 +97,31 @@ class NotifySettings(_Model):
         return value
 
 
+class StravaSettings(_Model):
+    client_id: Annotated[int, Field(ge=1)]
+    client_secret_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/strava-client-secret
+    api_url: str = "https://www.strava.com/api/v3"
+    oauth_url: str = "https://www.strava.com/oauth"
+    quota_reserve: Annotated[int, Field(ge=0, le=90)] = 10  # percent of each limit left unused
+    timeout: Annotated[int, Field(ge=1, le=300)] = 30
+
+    @field_validator("api_url", "oauth_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError(f"must be an https:// URL (http:// only on loopback): {value!r}")
+        return value.rstrip("/")
+
+
+class AthleteStravaSettings(_Model):
+    enabled: bool = True
+    backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
+
+
 class ShoeSettings(_Model):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     tags: list[Literal["minimalist", "low-drop", "trail", "racing"]] = Field(default_factory=list)
@@ -146,6 +171,7 @@ class AthleteSettings(_Model):
     sex: Literal["female", "male"] | None = None
     files: FileSourceSettings = Field(default_factory=FileSourceSettings)
     shoes: list[ShoeSettings] = Field(default_factory=list)
+    strava: AthleteStravaSettings | None = None
     rules: RuleOverrides = Field(default_factory=dict)
 
     @field_validator("rules")
@@ -185,6 +211,7 @@ class AthleteSettings(_Model):
 class Settings(_Model):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     smtp: SmtpSettings | None = None
+    strava: StravaSettings | None = None
     notify: NotifySettings = Field(default_factory=NotifySettings)
     rules: RuleOverrides = Field(default_factory=dict)
     athletes: Annotated[list[AthleteSettings], Field(min_length=1)]
@@ -204,6 +231,13 @@ class Settings(_Model):
         return effective(merged)
 
     source_file: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _strava_needs_an_app(self) -> Settings:
+        users = [a.id for a in self.athletes if a.strava is not None and a.strava.enabled]
+        if users and self.strava is None:
+            raise ValueError(f"athletes {', '.join(users)} use Strava, but there is no [strava] table")
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:
@@ -291,7 +325,9 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
             storage["url"] = prefix + str(base / url[len(prefix) :])
-    for table, key in (("smtp", "password_file"), ("smtp", "ca_file"), ("notify", "mbox")):
+    for table, key in (
+        ("smtp", "password_file"), ("smtp", "ca_file"), ("notify", "mbox"), ("strava", "client_secret_file")
+    ):  # fmt: skip
         section = data.get(table)
         if isinstance(section, dict) and isinstance(section.get(key), str):
             section[key] = str(base / Path(section[key]).expanduser())

@@ -56,7 +56,9 @@ def facts_of(session: Session, athlete: AthleteSettings) -> AthleteFacts:
 def load_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
     activities = session.scalars(
         select(models.Activity).where(
-            models.Activity.athlete_id == athlete.id, models.Activity.deleted.is_(False)
+            models.Activity.athlete_id == athlete.id,
+            models.Activity.deleted.is_(False),
+            models.Activity.duplicate_of.is_(None),
         )
     )
     return [run_of(a, athlete.zone) for a in activities]

@@ -18,6 +18,7 @@ from strainwatch.errors import StrainwatchError
 from strainwatch.evaluation import EvaluationResult, evaluate_athlete
 from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.importing.jobs import FileOutcome
+from strainwatch.importing.strava_sync import StravaReport, sync_strava
 from strainwatch.notify.dispatch import queue_notifications
 from strainwatch.notify.outbox import DeliveryReport, deliver_due
 from strainwatch.notify.transport import transport_for
@@ -33,6 +34,7 @@ class PassReport:
     dry_run: bool
     imports: list[ImportReport] = field(default_factory=list)
     evaluations: list[EvaluationResult] = field(default_factory=list)
+    strava: list[StravaReport] = field(default_factory=list)
     queued: list[str] = field(default_factory=list)  # subjects of the mail queued this pass
     delivery: DeliveryReport | None = None
     mail_problem: str | None = None
@@ -110,11 +112,38 @@ def _pass(
             report.imports.append(imported)
             counts = imported.counts()
             changed = bool(counts["imported"] or counts["updated"])
+        if settings.strava is not None and athlete.strava is not None and athlete.strava.enabled:
+            strava = sync_strava(sessions, settings, athlete, now, on_page=None)
+            report.strava.append(strava)
+            changed = changed or strava.changed
+            if strava.problem:
+                _notice_strava_problem(sessions, settings, athlete, strava, now)
         with sessions() as session, unit_of_work(session):
             report.evaluations.extend(
                 _evaluate_if_needed(session, settings, athlete, now=now, changed=changed)
             )
             report.queued.extend(queue_notifications(session, settings, athlete, now).subjects)
+
+
+def _notice_strava_problem(
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, strava: StravaReport,
+    now: datetime,
+) -> None:  # fmt: skip
+    """One notice per problem through the athlete's own channel: never a retry storm."""
+    from strainwatch.notify.dispatch import recipient_of
+    from strainwatch.notify.outbox import enqueue
+    from strainwatch.notify.render import notice_message
+
+    sender = settings.smtp.sender if settings.smtp else "strainwatch <strainwatch@localhost>"
+    subject = {"revoked": "Strava access needs renewing", "inactive": "Strava refuses the application"}.get(
+        strava.problem or "", "Strava needs attention"
+    )
+    message = notice_message(
+        recipient_of(athlete), sender, subject, strava.message or subject,
+        key=f"strava:{strava.problem}:{athlete.id}:{now:%Y-%m-%d}", now=now,
+    )  # fmt: skip
+    with sessions() as session, unit_of_work(session):
+        enqueue(session, athlete_id=athlete.id, kind="notice", message=message, now=now)
 
 
 def _deliver(settings: Settings, sessions: sessionmaker[Session], now: datetime, report: PassReport) -> None:

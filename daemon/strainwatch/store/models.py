@@ -136,6 +136,8 @@ class Activity(Base):
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     partial_reason: Mapped[str | None] = mapped_column(Text)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
+    streams_state: Mapped[str | None] = mapped_column(String(16))  # Strava: fetched | pending | none
     gap_profile: Mapped[dict[str, Any]]
     raw: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
@@ -219,3 +221,45 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class StravaAccount(Base):
+    """One athlete's Strava link: tokens (the refresh token rotates and is saved before use),
+    where listing resumes, and which notices were already sent."""
+
+    __tablename__ = "strava_accounts"
+
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+    strava_athlete_id: Mapped[int | None] = mapped_column(BigInteger)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    scopes: Mapped[str | None] = mapped_column(Text)
+    synced_until: Mapped[datetime | None]  # newest start_date seen; the next listing starts 48 h before
+    backfill_before: Mapped[datetime | None]  # an unfinished backfill resumes below this start
+    backfill_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sync_at: Mapped[datetime | None]
+    problem: Mapped[str | None] = mapped_column(String(16))  # revoked | inactive: noticed once
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StravaAppState(Base):
+    """The application's quota as Strava last reported it: shared by every athlete."""
+
+    __tablename__ = "strava_app_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    limits: Mapped[dict[str, Any]]  # {"short": [limit, usage], "daily": …, "read_short": …, "read_daily": …}
+    seen_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]  # after a 429: no request before the window resets
+
+
+class StravaGear(Base):
+    __tablename__ = "strava_gear"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    distance_m: Mapped[float] = mapped_column(Float)
+    raw: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

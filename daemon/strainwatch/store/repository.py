@@ -39,7 +39,9 @@ def known_activities(session: Session, athlete_id: str) -> KnownActivities:
             Activity.id,
             Activity.source,
             Activity.external_id,
-        ).where(Activity.athlete_id == athlete_id, Activity.deleted.is_(False))
+        ).where(
+            Activity.athlete_id == athlete_id, Activity.deleted.is_(False), Activity.duplicate_of.is_(None)
+        )
     )
     known.runs = sorted(
         KnownRun(start.timestamp(), distance, activity_id, f"{source}: {external_id}")
@@ -61,6 +63,7 @@ def list_activities(
         conditions.append(Activity.start_time >= since)
     if not include_deleted:
         conditions.append(Activity.deleted.is_(False))
+        conditions.append(Activity.duplicate_of.is_(None))
     query = select(Activity).where(and_(*conditions)).order_by(Activity.start_time, Activity.id)
     return list(session.scalars(query))
 

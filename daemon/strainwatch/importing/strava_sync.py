@@ -1,0 +1,458 @@
+"""One athlete's Strava sync inside the pass: list (incrementally, with a 48-hour overlap),
+store every activity, fetch detail and streams for runs in the analysis window, name the
+gear, mark deletions, and stop cleanly when the quota or Strava says so.
+
+Request budget: a pass with nothing new costs one list request per athlete (token refreshes
+aside); a backfill of N activities costs ceil(N/200) list requests plus two per run in the
+last 42 days plus one per new shoe; nothing is fetched twice (detail and streams are
+recorded per activity; empty streams are asked for again on later passes for a day).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from strainwatch.config import AthleteSettings, Settings, StravaSettings
+from strainwatch.dedup import KnownActivities, KnownRun
+from strainwatch.domain import NAN, RUNNING_SPORT_TYPES, DeviceSummary, Track
+from strainwatch.errors import ConfigError
+from strainwatch.metrics.activity import compute_metrics, pace_s_per_km
+from strainwatch.secret_files import read_secret
+from strainwatch.sources.strava_api import (
+    Quota,
+    StravaClient,
+    StravaDeferred,
+    StravaInactive,
+    StravaMalformed,
+    StravaRevoked,
+    Tokens,
+    next_window,
+)
+from strainwatch.store import repository
+from strainwatch.store.db import unit_of_work
+from strainwatch.store.models import Activity, StravaAccount, StravaAppState, StravaGear
+
+log = logging.getLogger(__name__)
+
+PAGE = 200
+OVERLAP = timedelta(hours=48)
+ANALYSIS_WINDOW = timedelta(days=42)
+STREAMS_PATIENCE = timedelta(days=1)
+STREAM_KEYS = "time,distance,altitude,velocity_smooth,grade_smooth,heartrate,cadence"
+
+
+@dataclass(slots=True)
+class StravaReport:
+    athlete: str
+    requests: int = 0
+    new: int = 0
+    updated: int = 0
+    deleted: int = 0
+    deferred: str | None = None
+    problem: str | None = None  # revoked | inactive, first time only
+    message: str | None = None
+    skipped: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"strava {self.athlete}: {self.skipped}"
+        text = (f"strava {self.athlete}: {self.new} new, {self.updated} updated, {self.deleted} deleted, "
+                f"{self.requests} requests")  # fmt: skip
+        if self.deferred:
+            text += f"; deferred: {self.deferred}"
+        if self.message:
+            text += f"; {self.message}"
+        return text
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def summary_values(item: Mapping[str, Any], gear_names: Mapping[str, str]) -> dict[str, Any]:
+    """Projected columns from a list item (SummaryActivity); streams may refine them later."""
+    distance = float(item.get("distance") or 0.0)
+    moving = float(item.get("moving_time") or 0.0)
+    pace = pace_s_per_km(moving, distance)
+    sport = str(item.get("sport_type") or item.get("type") or "Workout")
+    return {
+        "sport_type": sport,
+        "name": item.get("name"),
+        "start_time": _when(str(item["start_date"])),
+        "distance_m": distance,
+        "moving_time_s": moving,
+        "elapsed_time_s": float(item.get("elapsed_time") or moving),
+        "pace_s_per_km": pace,
+        "ascent_m": item.get("total_elevation_gain"),
+        "avg_hr": item.get("average_heartrate"),
+        "max_hr": item.get("max_heartrate"),
+        "avg_cadence": item.get("average_cadence"),
+        "trainer": bool(item.get("trainer")),
+        "manual": bool(item.get("manual")),
+        "has_gps": bool((item.get("map") or {}).get("summary_polyline")),
+        "gear": gear_names.get(str(item.get("gear_id"))) if item.get("gear_id") else None,
+    }
+
+
+def stream_values(item: Mapping[str, Any], streams: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Per-sample metrics (grade-adjusted pace, descent, the pace profile) from streams."""
+
+    def data(key: str) -> list[Any]:
+        entry = streams.get(key)
+        return list(entry.get("data") or []) if isinstance(entry, dict) else []
+
+    times = data("time")
+    if len(times) < 2:
+        return None
+    start = _when(str(item["start_date"])).timestamp()
+    columns = {k: data(k) for k in ("distance", "altitude", "heartrate", "cadence")}
+    track = Track()
+    for i, t in enumerate(times):
+        row = [float(c[i]) if i < len(c) and c[i] is not None else NAN for c in columns.values()]
+        track.append(start + float(t), NAN, NAN, row[1], row[0], row[2], row[3])
+    summary = DeviceSummary(item.get("distance"), item.get("moving_time"), item.get("elapsed_time"))
+    m = compute_metrics(track, summary)
+    return {
+        "gap_s_per_km": m.gap_s_per_km, "descent_m": m.descent_m,
+        "gap_profile": {str(k): v for k, v in m.gap_profile.items()},
+        "avg_hr": m.avg_hr if m.avg_hr is not None else item.get("average_heartrate"),
+    }  # fmt: skip
+
+
+class _AthleteSync:
+    def __init__(
+        self, session: Session, athlete: AthleteSettings, account: StravaAccount, client: StravaClient,
+        *, reserve: int, now: datetime, report: StravaReport,
+    ) -> None:  # fmt: skip
+        self.session, self.athlete, self.account = session, athlete, account
+        self.client, self.now, self.report, self.reserve = client, now, report, reserve
+        with unit_of_work(session):
+            self.known: KnownActivities = repository.known_activities(session, athlete.id)
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(path, self.reserve, **params)
+
+    def run(self, on_page: Callable[[int], None] | None) -> None:
+        backfill_days = self.athlete.strava.backfill_days if self.athlete.strava else 120
+        first = self.account.synced_until is None
+        if self.account.synced_until is None:
+            after = self.now - timedelta(days=backfill_days)
+        else:
+            after = self.account.synced_until - OVERLAP
+        listed: set[str] = set()
+        page = 1
+        while True:
+            items = self.get("/athlete/activities", after=int(after.timestamp()), page=page, per_page=PAGE)
+            if not isinstance(items, list):
+                raise StravaMalformed("the activity list is not a list")
+            gear = self._fetch_gear(
+                {str(i["gear_id"]) for i in items if isinstance(i, dict) and i.get("gear_id")}
+            )
+            with unit_of_work(self.session):
+                newest = self._store_page(items, listed, gear)
+                if newest is not None and (
+                    self.account.synced_until is None or newest > self.account.synced_until
+                ):
+                    self.account.synced_until = newest
+                self.account.updated_at = self.now
+            if on_page:
+                on_page(len(items))
+            if len(items) < PAGE:
+                break
+            page += 1
+        with unit_of_work(self.session):
+            self._mark_deleted(after, listed)
+            if first and self.account.synced_until is None:
+                self.account.synced_until = self.now  # nothing in the backfill window
+        self._fetch_details()
+
+    def _store_page(
+        self, items: list[Any], listed: set[str], gear: Mapping[str, tuple[str, dict[str, Any] | None]]
+    ) -> datetime | None:
+        newest = None
+        for gear_id, (name, raw) in gear.items():
+            if raw is not None:  # fetched this pass
+                distance = float(raw.get("distance") or 0.0)
+                self.session.merge(
+                    StravaGear(id=gear_id, name=name, distance_m=distance, raw=raw, updated_at=self.now)
+                )
+        gear_names = {gear_id: name for gear_id, (name, _raw) in gear.items()}
+        for item in items:
+            try:
+                key = str(item["id"])
+                values = summary_values(item, gear_names)
+            except (KeyError, TypeError, ValueError) as error:
+                log.warning(
+                    "skipped a malformed Strava activity %s: %s",
+                    getattr(item, "get", lambda _k: "?")("id"),
+                    error,
+                )
+                continue
+            listed.add(key)
+            start = values["start_time"]
+            newest = start if newest is None or start > newest else newest
+            owner = self.known.owner("strava", key)
+            if owner is not None:
+                activity = self.session.get_one(Activity, owner[0])
+                summary = activity.raw.get("summary", {})
+                if {k: summary.get(k) for k in item} != dict(item) or activity.deleted:
+                    for name, value in values.items():
+                        setattr(activity, name, value)
+                    activity.raw = {**activity.raw, "summary": dict(item)}
+                    activity.deleted, activity.updated_at = False, self.now
+                    if (
+                        "detail" in activity.raw
+                        and self._in_window(start)
+                        and values["sport_type"] in RUNNING_SPORT_TYPES
+                    ):
+                        activity.raw = {
+                            k: v for k, v in activity.raw.items() if k != "detail"
+                        }  # edited: fetch again
+                    self.report.updated += 1
+                continue
+            twin = self.known.same_run(start.timestamp(), values["distance_m"])
+            activity = Activity(
+                athlete_id=self.athlete.id, source="strava", external_id=key, deleted=False,
+                gap_s_per_km=values["pace_s_per_km"], descent_m=None, gap_profile={},
+                raw={"summary": dict(item)}, created_at=self.now, updated_at=self.now,
+                duplicate_of=twin.activity_id if twin else None, **values,
+            )  # fmt: skip
+            self.session.add(activity)
+            self.session.flush()
+            self.known.add(
+                ("strava", key),
+                self.athlete.id,
+                KnownRun(start.timestamp(), values["distance_m"], activity.id, f"strava: {key}"),
+            )
+            if twin is None:
+                self.report.new += 1
+        return newest
+
+    def _fetch_gear(self, ids: set[str]) -> dict[str, tuple[str, dict[str, Any] | None]]:
+        """Names of the page's gear: stored ones as they are, new ones asked once (outside any
+        database transaction: no lock is held while waiting on the network)."""
+        with unit_of_work(self.session):
+            known = {
+                g.id: g.name for g in self.session.scalars(select(StravaGear).where(StravaGear.id.in_(ids)))
+            }
+        found: dict[str, tuple[str, dict[str, Any] | None]] = {k: (v, None) for k, v in known.items()}
+        for gear_id in sorted(ids - set(known)):
+            gear = self.get(f"/gear/{gear_id}")
+            raw = gear if isinstance(gear, dict) else {}
+            found[gear_id] = (str(raw.get("name") or raw.get("nickname") or gear_id), raw)
+        return found
+
+    def _mark_deleted(self, after: datetime, listed: set[str]) -> None:
+        gone = self.session.scalars(
+            select(Activity).where(
+                Activity.athlete_id == self.athlete.id, Activity.source == "strava",
+                Activity.start_time >= after, Activity.deleted.is_(False),
+            )
+        )  # fmt: skip
+        for activity in gone:
+            if activity.external_id not in listed:
+                activity.deleted, activity.updated_at = True, self.now
+                self.report.deleted += 1
+
+    def _in_window(self, start: datetime) -> bool:
+        return start >= self.now - ANALYSIS_WINDOW
+
+    def _fetch_details(self) -> None:
+        """Detail (description, private note) and streams for runs of the last 42 days."""
+        with unit_of_work(self.session):
+            candidates = self._candidates()
+        for activity in candidates:
+            self._fetch_one(activity)
+
+    def _candidates(self) -> list[Activity]:
+        return list(self.session.scalars(
+            select(Activity).where(
+                Activity.athlete_id == self.athlete.id, Activity.source == "strava",
+                Activity.deleted.is_(False), Activity.start_time >= self.now - ANALYSIS_WINDOW,
+                Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
+            ).order_by(Activity.start_time)
+        ))  # fmt: skip
+
+    def _fetch_one(self, activity: Activity) -> None:
+        need_detail = "detail" not in activity.raw
+        pending_since = activity.raw.get("streams_pending_since")
+        need_streams = activity.streams_state is None or (
+            activity.streams_state == "pending" and pending_since is not None
+            and self.now - _when(pending_since) < STREAMS_PATIENCE
+        )  # fmt: skip
+        if need_detail:
+            try:
+                detail = self.get(f"/activities/{activity.external_id}", include_all_efforts="false")
+            except StravaMalformed:
+                log.warning("malformed detail for Strava activity %s: skipped", activity.external_id)
+                detail = None
+            with unit_of_work(self.session):
+                if isinstance(detail, dict):
+                    activity.description = detail.get("description")
+                    activity.private_note = detail.get("private_note")
+                    activity.raw = {
+                        **activity.raw,
+                        "detail": {k: detail.get(k) for k in ("description", "private_note", "gear_id")},
+                    }
+                    activity.updated_at = self.now
+                self._enrich_twin(activity)
+        if need_streams:
+            try:
+                streams = self.get(
+                    f"/activities/{activity.external_id}/streams", keys=STREAM_KEYS, key_by_type="true"
+                )
+            except StravaMalformed:
+                log.warning("malformed streams for Strava activity %s: skipped", activity.external_id)
+                streams = {}
+            refined = stream_values(activity.raw["summary"], streams) if isinstance(streams, dict) else None
+            with unit_of_work(self.session):
+                if refined is not None:
+                    for name, value in refined.items():
+                        setattr(activity, name, value)
+                    activity.streams_state = "fetched"
+                elif pending_since is not None and self.now - _when(pending_since) >= STREAMS_PATIENCE:
+                    activity.streams_state = "none"
+                else:
+                    activity.streams_state = "pending"
+                    activity.raw = {
+                        **activity.raw,
+                        "streams_pending_since": pending_since or self.now.isoformat(),
+                    }
+                activity.updated_at = self.now
+
+    def _enrich_twin(self, activity: Activity) -> None:
+        """Strava's words about a run stored from a file: the pain-note rule reads them."""
+        if activity.duplicate_of is None:
+            return
+        twin = self.session.get(Activity, activity.duplicate_of)
+        if twin is None:
+            return
+        for field_name in ("description", "private_note", "gear"):
+            if not getattr(twin, field_name) and getattr(activity, field_name):
+                setattr(twin, field_name, getattr(activity, field_name))
+                twin.updated_at = self.now
+
+
+def backfill_requests(runs_in_window: int, activities: int) -> int:
+    """The documented budget of a first sync, for tests and the note."""
+    return max(1, math.ceil((activities + 1) / PAGE)) + 2 * runs_in_window
+
+
+def tokens_of(account: StravaAccount) -> Tokens:
+    return Tokens(account.access_token, account.refresh_token, account.expires_at)
+
+
+def strava_client(
+    settings: Settings, sessions: sessionmaker[Session], athlete_id: str, tokens: Tokens | None, quota: Quota
+) -> StravaClient:
+    """A client whose token rotations are committed at once, before anything relies on them."""
+    from strainwatch.logsetup import redactor
+
+    app = strava_app(settings)
+    secret = read_secret("strava-client-secret", app.client_secret_file)
+    redactor.add([secret])
+
+    def save(new: Tokens) -> None:
+        redactor.add([new.access_token, new.refresh_token])
+        with sessions() as session, unit_of_work(session):
+            account = session.get(StravaAccount, athlete_id)
+            if account is None:
+                account = StravaAccount(
+                    athlete_id=athlete_id, created_at=datetime.now(UTC), access_token="", refresh_token="",
+                    expires_at=new.expires_at,
+                )  # fmt: skip
+                session.add(account)
+            account.access_token, account.refresh_token = new.access_token, new.refresh_token
+            account.expires_at, account.updated_at = new.expires_at, datetime.now(UTC)
+            account.problem = None
+
+    if tokens is not None:
+        redactor.add([tokens.access_token, tokens.refresh_token])
+    return StravaClient(app, secret, tokens, quota, save)
+
+
+def strava_app(settings: Settings) -> StravaSettings:
+    if settings.strava is None:
+        raise ConfigError("no [strava] table in the config", hint="see `strainwatch config example`")
+    return settings.strava
+
+
+def _app_state(session: Session, now: datetime) -> StravaAppState:
+    state = session.get(StravaAppState, 1)
+    if state is None:
+        state = StravaAppState(id=1, limits={}, seen_at=now)
+        session.add(state)
+    return state
+
+
+def sync_strava(
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime,
+    on_page: Callable[[int], None] | None = None,
+) -> StravaReport:  # fmt: skip
+    """One athlete's Strava pass. Never raises for Strava's troubles: they are reported."""
+    report = StravaReport(athlete.id)
+    app = strava_app(settings)
+    with sessions() as session, unit_of_work(session):
+        account = session.get(StravaAccount, athlete.id)
+        state = _app_state(session, now)
+        limits, blocked = dict(state.limits), state.blocked_until
+    if account is None:
+        report.skipped = "not linked yet: run `strainwatch strava auth`"
+        return report
+    if account.problem == "revoked":
+        report.skipped = "access revoked: re-authorize with `strainwatch strava auth`"
+        return report
+    if (
+        account.problem == "inactive"
+        and account.last_sync_at
+        and now - account.last_sync_at < timedelta(days=1)
+    ):
+        report.skipped = (
+            "the Strava application is inactive (tried again daily); import the bulk export instead"
+        )
+        return report
+    if blocked is not None and now < blocked:
+        report.deferred = f"rate limited until {blocked:%H:%M} UTC"
+        return report
+    quota = Quota(limits={k: list(v) for k, v in limits.items()})
+    problem = None
+    try:
+        client = strava_client(settings, sessions, athlete.id, tokens_of(account), quota)
+        client.ensure_fresh(now)
+        with sessions() as session:
+            account = session.get_one(StravaAccount, athlete.id)
+            _AthleteSync(session, athlete, account, client, reserve=app.quota_reserve,
+                         now=now, report=report).run(on_page)  # fmt: skip
+    except StravaDeferred as error:
+        report.deferred = error.what
+        if "429" in error.what:
+            blocked = next_window(now)
+    except StravaRevoked as error:
+        problem, report.message = "revoked", f"{error.what}; {error.hint}"
+    except StravaInactive as error:
+        problem, report.message = "inactive", f"{error.what}; {error.hint}"
+    except StravaMalformed as error:
+        report.deferred = error.what
+    finally:
+        report.requests = quota.requests
+        with sessions() as session, unit_of_work(session):
+            state = _app_state(session, now)
+            state.limits, state.seen_at, state.blocked_until = quota.limits, now, blocked
+            stored = session.get(StravaAccount, athlete.id)
+            if stored is not None:
+                stored.last_sync_at = now
+                if problem is not None and stored.problem != problem:
+                    stored.problem = report.problem = problem
+    return report
