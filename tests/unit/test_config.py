@@ -33,7 +33,8 @@ def test_example_documents_every_option() -> None:
     from strainwatch.config import AthleteSettings, FileSourceSettings, StorageSettings
 
     text = example_config_text()
-    tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules."}
+    tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules.", "[strava]",
+              "[athletes.strava]", "[smtp]", "[notify]"}  # fmt: skip
     assert all(table in text for table in tables)
     from strainwatch.rules.registry import RULES
 
@@ -41,11 +42,13 @@ def test_example_documents_every_option() -> None:
         assert f"[rules.{rule.id}]" in text, rule.id
         for key in rule.defaults:
             assert f"# {key} = " in text, (rule.id, key)
-    from strainwatch.config import NotifySettings, SmtpSettings
+    from strainwatch.config import AthleteStravaSettings, NotifySettings, SmtpSettings, StravaSettings
 
-    for model in (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings):
+    models = (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings, StravaSettings,
+              AthleteStravaSettings)  # fmt: skip
+    for model in models:
         keys = {info.alias or name for name, info in model.model_fields.items()}
-        for key in keys - {"files", "shoes", "rules"}:  # tables, checked above
+        for key in keys - {"files", "shoes", "rules", "strava"}:  # tables, checked above
             assert f"\n{key} = " in text or f"# {key} = " in text, key
 
 

@@ -151,6 +151,7 @@ class _AthleteSync:
             after = self.now - timedelta(days=backfill_days)
         else:
             after = self.account.synced_until - OVERLAP
+        after = datetime.fromtimestamp(int(after.timestamp()), UTC)  # exactly what Strava is told
         listed: set[str] = set()
         page = 1
         while True:
@@ -258,7 +259,7 @@ class _AthleteSync:
         gone = self.session.scalars(
             select(Activity).where(
                 Activity.athlete_id == self.athlete.id, Activity.source == "strava",
-                Activity.start_time >= after, Activity.deleted.is_(False),
+                Activity.start_time > after, Activity.deleted.is_(False),
             )
         )  # fmt: skip
         for activity in gone:
@@ -407,7 +408,8 @@ def sync_strava(
     with sessions() as session, unit_of_work(session):
         account = session.get(StravaAccount, athlete.id)
         state = _app_state(session, now)
-        limits, blocked = dict(state.limits), state.blocked_until
+        quota = Quota.restored(state.limits, state.seen_at, now)
+        blocked = state.blocked_until
     if account is None:
         report.skipped = "not linked yet: run `strainwatch strava auth`"
         return report
@@ -426,13 +428,13 @@ def sync_strava(
     if blocked is not None and now < blocked:
         report.deferred = f"rate limited until {blocked:%H:%M} UTC"
         return report
-    quota = Quota(limits={k: list(v) for k, v in limits.items()})
     problem = None
     try:
         client = strava_client(settings, sessions, athlete.id, tokens_of(account), quota)
         client.ensure_fresh(now)
         with sessions() as session:
-            account = session.get_one(StravaAccount, athlete.id)
+            with unit_of_work(session):
+                account = session.get_one(StravaAccount, athlete.id)
             _AthleteSync(session, athlete, account, client, reserve=app.quota_reserve,
                          now=now, report=report).run(on_page)  # fmt: skip
     except StravaDeferred as error:

@@ -11,6 +11,7 @@ variables) stays off: we refresh ahead of expiry and persist the rotated token f
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -102,6 +103,17 @@ class Quota:
                 continue
             self.limits[name] = [limit, usage]
 
+    @classmethod
+    def restored(cls, limits: Mapping[str, list[int]], seen_at: datetime, now: datetime) -> Quota:
+        """The quota a previous pass saw, with usage the resets since have cleared: the short
+        windows end on the quarter hour, the daily ones at midnight UTC."""
+        quota = cls(limits={name: list(pair) for name, pair in limits.items()})
+        for name, pair in quota.limits.items():
+            daily = name.endswith("daily")
+            if (daily and now.date() != seen_at.date()) or (not daily and now >= next_window(seen_at)):
+                pair[1] = 0
+        return quota
+
     def allows(self, reserve_percent: int) -> bool:
         """Room for one more request, leaving `reserve_percent` of every limit unused."""
         return all(usage < limit * (1 - reserve_percent / 100) for limit, usage in self.limits.values())
@@ -132,6 +144,9 @@ class StravaClient:
         self.save_tokens = save_tokens
         self.athlete_id: int | None = None
         self.session = RoutedSession(settings.api_url, settings.oauth_url, settings.timeout)
+        # stravalib warns on every client about refresh credentials in the environment; we
+        # refresh ourselves, so the warning would only fill the journal
+        os.environ.setdefault("SILENCE_TOKEN_WARNINGS", "true")
         self.api = ApiV3(requests_session=self.session, rate_limiter=quota)
         self.api.client_id = self.api.client_secret = None  # no refresh from the environment
         if tokens is not None:

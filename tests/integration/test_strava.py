@@ -1,0 +1,305 @@
+"""The Strava source over real HTTP against the local fake, on real databases."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from strainwatch.config import parse_settings
+from strainwatch.importing import strava_sync
+from strainwatch.importing.strava_sync import strava_client, sync_strava
+from strainwatch.sources import strava_api
+from strainwatch.sources.strava_api import Quota
+from strainwatch.store.db import open_database, unit_of_work
+from strainwatch.store.models import Activity, Outbox, StravaAccount
+from strainwatch.store.repository import ensure_athlete
+from tests.fake_strava import INACTIVE, RATE_LIMITED, FakeStrava, Fault, running
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeStrava]:
+    with running(FakeStrava()) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _no_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(strava_api, "RETRY_PAUSE_S", 0.0)  # our own back-off, not the code under test's logic
+
+
+def _setup(tmp_path: Path, database_url: str, fake: FakeStrava, extra: str = "") -> tuple[Any, Any]:
+    secret = tmp_path / "strava-client-secret"
+    secret.write_text("app-secret\n")
+    secret.chmod(0o600)
+    settings = parse_settings(
+        f"""
+[storage]
+url = "{database_url}"
+[strava]
+client_id = 12345
+client_secret_file = "{secret}"
+api_url = "{fake.url}/api/v3"
+oauth_url = "{fake.url}/oauth"
+quota_reserve = 10
+timeout = 5
+[notify]
+digest = "off"
+quiet_hours = ""
+{extra}
+[[athletes]]
+id = "sam"
+name = "Sam"
+email = "sam@example.org"
+timezone = "UTC"
+[athletes.strava]
+backfill_days = 120
+""",
+        tmp_path / "config.toml",
+    )
+    sessions = open_database(database_url)
+    with sessions() as session, unit_of_work(session):
+        ensure_athlete(session, "sam", "Sam", NOW)
+    strava_client(settings, sessions, "sam", None, Quota()).exchange("good-code")
+    return settings, sessions
+
+
+def _sync(settings: Any, sessions: Any, now: datetime = NOW) -> strava_sync.StravaReport:
+    return sync_strava(sessions, settings, settings.athletes[0], now)
+
+
+def _activities(sessions: Any) -> dict[str, Activity]:
+    with sessions() as session:
+        return {a.external_id: a for a in session.scalars(select(Activity))}
+
+
+def _history(fake: FakeStrava, count: int, days: int) -> int:
+    """`count` activities spread over `days`, a ride every fifth; returns runs within 42 days."""
+    in_window = 0
+    for i in range(count):
+        start = NOW - timedelta(days=days) + timedelta(seconds=i * days * 86400 // count) + timedelta(hours=1)
+        sport = "Ride" if i % 5 == 4 else "Run"
+        fake.add_run(1000 + i, start, 8.0 + i % 4, sport=sport)
+        if sport == "Run" and start >= NOW - timedelta(days=42):
+            in_window += 1
+    return in_window
+
+
+def test_backfill_then_nothing_new_costs_the_documented_requests(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    in_window = _history(fake, 450, 110)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    fake.log.clear()
+    passes = [_sync(settings, sessions)]  # the read limit (100 per 15 min, 10 % kept) stops it part-way
+    assert passes[0].deferred and "reserve" in passes[0].deferred and passes[0].requests == 90
+    assert passes[0].new == 450  # the listing comes first: every activity is stored at once
+    while passes[-1].deferred and len(passes) < 6:
+        fake.usage[0] = 0  # the quarter hour has turned
+        passes.append(_sync(settings, sessions, NOW + timedelta(minutes=15 * len(passes))))
+    assert passes[-1].deferred is None and sum(p.new for p in passes) == 450
+    lists = fake.calls("/athlete/activities")
+    assert len(lists) == math.ceil(450 / 200) + len(passes) - 1  # each later pass lists its overlap once
+    assert len(fake.calls("/activities/")) == 2 * in_window  # nothing fetched twice
+    assert sum(p.requests for p in passes) == len(fake.log)
+    stored = _activities(sessions)
+    assert len(stored) == 450
+    assert not any(a.deleted for a in stored.values())
+    rides = [a for a in stored.values() if a.sport_type == "Ride"]
+    assert len(rides) == 90 and all(a.streams_state is None for a in rides)  # stored, summary only
+    recent = [
+        a for a in stored.values() if a.sport_type == "Run" and a.start_time >= NOW - timedelta(days=42)
+    ]
+    assert all(a.streams_state == "fetched" and a.private_note is None and a.description for a in recent)
+    assert all(a.gap_profile for a in recent)
+    fake.log.clear()
+    fake.usage[0] = 0
+    again = _sync(settings, sessions, NOW + timedelta(minutes=15 * len(passes)))
+    assert (again.new, again.updated, again.deleted, again.requests) == (0, 0, 0, 1)
+
+
+def test_one_new_run_edits_late_uploads_and_deletions(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    fake.add_run(1, NOW - timedelta(days=3), 10.0)
+    fake.add_run(2, NOW - timedelta(hours=20), 8.0)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    _sync(settings, sessions)
+    fake.log.clear()
+    fake.add_run(3, NOW - timedelta(hours=2), 12.0, private_note="left calf tight")  # new
+    fake.add_run(4, NOW - timedelta(hours=30), 6.0)  # a late upload: older than the last seen run
+    fake.activities[2]["name"] = "Renamed"
+    fake.activities[2]["_private_note"] = "a twinge"
+    del fake.activities[1]  # outside the 48 h overlap: kept
+    report = _sync(settings, sessions, NOW + timedelta(hours=1))
+    assert (report.new, report.updated) == (2, 1)
+    stored = _activities(sessions)
+    assert stored["3"].private_note == "left calf tight"
+    assert stored["4"].deleted is False
+    assert (stored["2"].name, stored["2"].private_note) == ("Renamed", "a twinge")  # detail fetched again
+    assert stored["1"].deleted is False
+    assert len(fake.calls("/athlete/activities")) == 1
+    assert len(fake.calls("/activities/3")) == 2 and len(fake.calls("/activities/4")) == 2
+    del fake.activities[2]
+    deleted = _sync(settings, sessions, NOW + timedelta(hours=2))
+    assert deleted.deleted == 1 and _activities(sessions)["2"].deleted is True
+
+
+def test_tokens_refresh_before_expiry_and_rotate(tmp_path: Path, database_url: str, fake: FakeStrava) -> None:
+    fake.add_run(1, NOW - timedelta(days=1), 10.0)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    with sessions() as session, unit_of_work(session):
+        account = session.get_one(StravaAccount, "sam")
+        old_refresh = account.refresh_token
+        account.expires_at = NOW + timedelta(minutes=4)  # inside the 5-minute margin
+    fake.log.clear()
+    report = _sync(settings, sessions)
+    assert report.new == 1 and fake.calls("/oauth/token") == ["POST /oauth/token"]
+    with sessions() as session:
+        account = session.get_one(StravaAccount, "sam")
+    assert account.refresh_token != old_refresh and old_refresh not in fake.refresh
+    assert account.expires_at > NOW + timedelta(hours=1)
+
+
+def test_401_refreshes_once_then_retries(tmp_path: Path, database_url: str, fake: FakeStrava) -> None:
+    fake.add_run(1, NOW - timedelta(days=1), 10.0)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    fake.faults.append(Fault("/athlete/activities", 401, {"message": "Authorization Error", "errors": []}))
+    report = _sync(settings, sessions)
+    assert report.new == 1 and report.deferred is None
+    assert len(fake.calls("/oauth/token")) == 2  # the code exchange, then one refresh
+
+
+def test_revoked_access_is_one_notice_and_no_retry_storm(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    from strainwatch.sync import run_pass
+
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    fake.access.clear()
+    fake.refresh.clear()  # the athlete revoked strainwatch on strava.com
+    first = run_pass(settings, sessions, now=NOW)
+    [strava] = first.strava
+    assert strava.problem == "revoked" and "strainwatch strava auth" in (strava.message or "")
+    fake.log.clear()
+    second = run_pass(settings, sessions, now=NOW + timedelta(minutes=15))
+    assert fake.log == [] and "re-authorize" in (second.strava[0].skipped or "")
+    with sessions() as session:
+        notices = session.scalars(select(Outbox).where(Outbox.kind == "notice")).all()
+    assert len(notices) == 1 and "Strava" in notices[0].subject
+
+
+def test_inactive_application_suggests_the_bulk_export(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    fake.faults.append(Fault("/athlete", 403, INACTIVE, times=99))
+    report = _sync(settings, sessions)
+    assert report.problem == "inactive" and "bulk export" in (report.message or "")
+    fake.log.clear()
+    assert _sync(settings, sessions, NOW + timedelta(hours=1)).skipped and fake.log == []
+
+
+def test_429_defers_until_the_window_resets(tmp_path: Path, database_url: str, fake: FakeStrava) -> None:
+    _history(fake, 30, 20)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    fake.faults.append(Fault("/activities/", 429, RATE_LIMITED))
+    first = _sync(settings, sessions)
+    assert first.deferred and "429" in first.deferred and first.new == 30
+    fake.log.clear()
+    blocked = _sync(settings, sessions, NOW + timedelta(seconds=30))
+    assert blocked.deferred and fake.log == []
+    later = _sync(settings, sessions, NOW + timedelta(minutes=16))
+    assert later.deferred is None
+    stored = _activities(sessions)
+    assert all(a.streams_state == "fetched" for a in stored.values() if a.sport_type == "Run")
+    # nothing fetched twice: every run's detail and streams exactly once overall
+    assert (
+        len([c for c in fake.log if c.endswith("/streams")])
+        + len([c for c in fake.log if "/streams" not in c and c.startswith("GET /activities/")])
+        <= 2 * 24
+    )
+
+
+def test_5xx_retried_then_deferred_and_malformed_json_skipped(
+    tmp_path: Path, database_url: str, fake: FakeStrava, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.add_run(1, NOW - timedelta(days=1), 10.0)
+    fake.add_run(2, NOW - timedelta(days=2), 10.0)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    fake.faults.append(Fault("/athlete/activities", 502, {"message": "Bad Gateway"}, times=3))
+    down = _sync(settings, sessions)
+    assert down.deferred and "502" in down.deferred and len(fake.calls("/athlete/activities")) == 3
+    fake.faults.append(Fault("/activities/2", 200, raw=b'{"id": 2, "name": "trunc'))
+    with caplog.at_level(logging.WARNING):
+        report = _sync(settings, sessions)
+    assert report.new == 2 and report.deferred is None
+    assert "malformed detail for Strava activity 2" in caplog.text
+
+
+def test_empty_streams_are_asked_again_until_they_arrive(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    fake.add_run(1, NOW - timedelta(hours=3), 10.0, streams=False)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    _sync(settings, sessions)
+    assert _activities(sessions)["1"].streams_state == "pending"
+    fake.add_run(1, NOW - timedelta(hours=3), 10.0)  # Strava has processed the upload
+    fake.log.clear()
+    _sync(settings, sessions, NOW + timedelta(hours=1))
+    assert _activities(sessions)["1"].streams_state == "fetched"
+    assert fake.calls("/activities/1") == ["GET /activities/1/streams"]
+
+
+def test_quota_reserve_stops_the_pass(tmp_path: Path, database_url: str, fake: FakeStrava) -> None:
+    _history(fake, 10, 10)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    fake.usage[:] = [178, 500]  # the 10 % reserve starts at 180 of 200
+    report = _sync(settings, sessions)
+    assert report.deferred and "reserve" in report.deferred
+    assert report.requests <= 3
+
+
+def test_no_token_or_secret_in_logs(
+    tmp_path: Path, database_url: str, fake: FakeStrava, caplog: pytest.LogCaptureFixture
+) -> None:
+    from strainwatch.logsetup import setup_logging
+
+    fake.add_run(1, NOW - timedelta(days=1), 10.0)
+    setup_logging(3)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            settings, sessions = _setup(tmp_path, database_url, fake)
+            with sessions() as session, unit_of_work(session):
+                session.get_one(StravaAccount, "sam").expires_at = NOW  # force a refresh
+            _sync(settings, sessions)
+    finally:
+        setup_logging(0)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "app-secret" not in text and "access-" not in text and "refresh-" not in text
+
+
+def test_the_same_run_from_a_file_and_strava_is_stored_once(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    from strainwatch.importing.importer import import_paths
+    from tests.rules_support import write_gpx
+
+    start = NOW - timedelta(days=1)
+    write_gpx(tmp_path / "run.gpx", start, 10.0, speed=1000 / 330)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    import_paths(sessions, settings.athletes[0], [tmp_path / "run.gpx"], now=NOW)
+    fake.add_run(77, start, 10.0, private_note="calf tight at 8 km")
+    report = _sync(settings, sessions)
+    assert report.new == 0
+    stored = _activities(sessions)
+    assert stored["77"].duplicate_of == stored[str((tmp_path / "run.gpx").resolve())].id
+    assert stored[str((tmp_path / "run.gpx").resolve())].private_note == "calf tight at 8 km"
