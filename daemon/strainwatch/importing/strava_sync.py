@@ -3,15 +3,15 @@ store every activity, fetch detail and streams for runs in the analysis window, 
 gear, mark deletions, and stop cleanly when the quota or Strava says so.
 
 Request budget: a pass with nothing new costs one list request per athlete (token refreshes
-aside); a backfill of N activities costs ceil(N/200) list requests plus two per run in the
-last 42 days plus one per new shoe; nothing is fetched twice (detail and streams are
-recorded per activity; empty streams are asked for again on later passes for a day).
+aside); a backfill of N activities costs ceil((N+1)/200) list requests (the listing ends at
+the first page shorter than 200) plus two per run in the last 42 days plus one per new shoe;
+nothing is fetched twice (detail and streams are recorded per activity; empty streams are
+asked for again on later passes for a day).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -344,11 +344,6 @@ class _AthleteSync:
             if not getattr(twin, field_name) and getattr(activity, field_name):
                 setattr(twin, field_name, getattr(activity, field_name))
                 twin.updated_at = self.now
-
-
-def backfill_requests(runs_in_window: int, activities: int) -> int:
-    """The documented budget of a first sync, for tests and the note."""
-    return max(1, math.ceil((activities + 1) / PAGE)) + 2 * runs_in_window
 
 
 def tokens_of(account: StravaAccount) -> Tokens:
