@@ -198,15 +198,20 @@ def sync(app: AppContext, dry_run: bool) -> None:
     For a systemd timer or cron, or by hand. Exits 0 when the pass ran, even if some files
     were rejected: they are reported once here and listed by `strainwatch import`.
     """
+    from strainwatch.locking import PassBusy, pass_lock
     from strainwatch.sync import run_pass
 
     sessions = app.sessions()
     progress = _Progress("Syncing", sys.stderr.isatty() and app.verbosity >= 0)
     try:
-        report = run_pass(
-            app.settings, sessions, now=_now(), dry_run=dry_run,
-            on_planned=progress.planned, on_file=progress.advance,
-        )  # fmt: skip
+        with pass_lock(app.settings.database_url, wait_s=60):
+            report = run_pass(
+                app.settings, sessions, now=_now(), dry_run=dry_run,
+                on_planned=progress.planned, on_file=progress.advance,
+            )  # fmt: skip
+    except PassBusy as busy:
+        click.echo(f"sync skipped: {busy.what}")  # the daemon's pass covers it: not an error
+        return
     finally:
         progress.close()
     click.echo(report.summary())
@@ -219,6 +224,38 @@ def sync(app: AppContext, dry_run: bool) -> None:
     if report.delivery:
         for line in report.delivery.parked + report.delivery.retrying:
             click.echo(f"  mail problem: {line}")
+
+
+@cli.command()
+@pass_app
+def run(app: AppContext) -> None:
+    """Run as a daemon: sync at start and every [daemon] interval, mail, digests.
+
+    For systemd (Type=notify): READY, STATUS and WATCHDOG are sent, logs suit journald,
+    SIGTERM stops cleanly, SIGHUP reloads the config.
+    """
+    from strainwatch.service import run_daemon
+
+    if app.verbosity == 0:
+        from strainwatch.logsetup import setup_logging
+
+        setup_logging(1)  # a daemon reports each pass at INFO
+    sys.exit(run_daemon(app.config_path))
+
+
+@cli.command()
+@pass_app
+def doctor(app: AppContext) -> None:
+    """Check config, database, secrets, sources, mail and the outbox; exit 1 if anything fails."""
+    from strainwatch.doctor import checks
+
+    results = checks(app.settings)
+    for check in results:
+        click.echo(check.line())
+    failed = [c for c in results if not c.ok and not c.warning]
+    click.echo(f"{len(failed)} problem(s)" if failed else "all good")
+    if failed:
+        sys.exit(int(ExitCode.ERROR))
 
 
 # ---------------------------------------------------------------- activities

@@ -122,6 +122,10 @@ class AthleteStravaSettings(_Model):
     backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
 
 
+class DaemonSettings(_Model):
+    interval: Annotated[int, Field(ge=5, le=86400)] = 900  # seconds between sync passes
+
+
 class ShoeSettings(_Model):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     tags: list[Literal["minimalist", "low-drop", "trail", "racing"]] = Field(default_factory=list)
@@ -213,6 +217,7 @@ class Settings(_Model):
     smtp: SmtpSettings | None = None
     strava: StravaSettings | None = None
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     rules: RuleOverrides = Field(default_factory=dict)
     athletes: Annotated[list[AthleteSettings], Field(min_length=1)]
 

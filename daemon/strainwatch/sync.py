@@ -76,6 +76,7 @@ def run_pass(
     dry_run: bool = False,
     on_planned: Callable[[int], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PassReport:
     """Pull every athlete's sources into the store, evaluate, queue and deliver mail.
 
@@ -85,7 +86,9 @@ def run_pass(
     """
     report = PassReport(started_at=now, dry_run=dry_run)
     if not dry_run:
-        _pass(settings, sessions, now, report, on_planned=on_planned, on_file=on_file)
+        _pass(
+            settings, sessions, now, report, on_planned=on_planned, on_file=on_file, should_stop=should_stop
+        )
         _deliver(settings, sessions, now, report)
     else:
         with sandbox(sessions) as rolled_back:
@@ -102,18 +105,22 @@ def _pass(
     *,
     on_planned: Callable[[int], None] | None,
     on_file: Callable[[FileOutcome], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     for athlete in settings.athletes:
+        if should_stop is not None and should_stop():
+            return
         changed = False
         if athlete.files.paths:
             imported = import_paths(
-                sessions, athlete, athlete.files.paths, now=now, on_planned=on_planned, on_file=on_file
-            )
+                sessions, athlete, athlete.files.paths, now=now, on_planned=on_planned, on_file=on_file,
+                should_stop=should_stop,
+            )  # fmt: skip
             report.imports.append(imported)
             counts = imported.counts()
             changed = bool(counts["imported"] or counts["updated"])
         if settings.strava is not None and athlete.strava is not None and athlete.strava.enabled:
-            strava = sync_strava(sessions, settings, athlete, now, on_page=None)
+            strava = sync_strava(sessions, settings, athlete, now, on_page=None, should_stop=should_stop)
             report.strava.append(strava)
             changed = changed or strava.changed
             if strava.problem:

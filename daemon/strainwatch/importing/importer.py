@@ -253,6 +253,7 @@ def import_paths(
     workers: int | None = None,
     on_planned: Callable[[int], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ImportReport:
     """Import every activity file under `paths` for `athlete`.
 
@@ -274,6 +275,8 @@ def import_paths(
                     on_file(outcome)
             writer = _Writer(session, athlete, records, known, now)
             for analysis in _analyse_all(plan.jobs, workers or default_workers()):
+                if should_stop is not None and should_stop():
+                    break  # what is stored stays; the rest is read on the next pass
                 with unit_of_work(session, dry_run=dry_run):
                     outcome = writer.save(analysis)
                 writer.remember(stored=not dry_run)

@@ -138,6 +138,7 @@ class _AthleteSync:
     ) -> None:  # fmt: skip
         self.session, self.athlete, self.account = session, athlete, account
         self.client, self.now, self.report, self.reserve = client, now, report, reserve
+        self.should_stop: Callable[[], bool] = lambda: False
         with unit_of_work(session):
             self.known: KnownActivities = repository.known_activities(session, athlete.id)
 
@@ -170,7 +171,7 @@ class _AthleteSync:
                 self.account.updated_at = self.now
             if on_page:
                 on_page(len(items))
-            if len(items) < PAGE:
+            if len(items) < PAGE or self.should_stop():
                 break
             page += 1
         with unit_of_work(self.session):
@@ -275,6 +276,8 @@ class _AthleteSync:
         with unit_of_work(self.session):
             candidates = self._candidates()
         for activity in candidates:
+            if self.should_stop():
+                return
             self._fetch_one(activity)
 
     def _candidates(self) -> list[Activity]:
@@ -394,8 +397,8 @@ def _app_state(session: Session, now: datetime) -> StravaAppState:
 
 
 def sync_strava(
-    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime,
-    on_page: Callable[[int], None] | None = None,
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime, *,
+    on_page: Callable[[int], None] | None = None, should_stop: Callable[[], bool] | None = None,
 ) -> StravaReport:  # fmt: skip
     """One athlete's Strava pass. Never raises for Strava's troubles: they are reported."""
     report = StravaReport(athlete.id)
@@ -430,8 +433,11 @@ def sync_strava(
         with sessions() as session:
             with unit_of_work(session):
                 account = session.get_one(StravaAccount, athlete.id)
-            _AthleteSync(session, athlete, account, client, reserve=app.quota_reserve,
-                         now=now, report=report).run(on_page)  # fmt: skip
+            worker = _AthleteSync(session, athlete, account, client, reserve=app.quota_reserve,
+                                  now=now, report=report)  # fmt: skip
+            if should_stop is not None:
+                worker.should_stop = should_stop
+            worker.run(on_page)
     except StravaDeferred as error:
         report.deferred = error.what
         if "429" in error.what:

@@ -73,6 +73,25 @@ class SmtpTransport:
             smtp.ehlo()
         return smtp
 
+    def check(self) -> str:
+        """Connect, EHLO, STARTTLS, log in, quit: everything but sending."""
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        try:
+            with self._connect() as smtp:
+                if s.username:
+                    smtp.login(s.username, self.password or "")
+                code, _ = smtp.noop()
+            return f"{where}: {s.security}{', logged in' if s.username else ''}, NOOP {code}"
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentDeliveryError(f"login refused: {exc.smtp_code}", where=where) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise PermanentDeliveryError(
+                f"certificate not trusted: {exc.verify_message}", where=where
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TemporaryDeliveryError(f"{type(exc).__name__}: {exc}", where=where) from None
+
     def send(self, message: EmailMessage) -> str:
         s = self.settings
         where = f"{s.host}:{s.port}"
