@@ -191,8 +191,10 @@ def import_command(
 
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Show what the pass would do; change nothing.")
+@click.option("--wait", "wait_s", type=click.FloatRange(0, 3600), default=60, show_default=True,
+              help="Seconds to wait for another pass (the daemon's) to finish.")  # fmt: skip
 @pass_app
-def sync(app: AppContext, dry_run: bool) -> None:
+def sync(app: AppContext, dry_run: bool, wait_s: float) -> None:
     """Run one pass over every configured source, then exit.
 
     For a systemd timer or cron, or by hand. Exits 0 when the pass ran, even if some files
@@ -204,7 +206,7 @@ def sync(app: AppContext, dry_run: bool) -> None:
     sessions = app.sessions()
     progress = _Progress("Syncing", sys.stderr.isatty() and app.verbosity >= 0)
     try:
-        with pass_lock(app.settings.database_url, wait_s=60):
+        with pass_lock(app.settings.database_url, wait_s=wait_s):
             report = run_pass(
                 app.settings, sessions, now=_now(), dry_run=dry_run,
                 on_planned=progress.planned, on_file=progress.advance,

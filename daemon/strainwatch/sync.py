@@ -35,6 +35,7 @@ class PassReport:
     imports: list[ImportReport] = field(default_factory=list)
     evaluations: list[EvaluationResult] = field(default_factory=list)
     strava: list[StravaReport] = field(default_factory=list)
+    athletes: int = 0
     queued: list[str] = field(default_factory=list)  # subjects of the mail queued this pass
     delivery: DeliveryReport | None = None
     mail_problem: str | None = None
@@ -52,7 +53,7 @@ class PassReport:
         c = self.counts()
         verb = "would import" if self.dry_run else "imported"
         return (
-            f"sync: {len(self.imports)} athlete(s); files: {verb} {c['imported']}, "
+            f"sync: {self.athletes} athlete(s); files: {verb} {c['imported']}, "
             f"updated {c['updated']}, unchanged {c['unchanged']}, duplicates {c['duplicate']}, "
             f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}; "
             f"alerts: {sum(e.created for e in self.evaluations)} new, "
@@ -110,6 +111,7 @@ def _pass(
     for athlete in settings.athletes:
         if should_stop is not None and should_stop():
             return
+        report.athletes += 1
         changed = False
         if athlete.files.paths:
             imported = import_paths(
