@@ -26,7 +26,7 @@ from strainwatch.store.models import Outbox
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)  # the longest any transport takes; transports state their own
 
 
 def enqueue(
@@ -53,7 +53,7 @@ def enqueue(
     return row
 
 
-def _claim(session: Session, row_id: int, now: datetime) -> bool:
+def _claim(session: Session, row_id: int, now: datetime, lease: timedelta = LEASE) -> bool:
     """Atomically take a due row: only one process can win the conditional UPDATE."""
     result = session.execute(
         update(Outbox)
@@ -63,7 +63,7 @@ def _claim(session: Session, row_id: int, now: datetime) -> bool:
             Outbox.next_attempt_at <= now,
             (Outbox.claimed_until.is_(None)) | (Outbox.claimed_until < now),
         )
-        .values(claimed_until=now + LEASE)
+        .values(claimed_until=now + lease)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -90,7 +90,7 @@ def deliver_due(sessions: sessionmaker[Session], transport: Transport, now: date
     for row_id in due:
         with sessions() as session:
             with unit_of_work(session):
-                if not _claim(session, row_id, now):
+                if not _claim(session, row_id, now, transport.lease):
                     continue
                 row = session.get_one(Outbox, row_id)
             message = BytesParser(_class=EmailMessage, policy=SMTP).parsebytes(row.message.encode())

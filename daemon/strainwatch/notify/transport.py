@@ -12,6 +12,7 @@ import mailbox
 import os
 import smtplib
 import ssl
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
@@ -40,6 +41,8 @@ class PermanentDeliveryError(DeliveryError):
 
 class Transport(Protocol):
     sender: str
+    lease: timedelta  # how long one send may take: a claim older than this was a crash
+
 
     def send(self, message: EmailMessage) -> str:
         """Deliver; return what the other side said. Raises DeliveryError."""
@@ -60,6 +63,8 @@ class SmtpTransport:
         self.settings = settings
         self.password = password
         self.sender = settings.sender
+        # connect, EHLO, STARTTLS, login, MAIL, RCPT, DATA: each may take `timeout`
+        self.lease = timedelta(seconds=3 * settings.timeout + 30)
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -140,6 +145,7 @@ class MboxTransport:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.sender = DEFAULT_SENDER
+        self.lease = timedelta(seconds=30)
 
     def send(self, message: EmailMessage) -> str:
         try:
