@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,12 +19,14 @@ from strainwatch.errors import StrainwatchError
 from strainwatch.evaluation import EvaluationResult, evaluate_athlete
 from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.importing.jobs import FileOutcome
-from strainwatch.importing.strava_sync import StravaReport, sync_strava
 from strainwatch.notify.dispatch import queue_notifications
 from strainwatch.notify.outbox import DeliveryReport, deliver_due
 from strainwatch.notify.transport import transport_for
 from strainwatch.store.db import sandbox, unit_of_work
 from strainwatch.store.models import Athlete
+
+if TYPE_CHECKING:
+    from strainwatch.importing.strava_sync import StravaReport
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +125,8 @@ def _pass(
             counts = imported.counts()
             changed = bool(counts["imported"] or counts["updated"])
         if settings.strava is not None and athlete.strava is not None and athlete.strava.enabled:
+            from strainwatch.importing.strava_sync import sync_strava  # stravalib: a third of a second
+
             strava = sync_strava(sessions, settings, athlete, now, on_page=None, should_stop=should_stop)
             report.strava.append(strava)
             changed = changed or strava.changed
