@@ -84,3 +84,17 @@ def write_gpx(path: object, start: datetime, km: float, *, speed: float = 2.8, n
         f"<trk><name>Run {xml_escape(note)}</name><type>running</type><trkseg>{''.join(points)}</trkseg></trk></gpx>",
         encoding="utf-8",
     )
+
+
+def write_steady_then_spike(folder: object, spike_km: float) -> None:
+    """Six weeks of three 6 km runs, then yesterday a run of `spike_km`, as GPX files dated
+    relative to today (so the pass sees them as fresh news)."""
+    from pathlib import Path
+
+    root = Path(str(folder))
+    root.mkdir(parents=True, exist_ok=True)
+    today = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    for week in range(6, 0, -1):
+        for day in (1, 3, 5):
+            write_gpx(root / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 6.0)
+    write_gpx(root / "long.gpx", today - timedelta(days=1), spike_km)

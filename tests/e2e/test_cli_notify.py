@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import mailbox
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import write_config
 from tests.e2e.test_cli import run
-from tests.rules_support import write_gpx
+from tests.rules_support import write_steady_then_spike
 
 OUTBOX_KEYS = {"id", "alert_id", "athlete", "kind", "status", "attempts", "next_attempt_at", "last_error",
                "message_id"}  # fmt: skip
@@ -17,12 +16,7 @@ OUTBOX_KEYS = {"id", "alert_id", "athlete", "kind", "status", "attempts", "next_
 
 def test_mail_without_a_server_goes_to_an_mbox(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
-    folder.mkdir()
-    today = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
-    for week in range(6, 0, -1):
-        for day in (1, 3, 5):
-            write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 6.0)
-    write_gpx(folder / "long.gpx", today - timedelta(days=1), 14.0)
+    write_steady_then_spike(folder, 14.0)
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/db/sw.db", [folder],
                           extra='\n[notify]\nquiet_hours = ""\n')  # fmt: skip
     text = config.read_text().replace("\n[notify]", "")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, write_config
 from tests.e2e.test_cli import run
-from tests.rules_support import write_gpx
+from tests.rules_support import write_steady_then_spike
 
 ALERT_KEYS = {"id", "athlete", "rule", "severity", "date", "activity_ids", "title", "summary", "numbers",
               "status", "created_at"}  # fmt: skip
@@ -58,12 +57,7 @@ def test_backtest_replays_the_year(synced: Path) -> None:
 
 def test_a_fresh_spike_becomes_an_alert_once(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
-    folder.mkdir()
-    today = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
-    for week in range(6, 0, -1):
-        for day in (1, 3, 5):
-            write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 6.0)
-    write_gpx(folder / "long.gpx", today - timedelta(days=1), 11.0)
+    write_steady_then_spike(folder, 11.0)
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder])
     first = run("sync", config=config).stdout
     assert "alerts: 0 new" not in first, first
