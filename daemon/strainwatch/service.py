@@ -44,7 +44,6 @@ class Daemon:
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 300,
         })  # fmt: skip
         self.failing: dict[str, str] = {}  # job -> the error last logged, so an outage is logged once
-        self.last_summary = "starting"
 
     # -- jobs
 
@@ -72,7 +71,6 @@ class Daemon:
                 log.warning("%s works again", name)
                 del self.failing[name]
             if summary:
-                self.last_summary = summary
                 notify(f"STATUS={summary}")
 
         return run

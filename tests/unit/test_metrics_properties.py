@@ -125,3 +125,11 @@ def test_standing_still_is_not_moving() -> None:
     assert m.moving_time_s == 0
     assert m.elapsed_time_s == 119
     assert MOVING_SPEED_MS > 0.2
+
+
+@given(lat, lon, lat, lon)
+def test_the_fast_interval_distance_is_the_haversine(a: float, b: float, c: float, d: float) -> None:
+    track = Track()
+    track.append(0.0, a, b)
+    track.append(1.0, c, d)
+    assert math.isclose(interval_distances(track)[1], haversine_m(a, b, c, d), rel_tol=1e-9, abs_tol=1e-6)

@@ -43,7 +43,6 @@ class Transport(Protocol):
     sender: str
     lease: timedelta  # how long one send may take: a claim older than this was a crash
 
-
     def send(self, message: EmailMessage) -> str:
         """Deliver; return what the other side said. Raises DeliveryError."""
         ...

@@ -48,7 +48,6 @@ class _ActivityBuilder:
         self.track = Track()
         self.distance = 0.0
         self.timer = 0.0
-        self.start: str | None = None
         self.notes: str | None = None
         self.last_time = float("-inf")
         self.without_time = 0
@@ -71,7 +70,6 @@ def parse_tcx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
     container: Element | None = None
     creator: str | None = None
     courses = 0
-    depth_in_lap = 0
     seen_root = False
     for event, elem in iter_elements(stream):
         name = local_name(elem.tag)
@@ -85,10 +83,6 @@ def parse_tcx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
                 builders.append(current)
             elif name == "Track":
                 container = elem
-            elif name == "Lap":
-                depth_in_lap += 1
-                if current is not None and current.start is None:
-                    current.start = elem.get("StartTime")
             continue
         if name == "Trackpoint":
             if current is not None:
@@ -96,7 +90,6 @@ def parse_tcx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
             if container is not None:
                 container.clear()
         elif name == "Lap":
-            depth_in_lap -= 1
             if current is not None:
                 for child in elem:
                     short = local_name(child.tag)

@@ -236,8 +236,6 @@ class StravaAccount(Base):
     expires_at: Mapped[datetime]
     scopes: Mapped[str | None] = mapped_column(Text)
     synced_until: Mapped[datetime | None]  # newest start_date seen; the next listing starts 48 h before
-    backfill_before: Mapped[datetime | None]  # an unfinished backfill resumes below this start
-    backfill_done: Mapped[bool] = mapped_column(Boolean, default=False)
     last_sync_at: Mapped[datetime | None]
     problem: Mapped[str | None] = mapped_column(String(16))  # revoked | inactive: noticed once
     created_at: Mapped[datetime]

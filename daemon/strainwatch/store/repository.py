@@ -66,16 +66,3 @@ def list_activities(
         conditions.append(Activity.duplicate_of.is_(None))
     query = select(Activity).where(and_(*conditions)).order_by(Activity.start_time, Activity.id)
     return list(session.scalars(query))
-
-
-def failing_files(session: Session, athlete_ids: Sequence[str]) -> list[ImportedFile]:
-    return list(
-        session.scalars(
-            select(ImportedFile)
-            .where(
-                ImportedFile.athlete_id.in_(athlete_ids),
-                ImportedFile.status.in_(("failed", "unusable")),
-            )
-            .order_by(ImportedFile.path)
-        )
-    )

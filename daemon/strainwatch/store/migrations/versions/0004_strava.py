@@ -52,8 +52,6 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("scopes", sa.Text(), nullable=True),
         sa.Column("synced_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("backfill_before", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("backfill_done", sa.Boolean(), nullable=False),
         sa.Column("last_sync_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("problem", sa.String(length=16), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
