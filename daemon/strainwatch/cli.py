@@ -83,16 +83,17 @@ def _now() -> datetime:
 def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool) -> None:
     """Watch your runs and warn, with evidence, before an overuse injury.
 
-    strainwatch imports activities from watch files (GPX, FIT, TCX, gzipped or not) and
-    Strava bulk-export zips, computes distance, pace, grade-adjusted pace and climb for
-    each, and keeps them in one database.
+    strainwatch reads activities from watch files (GPX, FIT, TCX, gzipped or not), Strava
+    bulk-export zips and the Strava API, checks each run against your own recent training
+    with rules from the injury research, and mails a warning at once or a digest later.
 
     \b
     Start here:
       strainwatch config example > ~/.config/strainwatch/config.toml
       strainwatch config check
       strainwatch sync
-      strainwatch activities
+      strainwatch status
+      strainwatch doctor
 
     \b
     Exit codes: 0 ok, 1 error (config, database, permissions), 2 usage,
