@@ -15,9 +15,9 @@ from strainwatch.store.db import create_db_engine, upgrade
 
 def test_one_pass_at_a_time(database_url: str) -> None:
     upgrade(create_db_engine(database_url))
-    with pass_lock(database_url), pytest.raises(PassBusy, match="another strainwatch pass is running"):
-        with pass_lock(database_url):  # noqa: SIM117 - the second holder, refused inside the first
-            pass
+    busy = pytest.raises(PassBusy, match="another strainwatch pass is running")
+    with pass_lock(database_url), busy, pass_lock(database_url):  # the second holder is refused
+        pass
     with pass_lock(database_url, wait_s=1):
         pass
 
