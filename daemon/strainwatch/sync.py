@@ -147,8 +147,9 @@ def _notice_strava_problem(
     from strainwatch.notify.dispatch import recipient_of
     from strainwatch.notify.outbox import enqueue
     from strainwatch.notify.render import notice_message
+    from strainwatch.notify.transport import sender_of
 
-    sender = settings.smtp.sender if settings.smtp else "strainwatch <strainwatch@localhost>"
+    sender = sender_of(settings)
     subject = {"revoked": "Strava access needs renewing", "inactive": "Strava refuses the application"}.get(
         strava.problem or "", "Strava needs attention"
     )

@@ -156,11 +156,7 @@ class _Writer:
             record.mtime_ns, record.size, record.checked_at = job.mtime_ns, job.size, now
             return FileOutcome(job.record_path, "unchanged", record.error, previous=record.status)
         if record is None:
-            record = ImportedFile(
-                athlete_id=self.athlete.id, path=job.record_path, first_seen_at=now,
-                activity_count=0, status="pending",
-            )  # fmt: skip
-            self.session.add(record)
+            record = self._new_record(job)
         record.size, record.mtime_ns, record.checked_at = job.size, job.mtime_ns, now
         record.sha256 = analysis.fingerprint
         if analysis.problem is not None:
@@ -176,6 +172,21 @@ class _Writer:
         )
         count = len(analysis.activities)
         return FileOutcome(job.record_path, outcome, reason, count, partial)  # type: ignore[arg-type]
+
+    def _new_record(self, job: FileJob) -> ImportedFile:
+        record = ImportedFile(
+            athlete_id=self.athlete.id, path=job.record_path, first_seen_at=self.now,
+            activity_count=0, status="pending",
+        )  # fmt: skip
+        self.session.add(record)
+        self.records[job.record_path] = record
+        return record
+
+    def save_zip(self, job: FileJob) -> None:
+        """The zip's own record, once its members are stored: unchanged next time, skipped whole."""
+        record = self.records.get(job.record_path) or self._new_record(job)
+        record.size, record.mtime_ns, record.checked_at = job.size, job.mtime_ns, self.now
+        record.sha256, record.status, record.error = "zip", "imported", None
 
     def remember(self, stored: bool) -> None:
         """After the file's transaction: what it inserted now counts as known."""
@@ -227,22 +238,6 @@ class _Writer:
         return "failed", "no activities"
 
 
-def _save_zip_record(
-    session: Session,
-    job: FileJob,
-    athlete: AthleteSettings,
-    now: datetime,
-    records: dict[str, ImportedFile],
-) -> None:
-    record = records.get(job.record_path)
-    if record is None:
-        record = ImportedFile(athlete_id=athlete.id, path=job.record_path, first_seen_at=now,
-                              activity_count=0)  # fmt: skip
-        session.add(record)
-    record.size, record.mtime_ns, record.checked_at = job.size, job.mtime_ns, now
-    record.sha256, record.status, record.error = "zip", "imported", None
-
-
 def import_paths(
     sessions: sessionmaker[Session],
     athlete: AthleteSettings,
@@ -286,7 +281,7 @@ def import_paths(
             if plan.zips and not dry_run:
                 with session.begin():
                     for job in plan.zips:
-                        _save_zip_record(session, job, athlete, now, records)
+                        writer.save_zip(job)
     except SQLAlchemyError as exc:
         raise StoreError(f"database error during import: {exc}") from exc
     return report

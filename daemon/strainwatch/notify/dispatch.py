@@ -22,6 +22,7 @@ from strainwatch.notify.chart import weekly_chart
 from strainwatch.notify.outbox import enqueue
 from strainwatch.notify.policy import digest_due, quiet_until
 from strainwatch.notify.render import AlertContent, DigestContent, Recipient, alert_message, digest_message
+from strainwatch.notify.transport import sender_of
 from strainwatch.rules.history import History
 from strainwatch.store.models import Activity, Alert, Athlete
 
@@ -103,7 +104,7 @@ class _AthleteMail:
             alerts,
         )
         self.today = now.astimezone(athlete.zone).date()
-        self.sender = settings.smtp.sender if settings.smtp else "strainwatch <strainwatch@localhost>"
+        self.sender = sender_of(settings)
         self.history = History.build(load_runs(session, athlete), self.today, facts_of(session, athlete))
         spikes = frozenset(a.day for a in alerts if a.rule == "long-run-spike")
         self.chart = weekly_chart(self.history, self.today, spikes)

@@ -12,6 +12,8 @@ import mailbox
 import os
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -77,43 +79,17 @@ class SmtpTransport:
             smtp.ehlo()
         return smtp
 
-    def check(self) -> str:
-        """Connect, EHLO, STARTTLS, log in, quit: everything but sending."""
+    @contextmanager
+    def _logged_in(self) -> Iterator[smtplib.SMTP]:
+        """A connected, encrypted, logged-in session; every failure sorted into temporary or
+        permanent, and named with the server."""
         s = self.settings
         where = f"{s.host}:{s.port}"
         try:
             with self._connect() as smtp:
                 if s.username:
                     smtp.login(s.username, self.password or "")
-                code, _ = smtp.noop()
-            return f"{where}: {s.security}{', logged in' if s.username else ''}, NOOP {code}"
-        except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentDeliveryError(f"login refused: {exc.smtp_code}", where=where) from None
-        except ssl.SSLCertVerificationError as exc:
-            raise PermanentDeliveryError(
-                f"certificate not trusted: {exc.verify_message}", where=where
-            ) from None
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TemporaryDeliveryError(f"{type(exc).__name__}: {exc}", where=where) from None
-
-    def send(self, message: EmailMessage) -> str:
-        s = self.settings
-        where = f"{s.host}:{s.port}"
-        try:
-            with self._connect() as smtp:
-                if s.username:
-                    smtp.login(s.username, self.password or "")
-                code, reply = smtp.mail(parseaddr(self.sender)[1])
-                if code != 250:
-                    raise _by_code(code, reply.decode(errors="replace"))
-                for address in _recipients(message):
-                    code, reply = smtp.rcpt(address)
-                    if code not in (250, 251):
-                        raise _by_code(code, reply.decode(errors="replace"))
-                code, reply = smtp.data(message.as_bytes())
-                if code != 250:
-                    raise _by_code(code, reply.decode(errors="replace"))
-                return f"{where} accepted it: {code} {reply.decode(errors='replace')}"
+                yield smtp
         except DeliveryError as exc:
             exc.where = where
             raise
@@ -136,6 +112,28 @@ class SmtpTransport:
             ) from None
         except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPException, OSError) as exc:
             raise TemporaryDeliveryError(f"{type(exc).__name__}: {exc}", where=where) from None
+
+    def check(self) -> str:
+        """Connect, EHLO, STARTTLS, log in, NOOP, quit: everything but sending."""
+        with self._logged_in() as smtp:
+            code, _ = smtp.noop()
+        s = self.settings
+        return f"{s.host}:{s.port}: {s.security}{', logged in' if s.username else ''}, NOOP {code}"
+
+    def send(self, message: EmailMessage) -> str:
+        with self._logged_in() as smtp:
+            code, reply = smtp.mail(parseaddr(self.sender)[1])
+            if code != 250:
+                raise _by_code(code, reply.decode(errors="replace"))
+            for address in _recipients(message):
+                code, reply = smtp.rcpt(address)
+                if code not in (250, 251):
+                    raise _by_code(code, reply.decode(errors="replace"))
+            code, reply = smtp.data(message.as_bytes())
+            if code != 250:
+                raise _by_code(code, reply.decode(errors="replace"))
+        s = self.settings
+        return f"{s.host}:{s.port} accepted it: {code} {reply.decode(errors='replace')}"
 
 
 class MboxTransport:
@@ -163,6 +161,11 @@ class MboxTransport:
         except OSError as exc:
             raise TemporaryDeliveryError(f"cannot write: {exc.strerror}", where=str(self.path)) from None
         return f"written to {self.path}"
+
+
+def sender_of(settings: Settings) -> str:
+    """The From address: [smtp] from, or the local default of the mbox."""
+    return settings.smtp.sender if settings.smtp is not None else DEFAULT_SENDER
 
 
 def transport_for(settings: Settings) -> Transport:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, episode_start, number
+from strainwatch.rules.base import Rule, Settings, number
 from strainwatch.rules.history import History
 
 DEFAULTS = {"high": 1.5, "low": 0.8, "exit_margin": 0.1, "min_history_days": 28.0}
@@ -61,9 +61,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
         advice = "Build back gradually: your recent longest run, not your old one, is the reference."
     else:
         return []
-    since = episode_start(
-        day, lambda d: _band(h, d, settings) == band, h.cache.setdefault(f"acwr:{band}", {})
-    )
+    since = h.episode_start(f"acwr:{band}", day, lambda d: _band(h, d, settings) == band)
     return [
         Finding(
             rule=RULE.id,

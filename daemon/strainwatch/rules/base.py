@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from strainwatch.domain import Finding
 from strainwatch.rules.history import History
@@ -58,26 +58,3 @@ def pct(value: float) -> str:
 
 def km(metres: float) -> str:
     return f"{metres / 1000:.1f} km"
-
-
-def episode_start(day: date, holds: Callable[[date], bool], memo: dict[date, date]) -> date:
-    """The first day of the unbroken run of days, ending at `day`, on which `holds` is true.
-
-    Period alerts are keyed by it, so a condition that lasts from a Sunday into the next
-    week (or for months) stays one alert, and a condition that clears and returns is a new
-    one. `memo` (one per rule and history) makes a day-by-day replay linear: each day's
-    start is the previous day's. `holds` must be false before the history begins.
-    """
-    if day in memo:
-        return memo[day]
-    previous = day - timedelta(days=1)
-    if not holds(previous):
-        start = day
-    elif previous in memo:
-        start = memo[previous]
-    else:
-        start = previous
-        while holds(start - timedelta(days=1)):
-            start -= timedelta(days=1)
-    memo[day] = start
-    return start

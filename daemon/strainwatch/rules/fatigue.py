@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, episode_start, number
+from strainwatch.rules.base import Rule, Settings, number
 from strainwatch.rules.history import History
 
 DEFAULTS = {"ramp_info": 8.0, "ramp_caution": 10.0, "tsb_caution": -30.0, "min_history_days": 42.0}
@@ -46,7 +46,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
         reasons.append(f"form (TSB) is {tsb:.0f}, below {number(settings, 'tsb_caution'):.0f}")
     if severity is None:
         return []
-    since = episode_start(day, lambda d: _holds(h, d, settings), h.cache.setdefault("fatigue", {}))
+    since = h.episode_start("fatigue", day, lambda d: _holds(h, d, settings))
     return [
         Finding(
             rule=RULE.id,

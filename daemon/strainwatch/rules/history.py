@@ -111,6 +111,29 @@ class History:
     def history_days(self, day: date) -> int:
         return self.index(day) + 1 if self.runs else 0
 
+    def episode_start(self, key: str, day: date, holds: Callable[[date], bool]) -> date:
+        """The first day of the unbroken run of days, ending at `day`, on which `holds` is true.
+
+        Period alerts are keyed by it, so a condition that lasts from a Sunday into the next
+        week (or for months) stays one alert, and a condition that clears and returns is a new
+        one. Memoised per `key` on this history, a day-by-day replay stays linear: each day's
+        start is the previous day's. `holds` must be false before the history begins.
+        """
+        memo: dict[date, date] = self.cache.setdefault(f"episode:{key}", {})
+        if day in memo:
+            return memo[day]
+        previous = day - timedelta(days=1)
+        if not holds(previous):
+            start = day
+        elif previous in memo:
+            start = memo[previous]
+        else:
+            start = previous
+            while holds(start - timedelta(days=1)):
+                start -= timedelta(days=1)
+        memo[day] = start
+        return start
+
     def easy_pace(self, day: date, days: int = 28) -> float | None:
         """The runner's easy grade-adjusted pace: median over the `days` up to `day`."""
         window = self.runs_between(day - timedelta(days=days - 1), day)

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.load import monotony, percentile, streak
-from strainwatch.rules.base import Rule, Settings, episode_start, number
+from strainwatch.rules.base import Rule, Settings, number
 from strainwatch.rules.history import History
 
 DEFAULTS = {"streak_days": 10.0, "monotony": 2.0, "strain_percentile": 90.0}
@@ -55,7 +55,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
         )
     if high_strain:
         parts.append(f"weekly strain {h.strains[i]:.0f}, above your own 90th percentile ({p90:.0f})")
-    since = episode_start(day, lambda d: _holds(h, d, settings), h.cache.setdefault("no-rest-days", {}))
+    since = h.episode_start("no-rest-days", day, lambda d: _holds(h, d, settings))
     return [
         Finding(
             rule=RULE.id,

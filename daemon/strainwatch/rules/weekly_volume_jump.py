@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, episode_start, number, pct
+from strainwatch.rules.base import Rule, Settings, number, pct
 from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import person_modifiers
 
@@ -48,8 +48,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
     if mods and severity == Severity.CAUTION:
         severity = severity.raised()
     ceiling = 1.3 * before
-    memo = h.cache.setdefault("weekly-volume-jump", {})
-    since = episode_start(day, lambda d: _measure(h, d, settings) is not None, memo)
+    since = h.episode_start("weekly-volume-jump", day, lambda d: _measure(h, d, settings) is not None)
     return [
         Finding(
             rule=RULE.id,
