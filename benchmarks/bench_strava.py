@@ -14,13 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fake_strava import FakeStrava, running
+from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
 
 from strainwatch.config import parse_settings
-from strainwatch.importing.strava_sync import strava_client, sync_strava
-from strainwatch.sources.strava_api import Quota
-from strainwatch.store.db import open_database, unit_of_work
-from strainwatch.store.repository import ensure_athlete
+from strainwatch.importing.strava_sync import sync_strava
+from strainwatch.store.db import open_database
 
 
 def main() -> None:
@@ -33,19 +31,13 @@ def main() -> None:
             sport = "Ride" if i % 4 == 3 else "Run"
             fake.add_run(10_000 + i, start, 6.0 + i % 10, sport=sport)
             runs_recent += sport == "Run" and start >= now - timedelta(days=42)
-        secret = Path(tmp) / "secret"
-        secret.write_text("app-secret")
-        secret.chmod(0o600)
         settings = parse_settings(
-            f'[storage]\nurl = "sqlite:///{tmp}/sw.db"\n[strava]\nclient_id = 1\nclient_secret_file = "{secret}"\n'
-            f'api_url = "{fake.url}/api/v3"\noauth_url = "{fake.url}/oauth"\n'
+            f'[storage]\nurl = "sqlite:///{tmp}/sw.db"\n{strava_table(fake, Path(tmp))}'
             '[[athletes]]\nid = "sam"\nname = "Sam"\nemail = "s@example.org"\n[athletes.strava]\nbackfill_days = 121\n',
             Path(tmp) / "c.toml",
         )
+        link_athlete(settings)
         sessions = open_database(settings.database_url)
-        with sessions() as session, unit_of_work(session):
-            ensure_athlete(session, "sam", "Sam", now)
-        strava_client(settings, sessions, "sam", None, Quota()).exchange("good-code")
         athlete = settings.athletes[0]
         for label, when, before in (
             ("backfill of 1,000 activities", now, None),

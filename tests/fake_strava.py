@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -218,3 +219,25 @@ def running(fake: FakeStrava) -> Iterator[FakeStrava]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def strava_table(fake: FakeStrava, folder: Path) -> str:
+    """The [strava] table pointing at `fake`, with its client secret in a private file."""
+    secret = folder / "strava-client-secret"
+    secret.write_text("app-secret\n")
+    secret.chmod(0o600)
+    return (f'[strava]\nclient_id = 12345\nclient_secret_file = "{secret}"\n'
+            f'api_url = "{fake.url}/api/v3"\noauth_url = "{fake.url}/oauth"\ntimeout = 5\n')  # fmt: skip
+
+
+def link_athlete(settings: Any, athlete_id: str = "sam") -> None:
+    """What `strainwatch strava auth --code good-code` does, without the prompt."""
+    from strainwatch.importing.strava_sync import strava_client
+    from strainwatch.sources.strava_api import Quota
+    from strainwatch.store.db import open_database, unit_of_work
+    from strainwatch.store.repository import ensure_athlete
+
+    sessions = open_database(settings.database_url)
+    with sessions() as session, unit_of_work(session):
+        ensure_athlete(session, athlete_id, settings.athlete(athlete_id).name, datetime.now(UTC))
+    strava_client(settings, sessions, athlete_id, None, Quota()).exchange("good-code")

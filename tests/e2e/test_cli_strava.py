@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_cli import EXE, run
-from tests.fake_strava import FakeStrava, running
+from tests.fake_strava import FakeStrava, running, strava_table
 
 
 @pytest.fixture
@@ -22,19 +22,11 @@ def fake() -> Iterator[FakeStrava]:
 
 
 def _config(tmp_path: Path, fake: FakeStrava) -> Path:
-    secret = tmp_path / "secret"
-    secret.write_text("app-secret")
-    secret.chmod(0o600)
     config = tmp_path / "config.toml"
     config.write_text(f"""
 [storage]
 url = "sqlite:///{tmp_path}/sw.db"
-[strava]
-client_id = 12345
-client_secret_file = "{secret}"
-api_url = "{fake.url}/api/v3"
-oauth_url = "{fake.url}/oauth"
-[notify]
+{strava_table(fake, tmp_path)}[notify]
 digest = "off"
 [[athletes]]
 id = "sam"

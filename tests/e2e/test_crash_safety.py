@@ -23,7 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.e2e.test_cli import EXE
-from tests.fake_strava import FakeStrava, running
+from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
 from tests.integration.test_mail import Recorder, free_port
 
 KILLS = 20
@@ -40,19 +40,11 @@ class SlowRecorder(Recorder):
 
 
 def _config(tmp_path: Path, fake: FakeStrava, smtp_port: int) -> Path:
-    secret = tmp_path / "secret"
-    secret.write_text("app-secret")
-    secret.chmod(0o600)
     config = tmp_path / "config.toml"
     config.write_text(f"""
 [storage]
 url = "sqlite:///{tmp_path}/state/sw.db"
-[strava]
-client_id = 1
-client_secret_file = "{secret}"
-api_url = "{fake.url}/api/v3"
-oauth_url = "{fake.url}/oauth"
-[smtp]
+{strava_table(fake, tmp_path)}[smtp]
 host = "127.0.0.1"
 port = {smtp_port}
 security = "none"
@@ -93,10 +85,6 @@ def _history(fake: FakeStrava, now: datetime) -> int:
 @pytest.mark.slow
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     from strainwatch.config import parse_settings
-    from strainwatch.importing.strava_sync import strava_client
-    from strainwatch.sources.strava_api import Quota
-    from strainwatch.store.db import open_database, unit_of_work
-    from strainwatch.store.repository import ensure_athlete
 
     rng = random.Random(20261122)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -109,11 +97,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
         with running(fake):
             expected = _history(fake, now)
             config = _config(tmp_path, fake, port)
-            settings = parse_settings(config.read_text(), config)
-            sessions = open_database(settings.database_url)
-            with sessions() as session, unit_of_work(session):
-                ensure_athlete(session, "sam", "Sam", now)
-            strava_client(settings, sessions, "sam", None, Quota()).exchange("good-code")
+            link_athlete(parse_settings(config.read_text(), config))
             env = {**os.environ, "STRAINWATCH_CONFIG": str(config)}
             db = tmp_path / "state" / "sw.db"
             moments = []
