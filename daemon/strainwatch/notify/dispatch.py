@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from strainwatch.activity_view import format_distance
@@ -65,16 +65,23 @@ def queue_notifications(
 ) -> Queued:
     """Render and queue what is due for this athlete; the caller's transaction commits it."""
     local_now = now.astimezone(athlete.zone)
-    alerts = list(session.scalars(select(Alert).where(Alert.athlete_id == athlete.id)))
-    urgent = [
-        a for a in alerts
-        if a.status == "active" and a.severity == "warning" and not a.late and a.mailed_severity != "warning"
-    ]  # fmt: skip
+    # every pass asks only for unsent warnings; the athlete's whole alert list is read when
+    # there is mail to write
+    urgent = list(
+        session.scalars(
+            select(Alert).where(
+                Alert.athlete_id == athlete.id, Alert.status == "active", Alert.severity == "warning",
+                Alert.late.is_(False),
+                or_(Alert.mailed_severity.is_(None), Alert.mailed_severity != "warning"),
+            )
+        )
+    )  # fmt: skip
     stored = session.get(Athlete, athlete.id)
     last = stored.last_digest_on if stored else None
     digest = force_digest or digest_due(local_now, settings.notify.digest, settings.notify.digest_time, last)
     if not (urgent or digest):
         return Queued()
+    alerts = list(session.scalars(select(Alert).where(Alert.athlete_id == athlete.id)))
     mail = _AthleteMail(session, settings, athlete, now, alerts)
     for alert in urgent:
         mail.queue_alert(alert)
