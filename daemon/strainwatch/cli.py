@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from strainwatch import __version__
+from strainwatch import __version__, clock
 from strainwatch.errors import ExitCode, StrainwatchError
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class StrainwatchGroup(click.Group):
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 @click.group(cls=StrainwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})

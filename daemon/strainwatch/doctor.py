@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from strainwatch import clock
 from strainwatch.config import Settings
 from strainwatch.errors import StrainwatchError
 
@@ -101,7 +101,7 @@ def _strava_checks(settings: Settings, sessions: object) -> list[Check]:
     if settings.strava is None:
         return []
     out = []
-    now = datetime.now(UTC)
+    now = clock.now()
     with sessions() as session:  # type: ignore[operator]
         state = session.get(StravaAppState, 1)
         for athlete in settings.athletes:
