@@ -59,7 +59,7 @@ def main() -> None:
         "alert": alert_message(content, who, chart, "strainwatch <sw@example.org>", now),
         "digest": digest_message(
             DigestContent("2026-11-22", [content], {"acwr": 3, "long-run-spike": 1}, ["Every day looks the same"],
-                          guidance(history, today)),
+                          guidance(history, today, effective({}))),
             who, chart, "strainwatch <sw@example.org>", now,
         ),
     }  # fmt: skip

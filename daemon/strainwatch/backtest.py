@@ -8,13 +8,14 @@ pass does, and the result lists each alert with the day it would have been raise
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from strainwatch.alerting import AlertState, fingerprint, reconcile
 from strainwatch.domain import Finding, Run, Severity
+from strainwatch.rules.base import Thresholds
 from strainwatch.rules.history import AthleteFacts, History
 from strainwatch.rules.registry import evaluate_day, period_rules
 
@@ -69,7 +70,7 @@ def replay_days(
     history: History,
     first: date,
     last: date,
-    thresholds: Mapping[str, Mapping[str, Any]],
+    thresholds: Thresholds,
     ledger: Ledger,
     *,
     athlete_id: str,
@@ -114,7 +115,7 @@ def replay_days(
 def replay(
     runs: Sequence[Run],
     facts: AthleteFacts,
-    thresholds: Mapping[str, Mapping[str, Any]],
+    thresholds: Thresholds,
     *,
     since: date | None = None,
     until: date | None = None,

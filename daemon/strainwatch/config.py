@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -21,6 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from strainwatch.domain import SportType
 from strainwatch.errors import ConfigError
 from strainwatch.paths import config_candidates, default_database_url, state_dir
+
+if TYPE_CHECKING:
+    from strainwatch.rules.base import Thresholds
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -226,8 +229,10 @@ class Settings(_Model):
     def _rules(cls, value: RuleOverrides) -> RuleOverrides:
         return _check_rule_overrides(value)
 
-    def thresholds(self, athlete: AthleteSettings) -> dict[str, dict[str, Any]]:
-        """The rules enabled for this athlete with the thresholds in effect."""
+    def thresholds(self, athlete: AthleteSettings) -> Thresholds:
+        """The athlete's one effective settings object: every rule's defaults, overlaid by
+        `[rules.<id>]`, overlaid by `[athletes.rules.<id>]`; what every rule, shared signal,
+        the guidance, status, mail and `strainwatch rules --athlete` read."""
         from strainwatch.rules.registry import effective
 
         merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in self.rules.items()}

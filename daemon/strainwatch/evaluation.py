@@ -7,10 +7,9 @@ marked late.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from strainwatch.alerting import AlertState
 from strainwatch.config import AthleteSettings
 from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
+from strainwatch.rules.base import Thresholds
 from strainwatch.rules.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES
 from strainwatch.store import models
@@ -75,7 +75,7 @@ class EvaluationResult:
 def evaluate_athlete(
     session: Session,
     athlete: AthleteSettings,
-    thresholds: Mapping[str, Mapping[str, Any]],
+    thresholds: Thresholds,
     now: datetime,
 ) -> EvaluationResult:
     """Replay every day since the last evaluation (or the earliest changed run) up to today,

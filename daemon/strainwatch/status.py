@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from strainwatch.alert_view import alert_json, alert_line
 from strainwatch.config import AthleteSettings
 from strainwatch.evaluation import facts_of, load_runs
 from strainwatch.guidance import Guidance, guidance
+from strainwatch.rules.base import Thresholds
 from strainwatch.rules.history import History
 from strainwatch.rules.registry import RULES
 from strainwatch.store.models import Alert
@@ -49,7 +49,7 @@ class StatusReport:
 
 
 def athlete_status(
-    session: Session, athlete: AthleteSettings, thresholds: Mapping[str, Mapping[str, Any]], now: datetime
+    session: Session, athlete: AthleteSettings, thresholds: Thresholds, now: datetime
 ) -> StatusReport:
     today = now.astimezone(athlete.zone).date()
     h = History.build(load_runs(session, athlete), today, facts_of(session, athlete))
@@ -74,7 +74,7 @@ def athlete_status(
         )
     )
     return StatusReport(
-        athlete=athlete, today=today, weeks=weeks, guidance=guidance(h, today),
+        athlete=athlete, today=today, weeks=weeks, guidance=guidance(h, today, thresholds),
         acwr=h.ratio[i] if i >= 0 else None,
         ctl=round(h.ctl[i], 1) if i >= 0 else None,
         atl=round(h.atl[i], 1) if i >= 0 else None,
@@ -98,10 +98,12 @@ def status_text(report: StatusReport) -> str:
         lines.append(f"  {week}  {_distance(km, units):>9}  {bar}")
     lines += [
         "",
-        f"Longest run, last 30 days: {_distance(g.longest_30d_km, units)}",
-        f"Next run: keep it under {_distance(g.next_run_ceiling_km, units)} (1.1 x your 30-day longest)",
+        f"Longest run, last {g.window_days} days: {_distance(g.longest_30d_km, units)}",
+        f"Next run: keep it under {_distance(g.next_run_ceiling_km, units)} "
+        f"({g.next_run_factor:g} x your {g.window_days}-day longest)",
         f"Next 7 days: up to {_distance(g.next_week_ceiling_km, units)} "
-        f"(1.3 x your recent weekly mean of {_distance(g.last_two_weeks_mean_km, units)}; grade B/C)",
+        f"({g.next_week_factor:g} x your recent weekly mean of "
+        f"{_distance(g.last_two_weeks_mean_km, units)}; grade B/C)",
         f"Load: ACWR {'-' if report.acwr is None else f'{report.acwr:.2f}'}, "
         f"fitness (CTL) {report.ctl}, fatigue (ATL) {report.atl}, form (TSB) {report.tsb}",
     ]

@@ -285,10 +285,10 @@ def test_guidance_ceilings_and_a_spike_is_no_new_reference() -> None:
     runs = steady(START, 6)
     day = START + timedelta(weeks=6, days=1)
     h = History.build(runs, day)
-    g = guidance(h, day)
+    g = guidance(h, day, THRESHOLDS)
     longest = max(r.distance_m for r in runs if r.local_date > day - timedelta(days=30)) / 1000
     assert g.longest_30d_km == pytest.approx(longest)
     assert g.next_run_ceiling_km == pytest.approx(1.1 * longest)
     assert g.next_week_ceiling_km == pytest.approx(1.3 * g.last_two_weeks_mean_km)
     spiked = History.build([*runs, make_run(999, day, longest * 2)], day)
-    assert guidance(spiked, day).next_run_ceiling_km == pytest.approx(1.1 * longest)
+    assert guidance(spiked, day, THRESHOLDS).next_run_ceiling_km == pytest.approx(1.1 * longest)

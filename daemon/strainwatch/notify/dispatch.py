@@ -147,7 +147,7 @@ class _AthleteMail:
             findings=[content_of(self.session, a, self.athlete) for a in fresh],
             late=dict(Counter(a.rule for a in late)),
             resolved=[a.title for a in told],
-            guidance=guidance(self.history, self.today),
+            guidance=guidance(self.history, self.today, self.settings.thresholds(self.athlete)),
         )
         message = digest_message(content, recipient_of(self.athlete), self.chart, self.sender, self.now)
         row = enqueue(self.session, athlete_id=self.athlete.id, kind="digest", message=message, now=self.now)

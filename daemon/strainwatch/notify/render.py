@@ -191,10 +191,14 @@ class DigestContent:
 def _guidance_lines(g: Guidance) -> list[str]:
     lines = []
     if g.next_run_ceiling_km is not None:
-        lines.append(f"Next run: under {g.next_run_ceiling_km:.1f} km (1.1 x your 30-day longest).")
+        lines.append(
+            f"Next run: under {g.next_run_ceiling_km:.1f} km "
+            f"({g.next_run_factor:g} x your {g.window_days}-day longest)."
+        )
     if g.next_week_ceiling_km is not None:
         lines.append(
-            f"Next 7 days: up to {g.next_week_ceiling_km:.0f} km (1.3 x your recent weekly mean of "
+            f"Next 7 days: up to {g.next_week_ceiling_km:.0f} km "
+            f"({g.next_week_factor:g} x your recent weekly mean of "
             f"{g.last_two_weeks_mean_km:.0f} km; some evidence, grade B/C)."
         )
     return lines

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from strainwatch.domain import Finding
 from strainwatch.rules.history import History
@@ -28,6 +29,39 @@ PAIN_ADVICE = (
 )
 
 
+class Thresholds(Mapping[str, Mapping[str, Any]]):
+    """One athlete's effective settings: for every rule, its defaults overlaid by the global
+    `[rules.<id>]` and then by `[athletes.rules.<id>]`.
+
+    As a mapping it holds the enabled rules only (what a pass evaluates); `of()` gives any
+    rule's values, enabled or not, so a rule that reuses another rule's signal (a spike, a
+    speed session, a modifier) measures it exactly as that rule would for this athlete.
+    """
+
+    __slots__ = ("_enabled", "_values")
+
+    def __init__(self, values: Mapping[str, Mapping[str, Any]], enabled: frozenset[str]) -> None:
+        self._values = {rule_id: dict(v) for rule_id, v in values.items()}
+        self._enabled = tuple(r for r in self._values if r in enabled)
+
+    def of(self, rule_id: str) -> Settings:
+        return self._values[rule_id]
+
+    def __getitem__(self, rule_id: str) -> Mapping[str, Any]:
+        if rule_id not in self._enabled:
+            raise KeyError(rule_id)
+        return self._values[rule_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._enabled)
+
+    def __len__(self) -> int:
+        return len(self._enabled)
+
+    def __repr__(self) -> str:
+        return f"Thresholds({self._values!r}, enabled={self._enabled!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
@@ -36,7 +70,7 @@ class Rule:
     citation: str
     why: str  # one line: why it matters
     defaults: Mapping[str, float | tuple[str, ...]]
-    evaluate: Callable[[History, date, Settings], list[Finding]]
+    evaluate: Callable[[History, date, Thresholds], list[Finding]]  # reads t.of(id) and shared signals
     needs: str  # the history it needs before it may fire, for "warming up"
     kind: str = "activity"  # "activity": about a run; "period": about the state on a day
 

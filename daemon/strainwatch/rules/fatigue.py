@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.base import Rule, Settings, Thresholds, number
 from strainwatch.rules.history import History
 
 DEFAULTS = {"ramp_info": 8.0, "ramp_caution": 10.0, "tsb_caution": -30.0, "min_history_days": 42.0}
@@ -26,7 +26,8 @@ def _holds(h: History, day: date, settings: Settings) -> bool:
     )
 
 
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
+    settings = t.of(RULE.id)
     i = h.index(day)
     if i < 14 or h.history_days(day) < number(settings, "min_history_days"):
         return []

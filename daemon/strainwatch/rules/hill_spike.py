@@ -10,15 +10,15 @@ from datetime import date
 
 from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.load import percentile
-from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.base import Rule, Thresholds, number
 from strainwatch.rules.history import History
+from strainwatch.rules.signals import is_spike
 
 DEFAULTS = {"factor": 1.3, "min_descent_m": 150.0, "window_days": 30.0, "percentile": 90.0}
 
 
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
-    from strainwatch.rules.long_run_spike import spike_of
-
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
+    settings = t.of(RULE.id)
     findings = []
     for run in h.runs_on(day):
         if (
@@ -41,7 +41,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
         p90 = percentile(everything, number(settings, "percentile"))
         if p90 is not None and len(everything) >= 10 and run.descent_m <= p90:
             continue
-        spiked = spike_of(h, run, None) is not None
+        spiked = is_spike(h, run, t)
         findings.append(
             Finding(
                 rule=RULE.id,
@@ -53,7 +53,8 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
                 ),
                 summary=(
                     f"{run.descent_m:.0f} m down against at most {most:.0f} m in any run of the previous "
-                    "30 days" + (" — on a run that was also a distance spike" if spiked else "")
+                    f"{number(settings, 'window_days'):.0f} days"
+                    + (" — on a run that was also a distance spike" if spiked else "")
                 ),
                 advice=(
                     "Calves and quads need 2-3 days after unaccustomed downhill running: "

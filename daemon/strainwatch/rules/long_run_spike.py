@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from strainwatch.domain import Finding, Run, Severity
-from strainwatch.rules.base import Rule, Settings, km, number, pct
+from strainwatch.domain import Finding, Severity
+from strainwatch.rules.base import Rule, Thresholds, km, number, pct
 from strainwatch.rules.history import History
+from strainwatch.rules.modifiers import run_modifiers
+from strainwatch.rules.signals import SPEED, is_novel_speed, spike_of
 
 DEFAULTS = {
     "caution": 0.10,
@@ -20,58 +22,42 @@ DEFAULTS = {
     "min_increase_km": 1.0,
     "window_days": 30.0,
     "min_history_days": 28.0,  # before that, "the longest run of 30 days" is not yet known
+    "next_run_factor": 1.1,  # the ceiling for the next run: x the 30-day longest (also in status)
 }
 
 
-def spike_of(h: History, run: Run, settings: Settings | None) -> tuple[float, float] | None:
-    """(increase as a fraction, the reference distance) when this run is a spike."""
-    s = settings or DEFAULTS
-    if not run.counts_for_spikes or h.index(run.local_date) < number(s, "min_history_days"):
-        return None
-    before = [r for r in h.previous_runs(run, int(number(s, "window_days"))) if r.counts_for_spikes]
-    if not before:
-        return None  # no run in 30 days: return-after-layoff speaks instead
-    reference = max(r.distance_m for r in before)
-    if reference <= 0:
-        return None
-    increase = run.distance_m / reference - 1
-    if increase < number(s, "caution") or run.distance_m - reference < number(s, "min_increase_km") * 1000:
-        return None
-    return increase, reference
-
-
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
-    from strainwatch.rules.modifiers import run_modifiers
-    from strainwatch.rules.speed_novelty import DEFAULTS as SPEED
-    from strainwatch.rules.speed_novelty import is_novel_speed
-
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
+    settings = t.of(RULE.id)
     findings = []
     for run in h.runs_on(day):
         spike = spike_of(h, run, settings)
         if spike is None:
             continue
         increase, reference = spike
-        band = "10-30 %" if increase < number(settings, "high") else "30-100 %"
+        low, high, top = (f"{number(settings, k) * 100:.0f}" for k in ("caution", "high", "warning"))
+        band = f"{low}-{high} %" if increase < number(settings, "high") else f"{high}-{top} %"
         severity = Severity.CAUTION
         if increase > number(settings, "warning"):
-            severity, band = Severity.WARNING, "more than double"
-        mods = run_modifiers(h, run, speed_novelty=is_novel_speed(h, run, SPEED))
+            severity, band = Severity.WARNING, f"more than +{top} %"
+        mods = run_modifiers(h, run, t, speed_novelty=is_novel_speed(h, run, t.of(SPEED)))
         if len(mods) >= 2:
             severity = Severity.WARNING
-        ceiling = 1.10 * reference
+        factor = number(settings, "next_run_factor")
+        ceiling = factor * reference
+        days = int(number(settings, "window_days"))
         findings.append(
             Finding(
                 rule=RULE.id,
                 severity=severity,
                 day=day,
                 period=f"activity:{run.activity_id}",
-                title=f"Long run {increase * 100:.0f}% above your 30-day longest",
+                title=f"Long run {increase * 100:.0f}% above your {days}-day longest",
                 summary=(
-                    f"{km(run.distance_m)} against your longest run of the previous 30 days, "
+                    f"{km(run.distance_m)} against your longest run of the previous {days} days, "
                     f"{km(reference)}: {pct(increase)} ({band})"
                 ),
                 advice=(
-                    f"Keep the next runs under {km(ceiling)} (1.1 x your 30-day longest) and "
+                    f"Keep the next runs under {km(ceiling)} ({factor:g} x your {days}-day longest) and "
                     "take an easy or rest day before the next long run."
                 ),
                 numbers={

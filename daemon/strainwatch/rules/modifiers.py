@@ -2,7 +2,8 @@
 
 Age and a previous calf strain are the strongest risk factors across sports (Green &
 Pizzari 2017, BJSM 51:1189); a new or minimalist shoe, an unusually hilly run and the first
-speed session in three weeks load the calf in ways it is not used to.
+speed session in three weeks load the calf in ways it is not used to. "New" and "hilly" are
+measured with the athlete's shoe-change `new_days` and hill-spike `percentile` in effect.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from datetime import date, timedelta
 
 from strainwatch.domain import Run, Shoe
 from strainwatch.metrics.load import percentile
+from strainwatch.rules.base import Thresholds, number
 from strainwatch.rules.history import History
 
-NEW_SHOE_DAYS = 21
-HILLY_PERCENTILE = 90
 MIN_RUNS_FOR_PERCENTILE = 10
 
 
@@ -48,26 +48,27 @@ def person_modifiers(h: History, day: date) -> list[str]:
     return found
 
 
-def is_hilly(h: History, run: Run) -> bool:
+def is_hilly(h: History, run: Run, t: Thresholds) -> bool:
     previous = [r.descent_m for r in h.previous_runs(run, 365) if r.descent_m is not None]
     if run.descent_m is None or len(previous) < MIN_RUNS_FOR_PERCENTILE:
         return False
-    p90 = percentile(previous, HILLY_PERCENTILE)
+    p90 = percentile(previous, number(t.of("hill-spike"), "percentile"))
     return p90 is not None and run.descent_m > max(p90, 50.0)
 
 
-def run_modifiers(h: History, run: Run, *, speed_novelty: bool = False) -> list[str]:
+def run_modifiers(h: History, run: Run, t: Thresholds, *, speed_novelty: bool = False) -> list[str]:
     """Every modifier that applies to this run, phrased for the alert."""
     found = person_modifiers(h, run.local_date)
     shoe = shoe_of(h, run)
     if shoe is not None:
         started = first_use(h, shoe)
+        new_days = number(t.of("shoe-change"), "new_days")
         if shoe.minimalist:
             found.append(f"minimalist/low-drop shoe ({shoe.name})")
-        elif started is not None and (run.local_date - started).days < NEW_SHOE_DAYS:
+        elif started is not None and (run.local_date - started).days < new_days:
             found.append(f"new shoe ({shoe.name}, first used {started.isoformat()})")
-    if is_hilly(h, run):
+    if is_hilly(h, run, t):
         found.append(f"unusually hilly run ({run.descent_m:.0f} m descent)")
     if speed_novelty:
-        found.append("first speed session in 3 weeks")
+        found.append(f"first speed session in {number(t.of('speed-novelty'), 'novel_days'):.0f} days")
     return found

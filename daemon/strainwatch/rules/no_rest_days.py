@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.load import monotony, percentile, streak
-from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.base import Rule, Settings, Thresholds, number
 from strainwatch.rules.history import History
 
 DEFAULTS = {"streak_days": 10.0, "monotony": 2.0, "strain_percentile": 90.0}
@@ -30,7 +30,8 @@ def _holds(h: History, day: date, settings: Settings) -> bool:
     return i >= 0 and any(_state(h, i, settings)[3:])
 
 
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
+    settings = t.of(RULE.id)
     i = h.index(day)
     if i < 0 or not h.runs:
         return []

@@ -10,8 +10,9 @@ import re
 from datetime import date
 
 from strainwatch.domain import Finding, Run, Severity
-from strainwatch.rules.base import PAIN_ADVICE, Rule, Settings, number
+from strainwatch.rules.base import PAIN_ADVICE, Rule, Settings, Thresholds, number
 from strainwatch.rules.history import History
+from strainwatch.rules.signals import is_spike
 
 WORDS = (
     "calf",
@@ -62,9 +63,8 @@ def pain_words(run: Run, settings: Settings) -> list[str]:
     return [w for w in words if re.search(rf"(?<!\w){re.escape(w.casefold())}(?!\w)", text)]
 
 
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
-    from strainwatch.rules.long_run_spike import spike_of
-
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
+    settings = t.of(RULE.id)
     findings = []
     for run in h.runs_on(day):
         words = pain_words(run, settings)
@@ -88,7 +88,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
             if not noted:
                 continue
             gap = (run.local_date - earlier.local_date).days
-            spiked = spike_of(h, run, None) is not None
+            spiked = is_spike(h, run, t)
             if gap > number(settings, "run_again_days") and not spiked:
                 break
             what = (

@@ -21,7 +21,7 @@ from strainwatch.rules import (
     speed_novelty,
     weekly_volume_jump,
 )
-from strainwatch.rules.base import Rule
+from strainwatch.rules.base import Rule, Thresholds
 from strainwatch.rules.history import History
 
 RULES: dict[str, Rule] = {
@@ -43,21 +43,25 @@ RULES: dict[str, Rule] = {
 }
 
 
-def effective(overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Thresholds in effect per enabled rule: defaults, then `overrides` (already validated)."""
-    out = {}
+def effective(overrides: Mapping[str, Mapping[str, Any]]) -> Thresholds:
+    """The settings in effect: every rule's defaults, then `overrides` (already validated, the
+    global table overlaid by the athlete's); a rule with `enabled = false` is left out of the
+    evaluation but its values still serve the rules that reuse its signal."""
+    values: dict[str, dict[str, Any]] = {}
+    enabled = set()
     for rule_id, rule in RULES.items():
         settings: dict[str, Any] = {**rule.defaults, **overrides.get(rule_id, {})}
         if settings.pop("enabled", True):
-            out[rule_id] = settings
-    return out
+            enabled.add(rule_id)
+        values[rule_id] = settings
+    return Thresholds(values, frozenset(enabled))
 
 
-def evaluate_day(history: History, day: date, thresholds: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
+def evaluate_day(history: History, day: date, thresholds: Thresholds) -> list[Finding]:
     """All findings about `day`, from data up to `day` only."""
     findings: list[Finding] = []
-    for rule_id, settings in thresholds.items():
-        findings.extend(RULES[rule_id].evaluate(history, day, settings))
+    for rule_id in thresholds:
+        findings.extend(RULES[rule_id].evaluate(history, day, thresholds))
     return findings
 
 

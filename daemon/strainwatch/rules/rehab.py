@@ -10,16 +10,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings
+from strainwatch.rules.base import Rule, Thresholds
 from strainwatch.rules.history import History
+from strainwatch.rules.signals import is_spike
 
 DEFAULTS: dict[str, float | tuple[str, ...]] = {}
 
 
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
-    from strainwatch.rules.long_run_spike import DEFAULTS as SPIKE
-    from strainwatch.rules.long_run_spike import spike_of
-
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
     injury = next((i for i in h.facts.injuries if i.is_calf and i.open_on(day)), None)
     if injury is None:
         return []
@@ -39,7 +37,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
                 and run.gap_s_per_km < last.gap_s_per_km
             ):
                 reasons.append("longer and faster than the previous run")
-        if spike_of(h, run, SPIKE) is not None:
+        if is_spike(h, run, t):
             reasons.append("a distance spike")
         if reasons:
             findings.append(

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from statistics import median
 
 from strainwatch.domain import Finding, Run, Severity
-from strainwatch.rules.base import Rule, Settings, km, number
+from strainwatch.rules.base import Rule, Thresholds, km, number
 from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import run_modifiers
 
@@ -27,7 +27,8 @@ def _return_start(h: History, day: date, gap_days: int) -> tuple[Run, Run] | Non
     return None
 
 
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
+    settings = t.of(RULE.id)
     if not h.runs_on(day):
         return []
     found = _return_start(h, day, int(number(settings, "gap_days")))
@@ -58,7 +59,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
     if not reasons:
         return []
     today = h.runs_on(day)[-1]
-    mods = run_modifiers(h, today)
+    mods = run_modifiers(h, today, t)
     severity = Severity.WARNING if mods else Severity.CAUTION
     return [
         Finding(
@@ -70,8 +71,8 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
             summary="; ".join(reasons),
             advice=(
                 f"Walk first, then walk-run; keep this first week under "
-                f"{typical_week * 0.5 / 1000:.0f} km and single runs under "
-                f"{typical_run * 0.75 / 1000:.1f} km, "
+                f"{typical_week * number(settings, 'first_week') / 1000:.0f} km and single runs under "
+                f"{typical_run * number(settings, 'first_run') / 1000:.1f} km, "
                 "with a rest day between runs."
             ),
             numbers={

@@ -10,14 +10,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.base import Rule, Thresholds, number
 from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import first_use, shoe_of
 
 DEFAULTS = {"new_share": 0.20, "new_days": 21.0, "minimalist_km": 35.0}
 
 
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
+    settings = t.of(RULE.id)
     week = h.runs_between(day - timedelta(days=6), day)
     total = sum(r.distance_m for r in week) / 1000
     findings = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, number
+from strainwatch.rules.base import Rule, Thresholds, number
 from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import shoe_of
 
@@ -32,7 +32,8 @@ def shoe_totals(h: History) -> dict[int, tuple[str, float]]:
     return cached
 
 
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
+    settings = t.of(RULE.id)
     totals = shoe_totals(h)
     findings = []
     for run in h.runs_on(day):

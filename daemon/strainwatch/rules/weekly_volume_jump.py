@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, number, pct
+from strainwatch.rules.base import Rule, Settings, Thresholds, number, pct
 from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import person_modifiers
 
@@ -21,6 +21,7 @@ DEFAULTS = {
     # percentages of a near-empty fortnight say nothing: return-after-layoff covers comebacks
     "min_baseline_km": 10.0,
     "min_history_days": 21.0,
+    "next_week_factor": 1.3,  # the ceiling for the next 7 days: x the two-week mean (also in status)
 }
 
 
@@ -38,7 +39,8 @@ def _measure(h: History, day: date, settings: Settings) -> tuple[float, float, f
     return last, before, increase
 
 
-def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
+def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
+    settings = t.of(RULE.id)
     measured = _measure(h, day, settings)
     if measured is None:
         return []
@@ -47,7 +49,8 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
     mods = person_modifiers(h, day)
     if mods and severity == Severity.CAUTION:
         severity = severity.raised()
-    ceiling = 1.3 * before
+    factor = number(settings, "next_week_factor")
+    ceiling = factor * before
     since = h.episode_start("weekly-volume-jump", day, lambda d: _measure(h, d, settings) is not None)
     return [
         Finding(
@@ -61,7 +64,7 @@ def evaluate(h: History, day: date, settings: Settings) -> list[Finding]:
                 f"in the two weeks before: {pct(increase)}"
             ),
             advice=(
-                f"Hold the next 7 days at or below {ceiling:.0f} km (1.3 x your recent weekly "
+                f"Hold the next 7 days at or below {ceiling:.0f} km ({factor:g} x your recent weekly "
                 "mean) and keep most runs easy."
             ),
             numbers={
