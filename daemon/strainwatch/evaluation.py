@@ -151,7 +151,7 @@ def write_ledger(
         elif fp in ledger.escalated:
             alert.previous_severity, alert.escalated_at = ledger.escalated[fp].label, now
             alert.status, alert.resolved_at = "active", None
-            alert.digest_id = None  # what got worse is news for the next digest (or mailed at once)
+            alert.digest_id = alert.mailed_severity = None  # what got worse is news again
         elif alert.severity == finding.severity.label and alert.numbers == dict(finding.numbers):
             continue
         _fill(alert, finding)

@@ -26,9 +26,22 @@ class WeekBar:
 class Chart:
     weeks: tuple[WeekBar, ...]
     acwr: float | None
+    last_run: date | None = None  # set when the chart ends there: no run in the 12 weeks to today
+
+    @property
+    def title(self) -> str:
+        if self.last_run is None:
+            return f"Last {len(self.weeks)} weeks"
+        return f"The {len(self.weeks)} weeks to your last run ({self.last_run.isoformat()})"
 
 
 def weekly_chart(h: History, today: date, spike_days: frozenset[date] = frozenset()) -> Chart:
+    """The 12 weeks to today; for a history that ended longer ago than that (an old export, a
+    long break), the 12 weeks to the last run, so the chart shows running, not zeros."""
+    last_run = h.runs[-1].local_date if h.runs else None
+    ended = last_run is not None and last_run < today - timedelta(weeks=WEEKS)
+    if ended and last_run is not None:
+        today = last_run
     monday = today - timedelta(days=today.weekday())
     bars = []
     for back in range(WEEKS - 1, -1, -1):
@@ -47,14 +60,14 @@ def weekly_chart(h: History, today: date, spike_days: frozenset[date] = frozense
         )
     i = h.index(today)
     ratio = h.ratio[i] if h.runs and 0 <= i < len(h.ratio) else None
-    return Chart(tuple(bars), ratio)
+    return Chart(tuple(bars), ratio, last_run if ended else None)
 
 
 def chart_text(chart: Chart) -> str:
     top = max((w.km for w in chart.weeks), default=0.0) or 1.0
     lines = []
     for w in chart.weeks:
-        mark = " <- this week" if w.current else ""
+        mark = " <- this week" if w.current and chart.last_run is None else ""
         mark += " (spike)" if w.spike else ""
         lines.append(
             f"{w.label} {w.km:6.1f} km {'#' * round(w.km / top * 30):<30} longest {w.longest_km:.1f}{mark}"

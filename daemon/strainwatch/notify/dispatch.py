@@ -1,32 +1,30 @@
-"""Which alerts become which mail, and when (the policy), inside the sync pass.
-
-`warning` goes at once (held through quiet hours); `caution` and `info` wait for the digest;
-alerts about runs that were already old when found (a backfill, a late import) are only
-summed up in the digest; a resolved alert the runner heard about is mentioned once.
+"""The mail of a sync pass: notify.mailbox decides (warnings at once, held through quiet
+hours; news by the digest; findings about one run or day as one entry), this module reads the
+alerts, renders, queues and marks what the runner was told.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from strainwatch.activity_view import format_distance
 from strainwatch.config import AthleteSettings, Settings
+from strainwatch.domain import Severity
 from strainwatch.evaluation import facts_of, load_runs
 from strainwatch.guidance import guidance
 from strainwatch.notify.chart import weekly_chart
+from strainwatch.notify.mailbox import Entry, Pending, PlannedMail, plan
 from strainwatch.notify.outbox import enqueue
 from strainwatch.notify.policy import digest_due, quiet_until
 from strainwatch.notify.render import AlertContent, DigestContent, Recipient, alert_message, digest_message
 from strainwatch.notify.transport import sender_of
 from strainwatch.rules.history import History
-from strainwatch.store.models import Activity, Alert, Athlete
-
-SEVERITY_ORDER = {"info": 1, "caution": 2, "warning": 3}
+from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 
 
 @dataclass(slots=True)
@@ -55,6 +53,20 @@ def content_of(session: Session, alert: Alert, athlete: AthleteSettings) -> Aler
     )  # fmt: skip
 
 
+def pending_of(alert: Alert) -> Pending:
+    return Pending(
+        key=alert.fingerprint, rule=alert.rule, severity=Severity[alert.severity.upper()], day=alert.day,
+        active=alert.status == "active", late=alert.late,
+        told=alert.digest_id is not None or alert.mailed_severity is not None,
+        cleared_told=alert.resolved_digest_id is not None, activity_ids=tuple(alert.activity_ids),
+    )  # fmt: skip
+
+
+def also_line(p: Pending, title: str) -> str:
+    """A finding that rides inside another's entry, in one line."""
+    return f"{p.severity.label} ({p.rule}): {title}"
+
+
 def queue_notifications(
     session: Session,
     settings: Settings,
@@ -63,33 +75,50 @@ def queue_notifications(
     *,
     force_digest: bool = False,
 ) -> Queued:
-    """Render and queue what is due for this athlete; the caller's transaction commits it."""
+    """Render and queue what notify.mailbox plans for this athlete; the caller's transaction
+    commits it."""
     local_now = now.astimezone(athlete.zone)
-    # every pass asks only for unsent warnings; the athlete's whole alert list is read when
-    # there is mail to write
-    urgent = list(
-        session.scalars(
-            select(Alert).where(
-                Alert.athlete_id == athlete.id, Alert.status == "active", Alert.severity == "warning",
-                Alert.late.is_(False),
-                or_(Alert.mailed_severity.is_(None), Alert.mailed_severity != "warning"),
-            )
-        )
+    # every pass asks only for untold warnings; the athlete's whole alert list is read when
+    # there may be mail to write
+    urgent = session.scalar(
+        select(Alert.id).where(
+            Alert.athlete_id == athlete.id, Alert.status == "active", Alert.severity == "warning",
+            Alert.late.is_(False), Alert.mailed_severity.is_(None), Alert.digest_id.is_(None),
+        ).limit(1)
     )  # fmt: skip
     stored = session.get(Athlete, athlete.id)
     last = stored.last_digest_on if stored else None
-    digest = force_digest or digest_due(local_now, settings.notify.digest, settings.notify.digest_time, last)
-    if not (urgent or digest):
+    digest = digest_due(local_now, settings.notify.digest, settings.notify.digest_time, last)
+    if not (urgent or digest or force_digest):
         return Queued()
+    if (digest or force_digest) and stored is not None:
+        stored.last_digest_on = local_now.date()
     alerts = list(session.scalars(select(Alert).where(Alert.athlete_id == athlete.id)))
+    week_ago = now - timedelta(days=7)
+    sent = session.scalars(
+        select(Outbox.created_at).where(
+            Outbox.athlete_id == athlete.id, Outbox.kind.in_(("alert", "digest")),
+            Outbox.created_at > week_ago,
+        )
+    )  # fmt: skip
+    planned = plan(
+        [pending_of(a) for a in alerts], today=local_now.date(), digest_due=digest,
+        recent_mail_days=[aware(t).astimezone(athlete.zone).date() for t in sent], force_digest=force_digest,
+    )  # fmt: skip
+    if not planned.mails:
+        return Queued()
     mail = _AthleteMail(session, settings, athlete, now, alerts)
-    for alert in urgent:
-        mail.queue_alert(alert)
-    if digest:
-        if stored is not None:
-            stored.last_digest_on = local_now.date()
-        mail.queue_digest()
+    for planned_mail in planned.mails:
+        if planned_mail.kind == "alert":
+            mail.queue_alert(planned_mail.entries[0])
+        else:
+            mail.queue_digest(planned_mail)
     return mail.queued
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes: they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class _AthleteMail:
@@ -103,13 +132,8 @@ class _AthleteMail:
         now: datetime,
         alerts: list[Alert],
     ) -> None:
-        self.session, self.settings, self.athlete, self.now, self.alerts = (
-            session,
-            settings,
-            athlete,
-            now,
-            alerts,
-        )
+        self.session, self.settings, self.athlete, self.now = session, settings, athlete, now
+        self.rows = {a.fingerprint: a for a in alerts}
         self.today = now.astimezone(athlete.zone).date()
         self.sender = sender_of(settings)
         self.history = History.build(load_runs(session, athlete), self.today, facts_of(session, athlete))
@@ -117,36 +141,34 @@ class _AthleteMail:
         self.chart = weekly_chart(self.history, self.today, spikes)
         self.queued = Queued()
 
-    def queue_alert(self, alert: Alert) -> None:
+    def _content(self, entry: Entry) -> AlertContent:
+        content = content_of(self.session, self.rows[entry.lead.key], self.athlete)
+        also = [also_line(p, self.rows[p.key].title) for p in entry.also]
+        return replace(content, also=also) if also else content
+
+    def queue_alert(self, entry: Entry) -> None:
         held = quiet_until(self.now.astimezone(self.athlete.zone), self.settings.notify.quiet_hours)
-        content = content_of(self.session, alert, self.athlete)
-        message = alert_message(content, recipient_of(self.athlete), self.chart, self.sender, self.now)
+        lead = self.rows[entry.lead.key]
+        message = alert_message(
+            self._content(entry), recipient_of(self.athlete), self.chart, self.sender, self.now
+        )
         row = enqueue(
             self.session, athlete_id=self.athlete.id, kind="alert", message=message, now=self.now,
-            not_before=held, alert_id=alert.id,
+            not_before=held, alert_id=lead.id,
         )  # fmt: skip
         if row is not None:
             self.queued.subjects.append(str(message["Subject"]))
-        alert.mailed_severity = "warning"
+        for p in entry.members:
+            self.rows[p.key].mailed_severity = p.severity.label
 
-    def queue_digest(self) -> None:
-        alerts = self.alerts
-        fresh = [a for a in alerts if a.digest_id is None and not a.late and a.mailed_severity is None]
-        late = [a for a in alerts if a.digest_id is None and a.late]
-        told = [
-            a for a in alerts
-            if a.status == "resolved" and a.resolved_digest_id is None and (a.digest_id or a.mailed_severity)
-        ]  # fmt: skip
-        if not (fresh or late or told):
-            return
-        fresh.sort(key=lambda a: (-SEVERITY_ORDER.get(a.severity, 0), a.day))
+    def queue_digest(self, planned: PlannedMail) -> None:
         iso = self.today.isocalendar()
         weekly = self.settings.notify.digest == "weekly"
         content = DigestContent(
             period=f"week {iso.year}-W{iso.week:02d}" if weekly else self.today.isoformat(),
-            findings=[content_of(self.session, a, self.athlete) for a in fresh],
-            late=dict(Counter(a.rule for a in late)),
-            resolved=[a.title for a in told],
+            findings=[self._content(e) for e in planned.entries],
+            late=dict(Counter(p.rule for p in planned.late)),
+            resolved=[self.rows[p.key].title for p in planned.cleared],
             guidance=guidance(self.history, self.today, self.settings.thresholds(self.athlete)),
         )
         message = digest_message(content, recipient_of(self.athlete), self.chart, self.sender, self.now)
@@ -154,7 +176,10 @@ class _AthleteMail:
         if row is None:
             return
         self.queued.subjects.append(str(message["Subject"]))
-        for alert in fresh + late:
-            alert.digest_id = row.id
-        for alert in told:
-            alert.resolved_digest_id = row.id
+        for entry in planned.entries:
+            for p in entry.members:
+                self.rows[p.key].digest_id = row.id
+        for p in planned.late:
+            self.rows[p.key].digest_id = row.id
+        for p in planned.cleared:
+            self.rows[p.key].resolved_digest_id = row.id

@@ -47,6 +47,7 @@ class AlertContent:
     modifiers: Sequence[str] = ()
     activities: Sequence[str] = ()  # one line per run, from activity data: escaped on output
     previous_severity: str | None = None
+    also: Sequence[str] = ()  # findings about the same run or day, inside this entry
 
 
 def header_text(value: str, limit: int = MAX_SUBJECT) -> str:
@@ -87,6 +88,8 @@ def _alert_text(a: AlertContent) -> list[str]:
     if a.previous_severity:
         lines.append(f"Now {a.severity} (was {a.previous_severity}): the numbers got worse.")
     lines.append(f"What we saw: {a.summary}")
+    if a.also:
+        lines += ["Also about this run or day:", *[f"  {line}" for line in a.also]]
     if a.numbers:
         lines.append(f"Numbers: {_numbers_text(a.numbers)}")
     if a.activities:
@@ -114,6 +117,12 @@ def _alert_html(a: AlertContent) -> str:
             "the numbers got worse.</p>"
         )
     parts.append(f"<p><b>What we saw:</b> {escape(a.summary)}</p>")
+    if a.also:
+        parts.append(
+            "<p>Also about this run or day:</p><ul>"
+            + "".join(f"<li>{escape(line)}</li>" for line in a.also)
+            + "</ul>"
+        )
     if a.numbers:
         parts.append(f'<p style="color:#495057">{escape(_numbers_text(a.numbers))}</p>')
     if a.activities:
@@ -148,11 +157,15 @@ def _page(body: str) -> str:
     )
 
 
+def alert_subject(a: AlertContent) -> str:
+    label = a.severity.capitalize() if not a.previous_severity else f"Now a {a.severity}"
+    return f"{label}: {a.title}"
+
+
 def alert_message(
     a: AlertContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
 ) -> EmailMessage:
-    label = a.severity.capitalize() if not a.previous_severity else f"Now a {a.severity}"
-    msg = _base(recipient, sender, f"{label}: {a.title}", f"{a.fingerprint}:{a.severity}", now)
+    msg = _base(recipient, sender, alert_subject(a), f"{a.fingerprint}:{a.severity}", now)
     mute_text, mute_html = _mute(a.rule)
     greeting = f"Hello {header_text(recipient.name, 80)},"
     text = "\n".join(
@@ -161,7 +174,7 @@ def alert_message(
             "",
             *_alert_text(a),
             "",
-            "Last 12 weeks:",
+            f"{chart.title}:",
             chart_text(chart),
             "",
             mute_text,
@@ -171,7 +184,7 @@ def alert_message(
     )
     html = _page(
         f"<p>Hello {escape(recipient.name)},</p>{_alert_html(a)}"
-        f'<h3 style="font:bold 14px sans-serif;margin:16px 0 6px">Last 12 weeks</h3>'
+        f'<h3 style="font:bold 14px sans-serif;margin:16px 0 6px">{escape(chart.title)}</h3>'
         f"{chart_html(chart)}{mute_html}"
     )
     msg.set_content(text)
@@ -204,16 +217,25 @@ def _guidance_lines(g: Guidance) -> list[str]:
     return lines
 
 
-def digest_message(
-    d: DigestContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
-) -> EmailMessage:
+def digest_subject(d: DigestContent) -> str:
+    """The strongest entry's title, so the mailbox list alone says what it is about."""
     count, old = len(d.findings), sum(d.late.values())
-    parts = [f"{count} new finding{'s' if count != 1 else ''}"] if count else []
+    parts = []
+    if count:
+        lead = d.findings[0]
+        more = f" (+{count - 1} more)" if count > 1 else ""
+        parts.append(f"{lead.severity.capitalize()}: {lead.title}{more}")
     if old:
         parts.append(f"{old} in older runs")
     if d.resolved:
         parts.append(f"{len(d.resolved)} cleared")
-    subject = f"Digest {d.period}: {', '.join(parts) or 'nothing new'}"
+    return ", ".join(parts) or "nothing new"
+
+
+def digest_message(
+    d: DigestContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
+) -> EmailMessage:
+    subject = f"Digest {d.period}: {digest_subject(d)}"
     msg = _base(recipient, sender, subject, f"digest:{recipient.athlete_id}:{d.period}", now)
     text: list[str] = [
         f"Hello {header_text(recipient.name, 80)},",
@@ -246,9 +268,10 @@ def digest_message(
             + "".join(f"<li>{escape(g)}</li>" for g in guidance)
             + "</ul>"
         )
-    text += ["", "Last 12 weeks:", chart_text(chart), "", DISCLAIMER]
+    text += ["", f"{chart.title}:", chart_text(chart), "", DISCLAIMER]
     html.append(
-        f'<h3 style="font:bold 14px sans-serif;margin:16px 0 6px">Last 12 weeks</h3>{chart_html(chart)}'
+        f'<h3 style="font:bold 14px sans-serif;margin:16px 0 6px">{escape(chart.title)}</h3>'
+        + chart_html(chart)
     )
     msg.set_content("\n".join(text))
     msg.add_alternative(_page("".join(html)), subtype="html")

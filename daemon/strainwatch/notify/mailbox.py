@@ -1,0 +1,134 @@
+"""What reaches the runner's mailbox, decided from the alerts alone. Pure: no store, no clock.
+
+The same plan drives the live pass (notify/dispatch) and the mailbox preview
+(`strainwatch backtest --mail`), so the preview lists exactly the mail the pass would send.
+
+- A mail carries news: a new or worse caution or warning, findings in old runs (a first sync
+  or a late import), or an info that has held for `INFO_NEWS_DAYS` without a mail to ride
+  along with. An info that appears and clears before that is not news on its own; `acwr` is
+  display-only and never news; "cleared" lines only ride along.
+- Findings about the same run or the same day are one entry, led by the strongest.
+- A warning goes at once, with the untold findings about the same run or day inside it. Other
+  news waits for the digest; a digest that would be the fourth mail in 7 days waits for a
+  later one (warnings never wait).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from strainwatch.domain import Severity
+
+DISPLAY_ONLY = frozenset({"acwr"})  # EVIDENCE.md: display and digest only
+INFO_NEWS_DAYS = 7  # an info still standing after a week without other mail is news
+MAX_MAILS_PER_WEEK = 3  # digests beyond this in any 7 days wait; warnings never do
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One alert as the mail policy sees it."""
+
+    key: str  # the fingerprint
+    rule: str
+    severity: Severity
+    day: date  # the day it is about (a run's date, or the first day of a condition)
+    active: bool
+    late: bool  # about a run that was already old when found
+    told: bool  # the runner heard about it at this severity (at once or in a digest)
+    cleared_told: bool  # the runner heard it cleared
+    activity_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Findings about the same run or day: the strongest leads, the others ride inside it."""
+
+    lead: Pending
+    also: tuple[Pending, ...] = ()
+
+    @property
+    def members(self) -> tuple[Pending, ...]:
+        return (self.lead, *self.also)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMail:
+    kind: str  # "alert" (a warning, at once) or "digest"
+    entries: tuple[Entry, ...]
+    late: tuple[Pending, ...] = ()  # summed up in a line
+    cleared: tuple[Pending, ...] = ()  # "no longer the case" lines
+
+
+@dataclass(slots=True)
+class Plan:
+    mails: list[PlannedMail] = field(default_factory=list)
+    held: bool = False  # news waited: a digest now would break the weekly budget
+
+
+def _order(p: Pending) -> tuple[int, bool, date, str]:
+    return (-int(p.severity), p.rule in DISPLAY_ONLY, p.day, p.key)
+
+
+def entries(pending: Iterable[Pending]) -> list[Entry]:
+    """Group findings that share a run or a day (transitively), strongest first."""
+    groups: list[list[Pending]] = []
+    for p in sorted(pending, key=_order):
+        joined = [
+            g for g in groups if any(q.day == p.day or set(q.activity_ids) & set(p.activity_ids) for q in g)
+        ]
+        merged = [p]
+        for g in joined:
+            merged += g
+            groups.remove(g)
+        groups.append(merged)
+    out = []
+    for g in groups:
+        ordered = sorted(g, key=_order)
+        out.append(Entry(ordered[0], tuple(ordered[1:])))
+    return sorted(out, key=lambda e: _order(e.lead))
+
+
+def is_news(p: Pending, today: date) -> bool:
+    if p.rule in DISPLAY_ONLY:
+        return False
+    if p.severity >= Severity.CAUTION:
+        return True
+    return p.active and (today - p.day).days >= INFO_NEWS_DAYS
+
+
+def plan(
+    alerts: Sequence[Pending],
+    *,
+    today: date,
+    digest_due: bool,
+    recent_mail_days: Sequence[date],
+    force_digest: bool = False,
+) -> Plan:
+    """The mail to send now. `recent_mail_days`: the dates of the mail sent in the last week;
+    `force_digest` (`strainwatch digest --now`): a digest of whatever is untold, news or not."""
+    out = Plan()
+    untold = [a for a in alerts if a.active and not a.told and not a.late]
+    taken: set[str] = set()
+    for entry in entries(untold):
+        if entry.lead.severity == Severity.WARNING:
+            out.mails.append(PlannedMail("alert", (entry,)))
+            taken.update(p.key for p in entry.members)
+    if not (digest_due or force_digest):
+        return out
+    fresh = [a for a in untold if a.key not in taken]
+    late = tuple(a for a in alerts if a.late and not a.told)
+    cleared = tuple(a for a in alerts if not a.active and a.told and not a.cleared_told)
+    if force_digest:
+        if fresh or late or cleared:
+            out.mails.append(PlannedMail("digest", tuple(entries(fresh)), late, cleared))
+        return out
+    if not (late or any(is_news(a, today) for a in fresh)):
+        return out
+    week = [d for d in recent_mail_days if today - d < timedelta(days=7)]
+    if len(week) + len(out.mails) >= MAX_MAILS_PER_WEEK:
+        out.held = True
+        return out
+    out.mails.append(PlannedMail("digest", tuple(entries(fresh)), late, cleared))
+    return out
