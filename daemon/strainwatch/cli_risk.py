@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from strainwatch.config import AthleteSettings
+    from strainwatch.domain import Run
+    from strainwatch.rules.history import AthleteFacts
 
 
 def _athletes(app: AppContext, athlete_id: str | None) -> list[AthleteSettings]:
@@ -205,10 +207,22 @@ def injury_close(app: AppContext, injury_id: int, closed: date) -> None:
 @cli.command()
 @click.option("--athlete", "athlete_id", metavar="ID", help="Whose history (needed with several athletes).")
 @click.option("--since", callback=_parse_date, metavar="DATE", help="Start the replay here.")
+@click.option(
+    "--mail", is_flag=True, help="Preview the mailbox: the mail this config would have sent, day by day."
+)
+@click.option(
+    "--at", "pass_time", default="20:00", metavar="HH:MM", show_default=True,
+    help="With --mail: the local time of the one pass a day.",
+)  # fmt: skip
+@click.option("--until", callback=_parse_date, metavar="DATE", help="With --mail: the last day replayed.")
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 @pass_app
-def backtest(app: AppContext, athlete_id: str | None, since: date | None, as_json: bool) -> None:
-    """Replay the stored history day by day (no look-ahead) and list the alerts it raises."""
+def backtest(
+    app: AppContext, athlete_id: str | None, since: date | None, mail: bool, pass_time: str,
+    until: date | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Replay the stored history day by day (no look-ahead) and list the alerts it raises, or
+    with --mail the mails they would have made."""
     from strainwatch.backtest import backtest_json, backtest_text, replay
     from strainwatch.evaluation import facts_of, load_runs
 
@@ -216,8 +230,40 @@ def backtest(app: AppContext, athlete_id: str | None, since: date | None, as_jso
     with app.sessions()() as session:
         runs = load_runs(session, athlete)
         facts = facts_of(session, athlete)
+    if mail:
+        _mail_preview(app, athlete, runs, facts, since, pass_time, until, as_json)
+        return
     result = replay(runs, facts, app.settings.thresholds(athlete), since=since)
     if as_json:
         click.echo(json.dumps(backtest_json(athlete.id, result, facts), indent=2, ensure_ascii=False))
     else:
         click.echo(backtest_text(athlete.id, result, facts))
+
+
+def _mail_preview(
+    app: AppContext, athlete: AthleteSettings, runs: list[Run], facts: AthleteFacts, since: date | None,
+    pass_time: str, until: date | None, as_json: bool,
+) -> None:  # fmt: skip
+    from datetime import time, timedelta
+
+    from strainwatch.notify.preview import preview_json, preview_mailbox, preview_text
+
+    try:
+        at = time.fromisoformat(pass_time)
+    except ValueError:
+        raise click.BadParameter(f"not a time like 20:00: {pass_time!r}", param_hint="--at") from None
+    if not until and runs:
+        today = _now().astimezone(athlete.zone).date()
+        until = min(max(r.local_date for r in runs) + timedelta(days=7), today)
+    notify = app.settings.notify
+    preview = preview_mailbox(
+        runs, facts, app.settings.thresholds(athlete), athlete_id=athlete.id, zone=athlete.zone,
+        schedule=notify.digest, digest_time=notify.digest_time, pass_time=at, until=until,
+    )  # fmt: skip
+    if since:
+        preview.mails = [m for m in preview.mails if m.day >= since]
+        preview.first = max(preview.first, since)
+    if as_json:
+        click.echo(json.dumps(preview_json(athlete.id, preview), indent=2, ensure_ascii=False))
+    else:
+        click.echo(preview_text(athlete.id, preview, notify.digest, notify.digest_time))

@@ -6,7 +6,8 @@ The same plan drives the live pass (notify/dispatch) and the mailbox preview
 - A mail carries news: a new or worse caution or warning, findings in old runs (a first sync
   or a late import), or an info that has held for `INFO_NEWS_DAYS` without a mail to ride
   along with. An info that appears and clears before that is not news on its own; `acwr` is
-  display-only and never news; "cleared" lines only ride along.
+  display-only and never news; "cleared" lines (a condition the runner was told about no
+  longer holds) only ride along.
 - Findings about the same run or the same day are one entry, led by the strongest.
 - A warning goes at once, with the untold findings about the same run or day inside it. Other
   news waits for the digest; a digest that would be the fourth mail in 7 days waits for a
@@ -39,6 +40,7 @@ class Pending:
     told: bool  # the runner heard about it at this severity (at once or in a digest)
     cleared_told: bool  # the runner heard it cleared
     activity_ids: tuple[int, ...] = ()
+    is_period: bool = False  # about a condition (which can clear), not about a run
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,8 @@ def plan(
         return out
     fresh = [a for a in untold if a.key not in taken]
     late = tuple(a for a in alerts if a.late and not a.told)
-    cleared = tuple(a for a in alerts if not a.active and a.told and not a.cleared_told)
+    # a run's alert ageing out is not news; a condition the runner heard about clearing is
+    cleared = tuple(a for a in alerts if a.is_period and not a.active and a.told and not a.cleared_told)
     if force_digest:
         if fresh or late or cleared:
             out.mails.append(PlannedMail("digest", tuple(entries(fresh)), late, cleared))

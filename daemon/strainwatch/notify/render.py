@@ -217,25 +217,27 @@ def _guidance_lines(g: Guidance) -> list[str]:
     return lines
 
 
-def digest_subject(d: DigestContent) -> str:
+def digest_subject(
+    findings: Sequence[AlertContent], late: Mapping[str, int], resolved: Sequence[str]
+) -> str:
     """The strongest entry's title, so the mailbox list alone says what it is about."""
-    count, old = len(d.findings), sum(d.late.values())
+    count, old = len(findings), sum(late.values())
     parts = []
     if count:
-        lead = d.findings[0]
+        lead = findings[0]
         more = f" (+{count - 1} more)" if count > 1 else ""
         parts.append(f"{lead.severity.capitalize()}: {lead.title}{more}")
     if old:
         parts.append(f"{old} in older runs")
-    if d.resolved:
-        parts.append(f"{len(d.resolved)} cleared")
+    if resolved:
+        parts.append(f"{len(resolved)} cleared")
     return ", ".join(parts) or "nothing new"
 
 
 def digest_message(
     d: DigestContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
 ) -> EmailMessage:
-    subject = f"Digest {d.period}: {digest_subject(d)}"
+    subject = f"Digest {d.period}: {digest_subject(d.findings, d.late, d.resolved)}"
     msg = _base(recipient, sender, subject, f"digest:{recipient.athlete_id}:{d.period}", now)
     text: list[str] = [
         f"Hello {header_text(recipient.name, 80)},",
