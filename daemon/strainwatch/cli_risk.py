@@ -218,7 +218,7 @@ def injury_close(app: AppContext, injury_id: int, closed: date) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 @pass_app
 def backtest(
-    app: AppContext, athlete_id: str | None, since: date | None, mail: bool, pass_time: str,
+    app: AppContext, *, athlete_id: str | None, since: date | None, mail: bool, pass_time: str,
     until: date | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Replay the stored history day by day (no look-ahead) and list the alerts it raises, or
@@ -231,7 +231,7 @@ def backtest(
         runs = load_runs(session, athlete)
         facts = facts_of(session, athlete)
     if mail:
-        _mail_preview(app, athlete, runs, facts, since, pass_time, until, as_json)
+        _mail_preview(app, athlete, runs, facts, since=since, pass_time=pass_time, until=until, as_json=as_json)
         return
     result = replay(runs, facts, app.settings.thresholds(athlete), since=since)
     if as_json:
@@ -241,7 +241,7 @@ def backtest(
 
 
 def _mail_preview(
-    app: AppContext, athlete: AthleteSettings, runs: list[Run], facts: AthleteFacts, since: date | None,
+    app: AppContext, athlete: AthleteSettings, runs: list[Run], facts: AthleteFacts, *, since: date | None,
     pass_time: str, until: date | None, as_json: bool,
 ) -> None:  # fmt: skip
     from datetime import time, timedelta
