@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from strainwatch.activity_view import iso_utc
+from strainwatch.domain import Finding
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.registry import RULES
 from strainwatch.store.models import Alert
@@ -34,6 +35,12 @@ def alert_json(alert: Alert) -> dict[str, Any]:
 def alert_line(alert: Alert) -> str:
     mark = {"warning": "!!", "caution": "! ", "info": "  "}.get(alert.severity, "  ")
     return f"{mark} #{alert.id:<5} {alert.day}  {alert.severity:<7}  {alert.rule:<19} {alert.title}"
+
+
+def finding_line(f: Finding) -> str:
+    """A finding replayed for a past day (`status --as-of`): no stored alert, so no id."""
+    mark = {"warning": "!!", "caution": "! ", "info": "  "}.get(f.severity.label, "  ")
+    return f"{mark} {f.day}  {f.severity.label:<7}  {f.rule:<19} {f.title}"
 
 
 def explain_text(alert: Alert, activities: list[str]) -> str:

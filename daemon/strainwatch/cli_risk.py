@@ -26,9 +26,13 @@ def _athletes(app: AppContext, athlete_id: str | None) -> list[AthleteSettings]:
 
 @cli.command()
 @click.option("--athlete", "athlete_id", metavar="ID", help="Only this athlete.")
+@click.option(
+    "--as-of", "as_of", callback=_parse_date, metavar="DATE",
+    help="Status as it was on DATE: its weeks, ceilings, load and the alerts active then.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 @pass_app
-def status(app: AppContext, athlete_id: str | None, as_json: bool) -> None:
+def status(app: AppContext, athlete_id: str | None, as_of: date | None, as_json: bool) -> None:
     """Training at a glance: 8 weeks of distance, ceilings, load, active alerts."""
     from strainwatch.status import athlete_status, status_text
 
@@ -36,7 +40,8 @@ def status(app: AppContext, athlete_id: str | None, as_json: bool) -> None:
     reports = []
     with sessions() as session:
         for athlete in _athletes(app, athlete_id):
-            reports.append(athlete_status(session, athlete, app.settings.thresholds(athlete), _now()))
+            thresholds = app.settings.thresholds(athlete)
+            reports.append(athlete_status(session, athlete, thresholds, _now(), as_of=as_of))
     if as_json:
         click.echo(json.dumps([r.as_json() for r in reports], indent=2, ensure_ascii=False))
         return
@@ -231,7 +236,9 @@ def backtest(
         runs = load_runs(session, athlete)
         facts = facts_of(session, athlete)
     if mail:
-        _mail_preview(app, athlete, runs, facts, since=since, pass_time=pass_time, until=until, as_json=as_json)
+        _mail_preview(
+            app, athlete, runs, facts, since=since, pass_time=pass_time, until=until, as_json=as_json
+        )
         return
     result = replay(runs, facts, app.settings.thresholds(athlete), since=since)
     if as_json:

@@ -1,20 +1,25 @@
-"""`strainwatch status`: the last 8 weeks, the ceilings, load, form and active alerts."""
+"""`strainwatch status`: the last 8 weeks, the ceilings, load, form and active alerts; with
+`--as-of DATE`, all of it as it was on that day (the alerts then come from a replay up to it,
+exactly as the daily passes would have left them)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from strainwatch.alert_view import alert_json, alert_line
+from strainwatch.alert_view import alert_json, alert_line, finding_line
+from strainwatch.backtest import Ledger, replay_days
 from strainwatch.config import AthleteSettings
+from strainwatch.domain import Finding, Run
 from strainwatch.evaluation import facts_of, load_runs
 from strainwatch.guidance import Guidance, guidance
 from strainwatch.rules.base import Thresholds
-from strainwatch.rules.history import History
+from strainwatch.rules.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES
 from strainwatch.store.models import Alert
 
@@ -34,6 +39,8 @@ class StatusReport:
     tsb: float | None
     warming_up: list[str] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    as_of: bool = False  # a past day: `past_alerts` are the alerts active then
+    past_alerts: list[Finding] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -44,15 +51,36 @@ class StatusReport:
             "acwr": None if self.acwr is None else round(self.acwr, 2),
             "ctl": self.ctl, "atl": self.atl, "tsb": self.tsb,
             "warming_up": self.warming_up,
-            "alerts": [alert_json(a) for a in self.alerts],
+            "alerts": [alert_json(a) for a in self.alerts] if not self.as_of else [
+                {"rule": f.rule, "severity": f.severity.label, "date": f.day.isoformat(), "title": f.title,
+                 "summary": f.summary, "numbers": dict(f.numbers), "activity_ids": list(f.activity_ids)}
+                for f in self.past_alerts
+            ],
+            "as_of": self.as_of,
         }  # fmt: skip
 
 
+def active_on(runs: Sequence[Run], facts: AthleteFacts, thresholds: Thresholds, day: date) -> list[Finding]:
+    """The alerts daily passes would have left active at the end of `day`, newest first."""
+    ordered = sorted((r for r in runs if r.local_date <= day), key=lambda r: (r.start, r.activity_id))
+    if not ordered:
+        return []
+    history = History.build(ordered, day, facts)
+    ledger = replay_days(
+        history, ordered[0].local_date, day, thresholds, Ledger(states={}), athlete_id=":as-of",
+        clock=lambda d: datetime.combine(d, time(23, 59), UTC),
+    )  # fmt: skip
+    active = [ledger.latest[fp] for fp, state in ledger.states.items() if state.active]
+    return sorted(active, key=lambda f: (f.day, f.severity), reverse=True)
+
+
 def athlete_status(
-    session: Session, athlete: AthleteSettings, thresholds: Thresholds, now: datetime
-) -> StatusReport:
-    today = now.astimezone(athlete.zone).date()
-    h = History.build(load_runs(session, athlete), today, facts_of(session, athlete))
+    session: Session, athlete: AthleteSettings, thresholds: Thresholds, now: datetime,
+    *, as_of: date | None = None,
+) -> StatusReport:  # fmt: skip
+    today = as_of or now.astimezone(athlete.zone).date()
+    runs, facts = load_runs(session, athlete), facts_of(session, athlete)
+    h = History.build(runs, today, facts)
     monday = today - timedelta(days=today.weekday())
     weeks = []
     for back in range(WEEKS - 1, -1, -1):
@@ -66,11 +94,15 @@ def athlete_status(
         for rule_id, settings in thresholds.items()
         if days < float(settings.get("min_history_days", settings.get("baseline_days", 0)))
     ]
-    alerts = list(
-        session.scalars(
-            select(Alert)
-            .where(Alert.athlete_id == athlete.id, Alert.status == "active")
-            .order_by(Alert.day.desc(), Alert.id.desc())
+    alerts = (
+        []
+        if as_of
+        else list(
+            session.scalars(
+                select(Alert)
+                .where(Alert.athlete_id == athlete.id, Alert.status == "active")
+                .order_by(Alert.day.desc(), Alert.id.desc())
+            )
         )
     )
     return StatusReport(
@@ -79,7 +111,8 @@ def athlete_status(
         ctl=round(h.ctl[i], 1) if i >= 0 else None,
         atl=round(h.atl[i], 1) if i >= 0 else None,
         tsb=round(h.tsb[i], 1) if i >= 0 else None,
-        warming_up=warming, alerts=alerts,
+        warming_up=warming, alerts=alerts, as_of=as_of is not None,
+        past_alerts=active_on(runs, facts, thresholds, as_of) if as_of else [],
     )  # fmt: skip
 
 
@@ -92,7 +125,8 @@ def _distance(km: float | None, units: str) -> str:
 def status_text(report: StatusReport) -> str:
     a, g, units = report.athlete, report.guidance, report.athlete.units
     top = max((km for _, km in report.weeks), default=0.0) or 1.0
-    lines = [f"{a.name} ({a.id}), {report.today}", "", "Last 8 weeks:"]
+    when = f"as of {report.today} (replayed)" if report.as_of else str(report.today)
+    lines = [f"{a.name} ({a.id}), {when}", "", "Last 8 weeks:"]
     for week, km in report.weeks:
         bar = "#" * round(km / top * BAR_WIDTH)
         lines.append(f"  {week}  {_distance(km, units):>9}  {bar}")
@@ -109,6 +143,10 @@ def status_text(report: StatusReport) -> str:
     ]
     if report.warming_up:
         lines += ["", "Warming up (not enough history yet):", *[f"  {w}" for w in report.warming_up]]
+    if report.as_of:
+        lines += ["", "Alerts active then:" if report.past_alerts else "No alerts active then."]
+        lines += [f"  {finding_line(f)}" for f in report.past_alerts]
+        return "\n".join(lines)
     lines += ["", "Active alerts:" if report.alerts else "No active alerts."]
     lines += [f"  {alert_line(alert)}" for alert in report.alerts]
     return "\n".join(lines)
