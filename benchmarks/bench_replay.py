@@ -10,7 +10,8 @@ a new user's timer would. By default every pass is a real `python -m strainwatch
 interpreter start-up) and is several times faster.
 
 Prints: mails per month, the busiest 7 days, ACWR alerts per year, alerts per rule and
-severity, and the mails day by day. To measure another checkout, run this script with
+severity, whether `strainwatch backtest --mail` over the same store lists exactly the mail the
+passes sent, and the mails day by day. To measure another checkout, run this script with
 PYTHONPATH=<checkout>/daemon.
 """
 
@@ -32,6 +33,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ZONE = "America/Recife"  # where runner-2020 ran (the README example's time zone)
@@ -73,13 +75,28 @@ def sync(config: Path, now: str, in_process: bool) -> None:
         del os.environ["STRAINWATCH_NOW"]
 
 
-def alerts_of(config: Path) -> list[dict[str, object]]:
+def cli_json(config: Path, *args: str) -> Any:
     out = subprocess.run(
-        [sys.executable, "-m", "strainwatch", "--config", str(config), "alerts", "--all", "--json"],
+        [sys.executable, "-m", "strainwatch", "--config", str(config), *args, "--json"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    result: list[dict[str, object]] = json.loads(out.stdout)
-    return result
+    return json.loads(out.stdout)
+
+
+def compare_with_preview(config: Path, last: date, mails: list[tuple[date, str, str]]) -> None:
+    """`backtest --mail` over the same store must list exactly the mail the passes sent."""
+    try:
+        preview = cli_json(config, "backtest", "--mail", "--at", "20:00", "--until", last.isoformat())
+    except subprocess.CalledProcessError as exc:
+        print(f"backtest --mail: not available here ({exc.stderr.strip().splitlines()[-1]})")
+        return
+    listed = [(date.fromisoformat(m["date"]), m["kind"], m["subject"]) for m in preview["mails"]]
+    if sorted(listed) == mails:
+        print(f"backtest --mail agrees with the replay: the same {len(mails)} mails (date, kind, subject)")
+        return
+    print("backtest --mail DISAGREES with the replay:")
+    for item in sorted(set(listed) ^ set(mails)):
+        print(f"  {'preview only' if item in listed else 'sent only':<12}  {item[0]}  {item[1]:<6}  {item[2]}")
 
 
 def main() -> None:
@@ -116,10 +133,11 @@ def main() -> None:
     mails = []
     for message in mailbox.mbox(root / "state" / "mail.mbox"):
         sent = parsedate_to_datetime(message["Date"]).astimezone(zone)
-        kind = "digest" if "digest" in str(message["Subject"]).lower() else "alert"
-        mails.append((sent.date(), kind, str(message["Subject"])))
+        subject = re.sub(r"\r?\n", "", str(message["Subject"])).removeprefix("[strainwatch] ")
+        kind = "digest" if subject.startswith("Digest") else "alert"
+        mails.append((sent.date(), kind, subject))
     mails.sort()
-    alerts = alerts_of(config)
+    alerts = cli_json(config, "alerts", "--all")
 
     months = (last - first).days / 30.44
     per_month = Counter(d.strftime("%Y-%m") for d, _, _ in mails)
@@ -140,6 +158,7 @@ def main() -> None:
     print(f"alerts stored: {len(alerts)}; per rule and severity:")
     for (rule, severity), n in sorted(Counter((str(a["rule"]), str(a["severity"])) for a in alerts).items()):
         print(f"  {rule:<20} {severity:<8} {n}")
+    compare_with_preview(config, last, mails)
     print("mails day by day:")
     for d, kind, subject in mails:
         print(f"  {d}  {kind:<6}  {subject}")
