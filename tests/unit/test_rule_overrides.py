@@ -1,0 +1,220 @@
+"""Every threshold key is honoured: an override changes its rule's result, and the results of
+the rules and the guidance that reuse its signal, in the same direction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from strainwatch.config import parse_settings
+from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
+from strainwatch.guidance import guidance
+from strainwatch.rules.base import Thresholds
+from strainwatch.rules.history import AthleteFacts, History
+from strainwatch.rules.registry import RULES, effective, evaluate_day
+from tests.rules_support import EASY, make_run, steady
+
+START = date(2026, 1, 5)  # a Monday
+
+
+@dataclass(frozen=True)
+class Scenario:
+    runs: list[Run]
+    first: date
+    last: date
+    facts: AthleteFacts = field(default_factory=AthleteFacts)
+
+
+def _spike() -> Scenario:
+    runs = steady(START, 6)
+    day = START + timedelta(weeks=6)
+    return Scenario([*runs, make_run(999, day, 16.8)], day, day)
+
+
+def _jump() -> Scenario:
+    runs = steady(START, 8)
+    week = START + timedelta(weeks=8)
+    jump = [make_run(900 + i, week + timedelta(days=d), km)
+            for i, (d, km) in enumerate([(0, 11), (2, 9), (3, 11), (5, 10), (6, 17)])]  # fmt: skip
+    return Scenario([*runs, *jump], week + timedelta(days=6), week + timedelta(days=6))
+
+
+def _layoff() -> Scenario:
+    back = START + timedelta(weeks=8, days=12)
+    comeback = [make_run(900 + i, back + timedelta(days=d), km) for i, (d, km) in enumerate([(0, 8), (1, 8), (3, 10)])]
+    return Scenario([*steady(START, 8), *comeback], back, back + timedelta(days=3))
+
+
+def _speed() -> Scenario:
+    day = START + timedelta(weeks=6, days=2)
+    return Scenario([*steady(START, 6), make_run(999, day, 7.0, fast_minutes=16)], day, day)
+
+
+def _hill() -> Scenario:
+    day = START + timedelta(weeks=6, days=2)
+    return Scenario([*steady(START, 6), make_run(999, day, 8.0, descent=400.0)], day, day)
+
+
+def _monotonous() -> Scenario:
+    first = START + timedelta(weeks=6)
+    daily = [make_run(900 + i, first + timedelta(days=i), 9.0 + (i % 3) * 0.4) for i in range(21)]
+    return Scenario([*steady(START, 6), *daily], first, first + timedelta(days=20))
+
+
+def _ramp() -> Scenario:
+    first = START + timedelta(weeks=8)
+    hard = [make_run(900 + i, first + timedelta(days=i), 14.0 + (i % 4) * 3, pace=EASY * 0.85) for i in range(28)]
+    return Scenario([*steady(START, 8), *hard], first, first + timedelta(days=27))
+
+
+def _shoes() -> Scenario:
+    runs = steady(START, 15)
+    new_week, minimal_week = START + timedelta(weeks=15), START + timedelta(weeks=16)
+    plan = [(0, 8), (2, 6), (3, 8), (5, 6), (6, 12)]
+    runs += [make_run(800 + i, new_week + timedelta(days=d), km, gear="Novo") for i, (d, km) in enumerate(plan)]
+    runs += [make_run(900 + i, minimal_week + timedelta(days=d), km, gear="Vivo") for i, (d, km) in enumerate(plan)]
+    facts = AthleteFacts(shoes=(Shoe("Vivo", ("minimalist",)), Shoe("A", since=START)))
+    return Scenario(runs, START, minimal_week + timedelta(days=6), facts)
+
+
+def _pain() -> Scenario:
+    day = START + timedelta(weeks=6, days=2)
+    runs = [*steady(START, 6), make_run(900, day, 6.0, text="Left calf tight"),
+            make_run(901, day + timedelta(days=1), 6.0), make_run(902, day + timedelta(days=6), 17.0)]  # fmt: skip
+    return Scenario(runs, day, day + timedelta(days=6))
+
+
+SCENARIOS: dict[str, Callable[[], Scenario]] = {
+    "long-run-spike": _spike, "weekly-volume-jump": _jump, "return-after-layoff": _layoff,
+    "speed-novelty": _speed, "hill-spike": _hill, "no-rest-days": _monotonous, "fatigue": _ramp,
+    "acwr": _ramp, "shoe-mileage": _shoes, "shoe-change": _shoes, "pain-note": _pain,
+}  # fmt: skip
+
+
+def run_rule(scenario: Scenario, thresholds: Thresholds, rule: str | None = None) -> list[Finding]:
+    history = History.build(scenario.runs, scenario.last, scenario.facts)
+    found: list[Finding] = []
+    day = scenario.first
+    while day <= scenario.last:
+        found += [f for f in evaluate_day(history, day, thresholds) if rule is None or f.rule == rule]
+        day += timedelta(days=1)
+    return found
+
+
+def _candidates(value: Any) -> list[Any]:
+    if isinstance(value, tuple):
+        return [("zzz-not-a-word",)]
+    return [0.0, value * 0.5, value * 2, value * 10, 1000.0]
+
+
+def _key_params() -> list[tuple[str, str]]:
+    return [(rule_id, key) for rule_id, rule in RULES.items() for key in rule.defaults]
+
+
+def test_every_rule_with_keys_has_a_scenario() -> None:
+    assert {rule for rule, _ in _key_params()} == set(SCENARIOS)
+
+
+@pytest.mark.parametrize(("rule", "key"), _key_params())
+def test_an_override_of_every_key_changes_its_rules_result(rule: str, key: str) -> None:
+    scenario = SCENARIOS[rule]()
+    baseline = run_rule(scenario, effective({}), rule)
+    assert baseline, f"the {rule} scenario must fire at the defaults"
+    for value in _candidates(RULES[rule].defaults[key]):
+        if run_rule(scenario, effective({rule: {key: value}}), rule) != baseline:
+            return
+    pytest.fail(f"no override of {rule}.{key} changed {rule}'s findings")
+
+
+def _athlete_thresholds(tmp_path: Path, global_rules: str, athlete_rules: str) -> Thresholds:
+    """Through the config file: global [rules.*] overlaid by [athletes.rules.*]."""
+    text = (
+        f"{global_rules}\n[[athletes]]\nid = \"me\"\nname = \"Me\"\nemail = \"me@example.org\"\n"
+        f"{athlete_rules}\n[[athletes]]\nid = \"other\"\nname = \"Other\"\nemail = \"o@example.org\"\n"
+    )
+    settings = parse_settings(text, tmp_path / "strainwatch.toml")
+    return settings.thresholds(settings.athlete("me"))
+
+
+def test_the_athletes_table_overlays_the_global_one(tmp_path: Path) -> None:
+    t = _athlete_thresholds(
+        tmp_path, "[rules.long-run-spike]\ncaution = 0.2\nhigh = 0.4\n", "[athletes.rules.long-run-spike]\ncaution = 0.5\n"
+    )
+    assert t.of("long-run-spike")["caution"] == 0.5 and t.of("long-run-spike")["high"] == 0.4
+    assert t.of("long-run-spike")["warning"] == RULES["long-run-spike"].defaults["warning"]
+
+
+def _spike_dependents() -> Scenario:
+    """One 17 km run after six weeks of at most 12 km (+40 %): downhill, fast, after a pain
+    note, with an open calf injury; every rule that reads the spike signal sees it."""
+    note_day = START + timedelta(weeks=6)
+    day = note_day + timedelta(days=5)
+    facts = AthleteFacts(injuries=(Injury(1, note_day - timedelta(days=1), "soleus"),))
+    runs = [
+        *steady(START, 6),
+        make_run(900, note_day, 6.0, text="calf tight"),
+        make_run(999, day, 17.0, descent=400.0, fast_minutes=16),
+    ]
+    return Scenario(runs, day, day, facts)
+
+
+@pytest.mark.parametrize(("override", "spiked"), [("caution = 0.5", False), ("caution = 0.1", True)])
+def test_a_spike_override_moves_every_rule_that_reads_the_spike(
+    tmp_path: Path, override: str, spiked: bool
+) -> None:
+    t = _athlete_thresholds(tmp_path, "[rules.long-run-spike]\ncaution = 0.1\n",
+                            f"[athletes.rules.long-run-spike]\n{override}\n")  # fmt: skip
+    scenario = _spike_dependents()
+    found = {f.rule: f for f in run_rule(scenario, t)}
+    assert ("long-run-spike" in found) is spiked
+    assert (found["hill-spike"].severity == Severity.CAUTION) is spiked
+    assert ("also a distance spike" in found["speed-novelty"].summary) is spiked
+    assert (found.get("pain-note") is not None and found["pain-note"].severity == Severity.WARNING) is spiked
+    rehab = found.get("rehab-mode")
+    assert (rehab is not None and "a distance spike" in rehab.summary) is spiked
+    day = scenario.last
+    g = guidance(History.build(scenario.runs, day, scenario.facts), day, t)
+    assert (g.longest_30d_km is not None and g.longest_30d_km < 17.0) is spiked  # a spike is no reference
+
+
+def test_speed_hill_and_shoe_overrides_move_the_calf_modifiers(tmp_path: Path) -> None:
+    day = START + timedelta(weeks=6)
+    runs = [*steady(START, 6), make_run(999, day, 16.8, descent=58.0, fast_minutes=16, gear="Novo")]
+    scenario = Scenario(runs, day, day, AthleteFacts(shoes=(Shoe("Novo", since=day - timedelta(days=10)),)))
+
+    def modifiers(athlete_rules: str) -> tuple[str, ...]:
+        [spike] = run_rule(scenario, _athlete_thresholds(tmp_path, "", athlete_rules), "long-run-spike")
+        return spike.modifiers
+
+    default = modifiers("")
+    assert any("speed" in m for m in default) and any("new shoe" in m for m in default)
+    assert not any("hilly" in m for m in default)  # 58 m is below the 90th percentile of 20-70 m
+    assert not any("speed" in m for m in modifiers("[athletes.rules.speed-novelty]\nfaster = 0.5\n"))
+    assert any("hilly" in m for m in modifiers("[athletes.rules.hill-spike]\npercentile = 50\n"))
+    assert not any("new shoe" in m for m in modifiers("[athletes.rules.shoe-change]\nnew_days = 5\n"))
+
+
+def test_next_run_and_next_week_factors_have_one_home(tmp_path: Path) -> None:
+    t = _athlete_thresholds(tmp_path, "", "[athletes.rules.long-run-spike]\nnext_run_factor = 1.05\n"
+                            "[athletes.rules.weekly-volume-jump]\nnext_week_factor = 1.2\n")  # fmt: skip
+    [spike] = run_rule(_spike(), t, "long-run-spike")
+    assert "1.05 x your 30-day longest" in spike.advice
+    assert spike.numbers["next_run_ceiling_km"] == pytest.approx(1.05 * spike.numbers["reference_km"], abs=0.01)
+    [jump] = run_rule(_jump(), t, "weekly-volume-jump")
+    assert "1.2 x your recent weekly mean" in jump.advice
+    scenario = _spike()
+    g = guidance(History.build(scenario.runs, scenario.last), scenario.last, t)
+    assert g.next_run_factor == 1.05 and g.next_week_factor == 1.2
+    assert g.next_week_ceiling_km == pytest.approx(1.2 * g.last_two_weeks_mean_km)
+
+
+def test_return_after_layoff_advice_prints_the_values_in_effect() -> None:
+    t = effective({"return-after-layoff": {"first_run": 0.5, "first_week": 0.25}})
+    found = run_rule(_layoff(), t, "return-after-layoff")
+    typical_run, typical_week = found[0].numbers["typical_run_km"], found[0].numbers["typical_week_km"]
+    assert f"under {typical_week * 0.25:.0f} km and single runs under {typical_run * 0.5:.1f} km" in found[0].advice
