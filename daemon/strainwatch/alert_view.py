@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from strainwatch.activity_view import iso_utc
@@ -43,7 +44,8 @@ def finding_line(f: Finding) -> str:
     return f"{mark} {f.day}  {f.severity.label:<7}  {f.rule:<19} {f.title}"
 
 
-def explain_text(alert: Alert, activities: list[str]) -> str:
+def explain_text(alert: Alert, activities: list[str], settings: Mapping[str, Any] | None = None) -> str:
+    """`settings`: the rule's values in effect for the athlete now (`strainwatch rules --athlete`)."""
     rule = RULES.get(alert.rule)
     lines = [
         f"Alert #{alert.id}: {alert.title}",
@@ -66,5 +68,10 @@ def explain_text(alert: Alert, activities: list[str]) -> str:
             f"Why it matters: {rule.why}",
             f"Evidence: grade {rule.grade}, {rule.phrase}. {rule.citation}",
         ]
+    if settings:
+        shown = ", ".join(
+            f"{k} = {f'{len(v)} words' if isinstance(v, tuple) else v}" for k, v in settings.items()
+        )
+        lines.append(f"Settings in effect for {alert.athlete_id}: {shown}")
     lines += ["", f"What to do now: {alert.advice}", "", DISCLAIMER]
     return "\n".join(lines)

@@ -87,6 +87,7 @@ def explain(app: AppContext, alert_id: int) -> None:
     """The numbers behind an alert, the evidence and what to do."""
     from strainwatch.activity_view import table_row
     from strainwatch.alert_view import explain_text
+    from strainwatch.rules.registry import RULES
     from strainwatch.store.models import Activity, Alert
 
     with app.sessions()() as session:
@@ -96,30 +97,42 @@ def explain(app: AppContext, alert_id: int) -> None:
         athlete = app.settings.athlete(alert.athlete_id)
         rows = [session.get(Activity, i) for i in alert.activity_ids]
         lines = [f"#{a.id} {table_row(a, athlete.zone, athlete.units)}" for a in rows if a is not None]
-        click.echo(explain_text(alert, lines))
+        thresholds = app.settings.thresholds(athlete)
+        in_effect = thresholds.of(alert.rule) if alert.rule in RULES else None
+        click.echo(explain_text(alert, lines, in_effect))
 
 
 @cli.command()
 @click.option("--athlete", "athlete_id", metavar="ID", help="Thresholds in effect for this athlete.")
 @pass_app
 def rules(app: AppContext, athlete_id: str | None) -> None:
-    """The rule catalogue with the thresholds in effect, grades and sources."""
-    from strainwatch.rules.registry import RULES
+    """The rule catalogue with the settings applied, grades and sources."""
+    from strainwatch.rules.registry import RULES, effective
 
     settings = app.settings
     athlete = settings.athlete(athlete_id) if athlete_id or len(settings.athletes) == 1 else None
-    active = settings.thresholds(athlete) if athlete else settings.thresholds(settings.athletes[0])
+    applied = settings.thresholds(athlete) if athlete else effective(settings.rules)
+    if athlete is None:
+        click.echo("the global [rules.*] settings; per-athlete values: strainwatch rules --athlete ID")
+    else:
+        click.echo(f"the settings applied for {athlete.id}: defaults < [rules.*] < [athletes.rules.*]")
     for rule in RULES.values():
-        state = "on " if rule.id in active else "off"
+        state = "on " if rule.id in applied else "off"
         click.echo(f"[{state}] {rule.id:<19} {rule.title} (grade {rule.grade}: {rule.phrase})")
-        values = active.get(rule.id, rule.defaults)
-        shown = ", ".join(
-            f"{k} = {v if not isinstance(v, tuple) else f'{len(v)} words'}" for k, v in values.items()
-        )
+        shown = ", ".join(_setting(k, v, rule.defaults[k]) for k, v in applied.of(rule.id).items())
         if shown:
             click.echo(f"      {shown}")
         click.echo(f"      source: {rule.citation}")
         click.echo(f"      needs: {rule.needs}")
+
+
+def _setting(key: str, value: object, default: object) -> str:
+    """`key = value`, and the default beside a value that is not the default."""
+
+    def text(v: object) -> str:
+        return f"{len(v)} words" if isinstance(v, tuple) else f"{v:g}" if isinstance(v, float) else str(v)
+
+    return f"{key} = {text(value)}" + ("" if value == default else f" (default {text(default)})")
 
 
 @cli.group()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from strainwatch.domain import Severity
+from strainwatch.rules.registry import RULES
 
 DISPLAY_ONLY = frozenset({"acwr"})  # EVIDENCE.md: display and digest only
 INFO_NEWS_DAYS = 7  # an info still standing after a week without other mail is news
@@ -69,8 +70,10 @@ class Plan:
     held: bool = False  # news waited: a digest now would break the weekly budget
 
 
-def _order(p: Pending) -> tuple[int, bool, date, str]:
-    return (-int(p.severity), p.rule in DISPLAY_ONLY, p.day, p.key)
+def _order(p: Pending) -> tuple[int, bool, int, date, str]:
+    """Strongest first; at equal severity the rule listed first (the better evidence)."""
+    rank = list(RULES).index(p.rule) if p.rule in RULES else len(RULES)
+    return (-int(p.severity), p.rule in DISPLAY_ONLY, rank, p.day, p.key)
 
 
 def entries(pending: Iterable[Pending]) -> list[Entry]:
