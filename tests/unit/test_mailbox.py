@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from strainwatch.domain import Severity
 from strainwatch.notify.mailbox import Pending, entries, plan
 from strainwatch.notify.preview import preview_mailbox
@@ -115,3 +117,28 @@ def test_preview_lists_a_planted_spike_on_its_day_and_steady_training_is_silent(
     assert (second.day, second.kind) == (spike_day + timedelta(days=3), "alert")
     assert second.subject.startswith("Warning: Long run")
     assert loud.per_month() == {"2026-03": len(loud.mails)}
+
+
+@pytest.mark.parametrize("name", ["long-run-spike", "weekly-volume-jump", "return-after-layoff", "pain-note",
+                                  "shoe-change", "speed-novelty", "hill-spike"])  # fmt: skip
+def test_every_planted_caution_or_warning_reaches_the_runner_on_its_day(name: str) -> None:
+    from strainwatch.backtest import replay
+    from tests.unit.test_rule_overrides import SCENARIOS, _spike_dependents
+
+    scenario = _spike_dependents() if name in ("speed-novelty", "hill-spike") else SCENARIOS[name]()
+    thresholds = effective({})
+    raised = [
+        a for a in replay(scenario.runs, scenario.facts, thresholds, until=scenario.last).alerts
+        if a.finding.severity >= Severity.CAUTION
+    ]  # fmt: skip
+    assert any(a.finding.rule == name for a in raised)
+    mails = preview_mailbox(
+        scenario.runs, scenario.facts, thresholds, athlete_id="me", zone=ZoneInfo("UTC"),
+        schedule="daily", digest_time="07:00", pass_time=time(20, 0), until=scenario.last,
+    ).mails  # fmt: skip
+    for alert in raised:
+        f = alert.finding
+        said = [m for m in mails if m.day == alert.raised_on
+                and any(f"{f.severity.label} {f.rule}:" in line or f"{f.severity.label} ({f.rule}):" in line
+                        for line in m.findings)]  # fmt: skip
+        assert said, (alert.raised_on, f.rule, f.severity, [(m.day, m.findings) for m in mails])

@@ -33,11 +33,14 @@ DEFAULTS = {
 
 
 def _bands(h: History, settings: Settings) -> list[str | None]:
-    """The band of every day, with hysteresis: a ratio that crossed 1.5 stays "high" until it
-    falls below 1.3, one below 0.8 stays "low" until it rises above 0.9, so a ratio hovering
-    at a threshold is one episode, not a dozen. Each day depends only on the days before."""
+    """The band of every day, read at the runner's own sessions. On a running day the ratio is
+    judged with hysteresis: one that crossed 1.5 stays "high" until it falls below 1.3, one
+    below 0.8 stays "low" until it rises above 0.9, so a ratio hovering at a threshold is one
+    episode. Between runs the band of the last run holds (the EWMA's decay over two rest days
+    is arithmetic, not news) unless the ratio crosses into the opposite band. Each day depends
+    only on the days before."""
     high, low = number(settings, "high"), number(settings, "low")
-    key = f"acwr-bands:{high}:{low}:{number(settings, 'exit_margin')}"
+    key = f"acwr-bands:{high}:{low}:{number(settings, 'exit_margin')}:{number(settings, 'min_history_days')}"
     cached = h.cache.get(key)
     if cached is None:
         margin = number(settings, "exit_margin")
@@ -46,11 +49,14 @@ def _bands(h: History, settings: Settings) -> list[str | None]:
         for i, ratio in enumerate(h.ratio):
             if ratio is None or i + 1 < number(settings, "min_history_days"):
                 band = None
-            elif ratio >= high or (band == "high" and ratio >= high - 2 * margin):
-                band = "high"
-            elif ratio < low or (band == "low" and ratio <= low + margin):
-                band = "low"
-            else:
+            elif h.ran[i]:
+                if ratio >= high or (band == "high" and ratio >= high - 2 * margin):
+                    band = "high"
+                elif ratio < low or (band == "low" and ratio <= low + margin):
+                    band = "low"
+                else:
+                    band = None
+            elif (band == "high" and ratio < low) or (band == "low" and ratio >= high):
                 band = None
             cached.append(band)
         h.cache[key] = cached
