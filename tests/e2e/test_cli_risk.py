@@ -100,3 +100,49 @@ def test_injuries_round_trip_and_feed_the_backtest(synced: Path) -> None:
     assert injury["part"] == "soleus" and isinstance(injury["alert_before"], bool)
     bad = run("injury", "add", "2021-13-01", "--part", "calf", config=synced)
     assert bad.returncode == 2 and "not a date" in bad.stderr
+
+
+def test_status_as_of_a_past_day_replays_its_alerts(synced: Path) -> None:
+    out = run("status", "--as-of", "2021-01-17", config=synced).stdout
+    assert "as of 2021-01-17 (replayed)" in out and "2021-W02" in out
+    assert "warning  long-run-spike" in out and "Alerts active then:" in out
+    [data] = json.loads(run("status", "--as-of", "2021-01-17", "--json", config=synced).stdout)
+    assert data["as_of"] is True and data["date"] == "2021-01-17"
+    assert ("long-run-spike", "warning") in {(a["rule"], a["severity"]) for a in data["alerts"]}
+    before = run("status", "--as-of", "2020-06-01", config=synced).stdout
+    assert "No alerts active then." in before
+
+
+def test_backtest_mail_previews_the_mailbox(synced: Path) -> None:
+    data = json.loads(run("backtest", "--mail", "--json", config=synced).stdout)
+    assert data["mails"] and data["mails_per_month"] <= 4 and data["busiest_7_days"]["mails"] <= 3
+    assert {m["kind"] for m in data["mails"]} <= {"alert", "digest"}
+    assert all(m["findings"] and m["subject"] for m in data["mails"])
+    assert sum(data["per_month"].values()) == len(data["mails"])
+    assert not [m for m in data["mails"] if all(" acwr:" in f for f in m["findings"])]  # never alone
+    text = run("backtest", "--mail", "--at", "07:30", config=synced).stdout
+    assert "one pass a day at 07:30" in text and "a month; busiest 7 days:" in text
+    bad = run("backtest", "--mail", "--at", "25:00", config=synced)
+    assert bad.returncode == 2 and "not a time" in bad.stderr
+
+
+def test_the_first_digest_of_an_old_history_charts_its_last_weeks_and_rules_show_overrides(
+    tmp_path: Path,
+) -> None:
+    config = write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [REPO / "examples" / "activities"],
+        extra="[athletes.rules.long-run-spike]\ncaution = 0.2\n",
+    )  # fmt: skip
+    config.write_text(config.read_text().replace('timezone = "Europe/Berlin"', 'timezone = "America/Recife"'))
+    synced = run("sync", config=config, env={"STRAINWATCH_NOW": "2026-12-01T20:00:00-03:00"})
+    assert synced.returncode == 0, synced.stderr
+    import mailbox
+
+    [digest] = list(mailbox.mbox(tmp_path / "mail.mbox"))
+    text = next(p for p in digest.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
+    assert b"The 12 weeks to your last run (2021-07-04):" in text and b"Last 12 weeks" not in text
+    assert b"2021-W26" in text and b"2026-W" not in text
+    rules = run("rules", "--athlete", "sam", config=config).stdout
+    assert "caution = 0.2 (default 0.1)" in rules and "high = 0.3," in rules
+    [alert] = json.loads(run("alerts", "--all", "--json", config=config).stdout)[:1]
+    assert "Settings in effect for sam:" in run("explain", str(alert["id"]), config=config).stdout
