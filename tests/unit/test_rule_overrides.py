@@ -218,3 +218,10 @@ def test_return_after_layoff_advice_prints_the_values_in_effect() -> None:
     found = run_rule(_layoff(), t, "return-after-layoff")
     typical_run, typical_week = found[0].numbers["typical_run_km"], found[0].numbers["typical_week_km"]
     assert f"under {typical_week * 0.25:.0f} km and single runs under {typical_run * 0.5:.1f} km" in found[0].advice
+
+
+def test_shoe_and_strain_texts_print_the_values_in_effect() -> None:
+    shoe = run_rule(_shoes(), effective({"shoe-change": {"new_share": 0.3, "new_days": 14}}), "shoe-change")
+    assert any("at most 30 % of the week for 14 days" in f.advice for f in shoe)
+    strain = run_rule(_monotonous(), effective({"no-rest-days": {"strain_percentile": 75}}), "no-rest-days")
+    assert any("75th percentile" in f.summary for f in strain)

@@ -5,6 +5,7 @@ alerts, renders, queues and marks what the runner was told.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,8 @@ from strainwatch.notify.render import AlertContent, DigestContent, Recipient, al
 from strainwatch.notify.transport import sender_of
 from strainwatch.rules.history import History
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -102,10 +105,13 @@ def queue_notifications(
             Outbox.created_at > week_ago,
         )
     )  # fmt: skip
+    recent = [aware(t).astimezone(athlete.zone).date() for t in sent]
     planned = plan(
-        [pending_of(a) for a in alerts], today=local_now.date(), digest_due=digest,
-        recent_mail_days=[aware(t).astimezone(athlete.zone).date() for t in sent], force_digest=force_digest,
+        [pending_of(a) for a in alerts], today=local_now.date(), digest_due=digest, recent_mail_days=recent,
+        force_digest=force_digest,
     )  # fmt: skip
+    if planned.held:
+        log.info("%s: the digest waits: %d mails in the last 7 days already", athlete.id, len(recent))
     if not planned.mails:
         return Queued()
     mail = _AthleteMail(session, settings, athlete, now, alerts)

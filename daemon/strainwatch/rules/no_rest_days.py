@@ -55,7 +55,10 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
             f"monotony {m_now:.1f} this week and {m_week_ago:.1f} the week before (above {limit:.1f})"
         )
     if high_strain:
-        parts.append(f"weekly strain {h.strains[i]:.0f}, above your own 90th percentile ({p90:.0f})")
+        parts.append(
+            f"weekly strain {h.strains[i]:.0f}, above your own "
+            f"{number(settings, 'strain_percentile'):.0f}th percentile ({p90:.0f})"
+        )
     since = h.episode_start("no-rest-days", day, lambda d: _holds(h, d, settings))
     return [
         Finding(

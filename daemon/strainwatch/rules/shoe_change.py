@@ -52,7 +52,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
                 summary=reason,
                 advice=(
                     "Alternate with your usual shoes and let the new ones take at most "
-                    "a fifth of the week for 3 weeks."
+                    f"{number(settings, 'new_share') * 100:.0f} % of the week for "
+                    f"{number(settings, 'new_days'):.0f} days."
                 ),
                 numbers={
                     "shoe": shoe.name,
