@@ -253,8 +253,12 @@ def digest_message(
     if d.late:
         summary = ", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items()))
         line = f"Found in older runs (imported late or in a first sync, not mailed one by one): {summary}."
-        text += ["", line, "See them with: strainwatch alerts --all"]
-        html.append(f"<p>{escape(line)} See them with <code>strainwatch alerts --all</code>.</p>")
+        text += ["", line, "See them with: strainwatch alerts --all; the mail they would have made day by "
+                 "day: strainwatch backtest --mail"]
+        html.append(
+            f"<p>{escape(line)} See them with <code>strainwatch alerts --all</code>; the mail they would "
+            "have made day by day: <code>strainwatch backtest --mail</code>.</p>"
+        )
     if d.resolved:
         text += ["", "No longer the case:", *[f"  {t}" for t in d.resolved]]
         html.append(
