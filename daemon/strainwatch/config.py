@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from strainwatch.domain import SportType
 from strainwatch.errors import ConfigError
 from strainwatch.paths import config_candidates, default_database_url, state_dir
+from strainwatch.sources.limits import DEFAULT_TIME_LIMIT_S
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -46,6 +47,7 @@ class StorageSettings(_Model):
 class FileSourceSettings(_Model):
     paths: list[Path] = Field(default_factory=list)
     default_sport_type: SportType = "Run"
+    time_limit: Annotated[float, Field(ge=1, le=3600, allow_inf_nan=False)] = DEFAULT_TIME_LIMIT_S  # per file
 
 
 class SmtpSettings(_Model):
