@@ -207,8 +207,13 @@ def plan_import(
                 plan.outcomes.append(FileOutcome(shown, "unchanged", record.error, previous=record.status))
                 continue
             job = FileJob(record_path=shown, file_path=real, size=st.st_size, mtime_ns=st.st_mtime_ns, retry=why)
-        if not stat.S_ISREG(st.st_mode):
-            plan.settled.append(failed(job, f"skipped: {special_file_kind(st.st_mode)}, not a regular file"))
+        if not stat.S_ISREG(st.st_mode):  # named by its own path, not by what it links to
+            shown = display_path(path)
+            job = FileJob(record_path=shown, file_path=path, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            if shown in records and _unchanged(records[shown], st.st_size, st.st_mtime_ns):
+                plan.outcomes.append(FileOutcome(shown, "unchanged", records[shown].error, previous="failed"))
+            else:
+                plan.settled.append(failed(job, f"skipped: {special_file_kind(st.st_mode)}, not a regular file"))
         elif real.lower().endswith(".zip"):
             _plan_zip(job, records, plan, time_limit)
         else:

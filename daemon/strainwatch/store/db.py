@@ -25,7 +25,6 @@ NEWER_SCHEMA = "this database was written by a newer strainwatch: upgrade strain
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -137,6 +136,9 @@ def upgrade(engine: Engine) -> None:
 
     try:
         check_schema(engine)
+        if engine.dialect.name == "sqlite":  # persistent; set only once the file is known to be ours
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         command.upgrade(_alembic_config(engine), "head")
     except OperationalError as exc:
         raise StoreError(
