@@ -241,7 +241,7 @@ def infinite_hr(folder: Path, big: bool) -> list[Path]:
 def longitude_flips(folder: Path, big: bool) -> list[Path]:
     start = datetime(2024, 3, 18, 7, tzinfo=UTC)
     body = "\n".join(
-        f'<trkpt lat="10.0" lon="{179.9999 if i % 2 else -179.9999}"><time>'
+        f'<trkpt lat="10.0" lon="{179.0 if i % 2 else -179.0}"><time>'
         f"{(start + timedelta(seconds=i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
         for i in range(600)
     )

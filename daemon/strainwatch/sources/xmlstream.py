@@ -25,6 +25,7 @@ MAX_DEPTH = 64  # GPX and TCX nest about 8 deep
 _WHITESPACE = b" \t\r\n"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF32 = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"<\x00\x00\x00", b"\x00\x00\x00<")
+ENCODING_REFUSED = "the XML declares a character encoding strainwatch cannot read; save the file as UTF-8"
 DTD_REFUSED = "refused: the XML declares a DTD or entities (<!DOCTYPE>), which activity files never need"
 
 
@@ -58,6 +59,8 @@ class _DeclarationGuard:
         except expat.ExpatError as exc:
             if self.root is None:  # past the root, ElementTree's parser reports it
                 raise _expat_error(exc) from None
+        except (LookupError, ValueError):  # encoding="no-such-codec", or a multi-byte one
+            raise ActivityFileError(ENCODING_REFUSED) from None
 
 
 def _expat_error(exc: expat.ExpatError) -> ActivityFileError:
@@ -88,7 +91,7 @@ def xml_root_name(head: bytes) -> str | None:
     try:
         guard.feed(text)
     except ActivityFileError as exc:
-        if str(exc) == DTD_REFUSED:
+        if str(exc) in (DTD_REFUSED, ENCODING_REFUSED):
             raise
         return None
     if guard.root is None:
@@ -126,6 +129,8 @@ def fed_parser(stream: BinaryIO) -> Iterator[ET.XMLPullParser[ET.Element]]:
         yield parser
     except ET.ParseError as exc:
         raise parse_error(exc) from None
+    except (LookupError, ValueError):
+        raise ActivityFileError(ENCODING_REFUSED) from None
 
 
 def parse_error(exc: ET.ParseError) -> ActivityFileError:
