@@ -106,12 +106,14 @@ def csv_bomb(folder: Path, big: bool) -> list[Path]:
     """A small zip whose activities.csv expands to gigabytes (or 100 MB when small)."""
     path = folder / "export_csvbomb.zip"
     size = (3 << 30) if big else (100 << 20)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("export/activities.csv", "w", force_zip64=True) as out:
-            out.write(CSV_HEADER.encode())
-            block = b"1" * (1 << 20)
-            for _ in range(size >> 20):
-                out.write(block)
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("export/activities.csv", "w", force_zip64=True) as out,
+    ):
+        out.write(CSV_HEADER.encode())
+        block = b"1" * (1 << 20)
+        for _ in range(size >> 20):
+            out.write(block)
     return [path]
 
 
@@ -127,12 +129,16 @@ def many_members(folder: Path, big: bool) -> list[Path]:
 
 def rows_to_one_member(folder: Path, big: bool) -> list[Path]:
     rows = "".join(f"{9100 + i},x,r{i},Run,,activities/one.gpx\n" for i in range(20_000))
-    return _export(folder / "export_rows.zip", (CSV_HEADER + rows).encode(), {"activities/one.gpx": run_gpx(12).encode()})
+    return _export(
+        folder / "export_rows.zip", (CSV_HEADER + rows).encode(), {"activities/one.gpx": run_gpx(12).encode()}
+    )
 
 
 def csv_nul_name(folder: Path, big: bool) -> list[Path]:
     row = "9003,x,Nul\x00name \x1b]0;owned\x07,Run,,activities/9003.gpx\n"
-    return _export(folder / "export_nul.zip", (CSV_HEADER + row).encode(), {"activities/9003.gpx": run_gpx(13).encode()})
+    return _export(
+        folder / "export_nul.zip", (CSV_HEADER + row).encode(), {"activities/9003.gpx": run_gpx(13).encode()}
+    )
 
 
 def year_9999(folder: Path, big: bool) -> list[Path]:
@@ -235,7 +241,9 @@ def laughs_gz(folder: Path, big: bool) -> list[Path]:
 
 def infinite_hr(folder: Path, big: bool) -> list[Path]:
     extra = "<extensions><hr>Infinity</hr></extensions>"
-    return _write(folder / "hr_infinity.gpx", gpx(points(300, datetime(2024, 3, 17, 7, tzinfo=UTC), extra=extra)))
+    return _write(
+        folder / "hr_infinity.gpx", gpx(points(300, datetime(2024, 3, 17, 7, tzinfo=UTC), extra=extra))
+    )
 
 
 def longitude_flips(folder: Path, big: bool) -> list[Path]:
@@ -245,7 +253,9 @@ def longitude_flips(folder: Path, big: bool) -> list[Path]:
         f"{(start + timedelta(seconds=i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
         for i in range(600)
     )
-    return _write(folder / "lon_flips.gpx", gpx(points(600, start - timedelta(hours=1), lat=10, lon=179.5) + body))
+    return _write(
+        folder / "lon_flips.gpx", gpx(points(600, start - timedelta(hours=1), lat=10, lon=179.5) + body)
+    )
 
 
 def deep_elevation(folder: Path, big: bool) -> list[Path]:

@@ -42,7 +42,9 @@ def _small_point_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _lines_about(report: ImportReport, path: Path) -> list[str]:
-    shown = discover.display_path(os.path.realpath(path)) if path.exists() else discover.display_path(str(path))
+    shown = (
+        discover.display_path(os.path.realpath(path)) if path.exists() else discover.display_path(str(path))
+    )
     return [f"{o.outcome}: {o.reason}" for o in report.outcomes if o.path.split("!")[0] in (shown, str(path))]
 
 
@@ -59,7 +61,9 @@ def _check_stored(sessions) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_each_hostile_file_is_one_line_and_the_good_run_is_stored(case: Case, tmp_path: Path, corpus: Path) -> None:
+def test_each_hostile_file_is_one_line_and_the_good_run_is_stored(
+    case: Case, tmp_path: Path, corpus: Path
+) -> None:
     folder = tmp_path / "watch"
     folder.mkdir()
     written = case.make(folder, False)
@@ -124,7 +128,10 @@ def test_every_case_in_one_folder_with_workers(tmp_path: Path, corpus: Path) -> 
     assert [by_name[p.name].outcome for p in goods] == ["imported"] * 3
     for index, case in enumerate(CASES):
         mine = [o for o in report.outcomes if f"/case{index:02d}/" in o.path]
-        assert any(o.outcome == case.outcome and case.reason in (o.reason or "") for o in mine), (case.name, mine)
+        assert any(o.outcome == case.outcome and case.reason in (o.reason or "") for o in mine), (
+            case.name,
+            mine,
+        )
     _check_stored(sessions)
 
 

@@ -21,7 +21,6 @@ from strainwatch.domain import Track
 from strainwatch.errors import ActivityFileError, ConfigError
 from strainwatch.importing.analyse import analyse
 from strainwatch.importing.discover import plan_import
-from strainwatch.importing.jobs import FileJob
 from strainwatch.metrics.activity import compute_metrics
 from strainwatch.sources.activity_files import parse_stream
 from strainwatch.sources.text_fields import NAME_LIMIT, clean_line, clean_text
@@ -55,7 +54,9 @@ def mutated(draw: st.DrawFn) -> bytes:
             del data[at : at + draw(st.integers(1, 2000))]
         elif kind == "insert":
             data[at:at] = draw(
-                st.sampled_from([b"<!DOCTYPE x>", b"&x;", b"<trkpt>", b"\x00", b"Infinity", b"<<", b"9999-", b"\xff\xfe"])
+                st.sampled_from(
+                    [b"<!DOCTYPE x>", b"&x;", b"<trkpt>", b"\x00", b"Infinity", b"<<", b"9999-", b"\xff\xfe"]
+                )
             )
         else:
             data[at:at] = data[at : at + draw(st.integers(1, 500))]
@@ -82,11 +83,17 @@ def test_fuzzed_gpx_and_tcx_only_ever_raise_a_file_error(data: bytes, gzipped: b
 
 @FUZZ
 @given(mutated(), st.binary(max_size=200), st.integers(0, 4000))
-def test_fuzzed_exports_end_as_outcomes(tmp_path_factory: pytest.TempPathFactory, member: bytes, csv_tail: bytes, cut: int) -> None:
+def test_fuzzed_exports_end_as_outcomes(
+    tmp_path_factory: pytest.TempPathFactory, member: bytes, csv_tail: bytes, cut: int
+) -> None:
     folder = tmp_path_factory.mktemp("zip")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("e/activities.csv", b"Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Filename\n1,x,a,Run,,activities/1.gpx\n" + csv_tail)
+        archive.writestr(
+            "e/activities.csv",
+            b"Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Filename\n1,x,a,Run,,activities/1.gpx\n"
+            + csv_tail,
+        )
         archive.writestr("e/activities/1.gpx", member)
     data = buffer.getvalue()
     path = folder / "export.zip"
@@ -178,8 +185,14 @@ _BASE = '[[athletes]]\nid = "sam"\nname = "Sam"\nemail = "sam@example.org"\n'
         (_BASE + f'timezone = "Europe/{"A" * 56}"\n', "key 'timezone': unknown time zone"),
         (_BASE + f'timezone = "{"A" * 256}"\n', "key 'timezone'"),
         (_BASE + f'[athletes.files]\npaths = ["/srv/{"a" * 256}"]\n', "key 'paths': a folder or file name"),
-        ('[storage]\nurl = "postgresql://[::1/x"\n' + _BASE, "[storage], key 'url': not a valid database URL"),
-        ('[strava]\nclient_id = 1\napi_url = "http://[::1"\n' + _BASE, "[strava], key 'api_url': not a valid URL"),
+        (
+            '[storage]\nurl = "postgresql://[::1/x"\n' + _BASE,
+            "[storage], key 'url': not a valid database URL",
+        ),
+        (
+            '[strava]\nclient_id = 1\napi_url = "http://[::1"\n' + _BASE,
+            "[strava], key 'api_url': not a valid URL",
+        ),
         ("a = " + "[" * 50_000 + "]" * 50_000 + "\n" + _BASE, "nested too deeply"),
         (_BASE + "[athletes.files]\ntime_limit = nan\n", "key 'time_limit'"),
         (_BASE + "[athletes.files]\ntime_limit = 1e300\n", "key 'time_limit'"),

@@ -66,7 +66,9 @@ def test_dtds_are_refused_whatever_the_encoding(document: str, encoding: str) ->
 
 
 def test_dtd_in_a_tcx_is_refused_by_the_parser_itself() -> None:
-    tcx = '<!DOCTYPE x [<!ENTITY a "boom">]><TrainingCenterDatabase><Notes>&a;</Notes></TrainingCenterDatabase>'
+    tcx = (
+        '<!DOCTYPE x [<!ENTITY a "boom">]><TrainingCenterDatabase><Notes>&a;</Notes></TrainingCenterDatabase>'
+    )
     with pytest.raises(ActivityFileError, match="DTD"):
         list(iter_elements(io.BytesIO(tcx.encode("utf-16-le"))))
 

@@ -64,7 +64,7 @@ def _zip(path: str) -> zipfile.ZipFile:
         if _archive is not None:
             _archive[1].close()
             _archive = None
-        _archive = (path, zipfile.ZipFile(path))  # noqa: SIM115 - closed when the next zip comes
+        _archive = (path, zipfile.ZipFile(path))
     return _archive[1]
 
 
@@ -141,7 +141,9 @@ def analyse(job: FileJob, time_limit: float | None = None) -> FileAnalysis:
         return failed(job, str(exc))
     except MemoryError:
         return failed(job, "refused: reading it needed more memory than this machine has")
-    except Exception as exc:  # noqa: BLE001 - a parser library tripping over a crafted file is bad input too
+    except Exception as exc:
         log.debug("unexpected error reading %s", job.record_path, exc_info=True)
-        return failed(job, f"unreadable: damaged, or in a form strainwatch cannot read ({type(exc).__name__})")
+        return failed(
+            job, f"unreadable: damaged, or in a form strainwatch cannot read ({type(exc).__name__})"
+        )
     return FileAnalysis(job, fingerprint, activities)

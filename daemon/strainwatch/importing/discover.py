@@ -77,16 +77,24 @@ def _walk(root: str, plan: Plan, ancestors: frozenset[tuple[int, int]], depth: i
         try:
             st = os.stat(path)  # noqa: PTH116
         except OSError as exc:
-            plan.outcomes.append(FileOutcome(display_path(path), "failed", f"cannot read this folder: {exc.strerror}"))
+            plan.outcomes.append(
+                FileOutcome(display_path(path), "failed", f"cannot read this folder: {exc.strerror}")
+            )
             continue
         key = (st.st_dev, st.st_ino)
         if key in ancestors:
             plan.outcomes.append(
-                FileOutcome(display_path(path), "failed", "a symbolic link loop (leads back to a folder above): skipped")
+                FileOutcome(
+                    display_path(path),
+                    "failed",
+                    "a symbolic link loop (leads back to a folder above): skipped",
+                )
             )
         elif depth >= MAX_FOLDER_DEPTH:
             plan.outcomes.append(
-                FileOutcome(display_path(path), "failed", f"more than {MAX_FOLDER_DEPTH} folders deep: skipped")
+                FileOutcome(
+                    display_path(path), "failed", f"more than {MAX_FOLDER_DEPTH} folders deep: skipped"
+                )
             )
         else:
             yield from _walk(path, plan, ancestors | {key}, depth + 1)
@@ -98,7 +106,11 @@ def _expand(paths: Iterable[Path], plan: Plan) -> Iterator[str]:
         try:
             st = os.stat(path)  # noqa: PTH116
         except OSError as exc:
-            reason = "a symbolic link loop" if exc.errno == errno.ELOOP else (exc.strerror or "cannot read").lower()
+            reason = (
+                "a symbolic link loop"
+                if exc.errno == errno.ELOOP
+                else (exc.strerror or "cannot read").lower()
+            )
             plan.outcomes.append(FileOutcome(display_path(path), "failed", reason))
             continue
         if stat.S_ISDIR(st.st_mode):
@@ -123,7 +135,9 @@ def _retry_reason(record: ImportedFile, path: str) -> str | None:
     return None
 
 
-def _plan_zip(job: FileJob, records: Mapping[str, ImportedFile], plan: Plan, time_limit: float | None) -> None:
+def _plan_zip(
+    job: FileJob, records: Mapping[str, ImportedFile], plan: Plan, time_limit: float | None
+) -> None:
     try:
         with zipfile.ZipFile(job.file_path) as archive:
             rows = read_export_index(archive, ReadLimits.for_seconds(time_limit))
@@ -206,14 +220,18 @@ def plan_import(
             if why is None:
                 plan.outcomes.append(FileOutcome(shown, "unchanged", record.error, previous=record.status))
                 continue
-            job = FileJob(record_path=shown, file_path=real, size=st.st_size, mtime_ns=st.st_mtime_ns, retry=why)
+            job = FileJob(
+                record_path=shown, file_path=real, size=st.st_size, mtime_ns=st.st_mtime_ns, retry=why
+            )
         if not stat.S_ISREG(st.st_mode):  # named by its own path, not by what it links to
             shown = display_path(path)
             job = FileJob(record_path=shown, file_path=path, size=st.st_size, mtime_ns=st.st_mtime_ns)
             if shown in records and _unchanged(records[shown], st.st_size, st.st_mtime_ns):
                 plan.outcomes.append(FileOutcome(shown, "unchanged", records[shown].error, previous="failed"))
             else:
-                plan.settled.append(failed(job, f"skipped: {special_file_kind(st.st_mode)}, not a regular file"))
+                plan.settled.append(
+                    failed(job, f"skipped: {special_file_kind(st.st_mode)}, not a regular file")
+                )
         elif real.lower().endswith(".zip"):
             _plan_zip(job, records, plan, time_limit)
         else:

@@ -12,7 +12,7 @@ import logging
 import math
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -80,7 +80,7 @@ def default_workers() -> int:
 
 def _analyse_all(
     jobs: list[FileJob], workers: int, time_limit: float | None, before: Callable[[FileJob], None]
-) -> Iterator[FileAnalysis]:
+) -> Generator[FileAnalysis]:
     """Analyses in job order; in worker processes that can be killed when that pays off.
 
     In this process a file's outcome is recorded (`before`) as "stopped while reading"

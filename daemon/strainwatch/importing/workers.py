@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-
 import signal
 import time
 from collections.abc import Iterator
@@ -57,10 +56,8 @@ class WorkerPool:
         self.workers: list[_Worker] = []
 
     def _start(self) -> _Worker:
-        parent, child = self.context.Pipe()  # type: ignore[attr-defined]
-        process = self.context.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child, self.time_limit), daemon=True
-        )
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(child, self.time_limit), daemon=True)  # type: ignore[attr-defined]
         process.start()
         child.close()
         worker = _Worker(process, parent)
@@ -109,8 +106,7 @@ class WorkerPool:
             ready = set(wait([w.conn for w in busy], timeout))
             now = time.monotonic()
             for worker in busy:
-                index = worker.index
-                assert index is not None
+                index = worker.index if worker.index is not None else -1
                 if worker.conn in ready:
                     try:
                         results[index] = worker.conn.recv()
@@ -124,7 +120,9 @@ class WorkerPool:
                             "refused: its reader process died (out of memory, or a crash while decoding)",
                         )
                 elif self.hard_limit is not None and now - worker.started > self.hard_limit:
-                    log.warning("killing the reader of %s after %.0f s", jobs[index].record_path, now - worker.started)
+                    log.warning(
+                        "killing the reader of %s after %.0f s", jobs[index].record_path, now - worker.started
+                    )
                     results[index] = failed(
                         jobs[index],
                         f"abandoned: reading took longer than {self.time_limit:g} s "
@@ -154,12 +152,9 @@ def start_method() -> str:
 def analyse_in_workers(jobs: list[FileJob], workers: int, time_limit: float | None) -> Iterator[FileAnalysis]:
     context = multiprocessing.get_context(start_method())
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["strainwatch.importing.workers"])  # type: ignore[attr-defined]
+        context.set_forkserver_preload(["strainwatch.importing.workers"])
     pool = WorkerPool(context, min(workers, len(jobs)), time_limit)
     try:
         yield from pool.run(jobs)
     finally:
         pool.close()
-
-
-

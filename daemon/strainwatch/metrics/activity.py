@@ -9,9 +9,9 @@ Bad samples are dropped before anything is computed (`drop_bad_samples`), never 
 distance or climb:
 - a position outside latitude ±90 / longitude ±180, or exactly 0°, 0° (a fix not yet taken);
 - a position that would mean moving faster than `MAX_SPEED_MS` (100 m/s, 360 km/h) from the
-  last good one (and more than 1 km away): a longitude flipping between +179 and -179, a one-sample jump across a
-  continent. After `JUMP_RESET` such samples in a row the new place is taken as real (the
-  earlier fix was the wrong one); the jump itself still counts no distance;
+  last good one, and more than 1 km away: a longitude flipping between +179 and -179, a
+  one-sample jump across a continent. After `JUMP_RESET` such samples in a row the new place
+  is taken as real (the earlier fix was the wrong one); the jump itself counts no distance;
 - a device distance that grows faster than `MAX_SPEED_MS`;
 - an altitude outside `ALTITUDE_RANGE_M` (-500 m, below the Dead Sea shore, to 9,000 m);
 - a heart rate outside 20-250 bpm, a cadence above 300 per minute, and any non-finite value.
@@ -80,9 +80,15 @@ def drop_bad_samples(track: Track) -> Track:
             altitude[i] = NAN
         d = distance[i]
         if d == d:
-            if not math.isfinite(d) or d < 0:
-                distance[i] = NAN
-            elif last_dist_i >= 0 and d - distance[last_dist_i] > MAX_SPEED_MS * max(time[i] - time[last_dist_i], MIN_JUMP_S):
+            if (
+                not math.isfinite(d)
+                or d < 0
+                or (
+                    last_dist_i >= 0
+                    and d - distance[last_dist_i]
+                    > MAX_SPEED_MS * max(time[i] - time[last_dist_i], MIN_JUMP_S)
+                )
+            ):
                 distance[i] = NAN
             else:
                 last_dist_i = i

@@ -119,7 +119,9 @@ def special_file_kind(mode: int) -> str:
     return "a special file"
 
 
-def parse_file(path: str, external_id: str | None = None, limits: ReadLimits | None = None) -> list[ParsedActivity]:
+def parse_file(
+    path: str, external_id: str | None = None, limits: ReadLimits | None = None
+) -> list[ParsedActivity]:
     try:
         with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size

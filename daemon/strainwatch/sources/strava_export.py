@@ -13,7 +13,7 @@ import io
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 from strainwatch.errors import ActivityFileError
 from strainwatch.sources.limits import MiB, ReadLimits, guarded
@@ -88,7 +88,9 @@ def check_archive(archive: zipfile.ZipFile) -> None:
     """Refuse a zip whose directory alone promises unbounded work."""
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise ActivityFileError(f"refused: the zip has {len(infos):,} members (at most {MAX_MEMBERS:,} are read)")
+        raise ActivityFileError(
+            f"refused: the zip has {len(infos):,} members (at most {MAX_MEMBERS:,} are read)"
+        )
     total = sum(info.file_size for info in infos)
     if total > MAX_TOTAL_BYTES:
         raise ActivityFileError(f"refused: the zip's members expand to {total / MiB / 1024:,.0f} GB")
@@ -103,14 +105,19 @@ def open_member(archive: zipfile.ZipFile, name: str, limits: ReadLimits) -> IO[b
         raise ActivityFileError("listed in activities.csv but missing from the zip") from None
     if info.flag_bits & 0x1:
         raise ActivityFileError(f"{name} is encrypted in the zip: export it again without a password")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+    if info.compress_type not in (
+        zipfile.ZIP_STORED,
+        zipfile.ZIP_DEFLATED,
+        zipfile.ZIP_BZIP2,
+        zipfile.ZIP_LZMA,
+    ):
         method = "AES encryption" if info.compress_type == _AES else f"method {info.compress_type}"
         raise ActivityFileError(f"{name} is compressed with {method}, which strainwatch cannot unpack")
     try:
         raw = archive.open(info)
     except (NotImplementedError, RuntimeError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ActivityFileError(f"cannot read {name} from the zip ({type(exc).__name__})") from None
-    return guarded(raw, limits.expanded(info.compress_size), name)
+    return guarded(cast("io.BufferedIOBase", raw), limits.expanded(info.compress_size), name)
 
 
 def _decode(data: bytes, member: str) -> str:

@@ -123,7 +123,7 @@ def check_schema(engine: Engine) -> str | None:
     script = ScriptDirectory.from_config(_alembic_config(engine))
     try:
         known = script.get_revision(current) is not None
-    except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown revision
+    except Exception:
         known = False
     if not known:
         raise StoreError(NEWER_SCHEMA, where=safe_url(engine.url.render_as_string()))
