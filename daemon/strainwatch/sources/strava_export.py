@@ -21,7 +21,7 @@ from strainwatch.sources.limits import MiB, ReadLimits, guarded
 CSV_NAME = "activities.csv"
 MAX_MEMBERS = 50_000  # a decade of daily activities with their photos fits several times
 MAX_TOTAL_BYTES = 64 * 1024 * MiB  # declared size of all members together
-MAX_CSV_BYTES = 64 * MiB
+MAX_CSV_BYTES = 32 * MiB
 MAX_CSV_ROWS = 50_000
 MAX_CSV_FIELD = 128 * 1024  # csv's own default; a Strava description is far shorter
 _AES = 99
