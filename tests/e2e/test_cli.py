@@ -157,7 +157,9 @@ def test_readme_commands_are_what_ci_runs() -> None:
     assert test_command in ci
 
 
-def test_hostile_folder_sync_exits_0_and_the_next_sync_reads_nothing_again(tmp_path: Path, corpus: Path) -> None:
+def test_hostile_folder_sync_exits_0_and_the_next_sync_reads_nothing_again(
+    tmp_path: Path, corpus: Path
+) -> None:
     from tests.hostile_files import csv_encrypted, dev_zero, fifo, utf16_doctype, year_9999
 
     watch = tmp_path / "watch"
@@ -182,6 +184,8 @@ def test_hostile_folder_sync_exits_0_and_the_next_sync_reads_nothing_again(tmp_p
 def test_a_newer_database_is_refused_in_one_line(tmp_path: Path) -> None:
     import sqlite3
 
+    from strainwatch.store.db import NEWER_SCHEMA as NEWER
+
     database = tmp_path / "db.sqlite"
     config = write_config(tmp_path / "config.toml", f"sqlite:///{database}")
     assert run("db", "upgrade", config=config).returncode == 0
@@ -190,7 +194,6 @@ def test_a_newer_database_is_refused_in_one_line(tmp_path: Path) -> None:
     for command in (["sync"], ["activities"], ["db", "upgrade"]):
         result = run(*command, config=config)
         assert result.returncode == 1
-        assert result.stderr.strip().splitlines()[0].endswith(
-            "this database was written by a newer strainwatch: upgrade strainwatch, not the database"
-        ), result.stderr
+        first_line = result.stderr.strip().splitlines()[0]
+        assert first_line.endswith(NEWER), result.stderr
         assert "Traceback" not in result.stderr
