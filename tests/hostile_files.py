@@ -247,15 +247,14 @@ def infinite_hr(folder: Path, big: bool) -> list[Path]:
 
 
 def longitude_flips(folder: Path, big: bool) -> list[Path]:
+    """A run near the antimeridian whose longitude flips between +179 and -179: once 26,797 km."""
     start = datetime(2024, 3, 18, 7, tzinfo=UTC)
     body = "\n".join(
-        f'<trkpt lat="10.0" lon="{179.0 if i % 2 else -179.0}"><time>'
+        f'<trkpt lat="{10 + i * 0.00003:.6f}" lon="{-179.0 if i % 3 == 1 else 179.0}"><time>'
         f"{(start + timedelta(seconds=i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
-        for i in range(600)
+        for i in range(1200)
     )
-    return _write(
-        folder / "lon_flips.gpx", gpx(points(600, start - timedelta(hours=1), lat=10, lon=179.5) + body)
-    )
+    return _write(folder / "lon_flips.gpx", gpx(body))
 
 
 def deep_elevation(folder: Path, big: bool) -> list[Path]:

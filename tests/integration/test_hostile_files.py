@@ -100,6 +100,17 @@ def test_a_nul_in_a_csv_name_is_stored_on_every_database(database_url: str, tmp_
     assert activity.name == "Nulname"
 
 
+def test_a_flipping_longitude_is_not_a_26000_km_run(tmp_path: Path) -> None:
+    from tests.hostile_files import longitude_flips
+
+    longitude_flips(tmp_path, False)
+    sessions = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    import_paths(sessions, SAM, [tmp_path], now=NOW)
+    with sessions() as session:
+        [activity] = session.scalars(select(Activity)).all()
+    assert 3_500 < activity.distance_m < 4_500  # 1,200 s north at 3.3 m/s
+
+
 def test_names_lose_escapes_and_bidi_overrides(tmp_path: Path) -> None:
     from tests.hostile_files import terminal_escapes
 

@@ -8,6 +8,8 @@ fall below it too.
 Bad samples are dropped before anything is computed (`drop_bad_samples`), never turned into
 distance or climb:
 - a position outside latitude ±90 / longitude ±180, or exactly 0°, 0° (a fix not yet taken);
+  a dropped position is replaced by the last good one, so the way from that fix to the next
+  good one still counts;
 - a position that would mean moving faster than `MAX_SPEED_MS` (100 m/s, 360 km/h) from the
   last good one, and more than 1 km away: a longitude flipping between +179 and -179, a
   one-sample jump across a continent. After `JUMP_RESET` such samples in a row the new place
@@ -49,6 +51,15 @@ def _haversine(la0: float, lo0: float, la1: float, lo1: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h) if h < 1.0 else 1.0)
 
 
+def _hold(lat: array[float], lon: array[float], i: int, anchor: int) -> None:
+    """A dropped position takes the last good one's place: the distance from the last good
+    fix to the next one is still counted, none to or from the bad one."""
+    if anchor >= 0:
+        lat[i], lon[i] = lat[anchor], lon[anchor]
+    else:
+        lat[i] = lon[i] = NAN
+
+
 def drop_bad_samples(track: Track) -> Track:
     """A copy of `track` with impossible positions, jumps, altitudes, distances, heart
     rates and cadences set to NaN (the rules are in the module's docstring)."""
@@ -62,17 +73,21 @@ def drop_bad_samples(track: Track) -> Track:
     last_dist_i = -1
     for i in range(n):
         la, lo = lat[i], lon[i]
-        if not (-90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0) or (la == 0.0 and lo == 0.0):
-            lat[i] = lon[i] = NAN
+        if la != la or lo != lo:
+            pass  # not recorded: a gap, as before
+        elif not (-90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0) or (la == 0.0 and lo == 0.0):
+            _hold(lat, lon, i, anchor)
         elif anchor >= 0:
             dt = time[i] - time[anchor]
             if _haversine(lat[anchor], lon[anchor], la, lo) > MAX_SPEED_MS * max(dt, MIN_JUMP_S):
                 rejected += 1
                 if rejected < JUMP_RESET:
-                    lat[i] = lon[i] = NAN
-                    continue
-                lat[i - 1] = lon[i - 1] = NAN  # no distance across the jump
-            anchor, rejected = i, 0
+                    _hold(lat, lon, i, anchor)
+                else:
+                    lat[i - 1] = lon[i - 1] = NAN  # no distance across the jump
+                    anchor, rejected = i, 0
+            else:
+                anchor, rejected = i, 0
         else:
             anchor = i
         a = altitude[i]
