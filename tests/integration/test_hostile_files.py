@@ -320,3 +320,34 @@ def test_stored_records_keep_the_failure_mark(tmp_path: Path) -> None:
     with sessions() as session:
         [record] = session.scalars(select(ImportedFile)).all()
     assert (record.status, record.sha256) == ("failed", analyse_module.FAILED_MARK)
+
+
+def test_a_server_that_never_answers_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It accepts the connection, then says nothing: every command used to hang."""
+    import socket
+    import time
+
+    from strainwatch.errors import StoreError
+    from strainwatch.store import db
+
+    monkeypatch.setattr(db, "CONNECT_TIMEOUT_S", 2)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        port = server.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="cannot open the database"):
+            open_database(f"postgresql://nobody@127.0.0.1:{port}/x")
+        assert time.monotonic() - started < 30
+
+
+def test_a_file_past_its_time_limit_is_abandoned_in_process() -> None:
+    import io
+
+    from strainwatch.errors import ActivityFileError
+    from strainwatch.sources.activity_files import parse_stream
+    from strainwatch.sources.limits import ReadLimits
+
+    expired = ReadLimits(deadline=0.0, time_limit_s=3)
+    with pytest.raises(ActivityFileError, match="abandoned: reading took longer than 3 s"):
+        parse_stream(io.BytesIO(run_gpx(5).encode()), "x.gpx", limits=expired)
