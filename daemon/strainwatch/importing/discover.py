@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from strainwatch.errors import ActivityFileError
+from strainwatch.errors import ActivityFileError, NotAnActivity
 from strainwatch.importing.analyse import FAILED_MARK, PERMISSION_MARK, failed
 from strainwatch.importing.jobs import FileAnalysis, FileJob, FileOutcome
 from strainwatch.sources.activity_files import is_activity_name, special_file_kind
@@ -142,9 +142,11 @@ def _plan_zip(
         with zipfile.ZipFile(job.file_path) as archive:
             rows = read_export_index(archive, ReadLimits.for_seconds(time_limit))
             infos = {info.filename: info for info in archive.infolist()}
+    except NotAnActivity as exc:
+        plan.settled.append(FileAnalysis(job, FAILED_MARK, problem="not_activity", reason=str(exc)))
+        return
     except ActivityFileError as exc:
-        problem = "not_activity" if "not a Strava bulk export" in str(exc) else "failed"
-        plan.settled.append(FileAnalysis(job, FAILED_MARK, problem=problem, reason=str(exc)))  # type: ignore[arg-type]
+        plan.settled.append(failed(job, str(exc)))
         return
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         plan.settled.append(failed(job, "not a valid zip file (damaged or truncated)"))

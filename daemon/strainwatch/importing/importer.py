@@ -310,12 +310,12 @@ def import_paths(
             analyses = _analyse_all(plan.jobs, workers or default_workers(), time_limit, before)
             try:
                 for analysis in _chain(plan.settled, analyses):
-                    if should_stop is not None and should_stop():
-                        break  # what is stored stays; the rest is read on the next pass
                     outcome = _store(session, writer, analysis, dry_run)
                     report.outcomes.append(outcome)
                     if on_file:
                         on_file(outcome)
+                    if should_stop is not None and should_stop():
+                        break  # what is stored stays; the rest is read on the next pass
             finally:
                 analyses.close()  # stops the workers at once when the pass is stopped
             if plan.zips and not dry_run:

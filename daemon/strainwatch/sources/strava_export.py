@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO, cast
 
-from strainwatch.errors import ActivityFileError
+from strainwatch.errors import ActivityFileError, NotAnActivity
 from strainwatch.sources.limits import MiB, ReadLimits, guarded
 
 CSV_NAME = "activities.csv"
@@ -159,7 +159,7 @@ def read_export_index(archive: zipfile.ZipFile, limits: ReadLimits | None = None
     check_archive(archive)
     member = next((n for n in archive.namelist() if n.rsplit("/", 1)[-1].lower() == CSV_NAME), None)
     if member is None:
-        raise ActivityFileError("a zip without activities.csv: not a Strava bulk export")
+        raise NotAnActivity("a zip without activities.csv: not a Strava bulk export")
     prefix = member[: -len(CSV_NAME)]
     rows = _read_rows(archive, member, limits)
     if not rows:
