@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from strainwatch.sources.text_fields import clean_line, clean_text
 from strainwatch.store.models import Activity
 
 KM = 1000.0
@@ -17,7 +19,10 @@ def iso_utc(value: Any) -> str:
 
 
 def activity_json(activity: Activity, zone: ZoneInfo) -> dict[str, Any]:
-    """The documented contract; keys are only ever added, never renamed or removed."""
+    """The documented contract; keys are only ever added, never renamed or removed.
+
+    Always valid JSON: a number that is not finite is null. Text is cleaned again (rows
+    stored by an older version, or by the Strava API, may hold terminal escapes)."""
     local = activity.start_time.astimezone(zone)
     return {
         "id": activity.id,
@@ -25,20 +30,20 @@ def activity_json(activity: Activity, zone: ZoneInfo) -> dict[str, Any]:
         "source": activity.source,
         "external_id": activity.external_id,
         "sport_type": activity.sport_type,
-        "name": activity.name,
-        "description": activity.description,
+        "name": clean_line(activity.name),
+        "description": clean_text(activity.description),
         "start_time": iso_utc(activity.start_time),
         "start_date_local": local.isoformat(),
-        "distance_m": round(activity.distance_m, 1),
-        "moving_time_s": round(activity.moving_time_s, 1),
-        "elapsed_time_s": round(activity.elapsed_time_s, 1),
-        "ascent_m": activity.ascent_m,
-        "descent_m": activity.descent_m,
+        "distance_m": _round(activity.distance_m),
+        "moving_time_s": _round(activity.moving_time_s),
+        "elapsed_time_s": _round(activity.elapsed_time_s),
+        "ascent_m": _round(activity.ascent_m),
+        "descent_m": _round(activity.descent_m),
         "pace_s_per_km": _round(activity.pace_s_per_km),
         "gap_s_per_km": _round(activity.gap_s_per_km),
         "avg_hr": _round(activity.avg_hr),
         "max_hr": _round(activity.max_hr),
-        "gear": activity.gear,
+        "gear": clean_line(activity.gear),
         "trainer": activity.trainer,
         "manual": activity.manual,
         "partial": activity.partial_reason,
@@ -47,10 +52,12 @@ def activity_json(activity: Activity, zone: ZoneInfo) -> dict[str, Any]:
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+    return None if value is None or not math.isfinite(value) else round(value, 1)
 
 
 def format_duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "-"
     s = round(seconds)
     hours, rest = divmod(s, 3600)
     minutes, secs = divmod(rest, 60)
@@ -58,6 +65,8 @@ def format_duration(seconds: float) -> str:
 
 
 def format_distance(metres: float, units: str) -> str:
+    if not math.isfinite(metres):
+        return "-"
     return f"{metres / (MILE if units == 'mi' else KM):.2f} {units}"
 
 
@@ -72,7 +81,7 @@ def table_row(activity: Activity, zone: ZoneInfo, units: str) -> str:
     local = activity.start_time.astimezone(zone)
     climb = "-" if activity.ascent_m is None else f"{activity.ascent_m:.0f} m"
     hr = "-" if activity.avg_hr is None else f"{activity.avg_hr:.0f}"
-    name = (activity.name or "").replace("\n", " ")[:40]
+    name = (clean_line(activity.name) or "")[:40]
     distance = format_distance(activity.distance_m, units)
     moving = format_duration(activity.moving_time_s)
     pace = format_pace(activity.pace_s_per_km, units)

@@ -147,6 +147,10 @@ def _print_import_report(report: ImportReport, dry_run: bool) -> None:
     for outcome in report.outcomes:
         if outcome.outcome == "not_activity":
             click.echo(f"  not an activity: {outcome.path}: {outcome.reason}")
+    for outcome in report.duplicates:
+        click.echo(f"  duplicate: {outcome.path}: {outcome.reason}")
+    for outcome in report.retried:
+        click.echo(f"  read again ({outcome.retried}): {outcome.path}: {outcome.outcome}")
     for outcome in report.partial:
         click.echo(f"  partly read: {outcome.path}: {outcome.partial}")
     for outcome in report.unusable:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from strainwatch.domain import SportType
 from strainwatch.errors import ConfigError
 from strainwatch.paths import config_candidates, default_database_url, state_dir
+from strainwatch.sources.limits import DEFAULT_TIME_LIMIT_S
 
 if TYPE_CHECKING:
     from strainwatch.rules.base import Thresholds
@@ -32,6 +33,39 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_MAX_NAME_BYTES = 255  # one path component, on every common file system
+_MAX_PATH_BYTES = 4096
+
+
+def _check_path(value: Path | None) -> Path | None:
+    """A path the operating system can take: no NUL, no component over 255 bytes."""
+    if value is None:
+        return None
+    text = str(value)
+    if "\0" in text:
+        raise ValueError("a path cannot contain a NUL character")
+    if len(os.fsencode(text)) > _MAX_PATH_BYTES:
+        raise ValueError(f"path longer than {_MAX_PATH_BYTES} bytes")
+    if any(len(os.fsencode(part)) > _MAX_NAME_BYTES for part in value.parts):
+        raise ValueError(f"a folder or file name in this path is longer than {_MAX_NAME_BYTES} bytes")
+    return value
+
+
+def _check_database_url(value: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if not value.startswith(("sqlite:", "postgresql")):
+        raise ValueError("must be a sqlite:/// or postgresql:// URL")
+    try:
+        parsed = make_url(value)
+    except (ArgumentError, ValueError):
+        raise ValueError(f"not a valid database URL: {value[:80]!r}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        _check_path(Path(parsed.database))
+    return value
+
+
 class StorageSettings(_Model):
     url: str | None = Field(
         default=None,
@@ -41,14 +75,20 @@ class StorageSettings(_Model):
     @field_validator("url")
     @classmethod
     def _known_backend(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("sqlite:", "postgresql")):
-            raise ValueError("must be a sqlite:/// or postgresql:// URL")
-        return value
+        return None if value is None else _check_database_url(value)
 
 
 class FileSourceSettings(_Model):
     paths: list[Path] = Field(default_factory=list)
     default_sport_type: SportType = "Run"
+    time_limit: Annotated[float, Field(ge=1, le=3600, allow_inf_nan=False)] = DEFAULT_TIME_LIMIT_S  # per file
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, value: list[Path]) -> list[Path]:
+        for path in value:
+            _check_path(path)
+        return value
 
 
 class SmtpSettings(_Model):
@@ -62,6 +102,11 @@ class SmtpSettings(_Model):
     ca_file: Path | None = None  # a private CA for a home mail server's certificate
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("password_file", "ca_file")
+    @classmethod
+    def _path(cls, value: Path | None) -> Path | None:
+        return _check_path(value)
 
     @field_validator("sender")
     @classmethod
@@ -81,6 +126,11 @@ class NotifySettings(_Model):
     digest_time: str = "07:00"
     quiet_hours: str | None = "22:00-07:00"
     mbox: Path | None = None  # where mail goes without [smtp]; default: beside the database
+
+    @field_validator("mbox")
+    @classmethod
+    def _path(cls, value: Path | None) -> Path | None:
+        return _check_path(value)
 
     @field_validator("digest_time")
     @classmethod
@@ -108,13 +158,22 @@ class StravaSettings(_Model):
     quota_reserve: Annotated[int, Field(ge=0, le=90)] = 10  # percent of each limit left unused
     timeout: Annotated[int, Field(ge=1, le=300)] = 30
 
+    @field_validator("client_secret_file")
+    @classmethod
+    def _path(cls, value: Path | None) -> Path | None:
+        return _check_path(value)
+
     @field_validator("api_url", "oauth_url")
     @classmethod
     def _url(cls, value: str) -> str:
         from urllib.parse import urlsplit
 
-        parts = urlsplit(value)
-        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        try:
+            parts = urlsplit(value)
+            loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            raise ValueError(f"not a valid URL: {value[:80]!r}") from None
         if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
             raise ValueError(f"must be an https:// URL (http:// only on loopback): {value!r}")
         return value.rstrip("/")
@@ -168,8 +227,8 @@ def _check_rule_overrides(value: RuleOverrides) -> RuleOverrides:
 class AthleteSettings(_Model):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    email: str
-    timezone: str = "UTC"
+    email: Annotated[str, Field(max_length=254)]
+    timezone: Annotated[str, Field(max_length=64)] = "UTC"
     birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     units: Literal["km", "mi"] = "km"
     load: Literal["distance", "trimp"] = "distance"
@@ -198,7 +257,7 @@ class AthleteSettings(_Model):
     def _timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder of zones
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')") from None
         return value
 
@@ -333,6 +392,8 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
     if isinstance(storage, dict) and isinstance(storage.get("url"), str):
         url: str = storage["url"]
         prefix = "sqlite:///"
+        if url.startswith(prefix + "~"):
+            storage["url"] = url = prefix + os.path.expanduser(url[len(prefix) :])  # noqa: PTH111
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
             storage["url"] = prefix + str(base / url[len(prefix) :])
     for table, key in (
@@ -355,6 +416,8 @@ def parse_settings(text: str, path: Path) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", where=str(path)) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: tables or arrays nested too deeply", where=str(path)) from None
     _resolve_relative(data, path.resolve().parent)
     try:
         settings = Settings.model_validate(data)

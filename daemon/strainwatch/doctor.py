@@ -36,18 +36,18 @@ def _run(name: str, probe: Callable[[], str]) -> Check:
 
 
 def checks(settings: Settings) -> list[Check]:
-    from strainwatch.store.db import MIGRATIONS, create_db_engine, current_revision, open_database, safe_url
+    from strainwatch.store.db import MIGRATIONS, create_db_engine, open_database, safe_url
 
     results = [Check("config", True, str(settings.source_file))]
 
     def database() -> str:
         from alembic.script import ScriptDirectory
 
-        from strainwatch.store.db import _alembic_config
+        from strainwatch.store.db import _alembic_config, check_schema
 
         engine = create_db_engine(settings.database_url)
         head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
-        current = current_revision(engine)
+        current = check_schema(engine)
         if current != head:
             raise StrainwatchError(
                 f"schema at {current}, code expects {head}", hint="run: strainwatch db upgrade"

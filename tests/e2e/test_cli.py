@@ -155,3 +155,45 @@ def test_readme_commands_are_what_ci_runs() -> None:
         line for line in readme.splitlines() if "pytest" in line and line.startswith("python3")
     )
     assert test_command in ci
+
+
+def test_hostile_folder_sync_exits_0_and_the_next_sync_reads_nothing_again(
+    tmp_path: Path, corpus: Path
+) -> None:
+    from tests.hostile_files import csv_encrypted, dev_zero, fifo, utf16_doctype, year_9999
+
+    watch = tmp_path / "watch"
+    watch.mkdir()
+    for make in (fifo, dev_zero, utf16_doctype, year_9999, csv_encrypted):
+        make(watch, False)
+    shutil.copy(corpus / "formats" / "run_garmin.tcx", watch)
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'db.sqlite'}", [watch])
+    first = run("sync", config=config)
+    assert first.returncode == 0, first.stderr
+    assert "Traceback" not in first.stderr
+    assert "imported 1," in first.stdout
+    for name in ("run.gpx", "zero.gpx", "utf16_doctype.gpx", "export_encrypted.zip"):
+        assert sum(name in line for line in first.stdout.splitlines()) == 1, (name, first.stdout)
+    assert "DTD" in first.stdout and "FIFO" in first.stdout
+    second = run("sync", config=config)
+    assert second.returncode == 0
+    assert "imported 0, updated 0, unchanged 6," in second.stdout
+    assert "failed:" not in second.stdout
+
+
+def test_a_newer_database_is_refused_in_one_line(tmp_path: Path) -> None:
+    import sqlite3
+
+    from strainwatch.store.db import NEWER_SCHEMA as NEWER
+
+    database = tmp_path / "db.sqlite"
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{database}")
+    assert run("db", "upgrade", config=config).returncode == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'f00dfeed'")
+    for command in (["sync"], ["activities"], ["db", "upgrade"]):
+        result = run(*command, config=config)
+        assert result.returncode == 1
+        first_line = result.stderr.strip().splitlines()[0]
+        assert first_line.endswith(NEWER), result.stderr
+        assert "Traceback" not in result.stderr

@@ -51,9 +51,31 @@ def test_a_prolog_split_across_reads_is_handled() -> None:
     assert len(activity.track) == 2
 
 
-def test_utf16_is_refused_clearly() -> None:
-    with pytest.raises(ActivityFileError, match="UTF-16"):
-        list(iter_elements(io.BytesIO(GPX.format(POINTS).encode("utf-16"))))
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_or_without_bom_is_read_safely(encoding: str) -> None:
+    [activity] = parse_stream(io.BytesIO(GPX.format(POINTS).encode(encoding)), "x.gpx")
+    assert len(activity.track) == 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("document", ATTACKS.values(), ids=ATTACKS.keys())
+def test_dtds_are_refused_whatever_the_encoding(document: str, encoding: str) -> None:
+    """A UTF-16 file without a BOM once slipped past a byte-level prolog check."""
+    with pytest.raises(ActivityFileError, match="DTD"):
+        parse_stream(io.BytesIO(document.encode(encoding)), "x.gpx")
+
+
+def test_dtd_in_a_tcx_is_refused_by_the_parser_itself() -> None:
+    tcx = (
+        '<!DOCTYPE x [<!ENTITY a "boom">]><TrainingCenterDatabase><Notes>&a;</Notes></TrainingCenterDatabase>'
+    )
+    with pytest.raises(ActivityFileError, match="DTD"):
+        list(iter_elements(io.BytesIO(tcx.encode("utf-16-le"))))
+
+
+def test_utf32_is_refused_as_such() -> None:
+    with pytest.raises(ActivityFileError, match="UTF-32"):
+        parse_stream(io.BytesIO(GPX.format(POINTS).encode("utf-32")), "x.gpx")
 
 
 def test_truncated_xml_names_the_position() -> None:

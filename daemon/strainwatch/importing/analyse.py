@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import logging
@@ -9,44 +10,82 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import BinaryIO, cast
 
+from strainwatch import __version__
 from strainwatch.domain import Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob
 from strainwatch.metrics.activity import compute_metrics
-from strainwatch.sources.activity_files import parse_file, parse_stream
+from strainwatch.sources.activity_files import open_regular, parse_file, parse_stream
+from strainwatch.sources.limits import ReadLimits
 from strainwatch.sources.sport_types import normalize_sport
+from strainwatch.sources.strava_export import open_member
+from strainwatch.sources.timestamps import plausible_epoch
 
 log = logging.getLogger(__name__)
 _HASH_CHUNK = 1 << 20
 
+# The fingerprint stored for a file that could not be imported: the version that tried,
+# and "+perm" when permissions were the problem. An unchanged file is read again only
+# after an upgrade or once it has become readable.
+FAILED_MARK = f"v{__version__}"
+PERMISSION_MARK = "+perm"
+
+
+class _ReadRefused(ActivityFileError):
+    """The file could not be opened: `permission` when access was denied."""
+
+    def __init__(self, what: str, *, permission: bool) -> None:
+        super().__init__(what)
+        self.permission = permission
+
 
 def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:  # noqa: PTH123
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
+    try:
+        with open_regular(path) as handle:
+            while chunk := handle.read(_HASH_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        denied = exc.errno in (errno.EACCES, errno.EPERM)
+        raise _ReadRefused(f"cannot read: {exc.strerror or exc}", permission=denied) from None
     return digest.hexdigest()
 
 
-def _read(job: FileJob) -> tuple[str, list[AnalysedActivity]]:
+_archive: tuple[str, zipfile.ZipFile] | None = None
+
+
+def _zip(path: str) -> zipfile.ZipFile:
+    """The export this process read last, kept open: opening a zip parses its whole
+    directory, so reopening it per member made a 100,000-member export quadratic."""
+    global _archive  # noqa: PLW0603 - a one-entry cache per worker process
+    if _archive is None or _archive[0] != path:
+        if _archive is not None:
+            _archive[1].close()
+            _archive = None
+        _archive = (path, zipfile.ZipFile(path))
+    return _archive[1]
+
+
+def _read(job: FileJob, limits: ReadLimits) -> tuple[str, list[AnalysedActivity]]:
     if job.member is not None:
         fingerprint = job.fingerprint or ""
         try:
-            with zipfile.ZipFile(job.file_path) as archive, archive.open(job.member) as stream:
-                parsed = parse_stream(stream, job.key, job.member)  # type: ignore[arg-type]
-        except KeyError:
-            raise ActivityFileError("listed in activities.csv but missing from the zip") from None
+            with open_member(_zip(job.file_path), job.member, limits) as stream:
+                parsed = parse_stream(cast("BinaryIO", stream), job.key, job.member, limits=limits)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise ActivityFileError(f"cannot read from the zip ({exc})") from None
+            raise ActivityFileError(f"cannot read from the zip ({type(exc).__name__})") from None
     else:
-        try:
-            fingerprint = file_sha256(job.file_path)
-        except OSError as exc:
-            raise ActivityFileError(f"cannot read: {exc.strerror or exc}") from None
-        parsed = parse_file(job.file_path, job.key)
+        fingerprint = file_sha256(job.file_path)
+        parsed = parse_file(job.file_path, job.key, limits)
     analysed = []
     for read in parsed:
+        if not plausible_epoch(read.start_time.timestamp()):
+            raise UnusableActivity(
+                f"starts in the year {read.start_time.year}: the recording device's clock was wrong"
+            )
+        limits.check_time()
         metrics = compute_metrics(read.track, read.summary)
         activity = replace(read, track=Track())
         row = job.export_row
@@ -79,20 +118,32 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def analyse(job: FileJob) -> FileAnalysis:
+def failed(job: FileJob, reason: str, *, permission: bool = False) -> FileAnalysis:
+    """A failure as data, marked so that only an upgrade or new permissions retry it."""
+    mark = job.fingerprint or FAILED_MARK + (PERMISSION_MARK if permission else "")
+    return FileAnalysis(job, mark, problem="failed", reason=reason)
+
+
+def analyse(job: FileJob, time_limit: float | None = None) -> FileAnalysis:
     """Never raises for bad input: the problem comes back as data, named for the user."""
+    limits = ReadLimits.for_seconds(time_limit)
+    mark = job.fingerprint or FAILED_MARK
     try:
         with _gc_paused():
-            fingerprint, activities = _read(job)
+            fingerprint, activities = _read(job, limits)
     except NotAnActivity as exc:
-        return FileAnalysis(job, "", problem="not_activity", reason=str(exc))
+        return FileAnalysis(job, mark, problem="not_activity", reason=str(exc))
     except UnusableActivity as exc:
-        return FileAnalysis(job, "", problem="unusable", reason=str(exc))
+        return FileAnalysis(job, mark, problem="unusable", reason=str(exc))
+    except _ReadRefused as exc:
+        return failed(job, str(exc), permission=exc.permission)
     except ActivityFileError as exc:
-        return FileAnalysis(job, "", problem="failed", reason=str(exc))
-    except (MemoryError, RecursionError):
-        raise
-    except Exception as exc:  # a parser library tripping over a crafted file is bad input too
+        return failed(job, str(exc))
+    except MemoryError:
+        return failed(job, "refused: reading it needed more memory than this machine has")
+    except Exception as exc:
         log.debug("unexpected error reading %s", job.record_path, exc_info=True)
-        return FileAnalysis(job, "", problem="failed", reason=f"unreadable ({type(exc).__name__}: {exc})")
+        return failed(
+            job, f"unreadable: damaged, or in a form strainwatch cannot read ({type(exc).__name__})"
+        )
     return FileAnalysis(job, fingerprint, activities)

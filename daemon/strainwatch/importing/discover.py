@@ -1,76 +1,174 @@
 """Turn configured paths into import jobs, skipping what is unchanged since last time.
 
 A file whose size and modification time match its record is skipped without being opened:
-that is what makes a re-scan of thousands of files take a fraction of a second.
+that is what makes a re-scan of thousands of files take a fraction of a second. A file
+that failed is read again, although unchanged, once strainwatch has been upgraded (a newer
+reader may manage) or, when access was denied, once it has become readable.
+
+Only regular files are ever opened: FIFOs, devices and sockets are named and skipped on
+their `stat`, before any `open()` could block. Folders are walked by hand, following
+symbolic links but never into a folder already being walked, so a link loop is reported,
+not followed forever; a folder that cannot be listed is reported too.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from strainwatch.errors import ActivityFileError
-from strainwatch.importing.jobs import FileJob, FileOutcome
-from strainwatch.sources.activity_files import is_activity_name
+from strainwatch.errors import ActivityFileError, NotAnActivity
+from strainwatch.importing.analyse import FAILED_MARK, PERMISSION_MARK, failed
+from strainwatch.importing.jobs import FileAnalysis, FileJob, FileOutcome
+from strainwatch.sources.activity_files import is_activity_name, special_file_kind
+from strainwatch.sources.limits import ReadLimits
 from strainwatch.sources.strava_export import read_export_index
+from strainwatch.sources.text_fields import clean_line
 from strainwatch.store.models import ImportedFile
+
+MAX_FOLDER_DEPTH = 32
+RETRY_UPGRADED = "strainwatch was upgraded since it failed"
+RETRY_READABLE = "it has become readable since it failed"
 
 
 @dataclass(slots=True)
 class Plan:
     jobs: list[FileJob] = field(default_factory=list)
     outcomes: list[FileOutcome] = field(default_factory=list)  # settled without reading
+    settled: list[FileAnalysis] = field(default_factory=list)  # refused before reading: recorded
     zips: list[FileJob] = field(default_factory=list)  # zip records to save after members
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and (is_activity_name(name) or name.lower().endswith(".zip")):
-                yield Path(folder) / name
+def display_path(path: str) -> str:
+    """A path as text that can be stored and printed: bytes that are not UTF-8 (a name
+    from an old disk) appear as \\xNN escapes instead of breaking the database or terminal."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
-def _expand(paths: Iterable[Path], plan: Plan) -> Iterator[Path]:
-    for path in paths:
-        if path.is_dir():
-            yield from _walk(path)
-        elif path.exists():
-            yield path
+def _wanted(name: str) -> bool:
+    return not name.startswith(".") and (is_activity_name(name) or name.lower().endswith(".zip"))
+
+
+def _walk(root: str, plan: Plan, ancestors: frozenset[tuple[int, int]], depth: int) -> Iterator[str]:
+    try:
+        with os.scandir(root) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        plan.outcomes.append(FileOutcome(display_path(root), "failed", f"cannot read this folder: {why}"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = os.path.join(root, entry.name)  # noqa: PTH118 - str paths keep undecodable bytes
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            if _wanted(entry.name):
+                yield path
+            continue
+        try:
+            st = os.stat(path)  # noqa: PTH116
+        except OSError as exc:
+            plan.outcomes.append(
+                FileOutcome(display_path(path), "failed", f"cannot read this folder: {exc.strerror}")
+            )
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in ancestors:
+            plan.outcomes.append(
+                FileOutcome(
+                    display_path(path),
+                    "failed",
+                    "a symbolic link loop (leads back to a folder above): skipped",
+                )
+            )
+        elif depth >= MAX_FOLDER_DEPTH:
+            plan.outcomes.append(
+                FileOutcome(
+                    display_path(path), "failed", f"more than {MAX_FOLDER_DEPTH} folders deep: skipped"
+                )
+            )
         else:
-            plan.outcomes.append(FileOutcome(str(path), "failed", "no such file or directory"))
+            yield from _walk(path, plan, ancestors | {key}, depth + 1)
+
+
+def _expand(paths: Iterable[Path], plan: Plan) -> Iterator[str]:
+    for given in paths:
+        path = os.fspath(given)
+        try:
+            st = os.stat(path)  # noqa: PTH116
+        except OSError as exc:
+            reason = (
+                "a symbolic link loop"
+                if exc.errno == errno.ELOOP
+                else (exc.strerror or "cannot read").lower()
+            )
+            plan.outcomes.append(FileOutcome(display_path(path), "failed", reason))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(path, plan, frozenset({(st.st_dev, st.st_ino)}), 0)
+        else:
+            yield path
 
 
 def _unchanged(record: ImportedFile, size: int, mtime_ns: int) -> bool:
     return record.size == size and record.mtime_ns == mtime_ns
 
 
-def _plan_zip(job: FileJob, records: Mapping[str, ImportedFile], plan: Plan) -> None:
+def _retry_reason(record: ImportedFile, path: str) -> str | None:
+    """Why a file that failed and has not changed deserves another read, if it does."""
+    if record.status not in ("failed", "unusable", "not_activity"):
+        return None
+    mark = record.sha256 or ""
+    if not mark.startswith(FAILED_MARK):
+        return RETRY_UPGRADED if not mark.startswith("zip") else None
+    if mark.endswith(PERMISSION_MARK) and os.access(path, os.R_OK):
+        return RETRY_READABLE
+    return None
+
+
+def _plan_zip(
+    job: FileJob, records: Mapping[str, ImportedFile], plan: Plan, time_limit: float | None
+) -> None:
     try:
         with zipfile.ZipFile(job.file_path) as archive:
-            rows = read_export_index(archive)
+            rows = read_export_index(archive, ReadLimits.for_seconds(time_limit))
             infos = {info.filename: info for info in archive.infolist()}
-    except zipfile.BadZipFile as exc:
-        plan.outcomes.append(FileOutcome(job.record_path, "failed", f"not a valid zip ({exc})"))
+    except NotAnActivity as exc:
+        plan.settled.append(FileAnalysis(job, FAILED_MARK, problem="not_activity", reason=str(exc)))
         return
     except ActivityFileError as exc:
-        plan.outcomes.append(FileOutcome(job.record_path, "not_activity", str(exc)))
+        plan.settled.append(failed(job, str(exc)))
         return
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        plan.settled.append(failed(job, "not a valid zip file (damaged or truncated)"))
+        return
+    listed: set[str] = set()
+    repeated = 0
     for row in rows:
         if row.filename is None:
             plan.outcomes.append(
                 FileOutcome(
-                    f"{job.record_path}!activity {row.activity_id}",
+                    f"{job.record_path}!activity {clean_line(row.activity_id)}",
                     "not_activity",
                     "manual entry without a recording: not imported",
                 )
             )
             continue
+        if row.filename in listed:
+            repeated += 1
+            continue
+        listed.add(row.filename)
         info = infos.get(row.filename)
-        member_path = f"{job.record_path}!{row.filename}"
+        member_path = f"{job.record_path}!{display_path(row.filename)}"
         fingerprint = f"zip:{info.CRC:08x}:{info.file_size}" if info else "missing"
         record = records.get(member_path)
         if record is not None and record.sha256 == fingerprint:
@@ -87,31 +185,57 @@ def _plan_zip(job: FileJob, records: Mapping[str, ImportedFile], plan: Plan) -> 
                 member=row.filename,
                 fingerprint=fingerprint,
                 export_row=row,
+                compressed_size=info.compress_size if info else None,
             )
         )
+    if repeated:
+        plan.outcomes.append(
+            FileOutcome(
+                f"{job.record_path}!activities.csv", "not_activity",
+                f"{repeated:,} rows name a file an earlier row already names: ignored",
+            )
+        )  # fmt: skip
     plan.zips.append(job)
 
 
-def plan_import(paths: Iterable[Path], records: Mapping[str, ImportedFile]) -> Plan:
+def plan_import(
+    paths: Iterable[Path], records: Mapping[str, ImportedFile], time_limit: float | None = None
+) -> Plan:
     plan = Plan()
     seen: set[str] = set()
     for path in _expand(paths, plan):
-        resolved = str(path.resolve())
-        if resolved in seen:
+        real = os.path.realpath(path)
+        shown = display_path(real)
+        if shown in seen:
             continue
-        seen.add(resolved)
+        seen.add(shown)
         try:
-            st = path.stat()
+            st = os.stat(path)  # noqa: PTH116
         except OSError as exc:
-            plan.outcomes.append(FileOutcome(resolved, "failed", f"cannot read: {exc.strerror}"))
+            reason = "a symbolic link loop" if exc.errno == errno.ELOOP else f"cannot read: {exc.strerror}"
+            plan.outcomes.append(FileOutcome(display_path(path), "failed", reason))
             continue
-        record = records.get(resolved)
+        job = FileJob(record_path=shown, file_path=real, size=st.st_size, mtime_ns=st.st_mtime_ns)
+        record = records.get(shown)
         if record is not None and _unchanged(record, st.st_size, st.st_mtime_ns):
-            plan.outcomes.append(FileOutcome(resolved, "unchanged", record.error, previous=record.status))
-            continue
-        job = FileJob(record_path=resolved, file_path=resolved, size=st.st_size, mtime_ns=st.st_mtime_ns)
-        if resolved.lower().endswith(".zip"):
-            _plan_zip(job, records, plan)
+            why = _retry_reason(record, real)
+            if why is None:
+                plan.outcomes.append(FileOutcome(shown, "unchanged", record.error, previous=record.status))
+                continue
+            job = FileJob(
+                record_path=shown, file_path=real, size=st.st_size, mtime_ns=st.st_mtime_ns, retry=why
+            )
+        if not stat.S_ISREG(st.st_mode):  # named by its own path, not by what it links to
+            shown = display_path(path)
+            job = FileJob(record_path=shown, file_path=path, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            if shown in records and _unchanged(records[shown], st.st_size, st.st_mtime_ns):
+                plan.outcomes.append(FileOutcome(shown, "unchanged", records[shown].error, previous="failed"))
+            else:
+                plan.settled.append(
+                    failed(job, f"skipped: {special_file_kind(st.st_mode)}, not a regular file")
+                )
+        elif real.lower().endswith(".zip"):
+            _plan_zip(job, records, plan, time_limit)
         else:
             plan.jobs.append(job)
     return plan

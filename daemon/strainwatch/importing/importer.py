@@ -9,13 +9,10 @@ update rather than duplicate.
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import math
 import os
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,9 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from strainwatch.config import AthleteSettings
 from strainwatch.dedup import KnownActivities, KnownRun
 from strainwatch.errors import StoreError
-from strainwatch.importing.analyse import analyse
+from strainwatch.importing.analyse import analyse, failed
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
+from strainwatch.importing.workers import analyse_in_workers
+from strainwatch.sources.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
 from strainwatch.store import repository
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.models import Activity, ImportedFile
@@ -64,76 +63,71 @@ class ImportReport:
     def partial(self) -> list[FileOutcome]:
         return [o for o in self.outcomes if o.partial]
 
+    @property
+    def duplicates(self) -> list[FileOutcome]:
+        """Each with what it duplicates (an activity, another file) as its reason."""
+        return [o for o in self.outcomes if o.outcome == "duplicate"]
+
+    @property
+    def retried(self) -> list[FileOutcome]:
+        """Unchanged files that failed before, read again because the reason may have gone."""
+        return [o for o in self.outcomes if o.retried]
+
 
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def _start_method() -> str:
-    """fork where it is safe, forkserver elsewhere.
+def _analyse_all(
+    jobs: list[FileJob], workers: int, time_limit: float | None, before: Callable[[FileJob], None]
+) -> Generator[FileAnalysis]:
+    """Analyses in job order; in worker processes that can be killed when that pays off.
 
-    A forked worker starts in milliseconds; a forkserver costs a fresh interpreter (about
-    0.3 s, more than parsing 68 runs takes). Forking is safe while this process has a single
-    thread (the CLI): workers only parse, never touch the inherited database connections,
-    and leave through os._exit, so no finalizer closes them. With other threads alive (the
-    daemon's scheduler) a lock held at fork time could deadlock a worker: use forkserver.
-    """
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return "fork"
-    return "forkserver"
-
-
-def _analyse_all(jobs: list[FileJob], workers: int) -> Iterator[FileAnalysis]:
-    """Analyses in job order; in worker processes when that pays off.
-
-    Should the pool break (a worker killed, an interpreter that cannot start workers), the
-    remaining files are read in this process instead: slower, never lost.
+    In this process a file's outcome is recorded (`before`) as "stopped while reading"
+    before it is read, so should reading it ever take the process down, the next pass does
+    not read it again. A worker's crash is contained: the pool records it for the file.
     """
     if workers <= 1 or len(jobs) < POOL_THRESHOLD:
-        yield from map(analyse, jobs)
+        for job in jobs:
+            before(job)
+            yield analyse(job, time_limit)
         return
-    context = multiprocessing.get_context(_start_method())
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["strainwatch.importing.analyse"])
-    done = 0
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for analysis in pool.map(analyse, jobs, chunksize=2):
-                done += 1
-                yield analysis
-    except BrokenProcessPool:
-        log.warning("worker processes failed; reading the remaining %d files in-process", len(jobs) - done)
-        yield from map(analyse, jobs[done:])
+    yield from analyse_in_workers(jobs, workers, time_limit)
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _activity_values(item: AnalysedActivity, athlete: AthleteSettings, job: FileJob) -> dict[str, object]:
+    """The row to store: text cleaned and capped (see `text_fields`), no NaN or infinity."""
     p, m = item.parsed, item.metrics
     return {
         "athlete_id": athlete.id,
-        "sport_type": p.sport_type or athlete.files.default_sport_type,
-        "name": p.name,
-        "description": p.description,
-        "private_note": p.private_note,
-        "gear": p.gear,
-        "device": p.device,
+        "sport_type": (p.sport_type or athlete.files.default_sport_type)[:32],
+        "name": clean_line(p.name),
+        "description": clean_text(p.description),
+        "private_note": clean_text(p.private_note),
+        "gear": clean_line(p.gear),
+        "device": clean_line(p.device),
         "start_time": p.start_time,
-        "distance_m": m.distance_m,
-        "moving_time_s": m.moving_time_s,
-        "elapsed_time_s": m.elapsed_time_s,
-        "pace_s_per_km": m.pace_s_per_km,
-        "gap_s_per_km": m.gap_s_per_km,
-        "ascent_m": m.ascent_m,
-        "descent_m": m.descent_m,
-        "avg_hr": m.avg_hr,
-        "max_hr": m.max_hr,
-        "avg_cadence": m.avg_cadence,
+        "distance_m": _finite(m.distance_m) or 0.0,
+        "moving_time_s": _finite(m.moving_time_s) or 0.0,
+        "elapsed_time_s": _finite(m.elapsed_time_s) or 0.0,
+        "pace_s_per_km": _finite(m.pace_s_per_km),
+        "gap_s_per_km": _finite(m.gap_s_per_km),
+        "ascent_m": _finite(m.ascent_m),
+        "descent_m": _finite(m.descent_m),
+        "avg_hr": _finite(m.avg_hr),
+        "max_hr": _finite(m.max_hr),
+        "avg_cadence": _finite(m.avg_cadence),
         "has_gps": m.has_gps,
         "trainer": p.trainer,
         "manual": p.manual,
         "deleted": False,
-        "partial_reason": p.partial_reason,
-        "gap_profile": {str(k): v for k, v in m.gap_profile.items()},
-        "raw": {**p.raw, "file": job.record_path},
+        "partial_reason": clean_text(p.partial_reason, NAME_LIMIT),
+        "gap_profile": {str(k): v for k, v in m.gap_profile.items() if math.isfinite(v)},
+        "raw": clean_json({**p.raw, "file": job.record_path}),
     }
 
 
@@ -147,22 +141,28 @@ class _Writer:
     known: KnownActivities
     now: datetime
     inserted: list[tuple[tuple[str, str], Activity]] = field(default_factory=list)
+    before_marks: dict[str, str] = field(default_factory=dict)  # fingerprints under "reading" marks
 
     def save(self, analysis: FileAnalysis) -> FileOutcome:
         job, now = analysis.job, self.now
         self.inserted = []
         record = self.records.get(job.record_path)
-        if record is not None and analysis.fingerprint and record.sha256 == analysis.fingerprint:
+        if job.record_path in self.before_marks:
+            known_fingerprint: str | None = self.before_marks.pop(job.record_path)
+        else:
+            known_fingerprint = record.sha256 if record is not None else None
+        if analysis.problem is None and record is not None and known_fingerprint == analysis.fingerprint:
             record.mtime_ns, record.size, record.checked_at = job.mtime_ns, job.size, now
             return FileOutcome(job.record_path, "unchanged", record.error, previous=record.status)
         if record is None:
             record = self._new_record(job)
         record.size, record.mtime_ns, record.checked_at = job.size, job.mtime_ns, now
-        record.sha256 = analysis.fingerprint
+        record.sha256 = analysis.fingerprint[:80]
         if analysis.problem is not None:
-            record.status, record.error = analysis.problem, analysis.reason
+            reason = clean_text(analysis.reason, NAME_LIMIT * 2)
+            record.status, record.error = analysis.problem, reason
             record.activity_count = 0
-            return FileOutcome(job.record_path, analysis.problem, analysis.reason)
+            return FileOutcome(job.record_path, analysis.problem, reason, retried=job.retry)
         outcome, reason = self._store_activities(analysis, record)
         record.status = "imported" if outcome == "updated" else outcome
         record.error = reason if outcome == "failed" else None
@@ -171,7 +171,16 @@ class _Writer:
             (a.parsed.partial_reason for a in analysis.activities if a.parsed.partial_reason), None
         )
         count = len(analysis.activities)
-        return FileOutcome(job.record_path, outcome, reason, count, partial)  # type: ignore[arg-type]
+        return FileOutcome(job.record_path, outcome, reason, count, partial, retried=job.retry)  # type: ignore[arg-type]
+
+    def mark_reading(self, job: FileJob) -> None:
+        """Recorded before the file is read in this process: replaced by the outcome, it
+        only survives if reading took the process down, and then keeps it from doing so
+        again on the next pass (an upgrade still retries it)."""
+        record = self.records.get(job.record_path)
+        previous = record.sha256 if record is not None and record.status == "imported" else ""
+        self.save(failed(job, "strainwatch stopped while reading this file (a crash, or out of memory)"))
+        self.before_marks[job.record_path] = previous
 
     def _new_record(self, job: FileJob) -> ImportedFile:
         record = ImportedFile(
@@ -238,6 +247,28 @@ class _Writer:
         return "failed", "no activities"
 
 
+def _chain(first: list[FileAnalysis], rest: Iterator[FileAnalysis]) -> Iterator[FileAnalysis]:
+    yield from first
+    yield from rest
+
+
+def _store(session: Session, writer: _Writer, analysis: FileAnalysis, dry_run: bool) -> FileOutcome:
+    """One file in its own transaction; if the database refuses its activities, the file is
+    recorded as failed with the reason and the import goes on."""
+    try:
+        with unit_of_work(session, dry_run=dry_run):
+            outcome = writer.save(analysis)
+    except SQLAlchemyError as exc:
+        session.rollback()
+        writer.inserted = []
+        log.warning("could not store %s: %s", analysis.job.record_path, exc)
+        reason = f"the database refused its data ({type(exc).__name__}; details with -v in the log)"
+        with unit_of_work(session, dry_run=dry_run):
+            return writer.save(failed(analysis.job, reason))
+    writer.remember(stored=not dry_run)
+    return outcome
+
+
 def import_paths(
     sessions: sessionmaker[Session],
     athlete: AthleteSettings,
@@ -261,23 +292,32 @@ def import_paths(
                 repository.ensure_athlete(session, athlete.id, athlete.name, now)
                 records = repository.file_records(session, athlete.id)
                 known = repository.known_activities(session, athlete.id)
-            plan = plan_import(paths, records)
+            time_limit = athlete.files.time_limit
+            plan = plan_import(paths, records, time_limit)
             if on_planned:
-                on_planned(len(plan.jobs) + len(plan.outcomes))
+                on_planned(len(plan.jobs) + len(plan.outcomes) + len(plan.settled))
             for outcome in plan.outcomes:
                 report.outcomes.append(outcome)
                 if on_file:
                     on_file(outcome)
             writer = _Writer(session, athlete, records, known, now)
-            for analysis in _analyse_all(plan.jobs, workers or default_workers()):
-                if should_stop is not None and should_stop():
-                    break  # what is stored stays; the rest is read on the next pass
-                with unit_of_work(session, dry_run=dry_run):
-                    outcome = writer.save(analysis)
-                writer.remember(stored=not dry_run)
-                report.outcomes.append(outcome)
-                if on_file:
-                    on_file(outcome)
+
+            def before(job: FileJob) -> None:
+                if not dry_run:
+                    with unit_of_work(session):
+                        writer.mark_reading(job)
+
+            analyses = _analyse_all(plan.jobs, workers or default_workers(), time_limit, before)
+            try:
+                for analysis in _chain(plan.settled, analyses):
+                    outcome = _store(session, writer, analysis, dry_run)
+                    report.outcomes.append(outcome)
+                    if on_file:
+                        on_file(outcome)
+                    if should_stop is not None and should_stop():
+                        break  # what is stored stays; the rest is read on the next pass
+            finally:
+                analyses.close()  # stops the workers at once when the pass is stopped
             if plan.zips and not dry_run:
                 with session.begin():
                     for job in plan.zips:

@@ -26,6 +26,8 @@ class FileJob:
     member: str | None = None
     fingerprint: str | None = None  # zip members: CRC and size from the zip directory
     export_row: ExportRow | None = None
+    retry: str | None = None  # why a file that failed unchanged is read again
+    compressed_size: int | None = None  # zip members: the bound for the expansion ratio
 
     @property
     def key(self) -> str:
@@ -55,3 +57,4 @@ class FileOutcome:
     activities: int = 0
     partial: str | None = None
     previous: str | None = None  # for "unchanged": what became of the file last time
+    retried: str | None = None  # read again although unchanged: why

@@ -4,6 +4,19 @@ Moving time: an interval between two samples counts as moving when its speed is 
 least `MOVING_SPEED_MS` (0.8 m/s, 2.9 km/h): slower than any walk break in a run, faster
 than the drift of a GPS fix standing still. Auto-paused gaps have no distance, so they
 fall below it too.
+
+Bad samples are dropped before anything is computed (`drop_bad_samples`), never turned into
+distance or climb:
+- a position outside latitude ±90 / longitude ±180, or exactly 0°, 0° (a fix not yet taken);
+  a dropped position is replaced by the last good one, so the way from that fix to the next
+  good one still counts;
+- a position that would mean moving faster than `MAX_SPEED_MS` (100 m/s, 360 km/h) from the
+  last good one, and more than 1 km away: a longitude flipping between +179 and -179, a
+  one-sample jump across a continent. After `JUMP_RESET` such samples in a row the new place
+  is taken as real (the earlier fix was the wrong one); the jump itself counts no distance;
+- a device distance that grows faster than `MAX_SPEED_MS`;
+- an altitude outside `ALTITUDE_RANGE_M` (-500 m, below the Dead Sea shore, to 9,000 m);
+- a heart rate outside 20-250 bpm, a cadence above 300 per minute, and any non-finite value.
 """
 
 from __future__ import annotations
@@ -22,6 +35,79 @@ GRADE_SPAN_M = 20.0  # grades are taken over at least this much distance, not pe
 PACE_WINDOW_S = 30.0  # per-sample pace is averaged over this centred window
 PACE_BIN_S_PER_KM = 5
 SLOWEST_PROFILED_PACE_S_PER_KM = 1200  # slower than 20:00/km is walking or standing
+MAX_SPEED_MS = 100.0
+JUMP_RESET = 5
+MIN_JUMP_S = 10.0  # so no jump under 1 km is ever dropped: GPS catches up after a tunnel
+ALTITUDE_RANGE_M = (-500.0, 9000.0)
+HEART_RATE_RANGE = (20.0, 250.0)
+CADENCE_RANGE = (0.0, 300.0)
+NAN = math.nan
+
+
+def _haversine(la0: float, lo0: float, la1: float, lo1: float) -> float:
+    rad = math.pi / 180.0
+    p0, p1 = la0 * rad, la1 * rad
+    h = math.sin((p1 - p0) / 2) ** 2 + math.cos(p0) * math.cos(p1) * math.sin((lo1 - lo0) * rad / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h) if h < 1.0 else 1.0)
+
+
+def _hold(lat: array[float], lon: array[float], i: int, anchor: int) -> None:
+    """A dropped position takes the last good one's place: the distance from the last good
+    fix to the next one is still counted, none to or from the bad one."""
+    if anchor >= 0:
+        lat[i], lon[i] = lat[anchor], lon[anchor]
+    else:
+        lat[i] = lon[i] = NAN
+
+
+def drop_bad_samples(track: Track) -> Track:
+    """A copy of `track` with impossible positions, jumps, altitudes, distances, heart
+    rates and cadences set to NaN (the rules are in the module's docstring)."""
+    n = len(track)
+    time = track.time
+    lat, lon = array("d", track.lat), array("d", track.lon)
+    altitude, distance = array("d", track.altitude), array("d", track.distance)
+    lo_alt, hi_alt = ALTITUDE_RANGE_M
+    anchor = -1
+    rejected = 0
+    last_dist_i = -1
+    for i in range(n):
+        la, lo = lat[i], lon[i]
+        if la != la or lo != lo:
+            pass  # not recorded: a gap, as before
+        elif not (-90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0) or (la == 0.0 and lo == 0.0):
+            _hold(lat, lon, i, anchor)
+        elif anchor >= 0:
+            dt = time[i] - time[anchor]
+            if _haversine(lat[anchor], lon[anchor], la, lo) > MAX_SPEED_MS * max(dt, MIN_JUMP_S):
+                rejected += 1
+                if rejected < JUMP_RESET:
+                    _hold(lat, lon, i, anchor)
+                else:
+                    lat[i - 1] = lon[i - 1] = NAN  # no distance across the jump
+                    anchor, rejected = i, 0
+            else:
+                anchor, rejected = i, 0
+        else:
+            anchor = i
+        a = altitude[i]
+        if not lo_alt <= a <= hi_alt:
+            altitude[i] = NAN
+        d = distance[i]
+        if d == d:
+            if (
+                not math.isfinite(d)
+                or d < 0
+                or (
+                    last_dist_i >= 0
+                    and d - distance[last_dist_i]
+                    > MAX_SPEED_MS * max(time[i] - time[last_dist_i], MIN_JUMP_S)
+                )
+            ):
+                distance[i] = NAN
+            else:
+                last_dist_i = i
+    return Track(time, lat, lon, altitude, distance, track.heart_rate, track.cadence)
 
 
 def interval_distances(track: Track) -> array[float]:
@@ -111,12 +197,13 @@ def _gap_profile(time: Sequence[float], cum_eq: Sequence[float], moving: Sequenc
     return {k: round(v, 1) for k, v in sorted(profile.items())}
 
 
-def _mean_max(values: Sequence[float]) -> tuple[float | None, float | None]:
+def _mean_max(values: Sequence[float], bounds: tuple[float, float]) -> tuple[float | None, float | None]:
+    low, high = bounds
     total = 0.0
     count = 0
     peak = -math.inf
     for v in values:
-        if v == v and v > 0:
+        if v > 0 and low <= v <= high:
             total += v
             count += 1
             peak = max(peak, v)
@@ -129,9 +216,19 @@ def pace_s_per_km(seconds: float, metres: float) -> float | None:
     return seconds / metres * 1000.0 if metres > 0 and seconds > 0 else None
 
 
+def _plausible_summary(summary: DeviceSummary) -> DeviceSummary:
+    """The device's own totals, without negative, infinite or NaN ones."""
+
+    def ok(value: float | None) -> float | None:
+        return value if value is not None and math.isfinite(value) and value >= 0 else None
+
+    return DeviceSummary(ok(summary.distance_m), ok(summary.timer_time_s), ok(summary.elapsed_time_s))
+
+
 def compute_metrics(track: Track, summary: DeviceSummary | None = None) -> ActivityMetrics:
     """All per-activity figures; `summary` supplies what the device measured itself."""
-    summary = summary or DeviceSummary()
+    summary = _plausible_summary(summary or DeviceSummary())
+    track = drop_bad_samples(track)
     n = len(track)
     time = track.time
     steps = interval_distances(track)
@@ -160,8 +257,8 @@ def compute_metrics(track: Track, summary: DeviceSummary | None = None) -> Activ
     cum_eq = _cumulative(flat_eq)
     moving_eq = sum(flat_eq[i] for i in range(1, n) if moving[i])
 
-    avg_hr, max_hr = _mean_max(track.heart_rate)
-    avg_cadence, _ = _mean_max(track.cadence)
+    avg_hr, max_hr = _mean_max(track.heart_rate, HEART_RATE_RANGE)
+    avg_cadence, _ = _mean_max(track.cadence, CADENCE_RANGE)
     gap_moving_m = moving_eq if moving_eq > 0 else moving_m
     # scale the flat-equivalent distance to the reported distance, so GAP and pace agree
     # on the flat even where the device's distance differs from the fixes'

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import stat
 import zlib
 from collections.abc import Callable
 from typing import BinaryIO, cast
@@ -15,6 +17,7 @@ from xml.etree.ElementTree import ParseError
 
 from strainwatch.domain import ParsedActivity
 from strainwatch.errors import ActivityFileError, NotAnActivity
+from strainwatch.sources.limits import ReadLimits, guarded
 from strainwatch.sources.xmlstream import parse_error, xml_root_name
 
 ACTIVITY_SUFFIXES = (".gpx", ".fit", ".tcx", ".gpx.gz", ".fit.gz", ".tcx.gz")
@@ -54,13 +57,28 @@ def _peekable(stream: BinaryIO) -> io.BufferedReader:
     return io.BufferedReader(cast("io.RawIOBase", stream))
 
 
-def parse_stream(stream: BinaryIO, external_id: str, name: str | None = None) -> list[ParsedActivity]:
-    """Parse an opened file, transparently gunzipping it; errors become ActivityFileError."""
+def parse_stream(
+    stream: BinaryIO,
+    external_id: str,
+    name: str | None = None,
+    *,
+    limits: ReadLimits | None = None,
+    size: int | None = None,
+) -> list[ParsedActivity]:
+    """Parse an opened file, transparently gunzipping it; errors become ActivityFileError.
+
+    Everything the parser reads passes through `limits` (bytes after decompression, at most
+    `MAX_EXPANSION_RATIO` times the `size` read from disk, and the deadline).
+    """
+    limits = limits or ReadLimits()
     buffered = _peekable(stream)
-    source = buffered
-    if buffered.peek(2)[:2] == b"\x1f\x8b":
-        source = _peekable(cast("BinaryIO", gzip.GzipFile(fileobj=buffered, mode="rb")))
     try:
+        if buffered.peek(2)[:2] == b"\x1f\x8b":
+            unpacked = gzip.GzipFile(fileobj=buffered, mode="rb")
+            expanded = limits.expanded(size) if size is not None else limits
+            source = guarded(cast("io.BufferedIOBase", unpacked), expanded, "the gzipped file")
+        else:
+            source = guarded(buffered, limits, "the file")
         head = source.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
         if not head:
             raise ActivityFileError("empty file")
@@ -74,9 +92,39 @@ def parse_stream(stream: BinaryIO, external_id: str, name: str | None = None) ->
         raise ActivityFileError(f"corrupt gzip data ({exc})") from None
 
 
-def parse_file(path: str, external_id: str | None = None) -> list[ParsedActivity]:
+def open_regular(path: str) -> io.FileIO:
+    """Open for reading only if `path` is a regular file: a FIFO, device or socket put in
+    its place after discovery never blocks the pass (O_NONBLOCK, then fstat)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     try:
-        with open(path, "rb") as handle:  # noqa: PTH123 - a raw handle for BufferedReader
-            return parse_stream(handle, external_id or path)
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ActivityFileError(f"skipped: {special_file_kind(mode)}, not a regular file")
+        os.set_blocking(fd, True)
+        return io.FileIO(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def special_file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def parse_file(
+    path: str, external_id: str | None = None, limits: ReadLimits | None = None
+) -> list[ParsedActivity]:
+    try:
+        with open_regular(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            return parse_stream(cast("BinaryIO", handle), external_id or path, limits=limits, size=size)
     except OSError as exc:
         raise ActivityFileError(f"cannot read: {exc.strerror or exc}") from None

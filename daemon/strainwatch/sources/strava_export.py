@@ -13,10 +13,18 @@ import io
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from typing import IO, cast
 
-from strainwatch.errors import ActivityFileError
+from strainwatch.errors import ActivityFileError, NotAnActivity
+from strainwatch.sources.limits import MiB, ReadLimits, guarded
 
 CSV_NAME = "activities.csv"
+MAX_MEMBERS = 50_000  # a decade of daily activities with their photos fits several times
+MAX_TOTAL_BYTES = 64 * 1024 * MiB  # declared size of all members together
+MAX_CSV_BYTES = 32 * MiB
+MAX_CSV_ROWS = 50_000
+MAX_CSV_FIELD = 128 * 1024  # csv's own default; a Strava description is far shorter
+_AES = 99
 
 _HEADERS: dict[str, tuple[str, ...]] = {
     "id": ("activity id", "aktivitats-id", "id de l'activite", "id de la actividad",
@@ -76,15 +84,84 @@ def _columns(header: list[str], sample: list[list[str]]) -> dict[str, int]:
     return found
 
 
-def read_export_index(archive: zipfile.ZipFile) -> list[ExportRow]:
+def check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse a zip whose directory alone promises unbounded work."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ActivityFileError(
+            f"refused: the zip has {len(infos):,} members (at most {MAX_MEMBERS:,} are read)"
+        )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_TOTAL_BYTES:
+        raise ActivityFileError(f"refused: the zip's members expand to {total / MiB / 1024:,.0f} GB")
+
+
+def open_member(archive: zipfile.ZipFile, name: str, limits: ReadLimits) -> IO[bytes]:
+    """A member, read through `limits` relative to its compressed size; encrypted members
+    and compression methods Python lacks are refused by name, not by a library's text."""
+    try:
+        info = archive.getinfo(name)  # a dict lookup: O(1) however many members
+    except KeyError:
+        raise ActivityFileError("listed in activities.csv but missing from the zip") from None
+    if info.flag_bits & 0x1:
+        raise ActivityFileError(f"{name} is encrypted in the zip: export it again without a password")
+    if info.compress_type not in (
+        zipfile.ZIP_STORED,
+        zipfile.ZIP_DEFLATED,
+        zipfile.ZIP_BZIP2,
+        zipfile.ZIP_LZMA,
+    ):
+        method = "AES encryption" if info.compress_type == _AES else f"method {info.compress_type}"
+        raise ActivityFileError(f"{name} is compressed with {method}, which strainwatch cannot unpack")
+    try:
+        raw = archive.open(info)
+    except (NotImplementedError, RuntimeError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ActivityFileError(f"cannot read {name} from the zip ({type(exc).__name__})") from None
+    return guarded(cast("io.BufferedIOBase", raw), limits.expanded(info.compress_size), name)
+
+
+def _decode(data: bytes, member: str) -> str:
+    """UTF-8 as Strava writes it; UTF-16 or Windows-1252 after a round trip through Excel."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _read_rows(archive: zipfile.ZipFile, member: str, limits: ReadLimits) -> list[list[str]]:
+    with open_member(archive, member, limits) as raw:
+        data = raw.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        raise ActivityFileError(f"refused: {member} is larger than {MAX_CSV_BYTES // MiB} MB")
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(_decode(data, member), newline=""))
+    previous = csv.field_size_limit(MAX_CSV_FIELD)
+    try:
+        for row in reader:
+            if len(rows) > MAX_CSV_ROWS:
+                raise ActivityFileError(f"refused: {member} has more than {MAX_CSV_ROWS:,} rows")
+            rows.append(row[:200])
+    except csv.Error:
+        raise ActivityFileError(
+            f"{member}, line {reader.line_num}: not a CSV file Strava wrote "
+            f"(a field longer than {MAX_CSV_FIELD // 1024} KB, or a broken quote)"
+        ) from None
+    finally:
+        csv.field_size_limit(previous)
+    return rows
+
+
+def read_export_index(archive: zipfile.ZipFile, limits: ReadLimits | None = None) -> list[ExportRow]:
     """The rows of activities.csv; raises when the zip is not a Strava export."""
+    limits = limits or ReadLimits()
+    check_archive(archive)
     member = next((n for n in archive.namelist() if n.rsplit("/", 1)[-1].lower() == CSV_NAME), None)
     if member is None:
-        raise ActivityFileError("a zip without activities.csv: not a Strava bulk export")
+        raise NotAnActivity("a zip without activities.csv: not a Strava bulk export")
     prefix = member[: -len(CSV_NAME)]
-    with archive.open(member) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        rows = list(csv.reader(text))
+    rows = _read_rows(archive, member, limits)
     if not rows:
         raise ActivityFileError(f"{member} is empty")
     header, body = rows[0], rows[1:]
@@ -104,7 +181,7 @@ def read_export_index(archive: zipfile.ZipFile) -> list[ExportRow]:
         filename = cell(row, "filename")
         out.append(
             ExportRow(
-                activity_id=activity_id,
+                activity_id=activity_id[:64],
                 filename=prefix + filename if filename else None,
                 name=cell(row, "name"),
                 sport_type=cell(row, "type"),

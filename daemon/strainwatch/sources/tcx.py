@@ -8,16 +8,11 @@ from xml.etree.ElementTree import Element
 
 from strainwatch.domain import NAN, DeviceSummary, ParsedActivity, Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
+from strainwatch.sources.gpx import MAX_POINT_ELEMENTS, _float, _nesting_error, too_many_points
+from strainwatch.sources.limits import MAX_POINTS
 from strainwatch.sources.sport_types import normalize_sport
-from strainwatch.sources.timestamps import parse_iso_utc
-from strainwatch.sources.xmlstream import iter_elements, local_name
-
-
-def _float(text: str | None) -> float:
-    try:
-        return float(text) if text else NAN
-    except ValueError:
-        return NAN
+from strainwatch.sources.timestamps import parse_iso_utc, plausible_epoch
+from strainwatch.sources.xmlstream import MAX_DEPTH, iter_elements, local_name
 
 
 def _trackpoint(point: Element) -> tuple[str | None, float, float, float, float, float, float]:
@@ -51,6 +46,7 @@ class _ActivityBuilder:
         self.notes: str | None = None
         self.last_time = float("-inf")
         self.without_time = 0
+        self.implausible = 0
 
     def add_point(self, point: Element) -> None:
         when, lat, lon, alt, dist, hr, cad = _trackpoint(point)
@@ -58,18 +54,27 @@ class _ActivityBuilder:
             self.without_time += 1
             return
         t = parse_iso_utc(when).timestamp()
-        if t >= self.last_time:
+        if not plausible_epoch(t):
+            self.implausible += 1
+        elif t >= self.last_time:
+            if len(self.track) >= MAX_POINTS:
+                raise too_many_points()
             self.last_time = t
             self.track.append(t, lat, lon, alt, dist, hr, cad)
 
 
 def parse_tcx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
-    """Each <Activity> of the file; laps give the device's distance and timer time."""
+    """Each <Activity> of the file; laps give the device's distance and timer time.
+
+    Like GPX, every element is dropped from its parent once handled (a lap's totals are
+    read as they end), so memory stays bounded whatever the file holds.
+    """
     builders: list[_ActivityBuilder] = []
     current: _ActivityBuilder | None = None
-    container: Element | None = None
     creator: str | None = None
     courses = 0
+    stack: list[Element] = []
+    in_point = 0
     seen_root = False
     for event, elem in iter_elements(stream):
         name = local_name(elem.tag)
@@ -78,34 +83,43 @@ def parse_tcx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
                 raise ActivityFileError(f"not a TCX file (root element <{name}>)")
             seen_root = True
         if event == "start":
-            if name == "Activity":
+            stack.append(elem)
+            if in_point:
+                in_point += 1
+                if in_point > MAX_POINT_ELEMENTS:
+                    raise ActivityFileError("refused: a trackpoint with too many elements")
+            elif name == "Trackpoint":
+                in_point = 1
+            elif len(stack) > MAX_DEPTH:
+                raise _nesting_error()
+            elif name == "Activity":
                 current = _ActivityBuilder(elem.get("Sport"))
                 builders.append(current)
-            elif name == "Track":
-                container = elem
             continue
+        stack.pop()
+        parent = local_name(stack[-1].tag) if stack else ""
         if name == "Trackpoint":
+            in_point = 0
             if current is not None:
                 current.add_point(elem)
-            if container is not None:
-                container.clear()
-        elif name == "Lap":
-            if current is not None:
-                for child in elem:
-                    short = local_name(child.tag)
-                    if short == "TotalTimeSeconds":
-                        current.timer += _float(child.text) if child.text else 0.0
-                    elif short == "DistanceMeters":
-                        d = _float(child.text)
-                        current.distance += d if d == d else 0.0
-            elem.clear()
-        elif name == "Notes" and current is not None:
+        elif in_point:
+            continue  # a trackpoint's own elements are read with it
+        elif parent == "Lap" and current is not None:
+            if name == "TotalTimeSeconds":
+                t = _float(elem.text)
+                current.timer += t if t == t else 0.0
+            elif name == "DistanceMeters":
+                d = _float(elem.text)
+                current.distance += d if d == d else 0.0
+        elif name == "Notes" and parent == "Activity" and current is not None:
             current.notes = (elem.text or "").strip() or None
         elif name == "Name" and creator is None and current is not None:
             creator = (elem.text or "").strip() or None
         elif name == "Course":
             courses += 1
-            elem.clear()
+        elem.clear()
+        if stack:
+            del stack[-1][:]
 
     activities = []
     for index, b in enumerate(builders):
@@ -125,6 +139,8 @@ def parse_tcx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
         )
     if activities:
         return activities
+    if any(b.implausible for b in builders):
+        raise UnusableActivity("timestamps outside 1980-2100: the recording device's clock was wrong")
     if any(b.without_time for b in builders):
         raise UnusableActivity("trackpoints have no timestamps: cannot be counted as training load")
     if builders:

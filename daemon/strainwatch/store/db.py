@@ -18,11 +18,13 @@ from strainwatch.errors import StoreError
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+CONNECT_TIMEOUT_S = 10  # a server that accepts the connection but never answers
+STATEMENT_TIMEOUT_MS = 300_000  # PostgreSQL; SQLite waits at most busy_timeout for a lock
+NEWER_SCHEMA = "this database was written by a newer strainwatch: upgrade strainwatch, not the database"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -54,10 +56,13 @@ def create_db_engine(url: str, *, savepoints: bool = False) -> Engine:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise StoreError("not a valid database URL", where="[storage] url") from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
+        if database and database.startswith("~"):
+            database = str(Path(database).expanduser())
+            parsed = parsed.set(database=database)
         if database and database != ":memory:":
             try:
                 Path(database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -65,7 +70,7 @@ def create_db_engine(url: str, *, savepoints: bool = False) -> Engine:
                 raise StoreError(
                     f"cannot create the database folder: {exc.strerror}", where=database
                 ) from None
-        engine = create_engine(parsed)
+        engine = create_engine(parsed, connect_args={"timeout": CONNECT_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_pragmas)
         if savepoints:
             event.listen(engine, "connect", _sqlite_own_transactions)
@@ -73,8 +78,13 @@ def create_db_engine(url: str, *, savepoints: bool = False) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "options" not in parsed.query:
+        connect_args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except ModuleNotFoundError:
         raise StoreError(
             "PostgreSQL support is not installed",
@@ -91,11 +101,44 @@ def _alembic_config(engine: Engine) -> Any:
     return config
 
 
+def check_schema(engine: Engine) -> str | None:
+    """The schema's revision; refuses a database from a newer strainwatch (an unknown
+    revision) and another program's database (tables, but no revision of ours), which an
+    upgrade must never touch."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    current = current_revision(engine)
+    if current is None:
+        with engine.connect() as connection:
+            tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
+        if tables:
+            raise StoreError(
+                f"the database holds tables strainwatch did not create ({', '.join(sorted(tables)[:5])}): "
+                "refusing to change it",
+                where=safe_url(engine.url.render_as_string()),
+                hint="point [storage] url at a new file or an empty database",
+            )
+        return None
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    try:
+        known = script.get_revision(current) is not None
+    except Exception:
+        known = False
+    if not known:
+        raise StoreError(NEWER_SCHEMA, where=safe_url(engine.url.render_as_string()))
+    return current
+
+
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration; a no-op when the schema is current."""
     from alembic import command
 
     try:
+        check_schema(engine)
+        if engine.dialect.name == "sqlite":  # persistent; set only once the file is known to be ours
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         command.upgrade(_alembic_config(engine), "head")
     except OperationalError as exc:
         raise StoreError(
@@ -108,8 +151,17 @@ def upgrade(engine: Engine) -> None:
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as exc:
+        raise StoreError(
+            f"cannot open the database: {exc.orig}", where=safe_url(engine.url.render_as_string())
+        ) from None
+    except SQLAlchemyError as exc:  # not a database at all, say
+        raise StoreError(
+            f"cannot read the database ({type(exc).__name__})", where=safe_url(engine.url.render_as_string())
+        ) from None
 
 
 def open_database(url: str, *, migrate: bool = True) -> sessionmaker[Session]:
