@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests import clock
+
 INACTIVE = {
     "message": "Forbidden",
     "errors": [{"resource": "Application", "field": "Status", "code": "Inactive"}],
@@ -92,7 +94,7 @@ class FakeStrava:
     def issue_tokens(self, expires_in: int = 21600) -> dict[str, Any]:
         self.counter += 1
         access, refresh = f"access-{self.counter}", f"refresh-{self.counter}"
-        expires = datetime.now(UTC) + timedelta(seconds=expires_in)
+        expires = clock.now() + timedelta(seconds=expires_in)
         self.access[access] = expires
         self.refresh.add(refresh)
         return {"token_type": "Bearer", "access_token": access, "refresh_token": refresh,
@@ -168,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self._fault(path):
                 return
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-            if token not in fake.access or fake.access[token] < datetime.now(UTC):
+            if token not in fake.access or fake.access[token] < clock.now():
                 self._send(401, UNAUTHORIZED)
                 return
             self._route(path, query)
@@ -239,5 +241,5 @@ def link_athlete(settings: Any, athlete_id: str = "sam") -> None:
 
     sessions = open_database(settings.database_url)
     with sessions() as session, unit_of_work(session):
-        ensure_athlete(session, athlete_id, settings.athlete(athlete_id).name, datetime.now(UTC))
+        ensure_athlete(session, athlete_id, settings.athlete(athlete_id).name, clock.now())
     strava_client(settings, sessions, athlete_id, None, Quota()).exchange("good-code")

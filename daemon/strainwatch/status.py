@@ -14,6 +14,7 @@ from strainwatch.alert_view import alert_json, alert_line
 from strainwatch.config import AthleteSettings
 from strainwatch.evaluation import facts_of, load_runs
 from strainwatch.guidance import Guidance, guidance
+from strainwatch.health import Health, health_of
 from strainwatch.rules.history import History
 from strainwatch.rules.registry import RULES
 from strainwatch.store.models import Alert
@@ -34,6 +35,7 @@ class StatusReport:
     tsb: float | None
     warming_up: list[str] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    sources: list[Health] = field(default_factory=list)  # last success and last error per source
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +47,7 @@ class StatusReport:
             "ctl": self.ctl, "atl": self.atl, "tsb": self.tsb,
             "warming_up": self.warming_up,
             "alerts": [alert_json(a) for a in self.alerts],
+            "sources": {h.source: h.as_json() for h in self.sources},
         }  # fmt: skip
 
 
@@ -79,7 +82,7 @@ def athlete_status(
         ctl=round(h.ctl[i], 1) if i >= 0 else None,
         atl=round(h.atl[i], 1) if i >= 0 else None,
         tsb=round(h.tsb[i], 1) if i >= 0 else None,
-        warming_up=warming, alerts=alerts,
+        warming_up=warming, alerts=alerts, sources=health_of(session, athlete.id),
     )  # fmt: skip
 
 
@@ -109,4 +112,7 @@ def status_text(report: StatusReport) -> str:
         lines += ["", "Warming up (not enough history yet):", *[f"  {w}" for w in report.warming_up]]
     lines += ["", "Active alerts:" if report.alerts else "No active alerts."]
     lines += [f"  {alert_line(alert)}" for alert in report.alerts]
+    if report.sources:
+        lines += ["", "Sources:"]
+        lines += [f"  {'FAILING ' if h.failing else ''}{h.source}: {h.line()}" for h in report.sources]
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import clock
 from tests.conftest import REPO, write_config
 
 EXE = Path(sys.executable).with_name("strainwatch")
@@ -26,7 +27,7 @@ def run(
     *args: str, config: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     command = [str(EXE)] + (["--config", str(config)] if config else []) + list(args)
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **clock.env(), **(env or {})}
     full_env.pop("STRAINWATCH_CONFIG", None)
     return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=300, check=False)
 

@@ -15,13 +15,14 @@ import sqlite3
 import subprocess
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests import clock
 from tests.e2e.test_cli import EXE
 from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
 from tests.integration.test_mail import Recorder, free_port
@@ -87,7 +88,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
     from strainwatch.config import parse_settings
 
     rng = random.Random(20261122)
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     handler = SlowRecorder()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests import clock
 from tests.conftest import REPO, write_config
 from tests.e2e.test_cli import EXE, run
 
 
 def _daemon(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    full = {**os.environ, **env, "STRAINWATCH_CONFIG": str(config)}
+    full = {**os.environ, **clock.env(), **env, "STRAINWATCH_CONFIG": str(config)}
     return subprocess.Popen(
         [str(EXE), "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full
     )

@@ -6,7 +6,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,10 @@ from strainwatch.importing.strava_sync import sync_strava
 from strainwatch.sources import strava_api
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Activity, Outbox, StravaAccount
+from tests import clock
 from tests.fake_strava import INACTIVE, RATE_LIMITED, FakeStrava, Fault, link_athlete, running, strava_table
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = clock.now().replace(microsecond=0)
 
 
 @pytest.fixture

@@ -7,9 +7,12 @@ summed up in the digest; a resolved alert the runner heard about is mentioned on
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -24,7 +27,9 @@ from strainwatch.notify.policy import digest_due, quiet_until
 from strainwatch.notify.render import AlertContent, DigestContent, Recipient, alert_message, digest_message
 from strainwatch.notify.transport import sender_of
 from strainwatch.rules.history import History
-from strainwatch.store.models import Activity, Alert, Athlete
+from strainwatch.store.models import Activity, Alert, Athlete, Outbox
+
+log = logging.getLogger(__name__)
 
 SEVERITY_ORDER = {"info": 1, "caution": 2, "warning": 3}
 
@@ -32,6 +37,7 @@ SEVERITY_ORDER = {"info": 1, "caution": 2, "warning": 3}
 @dataclass(slots=True)
 class Queued:
     subjects: list[str] = field(default_factory=list)
+    parked: list[str] = field(default_factory=list)  # "what: why" for messages that could not be rendered
 
 
 def recipient_of(athlete: AthleteSettings) -> Recipient:
@@ -117,10 +123,36 @@ class _AthleteMail:
         self.chart = weekly_chart(self.history, self.today, spikes)
         self.queued = Queued()
 
+    def _render(
+        self, what: str, key: str, render: Callable[[], EmailMessage], alert_id: int | None = None
+    ) -> EmailMessage | None:
+        """The rendered message, or None when rendering fails: then a parked row with the reason
+        stands in for it (listed by `outbox` and `doctor`), and the other messages go."""
+        try:
+            return render()
+        except Exception as error:  # a bug or odd data in one message must not hold back the rest
+            reason = f"cannot render: {type(error).__name__}: {error}".splitlines()[0]
+            log.exception("%s for %s %s", what, self.athlete.id, reason)
+            message_id = f"<unrendered.{key}.{self.athlete.id}@strainwatch>"
+            if self.session.scalar(select(Outbox.id).where(Outbox.message_id == message_id)) is None:
+                self.session.add(Outbox(
+                    athlete_id=self.athlete.id, alert_id=alert_id, kind=key.split(".", 1)[0],
+                    status="parked", message_id=message_id, recipient=self.athlete.email, subject=what,
+                    message="", attempts=0, next_attempt_at=self.now, last_error=reason, created_at=self.now,
+                ))  # fmt: skip
+            self.queued.parked.append(f"{what}: {reason}")
+            return None
+
     def queue_alert(self, alert: Alert) -> None:
         held = quiet_until(self.now.astimezone(self.athlete.zone), self.settings.notify.quiet_hours)
-        content = content_of(self.session, alert, self.athlete)
-        message = alert_message(content, recipient_of(self.athlete), self.chart, self.sender, self.now)
+        render = lambda: alert_message(  # noqa: E731
+            content_of(self.session, alert, self.athlete), recipient_of(self.athlete), self.chart,
+            self.sender, self.now,
+        )  # fmt: skip
+        message = self._render(f"alert {alert.rule} of {alert.day}", f"alert.{alert.id}", render, alert.id)
+        if message is None:
+            alert.mailed_severity = "warning"  # parked once, not again on every pass
+            return
         row = enqueue(
             self.session, athlete_id=self.athlete.id, kind="alert", message=message, now=self.now,
             not_before=held, alert_id=alert.id,
@@ -149,7 +181,11 @@ class _AthleteMail:
             resolved=[a.title for a in told],
             guidance=guidance(self.history, self.today),
         )
-        message = digest_message(content, recipient_of(self.athlete), self.chart, self.sender, self.now)
+        message = self._render(f"digest of {self.today}", f"digest.{self.today}", lambda: digest_message(
+            content, recipient_of(self.athlete), self.chart, self.sender, self.now
+        ))  # fmt: skip
+        if message is None:
+            return
         row = enqueue(self.session, athlete_id=self.athlete.id, kind="digest", message=message, now=self.now)
         if row is None:
             return

@@ -118,8 +118,9 @@ def deliver_due(sessions: sessionmaker[Session], transport: Transport, now: date
 
 
 def retry(session: Session, ids: Sequence[int], now: datetime) -> int:
-    """Parked rows back to pending, and pending ones due at once; all when `ids` is empty."""
-    query = update(Outbox).where(Outbox.status.in_(("pending", "parked")))
+    """Parked rows back to pending, and pending ones due at once; all when `ids` is empty. A
+    message that could not be rendered has nothing to send and stays parked."""
+    query = update(Outbox).where(Outbox.status.in_(("pending", "parked")), Outbox.message != "")
     if ids:
         query = query.where(Outbox.id.in_(ids))
     result = session.execute(query.values(status="pending", next_attempt_at=now, claimed_until=None))

@@ -53,11 +53,26 @@ def effective(overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str,
     return out
 
 
-def evaluate_day(history: History, day: date, thresholds: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
-    """All findings about `day`, from data up to `day` only."""
+def evaluate_day(
+    history: History,
+    day: date,
+    thresholds: Mapping[str, Mapping[str, Any]],
+    failed: dict[str, tuple[date, str]] | None = None,
+) -> list[Finding]:
+    """All findings about `day`, from data up to `day` only.
+
+    With `failed`, a rule that raises is skipped and its first failure (day, error) noted
+    there, so one broken rule never silences the others; without, the error propagates.
+    """
     findings: list[Finding] = []
     for rule_id, settings in thresholds.items():
-        findings.extend(RULES[rule_id].evaluate(history, day, settings))
+        if failed is None:
+            findings.extend(RULES[rule_id].evaluate(history, day, settings))
+            continue
+        try:
+            findings.extend(RULES[rule_id].evaluate(history, day, settings))
+        except Exception as error:  # a bug in one rule: reported by the caller, the others run
+            failed.setdefault(rule_id, (day, f"{type(error).__name__}: {error}".splitlines()[0]))
     return findings
 
 

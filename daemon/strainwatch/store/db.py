@@ -18,6 +18,7 @@ from strainwatch.errors import StoreError
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+CONNECT_TIMEOUT_S = 10
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -74,12 +75,25 @@ def create_db_engine(url: str, *, savepoints: bool = False) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        # every network call has a timeout: a server that accepts but never answers is an error
+        timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+        return create_engine(parsed, pool_pre_ping=True, connect_args=timeout)
     except ModuleNotFoundError:
         raise StoreError(
             "PostgreSQL support is not installed",
             hint="install with: pipx install 'strainwatch[postgres]'",
         ) from None
+
+
+def store_error(exc: SQLAlchemyError, doing: str) -> StoreError:
+    """One readable line from a database error: the driver's own message, never the SQL
+    statement or its parameters (they may hold activity data, and they help nobody)."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if orig is None:
+        first = first.split(" [SQL:", 1)[0]
+    return StoreError(f"database error {doing}: {first}".replace("  ", " "))
 
 
 def _alembic_config(engine: Engine) -> Any:
