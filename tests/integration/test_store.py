@@ -30,7 +30,7 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
     engine = create_db_engine(database_url)
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     tables = set(inspect(engine).get_table_names())
     assert {
         "athletes",
@@ -39,6 +39,7 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
         "alerts",
         "injuries",
         "outbox",
+        "source_health",
         "alembic_version",
     } <= tables
 
