@@ -147,13 +147,9 @@ def _pass(
                 changed = changed or strava.changed
         if should_stop is not None and should_stop():
             return
-        evaluated = isolated("rules", functools.partial(
+        isolated("rules", functools.partial(
             _evaluate_and_queue, sessions, settings, athlete, now, report, changed=changed
         ))  # fmt: skip
-        if evaluated is not None and evaluated.rule_failures:
-            failures = "; ".join(f"{rule}: {text}" for rule, text in sorted(evaluated.rule_failures.items()))
-            report.failed.append(f"{athlete.id} rules: {failures}")
-            _record(sessions, athlete.id, "rules", now, failures)
 
 
 def _strava(
@@ -191,9 +187,11 @@ def _evaluate_and_queue(
         report.parked.append(f"{athlete.id}: {problem}")
         report.failed.append(f"{athlete.id} mail: {problem}")
     _record(sessions, athlete.id, "mail", now, "; ".join(queued.parked) or None)
-    if evaluations:
-        return evaluations[0]
-    return EvaluationResult(athlete.id, 0, 0, 0)
+    result = evaluations[0] if evaluations else EvaluationResult(athlete.id, 0, 0, 0)
+    if result.rule_failures:  # the other rules ran and their alerts are written: recorded, not raised
+        failures = sorted(result.rule_failures.items())
+        raise _Recorded(result, "; ".join(f"{rule}: {text}" for rule, text in failures))
+    return result
 
 
 def _isolated(
