@@ -42,6 +42,7 @@ class Fault:
     body: Any = None
     raw: bytes | None = None  # sent as is (malformed JSON)
     times: int = 1
+    stall: threading.Event | None = None  # hold the answer until this is set (a silent server)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class FakeStrava:
     usage: list[int] = field(default_factory=lambda: [0, 0])
     counter: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stalled: threading.Event = field(default_factory=threading.Event)  # a stalled request arrived
     url: str = ""
 
     # -- helpers for tests
@@ -163,6 +165,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         path = parts.path.removeprefix("/api/v3")
+        for fault in list(fake.faults):
+            if fault.stall is not None and path.startswith(fault.path) and fault.times > 0:
+                fault.times -= 1
+                fake.stalled.set()
+                fault.stall.wait()
         with fake.lock:
             fake.log.append(f"GET {path}")
             fake.usage[0] += 1

@@ -57,21 +57,22 @@ class Stopper:
         self.stop = threading.Event()
         self.finished = threading.Event()
         self.daemon: Daemon | None = None
+
+    def install(self) -> None:
         signal.signal(signal.SIGTERM, self.on_stop)
         signal.signal(signal.SIGINT, self.on_stop)
         signal.signal(signal.SIGHUP, self.on_hup)
 
     def on_stop(self, signum: int, _frame: FrameType | None) -> None:
-        first = not self.stop.is_set()
+        if self.stop.is_set():
+            return  # a second signal: the first one's stop is under way
         self.stop.set()
-        if first:
-            log.info("stopping on %s", signal.Signals(signum).name)
-            notify("STOPPING=1")
-            threading.Thread(target=self._hard_stop, daemon=True).start()
+        log.info("stopping on %s", signal.Signals(signum).name)
+        notify("STOPPING=1")
+        threading.Thread(target=self._hard_stop, daemon=True).start()
         if self.daemon is None:
             raise _StopDuringStartUp
-        if first:
-            threading.Thread(target=self._shutdown, args=(self.daemon.scheduler,), daemon=True).start()
+        threading.Thread(target=self._shutdown, args=(self.daemon.scheduler,), daemon=True).start()
 
     def on_hup(self, _signum: int, _frame: FrameType | None) -> None:
         if self.daemon is not None:
@@ -228,18 +229,15 @@ class Daemon:
 def run_daemon(config_path: str | None, **_kwargs: Any) -> int:
     """Signal handlers first, then start-up: SIGTERM at any moment ends the daemon."""
     stopper = Stopper()
-    log.info("strainwatch daemon starting (pid %d)", os.getpid())
     try:
-        try:
-            daemon = Daemon(config_path, stopper)
-            stopper.daemon = daemon
-        except _StopDuringStartUp:
-            log.info("stopped during start-up")
-            return 0
-        try:
-            return daemon.run()
-        except _StopDuringStartUp:  # a signal between start-up and `stopper.daemon` being set
-            return 0
+        stopper.install()  # from here on a SIGTERM unwinds start-up, or ends the scheduler
+        log.info("strainwatch daemon starting (pid %d)", os.getpid())
+        daemon = Daemon(config_path, stopper)
+        stopper.daemon = daemon
+        return daemon.run()
+    except _StopDuringStartUp:
+        log.info("stopped during start-up")
+        return 0
     finally:
         stopper.finished.set()
         sys.stdout.flush()
