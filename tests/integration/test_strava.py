@@ -6,7 +6,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -410,3 +410,19 @@ def test_an_unexpected_answer_to_the_listing_fails_that_athlete_only(
     assert report.strava[0].error == "Strava answered 422 for /athlete/activities"
     assert report.counts()["imported"] == 1  # kim, after sam
     assert "sam strava: Strava answered 422" in report.summary()
+
+
+def test_a_429_with_the_daily_limit_spent_waits_until_midnight_utc(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    fake.add_run(1, NOW - timedelta(days=1), 10.0)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    fake.faults.append(Fault("/athlete/activities", 429, RATE_LIMITED))
+    fake.usage[:] = [150, 2000]  # the day's 2000 requests are spent
+    first = _sync(settings, sessions)
+    midnight = datetime.combine(NOW.date() + timedelta(days=1), datetime.min.time(), UTC)
+    assert first.deferred and f"(429) until {midnight:%Y-%m-%d %H:%M} UTC" in first.deferred
+    fake.log.clear()
+    fake.usage[:] = [0, 0]
+    assert _sync(settings, sessions, midnight - timedelta(seconds=1)).deferred and fake.log == []
+    assert _sync(settings, sessions, midnight + timedelta(seconds=1)).new == 1
