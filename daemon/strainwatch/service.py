@@ -153,7 +153,7 @@ class Daemon:
         with self.heartbeat.working(), pass_lock(self.settings.database_url):
             report = run_pass(
                 self.settings, self.sessions, now=self.clock(), should_stop=self._progress,
-                on_file=lambda _outcome: self.heartbeat.beat(), on_request=self.heartbeat.beat,
+                on_file=lambda _outcome: self.heartbeat.beat(), on_progress=self.heartbeat.beat,
             )  # fmt: skip
         return report.summary()
 
@@ -162,7 +162,9 @@ class Daemon:
         from strainwatch.notify.transport import transport_for
 
         with self.heartbeat.working():
-            report = deliver_due(self.sessions, transport_for(self.settings), self.clock())
+            report = deliver_due(
+                self.sessions, transport_for(self.settings), self.clock(), self.heartbeat.beat
+            )
         return report.summary() if report.sent or report.parked else None
 
     def digest(self, athlete_id: str) -> str | None:
@@ -170,7 +172,7 @@ class Daemon:
         from strainwatch.store.db import unit_of_work
 
         athlete = self.settings.athlete(athlete_id)
-        with self.sessions() as session, unit_of_work(session):
+        with self.heartbeat.working(), self.sessions() as session, unit_of_work(session):
             queued = queue_notifications(session, self.settings, athlete, self.clock())
         return f"digest for {athlete_id}: {len(queued.subjects)} queued" if queued.subjects else None
 

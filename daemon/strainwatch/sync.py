@@ -88,21 +88,23 @@ def run_pass(
     on_planned: Callable[[int], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    on_request: Callable[[], None] | None = None,
+    on_progress: Callable[[], None] | None = None,
 ) -> PassReport:
     """Pull every athlete's sources into the store, evaluate, queue and deliver mail.
 
-    Bad files are recorded, never fatal. A dry run does the whole pass inside one database
-    transaction that is rolled back at the end, so its report (what would be imported,
-    found and sent) is exactly what the real pass would do, and nothing is sent.
+    Bad files are recorded, never fatal; so is a failing athlete, source, activity, rule or
+    message (`failed`, and the source health). A dry run does the whole pass inside one
+    database transaction that is rolled back at the end, so its report (what would be
+    imported, found and sent) is exactly what the real pass would do, and nothing is sent.
+    `on_progress` is called before each network request (the daemon's watchdog heartbeat).
     """
     report = PassReport(started_at=now, dry_run=dry_run)
     if not dry_run:
         _pass(
             settings, sessions, now, report, on_planned=on_planned, on_file=on_file, should_stop=should_stop,
-            on_request=on_request,
+            on_progress=on_progress,
         )  # fmt: skip
-        _deliver(settings, sessions, now, report)
+        _deliver(settings, sessions, now, report, on_message=on_progress)
     else:
         with sandbox(sessions) as rolled_back:
             _pass(settings, rolled_back, now, report, on_planned=on_planned, on_file=on_file)
@@ -119,7 +121,7 @@ def _pass(
     on_planned: Callable[[int], None] | None,
     on_file: Callable[[FileOutcome], None] | None,
     should_stop: Callable[[], bool] | None = None,
-    on_request: Callable[[], None] | None = None,
+    on_progress: Callable[[], None] | None = None,
 ) -> None:
     """Each athlete, and each source of each athlete, on its own: a failure is recorded against
     that athlete and source (log, report, source health) and the pass goes on."""
@@ -140,7 +142,7 @@ def _pass(
                 changed = bool(counts["imported"] or counts["updated"])
         if settings.strava is not None and athlete.strava is not None and athlete.strava.enabled:
             strava = isolated("strava", functools.partial(
-                _strava, sessions, settings, athlete, now, should_stop=should_stop, on_request=on_request
+                _strava, sessions, settings, athlete, now, should_stop=should_stop, on_progress=on_progress
             ))  # fmt: skip
             if strava is not None:
                 report.strava.append(strava)
@@ -154,11 +156,11 @@ def _pass(
 
 def _strava(
     sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime, *,
-    should_stop: Callable[[], bool] | None, on_request: Callable[[], None] | None,
+    should_stop: Callable[[], bool] | None, on_progress: Callable[[], None] | None,
 ) -> StravaReport:  # fmt: skip
     from strainwatch.importing.strava_sync import sync_strava  # stravalib: a third of a second
 
-    strava = sync_strava(sessions, settings, athlete, now, should_stop=should_stop, on_request=on_request)
+    strava = sync_strava(sessions, settings, athlete, now, should_stop=should_stop, on_request=on_progress)
     if strava.problem:
         _notice_strava_problem(sessions, settings, athlete, strava, now)
     if strava.failure:
@@ -261,7 +263,10 @@ def _notice_strava_problem(
         enqueue(session, athlete_id=athlete.id, kind="notice", message=message, now=now)
 
 
-def _deliver(settings: Settings, sessions: sessionmaker[Session], now: datetime, report: PassReport) -> None:
+def _deliver(
+    settings: Settings, sessions: sessionmaker[Session], now: datetime, report: PassReport,
+    on_message: Callable[[], None] | None = None,
+) -> None:  # fmt: skip
     """Send what is due; a mail problem is reported, never fatal: the rows wait."""
     try:
         transport = transport_for(settings)
@@ -269,7 +274,7 @@ def _deliver(settings: Settings, sessions: sessionmaker[Session], now: datetime,
         report.mail_problem = str(exc)
         log.error("mail not delivered: %s", exc)
         return
-    report.delivery = deliver_due(sessions, transport, now)
+    report.delivery = deliver_due(sessions, transport, now, on_message)
 
 
 def _evaluate_if_needed(
