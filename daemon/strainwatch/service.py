@@ -211,6 +211,7 @@ class Daemon:
         self.sessions = open_database(self.settings.database_url)
         self.schedule()
         log.info("config reloaded from %s", self.settings.source_file)
+        notify("READY=1", f"STATUS=config reloaded from {self.settings.source_file}")
 
     def run(self) -> int:
         self.schedule()

@@ -60,9 +60,9 @@ def test_notify_journald_reload_and_stop(tmp_path: Path) -> None:
             assert "WATCHDOG=1" in _receive(sock, "WATCHDOG=1", timeout=5)
             config.write_text(config.read_text().replace("interval = 5", "interval = 7"))
             daemon.send_signal(signal.SIGHUP)
-            time.sleep(2)
-            busy = run("sync", "--wait", "0", config=config)  # between passes the lock is free
-            assert busy.returncode == 0
+            assert any(line.startswith("STATUS=config reloaded") for line in _receive(sock, "STATUS=config reloaded"))
+            manual = run("sync", "--wait", "60", config=config)  # waits for the daemon's pass, if any
+            assert manual.returncode == 0 and "sync: 1 athlete(s)" in manual.stdout
             stopped = time.monotonic()
             daemon.send_signal(signal.SIGTERM)
             _out, err = daemon.communicate(timeout=10)
