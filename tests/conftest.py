@@ -14,6 +14,26 @@ CORPUS = Path(os.environ.get("STRAINWATCH_CORPUS", REPO.parent / "shared" / "cor
 POSTGRES_URL = os.environ.get("STRAINWATCH_TEST_POSTGRES_URL")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock", metavar="ISO-8601-UTC", default=None,
+        help="the instant every test that reasons about time starts from (default: the real now), "
+        "e.g. 2027-03-28T00:59:50Z",
+    )  # fmt: skip
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests import clock
+
+    clock.start_at(config.getoption("--clock"))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from tests import clock
+
+    return f"test clock starts at {clock.now():%Y-%m-%dT%H:%M:%SZ}"
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests import clock
+
 INACTIVE = {
     "message": "Forbidden",
     "errors": [{"resource": "Application", "field": "Status", "code": "Inactive"}],
@@ -40,6 +42,7 @@ class Fault:
     body: Any = None
     raw: bytes | None = None  # sent as is (malformed JSON)
     times: int = 1
+    stall: threading.Event | None = None  # hold the answer until this is set (a silent server)
 
 
 @dataclass
@@ -57,6 +60,7 @@ class FakeStrava:
     usage: list[int] = field(default_factory=lambda: [0, 0])
     counter: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stalled: threading.Event = field(default_factory=threading.Event)  # a stalled request arrived
     url: str = ""
 
     # -- helpers for tests
@@ -92,7 +96,7 @@ class FakeStrava:
     def issue_tokens(self, expires_in: int = 21600) -> dict[str, Any]:
         self.counter += 1
         access, refresh = f"access-{self.counter}", f"refresh-{self.counter}"
-        expires = datetime.now(UTC) + timedelta(seconds=expires_in)
+        expires = clock.now() + timedelta(seconds=expires_in)
         self.access[access] = expires
         self.refresh.add(refresh)
         return {"token_type": "Bearer", "access_token": access, "refresh_token": refresh,
@@ -161,6 +165,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         path = parts.path.removeprefix("/api/v3")
+        for fault in list(fake.faults):
+            if fault.stall is not None and path.startswith(fault.path) and fault.times > 0:
+                fault.times -= 1
+                fake.stalled.set()
+                fault.stall.wait()
         with fake.lock:
             fake.log.append(f"GET {path}")
             fake.usage[0] += 1
@@ -168,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self._fault(path):
                 return
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-            if token not in fake.access or fake.access[token] < datetime.now(UTC):
+            if token not in fake.access or fake.access[token] < clock.now():
                 self._send(401, UNAUTHORIZED)
                 return
             self._route(path, query)
@@ -239,5 +248,5 @@ def link_athlete(settings: Any, athlete_id: str = "sam") -> None:
 
     sessions = open_database(settings.database_url)
     with sessions() as session, unit_of_work(session):
-        ensure_athlete(session, athlete_id, settings.athlete(athlete_id).name, datetime.now(UTC))
+        ensure_athlete(session, athlete_id, settings.athlete(athlete_id).name, clock.now())
     strava_client(settings, sessions, athlete_id, None, Quota()).exchange("good-code")

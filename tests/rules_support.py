@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from strainwatch.domain import Run
+from tests import clock
 
 EASY = 360.0  # 6:00/km grade-adjusted
 WEEK = {0: 8.0, 1: 0.0, 2: 6.0, 3: 8.0, 4: 0.0, 5: 6.0, 6: 12.0}  # Mon..Sun, 40 km
@@ -93,7 +94,7 @@ def write_steady_then_spike(folder: object, spike_km: float) -> None:
 
     root = Path(str(folder))
     root.mkdir(parents=True, exist_ok=True)
-    today = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    today = clock.now().replace(hour=6, minute=0, second=0, microsecond=0)
     for week in range(6, 0, -1):
         for day in (1, 3, 5):
             write_gpx(root / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 6.0)

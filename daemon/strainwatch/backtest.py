@@ -75,13 +75,15 @@ def replay_days(
     *,
     athlete_id: str,
     clock: Callable[[date], datetime],
+    failed: dict[str, tuple[date, str]] | None = None,
 ) -> Ledger:
-    """Evaluate each day from `first` to `last` as that day's pass would, updating `ledger`."""
+    """Evaluate each day from `first` to `last` as that day's pass would, updating `ledger`
+    (`failed`: see `evaluate_day`)."""
     periods = period_rules(thresholds)
     starts = {r.activity_id: r.start for r in history.runs}
     day = first
     while day <= last:
-        findings = evaluate_day(history, day, thresholds)
+        findings = evaluate_day(history, day, thresholds, failed)
         changes = reconcile(
             athlete_id, ledger.states, findings, today=day, period_rules=periods,
             activity_start=starts, now=clock(day),

@@ -47,11 +47,19 @@ class AppContext:
 
 
 class StrainwatchGroup(click.Group):
-    """Turns StrainwatchError into `strainwatch: error: …` and its exit code."""
+    """Turns StrainwatchError into `strainwatch: error: …` and its exit code; a database error
+    becomes one such line too (never the SQL or its parameters)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except SQLAlchemyError as error:
+                from strainwatch.store.db import store_error
+
+                raise store_error(error, "") from None
         except StrainwatchError as exc:
             app = ctx.find_object(AppContext)
             if app is not None and app.verbosity >= 2:
@@ -161,32 +169,56 @@ def _print_import_report(report: ImportReport, dry_run: bool) -> None:
         click.echo(f"  still failing (unchanged): {outcome.path}: {outcome.reason}")
 
 
+def _waiting(command: str, wait_s: float) -> Callable[[], None]:
+    def say() -> None:
+        click.echo(
+            f"{command}: another strainwatch pass is running (the daemon's?); waiting up to {wait_s:g} s",
+            err=True,
+        )
+
+    return say
+
+
+_wait_option = click.option(
+    "--wait", "wait_s", type=click.FloatRange(0, 3600), default=60, show_default=True,
+    help="Seconds to wait for another pass (the daemon's) to finish.",
+)  # fmt: skip
+
+
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--athlete", "athlete_id", metavar="ID", help="Whose files (needed with several athletes).")
 @click.option("--dry-run", is_flag=True, help="Read and report, store nothing.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: CPU count, at most 4).")
+@_wait_option
 @pass_app
 def import_command(
-    app: AppContext, paths: tuple[str, ...], athlete_id: str | None, dry_run: bool, jobs: int | None
-) -> None:
+    app: AppContext, *, paths: tuple[str, ...], athlete_id: str | None, dry_run: bool, jobs: int | None,
+    wait_s: float,
+) -> None:  # fmt: skip
     """Import activity files, folders (recursively) and Strava export zips.
 
     Unchanged files are skipped without being read. Every file that cannot be imported is
-    named with the reason; the rest are imported. Exits 3 when some files failed.
+    named with the reason; the rest are imported. Exits 3 when some files failed. Runs as
+    one pass: it waits for the daemon's (or a sync's) pass to finish first.
     """
     from pathlib import Path
 
     from strainwatch.importing.importer import import_paths
+    from strainwatch.locking import PassBusy, pass_lock
 
     athlete = app.settings.athlete(athlete_id)
     sessions = app.sessions()
     progress = _Progress("Importing", sys.stderr.isatty() and app.verbosity >= 0)
     try:
-        report = import_paths(
-            sessions, athlete, [Path(p) for p in paths], now=_now(), dry_run=dry_run,
-            workers=jobs, on_planned=progress.planned, on_file=progress.advance,
-        )  # fmt: skip
+        with pass_lock(app.settings.database_url, wait_s=wait_s, on_wait=_waiting("import", wait_s)):
+            report = import_paths(
+                sessions, athlete, [Path(p) for p in paths], now=_now(), dry_run=dry_run,
+                workers=jobs, on_planned=progress.planned, on_file=progress.advance,
+            )  # fmt: skip
+    except PassBusy as busy:
+        busy.hint = "try again when it has finished, or give --wait more seconds"
+        raise
     finally:
         progress.close()
     _print_import_report(report, dry_run)
@@ -196,8 +228,7 @@ def import_command(
 
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Show what the pass would do; change nothing.")
-@click.option("--wait", "wait_s", type=click.FloatRange(0, 3600), default=60, show_default=True,
-              help="Seconds to wait for another pass (the daemon's) to finish.")  # fmt: skip
+@_wait_option
 @pass_app
 def sync(app: AppContext, dry_run: bool, wait_s: float) -> None:
     """Run one pass over every configured source, then exit.
@@ -211,7 +242,7 @@ def sync(app: AppContext, dry_run: bool, wait_s: float) -> None:
     sessions = app.sessions()
     progress = _Progress("Syncing", sys.stderr.isatty() and app.verbosity >= 0)
     try:
-        with pass_lock(app.settings.database_url, wait_s=wait_s):
+        with pass_lock(app.settings.database_url, wait_s=wait_s, on_wait=_waiting("sync", wait_s)):
             report = run_pass(
                 app.settings, sessions, now=_now(), dry_run=dry_run,
                 on_planned=progress.planned, on_file=progress.advance,
@@ -226,6 +257,8 @@ def sync(app: AppContext, dry_run: bool, wait_s: float) -> None:
         click.echo(f"  {strava.summary()}")
     for athlete, outcome in report.new_failures():
         click.echo(f"  {athlete}: failed: {outcome.path}: {outcome.reason}")
+    for failure in report.failed:
+        click.echo(f"  failed: {failure}")
     for subject in report.queued:
         click.echo(f"  {'would send' if dry_run else 'queued'}: {subject}")
     if report.delivery:
@@ -241,6 +274,13 @@ def run(app: AppContext) -> None:
     For systemd (Type=notify): READY, STATUS and WATCHDOG are sent, logs suit journald,
     SIGTERM stops cleanly, SIGHUP reloads the config.
     """
+    import signal
+
+    def stop_early(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)  # stopped before start-up began: nothing to undo
+
+    signal.signal(signal.SIGTERM, stop_early)  # run_daemon installs the real handlers first thing
+    signal.signal(signal.SIGINT, stop_early)
     from strainwatch.service import run_daemon
 
     if app.verbosity == 0:

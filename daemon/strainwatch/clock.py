@@ -9,8 +9,9 @@ daemon always follows the real clock.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 
 from strainwatch.errors import ConfigError
 
@@ -32,3 +33,12 @@ def now(env: Mapping[str, str] | None = None) -> datetime:
             hint="use ISO 8601 with an offset, e.g. 2020-07-03T18:00:00Z or 2020-07-03T20:00:00+02:00",
         )
     return instant.astimezone(UTC)
+
+
+def running(env: Mapping[str, str] | None = None) -> Callable[[], datetime]:
+    """A clock for a long-running process: the real one, or one that starts at
+    `$STRAINWATCH_NOW` and advances with the real (monotonic) time."""
+    if not (os.environ if env is None else env).get(ENV_VAR):
+        return lambda: datetime.now(UTC)
+    start, t0 = now(env), time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - t0)

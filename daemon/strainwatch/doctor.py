@@ -65,6 +65,7 @@ def checks(settings: Settings) -> list[Check]:
     if results[1].ok:
         sessions = open_database(settings.database_url, migrate=False)
         results.extend(_strava_checks(settings, sessions))
+        results.extend(_health_checks(settings, sessions))
     results.append(_run("mail", lambda: _mail(settings)))
     if sessions is not None:
         results.append(_outbox(sessions))
@@ -130,6 +131,17 @@ def _strava_checks(settings: Settings, sessions: object) -> list[Check]:
             shown = ", ".join(f"{n} {u}/{lim}" for n, (lim, u) in sorted(state.limits.items()))
             out.append(Check("strava quota", True, f"last seen {state.seen_at:%Y-%m-%d %H:%M} UTC: {shown}"))
     return out
+
+
+def _health_checks(settings: Settings, sessions: object) -> list[Check]:
+    """What the passes recorded per athlete and source: failing when the last error is newer
+    than the last success (a broken rule, a source Strava refuses, a message not rendered)."""
+    from strainwatch.health import health_of
+
+    configured = {athlete.id for athlete in settings.athletes}
+    with sessions() as session:  # type: ignore[operator]
+        rows = [h for h in health_of(session) if h.athlete in configured]
+    return [Check(f"{h.source} of {h.athlete}", not h.failing, h.line()) for h in rows]
 
 
 def _mail(settings: Settings) -> str:

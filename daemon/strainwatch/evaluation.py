@@ -7,7 +7,8 @@ marked late.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ from strainwatch.store import models
 
 if TYPE_CHECKING:
     from strainwatch.backtest import Ledger
+
+log = logging.getLogger(__name__)
 
 
 def run_of(activity: models.Activity, zone: ZoneInfo) -> Run:
@@ -70,6 +73,7 @@ class EvaluationResult:
     created: int
     escalated: int
     resolved: int
+    rule_failures: dict[str, str] = field(default_factory=dict)  # rule id -> "on DAY: error"
 
 
 def evaluate_athlete(
@@ -101,14 +105,23 @@ def evaluate_athlete(
         fp: AlertState(fp, a.rule, Severity[a.severity.upper()], a.day, a.is_period, a.status == "active")
         for fp, a in rows.items()
     }
+    failed: dict[str, tuple[date, str]] = {}
     ledger = replay_days(
-        history, first, today, thresholds, Ledger(states=states), athlete_id=athlete.id, clock=lambda _: now
-    )
+        history, first, today, thresholds, Ledger(states=states), athlete_id=athlete.id, clock=lambda _: now,
+        failed=failed,
+    )  # fmt: skip
+    for rule_id, (day, error) in sorted(failed.items()):
+        log.error("rule %s failed for %s on %s: %s (the other rules ran)", rule_id, athlete.id, day, error)
+    # a broken rule found nothing: that must not resolve the alerts it raised before
+    ledger.resolved -= {fp for fp in ledger.resolved if fp in rows and rows[fp].rule in failed}
     write_ledger(session, athlete.id, rows, ledger, now)
     stored = session.get(models.Athlete, athlete.id)
     if stored is not None:
         stored.evaluated_on = today
-    return EvaluationResult(athlete.id, len(ledger.created), len(ledger.escalated), len(ledger.resolved))
+    return EvaluationResult(
+        athlete.id, len(ledger.created), len(ledger.escalated), len(ledger.resolved),
+        {rule_id: f"on {day}: {error}" for rule_id, (day, error) in failed.items()},
+    )  # fmt: skip
 
 
 def _first_day_to_evaluate(session: Session, athlete: AthleteSettings, history: History, today: date) -> date:

@@ -24,10 +24,13 @@ def notify(*states: str) -> bool:
     return True
 
 
-def watchdog_interval_s() -> float | None:
-    """Half of WatchdogSec, when systemd asks for keep-alives from this process."""
+def watchdog_s() -> float | None:
+    """WatchdogSec, when systemd asks for keep-alives from this process (sent at half of it)."""
     usec = os.environ.get("WATCHDOG_USEC")
     pid = os.environ.get("WATCHDOG_PID")
     if not usec or (pid and pid != str(os.getpid())):
         return None
-    return int(usec) / 1_000_000 / 2
+    try:
+        return int(usec) / 1_000_000 or None
+    except ValueError:
+        return None

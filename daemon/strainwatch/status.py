@@ -18,6 +18,7 @@ from strainwatch.config import AthleteSettings
 from strainwatch.domain import Finding, Run
 from strainwatch.evaluation import facts_of, load_runs
 from strainwatch.guidance import Guidance, guidance
+from strainwatch.health import Health, health_of
 from strainwatch.rules.base import Thresholds
 from strainwatch.rules.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES
@@ -41,6 +42,7 @@ class StatusReport:
     alerts: list[Alert] = field(default_factory=list)
     as_of: bool = False  # a past day: `past_alerts` are the alerts active then
     past_alerts: list[Finding] = field(default_factory=list)
+    sources: list[Health] = field(default_factory=list)  # last success and last error per source
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +59,7 @@ class StatusReport:
                 for f in self.past_alerts
             ],
             "as_of": self.as_of,
+            "sources": {h.source: h.as_json() for h in self.sources},
         }  # fmt: skip
 
 
@@ -111,7 +114,7 @@ def athlete_status(
         ctl=round(h.ctl[i], 1) if i >= 0 else None,
         atl=round(h.atl[i], 1) if i >= 0 else None,
         tsb=round(h.tsb[i], 1) if i >= 0 else None,
-        warming_up=warming, alerts=alerts, as_of=as_of is not None,
+        warming_up=warming, alerts=alerts, as_of=as_of is not None, sources=health_of(session, athlete.id),
         past_alerts=active_on(runs, facts, thresholds, as_of) if as_of else [],
     )  # fmt: skip
 
@@ -149,4 +152,7 @@ def status_text(report: StatusReport) -> str:
         return "\n".join(lines)
     lines += ["", "Active alerts:" if report.alerts else "No active alerts."]
     lines += [f"  {alert_line(alert)}" for alert in report.alerts]
+    if report.sources:
+        lines += ["", "Sources:"]
+        lines += [f"  {'FAILING ' if h.failing else ''}{h.source}: {h.line()}" for h in report.sources]
     return "\n".join(lines)

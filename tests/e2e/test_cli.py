@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import clock
 from tests.conftest import REPO, write_config
 
 EXE = Path(sys.executable).with_name("strainwatch")
@@ -26,7 +27,7 @@ def run(
     *args: str, config: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     command = [str(EXE)] + (["--config", str(config)] if config else []) + list(args)
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **clock.env(), **(env or {})}
     full_env.pop("STRAINWATCH_CONFIG", None)
     return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=300, check=False)
 
@@ -145,7 +146,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db")
     result = run("db", "upgrade", config=config)
     assert result.returncode == 0
-    assert "schema at revision 0004" in result.stdout
+    assert "schema at revision 0005" in result.stdout
 
 
 def test_readme_commands_are_what_ci_runs() -> None:

@@ -6,11 +6,12 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from tests import clock
 from tests.e2e.test_cli import EXE, run
 from tests.fake_strava import FakeStrava, running, strava_table
 
@@ -39,7 +40,7 @@ backfill_days = 30
 
 
 def test_auth_with_the_pasted_redirect_then_sync_and_status(tmp_path: Path, fake: FakeStrava) -> None:
-    fake.add_run(1, datetime.now(UTC) - timedelta(days=2), 10.0, private_note="calf fine")
+    fake.add_run(1, clock.now() - timedelta(days=2), 10.0, private_note="calf fine")
     config = _config(tmp_path, fake)
     redirect = "http://localhost/exchange_token?state=&code=good-code&scope=read,activity:read_all"
     auth = run("strava", "auth", "--code", redirect, config=config)

@@ -11,18 +11,21 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests import clock
 from tests.e2e.test_cli import EXE
+from tests.e2e.test_daemon import _receive
 from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
 from tests.integration.test_mail import Recorder, free_port
 
@@ -87,7 +90,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
     from strainwatch.config import parse_settings
 
     rng = random.Random(20261122)
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     handler = SlowRecorder()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -102,8 +105,8 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
             db = tmp_path / "state" / "sw.db"
             moments = []
             for kill in range(KILLS):
-                daemon = subprocess.Popen([str(EXE), "run"], env=env, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL)  # fmt: skip
+                daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
                 # the first half lands in the backfill, the second half later in the pass: in
                 # evaluation, queueing and delivery
                 time.sleep(rng.uniform(1.0, 3.0) if kill < KILLS // 2 else rng.uniform(1.0, 6.0))
@@ -116,9 +119,12 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
                         len(handler.messages),
                     ))  # fmt: skip
             print(f"\nafter each kill (activities, mails marked sent, mails received): {moments}")
+            notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            notify.bind(str(tmp_path / "notify.sock"))
             daemon = subprocess.Popen(
-                [str(EXE), "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-            )
+                [str(EXE), "run"], env={**env, **clock.env(), "NOTIFY_SOCKET": str(tmp_path / "notify.sock")},
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
             db = tmp_path / "state" / "sw.db"
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
@@ -135,6 +141,8 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
                     ).fetchone()[0]  # fmt: skip
                 if stored == expected and mails >= 2 and pending == 0 and fetched == 0:
                     break
+            with notify:  # stopped once it has said it is ready (it has: the pass has run)
+                assert "READY=1" in _receive(notify, "READY=1")
             daemon.send_signal(signal.SIGTERM)
             _out, err = daemon.communicate(timeout=15)
             assert daemon.returncode == 0, err

@@ -4,10 +4,14 @@ release flock and advisory locks)."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from strainwatch.locking import PassBusy, pass_lock
 from strainwatch.store.db import create_db_engine, upgrade
@@ -41,3 +45,31 @@ def test_a_killed_holder_leaves_no_stale_lock(database_url: str) -> None:
     finally:
         if holder.poll() is None:
             holder.kill()
+
+
+@pytest.mark.postgres
+def test_a_pass_longer_than_the_idle_in_transaction_timeout_keeps_its_lock(tmp_path: Path) -> None:
+    """The lock's session is never idle in a transaction, so the server's timeout (1 s here)
+    cannot end it: a second holder is refused for the whole pass of several seconds."""
+    from tests.conftest import _postgres_database
+
+    databases = _postgres_database()
+    url = next(databases)
+    try:
+        engine = create_db_engine(url)
+        upgrade(engine)
+        with engine.connect() as connection:
+            database = connection.execute(text("SELECT current_database()")).scalar()
+            connection.execute(text(f'ALTER DATABASE "{database}" SET idle_in_transaction_session_timeout = 1000'))
+            connection.commit()
+        engine.dispose()
+        with pass_lock(url):
+            for _second in range(4):  # a pass: several seconds of work while the lock is held
+                time.sleep(1)
+                with pytest.raises(PassBusy), pass_lock(url):
+                    pass
+        with pass_lock(url):  # released at the end, by the same session
+            pass
+    finally:
+        with contextlib.suppress(StopIteration):
+            next(databases)

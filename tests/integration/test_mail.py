@@ -7,7 +7,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -25,6 +25,7 @@ from strainwatch.notify.transport import transport_for
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
 from strainwatch.sync import run_pass
+from tests import clock
 from tests.rules_support import write_gpx
 
 
@@ -79,7 +80,7 @@ def history(tmp_path: Path) -> Path:
     named to attack the headers and the HTML."""
     folder = tmp_path / "runs"
     folder.mkdir()
-    today = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    today = clock.now().replace(hour=6, minute=0, second=0, microsecond=0)
     for week in range(6, 0, -1):
         for day in (1, 3, 5):
             write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 6.0)
@@ -132,7 +133,7 @@ def test_a_warning_is_mailed_once_and_activity_data_injects_nothing(
     handler, port = recorder
     settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
     sessions = open_database(database_url)
-    now = datetime.now(UTC)
+    now = clock.now()
     report = run_pass(settings, sessions, now=now)
     assert report.delivery is not None and len(report.delivery.sent) == 1, report.summary()
     again = run_pass(settings, sessions, now=now + timedelta(minutes=15))
@@ -160,7 +161,7 @@ def test_server_down_then_up_delivers_exactly_one_copy(
     port = free_port()
     settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
     sessions = open_database(database_url)
-    now = datetime.now(UTC)
+    now = clock.now()
     down = run_pass(settings, sessions, now=now)
     assert down.delivery is not None and len(down.delivery.retrying) == 1
     [row] = _rows(sessions)
@@ -187,7 +188,7 @@ def test_4xx_is_retried_and_5xx_is_parked_until_retry(
     handler.replies = ["421 4.7.0 too busy", "451 4.3.0 try again later", "550 5.1.1 mailbox unavailable"]
     settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
     sessions = open_database(database_url)
-    now = datetime.now(UTC)
+    now = clock.now()
     run_pass(settings, sessions, now=now)
     [row] = _rows(sessions)
     assert (row.status, row.attempts) == ("pending", 1) and "421" in str(row.last_error)
@@ -220,7 +221,7 @@ def test_starttls_and_auth(
     try:
         settings = settings_for(tmp_path, database_url, history, smtp)
         sessions = open_database(database_url)
-        report = run_pass(settings, sessions, now=datetime.now(UTC))
+        report = run_pass(settings, sessions, now=clock.now())
         assert report.delivery is not None and len(report.delivery.sent) == 1, report.summary()
         assert len(handler.messages) == 1
         # a wrong password is permanent, and never shown
@@ -251,7 +252,7 @@ def test_quiet_hours_hold_a_warning(
         update={"notify": settings.notify.model_copy(update={"quiet_hours": "00:00-23:59"})}
     )
     sessions = open_database(database_url)
-    now = datetime.now(UTC).replace(hour=12, minute=0)
+    now = clock.now().replace(hour=12, minute=0)
     report = run_pass(settings, sessions, now=now)
     assert report.queued and report.delivery is not None and report.delivery.sent == []
     [row] = _rows(sessions)
@@ -266,7 +267,7 @@ def test_a_row_is_claimed_by_one_process_only(tmp_path: Path, database_url: str)
     from strainwatch.store.models import Athlete
 
     sessions = open_database(database_url)
-    now = datetime.now(UTC)
+    now = clock.now()
     message = EmailMessage()
     message["Message-ID"], message["To"], message["Subject"] = "<x@example.org>", "a@example.org", "s"
     message.set_content("x")

@@ -12,6 +12,7 @@ from strainwatch.errors import StoreError
 from strainwatch.store.db import create_db_engine, current_revision, open_database, upgrade
 from strainwatch.store.models import Activity, Athlete, Base
 from strainwatch.store.repository import known_activities
+from tests import clock
 
 
 def _activity(**overrides: object) -> Activity:
@@ -29,7 +30,7 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
     engine = create_db_engine(database_url)
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     tables = set(inspect(engine).get_table_names())
     assert {
         "athletes",
@@ -38,6 +39,7 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
         "alerts",
         "injuries",
         "outbox",
+        "source_health",
         "alembic_version",
     } <= tables
 
@@ -57,7 +59,7 @@ def test_times_round_trip_as_aware_utc_and_keys_are_unique(database_url: str) ->
     sessions = open_database(database_url)
     berlin = timezone(timedelta(hours=2))
     with sessions() as session, session.begin():
-        session.add(Athlete(id="sam", name="Sam", created_at=datetime.now(UTC)))
+        session.add(Athlete(id="sam", name="Sam", created_at=clock.now()))
         session.flush()
         session.add(_activity(start_time=datetime(2026, 5, 1, 8, 0, tzinfo=berlin)))
     with sessions() as session:

@@ -19,9 +19,10 @@ from strainwatch.importing.strava_sync import sync_strava
 from strainwatch.sources import strava_api
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Activity, Outbox, StravaAccount
+from tests import clock
 from tests.fake_strava import INACTIVE, RATE_LIMITED, FakeStrava, Fault, link_athlete, running, strava_table
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = clock.now().replace(microsecond=0)
 
 
 @pytest.fixture
@@ -200,11 +201,13 @@ def test_429_defers_until_the_window_resets(tmp_path: Path, database_url: str, f
     settings, sessions = _setup(tmp_path, database_url, fake)
     fake.faults.append(Fault("/activities/", 429, RATE_LIMITED))
     first = _sync(settings, sessions)
+    reset = strava_api.next_window(NOW)  # the short window's end, however close NOW is to it
     assert first.deferred and "429" in first.deferred and first.new == 30
+    assert f"until {reset:%Y-%m-%d %H:%M} UTC" in first.deferred
     before = len(fake.log)
-    blocked = _sync(settings, sessions, NOW + timedelta(seconds=30))
+    blocked = _sync(settings, sessions, NOW + (reset - NOW) / 2)
     assert blocked.deferred and len(fake.log) == before  # not a single request
-    later = _sync(settings, sessions, NOW + timedelta(minutes=16))
+    later = _sync(settings, sessions, reset + timedelta(seconds=1))
     assert later.deferred is None
     runs = [a for a in _activities(sessions).values() if a.sport_type == "Run"]
     assert runs and all(a.streams_state == "fetched" for a in runs)
@@ -230,6 +233,7 @@ def test_5xx_retried_then_deferred_and_malformed_json_skipped(
         report = _sync(settings, sessions)
     assert report.new == 2 and report.deferred is None
     assert "malformed detail for Strava activity 2" in caplog.text
+    assert [held.split(":")[0] for held in report.held_back] == ["2"]
 
 
 def test_empty_streams_are_asked_again_until_they_arrive(
@@ -291,3 +295,134 @@ def test_the_same_run_from_a_file_and_strava_is_stored_once(
     stored = _activities(sessions)
     assert stored["77"].duplicate_of == stored[str((tmp_path / "run.gpx").resolve())].id
     assert stored[str((tmp_path / "run.gpx").resolve())].private_note == "calf tight at 8 km"
+
+
+def _athletes_config(tmp_path: Path, database_url: str, fake: FakeStrava, folder: Path) -> Any:
+    """sam on Strava, then kim with files only: what sam's Strava does must not touch kim."""
+    return parse_settings(
+        f"""
+[storage]
+url = "{database_url}"
+{strava_table(fake, tmp_path)}quota_reserve = 10
+[notify]
+digest = "off"
+quiet_hours = ""
+[[athletes]]
+id = "sam"
+name = "Sam"
+email = "sam@example.org"
+timezone = "UTC"
+[athletes.strava]
+backfill_days = 120
+[[athletes]]
+id = "kim"
+name = "Kim"
+email = "kim@example.org"
+timezone = "Europe/Berlin"
+[athletes.files]
+paths = ["{folder}"]
+""",
+        tmp_path / "config.toml",
+    )
+
+
+def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    from strainwatch.health import health_of
+    from strainwatch.sync import run_pass
+    from tests.rules_support import write_gpx
+
+    runs = {11: "fine", 12: "detail 404", 13: "streams 410", 14: "detail 400", 15: "detail 500",
+            16: "malformed detail", 17: "fine", 18: "fine"}  # fmt: skip
+    for i, activity_id in enumerate(runs):
+        gear = {11: "g-known", 17: "g-retired", 18: "g-broken"}.get(activity_id)
+        fake.add_run(activity_id, NOW - timedelta(days=9 - i), 8.0 + i, gear_id=gear)
+    fake.gear["g-known"] = {"id": "g-known", "name": "Pegasus 41", "distance": 412000.0}
+    fake.faults += [
+        Fault("/activities/12", 404, {"message": "Record Not Found", "errors": []}, times=99),
+        Fault("/activities/13/streams", 410, {"message": "Gone", "errors": []}, times=99),
+        Fault("/activities/14", 400, {"message": "Bad Request", "errors": []}, times=99),
+        Fault("/activities/15", 500, {"message": "Internal Server Error"}, times=99),
+        Fault("/activities/16", 200, raw=b'{"id": 16, "descr', times=99),
+        Fault("/gear/g-broken", 200, raw=b"<html>oops", times=99),
+    ]  # g-retired: the fake answers 404, as Strava does for retired or foreign gear
+    folder = tmp_path / "kim"
+    folder.mkdir()
+    write_gpx(folder / "kim.gpx", NOW - timedelta(days=1), 7.0)
+    settings = _athletes_config(tmp_path, database_url, fake, folder)
+    link_athlete(settings)
+    sessions = open_database(database_url)
+
+    first = run_pass(settings, sessions, now=NOW)
+    [strava] = first.strava
+    assert first.athletes == 2 and first.imports[0].athlete == "kim" and first.counts()["imported"] == 1
+    assert strava.new == 8 and strava.deferred is None and strava.error is None
+    assert sorted(strava.gone) == ["12", "13"]
+    assert sorted(h.split(":")[0] for h in strava.held_back) == ["14", "15", "16"]
+    stored = _activities(sessions)
+    assert len(stored) == 9  # sam's eight and kim's file
+    assert stored["12"].deleted and stored["13"].deleted
+    fine = [stored[k] for k in ("11", "17", "18")]
+    assert all(a.streams_state == "fetched" and a.description for a in fine)
+    assert (stored["11"].gear, stored["17"].gear, stored["18"].gear) == ("Pegasus 41", None, None)
+    assert any(f.startswith("sam strava: 3 activity(ies) held back") for f in first.failed)
+    with sessions() as session:
+        health = {(h.athlete, h.source): h for h in health_of(session)}
+    assert health["sam", "strava"].failing and "held back" in (health["sam", "strava"].last_error or "")
+    assert not health["kim", "files"].failing and health["kim", "files"].last_success_at == NOW
+
+    fake.log.clear()
+    second = run_pass(settings, sessions, now=NOW + timedelta(minutes=5))
+    asked = {line.split(" ", 1)[1] for line in fake.log}
+    assert asked == {"/athlete/activities", "/gear/g-broken"}  # nothing gone, nothing backing off
+    assert second.strava[0].gone == [] and second.strava[0].held_back == []
+
+    fake.faults.clear()  # Strava mends its answers; the retired shoe stays retired
+    fake.log.clear()
+    third = run_pass(settings, sessions, now=NOW + timedelta(minutes=20))
+    assert sorted(h.split(":")[0] for h in third.strava[0].held_back) == []
+    asked = Counter(line.split(" ", 1)[1] for line in fake.log)
+    assert not any(path.startswith(("/activities/12", "/activities/13", "/gear/g-retired")) for path in asked)
+    assert all(asked[f"/activities/{k}"] == 1 and asked[f"/activities/{k}/streams"] == 1 for k in (14, 15, 16))
+    stored = _activities(sessions)
+    assert all(stored[k].streams_state == "fetched" and stored[k].description for k in ("14", "15", "16"))
+    assert stored["12"].deleted and stored["13"].deleted
+    with sessions() as session:
+        health = {(h.athlete, h.source): h for h in health_of(session)}
+    assert not health["sam", "strava"].failing
+
+
+def test_an_unexpected_answer_to_the_listing_fails_that_athlete_only(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    from strainwatch.sync import run_pass
+    from tests.rules_support import write_gpx
+
+    fake.add_run(1, NOW - timedelta(days=1), 10.0)
+    fake.faults.append(Fault("/athlete/activities", 422, {"message": "Unprocessable", "errors": []}, times=99))
+    folder = tmp_path / "kim"
+    folder.mkdir()
+    write_gpx(folder / "kim.gpx", NOW - timedelta(days=1), 7.0)
+    settings = _athletes_config(tmp_path, database_url, fake, folder)
+    link_athlete(settings)
+    report = run_pass(settings, open_database(database_url), now=NOW)
+    assert report.strava[0].error == "Strava answered 422 for /athlete/activities"
+    assert report.counts()["imported"] == 1  # kim, after sam
+    assert "sam strava: Strava answered 422" in report.summary()
+
+
+def test_a_429_with_the_daily_limit_spent_waits_until_midnight_utc(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    fake.add_run(1, NOW - timedelta(days=1), 10.0)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    fake.faults.append(Fault("/athlete/activities", 429, RATE_LIMITED))
+    fake.usage[:] = [150, 2000]  # the day's 2000 requests are spent
+    first = _sync(settings, sessions)
+    midnight = datetime.combine(NOW.date() + timedelta(days=1), datetime.min.time(), UTC)
+    assert first.deferred and f"(429) until {midnight:%Y-%m-%d %H:%M} UTC" in first.deferred
+    fake.log.clear()
+    fake.usage[:] = [0, 0]
+    assert _sync(settings, sessions, midnight - timedelta(seconds=1)).deferred and fake.log == []
+    assert _sync(settings, sessions, midnight + timedelta(seconds=1)).new == 1

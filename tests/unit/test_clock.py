@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,3 +25,15 @@ def test_without_the_variable_the_real_clock_runs() -> None:
 def test_an_instant_without_an_offset_is_refused_naming_the_variable(value: str) -> None:
     with pytest.raises(ConfigError, match=r"\$STRAINWATCH_NOW"):
         clock.now({"STRAINWATCH_NOW": value})
+
+
+def test_the_daemon_clock_starts_at_the_pinned_instant_and_runs_on() -> None:
+    running = clock.running({"STRAINWATCH_NOW": "2027-03-28T00:59:50Z"})
+    first, second = running(), running()
+    start = datetime(2027, 3, 28, 0, 59, 50, tzinfo=UTC)
+    assert start <= first <= second < start + timedelta(minutes=1)
+
+
+def test_without_the_variable_the_daemon_clock_is_the_real_one() -> None:
+    before = datetime.now(UTC)
+    assert before <= clock.running({})() <= datetime.now(UTC)

@@ -22,14 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config import AthleteSettings
 from strainwatch.dedup import KnownActivities, KnownRun
-from strainwatch.errors import StoreError
 from strainwatch.importing.analyse import analyse, failed
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
 from strainwatch.importing.workers import analyse_in_workers
 from strainwatch.sources.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
 from strainwatch.store import repository
-from strainwatch.store.db import unit_of_work
+from strainwatch.store.db import store_error, unit_of_work
 from strainwatch.store.models import Activity, ImportedFile
 
 log = logging.getLogger(__name__)
@@ -323,5 +322,5 @@ def import_paths(
                     for job in plan.zips:
                         writer.save_zip(job)
     except SQLAlchemyError as exc:
-        raise StoreError(f"database error during import: {exc}") from exc
+        raise store_error(exc, "during import") from None
     return report

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,18 +23,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from strainwatch.config import AthleteSettings, Settings, StravaSettings
 from strainwatch.dedup import KnownActivities, KnownRun
 from strainwatch.domain import NAN, RUNNING_SPORT_TYPES, DeviceSummary, Track
-from strainwatch.errors import ConfigError
+from strainwatch.errors import ConfigError, SourceError
 from strainwatch.metrics.activity import compute_metrics, pace_s_per_km
 from strainwatch.secret_files import read_secret
 from strainwatch.sources.strava_api import (
     Quota,
     StravaClient,
     StravaDeferred,
+    StravaGone,
     StravaInactive,
     StravaMalformed,
+    StravaQuotaKept,
+    StravaRateLimited,
+    StravaRefused,
     StravaRevoked,
+    StravaUnavailable,
     Tokens,
-    next_window,
 )
 from strainwatch.store import repository
 from strainwatch.store.db import unit_of_work
@@ -47,6 +51,9 @@ OVERLAP = timedelta(hours=48)
 ANALYSIS_WINDOW = timedelta(days=42)
 STREAMS_PATIENCE = timedelta(days=1)
 STREAM_KEYS = "time,distance,altitude,velocity_smooth,grade_smooth,heartrate,cadence"
+RETRY_FIRST = timedelta(minutes=15)  # an activity Strava refused: asked again after this, doubling
+RETRY_MOST = timedelta(days=1)
+OUTAGE = 3  # this many activities in a row answered 5xx: Strava's trouble, not theirs
 
 
 @dataclass(slots=True)
@@ -60,10 +67,23 @@ class StravaReport:
     problem: str | None = None  # revoked | inactive, first time only
     message: str | None = None
     skipped: str | None = None
+    error: str | None = None  # the source failed as a whole this pass (an unexpected answer)
+    trouble: str | None = None  # Strava unreachable or failing (not the quota): deferred, and unhealthy
+    gone: list[str] = field(default_factory=list)  # activities Strava no longer has
+    held_back: list[str] = field(default_factory=list)  # "id: reason", asked again on a later pass
 
     @property
     def changed(self) -> bool:
         return bool(self.new or self.updated or self.deleted)
+
+    @property
+    def failure(self) -> str | None:
+        """What keeps this athlete's Strava source from being healthy, for `doctor`/`status`."""
+        if self.error or self.message or self.skipped or self.trouble:
+            return self.error or self.message or self.skipped or self.trouble
+        if self.held_back:
+            return f"{len(self.held_back)} activity(ies) held back: " + "; ".join(self.held_back[:3])
+        return None
 
     def summary(self) -> str:
         if self.skipped:
@@ -72,6 +92,12 @@ class StravaReport:
                 f"{self.requests} requests")  # fmt: skip
         if self.deferred:
             text += f"; deferred: {self.deferred}"
+        if self.error:
+            text += f"; failed: {self.error}"
+        if self.gone:
+            text += f"; gone from Strava: {', '.join(self.gone)}"
+        for held in self.held_back:
+            text += f"; held back {held}"
         if self.message:
             text += f"; {self.message}"
         return text
@@ -190,7 +216,7 @@ class _AthleteSync:
                 self.session.merge(
                     StravaGear(id=gear_id, name=name, distance_m=distance, raw=raw, updated_at=self.now)
                 )
-        gear_names = {gear_id: name for gear_id, (name, _raw) in gear.items()}
+        gear_names = {gear_id: name for gear_id, (name, _raw) in gear.items() if name}
         for item in items:
             try:
                 key = str(item["id"])
@@ -209,10 +235,12 @@ class _AthleteSync:
             if owner is not None:
                 activity = self.session.get_one(Activity, owner[0])
                 summary = activity.raw.get("summary", {})
-                if {k: summary.get(k) for k in item} != dict(item) or activity.deleted:
+                edited = {k: summary.get(k) for k in item} != dict(item)
+                if edited or (activity.deleted and "gone" not in activity.raw):
                     for name, value in values.items():
                         setattr(activity, name, value)
-                    activity.raw = {**activity.raw, "summary": dict(item)}
+                    kept = {k: v for k, v in activity.raw.items() if k not in ("gone", "held_back")}
+                    activity.raw = {**kept, "summary": dict(item)}
                     activity.deleted, activity.updated_at = False, self.now
                     if (
                         "detail" in activity.raw
@@ -251,9 +279,19 @@ class _AthleteSync:
             }
         found: dict[str, tuple[str, dict[str, Any] | None]] = {k: (v, None) for k, v in known.items()}
         for gear_id in sorted(ids - set(known)):
-            gear = self.get(f"/gear/{gear_id}")
-            raw = gear if isinstance(gear, dict) else {}
-            found[gear_id] = (str(raw.get("name") or raw.get("nickname") or gear_id), raw)
+            try:
+                gear = self.get(f"/gear/{gear_id}")
+            except StravaGone as error:  # retired or someone else's: never asked again
+                log.info("Strava gear %s: %s; the shoe stays unnamed", gear_id, error.what)
+                found[gear_id] = ("", {"gone": error.status})
+                continue
+            except (StravaRefused, StravaMalformed, StravaUnavailable) as error:
+                log.warning("Strava gear %s: %s; unnamed for now, asked again next pass", gear_id, error.what)
+                continue
+            if not isinstance(gear, dict):
+                log.warning("Strava gear %s: not an object; unnamed for now", gear_id)
+                continue
+            found[gear_id] = (str(gear.get("name") or gear.get("nickname") or gear_id), gear)
         return found
 
     def _mark_deleted(self, after: datetime, listed: set[str]) -> None:
@@ -275,10 +313,58 @@ class _AthleteSync:
         """Detail (description, private note) and streams for runs of the last 42 days."""
         with unit_of_work(self.session):
             candidates = self._candidates()
+        outage = 0
         for activity in candidates:
             if self.should_stop():
                 return
-            self._fetch_one(activity)
+            held = activity.raw.get("held_back")
+            if held and _when(held["until"]) > self.now:
+                continue  # backing off: at most once a pass, and less often each time
+            try:
+                self._fetch_one(activity)
+            except StravaGone as error:
+                self._mark_gone(activity, error)
+                outage = 0
+            except StravaUnavailable as error:
+                outage += 1
+                if outage >= OUTAGE:
+                    raise
+                self._hold_back(activity, error.what)
+            except (StravaRefused, StravaMalformed) as error:
+                self._hold_back(activity, error.what)
+                outage = 0
+            else:
+                outage = 0
+                if "held_back" in activity.raw:
+                    with unit_of_work(self.session):
+                        activity.raw = {k: v for k, v in activity.raw.items() if k != "held_back"}
+
+    def _mark_gone(self, activity: Activity, error: StravaGone) -> None:
+        """404/410 for a run we listed earlier: deleted (or made private) since. Never asked
+        again, unless a later listing shows it edited."""
+        log.info("Strava activity %s is gone (%s): marked deleted", activity.external_id, error.what)
+        with unit_of_work(self.session):
+            activity.deleted, activity.updated_at = True, self.now
+            activity.raw = {**activity.raw, "gone": {"status": error.status, "at": self.now.isoformat()}}
+        self.report.deleted += 1
+        self.report.gone.append(activity.external_id)
+
+    def _hold_back(self, activity: Activity, reason: str) -> None:
+        """An answer we cannot use for this one activity: the others go on; this one is asked
+        again on a later pass, waiting twice as long after each failure."""
+        previous = activity.raw.get("held_back") or {}
+        attempts = int(previous.get("attempts", 0)) + 1
+        until = self.now + min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MOST)
+        log.warning(
+            "Strava activity %s held back (attempt %d, next try after %s): %s",
+            activity.external_id, attempts, f"{until:%Y-%m-%d %H:%M} UTC", reason,
+        )  # fmt: skip
+        with unit_of_work(self.session):
+            activity.raw = {
+                **activity.raw,
+                "held_back": {"reason": reason, "attempts": attempts, "until": until.isoformat()},
+            }
+        self.report.held_back.append(f"{activity.external_id}: {reason}")
 
     def _candidates(self) -> list[Activity]:
         return list(self.session.scalars(
@@ -299,9 +385,11 @@ class _AthleteSync:
         if need_detail:
             try:
                 detail = self.get(f"/activities/{activity.external_id}", include_all_efforts="false")
-            except StravaMalformed:
-                log.warning("malformed detail for Strava activity %s: skipped", activity.external_id)
-                detail = None
+            except StravaMalformed as error:
+                log.warning("malformed detail for Strava activity %s", activity.external_id)
+                raise StravaMalformed(f"malformed detail ({error.what})") from None
+            if not isinstance(detail, dict):
+                raise StravaMalformed("the detail is not an object")
             with unit_of_work(self.session):
                 if isinstance(detail, dict):
                     activity.description = detail.get("description")
@@ -317,9 +405,9 @@ class _AthleteSync:
                 streams = self.get(
                     f"/activities/{activity.external_id}/streams", keys=STREAM_KEYS, key_by_type="true"
                 )
-            except StravaMalformed:
-                log.warning("malformed streams for Strava activity %s: skipped", activity.external_id)
-                streams = {}
+            except StravaMalformed as error:
+                log.warning("malformed streams for Strava activity %s", activity.external_id)
+                raise StravaMalformed(f"malformed streams ({error.what})") from None
             refined = stream_values(activity.raw["summary"], streams) if isinstance(streams, dict) else None
             with unit_of_work(self.session):
                 if refined is not None:
@@ -354,8 +442,9 @@ def tokens_of(account: StravaAccount) -> Tokens:
 
 
 def strava_client(
-    settings: Settings, sessions: sessionmaker[Session], athlete_id: str, tokens: Tokens | None, quota: Quota
-) -> StravaClient:
+    settings: Settings, sessions: sessionmaker[Session], athlete_id: str, tokens: Tokens | None, quota: Quota,
+    *, clock: Callable[[], datetime] | None = None, on_request: Callable[[], None] | None = None,
+) -> StravaClient:  # fmt: skip
     """A client whose token rotations are committed at once, before anything relies on them."""
     from strainwatch.logsetup import redactor
 
@@ -379,7 +468,9 @@ def strava_client(
 
     if tokens is not None:
         redactor.add([tokens.access_token, tokens.refresh_token])
-    return StravaClient(app, secret, tokens, quota, save)
+    return StravaClient(
+        app, secret, tokens, quota, save, clock=clock or (lambda: datetime.now(UTC)), on_request=on_request
+    )
 
 
 def strava_app(settings: Settings) -> StravaSettings:
@@ -399,8 +490,10 @@ def _app_state(session: Session, now: datetime) -> StravaAppState:
 def sync_strava(
     sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime, *,
     on_page: Callable[[int], None] | None = None, should_stop: Callable[[], bool] | None = None,
+    on_request: Callable[[], None] | None = None,
 ) -> StravaReport:  # fmt: skip
-    """One athlete's Strava pass. Never raises for Strava's troubles: they are reported."""
+    """One athlete's Strava pass. Never raises for Strava's troubles: they are reported (one
+    activity's trouble in `gone`/`held_back`, the source's in `deferred`/`error`/`problem`)."""
     report = StravaReport(athlete.id)
     app = strava_app(settings)
     with sessions() as session, unit_of_work(session):
@@ -428,7 +521,8 @@ def sync_strava(
         return report
     problem = None
     try:
-        client = strava_client(settings, sessions, athlete.id, tokens_of(account), quota)
+        client = strava_client(settings, sessions, athlete.id, tokens_of(account), quota,
+                               clock=lambda: now, on_request=on_request)  # fmt: skip
         client.ensure_fresh(now)
         with sessions() as session:
             with unit_of_work(session):
@@ -438,16 +532,21 @@ def sync_strava(
             if should_stop is not None:
                 worker.should_stop = should_stop
             worker.run(on_page)
-    except StravaDeferred as error:
+    except StravaRateLimited as error:
+        report.deferred, blocked = error.what, error.retry_at
+    except StravaQuotaKept as error:
         report.deferred = error.what
-        if "429" in error.what:
-            blocked = next_window(now)
+    except StravaDeferred as error:
+        report.deferred = report.trouble = error.what
     except StravaRevoked as error:
         problem, report.message = "revoked", f"{error.what}; {error.hint}"
     except StravaInactive as error:
         problem, report.message = "inactive", f"{error.what}; {error.hint}"
     except StravaMalformed as error:
         report.deferred = error.what
+    except SourceError as error:  # an answer about the listing itself we have no rule for
+        report.error = error.what
+        log.error("Strava sync of %s failed: %s (trying again next pass)", athlete.id, error.what)
     finally:
         report.requests = quota.requests
         with sessions() as session, unit_of_work(session):

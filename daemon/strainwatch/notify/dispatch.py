@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Queued:
     subjects: list[str] = field(default_factory=list)
+    parked: list[str] = field(default_factory=list)  # "what: why" for messages that could not be rendered
 
 
 def recipient_of(athlete: AthleteSettings) -> Recipient:
@@ -153,12 +156,37 @@ class _AthleteMail:
         also = [also_line(p, self.rows[p.key].title) for p in entry.also]
         return replace(content, also=also) if also else content
 
+    def _render(
+        self, what: str, key: str, render: Callable[[], EmailMessage], alert_id: int | None = None
+    ) -> EmailMessage | None:
+        """The rendered message, or None when rendering fails: then a parked row with the reason
+        stands in for it (listed by `outbox` and `doctor`), and the other messages go."""
+        try:
+            return render()
+        except Exception as error:  # a bug or odd data in one message must not hold back the rest
+            reason = f"cannot render: {type(error).__name__}: {error}".splitlines()[0]
+            log.exception("%s for %s %s", what, self.athlete.id, reason)
+            message_id = f"<unrendered.{key}.{self.athlete.id}@strainwatch>"
+            if self.session.scalar(select(Outbox.id).where(Outbox.message_id == message_id)) is None:
+                self.session.add(Outbox(
+                    athlete_id=self.athlete.id, alert_id=alert_id, kind=key.split(".", 1)[0],
+                    status="parked", message_id=message_id, recipient=self.athlete.email, subject=what,
+                    message="", attempts=0, next_attempt_at=self.now, last_error=reason, created_at=self.now,
+                ))  # fmt: skip
+            self.queued.parked.append(f"{what}: {reason}")
+            return None
+
     def queue_alert(self, entry: Entry) -> None:
         held = quiet_until(self.now.astimezone(self.athlete.zone), self.settings.notify.quiet_hours)
         lead = self.rows[entry.lead.key]
-        message = alert_message(
+        render = lambda: alert_message(  # noqa: E731
             self._content(entry), recipient_of(self.athlete), self.chart, self.sender, self.now
-        )
+        )  # fmt: skip
+        message = self._render(f"alert {lead.rule} of {lead.day}", f"alert.{lead.id}", render, lead.id)
+        if message is None:  # parked once, not again on every pass
+            for p in entry.members:
+                self.rows[p.key].mailed_severity = p.severity.label
+            return
         row = enqueue(
             self.session, athlete_id=self.athlete.id, kind="alert", message=message, now=self.now,
             not_before=held, alert_id=lead.id,
@@ -178,7 +206,11 @@ class _AthleteMail:
             resolved=[self.rows[p.key].title for p in planned.cleared],
             guidance=guidance(self.history, self.today, self.settings.thresholds(self.athlete)),
         )
-        message = digest_message(content, recipient_of(self.athlete), self.chart, self.sender, self.now)
+        message = self._render(f"digest of {self.today}", f"digest.{self.today}", lambda: digest_message(
+            content, recipient_of(self.athlete), self.chart, self.sender, self.now
+        ))  # fmt: skip
+        if message is None:
+            return
         row = enqueue(self.session, athlete_id=self.athlete.id, kind="digest", message=message, now=self.now)
         if row is None:
             return

@@ -9,7 +9,7 @@ lease has run out, with the same bytes and Message-ID, so the copy is recognisab
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -78,8 +78,12 @@ class DeliveryReport:
         return f"mail: {len(self.sent)} sent, {len(self.retrying)} to retry, {len(self.parked)} parked"
 
 
-def deliver_due(sessions: sessionmaker[Session], transport: Transport, now: datetime) -> DeliveryReport:
-    """Send every due row once; failures are recorded on the row, never raised."""
+def deliver_due(
+    sessions: sessionmaker[Session], transport: Transport, now: datetime,
+    on_message: Callable[[], None] | None = None,
+) -> DeliveryReport:  # fmt: skip
+    """Send every due row once; failures are recorded on the row, never raised. `on_message`
+    is called before each row (the daemon's progress report)."""
     report = DeliveryReport()
     with sessions() as session:
         due = session.scalars(
@@ -88,6 +92,8 @@ def deliver_due(sessions: sessionmaker[Session], transport: Transport, now: date
             .order_by(Outbox.next_attempt_at, Outbox.id)
         ).all()
     for row_id in due:
+        if on_message is not None:
+            on_message()
         with sessions() as session:
             with unit_of_work(session):
                 if not _claim(session, row_id, now, transport.lease):
@@ -118,8 +124,9 @@ def deliver_due(sessions: sessionmaker[Session], transport: Transport, now: date
 
 
 def retry(session: Session, ids: Sequence[int], now: datetime) -> int:
-    """Parked rows back to pending, and pending ones due at once; all when `ids` is empty."""
-    query = update(Outbox).where(Outbox.status.in_(("pending", "parked")))
+    """Parked rows back to pending, and pending ones due at once; all when `ids` is empty. A
+    message that could not be rendered has nothing to send and stays parked."""
+    query = update(Outbox).where(Outbox.status.in_(("pending", "parked")), Outbox.message != "")
     if ids:
         query = query.where(Outbox.id.in_(ids))
     result = session.execute(query.values(status="pending", next_attempt_at=now, claimed_until=None))

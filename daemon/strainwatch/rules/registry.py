@@ -57,11 +57,26 @@ def effective(overrides: Mapping[str, Mapping[str, Any]]) -> Thresholds:
     return Thresholds(values, frozenset(enabled))
 
 
-def evaluate_day(history: History, day: date, thresholds: Thresholds) -> list[Finding]:
-    """All findings about `day`, from data up to `day` only."""
+def evaluate_day(
+    history: History,
+    day: date,
+    thresholds: Thresholds,
+    failed: dict[str, tuple[date, str]] | None = None,
+) -> list[Finding]:
+    """All findings about `day`, from data up to `day` only.
+
+    With `failed`, a rule that raises is skipped and its first failure (day, error) noted
+    there, so one broken rule never silences the others; without, the error propagates.
+    """
     findings: list[Finding] = []
     for rule_id in thresholds:
-        findings.extend(RULES[rule_id].evaluate(history, day, thresholds))
+        if failed is None:
+            findings.extend(RULES[rule_id].evaluate(history, day, thresholds))
+            continue
+        try:
+            findings.extend(RULES[rule_id].evaluate(history, day, thresholds))
+        except Exception as error:  # a bug in one rule: reported by the caller, the others run
+            failed.setdefault(rule_id, (day, f"{type(error).__name__}: {error}".splitlines()[0]))
     return findings
 
 

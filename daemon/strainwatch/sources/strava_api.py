@@ -40,6 +40,23 @@ class StravaDeferred(SourceError):
     """Stop for this pass and resume on a later one (quota, 429, a server having trouble)."""
 
 
+class StravaRateLimited(StravaDeferred):
+    """Strava answered 429: no request before `retry_at` (the next quarter hour, or midnight
+    UTC when the daily limit is spent)."""
+
+    def __init__(self, what: str, *, retry_at: datetime) -> None:
+        super().__init__(what)
+        self.retry_at = retry_at
+
+
+class StravaQuotaKept(StravaDeferred):
+    """The configured reserve of the quota is reached: resume when the window has turned."""
+
+
+class StravaUnavailable(StravaDeferred):
+    """5xx after the retries: one resource's trouble, or Strava's (the caller tells them apart)."""
+
+
 class StravaRevoked(SourceError):
     """The refresh token no longer works: the athlete must authorize again."""
 
@@ -50,6 +67,19 @@ class StravaInactive(SourceError):
 
 class StravaMalformed(SourceError):
     """A response that is not the JSON the API documents."""
+
+
+class StravaRefused(SourceError):
+    """Strava refused one request with a status this client has no rule for (400, 403, 422…):
+    about that one resource, so the caller defers it and goes on."""
+
+    def __init__(self, what: str, *, status: int | None) -> None:
+        super().__init__(what)
+        self.status = status
+
+
+class StravaGone(StravaRefused):
+    """404 or 410: the resource no longer exists (deleted, made private, retired gear)."""
 
 
 @dataclass(slots=True)
@@ -114,6 +144,9 @@ class Quota:
                 pair[1] = 0
         return quota
 
+    def daily_spent(self) -> bool:
+        return any(usage >= limit for name, (limit, usage) in self.limits.items() if name.endswith("daily"))
+
     def allows(self, reserve_percent: int) -> bool:
         """Room for one more request, leaving `reserve_percent` of every limit unused."""
         return all(usage < limit * (1 - reserve_percent / 100) for limit, usage in self.limits.values())
@@ -139,9 +172,12 @@ class StravaClient:
         tokens: Tokens | None,
         quota: Quota,
         save_tokens: Callable[[Tokens], None],
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_request: Callable[[], None] | None = None,
     ) -> None:
         self.settings, self.secret, self.tokens, self.quota = settings, client_secret, tokens, quota
-        self.save_tokens = save_tokens
+        self.save_tokens, self.clock, self.on_request = save_tokens, clock, on_request
         self.athlete_id: int | None = None
         self.session = RoutedSession(settings.api_url, settings.oauth_url, settings.timeout)
         # stravalib warns on every client about refresh credentials in the environment; we
@@ -212,12 +248,15 @@ class StravaClient:
 
     def get(self, path: str, reserve: int, **params: Any) -> Any:
         """One GET within the quota: 401 refreshes once, 5xx and timeouts are retried a
-        bounded number of times, a 429 or an exhausted quota defers the rest of the pass."""
+        bounded number of times, a 429 or an exhausted quota defers the rest of the pass; 404
+        and 410 raise StravaGone, any other refusal StravaRefused (both about this path only)."""
         refreshed = False
         attempt = 0
         while True:
+            if self.on_request is not None:
+                self.on_request()  # progress: the pass is alive between requests
             if not self.quota.allows(reserve):
-                raise StravaDeferred(f"keeping the quota reserve ({self.quota.describe()})")
+                raise StravaQuotaKept(f"keeping the quota reserve ({self.quota.describe()})")
             try:
                 return self.api.get(path, **params)
             except exc.AccessUnauthorized:
@@ -235,14 +274,25 @@ class StravaClient:
             except exc.Fault as error:
                 status = _status(error)
                 if status == 429:
-                    raise StravaDeferred(f"rate limited by Strava (429; {self.quota.describe()})") from None
+                    now = self.clock()
+                    retry_at = _next_midnight(now) if self.quota.daily_spent() else next_window(now)
+                    raise StravaRateLimited(
+                        f"rate limited by Strava (429) until {retry_at:%Y-%m-%d %H:%M} UTC; "
+                        f"{self.quota.describe()}",
+                        retry_at=retry_at,
+                    ) from None
+                if status in (404, 410):
+                    raise StravaGone(f"Strava answered {status} for {path}", status=status) from None
                 if status is not None and status >= 500 and attempt < RETRIES:
                     attempt += 1
                     time.sleep(RETRY_PAUSE_S * attempt)
                     continue
                 if status is not None and status >= 500:
-                    raise StravaDeferred(f"Strava answers {status}; trying again next pass") from None
-                raise SourceError(f"Strava answered {status} for {path}") from None
+                    what = f"Strava answers {status} for {path}; trying again next pass"
+                    raise StravaUnavailable(what) from None
+                if status is not None and 400 <= status < 500:
+                    raise StravaRefused(f"Strava answered {status} for {path}", status=status) from None
+                raise StravaMalformed(f"an error body with status {status} from {path}") from None
             except (requests.Timeout, requests.ConnectionError) as error:
                 if attempt < RETRIES:
                     attempt += 1
@@ -253,6 +303,10 @@ class StravaClient:
                 ) from None
             except ValueError:
                 raise StravaMalformed(f"not JSON from {path}") from None
+
+
+def _next_midnight(now: datetime) -> datetime:
+    return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), datetime.min.time(), UTC)
 
 
 def _status(error: exc.Fault) -> int | None:

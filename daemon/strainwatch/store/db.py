@@ -92,6 +92,17 @@ def create_db_engine(url: str, *, savepoints: bool = False) -> Engine:
         ) from None
 
 
+def store_error(exc: SQLAlchemyError, doing: str) -> StoreError:
+    """One readable line from a database error: the driver's own message, never the SQL
+    statement or its parameters (they may hold activity data, and they help nobody)."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if orig is None:
+        first = first.split(" [SQL:", 1)[0]
+    return StoreError(f"database error {doing}: {first}".replace("  ", " "))
+
+
 def _alembic_config(engine: Engine) -> Any:
     from alembic.config import Config
 

@@ -261,3 +261,16 @@ class StravaGear(Base):
     distance_m: Mapped[float] = mapped_column(Float)
     raw: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+class SourceHealth(Base):
+    """Per athlete and source (files, strava, rules, mail): when it last worked and when and
+    why it last failed, so `doctor` and `status` can say what needs a look."""
+
+    __tablename__ = "source_health"
+
+    athlete_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_success_at: Mapped[datetime | None]
+    last_error_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
