@@ -303,3 +303,21 @@ def test_corpus_files_mutated_are_clean_refusals_or_partial_reads(corpus: Path, 
         test_damaged_fit_is_a_clean_refusal_or_partial_read()
     finally:
         SEEDS.remove(data)
+
+
+def test_fields_of_unexpected_types_and_sizes_are_read_or_ignored() -> None:
+    """What fitdecode raised internal errors on (a zero-sized field, a 16-byte header) or
+    could not compare (a start time written as text): read where sensible, else ignored."""
+    writer = FitWriter(header_size=16)
+    start = fit_time(utc(2024, 2, 1)) // 128 * 128  # a float32 holds these times to 128 s
+    writer.define(0, RECORD, [(253, 4, FLOAT32), (7, 0, UINT8), (0, 8, 0x8E), (3, 2, UINT8), (4, 1, UINT8)])
+    writer.define(1, SESSION, [(2, 8, 0x07), (5, 1, 0x00)])
+    for i in range(5):
+        writer.message(0, [float(start + 128 * i), b"", i, [150, 151], 80])
+    writer.message(1, ["yesterday", 1])  # a start time as text: no usable session
+    [activity] = parse_fit(io.BytesIO(writer.part()), "odd-types")
+    track = activity.track
+    assert list(track.time) == [start + 128 * i + 631065600 for i in range(5)]
+    assert all(v != v for v in track.heart_rate)  # an array, not one heart rate
+    assert list(track.cadence) == [80.0] * 5
+    assert activity.sport_type is None

@@ -89,7 +89,9 @@ def _nan(_values: tuple[Any, ...]) -> float:
 
 def _epoch(value: Any) -> float | None:
     """A date_time as Unix seconds; None when invalid or relative (seconds since power-on)."""
-    return FIT_EPOCH_S + value if value is not None and _DATETIME_MIN <= value <= _DATETIME_MAX else None
+    if isinstance(value, int | float) and _DATETIME_MIN <= value <= _DATETIME_MAX:
+        return FIT_EPOCH_S + value
+    return None
 
 
 def _parse_string(raw: bytes) -> str | None:
@@ -119,19 +121,30 @@ class _Slot:
     def scaled(
         self, scale: float | None = None, offset: float = 0.0, lo: float = 0.0, hi: float = math.inf
     ) -> Getter:
-        """A float column value: scale and offset applied, NaN when invalid or outside [lo, hi]."""
-        raw = self.raw()
-        if self.index < 0 or self.kind not in ("int", "float"):
+        """A float column value: scale and offset applied, NaN when invalid or outside [lo, hi].
+
+        One closure per column, no call inside: this runs for every value of every record."""
+        i, invalid, divisor = self.index, self.invalid, scale or 1
+        if i < 0:
             return _nan
+        if self.kind == "int":
 
-        def get(v: tuple[Any, ...]) -> float:
-            x = raw(v)
-            if x is None:
-                return NAN
-            x = float(x) / scale - offset if scale else float(x) - offset
-            return x if lo <= x <= hi else NAN
+            def get_int(v: tuple[Any, ...]) -> float:
+                x = v[i]
+                if x == invalid:
+                    return NAN
+                x = x / divisor - offset
+                return x if lo <= x <= hi else NAN
 
-        return get
+            return get_int
+        if self.kind == "float":
+
+            def get_float(v: tuple[Any, ...]) -> float:
+                x = v[i] / divisor - offset
+                return x if lo <= x <= hi and math.isfinite(x) else NAN
+
+            return get_float
+        return _nan
 
 
 _ABSENT = _Slot(-1, "other")
@@ -206,46 +219,57 @@ def _compile_record(layout: Layout, order: list[int]) -> None:
     get = slots.get
     stamp = get(_TIMESTAMP, _ABSENT)
     time: Getter = _none
-    if stamp.index >= 0 and stamp.kind in ("int", "float"):
+    if stamp.kind == "int":
+        si, stamp_invalid = stamp.index, stamp.invalid
+
+        def time(v: tuple[Any, ...]) -> float | None:
+            x = v[si]
+            return FIT_EPOCH_S + x if x != stamp_invalid and _DATETIME_MIN <= x <= _DATETIME_MAX else None
+
+    elif stamp.kind == "float":
         raw_stamp = stamp.raw()
 
         def time(v: tuple[Any, ...]) -> float | None:
             return _epoch(raw_stamp(v))
 
-    lat_slot, lon_slot = get(0, _ABSENT), get(1, _ABSENT)
-    lat = lat_slot.raw() if lat_slot.kind == "int" else _none
-    lon = lon_slot.raw() if lon_slot.kind == "int" else _none
+    lat, lon = get(0, _ABSENT), get(1, _ABSENT)
+    position: Getter = lambda _v: (NAN, NAN)  # noqa: E731 - a constant
+    if lat.kind == lon.kind == "int":
+        ia, ib, a_invalid, b_invalid = lat.index, lon.index, lat.invalid, lon.invalid
 
-    def position(v: tuple[Any, ...]) -> tuple[float, float]:
-        a, b = lat(v), lon(v)
-        if a is None or b is None:
-            return NAN, NAN
-        a *= _SEMICIRCLE_DEG
-        b *= _SEMICIRCLE_DEG
-        return (a, b) if -90.0 <= a <= 90.0 and -180.0 <= b <= 180.0 else (NAN, NAN)
+        def position(v: tuple[Any, ...]) -> tuple[float, float]:
+            a, b = v[ia], v[ib]
+            if a == a_invalid or b == b_invalid:
+                return NAN, NAN
+            a *= _SEMICIRCLE_DEG
+            b *= _SEMICIRCLE_DEG
+            return (a, b) if -90.0 <= a <= 90.0 and -180.0 <= b <= 180.0 else (NAN, NAN)
 
     # `altitude` expands to an `enhanced_altitude` component (its low 16 bits) just where it
     # stands; the first enhanced_altitude wins, and `altitude` itself is the fallback
     alt = get(2, _ABSENT)
     enhanced_first = 78 in slots and (2 not in slots or order.index(78) < order.index(2))
-    if enhanced_first:
-        first = get(78, _ABSENT).scaled(5, 500, -math.inf)
-    elif alt.kind == "int":
-        masked = _Slot(alt.index, "int", alt.invalid).raw()
-
-        def first(v: tuple[Any, ...]) -> float:
-            x = masked(v)
-            return NAN if x is None else (x & 0xFFFF) / 5 - 500
-
+    if enhanced_first and 2 not in slots:  # the usual case now: only enhanced_altitude
+        altitude = get(78, _ABSENT).scaled(5, 500, MIN_ALTITUDE_M, MAX_ALTITUDE_M)
     else:
-        first = alt.scaled(5, 500, -math.inf)
-    fallback = alt.scaled(5, 500, -math.inf)
+        if enhanced_first:
+            first = get(78, _ABSENT).scaled(5, 500, -math.inf)
+        elif alt.kind == "int":
+            ai, a_invalid = alt.index, alt.invalid
 
-    def altitude(v: tuple[Any, ...]) -> float:
-        x = first(v)
-        if x != x:
-            x = fallback(v)
-        return x if MIN_ALTITUDE_M <= x <= MAX_ALTITUDE_M else NAN
+            def first(v: tuple[Any, ...]) -> float:
+                x = v[ai]
+                return NAN if x == a_invalid else (x & 0xFFFF) / 5 - 500
+
+        else:
+            first = alt.scaled(5, 500, -math.inf)
+        fallback = alt.scaled(5, 500, -math.inf)
+
+        def altitude(v: tuple[Any, ...]) -> float:
+            x = first(v)
+            if x != x:
+                x = fallback(v)
+            return x if MIN_ALTITUDE_M <= x <= MAX_ALTITUDE_M else NAN
 
     packed = get(8, _ABSENT)
     if packed.kind == "bytes":
