@@ -51,7 +51,7 @@ _ONLY_TIMESTAMP = frozenset({_TIMESTAMP})
 MIN_ALTITUDE_M, MAX_ALTITUDE_M = -500.0, 9000.0
 MAX_HEART_RATE, MAX_CADENCE = 250.0, 255.0
 
-_STRING, _BYTE = 0x07, 0x0D
+_STRING = 0x07  # a byte array (0x0D) or an unknown type is skipped, as fitdecode reads no number from it
 # base type number -> struct code, size, invalid value (None: NaN is invalid)
 _BASE_TYPES: dict[int, tuple[str, int, int | None]] = {
     0x00: ("B", 1, 0xFF), 0x01: ("b", 1, 0x7F), 0x02: ("B", 1, 0xFF),
