@@ -120,23 +120,49 @@ pass_app = click.make_pass_decorator(AppContext)
 # ---------------------------------------------------------------- import and sync
 
 
-class _Progress:
-    """A progress bar on a terminal; silence elsewhere (journald, pipes, cron)."""
+def progress_status(done: int, total: int, read: int, elapsed_s: float) -> str:
+    """'12.5 files/s, 0:01:20 left': the rate counts files actually read (files skipped as
+    unchanged cost nothing), the time left assumes the rest go at that rate."""
+    if read <= 0 or elapsed_s <= 0:
+        return ""
+    rate = read / elapsed_s
+    left = round(max(0, total - done) / rate)
+    return f"{rate:,.1f} files/s, {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d} left"
 
-    def __init__(self, label: str, enabled: bool) -> None:
+
+class _Progress:
+    """A progress bar with files/s and the time left on a terminal; silence elsewhere
+    (journald, pipes, cron)."""
+
+    def __init__(self, label: str, enabled: bool, clock: Callable[[], float] | None = None) -> None:
+        from time import monotonic
+
         self.label = label
         self.enabled = enabled
+        self.clock = clock or monotonic
         self.bar: Any = None
+        self.total = self.done = self.read = 0
+        self.started = 0.0
 
     def planned(self, total: int) -> None:
         self.close()  # one bar per athlete
+        self.total, self.done, self.read, self.started = total, 0, 0, self.clock()
         if self.enabled and total > 1:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar = click.progressbar(
+                length=total, label=self.label, file=sys.stderr, show_eta=False,
+                item_show_func=lambda status: status,
+            )  # fmt: skip
             self.bar.__enter__()
 
-    def advance(self, _outcome: FileOutcome) -> None:
+    def advance(self, outcome: FileOutcome) -> None:
+        self.done += 1
+        if outcome.outcome != "unchanged":
+            self.read += 1
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.update(1, self.status())
+
+    def status(self) -> str:
+        return progress_status(self.done, self.total, self.read, self.clock() - self.started)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -189,7 +215,7 @@ _wait_option = click.option(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--athlete", "athlete_id", metavar="ID", help="Whose files (needed with several athletes).")
 @click.option("--dry-run", is_flag=True, help="Read and report, store nothing.")
-@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: CPU count, at most 4).")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: every core).")
 @_wait_option
 @pass_app
 def import_command(

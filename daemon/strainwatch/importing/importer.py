@@ -74,7 +74,11 @@ class ImportReport:
 
 
 def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
+    """Every core this process may run on: decoding is CPU-bound, one file per worker."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _analyse_all(
