@@ -351,3 +351,27 @@ def test_a_file_past_its_time_limit_is_abandoned_in_process() -> None:
     expired = ReadLimits(deadline=0.0, time_limit_s=3)
     with pytest.raises(ActivityFileError, match="abandoned: reading took longer than 3 s"):
         parse_stream(io.BytesIO(run_gpx(5).encode()), "x.gpx", limits=expired)
+
+
+def test_a_replaced_export_is_read_anew_in_the_same_process(tmp_path: Path) -> None:
+    """The open-zip cache (O(1) members) must not serve the old export to the next pass."""
+    from tests.hostile_files import CSV_HEADER, _export
+
+    path = tmp_path / "export.zip"
+    row = "7001,x,{},Run,,activities/7001.gpx\n"
+    member = {"activities/7001.gpx": run_gpx(6).encode()}
+    _export(path, (CSV_HEADER + row.format("first")).encode(), member)
+    sessions = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    import_paths(sessions, SAM, [path], now=NOW)
+    _export(
+        path,
+        (CSV_HEADER + row.format("second")).encode(),
+        {"activities/7001.gpx": (run_gpx(6, n=1200)).encode()},
+    )
+    os.utime(path, ns=(1, 1))
+    [outcome] = import_paths(sessions, SAM, [path], now=NOW).outcomes
+    assert outcome.outcome == "updated"
+    with sessions() as session:
+        [activity] = session.scalars(select(Activity)).all()
+    assert activity.name == "second"
+    assert activity.distance_m > 3_500  # the new member's 1,200 points, not the old one's 600

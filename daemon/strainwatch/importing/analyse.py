@@ -53,26 +53,33 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-_archive: tuple[str, zipfile.ZipFile] | None = None
+_archive: tuple[tuple[str, int], zipfile.ZipFile] | None = None
 
 
-def _zip(path: str) -> zipfile.ZipFile:
+def _zip(path: str, mtime_ns: int) -> zipfile.ZipFile:
     """The export this process read last, kept open: opening a zip parses its whole
-    directory, so reopening it per member made a 100,000-member export quadratic."""
-    global _archive  # noqa: PLW0603 - a one-entry cache per worker process
-    if _archive is None or _archive[0] != path:
-        if _archive is not None:
-            _archive[1].close()
-            _archive = None
-        _archive = (path, zipfile.ZipFile(path))
+    directory, so reopening it per member made a 100,000-member export quadratic. Keyed by
+    modification time too, so a replaced export is never read through the old one."""
+    global _archive  # noqa: PLW0603 - a one-entry cache per process
+    key = (path, mtime_ns)
+    if _archive is None or _archive[0] != key:
+        forget_archive()
+        _archive = (key, zipfile.ZipFile(path))
     return _archive[1]
+
+
+def forget_archive() -> None:
+    global _archive  # noqa: PLW0603
+    if _archive is not None:
+        _archive[1].close()
+        _archive = None
 
 
 def _read(job: FileJob, limits: ReadLimits) -> tuple[str, list[AnalysedActivity]]:
     if job.member is not None:
         fingerprint = job.fingerprint or ""
         try:
-            with open_member(_zip(job.file_path), job.member, limits) as stream:
+            with open_member(_zip(job.file_path, job.mtime_ns), job.member, limits) as stream:
                 parsed = parse_stream(cast("BinaryIO", stream), job.key, job.member, limits=limits)
         except (zipfile.BadZipFile, OSError) as exc:
             raise ActivityFileError(f"cannot read from the zip ({type(exc).__name__})") from None

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config import AthleteSettings
 from strainwatch.dedup import KnownActivities, KnownRun
-from strainwatch.importing.analyse import analyse, failed
+from strainwatch.importing.analyse import analyse, failed, forget_archive
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
 from strainwatch.importing.workers import analyse_in_workers
@@ -91,9 +91,12 @@ def _analyse_all(
     not read it again. A worker's crash is contained: the pool records it for the file.
     """
     if workers <= 1 or len(jobs) < POOL_THRESHOLD:
-        for job in jobs:
-            before(job)
-            yield analyse(job, time_limit)
+        try:
+            for job in jobs:
+                before(job)
+                yield analyse(job, time_limit)
+        finally:
+            forget_archive()
         return
     yield from analyse_in_workers(jobs, workers, time_limit)
 
