@@ -22,6 +22,7 @@ import gzip
 import io
 import json
 import math
+import os
 import random
 import resource
 import struct
@@ -293,7 +294,10 @@ def _fitdecode_baseline(datas: list[bytes]) -> dict[str, object]:
 
 
 def corpus_fits(corpus: Path) -> list[Path]:
-    return sorted(corpus.glob("*/*.fit*"))
+    files = sorted(corpus.glob("*/*.fit*"))
+    if not files:
+        raise SystemExit(f"no FIT files in {corpus}: pass --corpus or set STRAINWATCH_CORPUS")
+    return files
 
 
 # ---------------------------------------------------------------- Garmin-style GPX
@@ -480,7 +484,9 @@ def _report(results: dict[str, dict[str, float]], sizes: dict[str, int]) -> None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument(
+        "--corpus", type=Path, default=Path(os.environ.get("STRAINWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
+    )
     parser.add_argument(
         "--quick", action="store_true",
         help="300 FIT runs (fitdecode on 40), 50 GPX files, a 100-run GPX export and a 20 MB GPX",
