@@ -46,17 +46,21 @@ def smtp() -> Any:
     controller.stop()
 
 
-def _config(tmp_path: Path, database_url: str, port: int, spikes: tuple[float, ...]) -> Path:
+def _config(
+    tmp_path: Path, database_url: str, port: int, spikes: tuple[float, ...], athletes: tuple[str, ...] = ("sam",)
+) -> Path:
     """Six steady weeks of 6 km runs, then one long run a day for the last days: each more than
-    double the longest before it, so each is a warning to mail at once."""
-    folder = tmp_path / "runs"
-    folder.mkdir()
+    double the longest before it, so each is a warning to mail at once; the same runs in a
+    folder of each athlete's own."""
     today = clock.now().replace(hour=6, minute=0, second=0, microsecond=0)
-    for week in range(6, 0, -1):
-        for day in (1, 3, 5):
-            write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day + 2), 6.0)
-    for back, km in enumerate(reversed(spikes), start=1):
-        write_gpx(folder / f"spike{back}.gpx", today - timedelta(days=back, hours=-back), km)
+    for athlete in athletes:
+        folder = tmp_path / athlete
+        folder.mkdir()
+        for week in range(6, 0, -1):
+            for day in (1, 3, 5):
+                write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day + 2), 6.0)
+        for back, km in enumerate(reversed(spikes), start=1):
+            write_gpx(folder / f"spike{back}.gpx", today - timedelta(days=back, hours=-back), km)
     config = tmp_path / "config.toml"
     config.write_text(f"""
 [storage]
@@ -65,14 +69,15 @@ url = "{database_url}"
 [notify]
 quiet_hours = ""
 digest = "off"
+""" + "".join(f"""
 [[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
+id = "{athlete}"
+name = "{athlete.title()}"
+email = "{athlete}@example.org"
 timezone = "UTC"
 [athletes.files]
-paths = ["{folder}"]
-""")
+paths = ["{tmp_path / athlete}"]
+""" for athlete in athletes))
     return config
 
 
@@ -120,7 +125,8 @@ def test_a_message_that_cannot_be_rendered_is_parked_and_the_others_go(
     tmp_path: Path, database_url: str, smtp: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     handler, port = smtp
-    settings = _settings(_config(tmp_path, database_url, port, (14.0, 30.0)))
+    # one warning each for two athletes (one athlete's warnings of the same week are one mail)
+    settings = _settings(_config(tmp_path, database_url, port, (14.0,), athletes=("sam", "kim")))
     render = dispatch.alert_message
     calls: list[str] = []
 
