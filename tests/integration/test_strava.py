@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from strainwatch.config import parse_settings
-from strainwatch.importing import strava_sync
-from strainwatch.importing.strava_sync import sync_strava
-from strainwatch.sources import strava_api
+from strainwatch.config.settings import parse_settings
+from strainwatch.sources.strava import client as strava_api
+from strainwatch.sources.strava import sync as strava_sync
+from strainwatch.sources.strava.sync import sync_strava
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Activity, Outbox, StravaAccount
 from tests import clock
@@ -169,7 +169,7 @@ def test_401_refreshes_once_then_retries(tmp_path: Path, database_url: str, fake
 def test_revoked_access_is_one_notice_and_no_retry_storm(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
-    from strainwatch.sync import run_pass
+    from strainwatch.pipeline.run_pass import run_pass
 
     settings, sessions = _setup(tmp_path, database_url, fake)
     fake.access.clear()
@@ -329,8 +329,8 @@ paths = ["{folder}"]
 def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
-    from strainwatch.health import health_of
-    from strainwatch.sync import run_pass
+    from strainwatch.pipeline.run_pass import run_pass
+    from strainwatch.store.health import health_of
     from tests.rules_support import write_gpx
 
     runs = {11: "fine", 12: "detail 404", 13: "streams 410", 14: "detail 400", 15: "detail 500",
@@ -396,7 +396,7 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
 def test_an_unexpected_answer_to_the_listing_fails_that_athlete_only(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
-    from strainwatch.sync import run_pass
+    from strainwatch.pipeline.run_pass import run_pass
     from tests.rules_support import write_gpx
 
     fake.add_run(1, NOW - timedelta(days=1), 10.0)

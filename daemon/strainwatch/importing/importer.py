@@ -20,15 +20,15 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from strainwatch.config import AthleteSettings
-from strainwatch.dedup import KnownActivities, KnownRun
+from strainwatch.config.settings import AthleteSettings
 from strainwatch.importing.analyse import analyse, failed, forget_archive
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
 from strainwatch.importing.workers import analyse_in_workers
-from strainwatch.sources.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
+from strainwatch.sources.files.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
 from strainwatch.store import repository
 from strainwatch.store.db import store_error, unit_of_work
+from strainwatch.store.dedup import KnownActivities, KnownRun
 from strainwatch.store.models import Activity, ImportedFile
 
 log = logging.getLogger(__name__)

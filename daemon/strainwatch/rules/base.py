@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from strainwatch.domain import Finding
-from strainwatch.rules.history import History
+from strainwatch.metrics.history import History
 
 Settings = Mapping[str, float | Sequence[str]]
 

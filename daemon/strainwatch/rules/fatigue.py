@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Settings, Thresholds, number
-from strainwatch.rules.history import History
 
 DEFAULTS = {"ramp_info": 8.0, "ramp_caution": 10.0, "tsb_caution": -30.0, "min_history_days": 42.0}
 

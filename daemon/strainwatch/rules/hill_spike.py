@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.metrics.load import percentile
 from strainwatch.rules.base import Rule, Thresholds, number
-from strainwatch.rules.history import History
 from strainwatch.rules.signals import is_spike
 
 DEFAULTS = {"factor": 1.3, "min_descent_m": 150.0, "window_days": 30.0, "percentile": 90.0}

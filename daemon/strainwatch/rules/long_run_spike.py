@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Thresholds, km, number, pct
-from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import run_modifiers
 from strainwatch.rules.signals import SPEED, is_novel_speed, spike_of
 

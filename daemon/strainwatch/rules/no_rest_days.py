@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.metrics.load import monotony, percentile, streak
 from strainwatch.rules.base import Rule, Settings, Thresholds, number
-from strainwatch.rules.history import History
 
 DEFAULTS = {"streak_days": 10.0, "monotony": 2.0, "strain_percentile": 90.0}
 

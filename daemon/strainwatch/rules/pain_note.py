@@ -10,8 +10,8 @@ import re
 from datetime import date
 
 from strainwatch.domain import Finding, Run, Severity
+from strainwatch.metrics.history import History
 from strainwatch.rules.base import PAIN_ADVICE, Rule, Settings, Thresholds, number
-from strainwatch.rules.history import History
 from strainwatch.rules.signals import is_spike
 
 WORDS = (

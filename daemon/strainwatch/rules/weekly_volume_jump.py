@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Settings, Thresholds, number, pct
-from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import person_modifiers
 
 DEFAULTS = {

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from strainwatch.dedup import KnownActivities, KnownRun
+from strainwatch.store.dedup import KnownActivities, KnownRun
 from strainwatch.store.models import Activity, Athlete, ImportedFile
 
 
