@@ -72,6 +72,24 @@ class ImportReport:
         """Unchanged files that failed before, read again because the reason may have gone."""
         return [o for o in self.outcomes if o.retried]
 
+    @property
+    def changed(self) -> bool:
+        counts = self.counts()
+        return bool(counts["imported"] or counts["updated"])
+
+    @property
+    def failure(self) -> None:
+        """A bad file is the file's failure, listed with it, never the source's."""
+        return None
+
+    @property
+    def notice(self) -> None:
+        return None
+
+    def summary(self) -> str:
+        """Empty: the pass's own summary line counts the files of every athlete."""
+        return ""
+
 
 def default_workers() -> int:
     """Every core this process may run on: decoding is CPU-bound, one file per worker."""

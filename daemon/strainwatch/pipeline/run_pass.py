@@ -11,24 +11,23 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.settings import AthleteSettings, Settings
 from strainwatch.errors import StrainwatchError
-from strainwatch.importing.importer import ImportReport, import_paths
+from strainwatch.importing.importer import ImportReport
 from strainwatch.importing.jobs import FileOutcome
 from strainwatch.notify.dispatch import queue_notifications
 from strainwatch.notify.outbox import DeliveryReport, deliver_due
 from strainwatch.notify.transport import transport_for
 from strainwatch.pipeline.evaluate import EvaluationResult, evaluate_athlete
+from strainwatch.pipeline.sources import sources_of
+from strainwatch.sources.base import Notice, PassHooks, Source, SourceReport
 from strainwatch.store.db import sandbox, store_error, unit_of_work
 from strainwatch.store.models import Athlete
-
-if TYPE_CHECKING:
-    from strainwatch.sources.strava.sync import StravaReport
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +38,23 @@ T = TypeVar("T")
 class PassReport:
     started_at: datetime
     dry_run: bool
-    imports: list[ImportReport] = field(default_factory=list)
+    sources: list[tuple[str, SourceReport]] = field(default_factory=list)  # (source name, its report)
     evaluations: list[EvaluationResult] = field(default_factory=list)
-    strava: list[StravaReport] = field(default_factory=list)
     athletes: int = 0
     queued: list[str] = field(default_factory=list)  # subjects of the mail queued this pass
     delivery: DeliveryReport | None = None
     mail_problem: str | None = None
     failed: list[str] = field(default_factory=list)  # "athlete source: reason", the rest went on
     parked: list[str] = field(default_factory=list)  # messages that could not be rendered
+
+    def of(self, source: str) -> list[SourceReport]:
+        """The reports of every athlete's source of that name, in athlete order."""
+        return [report for name, report in self.sources if name == source]
+
+    @property
+    def imports(self) -> list[ImportReport]:
+        """The file imports: what the summary counts."""
+        return [report for _, report in self.sources if isinstance(report, ImportReport)]
 
     def counts(self) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -131,22 +138,12 @@ def _pass(
         report.athletes += 1
         changed = False
         isolated = functools.partial(_isolated, sessions, report, athlete.id, now=now)
-        if athlete.files.paths:
-            imported = isolated("files", functools.partial(
-                import_paths, sessions, athlete, athlete.files.paths, now=now, on_planned=on_planned,
-                on_file=on_file, should_stop=should_stop,
-            ))  # fmt: skip
-            if imported is not None:
-                report.imports.append(imported)
-                counts = imported.counts()
-                changed = bool(counts["imported"] or counts["updated"])
-        if settings.strava is not None and athlete.strava is not None and athlete.strava.enabled:
-            strava = isolated("strava", functools.partial(
-                _strava, sessions, settings, athlete, now, should_stop=should_stop, on_progress=on_progress
-            ))  # fmt: skip
-            if strava is not None:
-                report.strava.append(strava)
-                changed = changed or strava.changed
+        hooks = PassHooks(now, on_planned, on_file, should_stop, on_progress)
+        for source in sources_of(settings, athlete):
+            done = isolated(source.name, functools.partial(_sync, sessions, settings, athlete, source, hooks))
+            if done is not None:
+                report.sources.append((source.name, done))
+                changed = changed or done.changed
         if should_stop is not None and should_stop():
             return
         isolated("rules", functools.partial(
@@ -154,18 +151,16 @@ def _pass(
         ))  # fmt: skip
 
 
-def _strava(
-    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime, *,
-    should_stop: Callable[[], bool] | None, on_progress: Callable[[], None] | None,
-) -> StravaReport:  # fmt: skip
-    from strainwatch.sources.strava.sync import sync_strava  # stravalib: a third of a second
-
-    strava = sync_strava(sessions, settings, athlete, now, should_stop=should_stop, on_request=on_progress)
-    if strava.problem:
-        _notice_strava_problem(sessions, settings, athlete, strava, now)
-    if strava.failure:
-        raise _Recorded(strava, strava.failure)
-    return strava
+def _sync(
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, source: Source,
+    hooks: PassHooks,
+) -> SourceReport:  # fmt: skip
+    report = source.sync(sessions, hooks)
+    if report.notice is not None:
+        _send_notice(sessions, settings, athlete, report.notice, hooks.now)
+    if report.failure:
+        raise _Recorded(report, report.failure)
+    return report
 
 
 class _Recorded(Exception):  # not an error of the pass: a result with a failure in it
@@ -241,8 +236,8 @@ def _record(
         log.error("cannot record the %s health of %s: %s", source, athlete_id, error_text(failure))
 
 
-def _notice_strava_problem(
-    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, strava: StravaReport,
+def _send_notice(
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, notice: Notice,
     now: datetime,
 ) -> None:  # fmt: skip
     """One notice per problem through the athlete's own channel: never a retry storm."""
@@ -251,14 +246,9 @@ def _notice_strava_problem(
     from strainwatch.notify.render import notice_message
     from strainwatch.notify.transport import sender_of
 
-    sender = sender_of(settings)
-    subject = {"revoked": "Strava access needs renewing", "inactive": "Strava refuses the application"}.get(
-        strava.problem or "", "Strava needs attention"
-    )
     message = notice_message(
-        recipient_of(athlete), sender, subject, strava.message or subject,
-        key=f"strava:{strava.problem}:{athlete.id}:{now:%Y-%m-%d}", now=now,
-    )  # fmt: skip
+        recipient_of(athlete), sender_of(settings), notice.subject, notice.text, key=notice.key, now=now
+    )
     with sessions() as session, unit_of_work(session):
         enqueue(session, athlete_id=athlete.id, kind="notice", message=message, now=now)
 

@@ -37,8 +37,9 @@ def sync(app: AppContext, dry_run: bool, wait_s: float) -> None:
     finally:
         progress.close()
     click.echo(report.summary())
-    for strava in report.strava:
-        click.echo(f"  {strava.summary()}")
+    for _, source in report.sources:
+        if line := source.summary():
+            click.echo(f"  {line}")
     for athlete, outcome in report.new_failures():
         click.echo(f"  {athlete}: failed: {outcome.path}: {outcome.reason}")
     for failure in report.failed:

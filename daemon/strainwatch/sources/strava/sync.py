@@ -25,6 +25,7 @@ from strainwatch.config.settings import AthleteSettings, Settings, StravaSetting
 from strainwatch.domain import NAN, RUNNING_SPORT_TYPES, DeviceSummary, Track
 from strainwatch.errors import ConfigError, SourceError
 from strainwatch.metrics.activity import compute_metrics, pace_s_per_km
+from strainwatch.sources.base import Notice
 from strainwatch.sources.strava.client import (
     Quota,
     StravaClient,
@@ -71,6 +72,7 @@ class StravaReport:
     trouble: str | None = None  # Strava unreachable or failing (not the quota): deferred, and unhealthy
     gone: list[str] = field(default_factory=list)  # activities Strava no longer has
     held_back: list[str] = field(default_factory=list)  # "id: reason", asked again on a later pass
+    notice: Notice | None = None  # a problem only the runner can mend: mailed once
 
     @property
     def changed(self) -> bool:
@@ -171,7 +173,7 @@ class _AthleteSync:
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(path, self.reserve, **params)
 
-    def run(self, on_page: Callable[[int], None] | None) -> None:
+    def run(self) -> None:
         backfill_days = self.athlete.strava.backfill_days if self.athlete.strava else 120
         first = self.account.synced_until is None
         if self.account.synced_until is None:
@@ -195,8 +197,6 @@ class _AthleteSync:
                 ):
                     self.account.synced_until = newest
                 self.account.updated_at = self.now
-            if on_page:
-                on_page(len(items))
             if len(items) < PAGE or self.should_stop():
                 break
             page += 1
@@ -489,7 +489,7 @@ def _app_state(session: Session, now: datetime) -> StravaAppState:
 
 def sync_strava(
     sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime, *,
-    on_page: Callable[[int], None] | None = None, should_stop: Callable[[], bool] | None = None,
+    should_stop: Callable[[], bool] | None = None,
     on_request: Callable[[], None] | None = None,
 ) -> StravaReport:  # fmt: skip
     """One athlete's Strava pass. Never raises for Strava's troubles: they are reported (one
@@ -531,7 +531,7 @@ def sync_strava(
                                   now=now, report=report)  # fmt: skip
             if should_stop is not None:
                 worker.should_stop = should_stop
-            worker.run(on_page)
+            worker.run()
     except StravaRateLimited as error:
         report.deferred, blocked = error.what, error.retry_at
     except StravaQuotaKept as error:
