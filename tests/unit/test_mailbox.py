@@ -128,7 +128,7 @@ def test_every_planted_caution_or_warning_reaches_the_runner_on_its_day(name: st
     scenario = _spike_dependents() if name in ("speed-novelty", "hill-spike") else SCENARIOS[name]()
     thresholds = effective({})
     raised = [
-        a for a in replay(scenario.runs, scenario.facts, thresholds, until=scenario.last).alerts
+        a for a in replay(scenario.runs, scenario.facts, thresholds).alerts
         if a.finding.severity >= Severity.CAUTION
     ]  # fmt: skip
     assert any(a.finding.rule == name for a in raised)

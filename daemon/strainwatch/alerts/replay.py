@@ -120,14 +120,13 @@ def replay(
     thresholds: Thresholds,
     *,
     since: date | None = None,
-    until: date | None = None,
 ) -> BacktestResult:
     """Alerts a daily pass would have raised from `since` (default: the first run) on."""
     ordered = sorted(runs, key=lambda r: (r.start, r.activity_id))
     if not ordered:
-        day = since or until or date.min
+        day = since or date.min
         return BacktestResult(day, day)
-    last = until or ordered[-1].local_date
+    last = ordered[-1].local_date
     history = History.build(ordered, last, facts)
     first = max(since or ordered[0].local_date, ordered[0].local_date)
     ledger = replay_days(

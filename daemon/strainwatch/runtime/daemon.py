@@ -23,7 +23,6 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
 
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -229,7 +228,7 @@ class Daemon:
         return 0
 
 
-def run_daemon(config_path: str | None, **_kwargs: Any) -> int:
+def run_daemon(config_path: str | None) -> int:
     """Signal handlers first, then start-up: SIGTERM at any moment ends the daemon."""
     stopper = Stopper()
     try:

@@ -12,6 +12,7 @@ from strainwatch.store.models import Activity
 
 KM = 1000.0
 MILE = 1609.344
+MILE_KM = 1.609344
 
 
 def iso_utc(value: Any) -> str:
@@ -65,9 +66,15 @@ def format_duration(seconds: float) -> str:
 
 
 def format_distance(metres: float, units: str) -> str:
+    """Metres in the athlete's units (this module is the one place km become miles)."""
     if not math.isfinite(metres):
         return "-"
     return f"{metres / (MILE if units == 'mi' else KM):.2f} {units}"
+
+
+def format_km(km: float, units: str) -> str:
+    """Kilometres (a weekly volume, a ceiling) in the athlete's units, to 0.1."""
+    return f"{km / MILE_KM:.1f} mi" if units == "mi" else f"{km:.1f} km"
 
 
 def format_pace(s_per_km: float | None, units: str) -> str:

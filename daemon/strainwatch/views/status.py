@@ -22,6 +22,7 @@ from strainwatch.rules.registry import RULES
 from strainwatch.store.health import Health, health_of
 from strainwatch.store.models import Alert
 from strainwatch.store.runs import facts_of, load_runs
+from strainwatch.views.activity import format_km
 from strainwatch.views.alert import alert_json, alert_line, finding_line
 
 WEEKS = 8
@@ -122,7 +123,7 @@ def athlete_status(
 def _distance(km: float | None, units: str) -> str:
     if km is None:
         return "-"
-    return f"{km / 1.609344:.1f} mi" if units == "mi" else f"{km:.1f} km"
+    return format_km(km, units)
 
 
 def status_text(report: StatusReport) -> str:
