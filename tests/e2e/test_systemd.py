@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import REPO
 from tests.e2e.test_cli import EXE
 
-UNITS = ("strainwatch.runtime.daemon", "strainwatch-sync.service", "strainwatch-sync.timer")
+UNITS = ("strainwatch.service", "strainwatch-sync.service", "strainwatch-sync.timer")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_units_verify(units: Path) -> None:
     assert "strainwatch" not in result.stderr, result.stderr  # no warning about our units
 
 
-@pytest.mark.parametrize("unit", ["strainwatch.runtime.daemon", "strainwatch-sync.service"])
+@pytest.mark.parametrize("unit", ["strainwatch.service", "strainwatch-sync.service"])
 def test_exposure_is_at_most_2(units: Path, unit: str) -> None:
     result = subprocess.run(["systemd-analyze", "security", "--offline=true", f"./{unit}"], cwd=units,
                             capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
