@@ -14,9 +14,9 @@ import resource
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from strainwatch.backtest import Ledger, replay, replay_days
+from strainwatch.alerts.replay import Ledger, replay, replay_days
 from strainwatch.domain import Run
-from strainwatch.rules.history import AthleteFacts, History
+from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.registry import effective
 
 

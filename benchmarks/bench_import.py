@@ -46,7 +46,7 @@ def _peak_rss_mb() -> tuple[float, float]:
 
 
 def _import(paths: list[Path], db: Path) -> dict[str, object]:
-    from strainwatch.config import AthleteSettings
+    from strainwatch.config.settings import AthleteSettings
     from strainwatch.importing.importer import import_paths
     from strainwatch.store.db import open_database
 

@@ -65,7 +65,7 @@ def sync(config: Path, now: str, in_process: bool) -> None:
     if not in_process:
         subprocess.run([sys.executable, "-m", "strainwatch", *args], env=env, check=True, stdout=subprocess.DEVNULL)
         return
-    from strainwatch.cli import cli
+    from strainwatch.cli.main import cli
 
     os.environ["STRAINWATCH_NOW"] = now
     try:

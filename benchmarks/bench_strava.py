@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
 
-from strainwatch.config import parse_settings
-from strainwatch.importing.strava_sync import sync_strava
+from strainwatch.config.settings import parse_settings
+from strainwatch.sources.strava.sync import sync_strava
 from strainwatch.store.db import open_database
 
 

@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from strainwatch.guidance import guidance
+from strainwatch.alerts.guidance import guidance
+from strainwatch.metrics.history import History
 from strainwatch.notify.chart import weekly_chart
 from strainwatch.notify.render import AlertContent, DigestContent, Recipient, alert_message, digest_message
-from strainwatch.rules.history import History
 from strainwatch.rules.registry import effective, evaluate_day
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -241,8 +241,8 @@ def strava_table(fake: FakeStrava, folder: Path) -> str:
 
 def link_athlete(settings: Any, athlete_id: str = "sam") -> None:
     """What `strainwatch strava auth --code good-code` does, without the prompt."""
-    from strainwatch.importing.strava_sync import strava_client
-    from strainwatch.sources.strava_api import Quota
+    from strainwatch.sources.strava.client import Quota
+    from strainwatch.sources.strava.sync import strava_client
     from strainwatch.store.db import open_database, unit_of_work
     from strainwatch.store.repository import ensure_athlete
 

@@ -4,7 +4,7 @@
 timestamp headers and developer fields when asked; `run_fit` makes a whole activity.
 `reference_read` reads a file the way strainwatch did with fitdecode (the loop the decoder
 replaced), so tests can hold the decoder to it. `python -m tests.fit_files` prints the
-profile tables of `strainwatch.sources.fit_profile` from fitdecode's profile.
+profile tables of `strainwatch.sources.files.fit_profile` from fitdecode's profile.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from strainwatch.sources.fit_crc import fit_crc
+from strainwatch.sources.files.fit_crc import fit_crc
 
 FIT_EPOCH_S = 631065600
 SEMICIRCLES_PER_DEG = 2**31 / 180.0

@@ -1,3 +1,3 @@
-from strainwatch.cli import main
+from strainwatch.cli.main import main
 
 main()

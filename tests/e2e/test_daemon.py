@@ -73,12 +73,12 @@ def test_notify_journald_reload_and_stop(tmp_path: Path) -> None:
     assert daemon.returncode == 0, err
     lines = [line for line in err.splitlines() if line]
     assert lines and all(line.startswith("<") for line in lines), lines[:5]  # journald priorities
-    assert "<6>strainwatch.service: config reloaded" in err
-    assert "<6>strainwatch.sync: sync: 1 athlete(s)" in err
+    assert "<6>strainwatch.runtime.daemon: config reloaded" in err
+    assert "<6>strainwatch.pipeline.run_pass: sync: 1 athlete(s)" in err
 
 
 def test_sync_waits_for_the_lock_and_says_so(tmp_path: Path) -> None:
-    from strainwatch.locking import pass_lock
+    from strainwatch.store.locking import pass_lock
 
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db")
     run("db", "upgrade", config=config)
@@ -152,7 +152,7 @@ def test_sigterm_during_start_up_exits_0(tmp_path: Path) -> None:
 
 
 def test_a_hung_pass_starves_the_watchdog_and_sigterm_still_ends_it(tmp_path: Path) -> None:
-    from strainwatch.config import parse_settings
+    from strainwatch.config.settings import parse_settings
     from tests.fake_strava import FakeStrava, Fault, link_athlete, running, strava_table
 
     release = threading.Event()
@@ -193,7 +193,7 @@ def test_a_hung_pass_starves_the_watchdog_and_sigterm_still_ends_it(tmp_path: Pa
 
 
 def test_import_waits_for_the_pass_lock_and_says_so(tmp_path: Path) -> None:
-    from strainwatch.locking import pass_lock
+    from strainwatch.store.locking import pass_lock
 
     url = f"sqlite:///{tmp_path}/sw.db"
     config = write_config(tmp_path / "config.toml", url)

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from strainwatch.config import AthleteSettings, FileSourceSettings
+from strainwatch.config.settings import AthleteSettings, FileSourceSettings
 from strainwatch.importing import analyse as analyse_module
 from strainwatch.importing import discover, importer, workers
 from strainwatch.importing.importer import ImportReport, import_paths
-from strainwatch.sources import gpx, tcx
-from strainwatch.sources.text_fields import NAME_LIMIT, TEXT_LIMIT
+from strainwatch.sources.files import gpx, tcx
+from strainwatch.sources.files.text_fields import NAME_LIMIT, TEXT_LIMIT
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, ImportedFile
 from tests.conftest import REPO
@@ -345,8 +345,8 @@ def test_a_file_past_its_time_limit_is_abandoned_in_process() -> None:
     import io
 
     from strainwatch.errors import ActivityFileError
-    from strainwatch.sources.activity_files import parse_stream
-    from strainwatch.sources.limits import ReadLimits
+    from strainwatch.sources.files.activity_files import parse_stream
+    from strainwatch.sources.files.limits import ReadLimits
 
     expired = ReadLimits(deadline=0.0, time_limit_s=3)
     with pytest.raises(ActivityFileError, match="abandoned: reading took longer than 3 s"):

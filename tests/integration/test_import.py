@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from strainwatch.config import AthleteSettings
+from strainwatch.config.settings import AthleteSettings
 from strainwatch.importing.importer import import_paths
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, ImportedFile

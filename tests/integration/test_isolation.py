@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from strainwatch.domain import Finding
+from strainwatch.metrics.history import History
 from strainwatch.notify import dispatch
+from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.rules.base import Rule
-from strainwatch.rules.history import History
 from strainwatch.rules.registry import RULES
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Alert, Outbox
-from strainwatch.sync import run_pass
 from tests import clock
 from tests.e2e.test_cli import EXE, run
 from tests.integration.test_mail import Recorder, free_port, plain_smtp, start
@@ -82,7 +82,7 @@ paths = ["{tmp_path / athlete}"]
 
 
 def _settings(config: Path) -> Any:
-    from strainwatch.config import parse_settings
+    from strainwatch.config.settings import parse_settings
 
     return parse_settings(config.read_text(), config)
 

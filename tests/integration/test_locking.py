@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from strainwatch.locking import PassBusy, pass_lock
 from strainwatch.store.db import create_db_engine, upgrade
+from strainwatch.store.locking import PassBusy, pass_lock
 
 
 def test_one_pass_at_a_time(database_url: str) -> None:
@@ -30,7 +30,7 @@ def test_a_killed_holder_leaves_no_stale_lock(database_url: str) -> None:
     upgrade(create_db_engine(database_url))
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from strainwatch.locking import pass_lock\n"
+         "import sys, time; from strainwatch.store.locking import pass_lock\n"
          f"with pass_lock({database_url!r}):\n    print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -19,12 +19,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-from strainwatch.config import parse_settings
+from strainwatch.config.settings import parse_settings
 from strainwatch.notify.outbox import deliver_due, retry
 from strainwatch.notify.transport import transport_for
+from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
-from strainwatch.sync import run_pass
 from tests import clock
 from tests.rules_support import write_gpx
 

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from strainwatch.config import parse_settings
-from strainwatch.evaluation import facts_of, load_runs
+from strainwatch.config.settings import parse_settings
 from strainwatch.notify.preview import preview_mailbox
+from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
-from strainwatch.sync import run_pass
+from strainwatch.store.runs import facts_of, load_runs
 
 ZONE = ZoneInfo("America/Recife")
 LAST = date(2020, 8, 20)  # the first caution comes on 2020-08-14

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from strainwatch.config import parse_settings
-from strainwatch.importing import strava_sync
-from strainwatch.importing.strava_sync import sync_strava
-from strainwatch.sources import strava_api
+from strainwatch.config.settings import parse_settings
+from strainwatch.sources.strava import client as strava_api
+from strainwatch.sources.strava import sync as strava_sync
+from strainwatch.sources.strava.sync import sync_strava
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Activity, Outbox, StravaAccount
 from tests import clock
@@ -169,17 +169,17 @@ def test_401_refreshes_once_then_retries(tmp_path: Path, database_url: str, fake
 def test_revoked_access_is_one_notice_and_no_retry_storm(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
-    from strainwatch.sync import run_pass
+    from strainwatch.pipeline.run_pass import run_pass
 
     settings, sessions = _setup(tmp_path, database_url, fake)
     fake.access.clear()
     fake.refresh.clear()  # the athlete revoked strainwatch on strava.com
     first = run_pass(settings, sessions, now=NOW)
-    [strava] = first.strava
+    [strava] = first.of("strava")
     assert strava.problem == "revoked" and "strainwatch strava auth" in (strava.message or "")
     fake.log.clear()
     second = run_pass(settings, sessions, now=NOW + timedelta(minutes=15))
-    assert fake.log == [] and "re-authorize" in (second.strava[0].skipped or "")
+    assert fake.log == [] and "re-authorize" in (second.of("strava")[0].skipped or "")
     with sessions() as session:
         notices = session.scalars(select(Outbox).where(Outbox.kind == "notice")).all()
     assert len(notices) == 1 and "Strava" in notices[0].subject
@@ -329,8 +329,8 @@ paths = ["{folder}"]
 def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
-    from strainwatch.health import health_of
-    from strainwatch.sync import run_pass
+    from strainwatch.pipeline.run_pass import run_pass
+    from strainwatch.store.health import health_of
     from tests.rules_support import write_gpx
 
     runs = {11: "fine", 12: "detail 404", 13: "streams 410", 14: "detail 400", 15: "detail 500",
@@ -355,7 +355,7 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     sessions = open_database(database_url)
 
     first = run_pass(settings, sessions, now=NOW)
-    [strava] = first.strava
+    [strava] = first.of("strava")
     assert first.athletes == 2 and first.imports[0].athlete == "kim" and first.counts()["imported"] == 1
     assert strava.new == 8 and strava.deferred is None and strava.error is None
     assert sorted(strava.gone) == ["12", "13"]
@@ -376,12 +376,12 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     second = run_pass(settings, sessions, now=NOW + timedelta(minutes=5))
     asked = {line.split(" ", 1)[1] for line in fake.log}
     assert asked == {"/athlete/activities", "/gear/g-broken"}  # nothing gone, nothing backing off
-    assert second.strava[0].gone == [] and second.strava[0].held_back == []
+    assert second.of("strava")[0].gone == [] and second.of("strava")[0].held_back == []
 
     fake.faults.clear()  # Strava mends its answers; the retired shoe stays retired
     fake.log.clear()
     third = run_pass(settings, sessions, now=NOW + timedelta(minutes=20))
-    assert sorted(h.split(":")[0] for h in third.strava[0].held_back) == []
+    assert sorted(h.split(":")[0] for h in third.of("strava")[0].held_back) == []
     asked = Counter(line.split(" ", 1)[1] for line in fake.log)
     assert not any(path.startswith(("/activities/12", "/activities/13", "/gear/g-retired")) for path in asked)
     assert all(asked[f"/activities/{k}"] == 1 and asked[f"/activities/{k}/streams"] == 1 for k in (14, 15, 16))
@@ -396,7 +396,7 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
 def test_an_unexpected_answer_to_the_listing_fails_that_athlete_only(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
-    from strainwatch.sync import run_pass
+    from strainwatch.pipeline.run_pass import run_pass
     from tests.rules_support import write_gpx
 
     fake.add_run(1, NOW - timedelta(days=1), 10.0)
@@ -407,7 +407,7 @@ def test_an_unexpected_answer_to_the_listing_fails_that_athlete_only(
     settings = _athletes_config(tmp_path, database_url, fake, folder)
     link_athlete(settings)
     report = run_pass(settings, open_database(database_url), now=NOW)
-    assert report.strava[0].error == "Strava answered 422 for /athlete/activities"
+    assert report.of("strava")[0].error == "Strava answered 422 for /athlete/activities"
     assert report.counts()["imported"] == 1  # kim, after sam
     assert "sam strava: Strava answered 422" in report.summary()
 

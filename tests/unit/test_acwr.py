@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 
 from strainwatch.domain import Run, Severity
-from strainwatch.rules.history import History
+from strainwatch.metrics.history import History
 from strainwatch.rules.registry import effective, evaluate_day
 from tests.rules_support import make_run
 

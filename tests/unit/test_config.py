@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from strainwatch.config import find_config_file, load_settings, parse_settings
+from strainwatch.config.example import example_config_text
+from strainwatch.config.secret_files import read_secret
+from strainwatch.config.settings import find_config_file, load_settings, parse_settings
 from strainwatch.errors import ConfigError, SecretFileError
-from strainwatch.example_config import example_config_text
-from strainwatch.secret_files import read_secret
 from tests.conftest import REPO
 
 MINIMAL = """
@@ -30,7 +30,7 @@ def test_example_file_is_valid_and_the_packaged_copy_matches() -> None:
 
 def test_example_documents_every_option() -> None:
     """Every field of the model appears in the example (set or commented), so users find it."""
-    from strainwatch.config import AthleteSettings, FileSourceSettings, StorageSettings
+    from strainwatch.config.settings import AthleteSettings, FileSourceSettings, StorageSettings
 
     text = example_config_text()
     tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules.", "[strava]",
@@ -42,7 +42,12 @@ def test_example_documents_every_option() -> None:
         assert f"[rules.{rule.id}]" in text, rule.id
         for key in rule.defaults:
             assert f"# {key} = " in text, (rule.id, key)
-    from strainwatch.config import AthleteStravaSettings, NotifySettings, SmtpSettings, StravaSettings
+    from strainwatch.config.settings import (
+        AthleteStravaSettings,
+        NotifySettings,
+        SmtpSettings,
+        StravaSettings,
+    )
 
     models = (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings, StravaSettings,
               AthleteStravaSettings)  # fmt: skip

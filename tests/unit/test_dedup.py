@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strainwatch.dedup import KnownActivities, KnownRun
+from strainwatch.store.dedup import KnownActivities, KnownRun
 
 T0 = 1_700_000_000.0
 

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from strainwatch.domain import ParsedActivity
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
-from strainwatch.sources import fit_profile
-from strainwatch.sources.activity_files import parse_stream
-from strainwatch.sources.fit import parse_fit
-from strainwatch.sources.fit_crc import crc_byte_sdk, fit_crc
+from strainwatch.sources.files import fit_profile
+from strainwatch.sources.files.activity_files import parse_stream
+from strainwatch.sources.files.fit import parse_fit
+from strainwatch.sources.files.fit_crc import crc_byte_sdk, fit_crc
 from tests.fit_files import (
     FLOAT32,
     RECORD,

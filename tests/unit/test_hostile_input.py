@@ -15,16 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strainwatch.activity_view import activity_json
-from strainwatch.config import parse_settings
+from strainwatch.config.settings import parse_settings
 from strainwatch.domain import Track
 from strainwatch.errors import ActivityFileError, ConfigError
 from strainwatch.importing.analyse import analyse
 from strainwatch.importing.discover import plan_import
 from strainwatch.metrics.activity import compute_metrics
-from strainwatch.sources.activity_files import parse_stream
-from strainwatch.sources.text_fields import NAME_LIMIT, clean_line, clean_text
+from strainwatch.sources.files.activity_files import parse_stream
+from strainwatch.sources.files.text_fields import NAME_LIMIT, clean_line, clean_text
 from strainwatch.store.models import Activity
+from strainwatch.views.activity import activity_json
 from tests.conftest import CORPUS
 
 SEEDS = [

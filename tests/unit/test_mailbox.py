@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from strainwatch.domain import Severity
+from strainwatch.metrics.history import AthleteFacts
 from strainwatch.notify.mailbox import Pending, entries, plan
 from strainwatch.notify.preview import preview_mailbox
-from strainwatch.rules.history import AthleteFacts
 from strainwatch.rules.registry import effective
 from tests.rules_support import make_run, steady
 
@@ -122,13 +122,13 @@ def test_preview_lists_a_planted_spike_on_its_day_and_steady_training_is_silent(
 @pytest.mark.parametrize("name", ["long-run-spike", "weekly-volume-jump", "return-after-layoff", "pain-note",
                                   "shoe-change", "speed-novelty", "hill-spike"])  # fmt: skip
 def test_every_planted_caution_or_warning_reaches_the_runner_on_its_day(name: str) -> None:
-    from strainwatch.backtest import replay
+    from strainwatch.alerts.replay import replay
     from tests.unit.test_rule_overrides import SCENARIOS, _spike_dependents
 
     scenario = _spike_dependents() if name in ("speed-novelty", "hill-spike") else SCENARIOS[name]()
     thresholds = effective({})
     raised = [
-        a for a in replay(scenario.runs, scenario.facts, thresholds, until=scenario.last).alerts
+        a for a in replay(scenario.runs, scenario.facts, thresholds).alerts
         if a.finding.severity >= Severity.CAUTION
     ]  # fmt: skip
     assert any(a.finding.rule == name for a in raised)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strainwatch.cli import _Progress, progress_status
+from strainwatch.cli.progress import Progress, progress_status
 from strainwatch.importing.jobs import FileOutcome
 
 
@@ -14,7 +14,7 @@ def test_rate_and_time_left() -> None:
 
 def test_unchanged_files_do_not_inflate_the_rate() -> None:
     now = [100.0]
-    progress = _Progress("Importing", enabled=False, clock=lambda: now[0])
+    progress = Progress("Importing", enabled=False, clock=lambda: now[0])
     progress.planned(1010)
     for i in range(1000):
         progress.advance(FileOutcome(f"old{i}.fit", "unchanged"))

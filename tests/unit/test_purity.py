@@ -29,7 +29,7 @@ ALLOWED_STDLIB = {
 def _pure_files() -> list[Path]:
     return [
         PACKAGE / "domain.py",
-        PACKAGE / "dedup.py",
+        PACKAGE / "store" / "dedup.py",
         *sorted((PACKAGE / "metrics").glob("*.py")),
     ]
 

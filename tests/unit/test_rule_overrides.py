@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from strainwatch.config import parse_settings
+from strainwatch.alerts.guidance import guidance
+from strainwatch.config.settings import parse_settings
 from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
-from strainwatch.guidance import guidance
+from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.base import Thresholds
-from strainwatch.rules.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES, effective, evaluate_day
 from tests.rules_support import EASY, make_run, steady
 

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strainwatch.alerting import AlertState, fingerprint, reconcile
-from strainwatch.backtest import replay
+from strainwatch.alerts.reconcile import AlertState, fingerprint, reconcile
+from strainwatch.alerts.replay import replay
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.history import AthleteFacts, History
+from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES, effective, evaluate_day, period_rules
 from tests.rules_support import make_run, steady
 

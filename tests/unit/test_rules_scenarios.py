@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
-from strainwatch.rules.history import AthleteFacts, History
+from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES, effective, evaluate_day
 from tests.rules_support import EASY, make_run, steady
 
@@ -269,7 +269,7 @@ def test_trimp_load_drives_acwr_and_fitness_and_fills_missing_heart_rate() -> No
 def test_trimp_needs_heart_rates_in_the_config(tmp_path: object) -> None:
     from pathlib import Path
 
-    from strainwatch.config import parse_settings
+    from strainwatch.config.settings import parse_settings
     from strainwatch.errors import ConfigError
 
     base = '[[athletes]]\nid = "me"\nname = "S"\nemail = "s@e.org"\nload = "trimp"\n'
@@ -280,7 +280,7 @@ def test_trimp_needs_heart_rates_in_the_config(tmp_path: object) -> None:
 
 
 def test_guidance_ceilings_and_a_spike_is_no_new_reference() -> None:
-    from strainwatch.guidance import guidance
+    from strainwatch.alerts.guidance import guidance
 
     runs = steady(START, 6)
     day = START + timedelta(weeks=6, days=1)

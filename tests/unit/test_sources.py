@@ -12,8 +12,8 @@ import pytest
 
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
 from strainwatch.metrics.activity import compute_metrics
-from strainwatch.sources.activity_files import parse_file, parse_stream
-from strainwatch.sources.strava_export import read_export_index
+from strainwatch.sources.files.activity_files import parse_file, parse_stream
+from strainwatch.sources.files.strava_export import read_export_index
 
 
 def test_every_runner_2020_distance_is_within_one_percent_of_gpxpy(corpus: Path) -> None:

@@ -7,8 +7,8 @@ import io
 import pytest
 
 from strainwatch.errors import ActivityFileError, NotAnActivity
-from strainwatch.sources.activity_files import parse_stream
-from strainwatch.sources.xmlstream import iter_elements, xml_root_name
+from strainwatch.sources.files.activity_files import parse_stream
+from strainwatch.sources.files.xmlstream import iter_elements, xml_root_name
 
 POINTS = """<trk><trkseg>
 <trkpt lat="52.5" lon="13.4"><time>2024-05-01T06:00:00Z</time></trkpt>

@@ -17,11 +17,11 @@ from strainwatch.domain import Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob
 from strainwatch.metrics.activity import compute_metrics
-from strainwatch.sources.activity_files import open_regular, parse_file, parse_stream
-from strainwatch.sources.limits import ReadLimits
-from strainwatch.sources.sport_types import normalize_sport
-from strainwatch.sources.strava_export import open_member
-from strainwatch.sources.timestamps import plausible_epoch
+from strainwatch.sources.files.activity_files import open_regular, parse_file, parse_stream
+from strainwatch.sources.files.limits import ReadLimits
+from strainwatch.sources.files.sport_types import normalize_sport
+from strainwatch.sources.files.strava_export import open_member
+from strainwatch.sources.files.timestamps import plausible_epoch
 
 log = logging.getLogger(__name__)
 _HASH_CHUNK = 1 << 20

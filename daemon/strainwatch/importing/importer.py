@@ -20,15 +20,15 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from strainwatch.config import AthleteSettings
-from strainwatch.dedup import KnownActivities, KnownRun
+from strainwatch.config.settings import AthleteSettings
 from strainwatch.importing.analyse import analyse, failed, forget_archive
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
 from strainwatch.importing.workers import analyse_in_workers
-from strainwatch.sources.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
+from strainwatch.sources.files.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
 from strainwatch.store import repository
 from strainwatch.store.db import store_error, unit_of_work
+from strainwatch.store.dedup import KnownActivities, KnownRun
 from strainwatch.store.models import Activity, ImportedFile
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,24 @@ class ImportReport:
     def retried(self) -> list[FileOutcome]:
         """Unchanged files that failed before, read again because the reason may have gone."""
         return [o for o in self.outcomes if o.retried]
+
+    @property
+    def changed(self) -> bool:
+        counts = self.counts()
+        return bool(counts["imported"] or counts["updated"])
+
+    @property
+    def failure(self) -> None:
+        """A bad file is the file's failure, listed with it, never the source's."""
+        return None
+
+    @property
+    def notice(self) -> None:
+        return None
+
+    def summary(self) -> str:
+        """Empty: the pass's own summary line counts the files of every athlete."""
+        return ""
 
 
 def default_workers() -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from strainwatch.domain import ActivityMetrics, ParsedActivity
-from strainwatch.sources.strava_export import ExportRow
+from strainwatch.sources.files.strava_export import ExportRow
 
 Outcome = Literal[
     "imported", "updated", "unchanged", "duplicate", "not_activity", "unusable", "failed"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
-from strainwatch.rules.history import History
+from strainwatch.metrics.history import History
 
 WEEKS = 12
 BAR_PX = 220

@@ -15,19 +15,19 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from strainwatch.activity_view import format_distance
-from strainwatch.config import AthleteSettings, Settings
+from strainwatch.alerts.guidance import guidance
+from strainwatch.config.settings import AthleteSettings, Settings
 from strainwatch.domain import Severity
-from strainwatch.evaluation import facts_of, load_runs
-from strainwatch.guidance import guidance
+from strainwatch.metrics.history import History
 from strainwatch.notify.chart import weekly_chart
 from strainwatch.notify.mailbox import Entry, Pending, PlannedMail, plan
 from strainwatch.notify.outbox import enqueue
 from strainwatch.notify.policy import digest_due, quiet_until
 from strainwatch.notify.render import AlertContent, DigestContent, Recipient, alert_message, digest_message
 from strainwatch.notify.transport import sender_of
-from strainwatch.rules.history import History
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
+from strainwatch.store.runs import facts_of, load_runs
+from strainwatch.views.activity import format_distance
 
 log = logging.getLogger(__name__)
 

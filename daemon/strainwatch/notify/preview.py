@@ -15,13 +15,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from strainwatch.backtest import Ledger, replay_days
+from strainwatch.alerts.replay import Ledger, replay_days
 from strainwatch.domain import Finding, Run, Severity
+from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.notify.mailbox import Entry, Pending, plan
 from strainwatch.notify.policy import digest_due
 from strainwatch.notify.render import AlertContent, alert_subject, digest_subject, header_text
 from strainwatch.rules.base import Thresholds
-from strainwatch.rules.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES
 
 

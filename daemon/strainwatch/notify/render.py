@@ -18,7 +18,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
 from html import escape
 
-from strainwatch.guidance import Guidance
+from strainwatch.alerts.guidance import Guidance
 from strainwatch.notify.chart import Chart, chart_html, chart_text
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.registry import RULES

@@ -20,9 +20,9 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Protocol
 
-from strainwatch.config import Settings, SmtpSettings
+from strainwatch.config.secret_files import read_secret
+from strainwatch.config.settings import Settings, SmtpSettings
 from strainwatch.errors import StrainwatchError
-from strainwatch.secret_files import read_secret
 
 DEFAULT_SENDER = "strainwatch <strainwatch@localhost>"
 

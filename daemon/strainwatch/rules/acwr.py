@@ -17,8 +17,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Settings, Thresholds, number
-from strainwatch.rules.history import History
 
 DEFAULTS = {
     "high": 1.5,

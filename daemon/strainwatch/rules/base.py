@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from strainwatch.domain import Finding
-from strainwatch.rules.history import History
+from strainwatch.domain import Finding, Run, Severity
+from strainwatch.metrics.history import History
 
 Settings = Mapping[str, float | Sequence[str]]
 
@@ -92,3 +92,28 @@ def pct(value: float) -> str:
 
 def km(metres: float) -> str:
     return f"{metres / 1000:.1f} km"
+
+
+def about_run(
+    rule: str, severity: Severity, day: date, run: Run, *, title: str, summary: str, advice: str,
+    numbers: Mapping[str, float | int | str | None], modifiers: Sequence[str] = (),
+) -> Finding:  # fmt: skip
+    """A finding about one run: the run is its period (one alert per run) and its activity."""
+    return Finding(
+        rule=rule, severity=severity, day=day, period=f"activity:{run.activity_id}", title=title,
+        summary=summary, advice=advice, numbers=numbers, activity_ids=(run.activity_id,),
+        modifiers=tuple(modifiers),
+    )  # fmt: skip
+
+
+def in_episode(
+    rule: str, severity: Severity, day: date, since: date, *, title: str, summary: str, advice: str,
+    numbers: Mapping[str, float | int | str | None], activity_ids: Sequence[int] = (),
+    modifiers: Sequence[str] = (),
+) -> Finding:  # fmt: skip
+    """A finding about an episode that began on `since`: one alert for as long as it lasts."""
+    return Finding(
+        rule=rule, severity=severity, day=day, period=f"since:{since.isoformat()}", title=title,
+        summary=summary, advice=advice, numbers=numbers, activity_ids=tuple(activity_ids),
+        modifiers=tuple(modifiers),
+    )  # fmt: skip

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, Thresholds, number
-from strainwatch.rules.history import History
+from strainwatch.metrics.history import History
+from strainwatch.rules.base import Rule, Settings, Thresholds, in_episode, number
 
 DEFAULTS = {"ramp_info": 8.0, "ramp_caution": 10.0, "tsb_caution": -30.0, "min_history_days": 42.0}
 
@@ -49,11 +49,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         return []
     since = h.episode_start("fatigue", day, lambda d: _holds(h, d, settings))
     return [
-        Finding(
-            rule=RULE.id,
-            severity=severity,
-            day=day,
-            period=f"since:{since.isoformat()}",
+        in_episode(
+            RULE.id, severity, day, since,
             title="Training load rising faster than fitness"
             if ramp > number(settings, "ramp_info")
             else "Deep fatigue",

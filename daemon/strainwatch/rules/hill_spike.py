@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.metrics.load import percentile
-from strainwatch.rules.base import Rule, Thresholds, number
-from strainwatch.rules.history import History
+from strainwatch.rules.base import Rule, Thresholds, about_run, number
 from strainwatch.rules.signals import is_spike
 
 DEFAULTS = {"factor": 1.3, "min_descent_m": 150.0, "window_days": 30.0, "percentile": 90.0}
@@ -43,11 +43,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
             continue
         spiked = is_spike(h, run, t)
         findings.append(
-            Finding(
-                rule=RULE.id,
-                severity=Severity.CAUTION if spiked else Severity.INFO,
-                day=day,
-                period=f"activity:{run.activity_id}",
+            about_run(
+                RULE.id, Severity.CAUTION if spiked else Severity.INFO, day, run,
                 title=(
                     f"{run.descent_m:.0f} m of descent, {run.descent_m / max(most, 1):.1f}x your recent most"
                 ),
@@ -65,7 +62,6 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
                     "recent_max_descent_m": round(most),
                     "p90_descent_m": None if p90 is None else round(p90),
                 },
-                activity_ids=(run.activity_id,),
             )
         )
     return findings

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Thresholds, km, number, pct
-from strainwatch.rules.history import History
+from strainwatch.metrics.history import History
+from strainwatch.rules.base import Rule, Thresholds, about_run, km, number, pct
 from strainwatch.rules.modifiers import run_modifiers
 from strainwatch.rules.signals import SPEED, is_novel_speed, spike_of
 
@@ -46,11 +46,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         ceiling = factor * reference
         days = int(number(settings, "window_days"))
         findings.append(
-            Finding(
-                rule=RULE.id,
-                severity=severity,
-                day=day,
-                period=f"activity:{run.activity_id}",
+            about_run(
+                RULE.id, severity, day, run,
                 title=f"Long run {increase * 100:.0f}% above your {days}-day longest",
                 summary=(
                     f"{km(run.distance_m)} against your longest run of the previous {days} days, "
@@ -66,7 +63,6 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
                     "increase_pct": round(increase * 100, 1),
                     "next_run_ceiling_km": round(ceiling / 1000, 2),
                 },
-                activity_ids=(run.activity_id,),
                 modifiers=tuple(mods),
             )
         )

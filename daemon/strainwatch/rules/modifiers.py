@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Run, Shoe
+from strainwatch.metrics.history import History
 from strainwatch.metrics.load import percentile
 from strainwatch.rules.base import Thresholds, number
-from strainwatch.rules.history import History
 
 MIN_RUNS_FOR_PERCENTILE = 10
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.metrics.load import monotony, percentile, streak
-from strainwatch.rules.base import Rule, Settings, Thresholds, number
-from strainwatch.rules.history import History
+from strainwatch.rules.base import Rule, Settings, Thresholds, in_episode, number
 
 DEFAULTS = {"streak_days": 10.0, "monotony": 2.0, "strain_percentile": 90.0}
 
@@ -61,11 +61,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         )
     since = h.episode_start("no-rest-days", day, lambda d: _holds(h, d, settings))
     return [
-        Finding(
-            rule=RULE.id,
-            severity=severity,
-            day=day,
-            period=f"since:{since.isoformat()}",
+        in_episode(
+            RULE.id, severity, day, since,
             title=f"{days_in_a_row} days without a rest day" if long_streak else "Every day looks the same",
             summary="; ".join(parts),
             advice=(

@@ -10,8 +10,8 @@ import re
 from datetime import date
 
 from strainwatch.domain import Finding, Run, Severity
-from strainwatch.rules.base import PAIN_ADVICE, Rule, Settings, Thresholds, number
-from strainwatch.rules.history import History
+from strainwatch.metrics.history import History
+from strainwatch.rules.base import PAIN_ADVICE, Rule, Settings, Thresholds, about_run, number
 from strainwatch.rules.signals import is_spike
 
 WORDS = (
@@ -70,16 +70,12 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         words = pain_words(run, settings)
         if words:
             findings.append(
-                Finding(
-                    rule=RULE.id,
-                    severity=Severity.CAUTION,
-                    day=day,
-                    period=f"activity:{run.activity_id}",
+                about_run(
+                    RULE.id, Severity.CAUTION, day, run,
                     title=f"You wrote \u201c{words[0]}\u201d about this run",
                     summary=f"pain words in your notes: {', '.join(words)}",
                     advice=PAIN_ADVICE + " Log it with `strainwatch injury add` if it is a strain.",
                     numbers={"words": ", ".join(words)},
-                    activity_ids=(run.activity_id,),
                 )
             )
             continue

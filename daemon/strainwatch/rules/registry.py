@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from strainwatch.domain import Finding
+from strainwatch.metrics.history import History
 from strainwatch.rules import (
     acwr,
     fatigue,
@@ -22,7 +23,6 @@ from strainwatch.rules import (
     weekly_volume_jump,
 )
 from strainwatch.rules.base import Rule, Thresholds
-from strainwatch.rules.history import History
 
 RULES: dict[str, Rule] = {
     module.RULE.id: module.RULE

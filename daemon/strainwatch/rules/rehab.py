@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Thresholds
-from strainwatch.rules.history import History
+from strainwatch.metrics.history import History
+from strainwatch.rules.base import Rule, Thresholds, about_run
 from strainwatch.rules.signals import is_spike
 
 DEFAULTS: dict[str, float | tuple[str, ...]] = {}
@@ -41,11 +41,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
             reasons.append("a distance spike")
         if reasons:
             findings.append(
-                Finding(
-                    rule=RULE.id,
-                    severity=Severity.CAUTION,
-                    day=day,
-                    period=f"activity:{run.activity_id}",
+                about_run(
+                    RULE.id, Severity.CAUTION, day, run,
                     title=f"Rehab ({injury.part}, since {injury.start}): {reasons[0]}",
                     summary="; ".join(reasons),
                     advice=(
@@ -56,7 +53,6 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
                         "injury_id": injury.id,
                         "days_since_injury": (day - injury.start).days,
                     },
-                    activity_ids=(run.activity_id,),
                 )
             )
     return findings

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from statistics import median
 
 from strainwatch.domain import Finding, Run, Severity
+from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Thresholds, km, number
-from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import run_modifiers
 
 DEFAULTS = {"gap_days": 10.0, "first_run": 0.75, "first_week": 0.50, "baseline_days": 28.0}

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Thresholds, number
-from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import first_use, shoe_of
 
 DEFAULTS = {"new_share": 0.20, "new_days": 21.0, "minimalist_km": 35.0}

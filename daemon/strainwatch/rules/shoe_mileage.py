@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
+from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Thresholds, number
-from strainwatch.rules.history import History
 from strainwatch.rules.modifiers import shoe_of
 
 DEFAULTS: dict[str, float | tuple[str, ...]] = {"check_km": 500.0, "midsole_km": 800.0}

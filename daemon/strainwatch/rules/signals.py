@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from strainwatch.domain import Run
+from strainwatch.metrics.history import History
 from strainwatch.rules.base import Settings, Thresholds, number
-from strainwatch.rules.history import History
 
 SPIKE = "long-run-spike"
 SPEED = "speed-novelty"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Thresholds, number
-from strainwatch.rules.history import History
+from strainwatch.metrics.history import History
+from strainwatch.rules.base import Rule, Thresholds, about_run, number
 from strainwatch.rules.modifiers import run_modifiers
 from strainwatch.rules.signals import fast_minutes, is_novel_speed, is_spike
 
@@ -30,11 +30,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         spiked = is_spike(h, run, t)
         severity = Severity.CAUTION if (mods or spiked) else Severity.INFO
         findings.append(
-            Finding(
-                rule=RULE.id,
-                severity=severity,
-                day=day,
-                period=f"activity:{run.activity_id}",
+            about_run(
+                RULE.id, severity, day, run,
                 title=f"First speed session in {int(number(settings, 'novel_days'))} days",
                 summary=(
                     f"{minutes:.0f} min at or faster than {threshold // 60:.0f}:{threshold % 60:02.0f}/km "
@@ -52,7 +49,6 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
                     "threshold_s_per_km": round(threshold),
                     "easy_s_per_km": round(easy),
                 },
-                activity_ids=(run.activity_id,),
                 modifiers=tuple(mods),
             )
         )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
-from strainwatch.rules.base import Rule, Settings, Thresholds, number, pct
-from strainwatch.rules.history import History
+from strainwatch.metrics.history import History
+from strainwatch.rules.base import Rule, Settings, Thresholds, in_episode, number, pct
 from strainwatch.rules.modifiers import person_modifiers
 
 DEFAULTS = {
@@ -53,11 +53,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
     ceiling = factor * before
     since = h.episode_start("weekly-volume-jump", day, lambda d: _measure(h, d, settings) is not None)
     return [
-        Finding(
-            rule=RULE.id,
-            severity=severity,
-            day=day,
-            period=f"since:{since.isoformat()}",
+        in_episode(
+            RULE.id, severity, day, since,
             title=f"Weekly distance {increase * 100:.0f}% above the two weeks before",
             summary=(
                 f"{last:.1f} km in the last 7 days against {before:.1f} km a week on average "

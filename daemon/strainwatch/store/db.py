@@ -103,13 +103,20 @@ def store_error(exc: SQLAlchemyError, doing: str) -> StoreError:
     return StoreError(f"database error {doing}: {first}".replace("  ", " "))
 
 
-def _alembic_config(engine: Engine) -> Any:
+def _alembic_config(engine: Engine | None) -> Any:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
+
+
+def head_revision() -> str | None:
+    """The revision this strainwatch's migrations end at: what `check_schema` must return."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
 
 
 def check_schema(engine: Engine) -> str | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from strainwatch.dedup import KnownActivities, KnownRun
+from strainwatch.store.dedup import KnownActivities, KnownRun
 from strainwatch.store.models import Activity, Athlete, ImportedFile
 
 
@@ -54,15 +54,14 @@ def list_activities(
     session: Session,
     athlete_ids: Sequence[str] | None = None,
     since: datetime | None = None,
-    include_deleted: bool = False,
 ) -> list[Activity]:
+    """The athletes' activities, oldest first: neither deleted ones nor duplicates."""
     conditions: list[ColumnElement[bool]] = []
     if athlete_ids is not None:
         conditions.append(Activity.athlete_id.in_(athlete_ids))
     if since is not None:
         conditions.append(Activity.start_time >= since)
-    if not include_deleted:
-        conditions.append(Activity.deleted.is_(False))
-        conditions.append(Activity.duplicate_of.is_(None))
+    conditions.append(Activity.deleted.is_(False))
+    conditions.append(Activity.duplicate_of.is_(None))
     query = select(Activity).where(and_(*conditions)).order_by(Activity.start_time, Activity.id)
     return list(session.scalars(query))

@@ -1,0 +1,105 @@
+"""`strainwatch doctor`: a checklist of everything that must work, in the order to fix it.
+
+It reads secrets, the schema and the store through the functions the passes use, so a
+check passes exactly when the real thing would work; each source kind adds its own checks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from strainwatch.config.settings import Settings
+from strainwatch.errors import StrainwatchError
+from strainwatch.sources.base import Check, probe
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+
+def checks(settings: Settings) -> list[Check]:
+    from strainwatch.pipeline.sources import KINDS
+    from strainwatch.store.db import open_database
+
+    database = probe("database", lambda: _database(settings))
+    results = [Check("config", True, str(settings.source_file)), database, *_secret_checks(settings)]
+    sessions = open_database(settings.database_url, migrate=False) if database.ok else None
+    for kind in KINDS:
+        results.extend(kind.doctor(settings, sessions))
+    if sessions is not None:
+        results.extend(_health_checks(settings, sessions))
+    results.append(probe("mail", lambda: _mail(settings)))
+    if sessions is not None:
+        results.append(_outbox(sessions))
+    return results
+
+
+def _database(settings: Settings) -> str:
+    from strainwatch.store.db import MIGRATIONS, check_schema, create_db_engine, head_revision, safe_url
+
+    current = check_schema(create_db_engine(settings.database_url))
+    head = head_revision()
+    if current != head:
+        raise StrainwatchError(
+            f"schema at {current}, code expects {head}", hint="run: strainwatch db upgrade"
+        )
+    return f"{safe_url(settings.database_url)}, schema {current} ({MIGRATIONS.name} up to date)"
+
+
+def _secret_checks(settings: Settings) -> list[Check]:
+    """Each secret the config needs, read as the mail and Strava code read it."""
+    from strainwatch.config.secret_files import read_secret
+
+    wanted: list[tuple[str, Path | None]] = []
+    if settings.smtp is not None and settings.smtp.username:
+        wanted.append(("smtp-password", settings.smtp.password_file))
+    if settings.strava is not None:
+        wanted.append(("strava-client-secret", settings.strava.client_secret_file))
+    out = []
+    for name, file in wanted:
+
+        def secret(name: str = name, file: Path | None = file) -> str:
+            read_secret(name, file)
+            return f"{file} (mode 0600)" if file is not None else f"$CREDENTIALS_DIRECTORY/{name}"
+
+        out.append(probe(f"secret {name}", secret))
+    return out
+
+
+def _health_checks(settings: Settings, sessions: sessionmaker[Session]) -> list[Check]:
+    """What the passes recorded per athlete and source: failing when the last error is newer
+    than the last success (a broken rule, a source Strava refuses, a message not rendered)."""
+    from strainwatch.store.health import health_of
+
+    configured = {athlete.id for athlete in settings.athletes}
+    with sessions() as session:
+        rows = [h for h in health_of(session) if h.athlete in configured]
+    return [Check(f"{h.source} of {h.athlete}", not h.failing, h.line()) for h in rows]
+
+
+def _mail(settings: Settings) -> str:
+    from strainwatch.notify.transport import SmtpTransport, transport_for
+
+    transport = transport_for(settings)
+    if isinstance(transport, SmtpTransport):
+        return transport.check()
+    path = settings.mbox_path
+    folder = path.parent if path.parent.exists() else path.parent.parent
+    if not os.access(folder, os.W_OK):
+        raise StrainwatchError(f"cannot write {path}")
+    return f"no [smtp]: mail goes to {path}"
+
+
+def _outbox(sessions: sessionmaker[Session]) -> Check:
+    from sqlalchemy import func, select
+
+    from strainwatch.store.models import Outbox
+
+    with sessions() as session:
+        counts = dict(session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
+    parked, pending = counts.get("parked", 0), counts.get("pending", 0)
+    detail = f"{pending} pending, {parked} parked, {counts.get('sent', 0)} sent"
+    if parked:
+        return Check("outbox", False, detail + " (see `strainwatch outbox`, then `strainwatch outbox retry`)")
+    return Check("outbox", True, detail)

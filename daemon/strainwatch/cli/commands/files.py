@@ -1,0 +1,124 @@
+"""`strainwatch import` and `strainwatch activities`: activity files in, activities out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from strainwatch.cli.app import AppContext, current_time, parse_date, pass_app, wait_option, waiting
+from strainwatch.cli.progress import Progress
+from strainwatch.errors import ExitCode
+
+if TYPE_CHECKING:
+    from strainwatch.importing.importer import ImportReport
+
+
+def _print_import_report(report: ImportReport, dry_run: bool) -> None:
+    c = report.counts()
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{report.athlete}: {verb} {c['imported']}, updated {c['updated']}, "
+        f"unchanged {c['unchanged']}, duplicates {c['duplicate']}, "
+        f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}"
+    )
+    for outcome in report.outcomes:
+        if outcome.outcome == "not_activity":
+            click.echo(f"  not an activity: {outcome.path}: {outcome.reason}")
+    for outcome in report.duplicates:
+        click.echo(f"  duplicate: {outcome.path}: {outcome.reason}")
+    for outcome in report.retried:
+        click.echo(f"  read again ({outcome.retried}): {outcome.path}: {outcome.outcome}")
+    for outcome in report.partial:
+        click.echo(f"  partly read: {outcome.path}: {outcome.partial}")
+    for outcome in report.unusable:
+        click.echo(f"  unusable for load: {outcome.path}: {outcome.reason}")
+    for outcome in report.failures:
+        click.echo(f"  failed: {outcome.path}: {outcome.reason}")
+    for outcome in report.still_failing:
+        click.echo(f"  still failing (unchanged): {outcome.path}: {outcome.reason}")
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--athlete", "athlete_id", metavar="ID", help="Whose files (needed with several athletes).")
+@click.option("--dry-run", is_flag=True, help="Read and report, store nothing.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: every core).")
+@wait_option
+@pass_app
+def import_command(
+    app: AppContext, *, paths: tuple[str, ...], athlete_id: str | None, dry_run: bool, jobs: int | None,
+    wait_s: float,
+) -> None:  # fmt: skip
+    """Import activity files, folders (recursively) and Strava export zips.
+
+    Unchanged files are skipped without being read. Every file that cannot be imported is
+    named with the reason; the rest are imported. Exits 3 when some files failed. Runs as
+    one pass: it waits for the daemon's (or a sync's) pass to finish first.
+    """
+    from pathlib import Path
+
+    from strainwatch.importing.importer import import_paths
+    from strainwatch.store.locking import PassBusy, pass_lock
+
+    athlete = app.settings.athlete(athlete_id)
+    sessions = app.sessions()
+    progress = Progress("Importing", sys.stderr.isatty() and app.verbosity >= 0)
+    try:
+        with pass_lock(app.settings.database_url, wait_s=wait_s, on_wait=waiting("import", wait_s)):
+            report = import_paths(
+                sessions, athlete, [Path(p) for p in paths], now=current_time(), dry_run=dry_run,
+                workers=jobs, on_planned=progress.planned, on_file=progress.advance,
+            )  # fmt: skip
+    except PassBusy as busy:
+        busy.hint = "try again when it has finished, or give --wait more seconds"
+        raise
+    finally:
+        progress.close()
+    _print_import_report(report, dry_run)
+    if report.failures or report.still_failing:
+        sys.exit(int(ExitCode.SOME_FILES_FAILED))
+
+
+@click.command()
+@click.option(
+    "--since",
+    callback=parse_date,
+    metavar="DATE",
+    help="Only from this local date on (YYYY-MM-DD).",
+)
+@click.option("--athlete", "athlete_id", metavar="ID", help="Only this athlete.")
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts (a stable contract).")
+@pass_app
+def activities(app: AppContext, since: date | None, athlete_id: str | None, as_json: bool) -> None:
+    """List stored activities, oldest first."""
+    from strainwatch.store.repository import list_activities
+    from strainwatch.views.activity import TABLE_HEADER, activity_json, table_row
+
+    settings = app.settings
+    athletes = [settings.athlete(athlete_id)] if athlete_id else list(settings.athletes)
+    sessions = app.sessions()
+    rows: list[dict[str, Any]] = []
+    lines: list[str] = []
+    with sessions() as session:
+        for athlete in athletes:
+            start = datetime.combine(since, time(), athlete.zone) if since else None
+            found = list_activities(session, [athlete.id], since=start)
+            rows.extend(activity_json(a, athlete.zone) for a in found)
+            if len(athletes) > 1 and found:
+                lines.append(f"{athlete.name} ({athlete.id})")
+            lines.extend(table_row(a, athlete.zone, athlete.units) for a in found)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not lines:
+        click.echo("no activities stored yet: run `strainwatch sync` or `strainwatch import PATH`")
+    else:
+        click.echo(TABLE_HEADER)
+        for line in lines:
+            click.echo(line)
+
+
+COMMANDS = (import_command, activities)

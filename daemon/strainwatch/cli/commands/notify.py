@@ -1,0 +1,139 @@
+"""Commands about mail: a test message, the outbox, retries and digests."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from strainwatch.store.models import Outbox
+
+from strainwatch.cli.app import AppContext, current_time, pass_app
+
+
+@click.group()
+def notify() -> None:
+    """Check that mail reaches you."""
+
+
+@notify.command("test")
+@click.option("--athlete", "athlete_id", metavar="ID", help="Whose address (needed with several athletes).")
+@pass_app
+def notify_test(app: AppContext, athlete_id: str | None) -> None:
+    """Send a sample alert now, past the outbox, and say exactly what happened."""
+    from strainwatch.notify.chart import Chart, WeekBar
+    from strainwatch.notify.dispatch import recipient_of
+    from strainwatch.notify.render import AlertContent, alert_message
+    from strainwatch.notify.transport import transport_for
+
+    athlete = app.settings.athlete(athlete_id)
+    transport = transport_for(app.settings)
+    now = current_time()
+    sample = AlertContent(
+        fingerprint=f"test:{athlete.id}:{now.isoformat()}", rule="long-run-spike", severity="caution",
+        day=now.date().isoformat(), title="Sample: long run 45% above your 30-day longest",
+        summary="14.5 km against your longest run of the previous 30 days, 10.0 km: +45 % (30-100 %)",
+        advice="This is a test message from `strainwatch notify test`: nothing to do.",
+        numbers={"distance_km": 14.5, "reference_km": 10.0, "increase_pct": 45.0},
+    )  # fmt: skip
+    weeks = tuple(WeekBar(f"week {i + 1}", 30.0 + i, 10.0, i == 11, i == 11) for i in range(12))
+    message = alert_message(sample, recipient_of(athlete), Chart(weeks, 1.1), transport.sender, now)
+    click.echo(f"sending a sample alert to {athlete.email} …")
+    click.echo(transport.send(message))
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts (a stable contract).")
+@click.pass_context
+def outbox(ctx: click.Context, as_json: bool) -> None:
+    """Every queued message, sent ones included, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sqlalchemy import select
+
+    from strainwatch.store.models import Outbox
+
+    app = ctx.ensure_object(AppContext)
+    with app.sessions()() as session:
+        rows = list(session.scalars(select(Outbox).order_by(Outbox.created_at.desc(), Outbox.id.desc())))
+    if as_json:
+        click.echo(json.dumps([outbox_json(r) for r in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("the outbox is empty")
+    for r in rows:
+        when = (
+            f"sent {r.sent_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+            if r.sent_at
+            else f"next {r.next_attempt_at:%Y-%m-%d %H:%M}"
+        )
+        click.echo(f"#{r.id:<5} {r.status:<8} {r.kind:<7} {r.attempts} tries, {when}  {r.subject}")
+        if r.last_error and r.status != "sent":
+            click.echo(f"       last error: {r.last_error}")
+
+
+def outbox_json(r: Outbox) -> dict[str, object]:
+    """The `outbox --json` contract: keys are only ever added."""
+    from strainwatch.views.activity import iso_utc
+
+    return {
+        "id": r.id,
+        "alert_id": r.alert_id,
+        "athlete": r.athlete_id,
+        "kind": r.kind,
+        "status": r.status,
+        "attempts": r.attempts,
+        "next_attempt_at": iso_utc(r.next_attempt_at),
+        "last_error": r.last_error,
+        "message_id": r.message_id,
+        "subject": r.subject,
+        "created_at": iso_utc(r.created_at),
+        "sent_at": iso_utc(r.sent_at) if r.sent_at else None,
+    }
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@pass_app
+def outbox_retry(app: AppContext, ids: tuple[int, ...]) -> None:
+    """Re-queue parked messages (all without IDs) and send what is due now."""
+    from strainwatch.notify.outbox import deliver_due, retry
+    from strainwatch.notify.transport import transport_for
+    from strainwatch.store.db import unit_of_work
+
+    sessions = app.sessions()
+    now = current_time()
+    with sessions() as session, unit_of_work(session):
+        count = retry(session, ids, now)
+    click.echo(f"{count} message(s) due now")
+    report = deliver_due(sessions, transport_for(app.settings), now)
+    click.echo(report.summary())
+    for line in report.sent + report.retrying + report.parked:
+        click.echo(f"  {line}")
+
+
+@click.command()
+@click.option("--now", "force", is_flag=True, help="Send a digest now, whatever the schedule.")
+@pass_app
+def digest(app: AppContext, force: bool) -> None:
+    """Queue and send each athlete's digest when it is due (or now)."""
+    from strainwatch.notify.dispatch import queue_notifications
+    from strainwatch.notify.outbox import deliver_due
+    from strainwatch.notify.transport import transport_for
+    from strainwatch.store.db import unit_of_work
+
+    sessions = app.sessions()
+    now = current_time()
+    for athlete in app.settings.athletes:
+        with sessions() as session, unit_of_work(session):
+            queued = queue_notifications(session, app.settings, athlete, now, force_digest=force)
+        for subject in queued.subjects:
+            click.echo(f"{athlete.id}: queued {subject}")
+    report = deliver_due(sessions, transport_for(app.settings), now)
+    click.echo(report.summary())
+
+
+COMMANDS = (notify, outbox, digest)

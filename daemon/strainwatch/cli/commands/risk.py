@@ -1,0 +1,293 @@
+"""Commands about risk: status, alerts, explain, rules, injuries and the backtest."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING
+
+import click
+
+from strainwatch.cli.app import AppContext, current_time, parse_date, pass_app
+from strainwatch.errors import StrainwatchError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from strainwatch.config.settings import AthleteSettings
+    from strainwatch.domain import Run
+    from strainwatch.metrics.history import AthleteFacts
+
+
+def _athletes(app: AppContext, athlete_id: str | None) -> list[AthleteSettings]:
+    settings = app.settings
+    return [settings.athlete(athlete_id)] if athlete_id else list(settings.athletes)
+
+
+@click.command()
+@click.option("--athlete", "athlete_id", metavar="ID", help="Only this athlete.")
+@click.option(
+    "--as-of", "as_of", callback=parse_date, metavar="DATE",
+    help="Status as it was on DATE: its weeks, ceilings, load and the alerts active then.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
+@pass_app
+def status(app: AppContext, athlete_id: str | None, as_of: date | None, as_json: bool) -> None:
+    """Training at a glance: 8 weeks of distance, ceilings, load, active alerts."""
+    from strainwatch.views.status import athlete_status, status_text
+
+    sessions = app.sessions()
+    reports = []
+    with sessions() as session:
+        for athlete in _athletes(app, athlete_id):
+            thresholds = app.settings.thresholds(athlete)
+            reports.append(athlete_status(session, athlete, thresholds, current_time(), as_of=as_of))
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in reports], indent=2, ensure_ascii=False))
+        return
+    click.echo("\n\n".join(status_text(r) for r in reports))
+
+
+@click.command()
+@click.option("--all", "show_all", is_flag=True, help="Resolved alerts too.")
+@click.option("--since", callback=parse_date, metavar="DATE", help="Only alerts about this date or later.")
+@click.option("--athlete", "athlete_id", metavar="ID", help="Only this athlete.")
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts (a stable contract).")
+@pass_app
+def alerts(
+    app: AppContext, show_all: bool, since: date | None, athlete_id: str | None, as_json: bool
+) -> None:
+    """List alerts, newest first (active ones unless --all)."""
+    from sqlalchemy import select
+
+    from strainwatch.store.models import Alert
+    from strainwatch.views.alert import alert_json, alert_line
+
+    ids = [a.id for a in _athletes(app, athlete_id)]
+    query = select(Alert).where(Alert.athlete_id.in_(ids))
+    if not show_all:
+        query = query.where(Alert.status == "active")
+    if since:
+        query = query.where(Alert.day >= since)
+    with app.sessions()() as session:
+        rows = list(session.scalars(query.order_by(Alert.day.desc(), Alert.id.desc())))
+    if as_json:
+        click.echo(json.dumps([alert_json(a) for a in rows], indent=2, ensure_ascii=False))
+    elif not rows:
+        click.echo("no alerts" if show_all else "no active alerts")
+    else:
+        for alert in rows:
+            click.echo(alert_line(alert))
+
+
+@click.command()
+@click.argument("alert_id", type=int)
+@pass_app
+def explain(app: AppContext, alert_id: int) -> None:
+    """The numbers behind an alert, the evidence and what to do."""
+    from strainwatch.rules.registry import RULES
+    from strainwatch.store.models import Activity, Alert
+    from strainwatch.views.activity import table_row
+    from strainwatch.views.alert import explain_text
+
+    with app.sessions()() as session:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            raise StrainwatchError(f"no alert #{alert_id}", hint="list them with: strainwatch alerts --all")
+        athlete = app.settings.athlete(alert.athlete_id)
+        rows = [session.get(Activity, i) for i in alert.activity_ids]
+        lines = [f"#{a.id} {table_row(a, athlete.zone, athlete.units)}" for a in rows if a is not None]
+        thresholds = app.settings.thresholds(athlete)
+        in_effect = thresholds.of(alert.rule) if alert.rule in RULES else None
+        click.echo(explain_text(alert, lines, in_effect))
+
+
+@click.command()
+@click.option("--athlete", "athlete_id", metavar="ID", help="Thresholds in effect for this athlete.")
+@pass_app
+def rules(app: AppContext, athlete_id: str | None) -> None:
+    """The rule catalogue with the settings applied, grades and sources."""
+    from strainwatch.rules.registry import RULES, effective
+
+    settings = app.settings
+    athlete = settings.athlete(athlete_id) if athlete_id or len(settings.athletes) == 1 else None
+    applied = settings.thresholds(athlete) if athlete else effective(settings.rules)
+    if athlete is None:
+        click.echo("the global [rules.*] settings; per-athlete values: strainwatch rules --athlete ID")
+    else:
+        click.echo(f"the settings applied for {athlete.id}: defaults < [rules.*] < [athletes.rules.*]")
+    for rule in RULES.values():
+        state = "on " if rule.id in applied else "off"
+        click.echo(f"[{state}] {rule.id:<19} {rule.title} (grade {rule.grade}: {rule.phrase})")
+        shown = ", ".join(_setting(k, v, rule.defaults[k]) for k, v in applied.of(rule.id).items())
+        if shown:
+            click.echo(f"      {shown}")
+        click.echo(f"      source: {rule.citation}")
+        click.echo(f"      needs: {rule.needs}")
+
+
+def _setting(key: str, value: object, default: object) -> str:
+    """`key = value`, and the default beside a value that is not the default."""
+
+    def text(v: object) -> str:
+        return f"{len(v)} words" if isinstance(v, tuple) else f"{v:g}" if isinstance(v, float) else str(v)
+
+    return f"{key} = {text(value)}" + ("" if value == default else f" (default {text(default)})")
+
+
+@click.group()
+def injury() -> None:
+    """Log injuries: they make calf alerts stricter and start rehab mode."""
+
+
+def _injury_athlete(app: AppContext, athlete_id: str | None) -> AthleteSettings:
+    return app.settings.athlete(athlete_id)
+
+
+@injury.command("add")
+@click.argument("start", callback=parse_date, metavar="DATE")
+@click.option(
+    "--part", type=click.Choice(["calf", "soleus", "gastrocnemius", "achilles", "other"]), required=True
+)
+@click.option("--note", help="Free text, e.g. how it happened.")
+@click.option("--athlete", "athlete_id", metavar="ID")
+@pass_app
+def injury_add(app: AppContext, start: date, part: str, note: str | None, athlete_id: str | None) -> None:
+    """Log an injury that started on DATE (YYYY-MM-DD)."""
+    from strainwatch.store.models import Injury
+    from strainwatch.store.repository import ensure_athlete
+
+    athlete = _injury_athlete(app, athlete_id)
+    with app.sessions()() as session, session.begin():
+        ensure_athlete(session, athlete.id, athlete.name, current_time())
+        session.flush()
+        row = Injury(athlete_id=athlete.id, start=start, part=part, note=note, created_at=current_time())
+        session.add(row)
+        session.flush()
+        click.echo(
+            f"injury #{row.id} logged: {part} since {start}; close it with "
+            f"`strainwatch injury close {row.id} DATE`"
+        )
+        _mark_stale(session, athlete.id)
+
+
+def _mark_stale(session: Session, athlete_id: str) -> None:
+    """An injury changes the modifiers: evaluate again on the next pass."""
+    from strainwatch.store.models import Athlete
+
+    stored = session.get(Athlete, athlete_id)
+    if stored is not None:
+        stored.evaluated_on = None
+
+
+@injury.command("list")
+@click.option("--athlete", "athlete_id", metavar="ID")
+@pass_app
+def injury_list(app: AppContext, athlete_id: str | None) -> None:
+    """Logged injuries, newest first."""
+    from sqlalchemy import select
+
+    from strainwatch.store.models import Injury
+
+    ids = [a.id for a in _athletes(app, athlete_id)]
+    with app.sessions()() as session:
+        rows = list(
+            session.scalars(select(Injury).where(Injury.athlete_id.in_(ids)).order_by(Injury.start.desc()))
+        )
+    if not rows:
+        click.echo("no injuries logged")
+    for row in rows:
+        closed = f"closed {row.closed}" if row.closed else "open"
+        click.echo(
+            f"#{row.id:<4} {row.athlete_id:<10} {row.part:<14} since {row.start}  {closed}  {row.note or ''}"
+        )
+
+
+@injury.command("close")
+@click.argument("injury_id", type=int)
+@click.argument("closed", callback=parse_date, metavar="DATE")
+@pass_app
+def injury_close(app: AppContext, injury_id: int, closed: date) -> None:
+    """Mark injury ID healed as of DATE: rehab mode ends."""
+    from strainwatch.store.models import Injury
+
+    with app.sessions()() as session, session.begin():
+        row = session.get(Injury, injury_id)
+        if row is None:
+            raise StrainwatchError(f"no injury #{injury_id}", hint="list them with: strainwatch injury list")
+        if closed < row.start:
+            raise StrainwatchError(f"injury #{injury_id} started {row.start}: it cannot close before that")
+        row.closed = closed
+        _mark_stale(session, row.athlete_id)
+    click.echo(f"injury #{injury_id} closed on {closed}")
+
+
+@click.command()
+@click.option("--athlete", "athlete_id", metavar="ID", help="Whose history (needed with several athletes).")
+@click.option("--since", callback=parse_date, metavar="DATE", help="Start the replay here.")
+@click.option(
+    "--mail", is_flag=True, help="Preview the mailbox: the mail this config would have sent, day by day."
+)
+@click.option(
+    "--at", "pass_time", default="20:00", metavar="HH:MM", show_default=True,
+    help="With --mail: the local time of the one pass a day.",
+)  # fmt: skip
+@click.option("--until", callback=parse_date, metavar="DATE", help="With --mail: the last day replayed.")
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
+@pass_app
+def backtest(
+    app: AppContext, *, athlete_id: str | None, since: date | None, mail: bool, pass_time: str,
+    until: date | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Replay the stored history day by day (no look-ahead) and list the alerts it raises, or
+    with --mail the mails they would have made."""
+    from strainwatch.alerts.replay import replay
+    from strainwatch.store.runs import facts_of, load_runs
+    from strainwatch.views.backtest import backtest_json, backtest_text
+
+    athlete = app.settings.athlete(athlete_id)
+    with app.sessions()() as session:
+        runs = load_runs(session, athlete)
+        facts = facts_of(session, athlete)
+    if mail:
+        _mail_preview(
+            app, athlete, runs, facts, since=since, pass_time=pass_time, until=until, as_json=as_json
+        )
+        return
+    result = replay(runs, facts, app.settings.thresholds(athlete), since=since)
+    if as_json:
+        click.echo(json.dumps(backtest_json(athlete.id, result, facts), indent=2, ensure_ascii=False))
+    else:
+        click.echo(backtest_text(athlete.id, result, facts))
+
+
+def _mail_preview(
+    app: AppContext, athlete: AthleteSettings, runs: list[Run], facts: AthleteFacts, *, since: date | None,
+    pass_time: str, until: date | None, as_json: bool,
+) -> None:  # fmt: skip
+    from datetime import time, timedelta
+
+    from strainwatch.notify.preview import preview_json, preview_mailbox, preview_text
+
+    try:
+        at = time.fromisoformat(pass_time)
+    except ValueError:
+        raise click.BadParameter(f"not a time like 20:00: {pass_time!r}", param_hint="--at") from None
+    if not until and runs:
+        today = current_time().astimezone(athlete.zone).date()
+        until = min(max(r.local_date for r in runs) + timedelta(days=7), today)
+    notify = app.settings.notify
+    preview = preview_mailbox(
+        runs, facts, app.settings.thresholds(athlete), athlete_id=athlete.id, zone=athlete.zone,
+        schedule=notify.digest, digest_time=notify.digest_time, pass_time=at, until=until,
+    )  # fmt: skip
+    if since:
+        preview.mails = [m for m in preview.mails if m.day >= since]
+        preview.first = max(preview.first, since)
+    if as_json:
+        click.echo(json.dumps(preview_json(athlete.id, preview), indent=2, ensure_ascii=False))
+    else:
+        click.echo(preview_text(athlete.id, preview, notify.digest, notify.digest_time))
+
+
+COMMANDS = (status, alerts, explain, rules, injury, backtest)

@@ -1,0 +1,452 @@
+"""The one TOML config file, validated into typed settings.
+
+Every error names the file, the table and the key, because a home-server user reads it
+in a journal line, not in a debugger. Relative paths in the file are relative to the
+file's own folder, so a config and its data can move together.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from strainwatch.config.paths import config_candidates, default_database_url, state_dir
+from strainwatch.domain import SportType
+from strainwatch.errors import ConfigError
+
+if TYPE_CHECKING:
+    from strainwatch.rules.base import Thresholds
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+DEFAULT_TIME_LIMIT_S = 120.0  # per activity file: [athletes.files] time_limit
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_MAX_NAME_BYTES = 255  # one path component, on every common file system
+_MAX_PATH_BYTES = 4096
+
+
+def _check_path(value: Path | None) -> Path | None:
+    """A path the operating system can take: no NUL, no component over 255 bytes."""
+    if value is None:
+        return None
+    text = str(value)
+    if "\0" in text:
+        raise ValueError("a path cannot contain a NUL character")
+    if len(os.fsencode(text)) > _MAX_PATH_BYTES:
+        raise ValueError(f"path longer than {_MAX_PATH_BYTES} bytes")
+    if any(len(os.fsencode(part)) > _MAX_NAME_BYTES for part in value.parts):
+        raise ValueError(f"a folder or file name in this path is longer than {_MAX_NAME_BYTES} bytes")
+    return value
+
+
+def _check_database_url(value: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if not value.startswith(("sqlite:", "postgresql")):
+        raise ValueError("must be a sqlite:/// or postgresql:// URL")
+    try:
+        parsed = make_url(value)
+    except (ArgumentError, ValueError):
+        raise ValueError(f"not a valid database URL: {value[:80]!r}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        _check_path(Path(parsed.database))
+    return value
+
+
+class StorageSettings(_Model):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: SQLite in $STATE_DIRECTORY or the XDG data dir",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        return None if value is None else _check_database_url(value)
+
+
+class FileSourceSettings(_Model):
+    paths: list[Path] = Field(default_factory=list)
+    default_sport_type: SportType = "Run"
+    time_limit: Annotated[float, Field(ge=1, le=3600, allow_inf_nan=False)] = DEFAULT_TIME_LIMIT_S  # per file
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, value: list[Path]) -> list[Path]:
+        for path in value:
+            _check_path(path)
+        return value
+
+
+class SmtpSettings(_Model):
+    host: Annotated[str, Field(min_length=1)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_file: Path | None = None
+    sender: str = Field(alias="from")
+    timeout: Annotated[int, Field(ge=1, le=600)] = 30
+    ca_file: Path | None = None  # a private CA for a home mail server's certificate
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("password_file", "ca_file")
+    @classmethod
+    def _path(cls, value: Path | None) -> Path | None:
+        return _check_path(value)
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if "\n" in value or "\r" in value or not _EMAIL.match(parseaddr(value)[1]):
+            raise ValueError(f"not a sender address: {value!r}")
+        return value
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class NotifySettings(_Model):
+    digest: Literal["daily", "weekly", "off"] = "daily"
+    digest_time: str = "07:00"
+    quiet_hours: str | None = "22:00-07:00"
+    mbox: Path | None = None  # where mail goes without [smtp]; default: beside the database
+
+    @field_validator("mbox")
+    @classmethod
+    def _path(cls, value: Path | None) -> Path | None:
+        return _check_path(value)
+
+    @field_validator("digest_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError(f"not a time like 07:00: {value!r}")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        start, _, end = value.partition("-")
+        if not (_CLOCK.match(start) and _CLOCK.match(end)):
+            raise ValueError(f"not a range like 22:00-07:00: {value!r}")
+        return value
+
+
+class StravaSettings(_Model):
+    client_id: Annotated[int, Field(ge=1)]
+    client_secret_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/strava-client-secret
+    api_url: str = "https://www.strava.com/api/v3"
+    oauth_url: str = "https://www.strava.com/oauth"
+    quota_reserve: Annotated[int, Field(ge=0, le=90)] = 10  # percent of each limit left unused
+    timeout: Annotated[int, Field(ge=1, le=300)] = 30
+
+    @field_validator("client_secret_file")
+    @classmethod
+    def _path(cls, value: Path | None) -> Path | None:
+        return _check_path(value)
+
+    @field_validator("api_url", "oauth_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            raise ValueError(f"not a valid URL: {value[:80]!r}") from None
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError(f"must be an https:// URL (http:// only on loopback): {value!r}")
+        return value.rstrip("/")
+
+
+class AthleteStravaSettings(_Model):
+    enabled: bool = True
+    backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
+
+
+class DaemonSettings(_Model):
+    interval: Annotated[int, Field(ge=5, le=86400)] = 900  # seconds between sync passes
+
+
+class ShoeSettings(_Model):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    tags: list[Literal["minimalist", "low-drop", "trail", "racing"]] = Field(default_factory=list)
+    since: date | None = None
+
+
+RuleOverrides = dict[str, dict[str, Any]]
+
+
+def _check_rule_overrides(value: RuleOverrides) -> RuleOverrides:
+    """Known rule ids and keys only; numbers >= 0; `words` a list of strings; `enabled` a bool."""
+    from strainwatch.rules.registry import RULES
+
+    for rule_id, overrides in value.items():
+        rule = RULES.get(rule_id)
+        if rule is None:
+            raise ValueError(f"unknown rule {rule_id!r} (known: {', '.join(RULES)})")
+        if not isinstance(overrides, dict):
+            raise ValueError(f"[rules.{rule_id}] must be a table")
+        for key, setting in overrides.items():
+            where = f"rule {rule_id!r}, key {key!r}"
+            if key == "enabled":
+                if not isinstance(setting, bool):
+                    raise ValueError(f"{where}: must be true or false")
+            elif key not in rule.defaults:
+                known = ", ".join(["enabled", *rule.defaults])
+                raise ValueError(f"{where}: unknown setting (known: {known})")
+            elif isinstance(rule.defaults[key], tuple):
+                if not (isinstance(setting, list) and all(isinstance(w, str) and w for w in setting)):
+                    raise ValueError(f"{where}: must be a list of words")
+                overrides[key] = tuple(setting)
+            elif isinstance(setting, bool) or not isinstance(setting, int | float) or setting < 0:
+                raise ValueError(f"{where}: must be a number >= 0")
+    return value
+
+
+class AthleteSettings(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    email: Annotated[str, Field(max_length=254)]
+    timezone: Annotated[str, Field(max_length=64)] = "UTC"
+    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    units: Literal["km", "mi"] = "km"
+    load: Literal["distance", "trimp"] = "distance"
+    hr_rest: Annotated[int, Field(ge=25, le=120)] | None = None
+    hr_max: Annotated[int, Field(ge=100, le=240)] | None = None
+    sex: Literal["female", "male"] | None = None
+    files: FileSourceSettings = Field(default_factory=FileSourceSettings)
+    shoes: list[ShoeSettings] = Field(default_factory=list)
+    strava: AthleteStravaSettings | None = None
+    rules: RuleOverrides = Field(default_factory=dict)
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, value: RuleOverrides) -> RuleOverrides:
+        return _check_rule_overrides(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError(f"not an email address: {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder of zones
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')") from None
+        return value
+
+    @model_validator(mode="after")
+    def _trimp_needs_heart_rates(self) -> AthleteSettings:
+        if self.load == "trimp" and (self.hr_rest is None or self.hr_max is None):
+            raise ValueError('load = "trimp" needs hr_rest and hr_max')
+        if self.hr_rest is not None and self.hr_max is not None and self.hr_rest >= self.hr_max:
+            raise ValueError("hr_rest must be below hr_max")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Settings(_Model):
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    smtp: SmtpSettings | None = None
+    strava: StravaSettings | None = None
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    rules: RuleOverrides = Field(default_factory=dict)
+    athletes: Annotated[list[AthleteSettings], Field(min_length=1)]
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, value: RuleOverrides) -> RuleOverrides:
+        return _check_rule_overrides(value)
+
+    def thresholds(self, athlete: AthleteSettings) -> Thresholds:
+        """The athlete's one effective settings object: every rule's defaults, overlaid by
+        `[rules.<id>]`, overlaid by `[athletes.rules.<id>]`; what every rule, shared signal,
+        the guidance, status, mail and `strainwatch rules --athlete` read."""
+        from strainwatch.rules.registry import effective
+
+        merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in self.rules.items()}
+        for rule_id, overrides in athlete.rules.items():
+            merged.setdefault(rule_id, {}).update(overrides)
+        return effective(merged)
+
+    source_file: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _strava_needs_an_app(self) -> Settings:
+        users = [a.id for a in self.athletes if a.strava is not None and a.strava.enabled]
+        if users and self.strava is None:
+            raise ValueError(f"athletes {', '.join(users)} use Strava, but there is no [strava] table")
+        return self
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Settings:
+        seen: set[str] = set()
+        for athlete in self.athletes:
+            if athlete.id in seen:
+                raise ValueError(f"athlete id {athlete.id!r} is used twice")
+            seen.add(athlete.id)
+        return self
+
+    @property
+    def database_url(self) -> str:
+        return self.storage.url or default_database_url()
+
+    @property
+    def mbox_path(self) -> Path:
+        """Where mail goes without [smtp]: [notify] mbox, else beside a SQLite database, else the
+        state directory."""
+        if self.notify.mbox is not None:
+            return self.notify.mbox
+        url = self.database_url
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            return Path(url.removeprefix("sqlite:///")).parent / "mail.mbox"
+        return state_dir(os.environ) / "mail.mbox"
+
+    def athlete(self, athlete_id: str | None) -> AthleteSettings:
+        """The athlete named, or the only one; a clear error otherwise."""
+        if athlete_id is None:
+            if len(self.athletes) == 1:
+                return self.athletes[0]
+            ids = ", ".join(a.id for a in self.athletes)
+            raise ConfigError(f"several athletes are configured ({ids}): choose one with --athlete")
+        for athlete in self.athletes:
+            if athlete.id == athlete_id:
+                return athlete
+        ids = ", ".join(a.id for a in self.athletes)
+        raise ConfigError(f"no athlete with id {athlete_id!r} (configured: {ids})")
+
+
+def _describe_location(loc: Sequence[int | str], data: Mapping[str, Any]) -> str:
+    """('athletes', 0, 'files', 'paths', 2) -> "[athletes.files] of athlete 'me', key 'paths' (item 3)"."""
+    parts = list(loc)
+    item = int(parts.pop()) if parts and isinstance(parts[-1], int) else None
+    key = str(parts.pop()) if parts and isinstance(parts[-1], str) else None
+    tables: list[str] = []
+    owners: list[str] = []
+    node: Any = data
+    for part in parts:
+        if isinstance(part, int):
+            entry = node[part] if isinstance(node, list) and part < len(node) else None
+            ident = entry.get("id") if isinstance(entry, dict) else None
+            owners.append(f"of athlete {ident!r}" if tables == ["athletes"] and ident else f"#{part + 1}")
+            node = entry
+        else:
+            tables.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    if key is not None and item is None and isinstance(node, dict) and isinstance(node.get(key), dict):
+        tables.append(key)  # a whole table is at fault: name the table, not a key
+        key = None
+    where = f"[{'.'.join(tables)}]" if tables else "top level"
+    if owners:
+        where += " " + " ".join(owners)
+    if key:
+        where += f", key {key!r}"
+    if item is not None:
+        where += f" (item {item + 1})"
+    return where
+
+
+def _format_validation_error(exc: ValidationError, path: Path, data: Mapping[str, Any]) -> str:
+    lines = []
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling against `strainwatch config example`)"
+        lines.append(f"{path}: {_describe_location(err['loc'], data)}: {msg}")
+    return "\n".join(lines)
+
+
+def _resolve_relative(data: dict[str, Any], base: Path) -> None:
+    """Make relative file paths and SQLite paths relative to the config file's folder."""
+    storage = data.get("storage")
+    if isinstance(storage, dict) and isinstance(storage.get("url"), str):
+        url: str = storage["url"]
+        prefix = "sqlite:///"
+        if url.startswith(prefix + "~"):
+            storage["url"] = url = prefix + os.path.expanduser(url[len(prefix) :])  # noqa: PTH111
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
+            storage["url"] = prefix + str(base / url[len(prefix) :])
+    for table, key in (
+        ("smtp", "password_file"), ("smtp", "ca_file"), ("notify", "mbox"), ("strava", "client_secret_file")
+    ):  # fmt: skip
+        section = data.get(table)
+        if isinstance(section, dict) and isinstance(section.get(key), str):
+            section[key] = str(base / Path(section[key]).expanduser())
+    for athlete in data.get("athletes") or []:
+        files = athlete.get("files") if isinstance(athlete, dict) else None
+        if isinstance(files, dict) and isinstance(files.get("paths"), list):
+            files["paths"] = [
+                str(base / Path(p).expanduser()) if isinstance(p, str) else p for p in files["paths"]
+            ]
+
+
+def parse_settings(text: str, path: Path) -> Settings:
+    """Validate a config file's text; `path` names it in errors and anchors relative paths."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", where=str(path)) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: tables or arrays nested too deeply", where=str(path)) from None
+    _resolve_relative(data, path.resolve().parent)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, path, data)) from None
+    return settings.model_copy(update={"source_file": path})
+
+
+def find_config_file(explicit: str | None, env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    candidates = config_candidates(explicit, env)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    if explicit or env.get("STRAINWATCH_CONFIG"):
+        raise ConfigError("config file not found", where=str(candidates[0]))
+    looked = ", ".join(str(c) for c in candidates)
+    raise ConfigError(
+        f"no config file found (looked in {looked})",
+        hint=f"write one with: strainwatch config example > {candidates[-1]}",
+    )
+
+
+def load_settings(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    path = find_config_file(explicit, env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror}", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("config file is not UTF-8 text", where=str(path)) from None
+    return parse_settings(text, path)

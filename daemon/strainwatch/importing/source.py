@@ -1,0 +1,51 @@
+"""The files source: an athlete's `[athletes.files] paths`, imported on every pass.
+
+Its cursor is the store's file records (path, size, mtime, hash): unchanged files are
+skipped without being opened.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from strainwatch.importing.importer import ImportReport, import_paths
+from strainwatch.sources.base import Check, PassHooks
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from strainwatch.config.settings import AthleteSettings, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class FilesSource:
+    athlete: AthleteSettings
+    name: str = "files"
+
+    def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> ImportReport:
+        return import_paths(
+            sessions, self.athlete, self.athlete.files.paths, now=hooks.now, on_planned=hooks.on_planned,
+            on_file=hooks.on_file, should_stop=hooks.should_stop,
+        )  # fmt: skip
+
+
+class FilesKind:
+    name = "files"
+
+    def configured(self, settings: Settings, athlete: AthleteSettings) -> FilesSource | None:
+        return FilesSource(athlete) if athlete.files.paths else None
+
+    def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
+        """Every configured path readable (a folder also searchable); no database needed."""
+        out = []
+        for athlete in settings.athletes:
+            for path in athlete.files.paths:
+                readable = path.exists() and os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0))
+                detail = f"{path} readable" if readable else f"{path} missing or not readable"
+                out.append(Check(f"files of {athlete.id}", readable, detail))
+        return out
+
+
+FILES = FilesKind()

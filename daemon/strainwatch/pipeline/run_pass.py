@@ -1,0 +1,278 @@
+"""One sync pass: pull every configured source into the store, then evaluate the rules for
+every athlete whose data changed. The CLI's `sync` and the daemon both call it; email and
+Strava join this same pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from strainwatch.config.settings import AthleteSettings, Settings
+from strainwatch.errors import StrainwatchError
+from strainwatch.importing.importer import ImportReport
+from strainwatch.importing.jobs import FileOutcome
+from strainwatch.notify.dispatch import queue_notifications
+from strainwatch.notify.outbox import DeliveryReport, deliver_due
+from strainwatch.notify.transport import transport_for
+from strainwatch.pipeline.evaluate import EvaluationResult, evaluate_athlete
+from strainwatch.pipeline.sources import sources_of
+from strainwatch.sources.base import Notice, PassHooks, Source, SourceReport
+from strainwatch.store.db import sandbox, store_error, unit_of_work
+from strainwatch.store.models import Athlete
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class PassReport:
+    started_at: datetime
+    dry_run: bool
+    sources: list[tuple[str, SourceReport]] = field(default_factory=list)  # (source name, its report)
+    evaluations: list[EvaluationResult] = field(default_factory=list)
+    athletes: int = 0
+    queued: list[str] = field(default_factory=list)  # subjects of the mail queued this pass
+    delivery: DeliveryReport | None = None
+    mail_problem: str | None = None
+    failed: list[str] = field(default_factory=list)  # "athlete source: reason", the rest went on
+    parked: list[str] = field(default_factory=list)  # messages that could not be rendered
+
+    def of(self, source: str) -> list[SourceReport]:
+        """The reports of every athlete's source of that name, in athlete order."""
+        return [report for name, report in self.sources if name == source]
+
+    @property
+    def imports(self) -> list[ImportReport]:
+        """The file imports: what the summary counts."""
+        return [report for _, report in self.sources if isinstance(report, ImportReport)]
+
+    def counts(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for report in self.imports:
+            total.update(report.counts())
+        return total
+
+    def new_failures(self) -> list[tuple[str, FileOutcome]]:
+        return [(r.athlete, o) for r in self.imports for o in r.failures + r.unusable]
+
+    def summary(self) -> str:
+        c = self.counts()
+        verb = "would import" if self.dry_run else "imported"
+        return (
+            f"sync: {self.athletes} athlete(s); files: {verb} {c['imported']}, "
+            f"updated {c['updated']}, unchanged {c['unchanged']}, duplicates {c['duplicate']}, "
+            f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}; "
+            f"alerts: {sum(e.created for e in self.evaluations)} new, "
+            f"{sum(e.escalated for e in self.evaluations)} escalated, "
+            f"{sum(e.resolved for e in self.evaluations)} resolved; {self._mail_summary()}"
+            + (f"; failed: {'; '.join(self.failed)}" if self.failed else "")
+        )
+
+    def _mail_summary(self) -> str:
+        if self.dry_run:
+            return f"mail: {len(self.queued)} would be sent"
+        if self.mail_problem:
+            return f"mail: not delivered ({self.mail_problem})"
+        return self.delivery.summary() if self.delivery else "mail: nothing due"
+
+
+def run_pass(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    on_planned: Callable[[int], None] | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[], None] | None = None,
+) -> PassReport:
+    """Pull every athlete's sources into the store, evaluate, queue and deliver mail.
+
+    Bad files are recorded, never fatal; so is a failing athlete, source, activity, rule or
+    message (`failed`, and the source health). A dry run does the whole pass inside one
+    database transaction that is rolled back at the end, so its report (what would be
+    imported, found and sent) is exactly what the real pass would do, and nothing is sent.
+    `on_progress` is called before each network request (the daemon's watchdog heartbeat).
+    """
+    report = PassReport(started_at=now, dry_run=dry_run)
+    if not dry_run:
+        _pass(
+            settings, sessions, now, report, on_planned=on_planned, on_file=on_file, should_stop=should_stop,
+            on_progress=on_progress,
+        )  # fmt: skip
+        _deliver(settings, sessions, now, report, on_message=on_progress)
+    else:
+        with sandbox(sessions) as rolled_back:
+            _pass(settings, rolled_back, now, report, on_planned=on_planned, on_file=on_file)
+    log.info("%s", report.summary())
+    return report
+
+
+def _pass(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    now: datetime,
+    report: PassReport,
+    *,
+    on_planned: Callable[[int], None] | None,
+    on_file: Callable[[FileOutcome], None] | None,
+    should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[], None] | None = None,
+) -> None:
+    """Each athlete, and each source of each athlete, on its own: a failure is recorded against
+    that athlete and source (log, report, source health) and the pass goes on."""
+    for athlete in settings.athletes:
+        if should_stop is not None and should_stop():
+            return
+        report.athletes += 1
+        changed = False
+        isolated = functools.partial(_isolated, sessions, report, athlete.id, now=now)
+        hooks = PassHooks(now, on_planned, on_file, should_stop, on_progress)
+        for source in sources_of(settings, athlete):
+            done = isolated(source.name, functools.partial(_sync, sessions, settings, athlete, source, hooks))
+            if done is not None:
+                report.sources.append((source.name, done))
+                changed = changed or done.changed
+        if should_stop is not None and should_stop():
+            return
+        isolated("rules", functools.partial(
+            _evaluate_and_queue, sessions, settings, athlete, now, report, changed=changed
+        ))  # fmt: skip
+
+
+def _sync(
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, source: Source,
+    hooks: PassHooks,
+) -> SourceReport:  # fmt: skip
+    report = source.sync(sessions, hooks)
+    if report.notice is not None:
+        _send_notice(sessions, settings, athlete, report.notice, hooks.now)
+    if report.failure:
+        raise _Recorded(report, report.failure)
+    return report
+
+
+class _Recorded(Exception):  # not an error of the pass: a result with a failure in it
+    """A source that ran but failed in part: its report is kept, its failure recorded."""
+
+    def __init__(self, result: object, text: str) -> None:
+        super().__init__(text)
+        self.result, self.text = result, text
+
+
+def _evaluate_and_queue(
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime,
+    report: PassReport, *, changed: bool,
+) -> EvaluationResult:  # fmt: skip
+    with sessions() as session, unit_of_work(session):
+        evaluations = _evaluate_if_needed(session, settings, athlete, now=now, changed=changed)
+        report.evaluations.extend(evaluations)
+        queued = queue_notifications(session, settings, athlete, now)
+    report.queued.extend(queued.subjects)
+    for problem in queued.parked:
+        report.parked.append(f"{athlete.id}: {problem}")
+        report.failed.append(f"{athlete.id} mail: {problem}")
+    _record(sessions, athlete.id, "mail", now, "; ".join(queued.parked) or None)
+    result = evaluations[0] if evaluations else EvaluationResult(athlete.id, 0, 0, 0)
+    if result.rule_failures:  # the other rules ran and their alerts are written: recorded, not raised
+        failures = sorted(result.rule_failures.items())
+        raise _Recorded(result, "; ".join(f"{rule}: {text}" for rule, text in failures))
+    return result
+
+
+def _isolated(
+    sessions: sessionmaker[Session], report: PassReport, athlete_id: str, source: str, work: Callable[[], T],
+    *, now: datetime,
+) -> T | None:  # fmt: skip
+    """`work()`, its success or failure recorded for `athlete_id` and `source`; None on failure."""
+    try:
+        result = work()
+    except _Recorded as partial:
+        report.failed.append(f"{athlete_id} {source}: {partial.text}")
+        _record(sessions, athlete_id, source, now, partial.text)
+        return partial.result  # type: ignore[return-value]
+    except Exception as error:  # one athlete's or source's failure never stops the pass
+        text = error_text(error)
+        log.error(
+            "%s of %s failed: %s (the pass goes on)", source, athlete_id, text,
+            exc_info=not isinstance(error, StrainwatchError | SQLAlchemyError),
+        )  # fmt: skip
+        report.failed.append(f"{athlete_id} {source}: {text}")
+        _record(sessions, athlete_id, source, now, text)
+        return None
+    _record(sessions, athlete_id, source, now, None)
+    return result
+
+
+def error_text(error: BaseException) -> str:
+    """One line for a log or a report: a StrainwatchError's text, a database error without its
+    SQL, else the type and message of an unexpected exception."""
+    if isinstance(error, SQLAlchemyError):
+        return str(store_error(error, "in the pass"))
+    if isinstance(error, StrainwatchError):
+        return str(error)
+    return f"{type(error).__name__}: {error}".splitlines()[0]
+
+
+def _record(
+    sessions: sessionmaker[Session], athlete_id: str, source: str, now: datetime, error: str | None
+) -> None:
+    from strainwatch.store.health import record
+
+    try:
+        record(sessions, athlete_id, source, now, error)
+    except SQLAlchemyError as failure:  # the database itself is in trouble: the log says so
+        log.error("cannot record the %s health of %s: %s", source, athlete_id, error_text(failure))
+
+
+def _send_notice(
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, notice: Notice,
+    now: datetime,
+) -> None:  # fmt: skip
+    """One notice per problem through the athlete's own channel: never a retry storm."""
+    from strainwatch.notify.dispatch import recipient_of
+    from strainwatch.notify.outbox import enqueue
+    from strainwatch.notify.render import notice_message
+    from strainwatch.notify.transport import sender_of
+
+    message = notice_message(
+        recipient_of(athlete), sender_of(settings), notice.subject, notice.text, key=notice.key, now=now
+    )
+    with sessions() as session, unit_of_work(session):
+        enqueue(session, athlete_id=athlete.id, kind="notice", message=message, now=now)
+
+
+def _deliver(
+    settings: Settings, sessions: sessionmaker[Session], now: datetime, report: PassReport,
+    on_message: Callable[[], None] | None = None,
+) -> None:  # fmt: skip
+    """Send what is due; a mail problem is reported, never fatal: the rows wait."""
+    try:
+        transport = transport_for(settings)
+    except StrainwatchError as exc:
+        report.mail_problem = str(exc)
+        log.error("mail not delivered: %s", exc)
+        return
+    report.delivery = deliver_due(sessions, transport, now, on_message)
+
+
+def _evaluate_if_needed(
+    session: Session, settings: Settings, athlete: AthleteSettings, *, now: datetime, changed: bool
+) -> list[EvaluationResult]:
+    """Only athletes with new or changed data, or whose day has turned since the last run."""
+    stored = session.get(Athlete, athlete.id)
+    today = now.astimezone(athlete.zone).date()
+    if stored is None or (not changed and stored.evaluated_on == today):
+        return []
+    return [evaluate_athlete(session, athlete, settings.thresholds(athlete), now)]

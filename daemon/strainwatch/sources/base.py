@@ -1,0 +1,108 @@
+"""What a source of activities is to the pass and to `doctor`, whatever its kind.
+
+A source (an athlete's files folders, a Strava link, …) is configured per athlete; each
+pass asks it to bring the store up to date (new, changed and deleted activities) through
+its own cursor, kept in the store, and reports what changed. The pass knows nothing else
+about it: adding a source is one package with a `SourceKind`, its config table and its
+`doctor` checks, listed once in pipeline/sources.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from strainwatch.errors import StrainwatchError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from strainwatch.config.settings import AthleteSettings, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of `strainwatch doctor`."""
+
+    name: str
+    ok: bool
+    detail: str
+    warning: bool = False  # worth knowing, not broken
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else ("warn" if self.warning else "FAIL")
+        return f"[{mark}] {self.name}: {self.detail}"
+
+
+def probe(name: str, work: Callable[[], str]) -> Check:
+    """`work()`'s text as a passed check, its error as a failed one: a checklist never crashes."""
+    try:
+        return Check(name, True, work())
+    except StrainwatchError as error:
+        return Check(name, False, str(error) + (f" ({error.hint})" if error.hint else ""))
+    except Exception as error:
+        return Check(name, False, f"{type(error).__name__}: {error}")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something only the runner can mend (a revoked link): mailed once, keyed per problem and day."""
+
+    subject: str
+    text: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class PassHooks:
+    """What the pass lends a source: its clock, progress callbacks and the stop request."""
+
+    now: datetime
+    on_planned: Callable[[int], None] | None = None
+    on_file: Callable[[Any], None] | None = None  # each file's outcome, for a progress bar
+    should_stop: Callable[[], bool] | None = None
+    on_progress: Callable[[], None] | None = None  # before each network request: the watchdog
+
+
+class SourceReport(Protocol):
+    """What one source did in one pass."""
+
+    @property
+    def changed(self) -> bool:
+        """New, changed or deleted activities were stored: the rules must run again."""
+        ...
+
+    @property
+    def failure(self) -> str | None:
+        """Why the source is unhealthy although it ran (recorded, the pass goes on)."""
+        ...
+
+    @property
+    def notice(self) -> Notice | None: ...
+
+    def summary(self) -> str: ...
+
+
+class Source(Protocol):
+    """One athlete's configured source."""
+
+    @property
+    def name(self) -> str:
+        """"files", "strava": its health key and its name in reports."""
+        ...
+
+    def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> SourceReport: ...
+
+
+class SourceKind(Protocol):
+    """A kind of source: which athletes it serves, and its lines in `doctor`."""
+
+    name: str
+
+    def configured(self, settings: Settings, athlete: AthleteSettings) -> Source | None: ...
+
+    def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
+        """Its checks; `sessions` is None when the database cannot be used."""
+        ...

@@ -1,0 +1,156 @@
+"""Streaming XML with entity expansion made impossible, in bounded memory.
+
+Activity files come from anywhere, and neither gpxpy nor ElementTree refuses a DTD. A DTD
+is the only place an entity can be declared and it can only stand before the root element.
+So every chunk is first given to a second expat parser whose handlers fail on a document
+type or entity declaration, and only then to ElementTree's parser; once the root element
+has started, no declaration can follow. Both are expat with the same encoding detection, so
+no encoding trick (UTF-16 without a BOM, say) can show one parser a DTD the other misses.
+The document is parsed incrementally and each element is dropped once handled.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import BinaryIO, NoReturn, cast
+from xml.parsers import expat
+
+from strainwatch.errors import ActivityFileError
+from strainwatch.sources.files.limits import guard_of
+
+CHUNK_SIZE = 1 << 16
+MAX_PROLOG = 1 << 20
+MAX_DEPTH = 64  # GPX and TCX nest about 8 deep
+_WHITESPACE = b" \t\r\n"
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF32 = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"<\x00\x00\x00", b"\x00\x00\x00<")
+ENCODING_REFUSED = "the XML declares a character encoding strainwatch cannot read; save the file as UTF-8"
+DTD_REFUSED = "refused: the XML declares a DTD or entities (<!DOCTYPE>), which activity files never need"
+
+
+class _DeclarationGuard:
+    """An expat parser that only watches the prolog: any DOCTYPE or entity declaration
+    raises; the first element's name is kept and the guard's work is done."""
+
+    def __init__(self) -> None:
+        self.root: str | None = None
+        self._parser = expat.ParserCreate()
+        self._parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        self._parser.StartDoctypeDeclHandler = self._refuse
+        self._parser.EntityDeclHandler = self._refuse
+        self._parser.UnparsedEntityDeclHandler = self._refuse
+        self._parser.NotationDeclHandler = self._refuse
+        self._parser.StartElementHandler = self._start
+
+    @staticmethod
+    def _refuse(*_args: object) -> NoReturn:
+        raise ActivityFileError(DTD_REFUSED)
+
+    def _start(self, name: str, _attrs: object) -> None:
+        self.root = name
+        self._parser.StartElementHandler = None
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        if self.root is not None:
+            return
+        try:
+            self._parser.Parse(data, final)
+        except expat.ExpatError as exc:
+            if self.root is None:  # past the root, ElementTree's parser reports it
+                raise _expat_error(exc) from None
+        except (LookupError, ValueError):  # encoding="no-such-codec", or a multi-byte one
+            raise ActivityFileError(ENCODING_REFUSED) from None
+
+
+def _expat_error(exc: expat.ExpatError) -> ActivityFileError:
+    reason = expat.ErrorString(exc.code) if exc.code else str(exc)
+    return ActivityFileError(f"not well-formed XML ({reason}) at line {exc.lineno}, column {exc.offset}")
+
+
+def _prepare(head: bytes) -> bytes:
+    """Strip a UTF-8 BOM and the blanks Strava's export puts before <?xml; refuse UTF-32."""
+    if head.startswith(_UTF32):
+        raise ActivityFileError("UTF-32 XML is not supported; save the file as UTF-8")
+    stripped = head.removeprefix(_UTF8_BOM).lstrip(_WHITESPACE)
+    if stripped.startswith(b"<") and not stripped.startswith(b"<\x00"):
+        return stripped  # ASCII-compatible: the blanks can go
+    return head
+
+
+def xml_root_name(head: bytes) -> str | None:
+    """The root element's local name from the first bytes of a file, None if not XML,
+    "" if XML whose root lies beyond `head` (a long comment first).
+
+    Raises ActivityFileError for a DTD, like the parser itself would.
+    """
+    text = _prepare(head)
+    if not text.startswith((b"<", b"\xff\xfe", b"\xfe\xff", b"\x00<", _UTF8_BOM)):
+        return None
+    guard = _DeclarationGuard()
+    try:
+        guard.feed(text)
+    except ActivityFileError as exc:
+        if str(exc) in (DTD_REFUSED, ENCODING_REFUSED):
+            raise
+        return None
+    if guard.root is None:
+        return ""
+    return guard.root.rpartition(":")[2]
+
+
+def fed_parser(stream: BinaryIO) -> Iterator[ET.XMLPullParser[ET.Element]]:
+    """Feed `stream` to a pull parser chunk by chunk, yielding the parser after each chunk.
+
+    The caller drains `parser.read_events()` ("start" and "end" events) each time and clears
+    the elements it has handled. One generator step per 64 KiB, not per element: on a
+    million-point file the difference is much of the parsing time.
+    """
+    reader = guard_of(stream)
+    if reader is not None:
+        reader.markup = True
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+    guard = _DeclarationGuard()
+    chunk = _prepare(stream.read(CHUNK_SIZE))
+    if not chunk.strip(_WHITESPACE):
+        raise ActivityFileError("empty file")
+    fed = 0
+    try:
+        while chunk:
+            guard.feed(chunk)  # before ElementTree sees a byte of it
+            fed += len(chunk)
+            if guard.root is None and fed > MAX_PROLOG:
+                raise ActivityFileError("not XML: no root element in the first megabyte")
+            parser.feed(chunk)
+            yield parser
+            chunk = stream.read(CHUNK_SIZE)
+        guard.feed(b"", final=True)
+        parser.close()
+        yield parser
+    except ET.ParseError as exc:
+        raise parse_error(exc) from None
+    except (LookupError, ValueError):
+        raise ActivityFileError(ENCODING_REFUSED) from None
+
+
+def parse_error(exc: ET.ParseError) -> ActivityFileError:
+    """The user's version of expat's complaint. XMLPullParser queues feed errors as events,
+    so they surface wherever `read_events()` is drained: callers translate them with this."""
+    line, column = exc.position
+    reason = str(exc).split(":")[0]
+    return ActivityFileError(f"not well-formed XML ({reason}) at line {line}, column {column}")
+
+
+def iter_elements(stream: BinaryIO) -> Iterator[tuple[str, ET.Element]]:
+    """Every (event, element) pair: the convenient form, for small documents and TCX."""
+    try:
+        for parser in fed_parser(stream):
+            for event in parser.read_events():
+                yield cast("tuple[str, ET.Element]", event)
+    except ET.ParseError as exc:
+        raise parse_error(exc) from None
+
+
+def local_name(tag: str) -> str:
+    """'{http://www.topografix.com/GPX/1/1}trkpt' -> 'trkpt'."""
+    return tag.rpartition("}")[2]

@@ -1,0 +1,91 @@
+"""The Strava source: an athlete's `[athletes.strava]` link, synced on every pass.
+
+Its cursor is the account's `synced_until` and the stored activities' Strava ids (see
+sync.py); stravalib is imported only when a pass actually syncs (a third of a second).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from strainwatch import clock
+from strainwatch.sources.base import Check, Notice, PassHooks
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.sources.strava.sync import StravaReport
+    from strainwatch.store.models import StravaAccount
+
+SUBJECTS = {"revoked": "Strava access needs renewing", "inactive": "Strava refuses the application"}
+
+
+@dataclass(frozen=True, slots=True)
+class StravaSource:
+    settings: Settings
+    athlete: AthleteSettings
+    name: str = "strava"
+
+    def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> StravaReport:
+        from strainwatch.sources.strava.sync import sync_strava
+
+        report = sync_strava(
+            sessions, self.settings, self.athlete, hooks.now, should_stop=hooks.should_stop,
+            on_request=hooks.on_progress,
+        )  # fmt: skip
+        if report.problem:
+            subject = SUBJECTS.get(report.problem, "Strava needs attention")
+            key = f"strava:{report.problem}:{self.athlete.id}:{hooks.now:%Y-%m-%d}"
+            report.notice = Notice(subject, report.message or subject, key)
+        return report
+
+
+class StravaKind:
+    name = "strava"
+
+    def configured(self, settings: Settings, athlete: AthleteSettings) -> StravaSource | None:
+        if settings.strava is None or athlete.strava is None or not athlete.strava.enabled:
+            return None
+        return StravaSource(settings, athlete)
+
+    def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
+        """Each linked athlete's token and scopes, and the last quota Strava reported."""
+        from strainwatch.store.models import StravaAccount, StravaAppState
+
+        if settings.strava is None or sessions is None:
+            return []
+        out = []
+        now = clock.now()
+        with sessions() as session:
+            state = session.get(StravaAppState, 1)
+            for athlete in settings.athletes:
+                if self.configured(settings, athlete) is not None:
+                    out.append(_account_check(athlete.id, session.get(StravaAccount, athlete.id), now))
+            if state is not None and state.limits:
+                shown = ", ".join(f"{n} {u}/{lim}" for n, (lim, u) in sorted(state.limits.items()))
+                seen = f"last seen {state.seen_at:%Y-%m-%d %H:%M} UTC: {shown}"
+                out.append(Check("strava quota", True, seen))
+        return out
+
+
+def _account_check(athlete_id: str, account: StravaAccount | None, now: datetime) -> Check:
+    name = f"strava {athlete_id}"
+    if account is None:
+        return Check(name, False, "not linked: run `strainwatch strava auth`")
+    if account.problem:
+        return Check(name, False, f"{account.problem}: run `strainwatch strava auth`")
+    scopes = account.scopes or "unknown"
+    full = account.scopes is None or "activity:read_all" in account.scopes
+    when = (
+        "expired, refreshed on the next sync"
+        if account.expires_at < now
+        else f"valid until {account.expires_at:%H:%M} UTC"
+    )
+    return Check(name, full, f"token {when}, scopes {scopes}", warning=not full)
+
+
+STRAVA = StravaKind()

@@ -1,0 +1,53 @@
+"""An athlete's stored activities as the pure core's Runs, and their facts (injuries, shoes).
+
+What every reader of the training history loads: the evaluation, status, backtest and mail.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from strainwatch.config.settings import AthleteSettings
+from strainwatch.domain import Injury, Run, Shoe
+from strainwatch.metrics.history import AthleteFacts
+from strainwatch.store import models
+
+
+def run_of(activity: models.Activity, zone: ZoneInfo) -> Run:
+    text = " \n".join(t for t in (activity.name, activity.description, activity.private_note) if t)
+    profile = tuple(sorted((int(k), float(v)) for k, v in activity.gap_profile.items()))
+    return Run(
+        activity_id=activity.id, start=activity.start_time,
+        local_date=activity.start_time.astimezone(zone).date(), sport_type=activity.sport_type,
+        distance_m=activity.distance_m, moving_time_s=activity.moving_time_s,
+        gap_s_per_km=activity.gap_s_per_km, ascent_m=activity.ascent_m, descent_m=activity.descent_m,
+        avg_hr=activity.avg_hr, gap_profile=profile, text=text, gear=activity.gear,
+        trainer=activity.trainer, manual=activity.manual,
+    )  # fmt: skip
+
+
+def facts_of(session: Session, athlete: AthleteSettings) -> AthleteFacts:
+    injuries = session.scalars(select(models.Injury).where(models.Injury.athlete_id == athlete.id))
+    return AthleteFacts(
+        birth_year=athlete.birth_year,
+        injuries=tuple(Injury(i.id, i.start, i.part, i.closed, i.note) for i in injuries),
+        shoes=tuple(Shoe(s.name, tuple(s.tags), s.since) for s in athlete.shoes),
+        load=athlete.load,
+        hr_rest=athlete.hr_rest,
+        hr_max=athlete.hr_max,
+        female=athlete.sex == "female",
+    )
+
+
+def load_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
+    activities = session.scalars(
+        select(models.Activity).where(
+            models.Activity.athlete_id == athlete.id,
+            models.Activity.deleted.is_(False),
+            models.Activity.duplicate_of.is_(None),
+        )
+    )
+    return [run_of(a, athlete.zone) for a in activities]

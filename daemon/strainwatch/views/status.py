@@ -1,0 +1,159 @@
+"""`strainwatch status`: the last 8 weeks, the ceilings, load, form and active alerts; with
+`--as-of DATE`, all of it as it was on that day (the alerts then come from a replay up to it,
+exactly as the daily passes would have left them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from strainwatch.alerts.guidance import Guidance, guidance
+from strainwatch.alerts.replay import Ledger, replay_days
+from strainwatch.config.settings import AthleteSettings
+from strainwatch.domain import Finding, Run
+from strainwatch.metrics.history import AthleteFacts, History
+from strainwatch.rules.base import Thresholds
+from strainwatch.rules.registry import RULES
+from strainwatch.store.health import Health, health_of
+from strainwatch.store.models import Alert
+from strainwatch.store.runs import facts_of, load_runs
+from strainwatch.views.activity import format_km
+from strainwatch.views.alert import alert_json, alert_line, finding_line
+
+WEEKS = 8
+BAR_WIDTH = 30
+
+
+@dataclass(slots=True)
+class StatusReport:
+    athlete: AthleteSettings
+    today: date
+    weeks: list[tuple[str, float]]
+    guidance: Guidance
+    acwr: float | None
+    ctl: float | None
+    atl: float | None
+    tsb: float | None
+    warming_up: list[str] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    as_of: bool = False  # a past day: `past_alerts` are the alerts active then
+    past_alerts: list[Finding] = field(default_factory=list)
+    sources: list[Health] = field(default_factory=list)  # last success and last error per source
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "athlete": self.athlete.id,
+            "date": self.today.isoformat(),
+            "weeks": [{"week": w, "distance_km": round(km, 1)} for w, km in self.weeks],
+            "guidance": {k: None if v is None else round(v, 1) for k, v in asdict(self.guidance).items()},
+            "acwr": None if self.acwr is None else round(self.acwr, 2),
+            "ctl": self.ctl, "atl": self.atl, "tsb": self.tsb,
+            "warming_up": self.warming_up,
+            "alerts": [alert_json(a) for a in self.alerts] if not self.as_of else [
+                {"rule": f.rule, "severity": f.severity.label, "date": f.day.isoformat(), "title": f.title,
+                 "summary": f.summary, "numbers": dict(f.numbers), "activity_ids": list(f.activity_ids)}
+                for f in self.past_alerts
+            ],
+            "as_of": self.as_of,
+            "sources": {h.source: h.as_json() for h in self.sources},
+        }  # fmt: skip
+
+
+def active_on(runs: Sequence[Run], facts: AthleteFacts, thresholds: Thresholds, day: date) -> list[Finding]:
+    """The alerts daily passes would have left active at the end of `day`, newest first."""
+    ordered = sorted((r for r in runs if r.local_date <= day), key=lambda r: (r.start, r.activity_id))
+    if not ordered:
+        return []
+    history = History.build(ordered, day, facts)
+    ledger = replay_days(
+        history, ordered[0].local_date, day, thresholds, Ledger(states={}), athlete_id=":as-of",
+        clock=lambda d: datetime.combine(d, time(23, 59), UTC),
+    )  # fmt: skip
+    active = [ledger.latest[fp] for fp, state in ledger.states.items() if state.active]
+    return sorted(active, key=lambda f: (f.day, f.severity), reverse=True)
+
+
+def athlete_status(
+    session: Session, athlete: AthleteSettings, thresholds: Thresholds, now: datetime,
+    *, as_of: date | None = None,
+) -> StatusReport:  # fmt: skip
+    today = as_of or now.astimezone(athlete.zone).date()
+    runs, facts = load_runs(session, athlete), facts_of(session, athlete)
+    h = History.build(runs, today, facts)
+    monday = today - timedelta(days=today.weekday())
+    weeks = []
+    for back in range(WEEKS - 1, -1, -1):
+        start = monday - timedelta(weeks=back)
+        iso = start.isocalendar()
+        weeks.append((f"{iso.year}-W{iso.week:02d}", h.km_between(start, start + timedelta(days=6))))
+    i = h.index(today) if h.runs else -1
+    days = h.history_days(today)
+    warming = [
+        f"{rule_id}: needs {RULES[rule_id].needs}"
+        for rule_id, settings in thresholds.items()
+        if days < float(settings.get("min_history_days", settings.get("baseline_days", 0)))
+    ]
+    alerts = (
+        []
+        if as_of
+        else list(
+            session.scalars(
+                select(Alert)
+                .where(Alert.athlete_id == athlete.id, Alert.status == "active")
+                .order_by(Alert.day.desc(), Alert.id.desc())
+            )
+        )
+    )
+    return StatusReport(
+        athlete=athlete, today=today, weeks=weeks, guidance=guidance(h, today, thresholds),
+        acwr=h.ratio[i] if i >= 0 else None,
+        ctl=round(h.ctl[i], 1) if i >= 0 else None,
+        atl=round(h.atl[i], 1) if i >= 0 else None,
+        tsb=round(h.tsb[i], 1) if i >= 0 else None,
+        warming_up=warming, alerts=alerts, as_of=as_of is not None, sources=health_of(session, athlete.id),
+        past_alerts=active_on(runs, facts, thresholds, as_of) if as_of else [],
+    )  # fmt: skip
+
+
+def _distance(km: float | None, units: str) -> str:
+    if km is None:
+        return "-"
+    return format_km(km, units)
+
+
+def status_text(report: StatusReport) -> str:
+    a, g, units = report.athlete, report.guidance, report.athlete.units
+    top = max((km for _, km in report.weeks), default=0.0) or 1.0
+    when = f"as of {report.today} (replayed)" if report.as_of else str(report.today)
+    lines = [f"{a.name} ({a.id}), {when}", "", "Last 8 weeks:"]
+    for week, km in report.weeks:
+        bar = "#" * round(km / top * BAR_WIDTH)
+        lines.append(f"  {week}  {_distance(km, units):>9}  {bar}")
+    lines += [
+        "",
+        f"Longest run, last {g.window_days} days: {_distance(g.longest_30d_km, units)}",
+        f"Next run: keep it under {_distance(g.next_run_ceiling_km, units)} "
+        f"({g.next_run_factor:g} x your {g.window_days}-day longest)",
+        f"Next 7 days: up to {_distance(g.next_week_ceiling_km, units)} "
+        f"({g.next_week_factor:g} x your recent weekly mean of "
+        f"{_distance(g.last_two_weeks_mean_km, units)}; grade B/C)",
+        f"Load: ACWR {'-' if report.acwr is None else f'{report.acwr:.2f}'}, "
+        f"fitness (CTL) {report.ctl}, fatigue (ATL) {report.atl}, form (TSB) {report.tsb}",
+    ]
+    if report.warming_up:
+        lines += ["", "Warming up (not enough history yet):", *[f"  {w}" for w in report.warming_up]]
+    if report.as_of:
+        lines += ["", "Alerts active then:" if report.past_alerts else "No alerts active then."]
+        lines += [f"  {finding_line(f)}" for f in report.past_alerts]
+        return "\n".join(lines)
+    lines += ["", "Active alerts:" if report.alerts else "No active alerts."]
+    lines += [f"  {alert_line(alert)}" for alert in report.alerts]
+    if report.sources:
+        lines += ["", "Sources:"]
+        lines += [f"  {'FAILING ' if h.failing else ''}{h.source}: {h.line()}" for h in report.sources]
+    return "\n".join(lines)
