@@ -9,29 +9,17 @@ a run named "x\\r\\nBcc: …" cannot add a header.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import parseaddr
 from html import escape
 
 from strainwatch.guidance import Guidance
 from strainwatch.notify.chart import Chart, chart_html, chart_text
+from strainwatch.notify.notification import Notification, Recipient, header_text
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.registry import RULES
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-MAX_SUBJECT = 160
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    athlete_id: str
-    name: str
-    email: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,32 +38,21 @@ class AlertContent:
     also: Sequence[str] = ()  # findings about the same run or day, inside this entry
 
 
-def header_text(value: str, limit: int = MAX_SUBJECT) -> str:
-    """One line, no control characters, at most `limit` characters."""
-    text = " ".join(_CONTROL.sub(" ", value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def message_id(key: str, sender: str) -> str:
     """Stable per key: a resend after a crash is recognisably the same message."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}.strainwatch@{domain}>"
 
 
-def _base(recipient: Recipient, sender: str, subject: str, key: str, now: datetime) -> EmailMessage:
-    msg = EmailMessage(policy=SMTP)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    msg["From"] = sender
-    msg["To"] = formataddr((header_text(recipient.name, 80), recipient.email))
-    msg["Subject"] = header_text(f"[strainwatch] {subject}")
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id(key, sender)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["List-Id"] = (
-        f"strainwatch alerts for {recipient.athlete_id} <{recipient.athlete_id}.strainwatch.{domain}>"
-    )
-    msg["X-Strainwatch-Athlete"] = recipient.athlete_id
-    return msg
+def _notification(
+    recipient: Recipient, sender: str, subject: str, key: str, now: datetime, *, text: str, html: str,
+    severity: str | None = None, alert_keys: Sequence[str] = (),
+) -> Notification:  # fmt: skip
+    return Notification(
+        key=key, message_id=message_id(key, sender), recipient=recipient,
+        subject=header_text(f"[strainwatch] {subject}"), text=text, html=html, created_at=now,
+        severity=severity, alert_keys=tuple(alert_keys),
+    )  # fmt: skip
 
 
 def _numbers_text(numbers: Mapping[str, object]) -> str:
@@ -164,8 +141,7 @@ def alert_subject(a: AlertContent) -> str:
 
 def alert_message(
     a: AlertContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
-) -> EmailMessage:
-    msg = _base(recipient, sender, alert_subject(a), f"{a.fingerprint}:{a.severity}", now)
+) -> Notification:
     mute_text, mute_html = _mute(a.rule)
     greeting = f"Hello {header_text(recipient.name, 80)},"
     text = "\n".join(
@@ -187,9 +163,11 @@ def alert_message(
         f'<h3 style="font:bold 14px sans-serif;margin:16px 0 6px">{escape(chart.title)}</h3>'
         f"{chart_html(chart)}{mute_html}"
     )
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    return msg
+    key = f"{a.fingerprint}:{a.severity}"
+    return _notification(
+        recipient, sender, alert_subject(a), key, now, text=text, html=html, severity=a.severity,
+        alert_keys=[a.fingerprint],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,9 +195,7 @@ def _guidance_lines(g: Guidance) -> list[str]:
     return lines
 
 
-def digest_subject(
-    findings: Sequence[AlertContent], late: Mapping[str, int], resolved: Sequence[str]
-) -> str:
+def digest_subject(findings: Sequence[AlertContent], late: Mapping[str, int], resolved: Sequence[str]) -> str:
     """The strongest entry's title, so the mailbox list alone says what it is about."""
     count, old = len(findings), sum(late.values())
     parts = []
@@ -236,9 +212,8 @@ def digest_subject(
 
 def digest_message(
     d: DigestContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
-) -> EmailMessage:
+) -> Notification:
     subject = f"Digest {d.period}: {digest_subject(d.findings, d.late, d.resolved)}"
-    msg = _base(recipient, sender, subject, f"digest:{recipient.athlete_id}:{d.period}", now)
     text: list[str] = [
         f"Hello {header_text(recipient.name, 80)},",
         "",
@@ -253,8 +228,12 @@ def digest_message(
     if d.late:
         summary = ", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items()))
         line = f"Found in older runs (imported late or in a first sync, not mailed one by one): {summary}."
-        text += ["", line, "See them with: strainwatch alerts --all; the mail they would have made day by "
-                 "day: strainwatch backtest --mail"]
+        text += [
+            "",
+            line,
+            "See them with: strainwatch alerts --all; the mail they would have made day by "
+            "day: strainwatch backtest --mail",
+        ]
         html.append(
             f"<p>{escape(line)} See them with <code>strainwatch alerts --all</code>; the mail they would "
             "have made day by day: <code>strainwatch backtest --mail</code>.</p>"
@@ -279,16 +258,19 @@ def digest_message(
         f'<h3 style="font:bold 14px sans-serif;margin:16px 0 6px">{escape(chart.title)}</h3>'
         + chart_html(chart)
     )
-    msg.set_content("\n".join(text))
-    msg.add_alternative(_page("".join(html)), subtype="html")
-    return msg
+    key = f"digest:{recipient.athlete_id}:{d.period}"
+    severity = d.findings[0].severity if d.findings else None
+    keys = [f.fingerprint for f in d.findings]
+    return _notification(
+        recipient, sender, subject, key, now, text="\n".join(text), html=_page("".join(html)),
+        severity=severity, alert_keys=keys,
+    )  # fmt: skip
 
 
 def notice_message(
     recipient: Recipient, sender: str, subject: str, body: str, *, key: str, now: datetime
-) -> EmailMessage:
+) -> Notification:
     """Operational notices (a sample alert, a source that needs the runner's attention)."""
-    msg = _base(recipient, sender, subject, key, now)
-    msg.set_content(f"Hello {header_text(recipient.name, 80)},\n\n{body}\n")
-    msg.add_alternative(_page(f"<p>Hello {escape(recipient.name)},</p><p>{escape(body)}</p>"), subtype="html")
-    return msg
+    text = f"Hello {header_text(recipient.name, 80)},\n\n{body}\n"
+    html = _page(f"<p>Hello {escape(recipient.name)},</p><p>{escape(body)}</p>")
+    return _notification(recipient, sender, subject, key, now, text=text, html=html)
