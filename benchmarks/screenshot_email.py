@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 from strainwatch.guidance import guidance
@@ -27,12 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.rules_support import make_run, steady
 
 HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script>"  # tests/integration/test_mail.py
-
-
-def body_of(message: EmailMessage, kind: str) -> str:
-    body = message.get_body((kind,))
-    assert body is not None
-    return str(body.get_content())
 
 
 def main() -> None:
@@ -69,9 +62,9 @@ def main() -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     for name, message in pages.items():
         page = out / f"{name}.html"
-        page.write_text(body_of(message, "html"), encoding="utf-8")
-        (out / f"{name}.txt").write_text(body_of(message, "plain"), encoding="utf-8")
-        print(f"{page}: subject {message['Subject']!r}")
+        page.write_text(message.html, encoding="utf-8")
+        (out / f"{name}.txt").write_text(message.text, encoding="utf-8")
+        print(f"{page}: subject {message.subject!r}")
         if browser is None:
             print("  no chromium on this machine: apt-get install chromium for the screenshot")
             continue
