@@ -133,9 +133,9 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> sessionmaker[Session]:
-    """SQLite: the outbox logic is the same on both stores; test_mail runs it on PostgreSQL."""
-    made = open_database(f"sqlite:///{tmp_path / 'state' / 'strainwatch.db'}")
+def sessions(database_url: str) -> sessionmaker[Session]:
+    """The claim and its lease on both stores: real SQLite and real PostgreSQL."""
+    made = open_database(database_url)
     with made() as session, unit_of_work(session):
         session.add(Athlete(id="sam", name="Sam", created_at=clock.now()))
     return made
