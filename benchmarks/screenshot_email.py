@@ -3,8 +3,9 @@ screenshots with headless Chromium (Debian's `chromium` package).
 
 Run:  python benchmarks/screenshot_email.py [OUT_DIR]
 
-Writes alert.html, alert.png, digest.html, digest.png. The messages are built by the real
-renderer from a synthetic runner history with a planted long-run spike and hostile names.
+Writes alert.html, alert.png, alert.txt (the plain-text body), and the same for the digest.
+The messages are built by the real renderer from a synthetic runner history with a planted
+long-run spike and the hostile activity name of the mail tests.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import shutil
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 from strainwatch.alerts.guidance import guidance
@@ -25,11 +25,7 @@ from strainwatch.rules.registry import effective, evaluate_day
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.rules_support import make_run, steady
 
-
-def html_of(message: EmailMessage) -> str:
-    body = message.get_body(("html",))
-    assert body is not None
-    return str(body.get_content())
+HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script>"  # tests/integration/test_mail.py
 
 
 def main() -> None:
@@ -38,7 +34,7 @@ def main() -> None:
     today = date(2026, 11, 22)
     runs = steady(today - timedelta(weeks=11), 11)
     runs.append(
-        make_run(9999, today - timedelta(days=1), 26.0, text="Sunday long run <script>alert(1)</script>")
+        make_run(9999, today - timedelta(days=1), 26.0, text=HOSTILE)
     )
     history = History.build(runs, today)
     [finding] = [
@@ -51,7 +47,7 @@ def main() -> None:
         fingerprint="sam:long-run-spike:activity:9999", rule=finding.rule, severity=finding.severity.label,
         day=finding.day.isoformat(), title=finding.title, summary=finding.summary, advice=finding.advice,
         numbers=dict(finding.numbers), modifiers=finding.modifiers,
-        activities=["Sat 21 Nov: Sunday long run <script>alert(1)</script>, 26.00 km"],
+        activities=[f"Sat 21 Nov: {HOSTILE}, 26.00 km"],
     )  # fmt: skip
     who = Recipient("sam", "Sam", "sam@example.org")
     now = datetime(2026, 11, 22, 7, tzinfo=UTC)
@@ -66,8 +62,9 @@ def main() -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     for name, message in pages.items():
         page = out / f"{name}.html"
-        page.write_text(html_of(message), encoding="utf-8")
-        print(f"{page}: subject {message['Subject']!r}")
+        page.write_text(message.html, encoding="utf-8")
+        (out / f"{name}.txt").write_text(message.text, encoding="utf-8")
+        print(f"{page}: subject {message.subject!r}")
         if browser is None:
             print("  no chromium on this machine: apt-get install chromium for the screenshot")
             continue

@@ -226,10 +226,12 @@ def test_starttls_and_auth(
         assert len(handler.messages) == 1
         # a wrong password is permanent, and never shown
         password.write_text("wrong-password\n")
-        from strainwatch.notify.transport import PermanentDeliveryError
+        from strainwatch.notify.channels.base import PermanentDeliveryError
+        from strainwatch.notify.outbox import notification_of
 
+        [row] = _rows(sessions)
         with pytest.raises(PermanentDeliveryError, match="login refused: 535") as caught:
-            transport_for(settings).send(message_from_bytes(handler.messages[0][1], policy=default))  # type: ignore[arg-type]
+            transport_for(settings).send(notification_of(row))
         assert "wrong-password" not in str(caught.value)
         # without the private CA the certificate is not trusted: permanent, with a hint
         untrusting = settings_for(
@@ -237,7 +239,7 @@ def test_starttls_and_auth(
         )
         password.write_text("s3cret-pass\n")
         with pytest.raises(PermanentDeliveryError, match="certificate not trusted") as caught:
-            transport_for(untrusting).send(message_from_bytes(handler.messages[0][1], policy=default))  # type: ignore[arg-type]
+            transport_for(untrusting).send(notification_of(row))
         assert caught.value.hint and "ca_file" in caught.value.hint
     finally:
         controller.stop()
@@ -261,16 +263,16 @@ def test_quiet_hours_hold_a_warning(
 
 
 def test_a_row_is_claimed_by_one_process_only(tmp_path: Path, database_url: str) -> None:
-    from email.message import EmailMessage
-
+    from strainwatch.notify.notification import Notification, Recipient
     from strainwatch.notify.outbox import _claim, enqueue
     from strainwatch.store.models import Athlete
 
     sessions = open_database(database_url)
     now = clock.now()
-    message = EmailMessage()
-    message["Message-ID"], message["To"], message["Subject"] = "<x@example.org>", "a@example.org", "s"
-    message.set_content("x")
+    message = Notification(
+        "k", "<x@example.org>", Recipient("sam", "Sam", "a@example.org"), "s", "x", "", now
+    )
+    lease = timedelta(minutes=5)
     with sessions() as session, unit_of_work(session):
         session.add(Athlete(id="sam", name="Sam", created_at=now))
         session.flush()
@@ -280,8 +282,10 @@ def test_a_row_is_claimed_by_one_process_only(tmp_path: Path, database_url: str)
         row_id = row.id
     first, second = sessions(), sessions()
     with first, unit_of_work(first):
-        assert _claim(first, row_id, now)
+        assert _claim(first, row_id, now, lease)
     with second, unit_of_work(second):
-        assert not _claim(second, row_id, now + timedelta(minutes=1))  # lease still held
+        assert not _claim(second, row_id, now + timedelta(minutes=1), lease)  # lease still held
     with second, unit_of_work(second):
-        assert _claim(second, row_id, now + timedelta(minutes=6))  # lease ran out: a crash is recovered
+        assert _claim(
+            second, row_id, now + timedelta(minutes=6), lease
+        )  # lease ran out: a crash is recovered

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import column, insert, inspect, select, table
 from sqlalchemy.exc import IntegrityError
 
 from strainwatch.errors import StoreError
 from strainwatch.store.db import create_db_engine, current_revision, open_database, upgrade
-from strainwatch.store.models import Activity, Athlete, Base
+from strainwatch.store.models import Activity, Athlete, Base, UTCDateTime
 from strainwatch.store.repository import known_activities
 from tests import clock
 
@@ -30,7 +31,7 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
     engine = create_db_engine(database_url)
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
     tables = set(inspect(engine).get_table_names())
     assert {
         "athletes",
@@ -109,3 +110,54 @@ def test_unreachable_database_is_a_readable_error() -> None:
 def test_bad_url_is_a_readable_error() -> None:
     with pytest.raises(StoreError, match="not a valid database URL"):
         create_db_engine("not a url")
+
+
+def test_a_mail_queued_before_0006_is_delivered_as_it_was_rendered(database_url: str, tmp_path: Path) -> None:
+    """Rows that held RFC 5322 bytes are parsed into the notification columns: still
+    deliverable, with the same Message-ID, recipient and bodies."""
+    import mailbox
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    from alembic import command
+
+    from strainwatch.notify.channels.email import MboxChannel
+    from strainwatch.notify.outbox import deliver_due
+    from strainwatch.store.db import _alembic_config
+
+    engine = create_db_engine(database_url)
+    command.upgrade(_alembic_config(engine), "0005")
+    now = clock.now()
+    old = EmailMessage(policy=SMTP)
+    old["From"], old["To"], old["Subject"] = (
+        "sw@example.org",
+        "Sam Runner <sam@example.org>",
+        "[strainwatch] x",
+    )
+    old["Message-ID"] = "<0123.strainwatch@example.org>"
+    old.set_content("Hello Sam,\n\nthe text\n")
+    old.add_alternative("<p>Hello Sam,</p><p>the &lt;html&gt;</p>", subtype="html")
+    when = UTCDateTime()
+    athletes = table("athletes", column("id"), column("name"), column("created_at", when))
+    outbox = table(
+        "outbox", *(column(name) for name in ("athlete_id", "kind", "status", "message_id", "recipient")),
+        column("subject"), column("message"), column("attempts"), column("next_attempt_at", when),
+        column("created_at", when),
+    )  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(insert(athletes).values(id="sam", name="Sam", created_at=now))
+        connection.execute(insert(outbox).values(
+            athlete_id="sam", kind="notice", status="pending", message_id=old["Message-ID"], recipient=old["To"],
+            subject=old["Subject"], message=old.as_string(), attempts=0, next_attempt_at=now, created_at=now,
+        ))  # fmt: skip
+    sessions = open_database(database_url)  # migrates to the head
+    box = tmp_path / "mail.mbox"
+    report = deliver_due(sessions, MboxChannel(box, "sw@example.org"), now)
+    assert len(report.sent) == 1, report.summary()
+    [sent] = mailbox.mbox(box)
+    assert (
+        sent["Message-ID"] == "<0123.strainwatch@example.org>"
+        and sent["To"] == "Sam Runner <sam@example.org>"
+    )
+    plain, html = (part.get_payload(decode=True).decode() for part in sent.walk() if not part.is_multipart())
+    assert plain.replace("\r\n", "\n") == "Hello Sam,\n\nthe text\n" and "the &lt;html&gt;" in html

@@ -79,10 +79,11 @@ def _health_checks(settings: Settings, sessions: sessionmaker[Session]) -> list[
 
 
 def _mail(settings: Settings) -> str:
-    from strainwatch.notify.transport import SmtpTransport, transport_for
+    from strainwatch.notify.channels.email import SmtpChannel
+    from strainwatch.notify.transport import transport_for
 
     transport = transport_for(settings)
-    if isinstance(transport, SmtpTransport):
+    if isinstance(transport, SmtpChannel):
         return transport.check()
     path = settings.mbox_path
     folder = path.parent if path.parent.exists() else path.parent.parent

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from html import escape
 
 from strainwatch.metrics.history import History
 
@@ -63,48 +62,39 @@ def weekly_chart(h: History, today: date, spike_days: frozenset[date] = frozense
     return Chart(tuple(bars), ratio, last_run if ended else None)
 
 
-def chart_text(chart: Chart) -> str:
-    top = max((w.km for w in chart.weeks), default=0.0) or 1.0
-    lines = []
-    for w in chart.weeks:
-        mark = " <- this week" if w.current and chart.last_run is None else ""
-        mark += " (spike)" if w.spike else ""
-        lines.append(
-            f"{w.label} {w.km:6.1f} km {'#' * round(w.km / top * 30):<30} longest {w.longest_km:.1f}{mark}"
-        )
-    if chart.acwr is not None:
-        lines.append(f"ACWR {chart.acwr:.2f} (0.8-1.3 is the usual band)")
-    return "\n".join(lines)
+@dataclass(frozen=True, slots=True)
+class ChartRow:
+    """One week as both mail bodies draw it: a bar of `hashes` in text, `width` px in HTML."""
+
+    label: str
+    km: float
+    longest_km: float
+    hashes: int
+    mark: str  # " <- this week", " (spike)"
+    width: int
+    colour: str  # this week in blue, a spike week in orange
+    weight: str
 
 
-def chart_html(chart: Chart) -> str:
-    """A table of bars: width by weekly km; this week in blue, a spike week in orange."""
+@dataclass(frozen=True, slots=True)
+class ChartView:
+    title: str
+    rows: tuple[ChartRow, ...]
+    acwr: float | None
+    band_colour: str  # green inside the usual band, red outside
+
+
+def chart_view(chart: Chart) -> ChartView:
     top = max((w.km for w in chart.weeks), default=0.0) or 1.0
     rows = []
     for w in chart.weeks:
-        colour = "#e8590c" if w.spike else ("#1c7ed6" if w.current else "#adb5bd")
-        width = max(1, round(w.km / top * BAR_PX))
-        weight = "bold" if w.current or w.spike else "normal"
-        rows.append(
-            f'<tr><td style="font:12px sans-serif;color:#495057;padding:1px 6px 1px 0;white-space:nowrap">'
-            f"{escape(w.label)}</td>"
-            f'<td style="padding:1px 0"><div style="background:{colour};width:{width}px;height:12px;'
-            f'border-radius:2px"></div></td>'
-            f'<td style="font:12px sans-serif;font-weight:{weight};padding:1px 0 1px 6px;white-space:nowrap">'
-            f"{w.km:.1f} km</td>"
-            f'<td style="font:11px sans-serif;color:#868e96;padding:1px 0 1px 10px;white-space:nowrap">'
-            f"longest {w.longest_km:.1f}</td></tr>"
-        )
-    band = ""
-    if chart.acwr is not None:
-        inside = 0.8 <= chart.acwr <= 1.3
-        band = (
-            f'<p style="font:12px sans-serif;color:{"#2b8a3e" if inside else "#c92a2a"};margin:6px 0 0">'
-            f"Acute:chronic ratio {chart.acwr:.2f} (usual band 0.8-1.3)</p>"
-        )
-    return (
-        '<table role="presentation" cellspacing="0" cellpadding="0" style="border-collapse:collapse">'
-        + "".join(rows)
-        + "</table>"
-        + band
-    )
+        mark = " <- this week" if w.current and chart.last_run is None else ""
+        mark += " (spike)" if w.spike else ""
+        rows.append(ChartRow(
+            label=w.label, km=w.km, longest_km=w.longest_km, hashes=round(w.km / top * 30), mark=mark,
+            width=max(1, round(w.km / top * BAR_PX)),
+            colour="#e8590c" if w.spike else ("#1c7ed6" if w.current else "#adb5bd"),
+            weight="bold" if w.current or w.spike else "normal",
+        ))  # fmt: skip
+    inside = chart.acwr is not None and 0.8 <= chart.acwr <= 1.3
+    return ChartView(chart.title, tuple(rows), chart.acwr, "#2b8a3e" if inside else "#c92a2a")

@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +20,10 @@ from strainwatch.domain import Severity
 from strainwatch.metrics.history import History
 from strainwatch.notify.chart import weekly_chart
 from strainwatch.notify.mailbox import Entry, Pending, PlannedMail, plan
+from strainwatch.notify.notification import Notification, Recipient
 from strainwatch.notify.outbox import enqueue
 from strainwatch.notify.policy import digest_due, quiet_until
-from strainwatch.notify.render import AlertContent, DigestContent, Recipient, alert_message, digest_message
+from strainwatch.notify.render import AlertContent, DigestContent, alert_message, digest_message
 from strainwatch.notify.transport import sender_of
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 from strainwatch.store.runs import facts_of, load_runs
@@ -157,8 +157,8 @@ class _AthleteMail:
         return replace(content, also=also) if also else content
 
     def _render(
-        self, what: str, key: str, render: Callable[[], EmailMessage], alert_id: int | None = None
-    ) -> EmailMessage | None:
+        self, what: str, key: str, render: Callable[[], Notification], alert_id: int | None = None
+    ) -> Notification | None:
         """The rendered message, or None when rendering fails: then a parked row with the reason
         stands in for it (listed by `outbox` and `doctor`), and the other messages go."""
         try:
@@ -170,8 +170,10 @@ class _AthleteMail:
             if self.session.scalar(select(Outbox.id).where(Outbox.message_id == message_id)) is None:
                 self.session.add(Outbox(
                     athlete_id=self.athlete.id, alert_id=alert_id, kind=key.split(".", 1)[0],
-                    status="parked", message_id=message_id, recipient=self.athlete.email, subject=what,
-                    message="", attempts=0, next_attempt_at=self.now, last_error=reason, created_at=self.now,
+                    status="parked", idempotency_key=message_id, message_id=message_id,
+                    recipient=self.athlete.email, recipient_name=self.athlete.name, subject=what,
+                    body_text="", body_html="", alert_keys=[], attempts=0, next_attempt_at=self.now,
+                    last_error=reason, created_at=self.now,
                 ))  # fmt: skip
             self.queued.parked.append(f"{what}: {reason}")
             return None
@@ -192,7 +194,7 @@ class _AthleteMail:
             not_before=held, alert_id=lead.id,
         )  # fmt: skip
         if row is not None:
-            self.queued.subjects.append(str(message["Subject"]))
+            self.queued.subjects.append(message.subject)
         for p in entry.members:
             self.rows[p.key].mailed_severity = p.severity.label
 
@@ -214,7 +216,7 @@ class _AthleteMail:
         row = enqueue(self.session, athlete_id=self.athlete.id, kind="digest", message=message, now=self.now)
         if row is None:
             return
-        self.queued.subjects.append(str(message["Subject"]))
+        self.queued.subjects.append(message.subject)
         for entry in planned.entries:
             for p in entry.members:
                 self.rows[p.key].digest_id = row.id

@@ -1,9 +1,12 @@
-"""The outbox: messages are rows first, then sends. Claimed with a conditional UPDATE (a
-lease), marked sent only after the server accepted, retried with capped backoff across passes
-and restarts, parked on permanent failure until `strainwatch outbox retry`.
+"""The outbox: notifications are rows first, then sends, one row per channel and recipient.
+Claimed with a conditional UPDATE (a lease), marked sent only after the channel accepted,
+retried with capped backoff across passes and restarts, parked on permanent failure until
+`strainwatch outbox retry`. Any channel gets these guarantees (tests/integration/
+test_channel_contract.py holds each to them).
 
-A crash after the server accepted but before the row was marked sent resends once when the
-lease has run out, with the same bytes and Message-ID, so the copy is recognisable.
+A crash after the channel accepted but before the row was marked sent resends once when the
+lease has run out, with the same notification and idempotency key (for email: Message-ID),
+so the copy is recognisable.
 """
 
 from __future__ import annotations
@@ -12,21 +15,18 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import SMTP
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from strainwatch.notify.channels.base import Channel, DeliveryError
+from strainwatch.notify.channels.email import EMAIL
+from strainwatch.notify.notification import Notification, Recipient
 from strainwatch.notify.policy import backoff
-from strainwatch.notify.transport import DeliveryError, Transport
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.models import Outbox
 
 log = logging.getLogger(__name__)
-
-LEASE = timedelta(minutes=5)  # the longest any transport takes; transports state their own
 
 
 def enqueue(
@@ -34,26 +34,49 @@ def enqueue(
     *,
     athlete_id: str,
     kind: str,
-    message: EmailMessage,
+    message: Notification,
     now: datetime,
     not_before: datetime | None = None,
     alert_id: int | None = None,
+    channel: str = EMAIL,
 ) -> Outbox | None:
-    """Queue a rendered message; None when one with this Message-ID is already queued."""
-    message_id = str(message["Message-ID"])
-    if session.scalar(select(Outbox.id).where(Outbox.message_id == message_id)) is not None:
+    """Queue a rendered notification on a channel; None when it is already queued there."""
+    n = message
+    # an email keeps its Message-ID as the row's; other channels' rows are told apart by name
+    message_id = n.message_id if channel == EMAIL else f"{channel}:{n.message_id}"
+    queued = select(Outbox.id).where(
+        (Outbox.message_id == message_id)
+        | (
+            (Outbox.channel == channel)
+            & (Outbox.recipient == n.recipient.email)
+            & (Outbox.idempotency_key == n.key)
+        )
+    )
+    if session.scalar(queued.limit(1)) is not None:
         return None
     row = Outbox(
-        athlete_id=athlete_id, alert_id=alert_id, kind=kind, status="pending", message_id=message_id,
-        recipient=str(message["To"]), subject=str(message["Subject"]), message=message.as_string(),
-        attempts=0, next_attempt_at=not_before or now, created_at=now,
+        athlete_id=athlete_id, alert_id=alert_id, kind=kind, status="pending", channel=channel,
+        idempotency_key=n.key, message_id=message_id, recipient=n.recipient.email,
+        recipient_name=n.recipient.name, subject=n.subject, body_text=n.text, body_html=n.html,
+        severity=n.severity, alert_keys=list(n.alert_keys), message="", attempts=0,
+        next_attempt_at=not_before or now, created_at=now,
     )  # fmt: skip
     session.add(row)
     session.flush()
     return row
 
 
-def _claim(session: Session, row_id: int, now: datetime, lease: timedelta = LEASE) -> bool:
+def notification_of(row: Outbox) -> Notification:
+    """The stored notification, as it was rendered."""
+    return Notification(
+        key=row.idempotency_key, message_id=row.message_id.removeprefix(f"{row.channel}:"),
+        recipient=Recipient(row.athlete_id, row.recipient_name, row.recipient), subject=row.subject,
+        text=row.body_text, html=row.body_html, created_at=row.created_at, severity=row.severity,
+        alert_keys=tuple(row.alert_keys),
+    )  # fmt: skip
+
+
+def _claim(session: Session, row_id: int, now: datetime, lease: timedelta) -> bool:
     """Atomically take a due row: only one process can win the conditional UPDATE."""
     result = session.execute(
         update(Outbox)
@@ -79,16 +102,18 @@ class DeliveryReport:
 
 
 def deliver_due(
-    sessions: sessionmaker[Session], transport: Transport, now: datetime,
+    sessions: sessionmaker[Session], transport: Channel, now: datetime,
     on_message: Callable[[], None] | None = None,
 ) -> DeliveryReport:  # fmt: skip
-    """Send every due row once; failures are recorded on the row, never raised. `on_message`
-    is called before each row (the daemon's progress report)."""
+    """Send every due row of this channel once; failures are recorded on the row, never
+    raised. `on_message` is called before each row (the daemon's progress report)."""
     report = DeliveryReport()
     with sessions() as session:
         due = session.scalars(
             select(Outbox.id)
-            .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+            .where(
+                Outbox.status == "pending", Outbox.channel == transport.name, Outbox.next_attempt_at <= now
+            )
             .order_by(Outbox.next_attempt_at, Outbox.id)
         ).all()
     for row_id in due:
@@ -99,9 +124,8 @@ def deliver_due(
                 if not _claim(session, row_id, now, transport.lease):
                     continue
                 row = session.get_one(Outbox, row_id)
-            message = BytesParser(_class=EmailMessage, policy=SMTP).parsebytes(row.message.encode())
             try:
-                reply = transport.send(message)
+                reply = transport.send(notification_of(row))
             except DeliveryError as exc:
                 with unit_of_work(session):
                     row.attempts += 1
@@ -125,8 +149,8 @@ def deliver_due(
 
 def retry(session: Session, ids: Sequence[int], now: datetime) -> int:
     """Parked rows back to pending, and pending ones due at once; all when `ids` is empty. A
-    message that could not be rendered has nothing to send and stays parked."""
-    query = update(Outbox).where(Outbox.status.in_(("pending", "parked")), Outbox.message != "")
+    notification that could not be rendered has nothing to send and stays parked."""
+    query = update(Outbox).where(Outbox.status.in_(("pending", "parked")), Outbox.body_text != "")
     if ids:
         query = query.where(Outbox.id.in_(ids))
     result = session.execute(query.values(status="pending", next_attempt_at=now, claimed_until=None))

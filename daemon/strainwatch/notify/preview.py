@@ -19,8 +19,9 @@ from strainwatch.alerts.replay import Ledger, replay_days
 from strainwatch.domain import Finding, Run, Severity
 from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.notify.mailbox import Entry, Pending, plan
+from strainwatch.notify.notification import header_text
 from strainwatch.notify.policy import digest_due
-from strainwatch.notify.render import AlertContent, alert_subject, digest_subject, header_text
+from strainwatch.notify.render import AlertContent, alert_subject, digest_subject
 from strainwatch.rules.base import Thresholds
 from strainwatch.rules.registry import RULES
 
@@ -121,7 +122,12 @@ def preview_mailbox(
     while day <= last:
         now = datetime.combine(day, pass_time, zone)
         ledger = replay_days(
-            history, day, day, thresholds, Ledger(states=states), athlete_id=athlete_id,
+            history,
+            day,
+            day,
+            thresholds,
+            Ledger(states=states),
+            athlete_id=athlete_id,
             clock=lambda _, at=now: at,  # type: ignore[misc]
         )
         for key, finding in ledger.latest.items():

@@ -1,37 +1,25 @@
 """Mail as the runner reads it: what changed with the numbers, why it matters (grade and
 citation), what to do now, the chart, how to mute the rule, the disclaimer.
 
-Pure: everything comes in as arguments. Every string that may come from activity data is
-escaped for HTML, and header values are stripped of line breaks and control characters so
-a run named "x\\r\\nBcc: …" cannot add a header.
+Pure: everything comes in as arguments. Each mail is one content object (notify.content)
+laid out by the templates as text and as HTML; the HTML autoescapes activity data, and the
+subject is stripped of line breaks and control characters so a run named "x\\r\\nBcc: …"
+cannot add a header.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr, parseaddr
-from html import escape
+from email.utils import parseaddr
 
 from strainwatch.alerts.guidance import Guidance
-from strainwatch.notify.chart import Chart, chart_html, chart_text
-from strainwatch.rules.base import DISCLAIMER
+from strainwatch.notify.chart import Chart, chart_view
+from strainwatch.notify.content import SEVERITY_COLOURS, FindingView, MailView, numbers_text, render_bodies
+from strainwatch.notify.notification import Notification, Recipient, header_text
 from strainwatch.rules.registry import RULES
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-MAX_SUBJECT = 160
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    athlete_id: str
-    name: str
-    email: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +38,13 @@ class AlertContent:
     also: Sequence[str] = ()  # findings about the same run or day, inside this entry
 
 
-def header_text(value: str, limit: int = MAX_SUBJECT) -> str:
-    """One line, no control characters, at most `limit` characters."""
-    text = " ".join(_CONTROL.sub(" ", value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+@dataclass(frozen=True, slots=True)
+class DigestContent:
+    period: str  # "2026-11-22" or "week 2026-W47"
+    findings: Sequence[AlertContent]
+    late: Mapping[str, int]  # rule -> alerts about old runs found by a backfill or late import
+    resolved: Sequence[str]  # titles of alerts whose condition cleared
+    guidance: Guidance
 
 
 def message_id(key: str, sender: str) -> str:
@@ -62,99 +53,29 @@ def message_id(key: str, sender: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}.strainwatch@{domain}>"
 
 
-def _base(recipient: Recipient, sender: str, subject: str, key: str, now: datetime) -> EmailMessage:
-    msg = EmailMessage(policy=SMTP)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    msg["From"] = sender
-    msg["To"] = formataddr((header_text(recipient.name, 80), recipient.email))
-    msg["Subject"] = header_text(f"[strainwatch] {subject}")
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id(key, sender)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["List-Id"] = (
-        f"strainwatch alerts for {recipient.athlete_id} <{recipient.athlete_id}.strainwatch.{domain}>"
-    )
-    msg["X-Strainwatch-Athlete"] = recipient.athlete_id
-    return msg
+def _notification(
+    mail: MailView, recipient: Recipient, sender: str, subject: str, key: str, *, now: datetime,
+    alert_keys: Sequence[str] = (),
+) -> Notification:  # fmt: skip
+    text, html = render_bodies(mail)
+    return Notification(
+        key=key, message_id=message_id(key, sender), recipient=recipient,
+        subject=header_text(f"[strainwatch] {subject}"), text=text, html=html, created_at=now,
+        severity=mail.findings[0].severity if mail.findings else None, alert_keys=tuple(alert_keys),
+    )  # fmt: skip
 
 
-def _numbers_text(numbers: Mapping[str, object]) -> str:
-    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in numbers.items())
+def _finding(a: AlertContent) -> FindingView:
+    return FindingView(
+        rule_id=a.rule, severity=a.severity, colour=SEVERITY_COLOURS.get(a.severity, "#495057"),
+        title=a.title, summary=a.summary, advice=a.advice, numbers=numbers_text(a.numbers),
+        modifiers=a.modifiers, activities=a.activities, also=a.also, previous_severity=a.previous_severity,
+        rule=RULES.get(a.rule),
+    )  # fmt: skip
 
 
-def _alert_text(a: AlertContent) -> list[str]:
-    rule = RULES.get(a.rule)
-    lines = [a.title, ""]
-    if a.previous_severity:
-        lines.append(f"Now {a.severity} (was {a.previous_severity}): the numbers got worse.")
-    lines.append(f"What we saw: {a.summary}")
-    if a.also:
-        lines += ["Also about this run or day:", *[f"  {line}" for line in a.also]]
-    if a.numbers:
-        lines.append(f"Numbers: {_numbers_text(a.numbers)}")
-    if a.activities:
-        lines += ["Runs:", *[f"  {line}" for line in a.activities]]
-    if a.modifiers:
-        lines.append("Calf risk factors that raised it: " + "; ".join(a.modifiers))
-    if rule is not None:
-        lines += [
-            "",
-            f"Why it matters: {rule.why} Evidence grade {rule.grade}: {rule.phrase} ({rule.citation}).",
-        ]
-    lines += ["", f"What to do now: {a.advice}"]
-    return lines
-
-
-def _alert_html(a: AlertContent) -> str:
-    rule = RULES.get(a.rule)
-    colour = {"warning": "#c92a2a", "caution": "#e67700"}.get(a.severity, "#495057")
-    parts = [
-        f'<h2 style="font:bold 18px sans-serif;color:{colour};margin:16px 0 6px">{escape(a.title)}</h2>',
-    ]
-    if a.previous_severity:
-        parts.append(
-            f"<p><b>Now {escape(a.severity)}</b> (was {escape(a.previous_severity)}): "
-            "the numbers got worse.</p>"
-        )
-    parts.append(f"<p><b>What we saw:</b> {escape(a.summary)}</p>")
-    if a.also:
-        parts.append(
-            "<p>Also about this run or day:</p><ul>"
-            + "".join(f"<li>{escape(line)}</li>" for line in a.also)
-            + "</ul>"
-        )
-    if a.numbers:
-        parts.append(f'<p style="color:#495057">{escape(_numbers_text(a.numbers))}</p>')
-    if a.activities:
-        parts.append("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in a.activities) + "</ul>")
-    if a.modifiers:
-        parts.append(f"<p>Calf risk factors that raised it: {escape('; '.join(a.modifiers))}</p>")
-    if rule is not None:
-        parts.append(
-            f"<p><b>Why it matters:</b> {escape(rule.why)} <i>Evidence grade {escape(rule.grade)}: "
-            f"{escape(rule.phrase)}</i> ({escape(rule.citation)}).</p>"
-        )
-    parts.append(f'<p style="background:#f1f3f5;padding:8px"><b>What to do now:</b> {escape(a.advice)}</p>')
-    return "".join(parts)
-
-
-def _mute(rule_id: str) -> tuple[str, str]:
-    text = f"To mute this rule, add to your config:\n  [athletes.rules.{rule_id}]\n  enabled = false"
-    html = (
-        f'<p style="font:12px sans-serif;color:#868e96">To mute this rule, add '
-        f"<code>[athletes.rules.{escape(rule_id)}]</code> <code>enabled = false</code> to your config.</p>"
-    )
-    return text, html
-
-
-def _page(body: str) -> str:
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
-        '<body style="font:14px/1.45 sans-serif;color:#212529;max-width:640px;margin:0 auto;padding:12px">'
-        f"{body}"
-        f'<p style="font:12px sans-serif;color:#868e96;border-top:1px solid #dee2e6;padding-top:8px">'
-        f"{escape(DISCLAIMER)}</p></body></html>"
-    )
+def _greeting(recipient: Recipient) -> str:
+    return header_text(recipient.name, 80)
 
 
 def alert_subject(a: AlertContent) -> str:
@@ -164,41 +85,10 @@ def alert_subject(a: AlertContent) -> str:
 
 def alert_message(
     a: AlertContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
-) -> EmailMessage:
-    msg = _base(recipient, sender, alert_subject(a), f"{a.fingerprint}:{a.severity}", now)
-    mute_text, mute_html = _mute(a.rule)
-    greeting = f"Hello {header_text(recipient.name, 80)},"
-    text = "\n".join(
-        [
-            greeting,
-            "",
-            *_alert_text(a),
-            "",
-            f"{chart.title}:",
-            chart_text(chart),
-            "",
-            mute_text,
-            "",
-            DISCLAIMER,
-        ]
-    )
-    html = _page(
-        f"<p>Hello {escape(recipient.name)},</p>{_alert_html(a)}"
-        f'<h3 style="font:bold 14px sans-serif;margin:16px 0 6px">{escape(chart.title)}</h3>'
-        f"{chart_html(chart)}{mute_html}"
-    )
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    return msg
-
-
-@dataclass(frozen=True, slots=True)
-class DigestContent:
-    period: str  # "2026-11-22" or "week 2026-W47"
-    findings: Sequence[AlertContent]
-    late: Mapping[str, int]  # rule -> alerts about old runs found by a backfill or late import
-    resolved: Sequence[str]  # titles of alerts whose condition cleared
-    guidance: Guidance
+) -> Notification:
+    mail = MailView("alert", _greeting(recipient), chart_view(chart), [_finding(a)])
+    key = f"{a.fingerprint}:{a.severity}"
+    return _notification(mail, recipient, sender, alert_subject(a), key, now=now, alert_keys=[a.fingerprint])
 
 
 def _guidance_lines(g: Guidance) -> list[str]:
@@ -217,9 +107,7 @@ def _guidance_lines(g: Guidance) -> list[str]:
     return lines
 
 
-def digest_subject(
-    findings: Sequence[AlertContent], late: Mapping[str, int], resolved: Sequence[str]
-) -> str:
+def digest_subject(findings: Sequence[AlertContent], late: Mapping[str, int], resolved: Sequence[str]) -> str:
     """The strongest entry's title, so the mailbox list alone says what it is about."""
     count, old = len(findings), sum(late.values())
     parts = []
@@ -236,59 +124,21 @@ def digest_subject(
 
 def digest_message(
     d: DigestContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
-) -> EmailMessage:
+) -> Notification:
+    mail = MailView(
+        "digest", _greeting(recipient), chart_view(chart), [_finding(a) for a in d.findings], period=d.period,
+        late=", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items())), resolved=d.resolved,
+        guidance=_guidance_lines(d.guidance),
+    )  # fmt: skip
     subject = f"Digest {d.period}: {digest_subject(d.findings, d.late, d.resolved)}"
-    msg = _base(recipient, sender, subject, f"digest:{recipient.athlete_id}:{d.period}", now)
-    text: list[str] = [
-        f"Hello {header_text(recipient.name, 80)},",
-        "",
-        f"Your strainwatch digest for {d.period}.",
-    ]
-    html: list[str] = [
-        f"<p>Hello {escape(recipient.name)},</p><p>Your strainwatch digest for {escape(d.period)}.</p>"
-    ]
-    for item in d.findings:
-        text += ["", f"[{item.severity}] " + "\n".join(_alert_text(item))]
-        html.append(_alert_html(item))
-    if d.late:
-        summary = ", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items()))
-        line = f"Found in older runs (imported late or in a first sync, not mailed one by one): {summary}."
-        text += ["", line, "See them with: strainwatch alerts --all; the mail they would have made day by "
-                 "day: strainwatch backtest --mail"]
-        html.append(
-            f"<p>{escape(line)} See them with <code>strainwatch alerts --all</code>; the mail they would "
-            "have made day by day: <code>strainwatch backtest --mail</code>.</p>"
-        )
-    if d.resolved:
-        text += ["", "No longer the case:", *[f"  {t}" for t in d.resolved]]
-        html.append(
-            "<p><b>No longer the case:</b></p><ul>"
-            + "".join(f"<li>{escape(t)}</li>" for t in d.resolved)
-            + "</ul>"
-        )
-    guidance = _guidance_lines(d.guidance)
-    if guidance:
-        text += ["", "For the coming week:", *[f"  {g}" for g in guidance]]
-        html.append(
-            "<p><b>For the coming week:</b></p><ul>"
-            + "".join(f"<li>{escape(g)}</li>" for g in guidance)
-            + "</ul>"
-        )
-    text += ["", f"{chart.title}:", chart_text(chart), "", DISCLAIMER]
-    html.append(
-        f'<h3 style="font:bold 14px sans-serif;margin:16px 0 6px">{escape(chart.title)}</h3>'
-        + chart_html(chart)
-    )
-    msg.set_content("\n".join(text))
-    msg.add_alternative(_page("".join(html)), subtype="html")
-    return msg
+    key = f"digest:{recipient.athlete_id}:{d.period}"
+    keys = [a.fingerprint for a in d.findings]
+    return _notification(mail, recipient, sender, subject, key, now=now, alert_keys=keys)
 
 
 def notice_message(
     recipient: Recipient, sender: str, subject: str, body: str, *, key: str, now: datetime
-) -> EmailMessage:
+) -> Notification:
     """Operational notices (a sample alert, a source that needs the runner's attention)."""
-    msg = _base(recipient, sender, subject, key, now)
-    msg.set_content(f"Hello {header_text(recipient.name, 80)},\n\n{body}\n")
-    msg.add_alternative(_page(f"<p>Hello {escape(recipient.name)},</p><p>{escape(body)}</p>"), subtype="html")
-    return msg
+    mail = MailView("notice", _greeting(recipient), body=body)
+    return _notification(mail, recipient, sender, subject, key, now=now)

@@ -197,24 +197,35 @@ class Alert(Base):
 
 
 class Outbox(Base):
-    """A message to deliver, rendered once: retries resend the very same bytes and Message-ID.
+    """A notification to deliver on one channel to one recipient, rendered once: retries
+    resend the very same notification, and an email the same Message-ID.
 
     A row is claimed with a conditional UPDATE (a lease), so two processes never send it
-    twice at once, and marked sent only after the server accepted it.
+    twice at once, and marked sent only after the channel accepted it.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ux_outbox_channel_recipient_key", "channel", "recipient", "idempotency_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(8))  # alert | digest | notice
     status: Mapped[str] = mapped_column(String(8))  # pending | sent | parked
-    message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    recipient: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), server_default="email")
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)  # derived from the key
+    recipient: Mapped[str] = mapped_column(Text)  # the address on this channel
+    recipient_name: Mapped[str] = mapped_column(Text, server_default="")
     subject: Mapped[str] = mapped_column(Text)
-    message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message
+    body_text: Mapped[str] = mapped_column(Text, server_default="")  # "" when it could not be rendered
+    body_html: Mapped[str] = mapped_column(Text, server_default="")
+    severity: Mapped[str | None] = mapped_column(String(8))
+    alert_keys: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    message: Mapped[str] = mapped_column(Text, default="")  # before 0006 the RFC 5322 bytes; now unused
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]

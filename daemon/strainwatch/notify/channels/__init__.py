@@ -1,0 +1,1 @@
+"""The ways a notification reaches the runner: one module per channel, each with one `send`."""
