@@ -190,7 +190,12 @@ def test_rule_overrides_are_validated(tmp_path: Path) -> None:
     for bad, message in [
         ("[rules.long-run-spik]\ncaution = 0.1\n", "unknown rule 'long-run-spik'"),
         ("[rules.long-run-spike]\ncautoin = 0.1\n", "rule 'long-run-spike', key 'cautoin': unknown setting"),
-        ("[rules.long-run-spike]\ncaution = -1\n", "must be a number >= 0"),
+        ("[rules.long-run-spike]\ncaution = -1\n", "must be a finite number from 0 to 100,000"),
+        ("[rules.no-rest-days]\nstreak_days = nan\n", "key 'streak_days': must be a finite number"),
+        ("[rules.weekly-volume-jump]\ncaution = inf\n", "key 'caution': must be a finite number"),
+        ("[rules.long-run-spike]\nwindow_days = 1e10\n", "key 'window_days': must be a finite number from 0"),
+        ('[rules.long-run-spike]\ncaution = "0.1"\n', "key 'caution': must be a finite number"),
+        ("[rules.hill-spike]\npercentile = 101\n", "key 'percentile': a percentile is at most 100"),
         ('[rules.pain-note]\nwords = "calf"\n', "must be a list of words"),
         ('[rules.acwr]\nenabled = "no"\n', "must be true or false"),
     ]:

@@ -7,6 +7,7 @@ file's own folder, so a config and its data can move together.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -195,10 +196,19 @@ class ShoeSettings(_Model):
 
 
 RuleOverrides = dict[str, dict[str, Any]]
+# Above any threshold a rule can mean (days, km, %, m), and below what dates and sums overflow.
+MAX_RULE_NUMBER = 100_000
+
+
+def _rule_number(setting: object) -> bool:
+    if isinstance(setting, bool) or not isinstance(setting, int | float):
+        return False
+    return math.isfinite(setting) and 0 <= setting <= MAX_RULE_NUMBER
 
 
 def _check_rule_overrides(value: RuleOverrides) -> RuleOverrides:
-    """Known rule ids and keys only; numbers >= 0; `words` a list of strings; `enabled` a bool."""
+    """Known rule ids and keys only; finite numbers from 0 to MAX_RULE_NUMBER; `words` a list
+    of strings; `enabled` a bool."""
     from strainwatch.rules.registry import RULES
 
     for rule_id, overrides in value.items():
@@ -219,8 +229,10 @@ def _check_rule_overrides(value: RuleOverrides) -> RuleOverrides:
                 if not (isinstance(setting, list) and all(isinstance(w, str) and w for w in setting)):
                     raise ValueError(f"{where}: must be a list of words")
                 overrides[key] = tuple(setting)
-            elif isinstance(setting, bool) or not isinstance(setting, int | float) or setting < 0:
-                raise ValueError(f"{where}: must be a number >= 0")
+            elif not _rule_number(setting):
+                raise ValueError(f"{where}: must be a finite number from 0 to {MAX_RULE_NUMBER:,}")
+            elif key.endswith("percentile") and setting > 100:
+                raise ValueError(f"{where}: a percentile is at most 100")
     return value
 
 
