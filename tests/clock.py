@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 
 class _Origin:
-    start = datetime.now(UTC)
+    start = datetime.now(UTC)  # clock-ok: the origin --clock defaults to
     t0 = time.monotonic()
 
 
@@ -24,7 +24,7 @@ def start_at(text: str | None) -> None:
             raise ValueError(f"--clock={text}: give an offset, e.g. 2027-03-28T00:59:50Z")
         _Origin.start = instant.astimezone(UTC)
     else:
-        _Origin.start = datetime.now(UTC)
+        _Origin.start = datetime.now(UTC)  # clock-ok: the origin --clock defaults to
     _Origin.t0 = time.monotonic()
 
 
