@@ -128,7 +128,7 @@ def preview_mailbox(
             thresholds,
             Ledger(states=states),
             athlete_id=athlete_id,
-            clock=lambda _, at=now: at,  # type: ignore[misc]
+            clock=lambda d: datetime.combine(d, pass_time, zone),  # = now: one day is replayed
         )
         for key, finding in ledger.latest.items():
             stored = store.get(key)
