@@ -151,3 +151,19 @@ def test_a_message_that_cannot_be_rendered_is_parked_and_the_others_go(
 
     with sessions() as session, unit_of_work(session):
         assert retry(session, [], clock.now()) == 0  # nothing to send: it stays parked
+
+
+def test_a_pass_limited_to_one_athlete_leaves_the_others_alone(
+    tmp_path: Path, database_url: str, smtp: tuple[Recorder, int]
+) -> None:
+    """A watched folder's owner or a worker's job: only that athlete is pulled and evaluated."""
+    _handler, port = smtp
+    settings = _settings(_config(tmp_path, database_url, port, (14.0,), athletes=("sam", "kim")))
+    sessions = open_database(database_url)
+    report = run_pass(settings, sessions, now=clock.now(), athlete_ids={"kim"})
+    assert report.athletes == 1 and [e.athlete for e in report.evaluations] == ["kim"]
+    from strainwatch.store.models import Activity
+
+    with sessions() as session:
+        assert {a.athlete_id for a in session.scalars(select(Activity))} == {"kim"}
+        assert {a.athlete_id for a in session.scalars(select(Alert))} == {"kim"}

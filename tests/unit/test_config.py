@@ -34,7 +34,7 @@ def test_example_documents_every_option() -> None:
 
     text = example_config_text()
     tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules.", "[strava]",
-              "[athletes.strava]", "[smtp]", "[notify]"}  # fmt: skip
+              "[athletes.strava]", "[smtp]", "[notify]", "[web]"}  # fmt: skip
     assert all(table in text for table in tables)
     from strainwatch.rules.registry import RULES
 
@@ -47,10 +47,11 @@ def test_example_documents_every_option() -> None:
         NotifySettings,
         SmtpSettings,
         StravaSettings,
+        WebSettings,
     )
 
     models = (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings, StravaSettings,
-              AthleteStravaSettings)  # fmt: skip
+              AthleteStravaSettings, WebSettings)  # fmt: skip
     for model in models:
         keys = {info.alias or name for name, info in model.model_fields.items()}
         for key in keys - {"files", "shoes", "rules", "strava"}:  # tables, checked above
@@ -211,3 +212,20 @@ def test_shoes(tmp_path: Path) -> None:
     assert (shoe.name, shoe.tags, str(shoe.since)) == ("Vivo", ["minimalist"], "2026-03-01")
     with pytest.raises(ConfigError, match="key 'tags'"):
         parse_settings(MINIMAL + '[[athletes.shoes]]\nname = "X"\ntags = ["squishy"]\n', tmp_path / "c.toml")
+
+
+@pytest.mark.parametrize("url", ["ftp://host/x", "https://", "https://host/?q=1", "https://host:port/"])
+def test_public_url_must_be_an_http_address(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match="key 'public_url'"):
+        parse_settings(MINIMAL + f'[web]\npublic_url = "{url}"\n', tmp_path / "c.toml")
+
+
+def test_links_follow_the_public_url(tmp_path: Path) -> None:
+    from strainwatch.views.links import activity_url, alert_url, athlete_url
+
+    settings = parse_settings(MINIMAL + '[web]\npublic_url = "https://sw.example.org/base/"\n', tmp_path / "c.toml")
+    assert settings.web.public_url == "https://sw.example.org/base"
+    assert alert_url(settings.web.public_url, 7) == "https://sw.example.org/base/alerts/7"
+    assert activity_url(settings.web.public_url, 3) == "https://sw.example.org/base/activities/3"
+    assert athlete_url(settings.web.public_url, "a b/c") == "https://sw.example.org/base/athletes/a%20b%2Fc"
+    assert alert_url(None, 7) is None

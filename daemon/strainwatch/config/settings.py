@@ -185,6 +185,30 @@ class AthleteStravaSettings(_Model):
     backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
 
 
+class WebSettings(_Model):
+    """The web page (`strainwatch serve`, and the daemon): where it listens, and the address
+    runners reach it by, which mails and pushes link to."""
+
+    listen: str = "127.0.0.1:8750"
+    public_url: str | None = None  # e.g. https://strainwatch.example.org; links need it
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            raise ValueError(f"not a valid URL: {value[:80]!r}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"must be an http(s):// address without query or fragment: {value[:80]!r}")
+        return value.rstrip("/")
+
+
 class DaemonSettings(_Model):
     interval: Annotated[int, Field(ge=5, le=86400)] = 900  # seconds between sync passes
 
@@ -292,6 +316,7 @@ class Settings(_Model):
     strava: StravaSettings | None = None
     notify: NotifySettings = Field(default_factory=NotifySettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     rules: RuleOverrides = Field(default_factory=dict)
     athletes: Annotated[list[AthleteSettings], Field(min_length=1)]
 

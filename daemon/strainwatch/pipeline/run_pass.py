@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -96,8 +96,12 @@ def run_pass(
     on_file: Callable[[FileOutcome], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[], None] | None = None,
+    athlete_ids: Collection[str] | None = None,
 ) -> PassReport:
     """Pull every athlete's sources into the store, evaluate, queue and deliver mail.
+
+    `athlete_ids` limits the pull and the evaluation to those athletes (a watched folder's
+    owner, a worker's job); delivery still sends everything due.
 
     Bad files are recorded, never fatal; so is a failing athlete, source, activity, rule or
     message (`failed`, and the source health). A dry run does the whole pass inside one
@@ -109,12 +113,15 @@ def run_pass(
     if not dry_run:
         _pass(
             settings, sessions, now, report, on_planned=on_planned, on_file=on_file, should_stop=should_stop,
-            on_progress=on_progress,
+            on_progress=on_progress, athlete_ids=athlete_ids,
         )  # fmt: skip
         _deliver(settings, sessions, now, report, on_message=on_progress)
     else:
         with sandbox(sessions) as rolled_back:
-            _pass(settings, rolled_back, now, report, on_planned=on_planned, on_file=on_file)
+            _pass(
+                settings, rolled_back, now, report, on_planned=on_planned, on_file=on_file,
+                athlete_ids=athlete_ids,
+            )  # fmt: skip
     log.info("%s", report.summary())
     return report
 
@@ -129,10 +136,13 @@ def _pass(
     on_file: Callable[[FileOutcome], None] | None,
     should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[], None] | None = None,
+    athlete_ids: Collection[str] | None = None,
 ) -> None:
     """Each athlete, and each source of each athlete, on its own: a failure is recorded against
     that athlete and source (log, report, source health) and the pass goes on."""
     for athlete in settings.athletes:
+        if athlete_ids is not None and athlete.id not in athlete_ids:
+            continue
         if should_stop is not None and should_stop():
             return
         report.athletes += 1
