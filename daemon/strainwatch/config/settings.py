@@ -185,6 +185,46 @@ class AthleteStravaSettings(_Model):
     backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
 
 
+class AthleteIntervalsSettings(_Model):
+    """`[athletes.intervals]`: the athlete's intervals.icu account, read with a personal API key."""
+
+    athlete_id: Annotated[str, Field(pattern=r"^(0|i?[0-9]{1,12})$")]  # "i12345"; "0": the key's own
+    api_key_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/intervals-<athlete id>
+    base_url: str = "https://intervals.icu"
+    enabled: bool = True
+    backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
+    timeout: Annotated[int, Field(ge=1, le=300)] = 30
+
+    @field_validator("api_key_file")
+    @classmethod
+    def _path(cls, value: Path | None) -> Path | None:
+        return _check_path(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            raise ValueError(f"not a valid URL: {value[:80]!r}") from None
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError(f"must be an https:// URL (http:// only on loopback): {value!r}")
+        return value.rstrip("/")
+
+
+class WatchSettings(_Model):
+    """`[watch]`: the daemon imports a file that lands in a files folder within seconds."""
+
+    enabled: bool = True
+    mode: Literal["auto", "inotify", "poll"] = "auto"  # auto: inotify, polling where it cannot work
+    poll_interval: Annotated[float, Field(ge=0.2, le=3600, allow_inf_nan=False)] = 2.0  # seconds
+    settle: Annotated[float, Field(ge=0.1, le=600, allow_inf_nan=False)] = 1.0  # s unchanged, then a pass
+
+
 class WebSettings(_Model):
     """The web page (`strainwatch serve`, and the daemon): where it listens, and the address
     runners reach it by, which mails and pushes link to."""
@@ -274,6 +314,7 @@ class AthleteSettings(_Model):
     files: FileSourceSettings = Field(default_factory=FileSourceSettings)
     shoes: list[ShoeSettings] = Field(default_factory=list)
     strava: AthleteStravaSettings | None = None
+    intervals: AthleteIntervalsSettings | None = None
     rules: RuleOverrides = Field(default_factory=dict)
 
     @field_validator("rules")
@@ -317,6 +358,7 @@ class Settings(_Model):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
     rules: RuleOverrides = Field(default_factory=dict)
     athletes: Annotated[list[AthleteSettings], Field(min_length=1)]
 
@@ -445,6 +487,9 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
             files["paths"] = [
                 str(base / Path(p).expanduser()) if isinstance(p, str) else p for p in files["paths"]
             ]
+        intervals = athlete.get("intervals") if isinstance(athlete, dict) else None
+        if isinstance(intervals, dict) and isinstance(intervals.get("api_key_file"), str):
+            intervals["api_key_file"] = str(base / Path(intervals["api_key_file"]).expanduser())
 
 
 def parse_settings(text: str, path: Path) -> Settings:

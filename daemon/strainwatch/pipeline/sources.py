@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from strainwatch.importing.source import FILES
+from strainwatch.sources.intervals.source import INTERVALS
 from strainwatch.sources.strava.source import STRAVA
 
 if TYPE_CHECKING:
     from strainwatch.config.settings import AthleteSettings, Settings
     from strainwatch.sources.base import Source, SourceKind
 
-KINDS: tuple[SourceKind, ...] = (FILES, STRAVA)
+KINDS: tuple[SourceKind, ...] = (FILES, STRAVA, INTERVALS)
 
 
 def sources_of(settings: Settings, athlete: AthleteSettings) -> list[Source]:

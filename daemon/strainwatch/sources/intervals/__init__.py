@@ -1,0 +1,2 @@
+"""The intervals.icu source: activities that watches sync to intervals.icu, read with the
+athlete's personal API key."""

@@ -1,0 +1,81 @@
+"""The intervals.icu source: an athlete's `[athletes.intervals]`, synced on every pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from strainwatch.sources.base import Check, PassHooks
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.sources.intervals.sync import IntervalsReport
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalsSource:
+    athlete: AthleteSettings
+    name: str = "intervals"
+
+    def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> IntervalsReport:
+        from strainwatch.sources.intervals.sync import sync_intervals
+
+        return sync_intervals(
+            sessions, self.athlete, hooks.now, should_stop=hooks.should_stop, on_request=hooks.on_progress
+        )
+
+
+class IntervalsKind:
+    name = "intervals"
+
+    def configured(self, settings: Settings, athlete: AthleteSettings) -> IntervalsSource | None:
+        if athlete.intervals is None or not athlete.intervals.enabled:
+            return None
+        return IntervalsSource(athlete)
+
+    def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
+        """Each athlete's key readable and private, and whether intervals.icu refused it."""
+        from strainwatch.config.secret_files import read_secret
+        from strainwatch.errors import StrainwatchError
+        from strainwatch.sources.intervals.client import key_fingerprint
+        from strainwatch.store.models import IntervalsAccount
+
+        out = []
+        for athlete in settings.athletes:
+            config = athlete.intervals
+            if config is None or not config.enabled:
+                continue
+            name = f"intervals {athlete.id}"
+            try:
+                key = read_secret(f"intervals-{athlete.id}", config.api_key_file)
+            except StrainwatchError as error:
+                out.append(Check(name, False, str(error) + (f" ({error.hint})" if error.hint else "")))
+                continue
+            account = None
+            if sessions is not None:
+                with sessions() as session:
+                    account = session.get(IntervalsAccount, athlete.id)
+            fingerprint = key_fingerprint(f"{config.base_url} {config.athlete_id} {key}")
+            if account is not None and account.refused_key == fingerprint:
+                out.append(
+                    Check(name, False, "intervals.icu refused this API key: write a new one to the key file")
+                )
+            elif account is not None and account.synced_until is not None:
+                until = f"{account.synced_until:%Y-%m-%d %H:%M} UTC"
+                out.append(
+                    Check(name, True, f"{config.base_url}, athlete {config.athlete_id}, synced up to {until}")
+                )
+            else:
+                out.append(
+                    Check(
+                        name,
+                        True,
+                        f"{config.base_url}, athlete {config.athlete_id}, key readable; not synced yet",
+                    )
+                )
+        return out
+
+
+INTERVALS = IntervalsKind()

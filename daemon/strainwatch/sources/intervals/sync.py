@@ -1,0 +1,318 @@
+"""One athlete's intervals.icu sync inside the pass.
+
+Listing is by local date range: the first pass reaches `backfill_days` back, later passes
+start 48 hours before the newest activity seen (late uploads and edits), and anything
+stored from that window but no longer listed was deleted there. Streams are fetched once
+for runs of the last 42 days (again after an edit). Request budget: a pass with nothing
+new costs ONE listing request; a backfill one listing plus one per recent run.
+
+intervals.icu's own troubles never raise: a refused key (401/403) stops every request
+until the configured key changes, with one notice; 429, 5xx and timeouts defer the whole
+source to a later pass, waiting longer after each failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from strainwatch.config.secret_files import read_secret
+from strainwatch.config.settings import AthleteIntervalsSettings, AthleteSettings
+from strainwatch.domain import RUNNING_SPORT_TYPES
+from strainwatch.errors import ConfigError
+from strainwatch.sources.base import Notice
+from strainwatch.sources.intervals.client import (
+    IntervalsClient,
+    IntervalsDeferred,
+    IntervalsGone,
+    IntervalsMalformed,
+    IntervalsRefused,
+    key_fingerprint,
+)
+from strainwatch.sources.intervals.mapping import is_strava_stub, start_of, stream_values, summary_values
+from strainwatch.store import repository
+from strainwatch.store.db import unit_of_work
+from strainwatch.store.dedup import KnownActivities, KnownRun
+from strainwatch.store.models import Activity, IntervalsAccount
+
+log = logging.getLogger(__name__)
+
+SOURCE = "intervals"
+OVERLAP = timedelta(hours=48)
+ANALYSIS_WINDOW = timedelta(days=42)
+BACKOFF_FIRST = timedelta(minutes=5)
+BACKOFF_MOST = timedelta(hours=6)
+STUB_NOTE = (
+    "intervals.icu does not hand out through its API the activities it received from Strava "
+    "({count} skipped, e.g. {example}). Add [athletes.strava] (a Strava API application), or "
+    "import Strava's bulk export zip through [athletes.files], to have them counted."
+)
+
+
+@dataclass(slots=True)
+class IntervalsReport:
+    athlete: str
+    requests: int = 0
+    new: int = 0
+    updated: int = 0
+    deleted: int = 0
+    stubs: int = 0
+    skipped: str | None = None  # no request made: refused key still configured, or backing off
+    deferred: str | None = None  # asked this pass, answered 429/5xx/nothing
+    refused: str | None = None
+    error: str | None = None
+    stub_note: str | None = None
+    held_back: list[str] = field(default_factory=list)
+    notice: Notice | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.updated or self.deleted)
+
+    @property
+    def failure(self) -> str | None:
+        return self.refused or self.error or self.deferred or self.skipped
+
+    def summary(self) -> str:
+        text = f"intervals {self.athlete}: "
+        if self.skipped:
+            return text + self.skipped
+        text += (f"{self.new} new, {self.updated} updated, {self.deleted} deleted, "
+                 f"{self.requests} requests")  # fmt: skip
+        if self.stubs:
+            text += f"; {self.stubs} from Strava skipped (not given out by intervals.icu's API)"
+        for problem in (self.refused, self.deferred, self.error):
+            if problem:
+                text += f"; {problem}"
+        for held in self.held_back:
+            text += f"; held back {held}"
+        return text
+
+
+def _account(session: Session, athlete_id: str, now: datetime) -> IntervalsAccount:
+    account = session.get(IntervalsAccount, athlete_id)
+    if account is None:
+        account = IntervalsAccount(athlete_id=athlete_id, failures=0, updated_at=now)
+        session.add(account)
+        session.flush()
+    return account
+
+
+def sync_intervals(
+    sessions: sessionmaker[Session], athlete: AthleteSettings, now: datetime, *,
+    should_stop: Callable[[], bool] | None = None, on_request: Callable[[], None] | None = None,
+) -> IntervalsReport:  # fmt: skip
+    """One athlete's intervals.icu pass; reports trouble instead of raising it."""
+    config = athlete.intervals
+    if config is None:
+        raise ConfigError(f"athlete {athlete.id} has no [athletes.intervals] table")
+    report = IntervalsReport(athlete.id)
+    key = read_secret(f"intervals-{athlete.id}", config.api_key_file)
+    from strainwatch.logsetup import redactor
+
+    redactor.add([key])
+    fingerprint = key_fingerprint(f"{config.base_url} {config.athlete_id} {key}")
+    with sessions() as session, unit_of_work(session):
+        repository.ensure_athlete(session, athlete.id, athlete.name, now)
+        account = _account(session, athlete.id, now)
+        refused, blocked = account.refused_key, account.blocked_until
+    if refused == fingerprint:
+        report.skipped = "the API key was refused; no requests until it changes in the config"
+        return report
+    if blocked is not None and now < blocked:
+        report.skipped = f"deferred until {blocked:%Y-%m-%d %H:%M} UTC after trouble at intervals.icu"
+        return report
+    client = IntervalsClient(config.base_url, key, timeout=config.timeout, now=now, on_request=on_request)
+    try:
+        with sessions() as session:
+            stop = should_stop or (lambda: False)
+            _Sync(session, athlete, config, client, now=now, report=report, should_stop=stop).run()
+        outcome: tuple[str | None, datetime | None, bool] = (None, None, False)
+    except IntervalsRefused as error:
+        report.refused = f"{error.what}: check api_key_file and athlete_id in [athletes.intervals]"
+        report.notice = Notice(
+            "intervals.icu refused the API key",
+            f"intervals.icu answered that the API key of athlete {athlete.id} is not valid for "
+            f"{config.athlete_id} ({error.what}). strainwatch makes no further requests until the "
+            "key or athlete id in [athletes.intervals] changes. Create a key in intervals.icu under "
+            "Settings, Developer Settings, and write it to the configured api_key_file.",
+            key=f"intervals:refused:{athlete.id}:{fingerprint[:12]}",
+        )
+        outcome = (fingerprint, None, False)
+    except IntervalsDeferred as error:
+        report.deferred = error.what
+        outcome = (None, error.retry_at, True)
+    except IntervalsMalformed as error:
+        report.error = error.what
+        outcome = (None, None, True)
+    finally:
+        report.requests = client.requests
+        client.close()
+    refused_key, retry_at, failed = outcome
+    with sessions() as session, unit_of_work(session):
+        account = _account(session, athlete.id, now)
+        account.refused_key = refused_key
+        account.failures = account.failures + 1 if failed else 0
+        if failed:
+            backoff = min(BACKOFF_FIRST * 2 ** (account.failures - 1), BACKOFF_MOST)
+            account.blocked_until = max(retry_at or now, now + backoff)
+            log.warning("intervals.icu for %s deferred until %s UTC: %s", athlete.id,
+                        f"{account.blocked_until:%H:%M}", report.deferred or report.error)  # fmt: skip
+        else:
+            account.blocked_until = None
+        account.last_sync_at, account.updated_at = now, now
+    return report
+
+
+class _Sync:
+    def __init__(
+        self, session: Session, athlete: AthleteSettings, config: AthleteIntervalsSettings,
+        client: IntervalsClient, *, now: datetime, report: IntervalsReport, should_stop: Callable[[], bool],
+    ) -> None:  # fmt: skip
+        self.session, self.athlete, self.config, self.client = session, athlete, config, client
+        self.now, self.report, self.should_stop = now, report, should_stop
+        with unit_of_work(session):
+            self.known: KnownActivities = repository.known_activities(session, athlete.id)
+
+    def run(self) -> None:
+        with unit_of_work(self.session):
+            account = _account(self.session, self.athlete.id, self.now)
+            since = account.synced_until
+        start = self.now - timedelta(days=self.config.backfill_days) if since is None else since - OVERLAP
+        zone = self.athlete.zone
+        oldest = start.astimezone(zone).date()
+        newest = (self.now + timedelta(days=1)).astimezone(zone).date()
+        items = self.client.activities(self.config.athlete_id, oldest, newest)
+        listed: set[str] = set()
+        stubs: list[dict[str, Any]] = []
+        with unit_of_work(self.session):
+            newest_start = self._store(items, listed, stubs)
+            self._mark_deleted(oldest.isoformat(), listed)
+            account = _account(self.session, self.athlete.id, self.now)
+            if newest_start is not None and (
+                account.synced_until is None or newest_start > account.synced_until
+            ):
+                account.synced_until = newest_start
+            elif account.synced_until is None:
+                account.synced_until = self.now  # nothing in the backfill window
+            if stubs:
+                self._note_stubs(account, stubs)
+        self._fetch_streams()
+
+    def _store(
+        self, items: list[dict[str, Any]], listed: set[str], stubs: list[dict[str, Any]]
+    ) -> datetime | None:
+        newest: datetime | None = None
+        zone = self.athlete.zone
+        for item in items:
+            if is_strava_stub(item):
+                stubs.append(item)
+                continue
+            try:
+                key = str(item["id"])
+                values = summary_values(item, zone)
+            except (KeyError, TypeError, ValueError) as error:
+                log.warning("skipped a malformed intervals.icu activity %s: %s", item.get("id", "?"), error)
+                continue
+            listed.add(key)
+            start = values["start_time"]
+            newest = start if newest is None or start > newest else newest
+            owner = self.known.owner(SOURCE, key)
+            if owner is not None:
+                self._update(self.session.get_one(Activity, owner[0]), item, values)
+                continue
+            twin = self.known.same_run(start.timestamp(), values["distance_m"])
+            activity = Activity(
+                athlete_id=self.athlete.id, source=SOURCE, external_id=key, deleted=False,
+                gap_s_per_km=values["pace_s_per_km"], descent_m=None, gap_profile={},
+                raw={"summary": item}, created_at=self.now, updated_at=self.now,
+                duplicate_of=twin.activity_id if twin else None, **values,
+            )  # fmt: skip
+            self.session.add(activity)
+            self.session.flush()
+            run = KnownRun(start.timestamp(), values["distance_m"], activity.id, f"{SOURCE}: {key}")
+            self.known.add((SOURCE, key), self.athlete.id, run)
+            if twin is None:
+                self.report.new += 1
+        self.report.stubs = len(stubs)
+        return newest
+
+    def _update(self, activity: Activity, item: dict[str, Any], values: dict[str, Any]) -> None:
+        """A late edit (name, distance, type …) or a reappearance: the new values, streams again."""
+        if activity.raw.get("summary") == item and not activity.deleted:
+            return
+        for name, value in values.items():
+            setattr(activity, name, value)
+        activity.raw = {"summary": item}
+        activity.gap_s_per_km, activity.descent_m, activity.gap_profile = values["pace_s_per_km"], None, {}
+        activity.streams_state = None
+        activity.deleted, activity.updated_at = False, self.now
+        self.report.updated += 1
+
+    def _mark_deleted(self, oldest: str, listed: set[str]) -> None:
+        """Stored activities of the listed window that the listing no longer holds."""
+        earliest = datetime.fromisoformat(oldest).replace(tzinfo=self.athlete.zone) - timedelta(days=1)
+        rows = self.session.scalars(select(Activity).where(
+            Activity.athlete_id == self.athlete.id, Activity.source == SOURCE,
+            Activity.deleted.is_(False), Activity.start_time >= earliest,
+        ))  # fmt: skip
+        for activity in rows:
+            local_day = str(activity.raw.get("summary", {}).get("start_date_local") or "")[:10]
+            in_window = (
+                local_day >= oldest
+                if local_day
+                else activity.start_time.astimezone(self.athlete.zone).date().isoformat() >= oldest
+            )
+            if in_window and activity.external_id not in listed:
+                activity.deleted, activity.updated_at = True, self.now
+                self.report.deleted += 1
+
+    def _note_stubs(self, account: IntervalsAccount, stubs: list[dict[str, Any]]) -> None:
+        example = (
+            f"{stubs[0].get('type') or 'activity'} on {str(stubs[0].get('start_date_local') or '?')[:10]}"
+        )
+        self.report.stub_note = STUB_NOTE.format(count=len(stubs), example=example)
+        if account.stubs_noted_at is None:  # said once, in the log and one mail; the summary counts them
+            account.stubs_noted_at = self.now
+            log.warning("intervals %s: %s", self.athlete.id, self.report.stub_note)
+            self.report.notice = Notice(
+                "Some activities in intervals.icu come from Strava",
+                self.report.stub_note,
+                key=f"intervals:strava-stubs:{self.athlete.id}",
+            )
+
+    def _fetch_streams(self) -> None:
+        with unit_of_work(self.session):
+            candidates = list(self.session.scalars(select(Activity).where(
+                Activity.athlete_id == self.athlete.id, Activity.source == SOURCE,
+                Activity.deleted.is_(False), Activity.streams_state.is_(None),
+                Activity.start_time >= self.now - ANALYSIS_WINDOW,
+                Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
+            ).order_by(Activity.start_time)))  # fmt: skip
+        for activity in candidates:
+            if self.should_stop():
+                return
+            try:
+                streams = self.client.streams(activity.external_id)
+            except IntervalsGone:
+                streams = {}
+            except IntervalsMalformed as error:
+                self.report.held_back.append(f"{activity.external_id}: {error.what}")
+                continue
+            with unit_of_work(self.session):
+                summary = {"distance_m": activity.distance_m, "moving_time_s": activity.moving_time_s,
+                           "elapsed_time_s": activity.elapsed_time_s, "avg_hr": activity.avg_hr}  # fmt: skip
+                refined = stream_values(activity.start_time, summary, streams)
+                for name, value in (refined or {}).items():
+                    setattr(activity, name, value)
+                activity.streams_state = "fetched" if refined is not None else "none"
+                activity.updated_at = self.now
+
+
+__all__ = ["IntervalsReport", "start_of", "sync_intervals"]
