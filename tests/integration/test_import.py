@@ -117,7 +117,7 @@ def test_strava_export_and_the_same_run_as_a_file_are_stored_once(
     outcomes = {o.path.rsplit("!", 1)[-1]: o for o in report.outcomes}
     assert outcomes["export_1/activities/5001.gpx.gz"].outcome == "imported"
     assert outcomes["export_1/activities/5002.fit.gz"].outcome == "imported"
-    assert outcomes["activity 5003"].outcome == "not_activity"
+    assert outcomes["activity 5003"].outcome == "imported"  # a manual entry: imported from its figures
     with sessions() as session:
         run = session.scalars(select(Activity).where(Activity.external_id == "5001")).one()
         assert (run.source, run.name, run.private_note, run.gear) == (
@@ -128,13 +128,16 @@ def test_strava_export_and_the_same_run_as_a_file_are_stored_once(
         )
         assert run.description == "long, easy"
         assert run.sport_type == "Run"  # the file says 9 (Run): the file wins over the CSV
+        manual = session.scalars(select(Activity).where(Activity.external_id == "5003")).one()
+        assert (manual.manual, manual.distance_m, manual.elapsed_time_s, manual.name) == (True, 5000.0, 1800.0, "Treadmill")
+        assert manual.start_time == datetime(2022, 5, 30, tzinfo=UTC) and manual.sport_type == "Run"
     # the original watch file of run 5002 arrives later from another folder
     folder = tmp_path / "watch"
     folder.mkdir()
     shutil.copy(corpus / "formats" / "laufen_landal_park.fit", folder)
     [outcome] = import_paths(sessions, SAM, [folder], now=NOW).outcomes
     assert outcome.outcome == "duplicate"
-    assert _count(sessions) == 2
+    assert _count(sessions) == 3
     # the unchanged zip is skipped whole
     assert [o.outcome for o in import_paths(sessions, SAM, [export], now=NOW).outcomes] == ["unchanged"]
 

@@ -6,6 +6,7 @@ import errno
 import gc
 import hashlib
 import logging
+import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,14 +14,14 @@ from dataclasses import replace
 from typing import BinaryIO, cast
 
 from strainwatch import __version__
-from strainwatch.domain import Track
+from strainwatch.domain import DeviceSummary, ParsedActivity, Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob
 from strainwatch.metrics.activity import compute_metrics
 from strainwatch.sources.files.activity_files import open_regular, parse_file, parse_stream
 from strainwatch.sources.files.limits import ReadLimits
 from strainwatch.sources.files.sport_types import normalize_sport
-from strainwatch.sources.files.strava_export import open_member
+from strainwatch.sources.files.strava_export import ExportRow, open_member
 from strainwatch.sources.files.timestamps import plausible_epoch
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,22 @@ def forget_archive() -> None:
         _archive = None
 
 
+def _usable_times(read: ParsedActivity) -> None:
+    """A track whose points all carry one timestamp (GPX files with every point at
+    1970-01-01T00:00:00Z exist) has no timing at all: unusable for load, not a zero-second
+    run. Checked here, where parsed tracks become activities, for every format alike."""
+    times = read.track.time
+    if len(times) >= 2 and min(times) == max(times):
+        when = read.start_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        raise UnusableActivity(
+            f"all {len(times):,} points carry the same time ({when}): the recording has no timing, "
+            "so it cannot be counted as training load"
+        )
+
+
 def _read(job: FileJob, limits: ReadLimits) -> tuple[str, list[AnalysedActivity]]:
+    if job.member is None and job.export_row is not None:  # a row of activities.csv without a file
+        return job.fingerprint or "", [_manual_row(job, job.export_row)]
     if job.member is not None:
         fingerprint = job.fingerprint or ""
         try:
@@ -88,6 +104,7 @@ def _read(job: FileJob, limits: ReadLimits) -> tuple[str, list[AnalysedActivity]
         parsed = parse_file(job.file_path, job.key, limits)
     analysed = []
     for read in parsed:
+        _usable_times(read)
         if not plausible_epoch(read.start_time.timestamp()):
             raise UnusableActivity(
                 f"starts in the year {read.start_time.year}: the recording device's clock was wrong"
@@ -110,6 +127,25 @@ def _read(job: FileJob, limits: ReadLimits) -> tuple[str, list[AnalysedActivity]
     return fingerprint, analysed
 
 
+def _manual_row(job: FileJob, row: ExportRow) -> AnalysedActivity:
+    """A manual entry of a Strava export (a treadmill run typed in, a forgotten watch): its
+    distance and time from activities.csv, flagged manual so it never counts as a spike."""
+    if row.start_time is None:
+        raise NotAnActivity("manual entry without a date Strava's export could be read by: not imported")
+    if not (row.distance_m or row.elapsed_time_s or row.moving_time_s):
+        raise NotAnActivity("manual entry without distance or time: not imported")
+    if not plausible_epoch(row.start_time.timestamp()):
+        raise UnusableActivity(f"a manual entry dated {row.start_time.year}: not imported")
+    parsed = ParsedActivity(
+        external_id=job.key, start_time=row.start_time, track=Track(),
+        sport_type=normalize_sport(row.sport_type), name=row.name, description=row.description,
+        private_note=row.private_note, gear=row.gear, manual=True,
+        summary=DeviceSummary(row.distance_m, row.moving_time_s or row.elapsed_time_s, row.elapsed_time_s),
+        raw={"format": "strava_export_row", "strava_export": {"activity_id": row.activity_id}},
+    )  # fmt: skip
+    return AnalysedActivity(parsed, compute_metrics(parsed.track, parsed.summary))
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Parsing allocates hundreds of thousands of short-lived, acyclic objects; each of
@@ -125,6 +161,13 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _log_warnings(job: FileJob, caught: list[warnings.WarningMessage]) -> None:
+    """What libraries warn about while reading (fitdecode's `dev_data_index … not defined`)
+    is of no use on the user's terminal: it goes to the debug log, named by its file."""
+    for warning in caught:
+        log.debug("%s: %s: %s", job.record_path, warning.category.__name__, warning.message)
+
+
 def failed(job: FileJob, reason: str, *, permission: bool = False) -> FileAnalysis:
     """A failure as data, marked so that only an upgrade or new permissions retry it."""
     mark = job.fingerprint or FAILED_MARK + (PERMISSION_MARK if permission else "")
@@ -136,8 +179,12 @@ def analyse(job: FileJob, time_limit: float | None = None) -> FileAnalysis:
     limits = ReadLimits.for_seconds(time_limit)
     mark = job.fingerprint or FAILED_MARK
     try:
-        with _gc_paused():
-            fingerprint, activities = _read(job, limits)
+        with _gc_paused(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                fingerprint, activities = _read(job, limits)
+            finally:
+                _log_warnings(job, caught)
     except NotAnActivity as exc:
         return FileAnalysis(job, mark, problem="not_activity", reason=str(exc))
     except UnusableActivity as exc:

@@ -14,6 +14,7 @@ not followed forever; a folder that cannot be listed is reported too.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import zipfile
@@ -26,7 +27,7 @@ from strainwatch.importing.analyse import FAILED_MARK, PERMISSION_MARK, failed
 from strainwatch.importing.jobs import FileAnalysis, FileJob, FileOutcome
 from strainwatch.sources.files.activity_files import is_activity_name, special_file_kind
 from strainwatch.sources.files.limits import ReadLimits
-from strainwatch.sources.files.strava_export import read_export_index
+from strainwatch.sources.files.strava_export import ExportRow, read_export_index
 from strainwatch.sources.files.text_fields import clean_line
 from strainwatch.store.models import ImportedFile
 
@@ -135,15 +136,58 @@ def _retry_reason(record: ImportedFile, path: str) -> str | None:
     return None
 
 
+def _plan_members(job: FileJob, infos: Mapping[str, zipfile.ZipInfo], records: Mapping[str, ImportedFile],
+                  plan: Plan) -> None:  # fmt: skip
+    """A zip that is not a Strava export (Garmin Connect's "Export Original", a zip of GPX or
+    TCX from another tool): every activity file in it, member by member."""
+    members = sorted(
+        name for name in infos if _wanted(name.rsplit("/", 1)[-1]) and not name.lower().endswith(".zip")
+    )
+    if not members:
+        reason = "a zip without activity files (.fit, .gpx, .tcx) and without activities.csv"
+        plan.settled.append(FileAnalysis(job, FAILED_MARK, problem="not_activity", reason=reason))
+        return
+    for name in members:
+        info = infos[name]
+        member_path = f"{job.record_path}!{display_path(name)}"
+        fingerprint = f"zip:{info.CRC:08x}:{info.file_size}"
+        record = records.get(member_path)
+        if record is not None and record.sha256 == fingerprint:
+            plan.outcomes.append(FileOutcome(member_path, "unchanged", record.error, previous=record.status))
+            continue
+        plan.jobs.append(FileJob(
+            record_path=member_path, file_path=job.file_path, size=info.file_size, mtime_ns=job.mtime_ns,
+            member=name, fingerprint=fingerprint, compressed_size=info.compress_size,
+        ))  # fmt: skip
+    plan.zips.append(job)
+
+
+def _manual_job(job: FileJob, row: ExportRow, records: Mapping[str, ImportedFile], plan: Plan) -> None:
+    """A row of activities.csv without a file: a manual entry, imported from its figures."""
+    member_path = f"{job.record_path}!activity {clean_line(row.activity_id)}"
+    when = row.start_time.isoformat() if row.start_time else None
+    figures = (when, row.distance_m, row.elapsed_time_s, row.moving_time_s, row.sport_type, row.name,
+               row.description, row.private_note, row.gear)  # fmt: skip
+    fingerprint = "row:" + hashlib.sha256(repr(figures).encode()).hexdigest()[:32]
+    record = records.get(member_path)
+    if record is not None and record.sha256 == fingerprint:
+        plan.outcomes.append(FileOutcome(member_path, "unchanged", record.error, previous=record.status))
+        return
+    plan.jobs.append(FileJob(
+        record_path=member_path, file_path=job.file_path, size=0, mtime_ns=job.mtime_ns,
+        source="strava_export", external_id=row.activity_id, fingerprint=fingerprint, export_row=row,
+    ))  # fmt: skip
+
+
 def _plan_zip(
-    job: FileJob, records: Mapping[str, ImportedFile], plan: Plan, time_limit: float | None
+    job: FileJob, records: Mapping[str, ImportedFile], plan: Plan, time_limit: float | None, units: str = "km"
 ) -> None:
     try:
         with zipfile.ZipFile(job.file_path) as archive:
-            rows = read_export_index(archive, ReadLimits.for_seconds(time_limit))
             infos = {info.filename: info for info in archive.infolist()}
-    except NotAnActivity as exc:
-        plan.settled.append(FileAnalysis(job, FAILED_MARK, problem="not_activity", reason=str(exc)))
+            rows = read_export_index(archive, ReadLimits.for_seconds(time_limit), units)
+    except NotAnActivity:
+        _plan_members(job, infos, records, plan)
         return
     except ActivityFileError as exc:
         plan.settled.append(failed(job, str(exc)))
@@ -155,13 +199,7 @@ def _plan_zip(
     repeated = 0
     for row in rows:
         if row.filename is None:
-            plan.outcomes.append(
-                FileOutcome(
-                    f"{job.record_path}!activity {clean_line(row.activity_id)}",
-                    "not_activity",
-                    "manual entry without a recording: not imported",
-                )
-            )
+            _manual_job(job, row, records, plan)
             continue
         if row.filename in listed:
             repeated += 1
@@ -199,8 +237,9 @@ def _plan_zip(
 
 
 def plan_import(
-    paths: Iterable[Path], records: Mapping[str, ImportedFile], time_limit: float | None = None
-) -> Plan:
+    paths: Iterable[Path], records: Mapping[str, ImportedFile], time_limit: float | None = None,
+    units: str = "km",
+) -> Plan:  # fmt: skip
     plan = Plan()
     seen: set[str] = set()
     for path in _expand(paths, plan):
@@ -235,7 +274,7 @@ def plan_import(
                     failed(job, f"skipped: {special_file_kind(st.st_mode)}, not a regular file")
                 )
         elif real.lower().endswith(".zip"):
-            _plan_zip(job, records, plan, time_limit)
+            _plan_zip(job, records, plan, time_limit, units)
         else:
             plan.jobs.append(job)
     return plan

@@ -317,7 +317,7 @@ def import_paths(
                 records = repository.file_records(session, athlete.id)
                 known = repository.known_activities(session, athlete.id)
             time_limit = athlete.files.time_limit
-            plan = plan_import(paths, records, time_limit)
+            plan = plan_import(paths, records, time_limit, athlete.units)
             if on_planned:
                 on_planned(len(plan.jobs) + len(plan.outcomes) + len(plan.settled))
             for outcome in plan.outcomes:

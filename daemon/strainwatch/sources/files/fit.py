@@ -125,7 +125,7 @@ def parse_fit(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
         raise NotAnActivity(f"a FIT {content.file_type} file, not an activity")
     if not content.time:
         if content.sessions:
-            raise UnusableActivity("no timestamped records: cannot be counted as training load")
+            return _manual_sessions(content, external_id)
         raise NotAnActivity("no activity records in the file")
     columns = _sorted((
         content.time, content.lat, content.lon, content.altitude,
@@ -176,3 +176,41 @@ def parse_fit(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
     if not activities:
         raise UnusableActivity("no session with at least two timestamped records")
     return activities
+
+
+def _manual_sessions(content: FitContent, external_id: str) -> list[ParsedActivity]:
+    """A FIT with session summaries but no records: an entry typed in on the watch or in
+    Garmin Connect. Each session with a start and a duration or distance is a manual
+    activity (never a distance spike, like every manual entry)."""
+    usable = [
+        s for s in content.sessions
+        if s["start_time"] is not None and s["sport"] != "transition"
+        and (s.get("total_elapsed_time") or s.get("total_timer_time") or s.get("total_distance"))
+    ]  # fmt: skip
+    if not usable:
+        raise UnusableActivity("no timestamped records and no session totals: cannot be counted as load")
+    usable.sort(key=lambda s: s["start_time"])
+    return [
+        ParsedActivity(
+            external_id=external_id if len(usable) == 1 else f"{external_id}#{index + 1}",
+            start_time=datetime.fromtimestamp(session["start_time"], UTC),
+            track=Track(),
+            sport_type=normalize_sport(session["sport"]),
+            device=content.device,
+            manual=True,
+            trainer=session["sub_sport"] in ("treadmill", "indoor_running", "indoor_cycling"),
+            summary=DeviceSummary(
+                distance_m=session.get("total_distance"),
+                timer_time_s=session.get("total_timer_time"),
+                elapsed_time_s=session.get("total_elapsed_time"),
+            ),
+            raw={
+                "format": "fit",
+                "sport": session["sport"],
+                "sub_sport": session["sub_sport"],
+                "device": content.device,
+                "note": "session summary only: no recorded samples",
+            },
+        )
+        for index, session in enumerate(usable)
+    ]

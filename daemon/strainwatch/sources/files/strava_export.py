@@ -13,9 +13,11 @@ import io
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, cast
 
 from strainwatch.errors import ActivityFileError, NotAnActivity
+from strainwatch.sources.files.export_values import parse_export_date, parse_number, parse_seconds
 from strainwatch.sources.files.limits import MiB, ReadLimits, guarded
 
 CSV_NAME = "activities.csv"
@@ -46,8 +48,15 @@ _HEADERS: dict[str, tuple[str, ...]] = {
              "equipamento da atividade"),
     "filename": ("filename", "dateiname", "nom du fichier", "nombre del archivo",
                  "nome file", "bestandsnaam", "nome do arquivo"),
+    "date": ("activity date", "aktivitatsdatum", "datum der aktivitat", "date de l'activite",
+             "fecha de la actividad", "data attivita", "datum activiteit", "data da atividade"),
+    "elapsed": ("elapsed time", "verstrichene zeit", "gesamtzeit", "temps ecoule", "tiempo transcurrido",
+                "tempo trascorso", "verstreken tijd", "tempo decorrido"),
+    "moving": ("moving time", "bewegungszeit", "temps de deplacement", "tiempo en movimiento",
+               "tempo in movimento", "bewegingstijd", "tempo em movimento"),
+    "distance": ("distance", "distanz", "strecke", "distancia", "distanza", "afstand"),
 }  # fmt: skip
-_POSITIONS = {"id": 0, "name": 2, "type": 3, "description": 4}
+_POSITIONS = {"id": 0, "date": 1, "name": 2, "type": 3, "description": 4, "elapsed": 5, "distance": 6}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +68,10 @@ class ExportRow:
     description: str | None
     private_note: str | None
     gear: str | None
+    start_time: datetime | None = None  # UTC, as the export writes it
+    distance_m: float | None = None
+    elapsed_time_s: float | None = None
+    moving_time_s: float | None = None
 
 
 def _fold(text: str) -> str:
@@ -153,8 +166,13 @@ def _read_rows(archive: zipfile.ZipFile, member: str, limits: ReadLimits) -> lis
     return rows
 
 
-def read_export_index(archive: zipfile.ZipFile, limits: ReadLimits | None = None) -> list[ExportRow]:
-    """The rows of activities.csv; raises when the zip is not a Strava export."""
+def read_export_index(
+    archive: zipfile.ZipFile, limits: ReadLimits | None = None, units: str = "km"
+) -> list[ExportRow]:
+    """The rows of activities.csv; raises when the zip is not a Strava export.
+
+    `units` is the account's display unit, in which the first Distance column is written;
+    a second Distance column, when present, holds metres."""
     limits = limits or ReadLimits()
     check_archive(archive)
     member = next((n for n in archive.namelist() if n.rsplit("/", 1)[-1].lower() == CSV_NAME), None)
@@ -166,6 +184,9 @@ def read_export_index(archive: zipfile.ZipFile, limits: ReadLimits | None = None
         raise ActivityFileError(f"{member} is empty")
     header, body = rows[0], rows[1:]
     columns = _columns(header, body[:50])
+    distances = [i for i, name in enumerate(header) if _fold(name) in _HEADERS["distance"]]
+    metres_column = distances[1] if len(distances) > 1 else None
+    unit_m = 1609.344 if units == "mi" else 1000.0
 
     def cell(row: list[str], field: str) -> str | None:
         index = columns.get(field)
@@ -173,12 +194,28 @@ def read_export_index(archive: zipfile.ZipFile, limits: ReadLimits | None = None
             return None
         return row[index].strip() or None
 
+    def distance(row: list[str]) -> float | None:
+        if metres_column is not None and metres_column < len(row):
+            metres = parse_number(row[metres_column])
+            if metres is not None:
+                return metres
+        shown = parse_number(cell(row, "distance"))
+        return None if shown is None else shown * unit_m
+
     out = []
     for row in body:
         activity_id = cell(row, "id")
         if not activity_id:
             continue
         filename = cell(row, "filename")
+        manual = {}
+        if filename is None:  # a manual entry: its figures are all there is
+            manual = {
+                "start_time": parse_export_date(cell(row, "date")),
+                "distance_m": distance(row),
+                "elapsed_time_s": parse_seconds(cell(row, "elapsed")),
+                "moving_time_s": parse_seconds(cell(row, "moving")),
+            }
         out.append(
             ExportRow(
                 activity_id=activity_id[:64],
@@ -188,6 +225,7 @@ def read_export_index(archive: zipfile.ZipFile, limits: ReadLimits | None = None
                 description=cell(row, "description"),
                 private_note=cell(row, "private_note"),
                 gear=cell(row, "gear"),
+                **manual,  # type: ignore[arg-type]
             )
         )
     return out
