@@ -34,6 +34,7 @@ from strainwatch.config.settings import Settings, load_settings
 from strainwatch.errors import StrainwatchError
 from strainwatch.runtime.heartbeat import Heartbeat
 from strainwatch.runtime.sd_notify import notify, watchdog_s
+from strainwatch.runtime.watch import FolderWatcher
 from strainwatch.store.db import open_database
 from strainwatch.store.locking import PassBusy, pass_lock
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 DELIVERY_INTERVAL_S = 60
 STOP_GRACE_S = 8.0  # systemd's TimeoutStopSec is 20 s in the shipped unit
+WATCH_WAIT_S = 600.0  # a watched folder's pass waits this long for a running pass
 
 
 class _StopDuringStartUp(BaseException):
@@ -109,6 +111,7 @@ class Daemon:
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 300,
         })  # fmt: skip
         self.failing: dict[str, str] = {}  # job -> the error last logged, so an outage is logged once
+        self.watcher: FolderWatcher | None = None
 
     # -- jobs
 
@@ -155,6 +158,30 @@ class Daemon:
                 on_file=lambda _outcome: self.heartbeat.beat(), on_progress=self.heartbeat.beat,
             )  # fmt: skip
         return report.summary()
+
+    def watch_pass(self, athlete_ids: list[str]) -> str:
+        """A pass for the athletes whose folder changed; waits for a running pass to end."""
+        from strainwatch.pipeline.run_pass import run_pass
+
+        # the lock first: waiting for another pass is no stalled progress for the watchdog
+        with pass_lock(self.settings.database_url, wait_s=WATCH_WAIT_S), self.heartbeat.working():
+            report = run_pass(
+                self.settings, self.sessions, now=self.clock(), should_stop=self._progress,
+                on_file=lambda _outcome: self.heartbeat.beat(), on_progress=self.heartbeat.beat,
+                athlete_ids=athlete_ids,
+            )  # fmt: skip
+        return report.summary()
+
+    def watch(self) -> None:
+        """(Re)start the watched folders with the current settings."""
+        if self.watcher is not None:
+            self.watcher.stop.set()
+            self.watcher = None
+        if self.settings.watch.enabled and not self.stop.is_set():
+            self.watcher = FolderWatcher(
+                self.settings, lambda ids: self._guarded("watched pass", lambda: self.watch_pass(ids))()
+            )
+            self.watcher.start()
 
     def deliver(self) -> str | None:
         from strainwatch.notify.outbox import deliver_due
@@ -209,11 +236,13 @@ class Daemon:
             return
         self.sessions = open_database(self.settings.database_url)
         self.schedule()
+        self.watch()
         log.info("config reloaded from %s", self.settings.source_file)
         notify("READY=1", f"STATUS=config reloaded from {self.settings.source_file}")
 
     def run(self) -> int:
         self.schedule()
+        self.watch()
         if self.watchdog_interval_s:
             threading.Thread(
                 target=self.heartbeat.feed, args=(self.stop, self.watchdog_interval_s), name="watchdog",
@@ -224,6 +253,8 @@ class Daemon:
         notify("READY=1", f"STATUS=running, sync every {self.settings.daemon.interval} s")
         log.info("strainwatch daemon started: sync every %d s", self.settings.daemon.interval)
         self.scheduler.start()
+        if self.watcher is not None:
+            self.watcher.stop.set()
         log.info("strainwatch daemon stopped")
         return 0
 
