@@ -56,7 +56,14 @@ def test_example_documents_every_option() -> None:
               AthleteStravaSettings, WebSettings, AthleteIntervalsSettings, WatchSettings)  # fmt: skip
     for model in models:
         keys = {info.alias or name for name, info in model.model_fields.items()}
-        for key in keys - {"files", "shoes", "rules", "strava", "intervals", "watch"}:  # tables, checked above
+        for key in keys - {
+            "files",
+            "shoes",
+            "rules",
+            "strava",
+            "intervals",
+            "watch",
+        }:  # tables, checked above
             assert f"\n{key} = " in text or f"# {key} = " in text, key
 
 
@@ -225,9 +232,29 @@ def test_public_url_must_be_an_http_address(tmp_path: Path, url: str) -> None:
 def test_links_follow_the_public_url(tmp_path: Path) -> None:
     from strainwatch.views.links import activity_url, alert_url, athlete_url
 
-    settings = parse_settings(MINIMAL + '[web]\npublic_url = "https://sw.example.org/base/"\n', tmp_path / "c.toml")
+    settings = parse_settings(
+        MINIMAL + '[web]\npublic_url = "https://sw.example.org/base/"\n', tmp_path / "c.toml"
+    )
     assert settings.web.public_url == "https://sw.example.org/base"
     assert alert_url(settings.web.public_url, 7) == "https://sw.example.org/base/alerts/7"
     assert activity_url(settings.web.public_url, 3) == "https://sw.example.org/base/activities/3"
     assert athlete_url(settings.web.public_url, "a b/c") == "https://sw.example.org/base/athletes/a%20b%2Fc"
     assert alert_url(None, 7) is None
+
+
+def test_intervals_table_paths_and_ids(tmp_path: Path) -> None:
+    base = '[[athletes]]\nid = "me"\nname = "Me"\nemail = "me@example.org"\n[athletes.intervals]\n'
+    settings = parse_settings(
+        base + 'athlete_id = "i12345"\napi_key_file = "keys/intervals"\n', tmp_path / "c.toml"
+    )
+    intervals = settings.athletes[0].intervals
+    assert intervals is not None and intervals.api_key_file == tmp_path / "keys" / "intervals"
+    assert intervals.base_url == "https://intervals.icu"
+    with pytest.raises(ConfigError, match="athlete_id"):
+        parse_settings(base + 'athlete_id = "me@example.org"\n', tmp_path / "c.toml")
+    with pytest.raises(ConfigError, match="https://"):
+        parse_settings(
+            base + 'athlete_id = "0"\nbase_url = "http://intervals.example.org"\n', tmp_path / "c.toml"
+        )
+    with pytest.raises(ConfigError, match="mode"):
+        parse_settings('[watch]\nmode = "fanotify"\n' + base + 'athlete_id = "0"\n', tmp_path / "c.toml")

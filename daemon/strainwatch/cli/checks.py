@@ -27,12 +27,27 @@ def checks(settings: Settings) -> list[Check]:
     sessions = open_database(settings.database_url, migrate=False) if database.ok else None
     for kind in KINDS:
         results.extend(kind.doctor(settings, sessions))
+    results.append(_watch(settings))
     if sessions is not None:
         results.extend(_health_checks(settings, sessions))
     results.append(probe("mail", lambda: _mail(settings)))
     if sessions is not None:
         results.append(_outbox(sessions))
     return results
+
+
+def _watch(settings: Settings) -> Check:
+    """How the daemon notices new files: inotify, polling (network mounts), or not at all."""
+    from strainwatch.runtime.watch import plan_watch
+
+    if not settings.watch.enabled:
+        return Check("watch", True, "off ([watch] enabled = false): new files wait for the next pass")
+    plan = plan_watch(settings)
+    detail = plan.describe()
+    if plan.polled:
+        detail += f"; polled every {settings.watch.poll_interval:g} s"
+    missing = "watchfiles not installed" in (plan.why_polled or "") and settings.watch.mode != "poll"
+    return Check("watch", not missing, detail, warning=missing)
 
 
 def _database(settings: Settings) -> str:

@@ -84,7 +84,7 @@ def plan_watch(settings: Settings, mounts: str | None = None) -> WatchPlan:
     owners: dict[Path, list[str]] = {}
     for athlete in settings.athletes:
         for path in athlete.files.paths:
-            folder = path if path.is_dir() else path.parent
+            folder = path.parent if path.is_file() else path
             owners.setdefault(folder, []).append(athlete.id)
     mode = settings.watch.mode
     inotify: list[Path] = []
