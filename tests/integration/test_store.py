@@ -41,6 +41,7 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
         "injuries",
         "outbox",
         "source_health",
+        "intervals_accounts",
         "alembic_version",
     } <= tables
 
