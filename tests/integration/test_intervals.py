@@ -182,11 +182,18 @@ def test_late_edits_and_deletions_in_the_window(
     fake.log.clear()
     fake.activities["i2"]["name"] = "Renamed: calf tight"
     fake.activities["i2"]["distance"] = 8400.0
+    fake.activities["i3"]["icu_training_load"] = 99  # intervals.icu recomputed it: no edit
+    fake.activities["i3"]["analyzed"] = "2099-01-01T00:00:00"
     fake.add_run("i4", NOW - timedelta(hours=30), 5.0)  # a late upload, older than the newest seen
-    del fake.activities["i3"]  # deleted in intervals.icu, inside the overlap
+    fake.add_run("i5", NOW - timedelta(hours=5), 4.0, source="MANUAL", streams=False)  # typed in
     del fake.activities["i1"]  # outside the overlap: not listed, kept
     report = _sync(settings, sessions, NOW + timedelta(hours=1))
-    assert (report.new, report.updated, report.deleted) == (1, 1, 1)
+    assert (report.new, report.updated, report.deleted) == (2, 1, 0)
+    assert not fake.calls("/api/v1/activity/i3/") and not fake.calls("/api/v1/activity/i5/")
+    assert _stored(sessions)["i5"].manual
+    del fake.activities["i3"]  # deleted in intervals.icu, inside the overlap
+    report = _sync(settings, sessions, NOW + timedelta(hours=2))
+    assert (report.new, report.updated, report.deleted) == (0, 0, 1)
     stored = _stored(sessions)
     assert (stored["i2"].name, stored["i2"].distance_m, stored["i2"].streams_state) == (
         "Renamed: calf tight",
@@ -194,7 +201,7 @@ def test_late_edits_and_deletions_in_the_window(
         "fetched",
     )
     assert stored["i3"].deleted and not stored["i1"].deleted and not stored["i4"].deleted
-    assert len(fake.calls(LISTING)) == 1 and len(fake.calls("/api/v1/activity/i2/")) == 1
+    assert len(fake.calls(LISTING)) == 2 and len(fake.calls("/api/v1/activity/i2/")) == 1  # one per pass
 
 
 def test_the_same_run_from_a_file_and_intervals_is_stored_once(

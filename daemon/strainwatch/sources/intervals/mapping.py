@@ -66,6 +66,21 @@ def summary_values(item: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
+def _integrated(times: list[Any], speeds: list[Any]) -> list[float | None]:
+    """Cumulative distance from the velocity stream, where there is no distance stream."""
+    if not speeds:
+        return []
+    out: list[float | None] = []
+    total, previous = 0.0, None
+    for t, v in zip(times, speeds, strict=False):
+        time_s, speed = _number(t), _number(v)
+        if time_s is not None and previous is not None and speed is not None and time_s > previous:
+            total += speed * (time_s - previous)
+        previous = time_s if time_s is not None else previous
+        out.append(total)
+    return out
+
+
 def stream_values(
     start: datetime, summary: Mapping[str, Any], streams: Mapping[str, list[Any]]
 ) -> dict[str, Any] | None:
@@ -74,7 +89,8 @@ def stream_values(
     times = streams.get("time") or []
     if len(times) < 2:
         return None
-    columns = [streams.get(k) or [] for k in ("distance", "altitude", "heartrate", "cadence")]
+    distance = streams.get("distance") or _integrated(times, streams.get("velocity_smooth") or [])
+    columns = [distance, *(streams.get(k) or [] for k in ("altitude", "heartrate", "cadence"))]
     track = Track()
     base = start.timestamp()
     for i, t in enumerate(times):

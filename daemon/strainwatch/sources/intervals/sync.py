@@ -48,6 +48,24 @@ OVERLAP = timedelta(hours=48)
 ANALYSIS_WINDOW = timedelta(days=42)
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MOST = timedelta(hours=6)
+EDITABLE = (
+    "start_date",
+    "start_date_local",
+    "type",
+    "name",
+    "description",
+    "distance",
+    "icu_distance",
+    "moving_time",
+    "elapsed_time",
+    "total_elevation_gain",
+    "average_heartrate",
+    "max_heartrate",
+    "average_cadence",
+    "trainer",
+    "source",
+    "gear",
+)  # what the runner or the device can change: a difference is an edit
 STUB_NOTE = (
     "intervals.icu does not hand out through its API the activities it received from Strava "
     "({count} skipped, e.g. {example}). Add [athletes.strava] (a Strava API application), or "
@@ -234,6 +252,8 @@ class _Sync:
                 raw={"summary": item}, created_at=self.now, updated_at=self.now,
                 duplicate_of=twin.activity_id if twin else None, **values,
             )  # fmt: skip
+            if values["manual"]:
+                activity.streams_state = "none"  # typed in: no samples to ask for
             self.session.add(activity)
             self.session.flush()
             run = KnownRun(start.timestamp(), values["distance_m"], activity.id, f"{SOURCE}: {key}")
@@ -244,14 +264,16 @@ class _Sync:
         return newest
 
     def _update(self, activity: Activity, item: dict[str, Any], values: dict[str, Any]) -> None:
-        """A late edit (name, distance, type …) or a reappearance: the new values, streams again."""
-        if activity.raw.get("summary") == item and not activity.deleted:
+        """A late edit (name, distance, type …) or a reappearance: the new values, streams again.
+        Fields intervals.icu recomputes on its own (training load, `analyzed`) are no edit."""
+        stored = activity.raw.get("summary") or {}
+        if not activity.deleted and all(stored.get(k) == item.get(k) for k in EDITABLE):
             return
         for name, value in values.items():
             setattr(activity, name, value)
         activity.raw = {"summary": item}
         activity.gap_s_per_km, activity.descent_m, activity.gap_profile = values["pace_s_per_km"], None, {}
-        activity.streams_state = None
+        activity.streams_state = "none" if values["manual"] else None
         activity.deleted, activity.updated_at = False, self.now
         self.report.updated += 1
 
