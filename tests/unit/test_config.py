@@ -34,7 +34,7 @@ def test_example_documents_every_option() -> None:
 
     text = example_config_text()
     tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules.", "[strava]",
-              "[athletes.strava]", "[smtp]", "[notify]", "[web]"}  # fmt: skip
+              "[athletes.strava]", "[smtp]", "[notify]", "[web]", "[[web.users]]"}  # fmt: skip
     assert all(table in text for table in tables)
     from strainwatch.rules.registry import RULES
 
@@ -48,13 +48,14 @@ def test_example_documents_every_option() -> None:
         SmtpSettings,
         StravaSettings,
         WebSettings,
+        WebUser,
     )
 
     models = (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings, StravaSettings,
-              AthleteStravaSettings, WebSettings)  # fmt: skip
+              AthleteStravaSettings, WebSettings, WebUser)  # fmt: skip
     for model in models:
         keys = {info.alias or name for name, info in model.model_fields.items()}
-        for key in keys - {"files", "shoes", "rules", "strava"}:  # tables, checked above
+        for key in keys - {"files", "shoes", "rules", "strava", "users"}:  # tables, checked above
             assert f"\n{key} = " in text or f"# {key} = " in text, key
 
 

@@ -16,8 +16,10 @@ from strainwatch.metrics.history import AthleteFacts
 from strainwatch.store import models
 
 
-def run_of(activity: models.Activity, zone: ZoneInfo) -> Run:
-    text = " \n".join(t for t in (activity.name, activity.description, activity.private_note) if t)
+def run_of(activity: models.Activity, zone: ZoneInfo, pain_notes: tuple[str, ...] = ()) -> Run:
+    text = " \n".join(
+        t for t in (activity.name, activity.description, activity.private_note, *pain_notes) if t
+    )
     profile = tuple(sorted((int(k), float(v)) for k, v in activity.gap_profile.items()))
     return Run(
         activity_id=activity.id, start=activity.start_time,
@@ -50,4 +52,7 @@ def load_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
             models.Activity.duplicate_of.is_(None),
         )
     )
-    return [run_of(a, athlete.zone) for a in activities]
+    notes: dict[int, tuple[str, ...]] = {}
+    for note in session.scalars(select(models.PainNote).where(models.PainNote.athlete_id == athlete.id)):
+        notes[note.activity_id] = (*notes.get(note.activity_id, ()), note.note)
+    return [run_of(a, athlete.zone, notes.get(a.id, ())) for a in activities]
