@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests import clock
-from tests.web_support import HOSTILE, HOSTILE_NOTE, seed, serving, settings_for
+from tests.web_support import HOSTILE_NOTE, seed, serving, settings_for
 
 pytest.importorskip("starlette")
 
@@ -181,7 +181,7 @@ def test_the_pain_note_rule_fires_on_a_note_logged_afterwards(tmp_path: Path) ->
     from strainwatch.cli.main import cli
 
     url = f"sqlite:///{tmp_path / 'sw.db'}"
-    settings, sessions, ids = _open(tmp_path, url)
+    _settings, _sessions, ids = _open(tmp_path, url)
     config = str(tmp_path / "config.toml")
     runner = CliRunner()
     assert runner.invoke(cli, ["--config", config, "sync"], env=clock.env()).exit_code == 0
