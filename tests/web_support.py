@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from tests import clock
-from tests.hostile_files import gpx, points
+from tests.hostile_files import gpx
 
 HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script> & \"q\" 'a' <img src=x onerror=alert(2)>"
+TPX = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
 HOSTILE_NOTE = "</textarea><svg onload=alert(3)> calf ok"
 
 
@@ -40,7 +41,7 @@ def seed(sessions: Any, tmp_path: Path, athlete_id: str, now: datetime, runs: in
 
     track = tmp_path / f"{athlete_id}-last.gpx"
     start = (now - timedelta(days=1)).replace(hour=7, minute=0, second=0, microsecond=0)
-    track.write_text(gpx(points(900, start), name="x"), encoding="utf-8")
+    track.write_text(gpx(_points(900, start.astimezone(UTC)), name="x"), encoding="utf-8")
     with sessions() as session, session.begin():
         session.add(Athlete(id=athlete_id, name=athlete_id, created_at=now))
         session.flush()
@@ -70,6 +71,18 @@ def seed(sessions: Any, tmp_path: Path, athlete_id: str, now: datetime, runs: in
         session.add(alert)
         session.flush()
         return {"last_run": rows[-1].id, "first_run": rows[0].id, "alert": alert.id}
+
+
+def _points(n: int, start: datetime) -> str:
+    """A run north at about 3 m/s over a hill, the heart rate rising with it."""
+    out = []
+    for i in range(n):
+        when = (start + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ele = 40 + 30 * (1 - abs(i - n / 2) / (n / 2))
+        out.append(f'<trkpt lat="{52.5 + i * 0.00003:.6f}" lon="13.4"><ele>{ele:.1f}</ele><time>{when}</time>'
+                   f'<extensions><x:TrackPointExtension xmlns:x="{TPX}"><x:hr>{120 + i * 40 // n}</x:hr>'
+                   "</x:TrackPointExtension></extensions></trkpt>")  # fmt: skip
+    return "\n".join(out)
 
 
 def free_socket() -> socket.socket:

@@ -188,7 +188,7 @@ class AthleteStravaSettings(_Model):
 def split_listen(value: str) -> tuple[str, int]:
     """`host:port` or `[v6]:port` into its parts; ValueError for anything else."""
     host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:  # 0: any free port
         raise ValueError(f"must be host:port, like 127.0.0.1:8750: {value[:80]!r}")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]

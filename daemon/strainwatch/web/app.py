@@ -292,6 +292,7 @@ def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[]
         Route("/login", login_page, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/static/style.css", style),
+        Route("/favicon.ico", lambda _request: Response(status_code=204)),  # no icon, and no 404 logged
     ]
     for path, handler, write in pages.ROUTES:
         methods = ["POST"] if write else ["GET"]

@@ -93,7 +93,7 @@ def weekly_chart(weeks: Sequence[Week], ceiling_km: float | None, unit: str, per
             Bar(
                 x=round(x + slot * 0.15, 1), y=y(km), w=round(slot * 0.7, 1), h=round(y(0) - y(km), 1),
                 inner_y=y(longest), inner_h=round(y(0) - y(longest), 1),
-                label=week.label[-3:] if i % 4 == 0 or i == len(weeks) - 1 else "",
+                label=week.label[-3:] if i % 4 == 0 or (i == len(weeks) - 1 and i % 4 >= 2) else "",
                 title=f"{week.label}: {km:.1f} {unit}, longest run {longest:.1f} {unit}",
             )
         )  # fmt: skip
@@ -141,7 +141,11 @@ def profile_chart(points: Sequence[ProfilePoint], field: str, height: float = 13
     known = [(p.km, v) for p in points if (v := getattr(p, field)) is not None]
     if len(known) < 2:
         return Chart(WIDTH, height)
-    values = [v for _, v in known]
+    values = sorted(v for _, v in known)
+    if field == "pace_s_per_km":  # a GPS jump or a stop is not the run's pace: the middle 90 %
+        low, high = values[len(values) // 20], values[-1 - len(values) // 20]
+        known = [(km, min(max(v, low), high)) for km, v in known]
+        values = [low, high]
     step, bottom, top = _scale(min(values), max(values), height)
     plot_h, plot_w = height - TOP - BOTTOM, WIDTH - LEFT - RIGHT
     distance = max(points[-1].km, 1e-9)

@@ -8,6 +8,7 @@ a client connecting early waits in the backlog instead of being refused.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -80,7 +81,12 @@ def serve_forever(settings: Settings, db: sessionmaker[Session], now: Callable[[
             on_ready(url_of(sock))
 
     threading.Thread(target=announce, daemon=True).start()
+    # uvicorn stops gracefully on these, then raises them again under the handlers found at
+    # start: quiet ones, so that a stop asked for is exit 0, not death by signal
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: None)
     server.run(sockets=[sock])
+    log.info("web page stopped")
 
 
 class ServerThread:
