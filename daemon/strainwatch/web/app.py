@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -185,6 +186,7 @@ def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Reque
                 return PlainTextResponse("this form has expired: reload the page and try again", 403)
         ctx = Ctx(web.settings, web.db, web.now, login, session, dict(request.query_params), form)
         params = dict(request.path_params)
+        started = time.perf_counter()
         try:
             result = await run_in_threadpool(handler, ctx, **params)
         except NotFound:
@@ -195,6 +197,7 @@ def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Reque
             response = RedirectResponse(result.to, status_code=303)
         else:
             response = web.render(request, ctx, result, as_json)
+        response.headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         if new:
             web.set_cookie(request, response, session)
         return response

@@ -62,6 +62,10 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         injuries = list(session.scalars(
             select(Injury).where(Injury.athlete_id == athlete.id).order_by(Injury.start.desc())
         ))  # fmt: skip
+        days = {f.day for f in view.status.past_alerts}
+        query = select(Alert).where(Alert.athlete_id == athlete.id, Alert.day.in_(days))
+        found: list[Alert] = list(session.scalars(query)) if days else []
+        stored = {(a.rule, a.day, tuple(a.activity_ids)): a.id for a in found}
     unit, per_km = _units(athlete)
     g = view.status.guidance
     data = view.as_json()
@@ -77,6 +81,7 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         "load": charts.load_chart(view.load), "today": view.status.today.isoformat(),
         "acwr_pos": _gauge(view.status.acwr), "acwr_low_pos": _gauge(view.acwr_low),
         "acwr_high_pos": _gauge(view.acwr_high),
+        "past_ids": [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in view.status.past_alerts],
     }  # fmt: skip
     return Page("overview", values, data)
 
