@@ -311,3 +311,28 @@ def test_web_passwd_prints_or_writes_a_hash_that_verifies(tmp_path: Path) -> Non
     assert PasswordHasher().verify(target.read_text().strip(), "correct horse")
     short = CliRunner().invoke(cli, ["web", "passwd"], input="short\nshort\n")
     assert short.exit_code == 2
+
+
+def test_the_history_cache_is_rebuilt_when_its_inputs_change(tmp_path: Path, database_url: str) -> None:
+    from strainwatch.store import journal
+    from strainwatch.store.models import Activity
+    from strainwatch.web.cache import HistoryCache
+
+    settings, sessions, ids = _open(tmp_path, database_url)
+    sam = settings.athlete("sam")
+    cache, today = HistoryCache(size=1), clock.now().date()
+    with sessions() as session:
+        first = cache.get(session, sam, today)
+        assert cache.get(session, sam, today) is first
+    with sessions() as session, session.begin():
+        journal.add_pain_note(session, session.get(Activity, ids["sam"]["first_run"]), "calf", None, clock.now())
+    with sessions() as session:
+        noted = cache.get(session, sam, today)
+        assert noted is not first and any("calf" in r.text for r in noted.runs)
+    with sessions() as session, session.begin():
+        session.get(Activity, ids["sam"]["first_run"]).deleted = True  # updated_at untouched
+    with sessions() as session:
+        fewer = cache.get(session, sam, today)
+        assert len(fewer.runs) == len(noted.runs) - 1
+        cache.get(session, settings.athlete("bob"), today)  # size 1: sam's goes
+        assert cache.get(session, sam, today) is not fewer

@@ -8,7 +8,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.domain import Injury, Run, Shoe
@@ -44,9 +44,20 @@ def facts_of(session: Session, athlete: AthleteSettings) -> AthleteFacts:
     )
 
 
+_RUN_COLUMNS = (
+    models.Activity.id, models.Activity.start_time, models.Activity.sport_type, models.Activity.distance_m,
+    models.Activity.moving_time_s, models.Activity.gap_s_per_km, models.Activity.ascent_m,
+    models.Activity.descent_m, models.Activity.avg_hr, models.Activity.gap_profile, models.Activity.name,
+    models.Activity.description, models.Activity.private_note, models.Activity.gear, models.Activity.trainer,
+    models.Activity.manual,
+)  # fmt: skip
+
+
 def load_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
+    """Only the columns a Run needs (not the raw payloads: ten years of them cost more to
+    decode than everything else)."""
     activities = session.scalars(
-        select(models.Activity).where(
+        select(models.Activity).options(load_only(*_RUN_COLUMNS)).where(
             models.Activity.athlete_id == athlete.id,
             models.Activity.deleted.is_(False),
             models.Activity.duplicate_of.is_(None),

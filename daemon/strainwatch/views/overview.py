@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.metrics.history import History
 from strainwatch.rules.base import Thresholds, number
+from strainwatch.store.models import Activity, Injury, PainNote
 from strainwatch.store.runs import facts_of, load_runs
 from strainwatch.views.status import StatusReport, status_of_history
 
@@ -64,15 +66,37 @@ class Overview:
         }  # fmt: skip
 
 
+def build_history(session: Session, athlete: AthleteSettings, today: date) -> History:
+    return History.build(load_runs(session, athlete), today, facts_of(session, athlete))
+
+
+def history_version(session: Session, athlete_id: str) -> tuple[object, ...]:
+    """Changes whenever anything a History is built from changes: activities (added, edited,
+    deleted), injuries (logged, closed) and pain notes. One cheap query per table."""
+    a = session.execute(
+        select(func.count(), func.max(Activity.updated_at), func.max(Activity.id),
+               func.count(case((Activity.deleted, 1))), func.count(Activity.duplicate_of))
+        .where(Activity.athlete_id == athlete_id)
+    ).one()
+    i = session.execute(
+        select(func.count(), func.max(Injury.id), func.count(Injury.closed), func.max(Injury.closed))
+        .where(Injury.athlete_id == athlete_id)
+    ).one()
+    p = session.execute(
+        select(func.count(), func.max(PainNote.id)).where(PainNote.athlete_id == athlete_id)
+    ).one()
+    return (*a, *i, *p)
+
+
 def athlete_overview(
     session: Session, athlete: AthleteSettings, thresholds: Thresholds, now: datetime,
-    *, as_of: date | None = None,
+    *, as_of: date | None = None, history: History | None = None,
 ) -> Overview:  # fmt: skip
     """`as_of`: the overview of a past day (its alerts replayed, as `status --as-of`). A history
     that ended more than 26 weeks before the day is charted to its last run, so the chart
     shows running, not zeros (as the mail's chart does)."""
     today = as_of or now.astimezone(athlete.zone).date()
-    h = History.build(load_runs(session, athlete), today, facts_of(session, athlete))
+    h = history or build_history(session, athlete, today)
     status = status_of_history(session, athlete, thresholds, today, h, as_of=as_of)
     window = int(number(thresholds.of("long-run-spike"), "window_days"))
     last_run = h.runs[-1].local_date if h.runs else None

@@ -38,6 +38,7 @@ from strainwatch.web.access import (
     proxy_login,
     trusted_proxy,
 )
+from strainwatch.web.cache import HistoryCache
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class Web:
         self.now = now
         self.sessions = SessionStore(settings.web.session_hours * 3600.0)
         self.limiter = LoginLimiter()
+        self.histories = HistoryCache()
         host = split_listen(settings.web.listen)[0]
         public = urlsplit(settings.web.public_url).hostname if settings.web.public_url else None
         self.open_hosts = LOOPBACK_NAMES | {host} | ({public} if public else set())
@@ -184,7 +186,8 @@ def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Reque
                 log.warning("web: %s %s refused: bad CSRF token (from %s)", request.method,
                             request.url.path, web.client(request))  # fmt: skip
                 return PlainTextResponse("this form has expired: reload the page and try again", 403)
-        ctx = Ctx(web.settings, web.db, web.now, login, session, dict(request.query_params), form)
+        query = dict(request.query_params)
+        ctx = Ctx(web.settings, web.db, web.now, login, session, query, form, web.histories)
         params = dict(request.path_params)
         started = time.perf_counter()
         try:

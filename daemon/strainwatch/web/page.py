@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from strainwatch.config.settings import Settings
 from strainwatch.web.access import Login, Session
+from strainwatch.web.cache import HistoryCache
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session as DbSession
@@ -48,6 +49,7 @@ class Ctx:
     session: Session
     query: Mapping[str, str]
     form: Mapping[str, str] = field(default_factory=dict)
+    histories: HistoryCache = field(default_factory=HistoryCache)
 
     def now(self) -> datetime:
         return self.clock()

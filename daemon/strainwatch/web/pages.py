@@ -56,9 +56,13 @@ def index(ctx: Ctx) -> Page | Redirect:
 
 def overview(ctx: Ctx, athlete_id: str) -> Page:
     athlete = _athlete(ctx, athlete_id)
+    as_of = _date(ctx.query.get("as_of"), "as_of")
     with ctx.db() as session:
-        view = athlete_overview(session, athlete, ctx.settings.thresholds(athlete), ctx.now(),
-                                as_of=_date(ctx.query.get("as_of"), "as_of"))  # fmt: skip
+        today = as_of or ctx.now().astimezone(athlete.zone).date()
+        view = athlete_overview(
+            session, athlete, ctx.settings.thresholds(athlete), ctx.now(), as_of=as_of,
+            history=ctx.histories.get(session, athlete, today),
+        )  # fmt: skip
         injuries = list(session.scalars(
             select(Injury).where(Injury.athlete_id == athlete.id).order_by(Injury.start.desc())
         ))  # fmt: skip
