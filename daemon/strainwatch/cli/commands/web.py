@@ -8,7 +8,19 @@ from pathlib import Path
 import click
 
 from strainwatch.cli.app import AppContext, current_time, pass_app
-from strainwatch.errors import ConfigError
+from strainwatch.errors import ConfigError, StrainwatchError
+
+
+def _need_web_extra() -> None:
+    import importlib.util
+
+    modules = ("starlette", "uvicorn", "argon2", "multipart")
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise StrainwatchError(
+            f"the web page needs the `web` extra (missing: {', '.join(missing)})",
+            hint="pip install 'strainwatch[web]'",
+        )
 
 
 @click.command()
@@ -28,6 +40,8 @@ def serve(app: AppContext, listen: str | None) -> None:
 
     from strainwatch import clock
     from strainwatch.config.settings import WebSettings
+
+    _need_web_extra()
     from strainwatch.web.serve import bind, serve_forever
 
     settings = app.settings
@@ -61,6 +75,7 @@ def web() -> None:
 )  # fmt: skip
 def passwd(name: str, output: Path | None) -> None:
     """Ask for a password and print its argon2 hash for [[web.users]] (never the password)."""
+    _need_web_extra()
     from strainwatch.web.access import hash_password
 
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
@@ -84,7 +99,6 @@ def ack(app: AppContext, alert_id: int) -> None:
     """Mark alert ALERT_ID as read (the web page's "I have read this")."""
     import getpass
 
-    from strainwatch.errors import StrainwatchError
     from strainwatch.store import journal
     from strainwatch.store.models import Alert
 
@@ -105,7 +119,6 @@ def pain(app: AppContext, activity_id: int, note: str) -> None:
     """Log pain after run ACTIVITY_ID: the pain-note rule reads NOTE on the next pass."""
     import getpass
 
-    from strainwatch.errors import StrainwatchError
     from strainwatch.sources.files.text_fields import clean_text
     from strainwatch.store import journal
     from strainwatch.store.models import Activity
