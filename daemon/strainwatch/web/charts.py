@@ -58,9 +58,15 @@ def _nice_step(top: float, count: int = 4) -> float:
     return float(next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw))
 
 
-def _scale(low: float, high: float, height: float) -> tuple[float, float, float]:
-    """(step, bottom value, top value) so ticks fall on round numbers."""
+PACE_STEPS = (15.0, 30.0, 60.0, 120.0, 300.0, 600.0)  # seconds: ticks on whole minutes and halves
+
+
+def _scale(low: float, high: float, height: float, pace: bool = False) -> tuple[float, float, float]:
+    """(step, bottom value, top value) so ticks fall on round numbers (for a pace: on round
+    minutes and seconds)."""
     step = _nice_step(high - low)
+    if pace:
+        step = next((s for s in PACE_STEPS if s >= (high - low) / 4), PACE_STEPS[-1])
     bottom = math.floor(low / step) * step
     top = math.ceil(high / step) * step
     return step, bottom, (top if top > bottom else bottom + step)
@@ -146,7 +152,7 @@ def profile_chart(points: Sequence[ProfilePoint], field: str, height: float = 13
         low, high = values[len(values) // 20], values[-1 - len(values) // 20]
         known = [(km, min(max(v, low), high)) for km, v in known]
         values = [low, high]
-    step, bottom, top = _scale(min(values), max(values), height)
+    step, bottom, top = _scale(min(values), max(values), height, pace=field == "pace_s_per_km")
     plot_h, plot_w = height - TOP - BOTTOM, WIDTH - LEFT - RIGHT
     distance = max(points[-1].km, 1e-9)
 
