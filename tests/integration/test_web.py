@@ -259,6 +259,28 @@ def test_failed_logins_are_rate_limited(tmp_path: Path) -> None:
         right = http.post("/login", data={"csrf": token, "name": "sam", "password": "right-password"})
         assert right.status_code == 429  # even the right password waits
         assert http.get("/athletes/sam.json").status_code == 401
+        # an X-Forwarded-For from an untrusted peer changes nothing: still this address
+        spoofed = http.post("/login", data={"csrf": token, "name": "sam", "password": "right-password"},
+                            headers={"x-forwarded-for": "203.0.113.9"})  # fmt: skip
+        assert spoofed.status_code == 429
+        huge = http.post("/login", content=b"csrf=" + b"x" * 100_000,
+                         headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+        assert huge.status_code == 413
+
+
+def test_behind_a_trusted_proxy_failed_logins_count_per_forwarded_client(tmp_path: Path) -> None:
+    web = (f'auth_header = "Remote-User"\ntrusted_proxies = ["127.0.0.1"]\n'
+           f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("right-password")}"\nathletes = ["sam"]\n')  # fmt: skip
+    settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
+    with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
+        token = _csrf(http.get("/login").text)
+        attacker = {"x-forwarded-for": "198.51.100.7"}
+        codes = [http.post("/login", data={"csrf": token, "name": "sam", "password": f"guess{i}"},
+                           headers=attacker).status_code for i in range(6)]  # fmt: skip
+        assert codes[-1] == 429
+        neighbour = http.post("/login", data={"csrf": token, "name": "sam", "password": "right-password"},
+                              headers={"x-forwarded-for": "192.0.2.1"})  # fmt: skip
+        assert neighbour.status_code == 303  # the attacker's failures did not lock others out
 
 
 def test_a_trusted_proxy_header_logs_in_and_an_untrusted_one_does_not(tmp_path: Path) -> None:

@@ -97,14 +97,23 @@ class Web:
 
     # -- who is asking
 
-    def client(self, request: Request) -> str:
+    def peer(self, request: Request) -> str:
         return request.client.host if request.client else "?"
+
+    def client(self, request: Request) -> str:
+        """The address a login attempt is counted against: behind a trusted proxy the client
+        it forwarded for (else every user would share the proxy's count), else the peer."""
+        peer = self.peer(request)
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded and trusted_proxy(self.settings, peer):
+            return forwarded.rsplit(",", 1)[-1].strip()[:64] or peer
+        return peer
 
     def https(self, request: Request) -> bool:
         if request.url.scheme == "https":
             return True
         forwarded = request.headers.get("x-forwarded-proto", "")
-        return forwarded == "https" and trusted_proxy(self.settings, self.client(request))
+        return forwarded == "https" and trusted_proxy(self.settings, self.peer(request))
 
     def session_of(self, request: Request) -> tuple[Session, bool]:
         found = self.sessions.get(request.cookies.get(COOKIE))
@@ -115,7 +124,7 @@ class Web:
             return OPEN
         header = self.settings.web.auth_header
         if header is not None:
-            vouched = proxy_login(self.settings, self.client(request), request.headers.get(header))
+            vouched = proxy_login(self.settings, self.peer(request), request.headers.get(header))
             if vouched is not None:
                 return vouched
         return session.login
@@ -149,6 +158,19 @@ class Web:
         return HTMLResponse(html, status_code=page.status, headers={"cache-control": "no-store"})
 
 
+MAX_FORM_BYTES = 32 * 1024
+
+
+def body_refused(request: Request) -> Response | None:
+    """A form larger than any of ours (or of unknown length) is refused before it is read."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        return PlainTextResponse("a form needs a Content-Length", status_code=411)
+    if int(length) > MAX_FORM_BYTES:
+        return PlainTextResponse("this form is too large", status_code=413)
+    return None
+
+
 def wants_json(request: Request) -> bool:
     if request.url.path.endswith(".json"):
         return True
@@ -180,6 +202,8 @@ def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Reque
             return response
         form: dict[str, str] = {}
         if write:
+            if (refused := body_refused(request)) is not None:
+                return refused
             parsed = await request.form(max_files=0, max_fields=20, max_part_size=16 * 1024)
             form = {k: v for k, v in parsed.items() if isinstance(v, str)}
             if new or not secrets.compare_digest(form.get("csrf", ""), session.csrf):
@@ -223,6 +247,8 @@ async def login_page(request: Request) -> Response:
     error, status = "", 200
     next_url = safe_next(request.query_params.get("next"))
     if request.method == "POST":
+        if (refused := body_refused(request)) is not None:
+            return refused
         form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         next_url = safe_next(values.get("next"))
@@ -260,6 +286,8 @@ async def login_page(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     web: Web = request.app.state.web
     session = web.sessions.get(request.cookies.get(COOKIE))
+    if (refused := body_refused(request)) is not None:
+        return refused
     form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
     token = form.get("csrf")
     if session is not None and isinstance(token, str) and secrets.compare_digest(token, session.csrf):
