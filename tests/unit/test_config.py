@@ -34,7 +34,8 @@ def test_example_documents_every_option() -> None:
 
     text = example_config_text()
     tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules.", "[strava]",
-              "[athletes.strava]", "[smtp]", "[notify]", "[web]", "[watch]", "[athletes.intervals]"}  # fmt: skip
+              "[athletes.strava]", "[smtp]", "[notify]", "[web]", "[[web.users]]", "[watch]",
+              "[athletes.intervals]"}  # fmt: skip
     assert all(table in text for table in tables)
     from strainwatch.rules.registry import RULES
 
@@ -50,20 +51,15 @@ def test_example_documents_every_option() -> None:
         StravaSettings,
         WatchSettings,
         WebSettings,
+        WebUser,
     )
 
     models = (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings, StravaSettings,
-              AthleteStravaSettings, WebSettings, AthleteIntervalsSettings, WatchSettings)  # fmt: skip
+              AthleteStravaSettings, WebSettings, WebUser, AthleteIntervalsSettings, WatchSettings)  # fmt: skip
+    subtables = {"files", "shoes", "rules", "strava", "users", "intervals", "watch"}  # checked above
     for model in models:
         keys = {info.alias or name for name, info in model.model_fields.items()}
-        for key in keys - {
-            "files",
-            "shoes",
-            "rules",
-            "strava",
-            "intervals",
-            "watch",
-        }:  # tables, checked above
+        for key in keys - subtables:
             assert f"\n{key} = " in text or f"# {key} = " in text, key
 
 

@@ -225,12 +225,86 @@ class WatchSettings(_Model):
     settle: Annotated[float, Field(ge=0.1, le=600, allow_inf_nan=False)] = 1.0  # s unchanged, then a pass
 
 
-class WebSettings(_Model):
-    """The web page (`strainwatch serve`, and the daemon): where it listens, and the address
-    runners reach it by, which mails and pushes link to."""
+def split_listen(value: str) -> tuple[str, int]:
+    """`host:port` or `[v6]:port` into its parts; ValueError for anything else."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:  # 0: any free port
+        raise ValueError(f"must be host:port, like 127.0.0.1:8750: {value[:80]!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host or any(c.isspace() or c in "/[]" for c in host):
+        raise ValueError(f"must be host:port, like 127.0.0.1:8750: {value[:80]!r}")
+    return host, int(port)
 
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class WebUser(_Model):
+    """A login for the web page (`strainwatch web passwd` prints the hash) and the athletes
+    it may see ("*": all of them)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@+-]+$")]
+    password_hash: str | None = None
+    password_hash_file: Path | None = None
+    athletes: Annotated[list[Annotated[str, Field(min_length=1, max_length=32)]], Field(min_length=1)]
+
+    @field_validator("password_hash")
+    @classmethod
+    def _argon2(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("$argon2"):
+            raise ValueError("must be an argon2 hash from `strainwatch web passwd`")
+        return value
+
+    @field_validator("password_hash_file")
+    @classmethod
+    def _path(cls, value: Path | None) -> Path | None:
+        return _check_path(value)
+
+    @model_validator(mode="after")
+    def _one_hash(self) -> WebUser:
+        if self.password_hash is not None and self.password_hash_file is not None:
+            raise ValueError("give password_hash or password_hash_file, not both")
+        return self
+
+
+class WebSettings(_Model):
+    """The web page (`strainwatch serve`, and the daemon): where it listens, the address
+    runners reach it by (which mails and pushes link to), and who may log in."""
+
+    enabled: bool = True  # the daemon serves the page too; `strainwatch serve` always does
     listen: str = "127.0.0.1:8750"
     public_url: str | None = None  # e.g. https://strainwatch.example.org; links need it
+    users: list[WebUser] = Field(default_factory=list)
+    auth_header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")] | None = None  # e.g. Remote-User
+    trusted_proxies: list[str] = Field(default_factory=list)  # addresses or networks sending auth_header
+    session_hours: Annotated[int, Field(ge=1, le=24 * 90)] = 12
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        split_listen(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {item[:80]!r}") from None
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -247,6 +321,22 @@ class WebSettings(_Model):
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise ValueError(f"must be an http(s):// address without query or fragment: {value[:80]!r}")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _auth_off_loopback(self) -> WebSettings:
+        if self.auth_header is not None and not self.trusted_proxies:
+            raise ValueError("auth_header needs trusted_proxies (the reverse proxy's addresses)")
+        if not self.login_required and not is_loopback(split_listen(self.listen)[0]):
+            raise ValueError(
+                f"listen = {self.listen!r} is reachable from other machines but no login is configured: "
+                "add [[web.users]] (hash from `strainwatch web passwd`) or auth_header with trusted_proxies"
+            )
+        return self
+
+    @property
+    def login_required(self) -> bool:
+        """Loopback without users or a proxy header is open; anything else logs in."""
+        return bool(self.users) or self.auth_header is not None
 
 
 class DaemonSettings(_Model):
@@ -388,6 +478,15 @@ class Settings(_Model):
         return self
 
     @model_validator(mode="after")
+    def _web_users_know_their_athletes(self) -> Settings:
+        ids = {a.id for a in self.athletes} | {"*"}
+        for user in self.web.users:
+            unknown = [a for a in user.athletes if a not in ids]
+            if unknown:
+                raise ValueError(f"[[web.users]] {user.name!r}: unknown athletes {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
     def _unique_ids(self) -> Settings:
         seen: set[str] = set()
         for athlete in self.athletes:
@@ -481,6 +580,10 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
         section = data.get(table)
         if isinstance(section, dict) and isinstance(section.get(key), str):
             section[key] = str(base / Path(section[key]).expanduser())
+    web = data.get("web")
+    for user in (web.get("users") if isinstance(web, dict) else None) or []:
+        if isinstance(user, dict) and isinstance(user.get("password_hash_file"), str):
+            user["password_hash_file"] = str(base / Path(user["password_hash_file"]).expanduser())
     for athlete in data.get("athletes") or []:
         files = athlete.get("files") if isinstance(athlete, dict) else None
         if isinstance(files, dict) and isinstance(files.get("paths"), list):

@@ -35,6 +35,7 @@ class FindingView:
     also: Sequence[str]
     previous_severity: str | None
     rule: Rule | None  # why it matters, grade, citation
+    url: str | None = None  # the alert's web page ([web] public_url)
 
 
 @dataclass(frozen=True, slots=True)

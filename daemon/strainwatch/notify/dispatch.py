@@ -28,6 +28,7 @@ from strainwatch.notify.transport import sender_of
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 from strainwatch.store.runs import facts_of, load_runs
 from strainwatch.views.activity import format_distance
+from strainwatch.views.links import alert_url
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +153,10 @@ class _AthleteMail:
         self.queued = Queued()
 
     def _content(self, entry: Entry) -> AlertContent:
-        content = content_of(self.session, self.rows[entry.lead.key], self.athlete)
+        row = self.rows[entry.lead.key]
+        content = content_of(self.session, row, self.athlete)
         also = [also_line(p, self.rows[p.key].title) for p in entry.also]
-        return replace(content, also=also) if also else content
+        return replace(content, also=also, url=alert_url(self.settings.web.public_url, row.id))
 
     def _render(
         self, what: str, key: str, render: Callable[[], Notification], alert_id: int | None = None

@@ -36,6 +36,7 @@ class AlertContent:
     activities: Sequence[str] = ()  # one line per run, from activity data: escaped on output
     previous_severity: str | None = None
     also: Sequence[str] = ()  # findings about the same run or day, inside this entry
+    url: str | None = None  # the alert's web page, when [web] public_url is set
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def _finding(a: AlertContent) -> FindingView:
         rule_id=a.rule, severity=a.severity, colour=SEVERITY_COLOURS.get(a.severity, "#495057"),
         title=a.title, summary=a.summary, advice=a.advice, numbers=numbers_text(a.numbers),
         modifiers=a.modifiers, activities=a.activities, also=a.also, previous_severity=a.previous_severity,
-        rule=RULES.get(a.rule),
+        rule=RULES.get(a.rule), url=a.url,
     )  # fmt: skip
 
 

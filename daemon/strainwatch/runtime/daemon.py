@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -37,6 +38,9 @@ from strainwatch.runtime.sd_notify import notify, watchdog_s
 from strainwatch.runtime.watch import FolderWatcher
 from strainwatch.store.db import open_database
 from strainwatch.store.locking import PassBusy, pass_lock
+
+if TYPE_CHECKING:
+    from strainwatch.web.serve import ServerThread
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +116,7 @@ class Daemon:
         })  # fmt: skip
         self.failing: dict[str, str] = {}  # job -> the error last logged, so an outage is logged once
         self.watcher: FolderWatcher | None = None
+        self.web: ServerThread | None = None
 
     # -- jobs
 
@@ -240,6 +245,23 @@ class Daemon:
         log.info("config reloaded from %s", self.settings.source_file)
         notify("READY=1", f"STATUS=config reloaded from {self.settings.source_file}")
 
+    def start_web(self) -> None:
+        """The web page in a thread of the daemon ([web] enabled). A page that cannot start (a
+        port in use, the `web` extra missing) is logged; the passes and the mail go on."""
+        if not self.settings.web.enabled:
+            return
+        try:
+            from strainwatch.web.serve import ServerThread
+
+            self.web = ServerThread(self.settings, self.sessions, self.clock).start()
+        except ImportError:
+            log.warning("web page not served: install the `web` extra (pip install 'strainwatch[web]')")
+            return
+        except StrainwatchError as error:
+            log.error("web page not served: %s", error)
+            return
+        log.info("web page on %s", self.web.url)
+
     def run(self) -> int:
         self.schedule()
         self.watch()
@@ -250,11 +272,18 @@ class Daemon:
             ).start()  # fmt: skip
         if self.stop.is_set():
             return 0
+        self.start_web()
+        if self.stop.is_set():
+            return 0
         notify("READY=1", f"STATUS=running, sync every {self.settings.daemon.interval} s")
         log.info("strainwatch daemon started: sync every %d s", self.settings.daemon.interval)
-        self.scheduler.start()
-        if self.watcher is not None:
-            self.watcher.stop.set()
+        try:
+            self.scheduler.start()
+        finally:
+            if self.watcher is not None:
+                self.watcher.stop.set()
+            if self.web is not None:
+                self.web.stop()
         log.info("strainwatch daemon stopped")
         return 0
 

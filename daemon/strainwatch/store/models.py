@@ -160,6 +160,20 @@ class Injury(Base):
     created_at: Mapped[datetime]
 
 
+class PainNote(Base):
+    """Pain the runner logged about a run afterwards (web or `strainwatch pain`): read by the
+    pain-note rule like the run's own notes."""
+
+    __tablename__ = "pain_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
 class Alert(Base):
     """A finding made durable: one row per fingerprint, escalated or resolved in place."""
 
@@ -194,6 +208,8 @@ class Alert(Base):
     resolved_digest_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox.id", ondelete="SET NULL", use_alter=True)
     )
+    acknowledged_at: Mapped[datetime | None]  # seen and taken in by the runner (web or `ack`)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Outbox(Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.domain import Injury, Run, Shoe
@@ -16,8 +16,10 @@ from strainwatch.metrics.history import AthleteFacts
 from strainwatch.store import models
 
 
-def run_of(activity: models.Activity, zone: ZoneInfo) -> Run:
-    text = " \n".join(t for t in (activity.name, activity.description, activity.private_note) if t)
+def run_of(activity: models.Activity, zone: ZoneInfo, pain_notes: tuple[str, ...] = ()) -> Run:
+    text = " \n".join(
+        t for t in (activity.name, activity.description, activity.private_note, *pain_notes) if t
+    )
     profile = tuple(sorted((int(k), float(v)) for k, v in activity.gap_profile.items()))
     return Run(
         activity_id=activity.id, start=activity.start_time,
@@ -42,12 +44,26 @@ def facts_of(session: Session, athlete: AthleteSettings) -> AthleteFacts:
     )
 
 
+_RUN_COLUMNS = (
+    models.Activity.id, models.Activity.start_time, models.Activity.sport_type, models.Activity.distance_m,
+    models.Activity.moving_time_s, models.Activity.gap_s_per_km, models.Activity.ascent_m,
+    models.Activity.descent_m, models.Activity.avg_hr, models.Activity.gap_profile, models.Activity.name,
+    models.Activity.description, models.Activity.private_note, models.Activity.gear, models.Activity.trainer,
+    models.Activity.manual,
+)  # fmt: skip
+
+
 def load_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
+    """Only the columns a Run needs (not the raw payloads: ten years of them cost more to
+    decode than everything else)."""
     activities = session.scalars(
-        select(models.Activity).where(
+        select(models.Activity).options(load_only(*_RUN_COLUMNS)).where(
             models.Activity.athlete_id == athlete.id,
             models.Activity.deleted.is_(False),
             models.Activity.duplicate_of.is_(None),
         )
     )
-    return [run_of(a, athlete.zone) for a in activities]
+    notes: dict[int, tuple[str, ...]] = {}
+    for note in session.scalars(select(models.PainNote).where(models.PainNote.athlete_id == athlete.id)):
+        notes[note.activity_id] = (*notes.get(note.activity_id, ()), note.note)
+    return [run_of(a, athlete.zone, notes.get(a.id, ())) for a in activities]

@@ -85,6 +85,15 @@ def athlete_status(
     today = as_of or now.astimezone(athlete.zone).date()
     runs, facts = load_runs(session, athlete), facts_of(session, athlete)
     h = History.build(runs, today, facts)
+    return status_of_history(session, athlete, thresholds, today, h, as_of=as_of)
+
+
+def status_of_history(
+    session: Session, athlete: AthleteSettings, thresholds: Thresholds, today: date, h: History,
+    *, as_of: date | None = None,
+) -> StatusReport:  # fmt: skip
+    """The status from a history already built up to `today` (the web overview builds one)."""
+    runs, facts = h.runs, h.facts
     monday = today - timedelta(days=today.weekday())
     weeks = []
     for back in range(WEEKS - 1, -1, -1):

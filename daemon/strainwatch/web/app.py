@@ -1,0 +1,336 @@
+"""The ASGI application: routing, who is asking, CSRF, JSON or HTML, security headers.
+
+Every page handler (pages.py) is a plain function run in a worker thread with a database
+session; it returns a `Page` (a template, its values and the JSON twin) or a redirect. No
+route takes a file path: the one static file is read into memory from the package.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from strainwatch.config.settings import Settings, split_listen
+from strainwatch.errors import StrainwatchError
+from strainwatch.web import pages
+from strainwatch.web.access import (
+    OPEN,
+    Login,
+    LoginLimiter,
+    Session,
+    SessionStore,
+    check_password,
+    proxy_login,
+    trusted_proxy,
+)
+from strainwatch.web.cache import HistoryCache
+from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session as DbSession
+    from sqlalchemy.orm import sessionmaker
+
+log = logging.getLogger(__name__)
+
+COOKIE = "sw_session"
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+Handler = Callable[..., "Page | Redirect"]
+
+
+@cache
+def templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("strainwatch.web", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["urlpart"] = lambda v: quote(str(v), safe="")
+    return env
+
+
+@cache
+def stylesheet() -> bytes:
+    return resources.files("strainwatch.web").joinpath("static/style.css").read_bytes()
+
+
+class Web:
+    def __init__(self, settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime]) -> None:
+        self.settings = settings
+        self.db = db
+        self.now = now
+        self.sessions = SessionStore(settings.web.session_hours * 3600.0)
+        self.limiter = LoginLimiter()
+        self.histories = HistoryCache()
+        host = split_listen(settings.web.listen)[0]
+        public = urlsplit(settings.web.public_url).hostname if settings.web.public_url else None
+        self.open_hosts = LOOPBACK_NAMES | {host} | ({public} if public else set())
+
+    # -- who is asking
+
+    def peer(self, request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    def client(self, request: Request) -> str:
+        """The address a login attempt is counted against: behind a trusted proxy the client
+        it forwarded for (else every user would share the proxy's count), else the peer."""
+        peer = self.peer(request)
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded and trusted_proxy(self.settings, peer):
+            return forwarded.rsplit(",", 1)[-1].strip()[:64] or peer
+        return peer
+
+    def https(self, request: Request) -> bool:
+        if request.url.scheme == "https":
+            return True
+        forwarded = request.headers.get("x-forwarded-proto", "")
+        return forwarded == "https" and trusted_proxy(self.settings, self.peer(request))
+
+    def session_of(self, request: Request) -> tuple[Session, bool]:
+        found = self.sessions.get(request.cookies.get(COOKIE))
+        return (found, False) if found is not None else (self.sessions.new(), True)
+
+    def login_of(self, request: Request, session: Session) -> Login | None:
+        if not self.settings.web.login_required:
+            return OPEN
+        header = self.settings.web.auth_header
+        if header is not None:
+            vouched = proxy_login(self.settings, self.peer(request), request.headers.get(header))
+            if vouched is not None:
+                return vouched
+        return session.login
+
+    def host_allowed(self, request: Request) -> bool:
+        """Open (loopback) mode answers only to loopback names: a DNS-rebinding page that
+        resolves its own name to 127.0.0.1 gets nothing."""
+        if self.settings.web.login_required:
+            return True
+        host = request.headers.get("host", "")
+        name = host[1 : host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
+        return name in self.open_hosts
+
+    # -- responses
+
+    def set_cookie(self, request: Request, response: Response, session: Session) -> None:
+        response.set_cookie(
+            COOKIE, session.token, max_age=int(self.sessions.lifetime_s), path="/", httponly=True,
+            samesite="lax", secure=self.https(request),
+        )  # fmt: skip
+
+    def render(self, request: Request, ctx: Ctx, page: Page, as_json: bool) -> Response:
+        if as_json:
+            return JSONResponse(page.data, status_code=page.status, headers={"cache-control": "no-store"})
+        values = {
+            **page.values, "login": ctx.login, "csrf": ctx.session.csrf,
+            "athletes_nav": [a for a in self.settings.athletes if ctx.login.may_see(a.id)],
+            "login_required": self.settings.web.login_required,
+        }  # fmt: skip
+        html = templates().get_template(f"{page.template}.html.j2").render(**values)
+        return HTMLResponse(html, status_code=page.status, headers={"cache-control": "no-store"})
+
+
+MAX_FORM_BYTES = 32 * 1024
+
+
+def body_refused(request: Request) -> Response | None:
+    """A form larger than any of ours (or of unknown length) is refused before it is read."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        return PlainTextResponse("a form needs a Content-Length", status_code=411)
+    if int(length) > MAX_FORM_BYTES:
+        return PlainTextResponse("this form is too large", status_code=413)
+    return None
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.endswith(".json"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _message_page(status: int, message: str) -> Page:
+    return Page("message", {"title": message, "message": message}, {"error": message}, status)
+
+
+def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Request], Any]:
+    """The handler behind login, CSRF (for writes) and JSON/HTML negotiation."""
+
+    async def endpoint(request: Request) -> Response:
+        if not web.host_allowed(request):
+            return PlainTextResponse("unknown host name", status_code=400)
+        session, new = web.session_of(request)
+        as_json = wants_json(request)
+        login = web.login_of(request, session)
+        if login is None:
+            if as_json or write:
+                response: Response = JSONResponse({"error": "login required"}, status_code=401)
+            else:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                response = RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            if new:
+                web.set_cookie(request, response, session)
+            return response
+        form: dict[str, str] = {}
+        if write:
+            if (refused := body_refused(request)) is not None:
+                return refused
+            parsed = await request.form(max_files=0, max_fields=20, max_part_size=16 * 1024)
+            form = {k: v for k, v in parsed.items() if isinstance(v, str)}
+            if new or not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+                log.warning("web: %s %s refused: bad CSRF token (from %s)", request.method,
+                            request.url.path, web.client(request))  # fmt: skip
+                return PlainTextResponse("this form has expired: reload the page and try again", 403)
+        query = dict(request.query_params)
+        ctx = Ctx(web.settings, web.db, web.now, login, session, query, form, web.histories)
+        params = dict(request.path_params)
+        started = time.perf_counter()
+        try:
+            result = await run_in_threadpool(handler, ctx, **params)
+        except NotFound:
+            result = _message_page(404, "not found (or not yours to see)")
+        except (BadRequest, StrainwatchError) as error:
+            result = _message_page(400, str(error))
+        if isinstance(result, Redirect):
+            response = RedirectResponse(result.to, status_code=303)
+        else:
+            response = web.render(request, ctx, result, as_json)
+        response.headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        if new:
+            web.set_cookie(request, response, session)
+        return response
+
+    return endpoint
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never `//evil.example` or `https://…`."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+async def login_page(request: Request) -> Response:
+    web: Web = request.app.state.web
+    if not web.host_allowed(request):
+        return PlainTextResponse("unknown host name", status_code=400)
+    session, new = web.session_of(request)
+    error, status = "", 200
+    next_url = safe_next(request.query_params.get("next"))
+    if request.method == "POST":
+        if (refused := body_refused(request)) is not None:
+            return refused
+        form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        next_url = safe_next(values.get("next"))
+        client = web.client(request)
+        name = values.get("name", "")[:64]
+        if new or not secrets.compare_digest(values.get("csrf", ""), session.csrf):
+            error, status = "This form has expired: try again.", 403
+        elif web.limiter.blocked(client):
+            log.warning("web: login for %r from %s refused: too many failed logins", name, client)
+            error, status = "Too many failed logins: wait a quarter of an hour.", 429
+        else:
+            login = await run_in_threadpool(check_password, web.settings, name, values.get("password", ""))
+            if login is None:
+                web.limiter.failed(client)
+                log.warning("web: failed login for %r from %s", name, client)
+                error, status = "Wrong name or password.", 401
+            else:
+                web.limiter.succeeded(client)
+                web.sessions.drop(session.token)
+                fresh = web.sessions.new(login)
+                log.info("web: %s logged in from %s", login.name, client)
+                response: Response = RedirectResponse(next_url, status_code=303)
+                web.set_cookie(request, response, fresh)
+                return response
+    html = templates().get_template("login.html.j2").render(
+        csrf=session.csrf, next=next_url, error=error, login=None, athletes_nav=[],
+        login_required=web.settings.web.login_required,
+    )  # fmt: skip
+    response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+    if new:
+        web.set_cookie(request, response, session)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    web: Web = request.app.state.web
+    session = web.sessions.get(request.cookies.get(COOKIE))
+    if (refused := body_refused(request)) is not None:
+        return refused
+    form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
+    token = form.get("csrf")
+    if session is not None and isinstance(token, str) and secrets.compare_digest(token, session.csrf):
+        web.sessions.drop(session.token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+async def style(_request: Request) -> Response:
+    return Response(stylesheet(), media_type="text/css", headers={"cache-control": "max-age=3600"})
+
+
+class SecurityHeaders:
+    """The same headers on every answer, 404s and errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime]) -> ASGIApp:
+    web = Web(settings, db, now)
+    routes = [
+        Route("/login", login_page, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/static/style.css", style),
+        Route("/favicon.ico", lambda _request: Response(status_code=204)),  # no icon, and no 404 logged
+    ]
+    for path, handler, write in pages.ROUTES:
+        methods = ["POST"] if write else ["GET"]
+        routes.append(Route(path, route(web, handler, write=write), methods=methods))
+    app = Starlette(routes=routes)
+    app.state.web = web
+    return SecurityHeaders(app)

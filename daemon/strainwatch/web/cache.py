@@ -1,0 +1,40 @@
+"""The training history of the last day asked for, per athlete, kept between requests: ten
+years of runs take longer to load and model than the whole rest of a page. A cheap version
+query (views.overview.history_version) tells when it must be built again."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from strainwatch.config.settings import AthleteSettings
+from strainwatch.metrics.history import History
+from strainwatch.views.overview import build_history, history_version
+
+SIZE = 16  # athletes (and days) kept: a club's coach flips through a few
+
+
+class HistoryCache:
+    def __init__(self, size: int = SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, date], tuple[tuple[object, ...], History]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, athlete: AthleteSettings, today: date) -> History:
+        version = history_version(session, athlete.id)
+        key = (athlete.id, today)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] == version:
+                self._items.move_to_end(key)
+                return hit[1]
+        history = build_history(session, athlete, today)
+        with self._lock:
+            self._items[key] = (version, history)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return history

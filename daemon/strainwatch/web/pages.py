@@ -1,0 +1,293 @@
+"""The pages: each a function of the request context and its path parameters, returning the
+template with its values and the JSON twin (the commands' contract keys, plus what the page
+adds). A login sees only its athletes: anything else is "not found"."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from strainwatch.config.settings import AthleteSettings
+from strainwatch.rules.base import DISCLAIMER
+from strainwatch.rules.registry import RULES
+from strainwatch.sources.files.text_fields import clean_text
+from strainwatch.store import journal
+from strainwatch.store.models import Activity, Alert, Injury, PainNote
+from strainwatch.views.activity import MILE_KM, activity_json, format_distance, format_duration, format_pace
+from strainwatch.views.alert import alert_json
+from strainwatch.views.overview import athlete_overview
+from strainwatch.views.profile import run_profile
+from strainwatch.views.system import system_json
+from strainwatch.web import charts
+from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
+
+ACTIVITY_LIMIT = 500
+
+
+def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
+    for athlete in ctx.settings.athletes:
+        if athlete.id == athlete_id and ctx.login.may_see(athlete_id):
+            return athlete
+    raise NotFound
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{name}: not a date like 2026-01-31") from None
+
+
+def _units(athlete: AthleteSettings) -> tuple[str, float]:
+    return ("mi", 1 / MILE_KM) if athlete.units == "mi" else ("km", 1.0)
+
+
+def index(ctx: Ctx) -> Page | Redirect:
+    visible = [a for a in ctx.settings.athletes if ctx.login.may_see(a.id)]
+    if len(visible) == 1:
+        return Redirect(f"/athletes/{visible[0].id}")
+    data = {"athletes": [{"id": a.id, "name": a.name, "url": f"/athletes/{a.id}"} for a in visible]}
+    return Page("picker", {"athletes": visible, "title": "Athletes"}, data)
+
+
+def overview(ctx: Ctx, athlete_id: str) -> Page:
+    athlete = _athlete(ctx, athlete_id)
+    as_of = _date(ctx.query.get("as_of"), "as_of")
+    with ctx.db() as session:
+        today = as_of or ctx.now().astimezone(athlete.zone).date()
+        view = athlete_overview(
+            session, athlete, ctx.settings.thresholds(athlete), ctx.now(), as_of=as_of,
+            history=ctx.histories.get(session, athlete, today),
+        )  # fmt: skip
+        injuries = list(session.scalars(
+            select(Injury).where(Injury.athlete_id == athlete.id).order_by(Injury.start.desc())
+        ))  # fmt: skip
+        days = {f.day for f in view.status.past_alerts}
+        query = select(Alert).where(Alert.athlete_id == athlete.id, Alert.day.in_(days))
+        found: list[Alert] = list(session.scalars(query)) if days else []
+        stored = {(a.rule, a.day, tuple(a.activity_ids)): a.id for a in found}
+    unit, per_km = _units(athlete)
+    g = view.status.guidance
+    data = view.as_json()
+    data["injuries"] = [
+        {"id": i.id, "part": i.part, "start": i.start.isoformat(),
+         "closed": i.closed.isoformat() if i.closed else None, "note": i.note}
+        for i in injuries
+    ]  # fmt: skip
+    values = {
+        "title": f"{athlete.name}: overview", "athlete": athlete, "view": view, "g": g, "unit": unit,
+        "per_km": per_km, "injuries": injuries, "parts": journal.INJURY_PARTS,
+        "weekly": charts.weekly_chart(view.weeks, g.next_run_ceiling_km, unit, per_km),
+        "load": charts.load_chart(view.load), "today": view.status.today.isoformat(),
+        "acwr_pos": _gauge(view.status.acwr), "acwr_low_pos": _gauge(view.acwr_low),
+        "acwr_high_pos": _gauge(view.acwr_high),
+        "past_ids": [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in view.status.past_alerts],
+    }  # fmt: skip
+    return Page("overview", values, data)
+
+
+def _gauge(value: float | None, top: float = 2.5) -> float | None:
+    return None if value is None else round(min(max(value, 0.0), top) / top * 100, 1)
+
+
+def activities(ctx: Ctx, athlete_id: str) -> Page:
+    athlete = _athlete(ctx, athlete_id)
+    since, until = _date(ctx.query.get("since"), "since"), _date(ctx.query.get("until"), "until")
+    sport, text = ctx.query.get("sport", "")[:32], ctx.query.get("q", "")[:100]
+    query = select(Activity).where(Activity.athlete_id == athlete.id, Activity.deleted.is_(False))
+    if sport:
+        query = query.where(Activity.sport_type == sport)
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Activity.name.ilike(f"%{escaped}%", escape="\\"))
+    with ctx.db() as session:
+        rows = list(session.scalars(query.order_by(Activity.start_time.desc())))
+        kinds = session.scalars(select(Activity.sport_type).where(Activity.athlete_id == athlete.id))
+        sports = sorted(set(kinds))
+    zone = athlete.zone
+    rows = [r for r in rows if (since is None or r.start_time.astimezone(zone).date() >= since)
+            and (until is None or r.start_time.astimezone(zone).date() <= until)]  # fmt: skip
+    unit, _ = _units(athlete)
+    shown = [_activity_row(r, athlete, unit) for r in rows[:ACTIVITY_LIMIT]]
+    values = {"title": f"{athlete.name}: activities", "athlete": athlete, "rows": shown, "total": len(rows),
+              "limit": ACTIVITY_LIMIT, "sports": sports,
+              "filters": {"since": ctx.query.get("since", ""), "until": ctx.query.get("until", ""),
+                          "sport": sport, "q": text}}  # fmt: skip
+    return Page("activities", values, [activity_json(r, zone) for r in rows])
+
+
+def _activity_row(r: Activity, athlete: AthleteSettings, unit: str) -> dict[str, Any]:
+    return {
+        "id": r.id, "when": f"{r.start_time.astimezone(athlete.zone):%Y-%m-%d %H:%M}", "sport": r.sport_type,
+        "name": clean_text(r.name, one_line=True) or "", "distance": format_distance(r.distance_m, unit),
+        "moving": format_duration(r.moving_time_s), "pace": format_pace(r.pace_s_per_km, unit),
+        "gap": format_pace(r.gap_s_per_km, unit),
+        "climb": "-" if r.ascent_m is None else f"{r.ascent_m:.0f} m",
+        "hr": "-" if r.avg_hr is None else f"{r.avg_hr:.0f}",
+    }  # fmt: skip
+
+
+def activity(ctx: Ctx, activity_id: int) -> Page:
+    with ctx.db() as session:
+        row = session.get(Activity, activity_id)
+        if row is None or row.deleted:
+            raise NotFound
+        athlete = _athlete(ctx, row.athlete_id)
+        about = [a for a in session.scalars(select(Alert).where(Alert.athlete_id == athlete.id))
+                 if row.id in (a.activity_ids or [])]  # fmt: skip
+        notes = list(
+            session.scalars(select(PainNote).where(PainNote.activity_id == row.id).order_by(PainNote.id))
+        )
+        profile = run_profile(row)
+        data = activity_json(row, athlete.zone)
+        unit, _ = _units(athlete)
+        summary = _activity_row(row, athlete, unit)
+        description = clean_text(row.description) or ""
+    data |= {
+        "profile": profile.as_json(),
+        "alerts": [alert_json(a) for a in about],
+        "pain_notes": [{"id": n.id, "note": n.note, "created_at": n.created_at.isoformat()} for n in notes],
+    }
+    values = {
+        "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
+        "description": description, "alerts": about, "notes": notes, "profile": profile,
+        "pace": charts.profile_chart(profile.points, "pace_s_per_km", invert=True),
+        "hr": charts.profile_chart(profile.points, "hr"),
+        "altitude": charts.profile_chart(profile.points, "altitude_m"),
+    }  # fmt: skip
+    return Page("activity", values, data)
+
+
+def alert(ctx: Ctx, alert_id: int) -> Page:
+    with ctx.db() as session:
+        row = session.get(Alert, alert_id)
+        if row is None:
+            raise NotFound
+        athlete = _athlete(ctx, row.athlete_id)
+        runs = [a for i in row.activity_ids if (a := session.get(Activity, i)) is not None]
+        unit, _ = _units(athlete)
+        run_rows = [_activity_row(a, athlete, unit) for a in runs]
+        data = alert_json(row)
+        runs_json = [activity_json(a, athlete.zone) for a in runs]
+    rule = RULES.get(row.rule)
+    applied = ctx.settings.thresholds(athlete).of(row.rule) if rule else {}
+    in_effect = {k: list(v) if isinstance(v, tuple) else v for k, v in applied.items()}
+    data |= {
+        "activities": runs_json,
+        "rule_info": None if rule is None else {
+            "id": rule.id, "title": rule.title, "why": rule.why, "grade": rule.grade, "phrase": rule.phrase,
+            "citation": rule.citation,
+        },
+        "settings": in_effect,
+        "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None,
+        "acknowledged_by": row.acknowledged_by,
+        "disclaimer": DISCLAIMER,
+    }  # fmt: skip
+    values = {"title": f"Alert #{row.id}: {row.title}", "athlete": athlete, "alert": row, "rule": rule,
+              "runs": run_rows, "settings": in_effect, "disclaimer": DISCLAIMER}  # fmt: skip
+    return Page("alert", values, data)
+
+
+def rules(ctx: Ctx, athlete_id: str) -> Page:
+    athlete = _athlete(ctx, athlete_id)
+    applied = ctx.settings.thresholds(athlete)
+    items = []
+    for rule in RULES.values():
+        settings = {
+            k: {"value": list(v) if isinstance(v, tuple) else v,
+                "default": list(d) if isinstance(d := rule.defaults[k], tuple) else d}
+            for k, v in applied.of(rule.id).items()
+        }  # fmt: skip
+        items.append({"id": rule.id, "title": rule.title, "enabled": rule.id in applied, "grade": rule.grade,
+                      "phrase": rule.phrase, "citation": rule.citation, "needs": rule.needs,
+                      "settings": settings})  # fmt: skip
+    data = {"athlete": athlete.id, "rules": items}
+    values = {"title": f"{athlete.name}: rules in effect", "athlete": athlete, "rules": items}
+    return Page("rules", values, data)
+
+
+def system(ctx: Ctx) -> Page:
+    ids = [a.id for a in ctx.settings.athletes if ctx.login.may_see(a.id)]
+    with ctx.db() as session:
+        data = system_json(session, ids)
+    return Page("system", {"title": "System", "data": data}, data)
+
+
+# -- writes (each also a command: injury add/close, ack, pain)
+
+
+def _by(ctx: Ctx) -> str:
+    return ctx.login.name
+
+
+def add_injury(ctx: Ctx, athlete_id: str) -> Redirect:
+    athlete = _athlete(ctx, athlete_id)
+    start = _date(ctx.form.get("start"), "start")
+    if start is None:
+        raise BadRequest("start: the day it started is needed")
+    with ctx.db() as session, session.begin():
+        journal.log_injury(
+            session, athlete.id, athlete.name, start=start, part=ctx.form.get("part", ""),
+            note=clean_text(ctx.form.get("note")), now=ctx.now(),
+        )  # fmt: skip
+    return Redirect(f"/athletes/{athlete.id}#injuries")
+
+
+def close_injury(ctx: Ctx, injury_id: int) -> Redirect:
+    closed = _date(ctx.form.get("closed"), "closed")
+    if closed is None:
+        raise BadRequest("closed: the day it healed is needed")
+    with ctx.db() as session, session.begin():
+        row = session.get(Injury, injury_id)
+        if row is None:
+            raise NotFound
+        _athlete(ctx, row.athlete_id)
+        journal.close_injury(session, row, closed)
+        athlete_id = row.athlete_id
+    return Redirect(f"/athletes/{athlete_id}#injuries")
+
+
+def acknowledge(ctx: Ctx, alert_id: int) -> Redirect:
+    with ctx.db() as session, session.begin():
+        row = session.get(Alert, alert_id)
+        if row is None:
+            raise NotFound
+        _athlete(ctx, row.athlete_id)
+        journal.acknowledge(row, _by(ctx), ctx.now())
+    return Redirect(f"/alerts/{alert_id}")
+
+
+def add_pain(ctx: Ctx, activity_id: int) -> Redirect:
+    with ctx.db() as session, session.begin():
+        row = session.get(Activity, activity_id)
+        if row is None or row.deleted:
+            raise NotFound
+        _athlete(ctx, row.athlete_id)
+        journal.add_pain_note(session, row, clean_text(ctx.form.get("note")) or "", _by(ctx), ctx.now())
+    return Redirect(f"/activities/{activity_id}#pain")
+
+
+ROUTES: list[tuple[str, Any, bool]] = [
+    ("/", index, False),
+    ("/athletes.json", index, False),
+    ("/athletes/{athlete_id}.json", overview, False),
+    ("/athletes/{athlete_id}", overview, False),
+    ("/athletes/{athlete_id}/activities.json", activities, False),
+    ("/athletes/{athlete_id}/activities", activities, False),
+    ("/athletes/{athlete_id}/rules.json", rules, False),
+    ("/athletes/{athlete_id}/rules", rules, False),
+    ("/activities/{activity_id:int}.json", activity, False),
+    ("/activities/{activity_id:int}", activity, False),
+    ("/alerts/{alert_id:int}.json", alert, False),
+    ("/alerts/{alert_id:int}", alert, False),
+    ("/system.json", system, False),
+    ("/system", system, False),
+    ("/athletes/{athlete_id}/injuries", add_injury, True),
+    ("/injuries/{injury_id:int}/close", close_injury, True),
+    ("/alerts/{alert_id:int}/ack", acknowledge, True),
+    ("/activities/{activity_id:int}/pain", add_pain, True),
+]

@@ -1,0 +1,63 @@
+"""With `[web] public_url`, a mail links to the alert's page (over real SMTP); without it,
+no link at all."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from strainwatch.config.settings import parse_settings
+from strainwatch.pipeline.run_pass import run_pass
+from strainwatch.store.db import open_database
+from strainwatch.store.models import Alert
+from tests import clock
+from tests.integration.test_mail import Recorder, history, plain_smtp, recorder  # noqa: F401 - fixtures
+
+CONFIG = """
+[storage]
+url = "{url}"
+{smtp}
+{web}
+[notify]
+quiet_hours = ""
+digest = "off"
+
+[[athletes]]
+id = "sam"
+name = "Sam"
+email = "sam@example.org"
+timezone = "UTC"
+[athletes.files]
+paths = ["{folder}"]
+"""
+
+
+@pytest.mark.parametrize("public_url", ["https://sw.example.org/base/", None])
+def test_the_alert_mail_links_to_its_page(
+    tmp_path: Path, history: Path, recorder: tuple[Recorder, int], public_url: str | None  # noqa: F811
+) -> None:
+    handler, port = recorder
+    url = f"sqlite:///{tmp_path / 'sw.db'}"
+    web = f'[web]\npublic_url = "{public_url}"\n' if public_url else ""
+    settings = parse_settings(CONFIG.format(url=url, smtp=plain_smtp(port), web=web, folder=history),
+                              tmp_path / "config.toml")  # fmt: skip
+    sessions = open_database(url)
+    report = run_pass(settings, sessions, now=clock.now())
+    assert report.delivery is not None and len(report.delivery.sent) == 1, report.summary()
+    [(_to, raw)] = handler.messages
+    message: Any = message_from_bytes(raw, policy=default)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    with sessions() as session:
+        warning = session.scalars(select(Alert).where(Alert.severity == "warning")).one()
+    link = f"https://sw.example.org/base/alerts/{warning.id}"
+    if public_url:
+        assert f"The numbers, the runs and the evidence: {link}" in text
+        assert f'<a href="{link}">' in html
+    else:
+        assert "/alerts/" not in text and "<a href" not in html
