@@ -34,7 +34,7 @@ def test_example_documents_every_option() -> None:
 
     text = example_config_text()
     tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules.", "[strava]",
-              "[athletes.strava]", "[smtp]", "[notify]", "[web]"}  # fmt: skip
+              "[athletes.strava]", "[smtp]", "[notify]", "[web]", "[[athletes.channels]]"}  # fmt: skip
     assert all(table in text for table in tables)
     from strainwatch.rules.registry import RULES
 
@@ -44,6 +44,7 @@ def test_example_documents_every_option() -> None:
             assert f"# {key} = " in text, (rule.id, key)
     from strainwatch.config.settings import (
         AthleteStravaSettings,
+        ChannelSettings,
         NotifySettings,
         SmtpSettings,
         StravaSettings,
@@ -51,10 +52,10 @@ def test_example_documents_every_option() -> None:
     )
 
     models = (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings, StravaSettings,
-              AthleteStravaSettings, WebSettings)  # fmt: skip
+              AthleteStravaSettings, WebSettings, ChannelSettings)  # fmt: skip
     for model in models:
         keys = {info.alias or name for name, info in model.model_fields.items()}
-        for key in keys - {"files", "shoes", "rules", "strava"}:  # tables, checked above
+        for key in keys - {"files", "shoes", "rules", "strava", "channels"}:  # tables, checked above
             assert f"\n{key} = " in text or f"# {key} = " in text, key
 
 
