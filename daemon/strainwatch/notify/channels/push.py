@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 EXTRA_HINT = "install the push extra: pip install 'strainwatch[push]' (or pipx inject strainwatch apprise)"
 _STATUS = re.compile(r"error=(\d{3,5})\b")
 _CONNECTION = re.compile(r"connection error|timed out|timeout|could not connect|refused", re.IGNORECASE)
-_PUBLIC_HOST = re.compile(r"^(localhost|[0-9.]+|\[[0-9a-f:]+\]|([a-z0-9-]+\.)+[a-z]{2,})$", re.IGNORECASE)
+_PUBLIC_HOST = re.compile(r"^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\]|([a-z0-9-]+\.)+[a-z]{2,})$", re.IGNORECASE)
 
 # the service's own priority for a finding's severity, where it has one
 _PRIORITIES: dict[str, dict[str, str]] = {
