@@ -47,7 +47,7 @@ class Received:
     tags: str = ""
     click: str = ""
     headers: dict[str, str] = field(default_factory=dict)
-    accepted_at: float = 0.0  # time.monotonic() when the answer went out
+    accepted_at: float = 0.0  # time.time() when the answer went out (compared with log times)
 
     @property
     def ref(self) -> str:
@@ -164,7 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if push.delay:
             time.sleep(push.delay)
-        stamped = Received(**{**received.__dict__, "accepted_at": time.monotonic()})
+        accepted = time.time()  # clock-ok: a latency figure, compared with log lines' times
+        stamped = Received(**{**received.__dict__, "accepted_at": accepted})
         with push.lock:
             push.received.append(stamped)
             number = len(push.received)

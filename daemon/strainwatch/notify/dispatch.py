@@ -219,6 +219,9 @@ class _AthleteMail:
             )  # fmt: skip
             if row is not None and route.name == EMAIL:
                 self.queued.subjects.append(message.subject)
+        channels = [route.name for route in self.routes if route.takes("alert")]
+        log.info("%s: %s %s of %s queued for %s", self.athlete.id, lead.severity, lead.rule, lead.day,
+                 ", ".join(channels))  # fmt: skip
         for p in entry.members:
             self.rows[p.key].mailed_severity = p.severity.label
 

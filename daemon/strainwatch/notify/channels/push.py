@@ -35,10 +35,12 @@ from strainwatch.notify.notification import Notification
 
 log = logging.getLogger(__name__)
 
-EXTRA_HINT = "install the push extra: pip install 'strainwatch[push]' (or pipx inject strainwatch apprise)"
+EXTRA_HINT = "with pipx: pipx inject strainwatch apprise"
 _STATUS = re.compile(r"error=(\d{3,5})\b")
 _CONNECTION = re.compile(r"connection error|timed out|timeout|could not connect|refused", re.IGNORECASE)
-_PUBLIC_HOST = re.compile(r"^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\]|([a-z0-9-]+\.)+[a-z]{2,})$", re.IGNORECASE)
+_PUBLIC_HOST = re.compile(
+    r"^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\]|([a-z0-9-]+\.)+[a-z]{2,})$", re.IGNORECASE
+)  # a name or address a host can have: anything else in that place (a bot token, a topic) is a secret
 
 # the service's own priority for a finding's severity, where it has one
 _PRIORITIES: dict[str, dict[str, str]] = {
@@ -56,7 +58,8 @@ def load_apprise() -> ModuleType:
     try:
         import apprise
     except ImportError:
-        raise ConfigError("push channels need Apprise, which is not installed", hint=EXTRA_HINT) from None
+        what = "push channels need Apprise, which is not installed: pip install 'strainwatch[push]'"
+        raise ConfigError(what, hint=EXTRA_HINT) from None
     return apprise
 
 
