@@ -16,6 +16,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -66,6 +67,7 @@ class PushServer:
         self.requests = 0
         self.failures: list[int] = []  # statuses to answer the next requests with
         self.delay = 0.0
+        self.on_request: Callable[[], None] | None = None  # called in the handler, before it answers
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -145,6 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
         push = self.push
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
+        if push.on_request is not None:
+            push.on_request()
         with push.lock:
             push.requests += 1
             forced = push.failures.pop(0) if push.failures else None
