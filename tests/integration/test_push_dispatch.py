@@ -115,3 +115,29 @@ send = ["digest"]
         deliver_all(settings, sessions, now + timedelta(hours=3))
         assert len(gotify.received) == 2 and len(ntfy.received) == 1 and len(handler.messages) == 1
         assert gotify.received[0].ref == gotify.received[1].ref == ntfy.received[0].ref  # one news, one ref
+
+
+def test_rows_of_a_channel_no_longer_configured_are_parked_with_the_reason(
+    tmp_path: Path, database_url: str
+) -> None:
+    from strainwatch.notify.notification import Recipient
+    from strainwatch.notify.outbox import enqueue
+    from strainwatch.notify.push_render import push_notice
+    from strainwatch.store.models import Athlete
+
+    now = clock.now()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "{database_url}"\n[notify]\nmbox = "{tmp_path}/mail.mbox"\n'
+                      '[[athletes]]\nid = "sam"\nname = "Sam"\nemail = "sam@example.org"\n')  # fmt: skip
+    settings = parse_settings(config.read_text(), config)
+    sessions = open_database(database_url)
+    notice = push_notice(Recipient("sam", "Sam", "sam@example.org"), "sw", "A notice", "x", key="n:1", now=now)
+    with sessions() as session, unit_of_work(session):
+        session.add(Athlete(id="sam", name="Sam", created_at=now))
+        session.flush()
+        enqueue(session, athlete_id="sam", kind="notice", message=notice, now=now, channel="old-phone")
+    report = deliver_all(settings, sessions, now)
+    assert report.parked == ["A notice: channel 'old-phone' of sam is no longer configured"]
+    with sessions() as session:
+        [row] = session.scalars(select(Outbox)).all()
+    assert (row.status, row.attempts) == ("parked", 0)

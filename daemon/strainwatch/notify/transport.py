@@ -96,6 +96,7 @@ def deliver_all(
     except StrainwatchError as exc:
         report.problems.append(f"email: {exc}")
         log.error("mail not delivered: %s", exc)
+    report.parked += park_unconfigured(settings, sessions, now)
     for athlete in settings.athletes:
         for channel in athlete.channels:
             try:
@@ -106,3 +107,27 @@ def deliver_all(
                 continue
             report.merge(deliver_due(sessions, push, now, on_message, athlete_id=athlete.id))
     return report
+
+
+def park_unconfigured(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> list[str]:
+    """Rows of a push channel that is no longer in the config would wait for ever: they are
+    parked with that reason (listed by `outbox` and `doctor`; `outbox retry` after the channel
+    is configured again sends them)."""
+    from sqlalchemy import select
+
+    from strainwatch.store.db import unit_of_work
+    from strainwatch.store.models import Outbox
+
+    configured = {(a.id, c.name) for a in settings.athletes for c in a.channels}
+    parked = []
+    with sessions() as session, unit_of_work(session):
+        due = select(Outbox).where(
+            Outbox.status == "pending", Outbox.channel != EMAIL, Outbox.next_attempt_at <= now
+        )
+        for row in session.scalars(due):
+            if (row.athlete_id, row.channel) not in configured:
+                row.status = "parked"
+                row.last_error = f"channel {row.channel!r} of {row.athlete_id} is no longer configured"
+                parked.append(f"{row.subject}: {row.last_error}")
+                log.error("parked %s via %s: %s", row.kind, row.channel, row.last_error)
+    return parked

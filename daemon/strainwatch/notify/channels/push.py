@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from types import ModuleType
@@ -194,6 +195,7 @@ class PushChannel:
         return sender.notify(body=n.text, title=n.subject, notify_type=kind, timeout=3 * self.timeout)
 
     def send(self, notification: Notification) -> str:
+        started = time.monotonic()
         try:
             result = self._notify(notification)
         except DeliveryError:
@@ -203,8 +205,8 @@ class PushChannel:
                 redact(f"{type(exc).__name__}: {exc}", self.secrets), where=self.where
             ) from None
         messages = [redact(str(entry.message), self.secrets) for entry in result.logs()]
-        if result:
-            return f"{self.service} accepted it"
+        if result:  # Apprise hands back no body of a success (ntfy's message id, say)
+            return f"{self.service} accepted it (answered within {time.monotonic() - started:.2f} s)"
         timed_out = getattr(result.status, "name", "") == "TIMEOUT"
         permanent, why = classify(messages, timed_out=timed_out)
         error = PermanentDeliveryError if permanent else TemporaryDeliveryError
