@@ -156,6 +156,11 @@ def test_every_secret_piece_of_a_url_is_redacted(url: str, secrets: list[str], s
     assert "example.org" not in parts  # a real host name is no secret
 
 
+def test_plain_options_of_a_url_are_not_taken_for_secrets() -> None:
+    parts = secret_parts("ntfys://:tk_abcdef123@ntfy.example.org/topic9?auth=token&priority=high&format=markdown")
+    assert {"token", "high", "markdown", "8080"}.isdisjoint(parts) and "tk_abcdef123" in parts
+
+
 def _chart() -> object:
     from strainwatch.notify.chart import Chart, WeekBar
 

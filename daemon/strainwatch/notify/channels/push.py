@@ -67,7 +67,9 @@ def load_apprise() -> ModuleType:
 def secret_parts(url: str) -> list[str]:
     """Every piece of an Apprise URL that may be a secret, longest first: the whole URL, the
     user and password, a "host" that is no host name (Telegram's bot token, ntfy.sh's topic),
-    each path segment, each query value. Scheme, a real host name and the port are kept."""
+    each path segment, each query value that is a credential or looks like a token. Scheme, a
+    real host name, the port and plain options (priority=high, auth=token) are kept, so that
+    redaction does not blank common words out of every log line."""
     scheme, _, rest = url.partition("://")
     parts = urlsplit(url if rest else f"x://{url}")
     pieces = {url, rest}
@@ -80,10 +82,20 @@ def secret_parts(url: str) -> list[str]:
     if port and not port.isdigit():
         pieces.add(port)
     pieces.update(parts.path.split("/"))
-    pieces.update(value for _key, value in parse_qsl(parts.query, keep_blank_values=True))
+    pieces.update(value for key, value in parse_qsl(parts.query) if _secret_option(key, value))
     pieces.add(parts.fragment)
     pieces |= {unquote(p) for p in pieces} | {quote(p, safe="") for p in pieces}
     return sorted((p for p in pieces if len(p) >= 4 and p != scheme), key=len, reverse=True)
+
+
+_SECRET_KEYS = re.compile(
+    r"token|key|secret|pass|auth_?code|bot|webhook|sid|user|to$|from$|id$", re.IGNORECASE
+)  # query options that carry a credential or an address
+
+
+def _secret_option(key: str, value: str) -> bool:
+    letters, digits = any(c.isalpha() for c in value), any(c.isdigit() for c in value)
+    return bool(_SECRET_KEYS.search(key)) or len(value) >= 16 or (len(value) >= 8 and letters and digits)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
