@@ -141,3 +141,27 @@ def test_rows_of_a_channel_no_longer_configured_are_parked_with_the_reason(
     with sessions() as session:
         [row] = session.scalars(select(Outbox)).all()
     assert (row.status, row.attempts) == ("parked", 0)
+
+
+def test_a_service_slower_than_the_timeout_is_temporary_and_leaves_no_thread_behind() -> None:
+    """The import workers fork only from a process without other threads: a push must not
+    leave Apprise's pools behind, and a slow service must not hold a pass past its timeout."""
+    import threading
+    import time
+
+    from strainwatch.notify.channels.base import TemporaryDeliveryError
+    from strainwatch.notify.channels.push import PushChannel
+    from strainwatch.notify.notification import Recipient
+    from strainwatch.notify.push_render import push_notice
+
+    notice = push_notice(Recipient("sam", "Sam", "s@example.org"), "sw", "A notice", "x", key="n:1", now=clock.now())
+    with PushServer("ntfy", "tk_slow_token") as ntfy:
+        ntfy.delay = 3.0
+        channel = PushChannel("phone", ntfy.apprise_url(), timeout=1)
+        started = time.monotonic()
+        with pytest.raises(TemporaryDeliveryError, match="no connection to the service"):
+            channel.send(notice)
+        assert time.monotonic() - started < 2.5
+        ntfy.delay = 0.0
+        assert channel.send(notice).startswith("ntfy accepted it")
+    assert [t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor")] == []

@@ -127,7 +127,7 @@ def classify(messages: list[str], *, timed_out: bool = False) -> tuple[bool, str
         temporary = status in (408, 425, 429) or status >= 500 or status < 400
         return not temporary, f"the service answered HTTP {status}"
     if any(_CONNECTION.search(text) for text in messages):
-        return False, "no connection to the service"
+        return False, "no connection to the service (or no answer within the timeout)"
     last = messages[-1] if messages else "no reason given"
     return False, f"not accepted ({last})"
 
@@ -200,11 +200,14 @@ class PushChannel:
     def _notify(self, n: Notification) -> Any:
         apprise = load_apprise()
         _apprise_level()
-        sender = apprise.Apprise()
+        # in this thread, no pool: one service per call needs none, and a process without
+        # stray threads can still fork its import workers (importing/workers.py); the
+        # request's own connect and read timeouts (cto, rto) bound the call
+        sender = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False, service_timeout=0))
         if not sender.add(self._url_for(n)):
             raise PermanentDeliveryError("Apprise cannot use this URL", where=self.where)
         kind = {"warning": "warning", "caution": "warning"}.get(n.severity or "", "info")
-        return sender.notify(body=n.text, title=n.subject, notify_type=kind, timeout=3 * self.timeout)
+        return sender.notify(body=n.text, title=n.subject, notify_type=kind)
 
     def send(self, notification: Notification) -> str:
         started = time.monotonic()
