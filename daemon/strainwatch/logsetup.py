@@ -62,5 +62,5 @@ def setup_logging(verbosity: int, env: dict[str, str] | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # SQLAlchemy and Alembic are chatty at INFO; their detail is for -vv
-    for noisy in ("alembic", "sqlalchemy", "apscheduler", "urllib3", "stravalib"):
+    for noisy in ("alembic", "sqlalchemy", "apscheduler", "urllib3", "stravalib", "apprise"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity >= 3 else logging.WARNING)

@@ -4,8 +4,10 @@ failures, parked on permanent ones until `outbox retry`, sent by one claimer onl
 at most once, recognisably, after a crash between acceptance and the commit.
 
 Each channel comes with a real far side: SMTP an aiosmtpd server on 127.0.0.1 answering from
-a script, mbox a file a test can lock (another mail program) or replace by a folder.
-A new channel (issue 12: push) joins by adding one harness here.
+a script, mbox a file a test can lock (another mail program) or replace by a folder, and
+the push channel (Apprise) an ntfy, a Gotify and a JSON-webhook server on 127.0.0.1
+(tests/push_servers.py) answering 429/503 (temporary) or 401 (permanent).
+A new channel joins by adding one harness here.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ class Arrival:
     text: str
 
 
+def _mail_notice(key: str, now: datetime) -> Notification:
+    return notice_message(
+        Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
+        key=key, now=now,
+    )  # fmt: skip
+
+
 @dataclass
 class Harness:
     """A channel and its far side: what arrived there, and ways to make it fail."""
@@ -61,6 +70,8 @@ class Harness:
     break_temporarily: Callable[[], None]
     break_permanently: Callable[[], None]
     heal: Callable[[], None]
+    render: Callable[[str, datetime], Notification] = _mail_notice  # (key, now): as the channel's rows hold it
+    key_of: Callable[[Notification], str] = lambda n: n.message_id  # what the far side tells copies by
 
     def delivered(self) -> list[str]:
         return [a.key for a in self.arrivals()]
@@ -124,7 +135,45 @@ def _mbox(tmp_path: Path) -> Iterator[Harness]:
         heal()
 
 
-HARNESSES = {"smtp": _smtp, "mbox": _mbox}
+def _push_notice(key: str, now: datetime) -> Notification:
+    from strainwatch.notify.push_render import push_notice
+
+    return push_notice(
+        Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
+        key=key, now=now,
+    )  # fmt: skip
+
+
+def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
+    """Apprise to a real service API on loopback; the far side tells copies by the push's
+    reference (and a webhook by its X-Strainwatch-Ref header too)."""
+
+    def harness(tmp_path: Path) -> Iterator[Harness]:
+        from strainwatch.notify.channels.push import PushChannel
+        from strainwatch.notify.push_render import push_ref
+        from tests.push_servers import PushServer
+
+        with PushServer(kind, "tk_contract_secret") as server:
+
+            def arrivals() -> list[Arrival]:
+                out = []
+                for r in server.received:
+                    if kind == "json":
+                        assert r.headers["X-Strainwatch-Ref"] == r.ref
+                    out.append(Arrival(r.ref, r.title, r.message))
+                return out
+
+            yield Harness(
+                PushChannel("phone", server.apprise_url(), timeout=5), arrivals,
+                break_temporarily=lambda: server.fail_next(429 if kind == "ntfy" else 503, 10),
+                break_permanently=lambda: server.fail_next(401, 10), heal=server.heal,
+                render=_push_notice, key_of=lambda n: push_ref(n.key),
+            )  # fmt: skip
+
+    return harness
+
+
+HARNESSES = {"smtp": _smtp, "mbox": _mbox, "ntfy": _push("ntfy"), "gotify": _push("gotify"), "json": _push("json")}
 
 
 @pytest.fixture(params=sorted(HARNESSES))
@@ -141,15 +190,13 @@ def sessions(database_url: str) -> sessionmaker[Session]:
     return made
 
 
-def _queue(sessions: sessionmaker[Session], now: datetime, key: str = "notice:1") -> Notification:
-    notification = notice_message(
-        Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
-        key=key, now=now,
-    )  # fmt: skip
+def _queue(sessions: sessionmaker[Session], now: datetime, harness: Harness, key: str = "notice:1") -> Notification:
+    notification = harness.render(key, now)
+    channel = harness.channel.name
     with sessions() as session, unit_of_work(session):
-        assert enqueue(session, athlete_id="sam", kind="notice", message=notification, now=now) is not None
+        assert enqueue(session, athlete_id="sam", kind="notice", message=notification, now=now, channel=channel)
         # the same notification again is not a second row
-        assert enqueue(session, athlete_id="sam", kind="notice", message=notification, now=now) is None
+        assert enqueue(session, athlete_id="sam", kind="notice", message=notification, now=now, channel=channel) is None
     return notification
 
 
@@ -161,12 +208,12 @@ def _row(sessions: sessionmaker[Session]) -> Outbox:
 
 def test_delivered_once(harness: Harness, sessions: sessionmaker[Session]) -> None:
     now = clock.now()
-    notification = _queue(sessions, now)
+    notification = _queue(sessions, now, harness)
     assert _row(sessions).status == "pending"  # the row exists before any attempt
     report = deliver_due(sessions, harness.channel, now)
-    assert len(report.sent) == 1 and harness.delivered() == [notification.message_id]
+    assert len(report.sent) == 1 and harness.delivered() == [harness.key_of(notification)]
     again = deliver_due(sessions, harness.channel, now + timedelta(hours=1))
-    assert again.sent == [] and harness.delivered() == [notification.message_id]
+    assert again.sent == [] and harness.delivered() == [harness.key_of(notification)]
     row = _row(sessions)
     assert (row.status, row.attempts, row.sent_at is not None) == ("sent", 1, True)
 
@@ -175,7 +222,7 @@ def test_temporary_failure_backs_off_then_delivers_once(
     harness: Harness, sessions: sessionmaker[Session]
 ) -> None:
     now = clock.now()
-    notification = _queue(sessions, now)
+    notification = _queue(sessions, now, harness)
     harness.break_temporarily()
     first = deliver_due(sessions, harness.channel, now)
     assert len(first.retrying) == 1 and first.sent == []
@@ -190,13 +237,13 @@ def test_temporary_failure_backs_off_then_delivers_once(
     assert deliver_due(sessions, harness.channel, second + timedelta(minutes=1)).sent == []  # backoff holds
     assert len(deliver_due(sessions, harness.channel, second + timedelta(minutes=2)).sent) == 1
     deliver_due(sessions, harness.channel, second + timedelta(hours=1))
-    assert harness.delivered() == [notification.message_id]
+    assert harness.delivered() == [harness.key_of(notification)]
     assert _row(sessions).status == "sent"
 
 
 def test_permanent_failure_parks_until_retry(harness: Harness, sessions: sessionmaker[Session]) -> None:
     now = clock.now()
-    notification = _queue(sessions, now)
+    notification = _queue(sessions, now, harness)
     harness.break_permanently()
     report = deliver_due(sessions, harness.channel, now)
     assert len(report.parked) == 1
@@ -209,7 +256,7 @@ def test_permanent_failure_parks_until_retry(harness: Harness, sessions: session
     with sessions() as session, unit_of_work(session):
         assert retry(session, [], later) == 1
     assert len(deliver_due(sessions, harness.channel, later).sent) == 1
-    assert harness.delivered() == [notification.message_id] and _row(sessions).status == "sent"
+    assert harness.delivered() == [harness.key_of(notification)] and _row(sessions).status == "sent"
 
 
 class _Reentrant:
@@ -226,14 +273,14 @@ class _Reentrant:
 
 def test_two_claimers_send_once(harness: Harness, sessions: sessionmaker[Session]) -> None:
     now = clock.now()
-    notification = _queue(sessions, now)
+    notification = _queue(sessions, now, harness)
     rival: list[int] = []
     channel = _Reentrant(
         harness.channel, lambda: rival.append(len(deliver_due(sessions, harness.channel, now).sent))
     )
     assert len(deliver_due(sessions, channel, now).sent) == 1
     assert rival == [0]  # the second claimer found the row leased and sent nothing
-    assert harness.delivered() == [notification.message_id]
+    assert harness.delivered() == [harness.key_of(notification)]
 
 
 class _Crash(BaseException):
@@ -254,22 +301,22 @@ def test_crash_after_acceptance_resends_once_with_the_same_key(
     harness: Harness, sessions: sessionmaker[Session]
 ) -> None:
     now = clock.now()
-    notification = _queue(sessions, now)
+    notification = _queue(sessions, now, harness)
     with pytest.raises(_Crash):
         deliver_due(sessions, _CrashAfterAcceptance(harness.channel), now)
-    assert harness.delivered() == [notification.message_id] and _row(sessions).status == "pending"
+    assert harness.delivered() == [harness.key_of(notification)] and _row(sessions).status == "pending"
     assert deliver_due(sessions, harness.channel, now + timedelta(seconds=1)).sent == []  # still leased
     after = now + harness.channel.lease + timedelta(seconds=1)
     assert len(deliver_due(sessions, harness.channel, after).sent) == 1
     deliver_due(sessions, harness.channel, after + timedelta(hours=1))
-    assert harness.delivered() == [notification.message_id] * 2  # one duplicate, recognisably the same
+    assert harness.delivered() == [harness.key_of(notification)] * 2  # one duplicate, recognisably the same
     assert _row(sessions).status == "sent"
 
 
 def test_what_arrives_is_what_was_rendered(harness: Harness, sessions: sessionmaker[Session]) -> None:
     """The far side gets the stored notification, rendered once, hours before it was sent."""
     now = clock.now()
-    notification = _queue(sessions, now)
+    notification = _queue(sessions, now, harness)
     deliver_due(sessions, harness.channel, now + timedelta(hours=3))
     [arrival] = harness.arrivals()
-    assert arrival == Arrival(notification.message_id, notification.subject, notification.text)
+    assert arrival == Arrival(harness.key_of(notification), notification.subject, notification.text)

@@ -35,7 +35,7 @@ def test_example_documents_every_option() -> None:
     text = example_config_text()
     tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules.", "[strava]",
               "[athletes.strava]", "[smtp]", "[notify]", "[web]", "[[web.users]]", "[watch]",
-              "[athletes.intervals]"}  # fmt: skip
+              "[athletes.intervals]", "[[athletes.channels]]"}  # fmt: skip
     assert all(table in text for table in tables)
     from strainwatch.rules.registry import RULES
 
@@ -46,6 +46,7 @@ def test_example_documents_every_option() -> None:
     from strainwatch.config.settings import (
         AthleteIntervalsSettings,
         AthleteStravaSettings,
+        ChannelSettings,
         NotifySettings,
         SmtpSettings,
         StravaSettings,
@@ -55,8 +56,9 @@ def test_example_documents_every_option() -> None:
     )
 
     models = (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings, StravaSettings,
-              AthleteStravaSettings, WebSettings, WebUser, AthleteIntervalsSettings, WatchSettings)  # fmt: skip
-    subtables = {"files", "shoes", "rules", "strava", "users", "intervals", "watch"}  # checked above
+              AthleteStravaSettings, WebSettings, WebUser, AthleteIntervalsSettings, WatchSettings,
+              ChannelSettings)  # fmt: skip
+    subtables = {"files", "shoes", "rules", "strava", "users", "intervals", "watch", "channels"}  # checked above
     for model in models:
         keys = {info.alias or name for name, info in model.model_fields.items()}
         for key in keys - subtables:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from strainwatch.config.settings import Settings
+from strainwatch.config.settings import ChannelSettings, Settings
 from strainwatch.errors import StrainwatchError
 from strainwatch.sources.base import Check, probe
 
@@ -31,6 +31,7 @@ def checks(settings: Settings) -> list[Check]:
     if sessions is not None:
         results.extend(_health_checks(settings, sessions))
     results.append(probe("mail", lambda: _mail(settings)))
+    results.extend(_channel_checks(settings))
     if sessions is not None:
         results.append(_outbox(sessions))
     return results
@@ -105,6 +106,24 @@ def _mail(settings: Settings) -> str:
     if not os.access(folder, os.W_OK):
         raise StrainwatchError(f"cannot write {path}")
     return f"no [smtp]: mail goes to {path}"
+
+
+def _channel_checks(settings: Settings) -> list[Check]:
+    """Each push channel without sending: Apprise installed, the secret file private, the URL
+    one Apprise understands, its host resolving and taking a connection."""
+    out = []
+    for athlete in settings.athletes:
+        for channel in athlete.channels:
+
+            def check(channel: ChannelSettings = channel) -> str:
+                from strainwatch.notify.transport import push_channel
+
+                push = push_channel(channel)
+                where = channel.url_file or f"$CREDENTIALS_DIRECTORY/{channel.name}"
+                return f"{push.where}: URL from {where}; {push.check()}"
+
+            out.append(probe(f"channel {channel.name} of {athlete.id}", check))
+    return out
 
 
 def _outbox(sessions: sessionmaker[Session]) -> Check:

@@ -151,6 +151,45 @@ class NotifySettings(_Model):
         return value
 
 
+# -- push channels (issue 12): one [[athletes.channels]] table per service, through Apprise
+
+ChannelMessage = Literal["warning", "digest", "notice"]  # what may go to a channel
+CHANNEL_MESSAGES: tuple[ChannelMessage, ...] = ("warning", "digest", "notice")
+
+
+class ChannelSettings(_Model):
+    """A push channel of one athlete: an Apprise URL (it holds the service's token, so it is
+    read from a secret file) and what goes there. Email stays every athlete's default."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")]
+    url_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/<name>
+    send: list[ChannelMessage] = Field(default_factory=lambda: list(CHANNEL_MESSAGES))
+    quiet_hours: str | None = None  # None: [notify] quiet_hours; "" for none on this channel
+    timeout: Annotated[int, Field(ge=1, le=120)] = 10  # seconds per request
+
+    @field_validator("url_file")
+    @classmethod
+    def _path(cls, value: Path | None) -> Path | None:
+        return _check_path(value)
+
+    @field_validator("name")
+    @classmethod
+    def _not_email(cls, value: str) -> str:
+        if value == "email":
+            raise ValueError('"email" is the mail channel\'s name: choose another')
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return value
+        start, _, end = value.partition("-")
+        if not (_CLOCK.match(start) and _CLOCK.match(end)):
+            raise ValueError(f"not a range like 22:00-07:00: {value!r}")
+        return value
+
+
 class StravaSettings(_Model):
     client_id: Annotated[int, Field(ge=1)]
     client_secret_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/strava-client-secret
@@ -406,11 +445,21 @@ class AthleteSettings(_Model):
     strava: AthleteStravaSettings | None = None
     intervals: AthleteIntervalsSettings | None = None
     rules: RuleOverrides = Field(default_factory=dict)
+    channels: list[ChannelSettings] = Field(default_factory=list)
 
     @field_validator("rules")
     @classmethod
     def _rules(cls, value: RuleOverrides) -> RuleOverrides:
         return _check_rule_overrides(value)
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, value: list[ChannelSettings]) -> list[ChannelSettings]:
+        names = [c.name for c in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"channel name {twice[0]!r} is used twice")
+        return value
 
     @field_validator("email")
     @classmethod
@@ -585,6 +634,9 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
         if isinstance(user, dict) and isinstance(user.get("password_hash_file"), str):
             user["password_hash_file"] = str(base / Path(user["password_hash_file"]).expanduser())
     for athlete in data.get("athletes") or []:
+        for channel in (athlete.get("channels") or []) if isinstance(athlete, dict) else []:
+            if isinstance(channel, dict) and isinstance(channel.get("url_file"), str):
+                channel["url_file"] = str(base / Path(channel["url_file"]).expanduser())
         files = athlete.get("files") if isinstance(athlete, dict) else None
         if isinstance(files, dict) and isinstance(files.get("paths"), list):
             files["paths"] = [

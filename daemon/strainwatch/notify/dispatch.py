@@ -1,6 +1,8 @@
-"""The mail of a sync pass: notify.mailbox decides (warnings at once, held through quiet
-hours; news by the digest; findings about one run or day as one entry), this module reads the
-alerts, renders, queues and marks what the runner was told.
+"""The notifications of a sync pass: notify.mailbox decides (warnings at once, held through
+quiet hours; news by the digest; findings about one run or day as one entry), this module
+reads the alerts, renders, queues one outbox row per channel that takes the message (email,
+and the athlete's push channels, each with its own quiet hours) and marks what the runner
+was told. Every row is written before any delivery is tried.
 """
 
 from __future__ import annotations
@@ -18,17 +20,25 @@ from strainwatch.alerts.guidance import guidance
 from strainwatch.config.settings import AthleteSettings, Settings
 from strainwatch.domain import Severity
 from strainwatch.metrics.history import History
+from strainwatch.notify.channels.email import EMAIL
 from strainwatch.notify.chart import weekly_chart
 from strainwatch.notify.mailbox import Entry, Pending, PlannedMail, plan
 from strainwatch.notify.notification import Notification, Recipient
 from strainwatch.notify.outbox import enqueue
 from strainwatch.notify.policy import digest_due, quiet_until
-from strainwatch.notify.render import AlertContent, DigestContent, alert_message, digest_message
-from strainwatch.notify.transport import sender_of
+from strainwatch.notify.push_render import push_alert, push_digest, push_notice
+from strainwatch.notify.render import (
+    AlertContent,
+    DigestContent,
+    alert_message,
+    digest_message,
+    notice_message,
+)
+from strainwatch.notify.transport import Route, channels_for, sender_of
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 from strainwatch.store.runs import facts_of, load_runs
 from strainwatch.views.activity import format_distance
-from strainwatch.views.links import alert_url
+from strainwatch.views.links import alert_url, athlete_url
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +157,7 @@ class _AthleteMail:
         self.rows = {a.fingerprint: a for a in alerts}
         self.today = now.astimezone(athlete.zone).date()
         self.sender = sender_of(settings)
+        self.routes: list[Route] = channels_for(settings, athlete)
         self.history = History.build(load_runs(session, athlete), self.today, facts_of(session, athlete))
         spikes = frozenset(a.day for a in alerts if a.rule == "long-run-spike")
         self.chart = weekly_chart(self.history, self.today, spikes)
@@ -159,8 +170,9 @@ class _AthleteMail:
         return replace(content, also=also, url=alert_url(self.settings.web.public_url, row.id))
 
     def _render(
-        self, what: str, key: str, render: Callable[[], Notification], alert_id: int | None = None
-    ) -> Notification | None:
+        self, what: str, key: str, render: Callable[[], Notification], alert_id: int | None = None,
+        channel: str = EMAIL,
+    ) -> Notification | None:  # fmt: skip
         """The rendered message, or None when rendering fails: then a parked row with the reason
         stands in for it (listed by `outbox` and `doctor`), and the other messages go."""
         try:
@@ -169,9 +181,11 @@ class _AthleteMail:
             reason = f"cannot render: {type(error).__name__}: {error}".splitlines()[0]
             log.exception("%s for %s %s", what, self.athlete.id, reason)
             message_id = f"<unrendered.{key}.{self.athlete.id}@strainwatch>"
+            if channel != EMAIL:
+                message_id = f"{channel}:{message_id}"
             if self.session.scalar(select(Outbox.id).where(Outbox.message_id == message_id)) is None:
                 self.session.add(Outbox(
-                    athlete_id=self.athlete.id, alert_id=alert_id, kind=key.split(".", 1)[0],
+                    athlete_id=self.athlete.id, alert_id=alert_id, kind=key.split(".", 1)[0], channel=channel,
                     status="parked", idempotency_key=message_id, message_id=message_id,
                     recipient=self.athlete.email, recipient_name=self.athlete.name, subject=what,
                     body_text="", body_html="", alert_keys=[], attempts=0, next_attempt_at=self.now,
@@ -181,22 +195,34 @@ class _AthleteMail:
             return None
 
     def queue_alert(self, entry: Entry) -> None:
-        held = quiet_until(self.now.astimezone(self.athlete.zone), self.settings.notify.quiet_hours)
+        """One row per channel that takes warnings, each held through its own quiet hours."""
         lead = self.rows[entry.lead.key]
-        render = lambda: alert_message(  # noqa: E731
-            self._content(entry), recipient_of(self.athlete), self.chart, self.sender, self.now
-        )  # fmt: skip
-        message = self._render(f"alert {lead.rule} of {lead.day}", f"alert.{lead.id}", render, lead.id)
-        if message is None:  # parked once, not again on every pass
-            for p in entry.members:
-                self.rows[p.key].mailed_severity = p.severity.label
-            return
-        row = enqueue(
-            self.session, athlete_id=self.athlete.id, kind="alert", message=message, now=self.now,
-            not_before=held, alert_id=lead.id,
-        )  # fmt: skip
-        if row is not None:
-            self.queued.subjects.append(message.subject)
+        link = alert_url(self.settings.web.public_url, lead.id)
+        for route in self.routes:
+            if not route.takes("alert"):
+                continue
+            held = quiet_until(self.now.astimezone(self.athlete.zone), route.quiet_hours)
+            if route.name == EMAIL:
+                render = lambda: alert_message(  # noqa: E731
+                    self._content(entry), recipient_of(self.athlete), self.chart, self.sender, self.now
+                )  # fmt: skip
+            else:
+                render = lambda: push_alert(  # noqa: E731
+                    self._content(entry), recipient_of(self.athlete), self.sender, self.now, link
+                )  # fmt: skip
+            what = f"alert {lead.rule} of {lead.day}"
+            message = self._render(what, f"alert.{lead.id}", render, lead.id, route.name)
+            if message is None:  # parked once, not again on every pass
+                continue
+            row = enqueue(
+                self.session, athlete_id=self.athlete.id, kind="alert", message=message, now=self.now,
+                not_before=held, alert_id=lead.id, channel=route.name,
+            )  # fmt: skip
+            if row is not None and route.name == EMAIL:
+                self.queued.subjects.append(message.subject)
+        channels = [route.name for route in self.routes if route.takes("alert")]
+        log.info("%s: %s %s of %s queued for %s", self.athlete.id, lead.severity, lead.rule, lead.day,
+                 ", ".join(channels))  # fmt: skip
         for p in entry.members:
             self.rows[p.key].mailed_severity = p.severity.label
 
@@ -210,19 +236,55 @@ class _AthleteMail:
             resolved=[self.rows[p.key].title for p in planned.cleared],
             guidance=guidance(self.history, self.today, self.settings.thresholds(self.athlete)),
         )
-        message = self._render(f"digest of {self.today}", f"digest.{self.today}", lambda: digest_message(
-            content, recipient_of(self.athlete), self.chart, self.sender, self.now
-        ))  # fmt: skip
-        if message is None:
+        link = athlete_url(self.settings.web.public_url, self.athlete.id)
+        digest_row: Outbox | None = None
+        for route in self.routes:
+            if not route.takes("digest"):
+                continue
+            if route.name == EMAIL:
+                render = lambda: digest_message(  # noqa: E731
+                    content, recipient_of(self.athlete), self.chart, self.sender, self.now
+                )  # fmt: skip
+            else:
+                render = lambda: push_digest(  # noqa: E731
+                    content, recipient_of(self.athlete), self.sender, self.now, link
+                )  # fmt: skip
+            what, key = f"digest of {self.today}", f"digest.{self.today}"
+            message = self._render(what, key, render, channel=route.name)
+            if message is None:
+                continue
+            row = enqueue(
+                self.session, athlete_id=self.athlete.id, kind="digest", message=message, now=self.now,
+                channel=route.name,
+            )  # fmt: skip
+            if row is None:
+                continue
+            if route.name == EMAIL:
+                self.queued.subjects.append(message.subject)
+            digest_row = digest_row or row
+        if digest_row is None:
             return
-        row = enqueue(self.session, athlete_id=self.athlete.id, kind="digest", message=message, now=self.now)
-        if row is None:
-            return
-        self.queued.subjects.append(message.subject)
         for entry in planned.entries:
             for p in entry.members:
-                self.rows[p.key].digest_id = row.id
+                self.rows[p.key].digest_id = digest_row.id
         for p in planned.late:
-            self.rows[p.key].digest_id = row.id
+            self.rows[p.key].digest_id = digest_row.id
         for p in planned.cleared:
-            self.rows[p.key].resolved_digest_id = row.id
+            self.rows[p.key].resolved_digest_id = digest_row.id
+
+
+def queue_notice(
+    session: Session, settings: Settings, athlete: AthleteSettings, subject: str, text: str, *, key: str,
+    now: datetime,
+) -> None:  # fmt: skip
+    """An operational notice (a source that needs the runner's attention) on every channel
+    of the athlete's that takes notices."""
+    recipient, sender = recipient_of(athlete), sender_of(settings)
+    for route in channels_for(settings, athlete):
+        if not route.takes("notice"):
+            continue
+        if route.name == EMAIL:
+            message = notice_message(recipient, sender, subject, text, key=key, now=now)
+        else:
+            message = push_notice(recipient, sender, subject, text, key=key, now=now)
+        enqueue(session, athlete_id=athlete.id, kind="notice", message=message, now=now, channel=route.name)

@@ -96,26 +96,42 @@ class DeliveryReport:
     sent: list[str] = field(default_factory=list)
     retrying: list[str] = field(default_factory=list)
     parked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # channels that could not be built: rows wait
+    channels: set[str] = field(default_factory=set)  # the push channels that had something to do
+
+    def merge(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.parked += other.parked
+        self.problems += other.problems
+        self.channels |= other.channels
 
     def summary(self) -> str:
-        return f"mail: {len(self.sent)} sent, {len(self.retrying)} to retry, {len(self.parked)} parked"
+        text = f"mail: {len(self.sent)} sent, {len(self.retrying)} to retry, {len(self.parked)} parked"
+        if self.channels or self.problems:
+            text += f" (channels: {', '.join(sorted({EMAIL, *self.channels}))})"
+        if self.problems:
+            text += f"; not delivered: {'; '.join(self.problems)}"
+        return text
 
 
 def deliver_due(
     sessions: sessionmaker[Session], transport: Channel, now: datetime,
-    on_message: Callable[[], None] | None = None,
+    on_message: Callable[[], None] | None = None, *, athlete_id: str | None = None,
 ) -> DeliveryReport:  # fmt: skip
-    """Send every due row of this channel once; failures are recorded on the row, never
-    raised. `on_message` is called before each row (the daemon's progress report)."""
+    """Send every due row of this channel once (of one athlete's, for a push channel: its
+    name is the athlete's own); failures are recorded on the row, never raised. `on_message`
+    is called before each row (the daemon's progress report)."""
     report = DeliveryReport()
+    query = select(Outbox.id).where(
+        Outbox.status == "pending", Outbox.channel == transport.name, Outbox.next_attempt_at <= now
+    )
+    if athlete_id is not None:
+        query = query.where(Outbox.athlete_id == athlete_id)
     with sessions() as session:
-        due = session.scalars(
-            select(Outbox.id)
-            .where(
-                Outbox.status == "pending", Outbox.channel == transport.name, Outbox.next_attempt_at <= now
-            )
-            .order_by(Outbox.next_attempt_at, Outbox.id)
-        ).all()
+        due = session.scalars(query.order_by(Outbox.next_attempt_at, Outbox.id)).all()
+    if due and transport.name != EMAIL:
+        report.channels.add(transport.name)
     for row_id in due:
         if on_message is not None:
             on_message()
@@ -134,17 +150,22 @@ def deliver_due(
                     if exc.permanent:
                         row.status = "parked"
                         report.parked.append(f"{row.subject}: {exc}")
-                        log.error("parked %s to %s: %s", row.kind, row.recipient, exc)
+                        log.error("parked %s to %s: %s", row.kind, _to(row), exc)
                     else:
                         row.next_attempt_at = now + backoff(row.attempts)
                         report.retrying.append(f"{row.subject}: {exc}")
-                        log.warning("will retry %s to %s: %s", row.kind, row.recipient, exc)
+                        log.warning("will retry %s to %s: %s", row.kind, _to(row), exc)
                 continue
             with unit_of_work(session):
                 row.attempts += 1
                 row.status, row.sent_at, row.claimed_until, row.last_error = "sent", now, None, None
-            report.sent.append(f"{row.subject} -> {row.recipient}: {reply}")
+            report.sent.append(f"{row.subject} -> {_to(row)}: {reply}")
     return report
+
+
+def _to(row: Outbox) -> str:
+    """Whom a row goes to, as reports say it: the address, or the athlete's push channel."""
+    return row.recipient if row.channel == EMAIL else f"{row.athlete_id} via {row.channel}"
 
 
 def retry(session: Session, ids: Sequence[int], now: datetime) -> int:

@@ -21,8 +21,8 @@ from strainwatch.errors import StrainwatchError
 from strainwatch.importing.importer import ImportReport
 from strainwatch.importing.jobs import FileOutcome
 from strainwatch.notify.dispatch import queue_notifications
-from strainwatch.notify.outbox import DeliveryReport, deliver_due
-from strainwatch.notify.transport import transport_for
+from strainwatch.notify.outbox import DeliveryReport
+from strainwatch.notify.transport import deliver_all
 from strainwatch.pipeline.evaluate import EvaluationResult, evaluate_athlete
 from strainwatch.pipeline.sources import sources_of
 from strainwatch.sources.base import Notice, PassHooks, Source, SourceReport
@@ -250,31 +250,23 @@ def _send_notice(
     sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, notice: Notice,
     now: datetime,
 ) -> None:  # fmt: skip
-    """One notice per problem through the athlete's own channel: never a retry storm."""
-    from strainwatch.notify.dispatch import recipient_of
-    from strainwatch.notify.outbox import enqueue
-    from strainwatch.notify.render import notice_message
-    from strainwatch.notify.transport import sender_of
+    """One notice per problem through each of the athlete's channels: never a retry storm."""
+    from strainwatch.notify.dispatch import queue_notice
 
-    message = notice_message(
-        recipient_of(athlete), sender_of(settings), notice.subject, notice.text, key=notice.key, now=now
-    )
     with sessions() as session, unit_of_work(session):
-        enqueue(session, athlete_id=athlete.id, kind="notice", message=message, now=now)
+        queue_notice(session, settings, athlete, notice.subject, notice.text, key=notice.key, now=now)
 
 
 def _deliver(
     settings: Settings, sessions: sessionmaker[Session], now: datetime, report: PassReport,
     on_message: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
-    """Send what is due; a mail problem is reported, never fatal: the rows wait."""
-    try:
-        transport = transport_for(settings)
-    except StrainwatchError as exc:
-        report.mail_problem = str(exc)
-        log.error("mail not delivered: %s", exc)
-        return
-    report.delivery = deliver_due(sessions, transport, now, on_message)
+    """Send what is due on every channel; a channel's problem is reported, never fatal: its
+    rows wait."""
+    report.delivery = deliver_all(settings, sessions, now, on_message)
+    for problem in report.delivery.problems:
+        if problem.startswith("email: "):
+            report.mail_problem = problem.removeprefix("email: ")
 
 
 def _evaluate_if_needed(

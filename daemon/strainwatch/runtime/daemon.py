@@ -189,13 +189,10 @@ class Daemon:
             self.watcher.start()
 
     def deliver(self) -> str | None:
-        from strainwatch.notify.outbox import deliver_due
-        from strainwatch.notify.transport import transport_for
+        from strainwatch.notify.transport import deliver_all
 
         with self.heartbeat.working():
-            report = deliver_due(
-                self.sessions, transport_for(self.settings), self.clock(), self.heartbeat.beat
-            )
+            report = deliver_all(self.settings, self.sessions, self.clock(), self.heartbeat.beat)
         return report.summary() if report.sent or report.parked else None
 
     def digest(self, athlete_id: str) -> str | None:

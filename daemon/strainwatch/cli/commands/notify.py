@@ -16,21 +16,24 @@ from strainwatch.cli.app import AppContext, current_time, pass_app
 
 @click.group()
 def notify() -> None:
-    """Check that mail reaches you."""
+    """Check that mail and pushes reach you."""
 
 
 @notify.command("test")
-@click.option("--athlete", "athlete_id", metavar="ID", help="Whose address (needed with several athletes).")
+@click.option("--athlete", "athlete_id", metavar="ID", help="Whose channels (needed with several athletes).")
+@click.option(
+    "--channel", "channel_name", metavar="NAME",
+    help='A push channel of [[athletes.channels]] by name, or "email" (the default).',
+)  # fmt: skip
 @pass_app
-def notify_test(app: AppContext, athlete_id: str | None) -> None:
-    """Send a sample alert now, past the outbox, and say exactly what happened."""
+def notify_test(app: AppContext, athlete_id: str | None, channel_name: str | None) -> None:
+    """Send a sample alert now, past the outbox, and say exactly what the other side answered."""
     from strainwatch.notify.chart import Chart, WeekBar
     from strainwatch.notify.dispatch import recipient_of
     from strainwatch.notify.render import AlertContent, alert_message
-    from strainwatch.notify.transport import transport_for
+    from strainwatch.notify.transport import push_channel, transport_for
 
     athlete = app.settings.athlete(athlete_id)
-    transport = transport_for(app.settings)
     now = current_time()
     sample = AlertContent(
         fingerprint=f"test:{athlete.id}:{now.isoformat()}", rule="long-run-spike", severity="caution",
@@ -39,6 +42,27 @@ def notify_test(app: AppContext, athlete_id: str | None) -> None:
         advice="This is a test message from `strainwatch notify test`: nothing to do.",
         numbers={"distance_km": 14.5, "reference_km": 10.0, "increase_pct": 45.0},
     )  # fmt: skip
+    if channel_name not in (None, "email"):
+        from strainwatch.errors import ConfigError
+        from strainwatch.notify.channels.base import DeliveryError
+        from strainwatch.notify.push_render import push_alert
+        from strainwatch.views.links import athlete_url
+
+        chosen = [c for c in athlete.channels if c.name == channel_name]
+        if not chosen:
+            known = ", ".join(["email", *(c.name for c in athlete.channels)])
+            raise ConfigError(f"athlete {athlete.id!r} has no channel {channel_name!r} (configured: {known})")
+        push = push_channel(chosen[0])
+        link = athlete_url(app.settings.web.public_url, athlete.id)
+        message = push_alert(sample, recipient_of(athlete), push.sender, now, link)
+        click.echo(f"sending a sample push to {athlete.id}'s channel {channel_name!r} …")
+        try:
+            click.echo(push.send(message))
+        except DeliveryError as exc:
+            kind = "permanent: mend it first" if exc.permanent else "temporary: the outbox would retry it"
+            raise type(exc)(f"{exc.what} ({kind})", where=exc.where, hint=exc.hint) from None
+        return
+    transport = transport_for(app.settings)
     weeks = tuple(WeekBar(f"week {i + 1}", 30.0 + i, 10.0, i == 11, i == 11) for i in range(12))
     message = alert_message(sample, recipient_of(athlete), Chart(weeks, 1.1), transport.sender, now)
     click.echo(f"sending a sample alert to {athlete.email} …")
@@ -70,7 +94,8 @@ def outbox(ctx: click.Context, as_json: bool) -> None:
             if r.sent_at
             else f"next {r.next_attempt_at:%Y-%m-%d %H:%M}"
         )
-        click.echo(f"#{r.id:<5} {r.status:<8} {r.kind:<7} {r.attempts} tries, {when}  {r.subject}")
+        via = "" if r.channel == "email" else f" via {r.channel}"
+        click.echo(f"#{r.id:<5} {r.status:<8} {r.kind:<7} {r.attempts} tries, {when}  {r.subject}{via}")
         if r.last_error and r.status != "sent":
             click.echo(f"       last error: {r.last_error}")
 
@@ -92,6 +117,7 @@ def outbox_json(r: Outbox) -> dict[str, object]:
         "subject": r.subject,
         "created_at": iso_utc(r.created_at),
         "sent_at": iso_utc(r.sent_at) if r.sent_at else None,
+        "channel": r.channel,
     }
 
 
@@ -100,8 +126,8 @@ def outbox_json(r: Outbox) -> dict[str, object]:
 @pass_app
 def outbox_retry(app: AppContext, ids: tuple[int, ...]) -> None:
     """Re-queue parked messages (all without IDs) and send what is due now."""
-    from strainwatch.notify.outbox import deliver_due, retry
-    from strainwatch.notify.transport import transport_for
+    from strainwatch.notify.outbox import retry
+    from strainwatch.notify.transport import deliver_all
     from strainwatch.store.db import unit_of_work
 
     sessions = app.sessions()
@@ -109,7 +135,7 @@ def outbox_retry(app: AppContext, ids: tuple[int, ...]) -> None:
     with sessions() as session, unit_of_work(session):
         count = retry(session, ids, now)
     click.echo(f"{count} message(s) due now")
-    report = deliver_due(sessions, transport_for(app.settings), now)
+    report = deliver_all(app.settings, sessions, now)
     click.echo(report.summary())
     for line in report.sent + report.retrying + report.parked:
         click.echo(f"  {line}")
@@ -121,8 +147,7 @@ def outbox_retry(app: AppContext, ids: tuple[int, ...]) -> None:
 def digest(app: AppContext, force: bool) -> None:
     """Queue and send each athlete's digest when it is due (or now)."""
     from strainwatch.notify.dispatch import queue_notifications
-    from strainwatch.notify.outbox import deliver_due
-    from strainwatch.notify.transport import transport_for
+    from strainwatch.notify.transport import deliver_all
     from strainwatch.store.db import unit_of_work
 
     sessions = app.sessions()
@@ -132,7 +157,7 @@ def digest(app: AppContext, force: bool) -> None:
             queued = queue_notifications(session, app.settings, athlete, now, force_digest=force)
         for subject in queued.subjects:
             click.echo(f"{athlete.id}: queued {subject}")
-    report = deliver_due(sessions, transport_for(app.settings), now)
+    report = deliver_all(app.settings, sessions, now)
     click.echo(report.summary())
 
 

@@ -48,7 +48,7 @@ def sync(app: AppContext, dry_run: bool, wait_s: float) -> None:
         click.echo(f"  {'would send' if dry_run else 'queued'}: {subject}")
     if report.delivery:
         for line in report.delivery.parked + report.delivery.retrying:
-            click.echo(f"  mail problem: {line}")
+            click.echo(f"  delivery problem: {line}")
 
 
 @click.command()

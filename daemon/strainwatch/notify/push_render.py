@@ -1,0 +1,95 @@
+"""Notifications for a phone: a short title, the numbers, the one-line advice, a link to the
+alert's page when `[web] public_url` is set, and a reference that ties a resend to the first
+copy (and to the mail about the same news). Digests become a short summary.
+
+Pure: everything comes in as arguments. Every line is stripped of control characters, so
+activity data cannot break a service's title or message field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from strainwatch.notify.content import numbers_text
+from strainwatch.notify.notification import Notification, Recipient, header_text
+from strainwatch.notify.render import AlertContent, DigestContent, alert_subject, digest_subject, message_id
+
+TITLE_LIMIT = 100
+LINE_LIMIT = 240
+MAX_DIGEST_LINES = 5
+
+
+def push_ref(key: str) -> str:
+    """A short, stable reference of an idempotency key: the same on every resend, and the
+    start of the mail's Message-ID about the same news."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def _first_line(text: str) -> str:
+    """The first sentence or line, for a phone's one line of advice."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    sentence, dot, _rest = line.partition(". ")
+    return header_text(sentence + dot.strip() if dot else line, LINE_LIMIT)
+
+
+def _push(
+    key: str, recipient: Recipient, sender: str, title: str, lines: Sequence[str], *, now: datetime,
+    severity: str | None, alert_keys: Sequence[str] = (), link: str | None = None,
+) -> Notification:  # fmt: skip
+    body = [header_text(line, LINE_LIMIT) for line in lines if line.strip()]
+    if link:
+        body.append(link)
+    body.append(f"ref {push_ref(key)}")
+    return Notification(
+        key=key, message_id=message_id(key, sender), recipient=recipient,
+        subject=header_text(title, TITLE_LIMIT), text="\n".join(body), html="", created_at=now,
+        severity=severity, alert_keys=tuple(alert_keys),
+    )  # fmt: skip
+
+
+def push_alert(
+    a: AlertContent, recipient: Recipient, sender: str, now: datetime, link: str | None = None
+) -> Notification:
+    """One finding: the same idempotency key as its mail."""
+    lines = [a.summary or numbers_text(a.numbers), _first_line(a.advice)]
+    if a.also:
+        lines.append(f"+ {len(a.also)} more about the same run or day")
+    key = f"{a.fingerprint}:{a.severity}"
+    return _push(
+        key, recipient, sender, alert_subject(a), lines, now=now, severity=a.severity,
+        alert_keys=[a.fingerprint], link=link,
+    )  # fmt: skip
+
+
+def push_digest(
+    d: DigestContent, recipient: Recipient, sender: str, now: datetime, link: str | None = None
+) -> Notification:
+    """A digest as a short summary: one line per finding (at most five), then the rest counted."""
+    lines = [f"{f.severity.capitalize()}: {f.title}" for f in d.findings[:MAX_DIGEST_LINES]]
+    if len(d.findings) > MAX_DIGEST_LINES:
+        lines.append(f"+ {len(d.findings) - MAX_DIGEST_LINES} more")
+    old = sum(d.late.values())
+    if old:
+        lines.append(f"{old} finding(s) in older runs")
+    if d.resolved:
+        lines.append(f"{len(d.resolved)} no longer the case")
+    g = d.guidance
+    if g.next_run_ceiling_km is not None:
+        lines.append(f"Next run: under {g.next_run_ceiling_km:.1f} km")
+    key = f"digest:{recipient.athlete_id}:{d.period}"
+    title = f"Digest {d.period}: {digest_subject(d.findings, d.late, d.resolved)}"
+    severity = d.findings[0].severity if d.findings else None
+    return _push(
+        key, recipient, sender, title, lines, now=now, severity=severity,
+        alert_keys=[a.fingerprint for a in d.findings], link=link,
+    )  # fmt: skip
+
+
+def push_notice(
+    recipient: Recipient, sender: str, subject: str, body: str, *, key: str, now: datetime
+) -> Notification:
+    """An operational notice, cut to a few lines."""
+    lines = [line for line in body.strip().splitlines() if line.strip()][:3]
+    return _push(key, recipient, sender, subject, lines, now=now, severity=None)
