@@ -181,26 +181,35 @@ def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
         text = join(texts)
         if field == _TIME:
             when = text or None
+        elif field == _ELE:
+            ele = _float(text)
+        elif field == _HR:
+            hr = _float(text)
         else:
-            try:  # _float, inlined: this runs for most elements of a file
-                value = float(text)
-            except ValueError:
-                value = NAN
-            if value - value != 0.0:  # infinite or NaN
-                value = NAN
-            if field == _ELE:
-                ele = value
-            elif field == _HR:
-                hr = value
-            else:
-                cad = value
+            cad = _float(text)
         field = 0
 
     def point_end(_name: str) -> None:
-        nonlocal level, points_without_time, implausible, out_of_order, last_time
-        if field:
-            read_field()
+        nonlocal level, field, when, ele, hr, cad, points_without_time, implausible, out_of_order, last_time
         level -= 1
+        if field:  # read_field and _float inlined: this is most of the ends in a file
+            if field == _TIME:
+                when = join(texts) or None
+            else:
+                try:
+                    value = float(join(texts))
+                except ValueError:
+                    value = NAN
+                if value - value != 0.0:  # infinite or NaN
+                    value = NAN
+                if field == _ELE:
+                    ele = value
+                elif field == _HR:
+                    hr = value
+                else:
+                    cad = value
+            field = 0
+            return  # a field is never the point itself
         if level:
             return
         parser.StartElementHandler = start
@@ -218,8 +227,16 @@ def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
             if len(track.time) >= MAX_POINTS:
                 raise too_many_points()
             times(t)
-            lats(_float(lat))
-            lons(_float(lon))
+            try:
+                value = float(lat)
+            except ValueError:
+                value = NAN
+            lats(value if value - value == 0.0 else NAN)
+            try:
+                value = float(lon)
+            except ValueError:
+                value = NAN
+            lons(value if value - value == 0.0 else NAN)
             eles(ele)
             dists(NAN)
             hrs(hr)
