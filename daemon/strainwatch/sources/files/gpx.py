@@ -65,11 +65,21 @@ def _classify(tag: str, ns: str) -> int:
 
 
 MAX_FIELD_CHARS = 1 << 20  # of a name or description kept; clean_text keeps 10,000 of them
-_POINT_CHUNKS = MAX_POINT_BYTES // CHUNK_SIZE
+POINT_CHUNKS = MAX_POINT_BYTES // CHUNK_SIZE
 
 
-def _point_refused() -> ActivityFileError:
-    return ActivityFileError("refused: a track point with too many elements or bytes")
+def keep_field_text(texts: list[str]) -> None:
+    """Between chunks: the text being read, cut to its first MAX_FIELD_CHARS characters
+    (comments and CDATA can split a text into runs the reader's limit never sees whole)."""
+    if len(texts) > 1 and sum(map(len, texts)) > MAX_FIELD_CHARS:
+        if len(texts[0]) == MAX_FIELD_CHARS:
+            del texts[1:]
+        else:
+            texts[:] = ["".join(texts)[:MAX_FIELD_CHARS]]
+
+
+def _point_refused(what: str = "track point") -> ActivityFileError:
+    return ActivityFileError(f"refused: a {what} with too many elements or bytes")
 
 
 def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
@@ -245,14 +255,10 @@ def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
     def after_chunk() -> None:
         nonlocal chunks
         chunks += 1
-        if level and chunks - point_chunk > _POINT_CHUNKS:
+        if level and chunks - point_chunk > POINT_CHUNKS:
             raise _point_refused()
         if field or (metas and metas[-1][1] is None):
-            if len(texts) > 1 and sum(map(len, texts)) > MAX_FIELD_CHARS:
-                if len(texts[0]) == MAX_FIELD_CHARS:
-                    del texts[1:]
-                else:
-                    texts[:] = [join(texts)[:MAX_FIELD_CHARS]]
+            keep_field_text(texts)
         else:
             clear()
 

@@ -2,22 +2,18 @@
 
 Activity files come from anywhere, and neither gpxpy nor ElementTree refuses a DTD. A DTD
 is the only place an entity can be declared and it can only stand before the root element.
-So every chunk is first given to a second expat parser whose handlers fail on a document
-type or entity declaration, and only then to ElementTree's parser; once the root element
-has started, no declaration can follow. Both are expat with the same encoding detection, so
-no encoding trick (UTF-16 without a BOM, say) can show one parser a DTD the other misses.
-The document is parsed incrementally and each element is dropped once handled.
-
-GPX, read most often, goes straight to expat (`safe_expat`, `feed_expat`): its own handlers
-see every element and no element tree is built, so nothing has to be dropped and the one
-parser refuses a DTD itself; that halves the parsing time of a Garmin file.
+GPX and TCX are read by expat itself (`safe_expat`, `feed_expat`), whose handlers refuse a
+document type, entity or notation declaration as it starts; once the root element has
+started, none can follow. The reader's handlers see every element as it comes and no
+element tree is built: memory is what the handlers keep, never the document. One parser
+reads the file, so no encoding trick (UTF-16 without a BOM, say) can show a check a DTD the
+parser misses. `xml_root_name` sniffs the first bytes with a guard of the same kind.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from typing import BinaryIO, NoReturn, cast
+from collections.abc import Callable
+from typing import BinaryIO, NoReturn
 from xml.parsers import expat
 
 from strainwatch.errors import ActivityFileError
@@ -103,40 +99,6 @@ def xml_root_name(head: bytes) -> str | None:
     return guard.root.rpartition(":")[2]
 
 
-def fed_parser(stream: BinaryIO) -> Iterator[ET.XMLPullParser[ET.Element]]:
-    """Feed `stream` to a pull parser chunk by chunk, yielding the parser after each chunk.
-
-    The caller drains `parser.read_events()` ("start" and "end" events) each time and clears
-    the elements it has handled. One generator step per 64 KiB, not per element: on a
-    million-point file the difference is much of the parsing time.
-    """
-    reader = guard_of(stream)
-    if reader is not None:
-        reader.markup = True
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-    guard = _DeclarationGuard()
-    chunk = _prepare(stream.read(CHUNK_SIZE))
-    if not chunk.strip(_WHITESPACE):
-        raise ActivityFileError("empty file")
-    fed = 0
-    try:
-        while chunk:
-            guard.feed(chunk)  # before ElementTree sees a byte of it
-            fed += len(chunk)
-            if guard.root is None and fed > MAX_PROLOG:
-                raise ActivityFileError("not XML: no root element in the first megabyte")
-            parser.feed(chunk)
-            yield parser
-            chunk = stream.read(CHUNK_SIZE)
-        guard.feed(b"", final=True)
-        parser.close()
-        yield parser
-    except ET.ParseError as exc:
-        raise parse_error(exc) from None
-    except (LookupError, ValueError):
-        raise ActivityFileError(ENCODING_REFUSED) from None
-
-
 def _refuse_dtd(*_args: object) -> NoReturn:
     raise ActivityFileError(DTD_REFUSED)
 
@@ -189,24 +151,6 @@ def feed_expat(
         if rooted():
             raise
         raise ActivityFileError(ENCODING_REFUSED) from None
-
-
-def parse_error(exc: ET.ParseError) -> ActivityFileError:
-    """The user's version of expat's complaint. XMLPullParser queues feed errors as events,
-    so they surface wherever `read_events()` is drained: callers translate them with this."""
-    line, column = exc.position
-    reason = str(exc).split(":")[0]
-    return ActivityFileError(f"not well-formed XML ({reason}) at line {line}, column {column}")
-
-
-def iter_elements(stream: BinaryIO) -> Iterator[tuple[str, ET.Element]]:
-    """Every (event, element) pair: the convenient form, for small documents and TCX."""
-    try:
-        for parser in fed_parser(stream):
-            for event in parser.read_events():
-                yield cast("tuple[str, ET.Element]", event)
-    except ET.ParseError as exc:
-        raise parse_error(exc) from None
 
 
 def local_name(tag: str) -> str:
