@@ -206,10 +206,11 @@ def _flat_equivalent(
         if step <= 0.0:
             continue
         centre = cum_dist[i] - step / 2
-        while lo < i - 1 and cum_dist[lo + 1] <= centre - half:
+        start, end = centre - half, centre + half
+        while lo < i - 1 and cum_dist[lo + 1] <= start:
             lo += 1
         hi = max(hi, i)
-        while hi < n - 1 and cum_dist[hi] < centre + half:
+        while hi < n - 1 and cum_dist[hi] < end:
             hi += 1
         run = cum_dist[hi] - cum_dist[lo]
         a0, a1 = smoothed[lo], smoothed[hi]
@@ -233,10 +234,11 @@ def _gap_profile(time: Sequence[float], cum_eq: Sequence[float], moving: Sequenc
         if not moving[i]:
             continue
         t = time[i]
-        while time[lo] < t - half:
+        start, end = t - half, t + half
+        while time[lo] < start:
             lo += 1
         hi = max(hi, i)
-        while hi < n - 1 and time[hi + 1] <= t + half:
+        while hi < n - 1 and time[hi + 1] <= end:
             hi += 1
         span_m = cum_eq[hi] - cum_eq[lo]
         span_s = time[hi] - time[lo]
