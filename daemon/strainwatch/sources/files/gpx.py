@@ -162,7 +162,7 @@ def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
         elif kind == _META:
             short, text = metas.pop()
             if short is not None and short not in meta:
-                meta[short] = (join(texts) if text is None else text).strip()
+                meta[short] = (join(texts) if text is None else text)[:MAX_FIELD_CHARS].strip()
         clear()
 
     def point_start(name: str, attrs: dict[str, str]) -> None:

@@ -8,6 +8,7 @@ from typing import BinaryIO
 from strainwatch.domain import NAN, DeviceSummary, ParsedActivity, Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
 from strainwatch.sources.files.gpx import (
+    MAX_FIELD_CHARS,
     MAX_POINT_ELEMENTS,
     POINT_CHUNKS,
     _float,
@@ -116,7 +117,7 @@ def parse_tcx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
         name = stack.pop()
         text = pending.pop()
         if text is None:
-            text = join(texts)
+            text = join(texts)[:MAX_FIELD_CHARS]
         clear()
         parent = stack[-1] if stack else ""
         if parent == "Lap" and current is not None:
