@@ -26,7 +26,6 @@ from array import array
 from collections.abc import Sequence
 from functools import reduce
 from itertools import accumulate, compress
-from operator import add
 
 from strainwatch.domain import ActivityMetrics, DeviceSummary, Track
 from strainwatch.metrics.elevation import ascent_descent, smooth_altitude
@@ -188,7 +187,7 @@ def interval_distances(track: Track, near: Sequence[float] | None = None) -> arr
 
 def _cumulative(values: Sequence[float]) -> array[float]:
     """Running totals, added in order (`accumulate`: the same sums as a loop, in C)."""
-    return array("d", accumulate(values, add))
+    return array("d", accumulate(values))
 
 
 def _flat_equivalent(
@@ -259,7 +258,7 @@ def _mean_max(values: array[float], bounds: tuple[float, float]) -> tuple[float 
     kept = [v for v in values if v > 0 and low <= v <= high]
     if not kept:
         return None, None
-    return reduce(add, kept, 0.0) / len(kept), max(kept)  # added in order, as always
+    return reduce(float.__add__, kept, 0.0) / len(kept), max(kept)  # added in order, as always
 
 
 def pace_s_per_km(seconds: float, metres: float) -> float | None:
