@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strainwatch.domain import Track
-from strainwatch.metrics.activity import MOVING_SPEED_MS, compute_metrics, interval_distances
+from strainwatch.metrics.activity import (
+    MOVING_SPEED_MS,
+    _drop_bad,
+    compute_metrics,
+    drop_bad_samples,
+    interval_distances,
+)
 from strainwatch.metrics.elevation import HYSTERESIS_M, ascent_descent, smooth_altitude
 from strainwatch.metrics.geo import haversine_m
 from strainwatch.metrics.grade import cost_of_running, grade_factor
@@ -133,3 +139,24 @@ def test_the_fast_interval_distance_is_the_haversine(a: float, b: float, c: floa
     track.append(0.0, a, b)
     track.append(1.0, c, d)
     assert math.isclose(interval_distances(track)[1], haversine_m(a, b, c, d), rel_tol=1e-9, abs_tol=1e-6)
+
+
+@given(tracks(min_points=2), st.data())
+def test_distances_measured_while_dropping_bad_samples_are_the_ones_measured_after(
+    track: Track, data: st.DataObject
+) -> None:
+    """compute_metrics reuses the distances the position check measured; with jumps,
+    impossible fixes and gaps mixed in they must be the distances measured afresh."""
+    for i in range(len(track)):
+        spoil = data.draw(st.sampled_from(["", "", "", "nan", "zero", "jump", "far"]))
+        if spoil == "nan":
+            track.lat[i] = math.nan
+        elif spoil == "zero":
+            track.lat[i] = track.lon[i] = 0.0
+        elif spoil == "jump":
+            track.lon[i] = -track.lon[i] if abs(track.lon[i]) > 1 else track.lon[i] + 90
+        elif spoil == "far":
+            track.lat[i] = (track.lat[i] + 5) % 80
+    cleaned, near = _drop_bad(track)
+    assert [repr(v) for v in cleaned.lat] == [repr(v) for v in drop_bad_samples(track).lat]
+    assert list(interval_distances(cleaned, near)) == list(interval_distances(cleaned))

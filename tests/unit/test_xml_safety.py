@@ -8,7 +8,8 @@ import pytest
 
 from strainwatch.errors import ActivityFileError, NotAnActivity
 from strainwatch.sources.files.activity_files import parse_stream
-from strainwatch.sources.files.xmlstream import iter_elements, xml_root_name
+from strainwatch.sources.files.tcx import parse_tcx
+from strainwatch.sources.files.xmlstream import xml_root_name
 
 POINTS = """<trk><trkseg>
 <trkpt lat="52.5" lon="13.4"><time>2024-05-01T06:00:00Z</time></trkpt>
@@ -70,7 +71,7 @@ def test_dtd_in_a_tcx_is_refused_by_the_parser_itself() -> None:
         '<!DOCTYPE x [<!ENTITY a "boom">]><TrainingCenterDatabase><Notes>&a;</Notes></TrainingCenterDatabase>'
     )
     with pytest.raises(ActivityFileError, match="DTD"):
-        list(iter_elements(io.BytesIO(tcx.encode("utf-16-le"))))
+        parse_tcx(io.BytesIO(tcx.encode("utf-16-le")), "x.tcx")
 
 
 def test_utf32_is_refused_as_such() -> None:

@@ -24,11 +24,13 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
+from functools import reduce
+from itertools import accumulate, compress
 
 from strainwatch.domain import ActivityMetrics, DeviceSummary, Track
 from strainwatch.metrics.elevation import ascent_descent, smooth_altitude
 from strainwatch.metrics.geo import EARTH_RADIUS_M
-from strainwatch.metrics.grade import grade_factor
+from strainwatch.metrics.grade import FLAT_COST, MAX_GRADE
 
 MOVING_SPEED_MS = 0.8
 GRADE_SPAN_M = 20.0  # grades are taken over at least this much distance, not per fix
@@ -51,7 +53,7 @@ def _haversine(la0: float, lo0: float, la1: float, lo1: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h) if h < 1.0 else 1.0)
 
 
-def _hold(lat: array[float], lon: array[float], i: int, anchor: int) -> None:
+def _hold(lat: list[float], lon: list[float], i: int, anchor: int) -> None:
     """A dropped position takes the last good one's place: the distance from the last good
     fix to the next one is still counted, none to or from the bad one."""
     if anchor >= 0:
@@ -60,17 +62,29 @@ def _hold(lat: array[float], lon: array[float], i: int, anchor: int) -> None:
         lat[i] = lon[i] = NAN
 
 
-def drop_bad_samples(track: Track) -> Track:
-    """A copy of `track` with impossible positions, jumps, altitudes, distances, heart
-    rates and cadences set to NaN (the rules are in the module's docstring)."""
-    n = len(track)
-    time = track.time
-    lat, lon = array("d", track.lat), array("d", track.lon)
-    altitude, distance = array("d", track.altitude), array("d", track.distance)
-    lo_alt, hi_alt = ALTITUDE_RANGE_M
+_NAN_BYTES = array("d", [NAN]).tobytes()
+
+
+def _all_nan(column: array[float]) -> bool:
+    """True when nothing was recorded in `column` (the readers fill gaps with `NAN`):
+    a C-speed comparison that lets a pass over it be skipped."""
+    return column.tobytes() == _NAN_BYTES * len(column)
+
+
+def _clean_positions(time: Sequence[float], lat: list[float], lon: list[float]) -> array[float]:
+    """Apply the position rules to `lat` and `lon` in place. Returns, per sample, the
+    great-circle distance from the sample before when both were kept as they were (the
+    check measured it: `interval_distances` need not again), else NaN.
+
+    The loops of this module read lists, not arrays: a list holds its floats, an array
+    makes a new one at every read.
+    """
+    n = len(lat)
+    near = array("d", _NAN_BYTES * n)
+    rad = math.pi / 180.0
+    sin, cos, asin, sqrt = math.sin, math.cos, math.asin, math.sqrt
     anchor = -1
     rejected = 0
-    last_dist_i = -1
     for i in range(n):
         la, lo = lat[i], lon[i]
         if la != la or lo != lo:
@@ -79,7 +93,10 @@ def drop_bad_samples(track: Track) -> Track:
             _hold(lat, lon, i, anchor)
         elif anchor >= 0:
             dt = time[i] - time[anchor]
-            if _haversine(lat[anchor], lon[anchor], la, lo) > MAX_SPEED_MS * max(dt, MIN_JUMP_S):
+            p0, p1 = lat[anchor] * rad, la * rad  # _haversine, inlined
+            h = sin((p1 - p0) / 2) ** 2 + cos(p0) * cos(p1) * sin((lo - lon[anchor]) * rad / 2) ** 2
+            metres = 2 * EARTH_RADIUS_M * asin(sqrt(h) if h < 1.0 else 1.0)
+            if metres > MAX_SPEED_MS * max(dt, MIN_JUMP_S):
                 rejected += 1
                 if rejected < JUMP_RESET:
                     _hold(lat, lon, i, anchor)
@@ -87,48 +104,80 @@ def drop_bad_samples(track: Track) -> Track:
                     lat[i - 1] = lon[i - 1] = NAN  # no distance across the jump
                     anchor, rejected = i, 0
             else:
+                if anchor == i - 1:
+                    near[i] = metres
                 anchor, rejected = i, 0
         else:
             anchor = i
-        a = altitude[i]
-        if not lo_alt <= a <= hi_alt:
-            altitude[i] = NAN
-        d = distance[i]
-        if d == d:
-            if (
-                not math.isfinite(d)
-                or d < 0
-                or (
-                    last_dist_i >= 0
-                    and d - distance[last_dist_i]
-                    > MAX_SPEED_MS * max(time[i] - time[last_dist_i], MIN_JUMP_S)
-                )
-            ):
-                distance[i] = NAN
-            else:
-                last_dist_i = i
-    return Track(time, lat, lon, altitude, distance, track.heart_rate, track.cadence)
+    return near
 
 
-def interval_distances(track: Track) -> array[float]:
+def _drop_bad(track: Track) -> tuple[Track, array[float]]:
+    """`drop_bad_samples` and the distances its position check measured (see
+    `_clean_positions`)."""
+    time = track.time
+    lat, lon = track.lat.tolist(), track.lon.tolist()
+    near = _clean_positions(time.tolist(), lat, lon)
+    altitude = track.altitude
+    if not _all_nan(altitude):
+        lo_alt, hi_alt = ALTITUDE_RANGE_M
+        altitude = array("d", [a if lo_alt <= a <= hi_alt else NAN for a in altitude])
+    distance = track.distance
+    if not _all_nan(distance):
+        distance = array("d", distance)
+        last_dist_i = -1
+        for i in range(len(distance)):
+            d = distance[i]
+            if d == d:
+                if (
+                    not math.isfinite(d)
+                    or d < 0
+                    or (
+                        last_dist_i >= 0
+                        and d - distance[last_dist_i]
+                        > MAX_SPEED_MS * max(time[i] - time[last_dist_i], MIN_JUMP_S)
+                    )
+                ):
+                    distance[i] = NAN
+                else:
+                    last_dist_i = i
+    positions = array("d", lat), array("d", lon)
+    return Track(time, *positions, altitude, distance, track.heart_rate, track.cadence), near
+
+
+def drop_bad_samples(track: Track) -> Track:
+    """A copy of `track` with impossible positions, jumps, altitudes, distances, heart
+    rates and cadences set to NaN (the rules are in the module's docstring)."""
+    return _drop_bad(track)[0]
+
+
+def interval_distances(track: Track, near: Sequence[float] | None = None) -> array[float]:
     """Metres covered between consecutive samples (first entry 0).
 
     The device's own cumulative distance wins where it is recorded at both ends of an
-    interval; otherwise the great-circle distance between the two fixes.
+    interval; otherwise the great-circle distance between the two fixes (taken from
+    `near` where that holds it).
     """
     n = len(track)
     out = array("d", bytes(8 * n))
     lat, lon, dist = track.lat, track.lon, track.distance
     rad = math.pi / 180.0
     sin, cos, asin, sqrt = math.sin, math.cos, math.asin, math.sqrt
+    device = not _all_nan(dist)
     for i in range(1, n):
-        d0, d1 = dist[i - 1], dist[i]
-        if d0 == d0 and d1 == d1:
-            out[i] = d1 - d0 if d1 > d0 else 0.0
-            continue
+        if device:
+            d0, d1 = dist[i - 1], dist[i]
+            if d0 == d0 and d1 == d1:
+                out[i] = d1 - d0 if d1 > d0 else 0.0
+                continue
         la0, la1 = lat[i - 1], lat[i]
         if la0 != la0 or la1 != la1:
             continue
+        if near is not None:
+            metres = near[i]
+            if metres == metres:
+                out[i] = metres
+                continue
         p0 = la0 * rad
         p1 = la1 * rad
         h = sin((p1 - p0) / 2) ** 2 + cos(p0) * cos(p1) * sin((lon[i] - lon[i - 1]) * rad / 2) ** 2
@@ -137,12 +186,8 @@ def interval_distances(track: Track) -> array[float]:
 
 
 def _cumulative(values: Sequence[float]) -> array[float]:
-    out = array("d", bytes(8 * len(values)))
-    total = 0.0
-    for i, v in enumerate(values):
-        total += v
-        out[i] = total
-    return out
+    """Running totals, added in order (`accumulate`: the same sums as a loop, in C)."""
+    return array("d", accumulate(values))
 
 
 def _flat_equivalent(
@@ -151,28 +196,36 @@ def _flat_equivalent(
     """Flat-equivalent metres per interval (Minetti), grades taken over GRADE_SPAN_M."""
     n = len(steps)
     out = array("d", steps)
+    steps, cum_dist, smoothed = list(steps), list(cum_dist), list(smoothed)
     lo = 0
     hi = 0
+    half = GRADE_SPAN_M / 2
     for i in range(1, n):
         step = steps[i]
         if step <= 0.0:
             continue
         centre = cum_dist[i] - step / 2
-        while lo < i - 1 and cum_dist[lo + 1] <= centre - GRADE_SPAN_M / 2:
+        start, end = centre - half, centre + half
+        while lo < i - 1 and cum_dist[lo + 1] <= start:
             lo += 1
         hi = max(hi, i)
-        while hi < n - 1 and cum_dist[hi] < centre + GRADE_SPAN_M / 2:
+        while hi < n - 1 and cum_dist[hi] < end:
             hi += 1
         run = cum_dist[hi] - cum_dist[lo]
         a0, a1 = smoothed[lo], smoothed[hi]
         if run > 0.0 and a0 == a0 and a1 == a1:
-            out[i] = step * grade_factor((a1 - a0) / run)
+            # grade_factor((a1 - a0) / run), inlined: the same operations in the same order
+            g = max(-MAX_GRADE, min(MAX_GRADE, (a1 - a0) / run))
+            cost = ((((155.4 * g - 30.4) * g - 43.3) * g + 46.3) * g + 19.5) * g + FLAT_COST
+            out[i] = step * (cost / FLAT_COST)
     return out
 
 
 def _gap_profile(time: Sequence[float], cum_eq: Sequence[float], moving: Sequence[bool]) -> dict[int, float]:
     """Moving seconds per grade-adjusted pace bin, pace averaged over PACE_WINDOW_S."""
     profile: dict[int, float] = {}
+    get = profile.get
+    time, cum_eq = list(time), list(cum_eq)
     n = len(time)
     lo = hi = 0
     half = PACE_WINDOW_S / 2
@@ -180,10 +233,11 @@ def _gap_profile(time: Sequence[float], cum_eq: Sequence[float], moving: Sequenc
         if not moving[i]:
             continue
         t = time[i]
-        while time[lo] < t - half:
+        start, end = t - half, t + half
+        while time[lo] < start:
             lo += 1
         hi = max(hi, i)
-        while hi < n - 1 and time[hi + 1] <= t + half:
+        while hi < n - 1 and time[hi + 1] <= end:
             hi += 1
         span_m = cum_eq[hi] - cum_eq[lo]
         span_s = time[hi] - time[lo]
@@ -193,23 +247,18 @@ def _gap_profile(time: Sequence[float], cum_eq: Sequence[float], moving: Sequenc
         if pace >= SLOWEST_PROFILED_PACE_S_PER_KM:
             continue
         key = int(pace // PACE_BIN_S_PER_KM) * PACE_BIN_S_PER_KM
-        profile[key] = profile.get(key, 0.0) + (time[i] - time[i - 1])
+        profile[key] = get(key, 0.0) + (t - time[i - 1])
     return {k: round(v, 1) for k, v in sorted(profile.items())}
 
 
-def _mean_max(values: Sequence[float], bounds: tuple[float, float]) -> tuple[float | None, float | None]:
-    low, high = bounds
-    total = 0.0
-    count = 0
-    peak = -math.inf
-    for v in values:
-        if v > 0 and low <= v <= high:
-            total += v
-            count += 1
-            peak = max(peak, v)
-    if not count:
+def _mean_max(values: array[float], bounds: tuple[float, float]) -> tuple[float | None, float | None]:
+    if _all_nan(values):
         return None, None
-    return total / count, peak
+    low, high = bounds
+    kept = [v for v in values if v > 0 and low <= v <= high]
+    if not kept:
+        return None, None
+    return reduce(float.__add__, kept, 0.0) / len(kept), max(kept)  # added in order, as always
 
 
 def pace_s_per_km(seconds: float, metres: float) -> float | None:
@@ -228,19 +277,20 @@ def _plausible_summary(summary: DeviceSummary) -> DeviceSummary:
 def compute_metrics(track: Track, summary: DeviceSummary | None = None) -> ActivityMetrics:
     """All per-activity figures; `summary` supplies what the device measured itself."""
     summary = _plausible_summary(summary or DeviceSummary())
-    track = drop_bad_samples(track)
+    track, near = _drop_bad(track)
     n = len(track)
     time = track.time
-    steps = interval_distances(track)
+    steps = interval_distances(track, near)
     moving = [False] * n
     moving_time = 0.0
     moving_m = 0.0
+    times, metres = time.tolist(), steps.tolist()
     for i in range(1, n):
-        dt = time[i] - time[i - 1]
-        if dt > 0 and steps[i] >= MOVING_SPEED_MS * dt:
+        dt = times[i] - times[i - 1]
+        if dt > 0 and metres[i] >= MOVING_SPEED_MS * dt:
             moving[i] = True
             moving_time += dt
-            moving_m += steps[i]
+            moving_m += metres[i]
     track_distance = sum(steps)
     distance = summary.distance_m if summary.distance_m else track_distance
     elapsed = time[-1] - time[0] if n >= 2 else 0.0
@@ -252,10 +302,13 @@ def compute_metrics(track: Track, summary: DeviceSummary | None = None) -> Activ
 
     smoothed = smooth_altitude(time, track.altitude)
     climb = ascent_descent(smoothed)
-    cum_dist = _cumulative(steps)
-    flat_eq = _flat_equivalent(steps, cum_dist, smoothed) if climb is not None else steps
-    cum_eq = _cumulative(flat_eq)
-    moving_eq = sum(flat_eq[i] for i in range(1, n) if moving[i])
+    if climb is not None:
+        flat_eq = _flat_equivalent(steps, _cumulative(steps), smoothed)
+        cum_eq = _cumulative(flat_eq)
+    else:
+        flat_eq = steps
+        cum_eq = _cumulative(steps)
+    moving_eq = sum(compress(flat_eq, moving))  # moving[0] is False: from the second on
 
     avg_hr, max_hr = _mean_max(track.heart_rate, HEART_RATE_RANGE)
     avg_cadence, _ = _mean_max(track.cadence, CADENCE_RANGE)

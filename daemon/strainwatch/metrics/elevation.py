@@ -23,6 +23,7 @@ def smooth_altitude(time: Sequence[float], altitude: Sequence[float]) -> array[f
     """
     n = len(altitude)
     out = array("d", bytes(8 * n))
+    time, altitude = list(time), list(altitude)  # a list's floats exist, an array makes them
     lo = hi = 0
     total = 0.0
     count = 0

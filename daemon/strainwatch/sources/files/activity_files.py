@@ -13,12 +13,11 @@ import stat
 import zlib
 from collections.abc import Callable
 from typing import BinaryIO, cast
-from xml.etree.ElementTree import ParseError
 
 from strainwatch.domain import ParsedActivity
 from strainwatch.errors import ActivityFileError, NotAnActivity
 from strainwatch.sources.files.limits import ReadLimits, guarded
-from strainwatch.sources.files.xmlstream import parse_error, xml_root_name
+from strainwatch.sources.files.xmlstream import xml_root_name
 
 ACTIVITY_SUFFIXES = (".gpx", ".fit", ".tcx", ".gpx.gz", ".fit.gz", ".tcx.gz")
 _SNIFF_BYTES = 4096
@@ -84,8 +83,6 @@ def parse_stream(
             raise ActivityFileError("empty file")
         _, parser = _choose_parser(head, name or external_id)
         return parser(source, external_id)
-    except ParseError as exc:
-        raise parse_error(exc) from None
     except EOFError:
         raise ActivityFileError("truncated: the compressed file ends early") from None
     except (gzip.BadGzipFile, zlib.error) as exc:

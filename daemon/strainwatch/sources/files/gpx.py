@@ -8,17 +8,15 @@ reference our distances are tested against.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import BinaryIO, cast
-from xml.etree.ElementTree import Element
+from typing import BinaryIO
 
 from strainwatch.domain import NAN, ParsedActivity, Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
-from strainwatch.sources.files.limits import MAX_POINTS, guard_of
+from strainwatch.sources.files.limits import MAX_POINTS
 from strainwatch.sources.files.sport_types import normalize_sport
-from strainwatch.sources.files.timestamps import parse_iso_utc, plausible_epoch
-from strainwatch.sources.files.xmlstream import MAX_DEPTH, fed_parser, local_name
+from strainwatch.sources.files.timestamps import EARLIEST_S, LATEST_S, epoch_seconds
+from strainwatch.sources.files.xmlstream import CHUNK_SIZE, MAX_DEPTH, feed_expat, local_name, safe_expat
 
 _HR_NAMES = ("hr", "heartrate", "heart_rate")
 _CAD_NAMES = ("cad", "cadence", "runcadence")
@@ -47,7 +45,6 @@ def _nesting_error() -> ActivityFileError:
     return ActivityFileError(f"refused: elements nested more than {MAX_DEPTH} deep")
 
 
-_Events = Iterator[tuple[str, Element]]
 _OTHER, _TRKPT, _TIME, _ELE, _HR, _CAD, _SEG, _META, _RTEPT, _BIG = range(10)
 
 
@@ -67,95 +64,207 @@ def _classify(tag: str, ns: str) -> int:
     return _OTHER
 
 
+MAX_FIELD_CHARS = 1 << 20  # of a name or description kept; clean_text keeps 10,000 of them
+POINT_CHUNKS = MAX_POINT_BYTES // CHUNK_SIZE
+
+
+def keep_field_text(texts: list[str]) -> None:
+    """Between chunks: the text being read, cut to its first MAX_FIELD_CHARS characters
+    (comments and CDATA can split a text into runs the reader's limit never sees whole)."""
+    if len(texts) > 1 and sum(map(len, texts)) > MAX_FIELD_CHARS:
+        if len(texts[0]) == MAX_FIELD_CHARS:
+            del texts[1:]
+        else:
+            texts[:] = ["".join(texts)[:MAX_FIELD_CHARS]]
+
+
+def _point_refused(what: str = "track point") -> ActivityFileError:
+    return ActivityFileError(f"refused: a {what} with too many elements or bytes")
+
+
 def parse_gpx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
     """The file's tracks as one activity (devices split one run into several tracks).
 
-    Memory stays bounded whatever the nesting: every element is dropped from its parent
-    once handled, points included wherever they stand (inside <trkseg> or not), and one
-    point may hold at most MAX_POINT_ELEMENTS elements and MAX_POINT_BYTES bytes.
+    expat calls the handlers below for every element; no tree is built, so memory stays
+    bounded whatever the file holds: open elements are counted (at most MAX_DEPTH outside a
+    point), one point may hold at most MAX_POINT_ELEMENTS elements and span about
+    MAX_POINT_BYTES, and text is kept only for the element being read. A point's handlers
+    replace the document's while it is open. An element's text is what ElementTree's
+    `.text` would be: the characters before its first child.
     """
+    parser = safe_expat()
+    texts: list[str] = []
+    parser.CharacterDataHandler = texts.append
+    clear, join = texts.clear, "".join
     track = Track()
-    append = track.append
+    times, lats, lons, eles = track.time.append, track.lat.append, track.lon.append, track.altitude.append
+    dists, hrs, cads = track.distance.append, track.heart_rate.append, track.cadence.append
     meta: dict[str, str] = {}
-    ns: str | None = None
+    metas: list[list[str | None]] = []  # open <name>, <desc>, <type>: [local name, text]; None:
+    # no child has started yet, the text is still being read
     kinds: dict[str, int] = {}
-    stack: list[Element] = []
-    reader = guard_of(stream)
-    in_point = point_start = 0
+    ns: str | None = None
+    depth = 0  # open elements outside a point
+    level = 0  # open elements of the current point, itself included
+    count = 0  # elements in the current point
+    field = 0  # the kind whose text is being read, 0 for none
+    in_ext = False  # inside a child of the point that is not GPX's own
+    when: str | None = None
+    lat = lon = ""
+    ele = hr = cad = NAN
+    chunks = point_chunk = 0
     route_points = points_without_time = out_of_order = implausible = 0
     last_time = float("-inf")
-    for parser in fed_parser(stream):
-        for event, elem in cast(_Events, parser.read_events()):
-            tag = elem.tag
-            kind = kinds.get(tag)
-            if kind is None:
-                if ns is None:
-                    if local_name(tag) != "gpx":
-                        raise ActivityFileError(f"not a GPX file (root element <{local_name(tag)}>)")
-                    ns = tag[: -len("gpx")]
-                    meta["creator"] = elem.get("creator", "")
-                    meta["version"] = elem.get("version", "")
-                kind = kinds[tag] = _classify(tag, ns)
-            if event == "start":
-                stack.append(elem)
-                if in_point:
-                    in_point += 1
-                    if in_point > MAX_POINT_ELEMENTS or (
-                        reader is not None and reader.total - point_start > MAX_POINT_BYTES
-                    ):
-                        raise ActivityFileError("refused: a track point with too many elements or bytes")
-                elif kind == _TRKPT:
-                    in_point = 1
-                    point_start = reader.total if reader is not None else 0
-                elif len(stack) > MAX_DEPTH:
-                    raise _nesting_error()
-                continue
-            stack.pop()
-            if kind == _TRKPT:
-                in_point = 0
-                when = None
-                ele = hr = cad = NAN
-                for child in elem:
-                    ckind = kinds.get(child.tag)
-                    if ckind is None:
-                        ckind = kinds[child.tag] = _classify(child.tag, ns or "")
-                    if ckind == _TIME:
-                        when = child.text
-                    elif ckind == _ELE:
-                        ele = _float(child.text)
-                    elif ckind == _OTHER and len(child):
-                        for ext in child.iter():
-                            ekind = kinds.get(ext.tag)
-                            if ekind is None:
-                                ekind = kinds[ext.tag] = _classify(ext.tag, ns or "")
-                            if ekind == _HR:
-                                hr = _float(ext.text)
-                            elif ekind == _CAD:
-                                cad = _float(ext.text)
-                if when is None:
-                    points_without_time += 1
+
+    def kind_of(name: str, attrs: dict[str, str]) -> int:
+        nonlocal ns
+        tag = "{" + name if "}" in name else name  # ElementTree's spelling
+        if ns is None:
+            if local_name(tag) != "gpx":
+                raise ActivityFileError(f"not a GPX file (root element <{local_name(tag)}>)")
+            ns = tag[: -len("gpx")]
+            meta["creator"] = attrs.get("creator", "")
+            meta["version"] = attrs.get("version", "")
+        kind = kinds[name] = _classify(tag, ns)
+        return kind
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth, level, count, field, in_ext, when, lat, lon, ele, hr, cad, point_chunk
+        kind = kinds.get(name)
+        if kind is None:
+            kind = kind_of(name, attrs)
+        if metas and metas[-1][1] is None:
+            metas[-1][1] = join(texts)
+        clear()
+        if kind == _TRKPT:
+            level = count = 1
+            field = 0
+            in_ext = False
+            when = None
+            lat, lon = attrs.get("lat", ""), attrs.get("lon", "")
+            ele = hr = cad = NAN
+            point_chunk = chunks
+            parser.StartElementHandler = point_start
+            parser.EndElementHandler = point_end
+            return
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _nesting_error()
+        if kind == _META:
+            metas.append([local_name(name), None])
+
+    def end(name: str) -> None:
+        nonlocal depth, route_points
+        depth -= 1
+        kind = kinds[name]
+        if kind == _RTEPT:
+            route_points += 1
+        elif kind == _META:
+            short, text = metas.pop()
+            if short is not None and short not in meta:
+                meta[short] = (join(texts) if text is None else text)[:MAX_FIELD_CHARS].strip()
+        clear()
+
+    def point_start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal level, count, field, in_ext
+        count += 1
+        if count > MAX_POINT_ELEMENTS:
+            raise _point_refused()
+        if field:
+            read_field()  # the text before its first child, as ElementTree's .text
+        level += 1
+        kind = kinds.get(name)
+        if kind is None:
+            kind = kind_of(name, attrs)
+        if level == 2:
+            if kind in (_TIME, _ELE):
+                field = kind
+                clear()
+            else:
+                in_ext = kind == _OTHER
+        elif in_ext and kind in (_HR, _CAD):
+            field = kind
+            clear()
+
+    def read_field() -> None:
+        nonlocal field, when, ele, hr, cad
+        text = join(texts)
+        if field == _TIME:
+            when = text or None
+        elif field == _ELE:
+            ele = _float(text)
+        elif field == _HR:
+            hr = _float(text)
+        else:
+            cad = _float(text)
+        field = 0
+
+    def point_end(_name: str) -> None:
+        nonlocal level, field, when, ele, hr, cad, points_without_time, implausible, out_of_order, last_time
+        level -= 1
+        if field:  # read_field and _float inlined: this is most of the ends in a file
+            if field == _TIME:
+                when = join(texts) or None
+            else:
+                try:
+                    value = float(join(texts))
+                except ValueError:
+                    value = NAN
+                if value - value != 0.0:  # infinite or NaN
+                    value = NAN
+                if field == _ELE:
+                    ele = value
+                elif field == _HR:
+                    hr = value
                 else:
-                    t = parse_iso_utc(when).timestamp()
-                    if not plausible_epoch(t):
-                        implausible += 1
-                    elif t < last_time:
-                        out_of_order += 1
-                    else:
-                        last_time = t
-                        if len(track) >= MAX_POINTS:
-                            raise too_many_points()
-                        append(t, _float(elem.get("lat")), _float(elem.get("lon")), ele, NAN, hr, cad)
-            elif in_point:
-                continue  # a point's own elements are read with the point
-            elif kind == _RTEPT:
-                route_points += 1
-            elif kind == _META:
-                short = local_name(tag)
-                if short not in meta:
-                    meta[short] = (elem.text or "").strip()
-            elem.clear()
-            if stack:
-                del stack[-1][:]
+                    cad = value
+            field = 0
+            return  # a field is never the point itself
+        if level:
+            return
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        if when is None:
+            points_without_time += 1
+            return
+        t = epoch_seconds(when)
+        if not EARLIEST_S <= t < LATEST_S:
+            implausible += 1
+        elif t < last_time:
+            out_of_order += 1
+        else:
+            last_time = t
+            if len(track.time) >= MAX_POINTS:
+                raise too_many_points()
+            times(t)
+            try:
+                value = float(lat)
+            except ValueError:
+                value = NAN
+            lats(value if value - value == 0.0 else NAN)
+            try:
+                value = float(lon)
+            except ValueError:
+                value = NAN
+            lons(value if value - value == 0.0 else NAN)
+            eles(ele)
+            dists(NAN)
+            hrs(hr)
+            cads(cad)
+
+    def after_chunk() -> None:
+        nonlocal chunks
+        chunks += 1
+        if level and chunks - point_chunk > POINT_CHUNKS:
+            raise _point_refused()
+        if field or (metas and metas[-1][1] is None):
+            keep_field_text(texts)
+        else:
+            clear()
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    feed_expat(stream, parser, after_chunk, lambda: ns is not None)
 
     if not len(track):
         if implausible:

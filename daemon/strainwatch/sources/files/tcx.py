@@ -4,37 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import BinaryIO
-from xml.etree.ElementTree import Element
 
 from strainwatch.domain import NAN, DeviceSummary, ParsedActivity, Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
-from strainwatch.sources.files.gpx import MAX_POINT_ELEMENTS, _float, _nesting_error, too_many_points
+from strainwatch.sources.files.gpx import (
+    MAX_FIELD_CHARS,
+    MAX_POINT_ELEMENTS,
+    POINT_CHUNKS,
+    _float,
+    _nesting_error,
+    _point_refused,
+    keep_field_text,
+    too_many_points,
+)
 from strainwatch.sources.files.limits import MAX_POINTS
 from strainwatch.sources.files.sport_types import normalize_sport
-from strainwatch.sources.files.timestamps import parse_iso_utc, plausible_epoch
-from strainwatch.sources.files.xmlstream import MAX_DEPTH, iter_elements, local_name
+from strainwatch.sources.files.timestamps import epoch_seconds, plausible_epoch
+from strainwatch.sources.files.xmlstream import MAX_DEPTH, feed_expat, local_name, safe_expat
 
-
-def _trackpoint(point: Element) -> tuple[str | None, float, float, float, float, float, float]:
-    when = None
-    lat = lon = alt = dist = hr = cad = NAN
-    for child in point.iter():
-        name = local_name(child.tag)
-        if name == "Time":
-            when = child.text
-        elif name == "LatitudeDegrees":
-            lat = _float(child.text)
-        elif name == "LongitudeDegrees":
-            lon = _float(child.text)
-        elif name == "AltitudeMeters":
-            alt = _float(child.text)
-        elif name == "DistanceMeters":
-            dist = _float(child.text)
-        elif name == "Value" and hr != hr:
-            hr = _float(child.text)
-        elif name in ("Cadence", "RunCadence"):
-            cad = _float(child.text)
-    return when, lat, lon, alt, dist, hr, cad
+_TIME, _LAT, _LON, _ALT, _DIST, _HR, _CAD = range(1, 8)
+_POINT_FIELDS = {
+    "Time": _TIME, "LatitudeDegrees": _LAT, "LongitudeDegrees": _LON, "AltitudeMeters": _ALT,
+    "DistanceMeters": _DIST, "Value": _HR, "Cadence": _CAD, "RunCadence": _CAD,
+}  # fmt: skip
 
 
 class _ActivityBuilder:
@@ -48,78 +40,152 @@ class _ActivityBuilder:
         self.without_time = 0
         self.implausible = 0
 
-    def add_point(self, point: Element) -> None:
-        when, lat, lon, alt, dist, hr, cad = _trackpoint(point)
+    def add_point(self, when: str | None, values: list[float]) -> None:
+        """`values`: latitude, longitude, altitude, distance, heart rate, cadence."""
         if when is None:
             self.without_time += 1
             return
-        t = parse_iso_utc(when).timestamp()
+        t = epoch_seconds(when)
         if not plausible_epoch(t):
             self.implausible += 1
         elif t >= self.last_time:
             if len(self.track) >= MAX_POINTS:
                 raise too_many_points()
             self.last_time = t
-            self.track.append(t, lat, lon, alt, dist, hr, cad)
+            self.track.append(t, *values)
 
 
 def parse_tcx(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
     """Each <Activity> of the file; laps give the device's distance and timer time.
 
-    Like GPX, every element is dropped from its parent once handled (a lap's totals are
-    read as they end), so memory stays bounded whatever the file holds.
+    Read like GPX (see `gpx.parse_gpx`): expat's handlers, no element tree, at most
+    MAX_DEPTH open elements outside a trackpoint, MAX_POINT_ELEMENTS elements and about
+    MAX_POINT_BYTES in one, text kept only for the element being read, as ElementTree's
+    `.text` (the characters before the first child). Inside a trackpoint every element
+    counts, at any depth (a heart rate's <Value> sits in <HeartRateBpm>).
     """
+    parser = safe_expat()
+    texts: list[str] = []
+    parser.CharacterDataHandler = texts.append
+    clear, join = texts.clear, "".join
     builders: list[_ActivityBuilder] = []
     current: _ActivityBuilder | None = None
     creator: str | None = None
     courses = 0
-    stack: list[Element] = []
-    in_point = 0
-    seen_root = False
-    for event, elem in iter_elements(stream):
-        name = local_name(elem.tag)
-        if not seen_root:
-            if name not in ("TrainingCenterDatabase", "Activities"):
-                raise ActivityFileError(f"not a TCX file (root element <{name}>)")
-            seen_root = True
-        if event == "start":
-            stack.append(elem)
-            if in_point:
-                in_point += 1
-                if in_point > MAX_POINT_ELEMENTS:
-                    raise ActivityFileError("refused: a trackpoint with too many elements")
-            elif name == "Trackpoint":
-                in_point = 1
-            elif len(stack) > MAX_DEPTH:
-                raise _nesting_error()
-            elif name == "Activity":
-                current = _ActivityBuilder(elem.get("Sport"))
-                builders.append(current)
-            continue
-        stack.pop()
-        parent = local_name(stack[-1].tag) if stack else ""
-        if name == "Trackpoint":
-            in_point = 0
-            if current is not None:
-                current.add_point(elem)
-        elif in_point:
-            continue  # a trackpoint's own elements are read with it
-        elif parent == "Lap" and current is not None:
+    names: dict[str, str] = {}  # expat's name -> local name
+    stack: list[str] = []  # local names of the open elements outside a trackpoint
+    pending: list[str | None] = []  # their text; None while no child has started
+    rooted = False
+    level = count = field = 0
+    when: str | None = None
+    values = [NAN] * 6
+    chunks = point_chunk = 0
+
+    def local(name: str) -> str:
+        short = names[name] = local_name(name)
+        return short
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal rooted, level, count, field, when, values, point_chunk, current
+        short = names.get(name) or local(name)
+        if not rooted:
+            if short not in ("TrainingCenterDatabase", "Activities"):
+                raise ActivityFileError(f"not a TCX file (root element <{short}>)")
+            rooted = True
+        if pending and pending[-1] is None:
+            pending[-1] = join(texts)
+        clear()
+        if short == "Trackpoint":
+            level = count = 1
+            field = 0
+            when = None
+            values = [NAN] * 6
+            point_chunk = chunks
+            parser.StartElementHandler = point_start
+            parser.EndElementHandler = point_end
+            return
+        stack.append(short)
+        pending.append(None)
+        if len(stack) > MAX_DEPTH:
+            raise _nesting_error()
+        if short == "Activity":
+            current = _ActivityBuilder(attrs.get("Sport"))
+            builders.append(current)
+
+    def end(_name: str) -> None:
+        nonlocal creator, courses
+        name = stack.pop()
+        text = pending.pop()
+        if text is None:
+            text = join(texts)[:MAX_FIELD_CHARS]
+        clear()
+        parent = stack[-1] if stack else ""
+        if parent == "Lap" and current is not None:
             if name == "TotalTimeSeconds":
-                t = _float(elem.text)
+                t = _float(text)
                 current.timer += t if t == t else 0.0
             elif name == "DistanceMeters":
-                d = _float(elem.text)
+                d = _float(text)
                 current.distance += d if d == d else 0.0
         elif name == "Notes" and parent == "Activity" and current is not None:
-            current.notes = (elem.text or "").strip() or None
+            current.notes = text.strip() or None
         elif name == "Name" and creator is None and current is not None:
-            creator = (elem.text or "").strip() or None
+            creator = text.strip() or None
         elif name == "Course":
             courses += 1
-        elem.clear()
-        if stack:
-            del stack[-1][:]
+
+    def point_start(name: str, _attrs: dict[str, str]) -> None:
+        nonlocal level, count, field
+        count += 1
+        if count > MAX_POINT_ELEMENTS:
+            raise _point_refused("trackpoint")
+        if field:
+            read_field()  # the text before its first child
+        level += 1
+        kind = _POINT_FIELDS.get(names.get(name) or local(name), 0)
+        if kind:
+            field = kind
+            clear()
+
+    def read_field() -> None:
+        nonlocal field, when
+        text = join(texts)
+        if field == _TIME:
+            when = text or None
+        elif field == _HR:
+            if values[4] != values[4]:  # the first heart rate that is a number
+                values[4] = _float(text)
+        else:
+            values[field - 2 if field < _HR else 5] = _float(text)
+        field = 0
+
+    def point_end(_name: str) -> None:
+        nonlocal level
+        level -= 1
+        if field:
+            read_field()
+            return  # a field is never the trackpoint itself
+        if level:
+            return
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        clear()
+        if current is not None:
+            current.add_point(when, values)
+
+    def after_chunk() -> None:
+        nonlocal chunks
+        chunks += 1
+        if level and chunks - point_chunk > POINT_CHUNKS:
+            raise _point_refused("trackpoint")
+        if field or (pending and pending[-1] is None):
+            keep_field_text(texts)
+        else:
+            clear()
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    feed_expat(stream, parser, after_chunk, lambda: rooted)
 
     activities = []
     for index, b in enumerate(builders):
