@@ -285,3 +285,17 @@ class SourceHealth(Base):
     last_success_at: Mapped[datetime | None]
     last_error_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class RateQuota(Base):
+    """One rate-limited application's usage in one window (Strava: short and daily, overall
+    and read), counted by every process before each request (store/quota.py)."""
+
+    __tablename__ = "rate_quotas"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window_start: Mapped[datetime]  # the window `used` counts in; an older one counts as 0
+    limit: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
