@@ -176,9 +176,10 @@ def test_a_reader_that_hangs_or_dies_costs_only_its_file(
     assert [by_name[f"run{d}.gpx"].outcome for d in range(1, 9)] == ["imported"] * 8
 
 
-def test_a_crash_while_reading_is_not_repeated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The outcome is recorded before reading: a file that took the process down is not
-    read again on the next pass, and the files after it are."""
+def test_a_crash_while_reading_is_repeated_once_not_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outcome is recorded before reading: a file that took the process down is read
+    once more on the next pass (the kill may have come from outside: a worker's SIGKILL, the
+    OOM killer), and after a second crash on it never again; the files after it are read."""
     (tmp_path / "a_crash.gpx").write_text(run_gpx(1), encoding="utf-8")
     (tmp_path / "b_fine.gpx").write_text(run_gpx(2), encoding="utf-8")
     real = importer.analyse
@@ -190,13 +191,35 @@ def test_a_crash_while_reading_is_not_repeated(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(importer, "analyse", crashing)
     sessions = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    with pytest.raises(KeyboardInterrupt):
-        import_paths(sessions, SAM, [tmp_path], now=NOW, workers=1)
+    for _ in range(2):  # the first crash, and the one more read
+        with pytest.raises(KeyboardInterrupt):
+            import_paths(sessions, SAM, [tmp_path], now=NOW, workers=1)
     report = import_paths(sessions, SAM, [tmp_path], now=NOW, workers=1)
     by_name = {Path(o.path).name: o for o in report.outcomes}
     assert by_name["a_crash.gpx"].outcome == "unchanged"
-    assert "stopped while reading" in str(by_name["a_crash.gpx"].reason)
+    assert "stopped while reading this file (a crash, or out of memory), twice" in str(by_name["a_crash.gpx"].reason)
     assert by_name["b_fine.gpx"].outcome == "imported"
+
+
+def test_a_file_read_when_the_process_was_killed_is_imported_on_the_next_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "run.gpx").write_text(run_gpx(1), encoding="utf-8")
+    real = importer.analyse
+    kills = [1]
+
+    def killed_once(job, time_limit=None):  # type: ignore[no-untyped-def]
+        if kills:
+            kills.pop()
+            raise KeyboardInterrupt  # stands for a SIGKILL from outside mid-read
+        return real(job, time_limit)
+
+    monkeypatch.setattr(importer, "analyse", killed_once)
+    sessions = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with pytest.raises(KeyboardInterrupt):
+        import_paths(sessions, SAM, [tmp_path], now=NOW, workers=1)
+    [outcome] = import_paths(sessions, SAM, [tmp_path], now=NOW, workers=1).outcomes
+    assert (outcome.outcome, outcome.retried) == ("imported", discover.RETRY_CRASHED)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")

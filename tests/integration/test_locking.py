@@ -73,3 +73,25 @@ def test_a_pass_longer_than_the_idle_in_transaction_timeout_keeps_its_lock(tmp_p
     finally:
         with contextlib.suppress(StopIteration):
             next(databases)
+
+
+@pytest.mark.postgres
+def test_athletes_passes_run_in_parallel_but_never_twice_at_once(tmp_path: Path) -> None:
+    """Workers: one pass per athlete at a time, different athletes at once, and a whole-
+    installation pass (a manual `sync`) excludes them all, both ways."""
+    from tests.conftest import _postgres_database
+
+    for database_url in _postgres_database():
+        with pass_lock(database_url, athlete_id="ann"):
+            with pass_lock(database_url, athlete_id="bob"):  # another athlete: at once
+                pass
+            with pytest.raises(PassBusy, match="a pass of ann"), pass_lock(database_url, athlete_id="ann"):
+                pass
+            with pytest.raises(PassBusy), pass_lock(database_url):  # `sync` waits for the workers
+                pass
+        with pass_lock(database_url), pytest.raises(PassBusy), pass_lock(database_url, athlete_id="bob"):
+            pass
+        with pass_lock(database_url, athlete_id="ann"), pass_lock(database_url, athlete_id="bob"):
+            pass  # a refused attempt left no shared lock behind: both free again
+        with pass_lock(database_url):
+            pass

@@ -34,6 +34,8 @@ def checks(settings: Settings) -> list[Check]:
     results.extend(_channel_checks(settings))
     if sessions is not None:
         results.append(_outbox(sessions))
+        if (workers := _workers(settings)) is not None:
+            results.append(workers)
     return results
 
 
@@ -49,6 +51,23 @@ def _watch(settings: Settings) -> Check:
         detail += f"; polled every {settings.watch.poll_interval:g} s"
     missing = "watchfiles not installed" in (plan.why_polled or "") and settings.watch.mode != "poll"
     return Check("watch", not missing, detail, warning=missing)
+
+
+def _workers(settings: Settings) -> Check | None:
+    """PostgreSQL installs with `strainwatch worker`: workers alive, queue depth, oldest job."""
+    from strainwatch.store.db import create_db_engine
+    from strainwatch.store.job_queue import queue_overview
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        overview = queue_overview(engine, settings.workers.stalled_after)
+    finally:
+        engine.dispose()
+    if overview is None:
+        return None
+    ok = overview.healthy(settings.workers.tick)
+    hint = "" if ok else " (start one: systemctl start strainwatch-worker, or `strainwatch worker`)"
+    return Check("workers", ok, overview.line() + hint)
 
 
 def _database(settings: Settings) -> str:

@@ -382,6 +382,29 @@ class DaemonSettings(_Model):
     interval: Annotated[int, Field(ge=5, le=86400)] = 900  # seconds between sync passes
 
 
+class WorkersSettings(_Model):
+    """`strainwatch worker` (PostgreSQL installs): how each worker process takes jobs and how
+    soon a dead worker's jobs are taken over."""
+
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 1  # jobs at once in one worker process
+    tick: Annotated[int, Field(ge=1, le=60)] = 60  # seconds between the scheduler's ticks
+    heartbeat: Annotated[int, Field(ge=1, le=600)] = 10  # seconds between a worker's heartbeats
+    stalled_after: Annotated[int, Field(ge=2, le=3600)] = 30  # silent that long: a worker is dead
+
+    @field_validator("tick")
+    @classmethod
+    def _divides_a_minute(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError("must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
+        return value
+
+    @model_validator(mode="after")
+    def _heartbeat_within_timeout(self) -> WorkersSettings:
+        if self.heartbeat >= self.stalled_after:
+            raise ValueError("heartbeat must be shorter than stalled_after")
+        return self
+
+
 class ShoeSettings(_Model):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     tags: list[Literal["minimalist", "low-drop", "trail", "racing"]] = Field(default_factory=list)
@@ -496,6 +519,7 @@ class Settings(_Model):
     strava: StravaSettings | None = None
     notify: NotifySettings = Field(default_factory=NotifySettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    workers: WorkersSettings = Field(default_factory=WorkersSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     watch: WatchSettings = Field(default_factory=WatchSettings)
     rules: RuleOverrides = Field(default_factory=dict)

@@ -28,10 +28,13 @@ log = logging.getLogger(__name__)
 _HASH_CHUNK = 1 << 20
 
 # The fingerprint stored for a file that could not be imported: the version that tried,
-# and "+perm" when permissions were the problem. An unchanged file is read again only
-# after an upgrade or once it has become readable.
+# "+perm" when permissions were the problem, "+crashed" when the process reading it stopped
+# for the first time. An unchanged file is read again only after an upgrade, once it has
+# become readable, or once after a first crash (a killed worker; a file that takes the
+# reader down twice is left alone).
 FAILED_MARK = f"v{__version__}"
 PERMISSION_MARK = "+perm"
+CRASH_MARK = "+crashed"
 
 
 class _ReadRefused(ActivityFileError):
@@ -168,9 +171,11 @@ def _log_warnings(job: FileJob, caught: list[warnings.WarningMessage]) -> None:
         log.debug("%s: %s: %s", job.record_path, warning.category.__name__, warning.message)
 
 
-def failed(job: FileJob, reason: str, *, permission: bool = False) -> FileAnalysis:
-    """A failure as data, marked so that only an upgrade or new permissions retry it."""
-    mark = job.fingerprint or FAILED_MARK + (PERMISSION_MARK if permission else "")
+def failed(job: FileJob, reason: str, *, permission: bool = False, crashed: bool = False) -> FileAnalysis:
+    """A failure as data, marked so that only an upgrade or new permissions retry it (or,
+    `crashed`, one more read)."""
+    suffix = (PERMISSION_MARK if permission else "") + (CRASH_MARK if crashed else "")
+    mark = job.fingerprint or FAILED_MARK + suffix
     return FileAnalysis(job, mark, problem="failed", reason=reason)
 
 

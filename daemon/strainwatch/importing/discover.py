@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from strainwatch.errors import ActivityFileError, NotAnActivity
-from strainwatch.importing.analyse import FAILED_MARK, PERMISSION_MARK, failed
+from strainwatch.importing.analyse import CRASH_MARK, FAILED_MARK, PERMISSION_MARK, failed
 from strainwatch.importing.jobs import FileAnalysis, FileJob, FileOutcome
 from strainwatch.sources.files.activity_files import is_activity_name, special_file_kind
 from strainwatch.sources.files.limits import ReadLimits
@@ -34,6 +34,7 @@ from strainwatch.store.models import ImportedFile
 MAX_FOLDER_DEPTH = 32
 RETRY_UPGRADED = "strainwatch was upgraded since it failed"
 RETRY_READABLE = "it has become readable since it failed"
+RETRY_CRASHED = "strainwatch stopped once while reading it (killed?): read once more"
 
 
 @dataclass(slots=True)
@@ -133,6 +134,8 @@ def _retry_reason(record: ImportedFile, path: str) -> str | None:
         return RETRY_UPGRADED if not mark.startswith("zip") else None
     if mark.endswith(PERMISSION_MARK) and os.access(path, os.R_OK):
         return RETRY_READABLE
+    if mark.endswith(CRASH_MARK):
+        return RETRY_CRASHED
     return None
 
 

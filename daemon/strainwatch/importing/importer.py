@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.settings import AthleteSettings
-from strainwatch.importing.analyse import analyse, failed, forget_archive
+from strainwatch.importing.analyse import CRASH_MARK, analyse, failed, forget_archive
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
 from strainwatch.importing.workers import analyse_in_workers
@@ -199,11 +199,14 @@ class _Writer:
 
     def mark_reading(self, job: FileJob) -> None:
         """Recorded before the file is read in this process: replaced by the outcome, it
-        only survives if reading took the process down, and then keeps it from doing so
-        again on the next pass (an upgrade still retries it)."""
+        only survives if reading took the process down. The next pass reads it once more (a
+        killed worker or an OOM elsewhere is no fault of the file); a second crash on it
+        keeps it from taking the process down again (an upgrade still retries it)."""
         record = self.records.get(job.record_path)
         previous = record.sha256 if record is not None and record.status == "imported" else ""
-        self.save(failed(job, "strainwatch stopped while reading this file (a crash, or out of memory)"))
+        again = record is not None and (record.sha256 or "").endswith(CRASH_MARK)
+        reason = "strainwatch stopped while reading this file (a crash, or out of memory)"
+        self.save(failed(job, reason + (", twice" if again else ""), crashed=not again))
         self.before_marks[job.record_path] = previous
 
     def _new_record(self, job: FileJob) -> ImportedFile:

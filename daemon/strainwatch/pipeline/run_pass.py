@@ -97,11 +97,13 @@ def run_pass(
     should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[], None] | None = None,
     athlete_ids: Collection[str] | None = None,
+    deliver: bool = True,
 ) -> PassReport:
     """Pull every athlete's sources into the store, evaluate, queue and deliver mail.
 
     `athlete_ids` limits the pull and the evaluation to those athletes (a watched folder's
-    owner, a worker's job); delivery still sends everything due.
+    owner, a worker's job); delivery still sends everything due, unless `deliver` is False
+    (workers deliver in a job of its own).
 
     Bad files are recorded, never fatal; so is a failing athlete, source, activity, rule or
     message (`failed`, and the source health). A dry run does the whole pass inside one
@@ -115,7 +117,8 @@ def run_pass(
             settings, sessions, now, report, on_planned=on_planned, on_file=on_file, should_stop=should_stop,
             on_progress=on_progress, athlete_ids=athlete_ids,
         )  # fmt: skip
-        _deliver(settings, sessions, now, report, on_message=on_progress)
+        if deliver:
+            _deliver(settings, sessions, now, report, on_message=on_progress)
     else:
         with sandbox(sessions) as rolled_back:
             _pass(

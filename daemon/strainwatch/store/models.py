@@ -317,3 +317,17 @@ class IntervalsAccount(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row, for the back-off
     stubs_noted_at: Mapped[datetime | None]  # the one note about Strava-sourced activities
     updated_at: Mapped[datetime]
+
+
+class RateQuota(Base):
+    """One rate-limited application's usage in one window (Strava: short and daily, overall
+    and read), counted by every process before each request (store/quota.py)."""
+
+    __tablename__ = "rate_quotas"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window_start: Mapped[datetime]  # the window `used` counts in; an older one counts as 0
+    limit: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]

@@ -46,6 +46,16 @@ def status(app: AppContext, athlete_id: str | None, as_of: date | None, as_json:
         click.echo(json.dumps([r.as_json() for r in reports], indent=2, ensure_ascii=False))
         return
     click.echo("\n\n".join(status_text(r) for r in reports))
+    from strainwatch.store.db import create_db_engine
+    from strainwatch.store.job_queue import queue_overview
+
+    engine = create_db_engine(app.settings.database_url)
+    try:
+        overview = queue_overview(engine, app.settings.workers.stalled_after)
+    finally:
+        engine.dispose()
+    if overview is not None:
+        click.echo(f"\nworkers: {overview.line()}")
 
 
 @click.command()

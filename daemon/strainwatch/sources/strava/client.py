@@ -25,6 +25,7 @@ from stravalib.protocol import ApiV3
 
 from strainwatch.config.settings import StravaSettings
 from strainwatch.errors import SourceError
+from strainwatch.store.quota import SharedQuota
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +119,17 @@ _HEADERS = {
 @dataclass(slots=True)
 class Quota:
     """The application's limits and usage as the last response reported them, plus the
-    requests this process made. Never sleeps."""
+    requests this process made. Never sleeps. With `shared`, every request is also counted
+    in the database before it is made, so all processes together keep the reserve."""
 
     limits: dict[str, list[int]] = field(default_factory=dict)  # name -> [limit, usage]
     requests: int = 0
+    shared: SharedQuota | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def __call__(self, headers: Mapping[str, str], _method: str) -> None:
         self.requests += 1
+        seen: dict[str, tuple[int, int]] = {}
         for name, (limit_header, usage_header, index) in _HEADERS.items():
             try:
                 limit = int(headers[limit_header].split(",")[index])
@@ -132,6 +137,15 @@ class Quota:
             except (KeyError, ValueError, IndexError):
                 continue
             self.limits[name] = [limit, usage]
+            seen[name] = (limit, usage)
+        if self.shared is not None:
+            self.shared.observe(self.clock(), seen)
+
+    def take(self, reserve_percent: int) -> bool:
+        """Room for one more request, counted in the shared usage when there is one."""
+        if not self.allows(reserve_percent):
+            return False
+        return self.shared is None or self.shared.take(self.clock(), reserve_percent)
 
     @classmethod
     def restored(cls, limits: Mapping[str, list[int]], seen_at: datetime, now: datetime) -> Quota:
@@ -158,6 +172,13 @@ class Quota:
         )
 
 
+def window_start(name: str, now: datetime) -> datetime:
+    """When Strava's window `name` began: midnight UTC for the daily ones, else the quarter hour."""
+    if name.endswith("daily"):
+        return datetime.combine(now.astimezone(UTC).date(), datetime.min.time(), UTC)
+    return next_window(now) - timedelta(minutes=15)
+
+
 def next_window(now: datetime) -> datetime:
     """Strava's short limit resets on the quarter hour."""
     quarter = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
@@ -177,6 +198,7 @@ class StravaClient:
         on_request: Callable[[], None] | None = None,
     ) -> None:
         self.settings, self.secret, self.tokens, self.quota = settings, client_secret, tokens, quota
+        quota.clock = clock
         self.save_tokens, self.clock, self.on_request = save_tokens, clock, on_request
         self.athlete_id: int | None = None
         self.session = RoutedSession(settings.api_url, settings.oauth_url, settings.timeout)
@@ -255,7 +277,7 @@ class StravaClient:
         while True:
             if self.on_request is not None:
                 self.on_request()  # progress: the pass is alive between requests
-            if not self.quota.allows(reserve):
+            if not self.quota.take(reserve):
                 raise StravaQuotaKept(f"keeping the quota reserve ({self.quota.describe()})")
             try:
                 return self.api.get(path, **params)

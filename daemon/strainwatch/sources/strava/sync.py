@@ -39,11 +39,13 @@ from strainwatch.sources.strava.client import (
     StravaRevoked,
     StravaUnavailable,
     Tokens,
+    window_start,
 )
 from strainwatch.store import repository
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.dedup import KnownActivities, KnownRun
 from strainwatch.store.models import Activity, StravaAccount, StravaAppState, StravaGear
+from strainwatch.store.quota import SharedQuota
 
 log = logging.getLogger(__name__)
 
@@ -501,6 +503,7 @@ def sync_strava(
         state = _app_state(session, now)
         quota = Quota.restored(state.limits, state.seen_at, now)
         blocked = state.blocked_until
+    quota.shared = SharedQuota(sessions, "strava", window_start)
     if account is None:
         report.skipped = "not linked yet: run `strainwatch strava auth`"
         return report
