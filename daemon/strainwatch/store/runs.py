@@ -74,7 +74,7 @@ def load_light_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
     gear), as plain rows: the overview's ten years in a fraction of `load_runs`' time. Enough
     for History.build and the guidance; not for the rules."""
     zone = athlete.zone
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows: no ORM bookkeeping for 3,000 tuples
         select(
             models.Activity.id, models.Activity.start_time, models.Activity.sport_type,
             models.Activity.distance_m, models.Activity.moving_time_s, models.Activity.gap_s_per_km,
