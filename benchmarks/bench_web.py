@@ -1,18 +1,22 @@
 """Issue 13's figures: the server time of the overview page for ten years of running (about
-3,000 runs), and the idle RSS of the daemon serving the page (beside the same daemon with
-`[web] enabled = false`).
+3,000 runs), warm and cold side by side, and the idle RSS of the daemon serving the page
+(beside the same daemon with `[web] enabled = false`).
 
-Run:  python benchmarks/bench_web.py [--runs 3000] [--requests 30]
+Run:  python benchmarks/bench_web.py [--runs 3000] [--requests 30] [--passes 5]
 
 Builds the history in a fresh SQLite database, evaluates it with one real pass, then starts
 `strainwatch run` and asks for the overview over HTTP; the server time is the page's
-`Server-Timing` header (the handler and the template, without the network).
+`Server-Timing` header (the handler and the template, without the network). Cold: a run is
+written into the database and the overview asked for at once, so the request models the
+history itself; after a pass: the same, but a daemon passing every ~5 s has passed first
+(the daemon models the overview again after each pass).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import queue
 import random
 import re
 import signal
@@ -20,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -77,48 +82,109 @@ def rss_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
 
 
-def daemon(root: Path, web: str, requests: int) -> tuple[float, list[float], list[float]]:
-    exe = Path(sys.executable).with_name("strainwatch")
-    env = {**os.environ, "STRAINWATCH_CONFIG": str(config(root, web)), "STRAINWATCH_NOW": NOW.isoformat()}
-    process = subprocess.Popen([str(exe), "run"], stderr=subprocess.PIPE, text=True, env=env)
-    assert process.stderr is not None
-    base, server, client = None, [], []
-    try:
-        for line in process.stderr:
+def new_run(root: Path, n: int) -> None:
+    """A run lands (written straight into the database, as an import would): the runner's
+    history changed, so the next overview is cold unless a pass has modelled it already."""
+    from strainwatch.store.db import open_database
+    from strainwatch.store.models import Activity
+
+    with open_database(f"sqlite:///{root}/sw.db")() as session, session.begin():
+        start = NOW - timedelta(hours=n + 1)
+        session.add(Activity(
+            athlete_id="runner", source="file", external_id=f"new{n}", sport_type="Run", name="new",
+            start_time=start, distance_m=8000.0 + n, moving_time_s=2640.0, elapsed_time_s=2700.0,
+            gap_s_per_km=325.0, gap_profile={}, raw={}, created_at=start, updated_at=start,
+        ))  # fmt: skip
+
+
+class Daemon:
+    """`strainwatch run` with its stderr read in a thread (a full pipe would stall it)."""
+
+    def __init__(self, root: Path, web: str, interval: int = 3600) -> None:
+        exe = Path(sys.executable).with_name("strainwatch")
+        path = config(root, web)
+        path.write_text(path.read_text().replace("interval = 3600", f"interval = {interval}"), encoding="utf-8")
+        env = {**os.environ, "STRAINWATCH_CONFIG": str(path), "STRAINWATCH_NOW": NOW.isoformat()}
+        self.process = subprocess.Popen([str(exe), "run"], stderr=subprocess.PIPE, text=True, env=env)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.base = None
+        while True:
+            line = self.lines.get(timeout=600)
             if found := re.search(r"web page on (http://[\d.:]+)/", line):
-                base = found.group(1)
-            if "sync:" in line:  # the first pass is over: from here the daemon idles
+                self.base = found.group(1)
+            if "sync:" in line:  # the first pass is over
                 break
-        if base is not None:
-            with httpx.Client(base_url=base, timeout=60) as http:
-                for _ in range(requests + 2):
-                    started = time.perf_counter()
-                    page = http.get("/athletes/runner")
-                    client.append((time.perf_counter() - started) * 1000)
-                    assert page.status_code == 200
-                    server.append(float(page.headers["server-timing"].split("dur=")[1]))
-            print(f"first overview (cold: loads and models the history): {server[0]:.1f} ms server time")
-            server, client = server[2:], client[2:]
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.put(line)
+
+    def next_pass(self) -> None:
+        while "sync:" not in self.lines.get(timeout=600):
+            pass
+
+    def overview(self, http: httpx.Client) -> tuple[float, float]:
+        """(server time, client round trip) in ms."""
+        started = time.perf_counter()
+        page = http.get("/athletes/runner")
+        client = (time.perf_counter() - started) * 1000
+        assert page.status_code == 200
+        return float(page.headers["server-timing"].split("dur=")[1]), client
+
+    def stop(self) -> float:
+        """Stops the daemon; returns its idle RSS."""
         time.sleep(2)  # idle: what the daemon holds between passes and requests
-        return rss_mb(process.pid), server, client
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
+        rss = rss_mb(self.process.pid)
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(30)
+        return rss
+
+
+def figures(label: str, values: list[float]) -> str:
+    p95 = statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+    return f"{label:<44} median {statistics.median(values):6.1f}  p95 {p95:6.1f}  max {max(values):6.1f}  (n={len(values)})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--passes", type=int, default=5, help="post-pass samples (a pass every ~5 s)")
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (a loaded machine times high)")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         build(root, args.runs)
-        rss_web, server, client = daemon(root, 'listen = "127.0.0.1:0"', args.requests)
-        rss_plain, _, _ = daemon(root, "enabled = false", 0)
-    q = statistics.quantiles(server, n=20)
-    print(f"overview server time: median {statistics.median(server):.1f} ms, p95 {q[-1]:.1f} ms, "
-          f"max {max(server):.1f} ms (client round trip median {statistics.median(client):.1f} ms)")
+        d = Daemon(root, 'listen = "127.0.0.1:0"')
+        warm, cold, after_start = [], [], []
+        with httpx.Client(base_url=d.base, timeout=60) as http:
+            time.sleep(1)  # the first pass has logged; the web thread models the overview right after
+            after_start.append(d.overview(http)[0])
+            for _ in range(args.requests):
+                warm.append(d.overview(http)[0])
+            for n in range(args.requests // 2):
+                new_run(root, n)
+                cold.append(d.overview(http)[0])
+                warm.append(d.overview(http)[0])
+        rss_web = d.stop()
+        d = Daemon(root, 'listen = "127.0.0.1:0"', interval=5)
+        post_pass = []
+        with httpx.Client(base_url=d.base, timeout=60) as http:
+            d.overview(http)
+            for n in range(args.passes):
+                new_run(root, 100 + n)
+                d.next_pass()
+                time.sleep(1)  # the pass has logged; the web thread models the overview right after
+                post_pass.append(d.overview(http)[0])
+        d.stop()
+        rss_plain = Daemon(root, "enabled = false").stop()
+    print("overview server time, ms (Server-Timing: handler and template):")
+    print(figures("  warm (history unchanged)", warm))
+    print(figures("  cold (a run landed, no pass since)", cold))
+    print(figures("  after a pass that brought a run", post_pass))
+    print(figures("  first look after the daemon started", after_start))
     print(f"daemon idle RSS: {rss_web:.1f} MB with the web page, {rss_plain:.1f} MB without")
 
 

@@ -20,9 +20,11 @@ from strainwatch.metrics.load import (
     banister_trimp,
     fitness_fatigue,
     median_or_none,
-    strain,
+    strain_series,
     training_stress,
 )
+
+EASY_DAYS = 28  # easy pace: the median over these days
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,6 @@ class History:
     ctl: list[float] = field(default_factory=list)
     atl: list[float] = field(default_factory=list)
     tsb: list[float] = field(default_factory=list)
-    strains: list[float] = field(default_factory=list)
     _dates: list[date] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # rules' derived data, per history
 
@@ -71,6 +72,8 @@ class History:
         trimp = _trimp_scorer(h.facts) if h.facts.load == "trimp" else None
         h.ran = [False] * days
         h._dates = [r.local_date for r in runs]
+        # easy_pace of the day before each run, from one pass over the runs' paces
+        gaps = [r.gap_s_per_km if r.gap_s_per_km and r.counts_for_spikes else None for r in runs]
         for r in runs:
             i = (r.local_date - h.start).days
             h.km[i] += r.distance_m / 1000
@@ -81,12 +84,22 @@ class History:
                 h.stress[i] += score
             else:
                 h.load[i] += r.distance_m / 1000
-                easy = h.easy_pace(r.local_date - timedelta(days=1))
+                lo = bisect_left(h._dates, r.local_date - timedelta(days=EASY_DAYS))
+                hi = bisect_left(h._dates, r.local_date)
+                easy = median_or_none([g for g in gaps[lo:hi] if g is not None])
                 h.stress[i] += training_stress(r.moving_time_s, r.gap_s_per_km, easy)
         h.ratio = acwr(h.load)
         h.ctl, h.atl, h.tsb = fitness_fatigue(h.stress)
-        h.strains = [strain(h.load, i) for i in range(days)]
         return h
+
+    @property
+    def strains(self) -> list[float]:
+        """Foster's strain per day, computed on first use: only the no-rest-days rule reads it,
+        and the overview's first look at ten years should not pay for it."""
+        found: list[float] | None = self.cache.get("strains")
+        if found is None:
+            found = self.cache["strains"] = strain_series(self.load)
+        return found
 
     def index(self, day: date) -> int:
         return (day - self.start).days
@@ -134,7 +147,7 @@ class History:
         memo[day] = start
         return start
 
-    def easy_pace(self, day: date, days: int = 28) -> float | None:
+    def easy_pace(self, day: date, days: int = EASY_DAYS) -> float | None:
         """The runner's easy grade-adjusted pace: median over the `days` up to `day`."""
         window = self.runs_between(day - timedelta(days=days - 1), day)
         return median_or_none([r.gap_s_per_km for r in window if r.gap_s_per_km and r.counts_for_spikes])

@@ -65,6 +65,21 @@ def strain(values: Sequence[float], end: int, days: int = 7) -> float:
     return rolling_sum(values, end, days) * m if m is not None else 0.0
 
 
+def strain_series(values: Sequence[float], days: int = 7) -> list[float]:
+    """`strain` at every index, with the same arithmetic in one pass (ten years of days are
+    3,650 windows: the overview builds them on its first request)."""
+    out: list[float] = []
+    for end in range(len(values)):
+        window = list(values[max(0, end - days + 1) : end + 1])
+        if len(window) < days:  # days before the first count 0, as in `monotony`
+            window[:0] = [0.0] * (days - len(window))
+        total = sum(window)
+        mean = total / days
+        sd = math.sqrt(sum((v - mean) ** 2 for v in window) / days)
+        out.append(total * (mean / sd) if sd > 1e-9 else 0.0)
+    return out
+
+
 def streak(active: Sequence[bool], end: int) -> int:
     """Consecutive active days ending at `end`."""
     n = 0

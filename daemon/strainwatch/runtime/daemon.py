@@ -162,6 +162,7 @@ class Daemon:
                 self.settings, self.sessions, now=self.clock(), should_stop=self._progress,
                 on_file=lambda _outcome: self.heartbeat.beat(), on_progress=self.heartbeat.beat,
             )  # fmt: skip
+        self._warm_web(None)
         return report.summary()
 
     def watch_pass(self, athlete_ids: list[str]) -> str:
@@ -175,7 +176,19 @@ class Daemon:
                 on_file=lambda _outcome: self.heartbeat.beat(), on_progress=self.heartbeat.beat,
                 athlete_ids=athlete_ids,
             )  # fmt: skip
+        self._warm_web(athlete_ids)
         return report.summary()
+
+    def _warm_web(self, athlete_ids: list[str] | None) -> None:
+        """The web page's overview of the athletes a pass may have changed, modelled now rather
+        than when the runner opens it (right after a new run, the usual moment)."""
+        if self.web is None:
+            return
+        try:
+            with self.heartbeat.working():
+                self.web.warm(athlete_ids)
+        except Exception as error:  # the page models it on the first look instead
+            log.warning("web page: overview not prepared after the pass: %s", error)
 
     def watch(self) -> None:
         """(Re)start the watched folders with the current settings."""

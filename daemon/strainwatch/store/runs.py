@@ -67,3 +67,27 @@ def load_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
     for note in session.scalars(select(models.PainNote).where(models.PainNote.athlete_id == athlete.id)):
         notes[note.activity_id] = (*notes.get(note.activity_id, ()), note.note)
     return [run_of(a, athlete.zone, notes.get(a.id, ())) for a in activities]
+
+
+def load_light_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
+    """Runs with only what the load series and the ceilings read (no words, pace profile or
+    gear), as plain rows: the overview's ten years in a fraction of `load_runs`' time. Enough
+    for History.build and the guidance; not for the rules."""
+    zone = athlete.zone
+    rows = session.connection().execute(  # Core rows: no ORM bookkeeping for 3,000 tuples
+        select(
+            models.Activity.id, models.Activity.start_time, models.Activity.sport_type,
+            models.Activity.distance_m, models.Activity.moving_time_s, models.Activity.gap_s_per_km,
+            models.Activity.avg_hr, models.Activity.trainer, models.Activity.manual,
+        ).where(
+            models.Activity.athlete_id == athlete.id,
+            models.Activity.deleted.is_(False),
+            models.Activity.duplicate_of.is_(None),
+        )
+    )  # fmt: skip
+    return [
+        Run(activity_id=id_, start=start, local_date=start.astimezone(zone).date(), sport_type=sport,
+            distance_m=metres, moving_time_s=moving, gap_s_per_km=gap, avg_hr=hr, trainer=trainer,
+            manual=manual)
+        for id_, start, sport, metres, moving, gap, hr, trainer, manual in rows
+    ]  # fmt: skip

@@ -15,7 +15,7 @@ from strainwatch.config.settings import AthleteSettings
 from strainwatch.metrics.history import History
 from strainwatch.rules.base import Thresholds, number
 from strainwatch.store.models import Activity, Injury, PainNote
-from strainwatch.store.runs import facts_of, load_runs
+from strainwatch.store.runs import facts_of, load_light_runs, load_runs
 from strainwatch.views.status import StatusReport, status_of_history
 
 WEEKS = 26
@@ -66,8 +66,11 @@ class Overview:
         }  # fmt: skip
 
 
-def build_history(session: Session, athlete: AthleteSettings, today: date) -> History:
-    return History.build(load_runs(session, athlete), today, facts_of(session, athlete))
+def build_history(session: Session, athlete: AthleteSettings, today: date, *, light: bool = False) -> History:
+    """`light`: runs without words, pace profiles or gear (load_light_runs), enough for today's
+    overview but not for the rules that an as-of overview replays."""
+    runs = load_light_runs(session, athlete) if light else load_runs(session, athlete)
+    return History.build(runs, today, facts_of(session, athlete))
 
 
 def history_version(session: Session, athlete_id: str) -> tuple[object, ...]:
@@ -94,9 +97,10 @@ def athlete_overview(
 ) -> Overview:  # fmt: skip
     """`as_of`: the overview of a past day (its alerts replayed, as `status --as-of`). A history
     that ended more than 26 weeks before the day is charted to its last run, so the chart
-    shows running, not zeros (as the mail's chart does)."""
+    shows running, not zeros (as the mail's chart does). A `history` given must be a full one
+    for an as-of day (its alerts are replayed from the runs); a light one does for today."""
     today = as_of or now.astimezone(athlete.zone).date()
-    h = history or build_history(session, athlete, today)
+    h = history or build_history(session, athlete, today, light=as_of is None)
     status = status_of_history(session, athlete, thresholds, today, h, as_of=as_of)
     window = int(number(thresholds.of("long-run-spike"), "window_days"))
     last_run = h.runs[-1].local_date if h.runs else None

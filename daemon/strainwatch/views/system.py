@@ -33,6 +33,7 @@ def outbox_json(r: Outbox) -> dict[str, object]:
         "subject": r.subject,
         "created_at": iso_utc(r.created_at),
         "sent_at": iso_utc(r.sent_at) if r.sent_at else None,
+        "channel": r.channel,
     }
 
 

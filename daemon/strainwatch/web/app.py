@@ -84,13 +84,14 @@ def stylesheet() -> bytes:
 
 
 class Web:
-    def __init__(self, settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime]) -> None:
+    def __init__(self, settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime],
+                 histories: HistoryCache | None = None) -> None:  # fmt: skip
         self.settings = settings
         self.db = db
         self.now = now
         self.sessions = SessionStore(settings.web.session_hours * 3600.0)
         self.limiter = LoginLimiter()
-        self.histories = HistoryCache()
+        self.histories = histories or HistoryCache()
         host = split_listen(settings.web.listen)[0]
         public = urlsplit(settings.web.public_url).hostname if settings.web.public_url else None
         self.open_hosts = LOOPBACK_NAMES | {host} | ({public} if public else set())
@@ -320,8 +321,12 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime]) -> ASGIApp:
-    web = Web(settings, db, now)
+def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime],
+               histories: HistoryCache | None = None) -> ASGIApp:  # fmt: skip
+    web = Web(settings, db, now, histories)
+    env = templates()
+    for name in env.list_templates(extensions=["j2"]):  # compiled now, not on a runner's first look
+        env.get_template(name)
     routes = [
         Route("/login", login_page, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),

@@ -61,7 +61,7 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         today = as_of or ctx.now().astimezone(athlete.zone).date()
         view = athlete_overview(
             session, athlete, ctx.settings.thresholds(athlete), ctx.now(), as_of=as_of,
-            history=ctx.histories.get(session, athlete, today),
+            history=ctx.histories.get(session, athlete, today, light=as_of is None),
         )  # fmt: skip
         injuries = list(session.scalars(
             select(Injury).where(Injury.athlete_id == athlete.id).order_by(Injury.start.desc())

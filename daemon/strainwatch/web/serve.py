@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from strainwatch.config.settings import Settings, split_listen
 from strainwatch.errors import StrainwatchError
 from strainwatch.web.app import create_app
+from strainwatch.web.cache import HistoryCache
 
 if TYPE_CHECKING:
     import uvicorn
@@ -46,7 +47,7 @@ def url_of(sock: socket.socket) -> str:
 
 
 def _server(
-    settings: Settings, db: sessionmaker[Session], now: Callable[[], datetime]
+    settings: Settings, db: sessionmaker[Session], now: Callable[[], datetime], histories: HistoryCache
 ) -> tuple[uvicorn.Server, threading.Event]:
     """The server, and the event it sets once it accepts connections."""
     try:
@@ -64,7 +65,7 @@ def _server(
             ready.set()
 
     config = uvicorn.Config(
-        create_app(settings, db, now), lifespan="off", proxy_headers=False, server_header=False,
+        create_app(settings, db, now, histories), lifespan="off", proxy_headers=False, server_header=False,
         log_config=None, access_log=False, timeout_graceful_shutdown=3, limit_concurrency=64,
         h11_max_incomplete_event_size=64 * 1024,
     )  # fmt: skip
@@ -74,7 +75,7 @@ def _server(
 def serve_forever(settings: Settings, db: sessionmaker[Session], now: Callable[[], datetime],
                   sock: socket.socket, on_ready: Callable[[str], None]) -> None:  # fmt: skip
     """Until SIGTERM or SIGINT (uvicorn's handlers, in the main thread)."""
-    server, ready = _server(settings, db, now)
+    server, ready = _server(settings, db, now, HistoryCache())
 
     def announce() -> None:
         if ready.wait():
@@ -96,7 +97,9 @@ class ServerThread:
     def __init__(self, settings: Settings, db: sessionmaker[Session], now: Callable[[], datetime],
                  sock: socket.socket | None = None) -> None:  # fmt: skip
         self.sock = sock or bind(settings.web.listen)
-        self.server, self.ready = _server(settings, db, now)
+        self.settings, self.db, self.now = settings, db, now
+        self.histories = HistoryCache()
+        self.server, self.ready = _server(settings, db, now, self.histories)
         self.thread = threading.Thread(target=self._run, name="web", daemon=True)
         self.error: BaseException | None = None
 
@@ -118,6 +121,12 @@ class ServerThread:
         if not self.ready.wait(timeout) or self.error is not None:
             raise StrainwatchError(f"the web page did not start: {self.error or 'timed out'}")
         return self
+
+    def warm(self, athlete_ids: list[str] | None = None) -> None:
+        """Build today's overview history again for these athletes (all: None) where a pass
+        changed it, so that the first look after a new run is as quick as the next."""
+        athletes = [a for a in self.settings.athletes if athlete_ids is None or a.id in athlete_ids]
+        self.histories.warm(self.db, athletes, self.now())
 
     def stop(self, timeout: float = 5.0) -> None:
         self.server.should_exit = True

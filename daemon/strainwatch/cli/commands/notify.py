@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
-from typing import TYPE_CHECKING
 
 import click
-
-if TYPE_CHECKING:
-    from strainwatch.store.models import Outbox
 
 from strainwatch.cli.app import AppContext, current_time, pass_app
 
@@ -79,6 +75,7 @@ def outbox(ctx: click.Context, as_json: bool) -> None:
     from sqlalchemy import select
 
     from strainwatch.store.models import Outbox
+    from strainwatch.views.system import outbox_json
 
     app = ctx.ensure_object(AppContext)
     with app.sessions()() as session:
@@ -98,27 +95,6 @@ def outbox(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"#{r.id:<5} {r.status:<8} {r.kind:<7} {r.attempts} tries, {when}  {r.subject}{via}")
         if r.last_error and r.status != "sent":
             click.echo(f"       last error: {r.last_error}")
-
-
-def outbox_json(r: Outbox) -> dict[str, object]:
-    """The `outbox --json` contract: keys are only ever added."""
-    from strainwatch.views.activity import iso_utc
-
-    return {
-        "id": r.id,
-        "alert_id": r.alert_id,
-        "athlete": r.athlete_id,
-        "kind": r.kind,
-        "status": r.status,
-        "attempts": r.attempts,
-        "next_attempt_at": iso_utc(r.next_attempt_at),
-        "last_error": r.last_error,
-        "message_id": r.message_id,
-        "subject": r.subject,
-        "created_at": iso_utc(r.created_at),
-        "sent_at": iso_utc(r.sent_at) if r.sent_at else None,
-        "channel": r.channel,
-    }
 
 
 @outbox.command("retry")
