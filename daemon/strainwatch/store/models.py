@@ -317,3 +317,15 @@ class IntervalsAccount(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row, for the back-off
     stubs_noted_at: Mapped[datetime | None]  # the one note about Strava-sourced activities
     updated_at: Mapped[datetime]
+
+
+class RuleMute(Base):
+    """No mail or push about `rule` for this athlete while the mute holds (local days before
+    `until`); the rule is still evaluated and its alerts recorded."""
+
+    __tablename__ = "rule_mutes"
+
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[date] = mapped_column(Date)  # the first local day the rule speaks again
+    created_at: Mapped[datetime]
