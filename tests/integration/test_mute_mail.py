@@ -47,7 +47,9 @@ def test_a_muted_rules_warning_is_recorded_not_mailed_and_mailed_once_unmuted(
     run_pass(settings, sessions, now=now + timedelta(minutes=15))
     run_pass(settings, sessions, now=now + timedelta(minutes=30))
     [(_, raw)] = handler.messages
-    assert message_from_bytes(raw, policy=default)["Subject"].startswith("[strainwatch] Warning: Long run")
+    message = message_from_bytes(raw, policy=default)
+    assert message["Subject"].startswith("[strainwatch] Warning: Long run")
+    assert "strainwatch mute long-run-spike --days 7" in message.get_body(("plain",)).get_content()
 
 
 def test_a_warning_that_began_during_a_mute_is_mailed_when_the_mute_ends(
