@@ -1,5 +1,6 @@
 """A muted rule over real SMTP (aiosmtpd on 127.0.0.1): its warning is recorded but not mailed
-while the mute holds; unmuted, or once the mute has ended, the warning still active is mailed."""
+while the mute holds; unmuted, or once the mute has ended, the warning still active is mailed.
+A mute that has ended is neither listed nor "unmuted" (both stores)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_a_muted_rules_warning_is_recorded_not_mailed_and_mailed_once_unmuted(
         assert (warning.status, warning.severity, warning.mailed_severity) == ("active", "warning", None)
         assert session.scalars(select(Outbox)).all() == []
     with sessions() as session, session.begin():
-        assert journal.unmute_rule(session, "sam", "long-run-spike")
+        assert journal.unmute_rule(session, "sam", "long-run-spike", now.date())
     run_pass(settings, sessions, now=now + timedelta(minutes=15))
     run_pass(settings, sessions, now=now + timedelta(minutes=30))
     [(_, raw)] = handler.messages
@@ -62,3 +63,17 @@ def test_a_warning_that_began_during_a_mute_is_mailed_when_the_mute_ends(
     report = run_pass(settings, sessions, now=clock.now())
     assert report.delivery is not None and len(report.delivery.sent) == 1, report.summary()
     assert len(handler.messages) == 1
+
+
+def test_a_mute_that_has_ended_is_not_listed_nor_unmuted(tmp_path: Path, database_url: str) -> None:
+    sessions = open_database(database_url)
+    _mute(sessions, 2, days_ago=3)
+    now = clock.now()
+    with sessions() as session, session.begin():
+        journal.mute_rule(session, "sam", "Sam", "hill-spike", 5, today=now.date(), now=now)
+        today = now.date()
+        assert journal.active_mutes(session, ["sam"], today) == {"sam": {"hill-spike": today + timedelta(days=5)}}
+        assert journal.active_mutes(session, ["sam"], today + timedelta(days=5)) == {}
+        assert not journal.unmute_rule(session, "sam", "long-run-spike", today)  # it had ended
+        assert journal.unmute_rule(session, "sam", "hill-spike", today)
+        assert journal.active_mutes(session, ["sam"], today) == {}

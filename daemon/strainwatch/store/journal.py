@@ -95,15 +95,15 @@ def mute_rule(
     return row
 
 
-def unmute_rule(session: Session, athlete_id: str, rule: str) -> bool:
-    """False when the rule was not muted for this athlete."""
+def unmute_rule(session: Session, athlete_id: str, rule: str, today: date) -> bool:
+    """False when the rule was not muted for this athlete on `today`."""
     if rule not in RULES:
         raise StrainwatchError(f"unknown rule {rule[:40]!r}: one of {', '.join(RULES)}")
     row = session.get(RuleMute, (athlete_id, rule))
     if row is None:
         return False
     session.delete(row)
-    return True
+    return today < row.until
 
 
 def active_mutes(session: Session, athlete_ids: list[str], today: date) -> dict[str, dict[str, date]]:

@@ -307,8 +307,9 @@ def mute(ctx: Ctx, athlete_id: str) -> Redirect:
 def unmute(ctx: Ctx, athlete_id: str) -> Redirect:
     athlete = _athlete(ctx, athlete_id)
     rule = ctx.form.get("rule", "")
+    today = ctx.now().astimezone(athlete.zone).date()
     with ctx.db() as session, session.begin():
-        journal.unmute_rule(session, athlete.id, rule)
+        journal.unmute_rule(session, athlete.id, rule, today)
     return _mute_back(ctx, athlete, rule)
 
 

@@ -194,7 +194,7 @@ def unmute(app: AppContext, rule: str, athlete_id: str | None) -> None:
 
     athlete = app.settings.athlete(athlete_id)
     with app.sessions()() as session, session.begin():
-        ended = journal.unmute_rule(session, athlete.id, rule)
+        ended = journal.unmute_rule(session, athlete.id, rule, current_time().astimezone(athlete.zone).date())
     click.echo(f"{rule} unmuted for {athlete.id}" if ended else f"{rule} was not muted for {athlete.id}")
 
 
