@@ -35,6 +35,7 @@ from strainwatch.notify.render import (
     notice_message,
 )
 from strainwatch.notify.transport import Route, channels_for, sender_of
+from strainwatch.store.journal import active_mutes
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 from strainwatch.store.runs import facts_of, load_runs
 from strainwatch.views.activity import format_distance
@@ -96,12 +97,14 @@ def queue_notifications(
     """Render and queue what notify.mailbox plans for this athlete; the caller's transaction
     commits it."""
     local_now = now.astimezone(athlete.zone)
-    # every pass asks only for untold warnings; the athlete's whole alert list is read when
-    # there may be mail to write
+    mutes = active_mutes(session, [athlete.id], local_now.date()).get(athlete.id, {})
+    # every pass asks only for untold warnings of rules not muted; the athlete's whole alert
+    # list is read when there may be mail to write
     urgent = session.scalar(
         select(Alert.id).where(
             Alert.athlete_id == athlete.id, Alert.status == "active", Alert.severity == "warning",
             Alert.late.is_(False), Alert.mailed_severity.is_(None), Alert.digest_id.is_(None),
+            Alert.rule.not_in(list(mutes)),
         ).limit(1)
     )  # fmt: skip
     stored = session.get(Athlete, athlete.id)
@@ -122,7 +125,7 @@ def queue_notifications(
     recent = [aware(t).astimezone(athlete.zone).date() for t in sent]
     planned = plan(
         [pending_of(a) for a in alerts], today=local_now.date(), digest_due=digest, recent_mail_days=recent,
-        force_digest=force_digest,
+        force_digest=force_digest, mutes=mutes,
     )  # fmt: skip
     if planned.held:
         log.info("%s: the digest waits: %d mails in the last 7 days already", athlete.id, len(recent))

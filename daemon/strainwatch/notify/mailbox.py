@@ -12,11 +12,15 @@ The same plan drives the live pass (notify/dispatch) and the mailbox preview
 - A warning goes at once, with the untold findings about the same run or day inside it. Other
   news waits for the digest; a digest that would be the fourth mail in 7 days waits for a
   later one (warnings never wait).
+- A muted rule (`strainwatch mute`) is left out while the mute holds: no mail carries it, not
+  even inside another's entry, and nothing is marked told. When the mute ends, what still
+  holds is judged like anything untold (a warning still active goes at once); what came and
+  went during the mute is never told.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -103,6 +107,11 @@ def is_news(p: Pending, today: date) -> bool:
     return p.active and (today - p.day).days >= INFO_NEWS_DAYS
 
 
+def muted_rules(mutes: Mapping[str, date], today: date) -> frozenset[str]:
+    """The rules whose mute holds on `today`: rule -> the first day it speaks again."""
+    return frozenset(rule for rule, until in mutes.items() if today < until)
+
+
 def plan(
     alerts: Sequence[Pending],
     *,
@@ -110,10 +119,14 @@ def plan(
     digest_due: bool,
     recent_mail_days: Sequence[date],
     force_digest: bool = False,
+    mutes: Mapping[str, date] | None = None,
 ) -> Plan:
     """The mail to send now. `recent_mail_days`: the dates of the mail sent in the last week;
-    `force_digest` (`strainwatch digest --now`): a digest of whatever is untold, news or not."""
+    `force_digest` (`strainwatch digest --now`): a digest of whatever is untold, news or not;
+    `mutes`: rule -> the first day it may be mailed again."""
     out = Plan()
+    silent = muted_rules(mutes or {}, today)
+    alerts = [a for a in alerts if a.rule not in silent]
     untold = [a for a in alerts if a.active and not a.told and not a.late]
     taken: set[str] = set()
     for entry in entries(untold):

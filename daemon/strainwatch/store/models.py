@@ -331,3 +331,15 @@ class RateQuota(Base):
     limit: Mapped[int] = mapped_column(Integer)
     used: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+
+
+class RuleMute(Base):
+    """No mail or push about `rule` for this athlete while the mute holds (local days before
+    `until`); the rule is still evaluated and its alerts recorded."""
+
+    __tablename__ = "rule_mutes"
+
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[date] = mapped_column(Date)  # the first local day the rule speaks again
+    created_at: Mapped[datetime]

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.rules.base import DISCLAIMER
@@ -162,12 +163,18 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
     return Page("activity", values, data)
 
 
+def _mutes(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[str, date]:
+    today = ctx.now().astimezone(athlete.zone).date()
+    return journal.active_mutes(session, [athlete.id], today).get(athlete.id, {})
+
+
 def alert(ctx: Ctx, alert_id: int) -> Page:
     with ctx.db() as session:
         row = session.get(Alert, alert_id)
         if row is None:
             raise NotFound
         athlete = _athlete(ctx, row.athlete_id)
+        muted_until = _mutes(session, ctx, athlete).get(row.rule)
         runs = [a for i in row.activity_ids if (a := session.get(Activity, i)) is not None]
         unit, _ = _units(athlete)
         run_rows = [_activity_row(a, athlete, unit) for a in runs]
@@ -185,16 +192,20 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
         "settings": in_effect,
         "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None,
         "acknowledged_by": row.acknowledged_by,
+        "muted_until": muted_until.isoformat() if muted_until else None,
         "disclaimer": DISCLAIMER,
     }  # fmt: skip
     values = {"title": f"Alert #{row.id}: {row.title}", "athlete": athlete, "alert": row, "rule": rule,
-              "runs": run_rows, "settings": in_effect, "disclaimer": DISCLAIMER}  # fmt: skip
+              "runs": run_rows, "settings": in_effect, "disclaimer": DISCLAIMER,
+              "muted_until": muted_until, "mute_days": journal.MUTE_DAYS}  # fmt: skip
     return Page("alert", values, data)
 
 
 def rules(ctx: Ctx, athlete_id: str) -> Page:
     athlete = _athlete(ctx, athlete_id)
     applied = ctx.settings.thresholds(athlete)
+    with ctx.db() as session:
+        mutes = _mutes(session, ctx, athlete)
     items = []
     for rule in RULES.values():
         settings = {
@@ -204,9 +215,11 @@ def rules(ctx: Ctx, athlete_id: str) -> Page:
         }  # fmt: skip
         items.append({"id": rule.id, "title": rule.title, "enabled": rule.id in applied, "grade": rule.grade,
                       "phrase": rule.phrase, "citation": rule.citation, "needs": rule.needs,
-                      "settings": settings})  # fmt: skip
+                      "settings": settings,
+                      "muted_until": m.isoformat() if (m := mutes.get(rule.id)) else None})  # fmt: skip
     data = {"athlete": athlete.id, "rules": items}
-    values = {"title": f"{athlete.name}: rules in effect", "athlete": athlete, "rules": items}
+    values = {"title": f"{athlete.name}: rules in effect", "athlete": athlete, "rules": items,
+              "mute_days": journal.MUTE_DAYS}  # fmt: skip
     return Page("rules", values, data)
 
 
@@ -217,7 +230,7 @@ def system(ctx: Ctx) -> Page:
     return Page("system", {"title": "System", "data": data}, data)
 
 
-# -- writes (each also a command: injury add/close, ack, pain)
+# -- writes (each also a command: injury add/close, ack, pain, mute/unmute)
 
 
 def _by(ctx: Ctx) -> str:
@@ -271,6 +284,35 @@ def add_pain(ctx: Ctx, activity_id: int) -> Redirect:
     return Redirect(f"/activities/{activity_id}#pain")
 
 
+def _mute_back(ctx: Ctx, athlete: AthleteSettings, rule: str) -> Redirect:
+    """Back to the alert page the form was on, else to the rule on the rules page."""
+    alert_id = ctx.form.get("alert", "")
+    if alert_id.isdigit():
+        return Redirect(f"/alerts/{int(alert_id)}")
+    return Redirect(f"/athletes/{athlete.id}/rules#{rule}")
+
+
+def mute(ctx: Ctx, athlete_id: str) -> Redirect:
+    athlete = _athlete(ctx, athlete_id)
+    rule, days = ctx.form.get("rule", ""), ctx.form.get("days", "")
+    if not days.strip().isdigit():
+        raise BadRequest("days: a whole number of days is needed")
+    now = ctx.now()
+    today = now.astimezone(athlete.zone).date()
+    with ctx.db() as session, session.begin():
+        journal.mute_rule(session, athlete.id, athlete.name, rule, int(days), today=today, now=now)
+    return _mute_back(ctx, athlete, rule)
+
+
+def unmute(ctx: Ctx, athlete_id: str) -> Redirect:
+    athlete = _athlete(ctx, athlete_id)
+    rule = ctx.form.get("rule", "")
+    today = ctx.now().astimezone(athlete.zone).date()
+    with ctx.db() as session, session.begin():
+        journal.unmute_rule(session, athlete.id, rule, today)
+    return _mute_back(ctx, athlete, rule)
+
+
 ROUTES: list[tuple[str, Any, bool]] = [
     ("/", index, False),
     ("/athletes.json", index, False),
@@ -290,4 +332,6 @@ ROUTES: list[tuple[str, Any, bool]] = [
     ("/injuries/{injury_id:int}/close", close_injury, True),
     ("/alerts/{alert_id:int}/ack", acknowledge, True),
     ("/activities/{activity_id:int}/pain", add_pain, True),
+    ("/athletes/{athlete_id}/mute", mute, True),
+    ("/athletes/{athlete_id}/unmute", unmute, True),
 ]

@@ -1,4 +1,4 @@
-"""Commands about risk: status, alerts, explain, rules, injuries and the backtest."""
+"""Commands about risk: status, alerts, explain, rules, mutes, injuries and the backtest."""
 
 from __future__ import annotations
 
@@ -38,14 +38,17 @@ def status(app: AppContext, athlete_id: str | None, as_of: date | None, as_json:
 
     sessions = app.sessions()
     reports = []
+    texts = []
     with sessions() as session:
         for athlete in _athletes(app, athlete_id):
             thresholds = app.settings.thresholds(athlete)
             reports.append(athlete_status(session, athlete, thresholds, current_time(), as_of=as_of))
+            muted = [_mute_line(r, u) for r, u in sorted(_mutes_of(session, athlete).items())]
+            texts.append("\n".join([status_text(reports[-1]), *muted]))
     if as_json:
         click.echo(json.dumps([r.as_json() for r in reports], indent=2, ensure_ascii=False))
         return
-    click.echo("\n\n".join(status_text(r) for r in reports))
+    click.echo("\n\n".join(texts))
     from strainwatch.store.db import create_db_engine
     from strainwatch.store.job_queue import queue_overview
 
@@ -56,6 +59,17 @@ def status(app: AppContext, athlete_id: str | None, as_of: date | None, as_json:
         engine.dispose()
     if overview is not None:
         click.echo(f"\nworkers: {overview.line()}")
+
+
+def _mutes_of(session: Session, athlete: AthleteSettings) -> dict[str, date]:
+    from strainwatch.store.journal import active_mutes
+
+    today = current_time().astimezone(athlete.zone).date()
+    return active_mutes(session, [athlete.id], today).get(athlete.id, {})
+
+
+def _mute_line(rule: str, until: date) -> str:
+    return f"muted: {rule} until {until} (alerts recorded; no mail or push before then)"
 
 
 @click.command()
@@ -110,6 +124,8 @@ def explain(app: AppContext, alert_id: int) -> None:
         thresholds = app.settings.thresholds(athlete)
         in_effect = thresholds.of(alert.rule) if alert.rule in RULES else None
         click.echo(explain_text(alert, lines, in_effect))
+        if (until := _mutes_of(session, athlete).get(alert.rule)) is not None:
+            click.echo(_mute_line(alert.rule, until))
 
 
 @click.command()
@@ -143,6 +159,53 @@ def _setting(key: str, value: object, default: object) -> str:
         return f"{len(v)} words" if isinstance(v, tuple) else f"{v:g}" if isinstance(v, float) else str(v)
 
     return f"{key} = {text(value)}" + ("" if value == default else f" (default {text(default)})")
+
+
+@click.command()
+@click.argument("rule", required=False)
+@click.option("--days", type=int, metavar="N", help="How long: 1 to 365 days from today.")
+@click.option("--athlete", "athlete_id", metavar="ID", help="Whose alerts (needed with several athletes).")
+@click.option("--list", "show", is_flag=True, help="List the mutes in force instead.")
+@pass_app
+def mute(app: AppContext, rule: str | None, days: int | None, athlete_id: str | None, show: bool) -> None:
+    """No mail or push about RULE for N days; its alerts are still recorded and shown.
+
+    When the mute ends, what still holds is news again: a warning still active is mailed at
+    once. `strainwatch unmute RULE` ends it early; to silence a rule for good, set
+    `enabled = false` in its [rules.*] table.
+    """
+    from strainwatch.store import journal
+
+    if show:
+        with app.sessions()() as session:
+            lines = [f"{a.id}: {_mute_line(r, u)}" for a in _athletes(app, athlete_id)
+                     for r, u in sorted(_mutes_of(session, a).items())]  # fmt: skip
+        click.echo("\n".join(lines) or "no rule is muted")
+        return
+    if rule is None or days is None:
+        raise click.UsageError("give RULE and --days N (or --list)")
+    athlete = app.settings.athlete(athlete_id)
+    now = current_time()
+    with app.sessions()() as session, session.begin():
+        row = journal.mute_rule(
+            session, athlete.id, athlete.name, rule, days, today=now.astimezone(athlete.zone).date(), now=now
+        )  # fmt: skip
+        until = row.until
+    click.echo(f"{rule} muted for {athlete.id} until {until}: alerts still recorded, no mail or push")
+
+
+@click.command()
+@click.argument("rule")
+@click.option("--athlete", "athlete_id", metavar="ID", help="Whose mute (needed with several athletes).")
+@pass_app
+def unmute(app: AppContext, rule: str, athlete_id: str | None) -> None:
+    """End the mute of RULE now: what still holds is news again on the next pass."""
+    from strainwatch.store import journal
+
+    athlete = app.settings.athlete(athlete_id)
+    with app.sessions()() as session, session.begin():
+        ended = journal.unmute_rule(session, athlete.id, rule, current_time().astimezone(athlete.zone).date())
+    click.echo(f"{rule} unmuted for {athlete.id}" if ended else f"{rule} was not muted for {athlete.id}")
 
 
 @click.group()
@@ -300,4 +363,4 @@ def _mail_preview(
         click.echo(preview_text(athlete.id, preview, notify.digest, notify.digest_time))
 
 
-COMMANDS = (status, alerts, explain, rules, injury, backtest)
+COMMANDS = (status, alerts, explain, rules, mute, unmute, injury, backtest)
