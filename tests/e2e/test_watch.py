@@ -93,7 +93,9 @@ def test_a_file_written_slowly_into_a_watched_folder_is_imported_once_and_warned
         print(
             f"\nlast byte -> pass summary logged: {took:.2f} s; -> warning mail written: {mail_written:.2f} s"
         )
-        assert took < 10 and mail_written < 10
+        # the next scheduled pass is an hour away: only the watcher can have started this one; the
+        # figure (about 2 s) is printed, the bound leaves room for a loaded CI machine
+        assert took < 30 and mail_written < 30
         subjects = [str(m["Subject"]) for m in mailbox.mbox(str(mbox))]
         assert subjects == ["[strainwatch] Warning: Long run 234% above your 30-day longest"]  # 20 km vs 6 km
         daemon.send_signal(signal.SIGTERM)

@@ -64,10 +64,10 @@ def test_a_settled_new_file_starts_its_owners_pass_once(tmp_path: Path, mode: st
         (folder / ".syncthing.run.fit.tmp").write_bytes(b"partial")  # hidden: a sync tool's temporary
         (folder / "notes.txt").write_text("no activity")
         (folder / "2026" / "run.fit").write_bytes(b"x" * 100)
-        assert called.wait(10)
+        assert called.wait(60)
         assert calls == [["sam"]]
         called.clear()
         (folder / "2026" / "run.fit").write_bytes(b"y" * 200)  # changed again: another pass
-        assert called.wait(10) and calls == [["sam"], ["sam"]]
+        assert called.wait(60) and calls == [["sam"], ["sam"]]
     finally:
         watcher.stop.set()

@@ -135,6 +135,11 @@ def _scan(folder: Path) -> Iterator[tuple[str, tuple[int, int]]]:
             continue
 
 
+def _snapshot(folders: Iterable[Path]) -> dict[str, tuple[int, int]]:
+    """Every activity file under the folders, with its size and modification time."""
+    return {path: state for folder in folders for path, state in _scan(folder)}
+
+
 @dataclass(slots=True)
 class _Pending:
     athletes: tuple[str, ...]
@@ -163,10 +168,15 @@ class FolderWatcher:
         if not self.plan.owners:
             return
         log.info("watching %d folder(s): %s", len(self.plan.owners), self.plan.describe())
+        # What is there now is the start-up pass's to import; anything that differs from these
+        # snapshots later is new, even if it lands before a watching thread is ready.
         if self.plan.inotify:
-            threading.Thread(target=self._inotify, name="watch-inotify", daemon=True).start()
+            before = _snapshot(self.plan.inotify)
+            threading.Thread(target=self._inotify, args=(before,), name="watch-inotify", daemon=True).start()
         if self.plan.polled:
-            threading.Thread(target=self._poll, name="watch-poll", daemon=True).start()
+            before = _snapshot(self.plan.polled)
+            threading.Thread(target=self._poll, args=(self.plan.polled, before), name="watch-poll",
+                             daemon=True).start()  # fmt: skip
         threading.Thread(target=self._settle, name="watch-settle", daemon=True).start()
 
     def _owners(self, path: str) -> tuple[str, ...]:
@@ -193,25 +203,31 @@ class FolderWatcher:
                         entry.since = now
         self._wake.set()
 
-    def _inotify(self) -> None:
+    def _inotify(self, before: dict[str, tuple[int, int]]) -> None:
         import watchfiles
 
+        caught_up = False
         try:
             for changes in watchfiles.watch(
                 *self.plan.inotify, stop_event=self.stop, debounce=200, step=50, rust_timeout=1000,
-                yield_on_timeout=False, raise_interrupt=False,
+                yield_on_timeout=True, raise_interrupt=False,
             ):  # fmt: skip
-                self.changed(path for change, path in changes if change != watchfiles.Change.deleted)
+                if not caught_up:  # the watches are in place now: what landed while they were set up
+                    self._differences(before, _snapshot(self.plan.inotify))
+                    caught_up = True
+                if changes:
+                    self.changed(path for change, path in changes if change != watchfiles.Change.deleted)
         except Exception as error:  # inotify limits reached, a folder gone: polling takes over
             log.warning("inotify stopped (%s: %s); polling the folders instead", type(error).__name__, error)
-            self._poll(self.plan.inotify)
+            self._poll(self.plan.inotify, _snapshot(self.plan.inotify))
 
-    def _poll(self, folders: Iterable[Path] | None = None) -> None:
-        folders = tuple(folders or self.plan.polled)
-        known = {path: state for folder in folders for path, state in _scan(folder)}
+    def _differences(self, known: dict[str, tuple[int, int]], seen: dict[str, tuple[int, int]]) -> None:
+        self.changed(path for path, state in seen.items() if known.get(path) != state)
+
+    def _poll(self, folders: tuple[Path, ...], known: dict[str, tuple[int, int]]) -> None:
         while not self.stop.wait(self.settings.watch.poll_interval):
-            seen = {path: state for folder in folders for path, state in _scan(folder)}
-            self.changed(path for path, state in seen.items() if known.get(path) != state)
+            seen = _snapshot(folders)
+            self._differences(known, seen)
             known = seen
 
     def _settle(self) -> None:
