@@ -52,6 +52,21 @@ def _check_path(value: Path | None) -> Path | None:
     return value
 
 
+def _check_service_url(value: str) -> str:
+    """An API's base URL: https, or http on loopback only (the tests' local fakes)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        raise ValueError(f"not a valid URL: {value[:80]!r}") from None
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ValueError(f"must be an https:// URL (http:// only on loopback): {value!r}")
+    return value.rstrip("/")
+
+
 def _check_database_url(value: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -206,17 +221,7 @@ class StravaSettings(_Model):
     @field_validator("api_url", "oauth_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        from urllib.parse import urlsplit
-
-        try:
-            parts = urlsplit(value)
-            loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-            parts.port  # noqa: B018 - raises for a port that is not a number
-        except ValueError:
-            raise ValueError(f"not a valid URL: {value[:80]!r}") from None
-        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-            raise ValueError(f"must be an https:// URL (http:// only on loopback): {value!r}")
-        return value.rstrip("/")
+        return _check_service_url(value)
 
 
 class AthleteStravaSettings(_Model):
@@ -242,17 +247,7 @@ class AthleteIntervalsSettings(_Model):
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        from urllib.parse import urlsplit
-
-        try:
-            parts = urlsplit(value)
-            loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-            parts.port  # noqa: B018 - raises for a port that is not a number
-        except ValueError:
-            raise ValueError(f"not a valid URL: {value[:80]!r}") from None
-        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-            raise ValueError(f"must be an https:// URL (http:// only on loopback): {value!r}")
-        return value.rstrip("/")
+        return _check_service_url(value)
 
 
 class WatchSettings(_Model):
