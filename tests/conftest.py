@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,3 +94,15 @@ paths = [{files}]
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[Any, int]]:
+    """A real SMTP server (aiosmtpd) on loopback recording what it receives: (handler, port)."""
+    from tests.integration.test_mail import Recorder, free_port, start
+
+    handler = Recorder()
+    port = free_port()
+    controller = start(handler, port)
+    yield handler, port
+    controller.stop()

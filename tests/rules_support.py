@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from strainwatch.domain import Run
 from tests import clock
@@ -87,6 +88,15 @@ def write_gpx(path: object, start: datetime, km: float, *, speed: float = 2.8, n
     )
 
 
+def write_steady_weeks(folder: Path, today: datetime, *, km: float = 6.0, days_back: int = 0) -> int:
+    """Six weeks of three runs of `km` (days 1, 3 and 5 of each week, `days_back` earlier),
+    the baseline a planted spike is measured against. Returns the number of files."""
+    for week in range(6, 0, -1):
+        for day in (1, 3, 5):
+            write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day + days_back), km)
+    return 18
+
+
 def write_steady_then_spike(folder: object, spike_km: float) -> None:
     """Six weeks of three 6 km runs, then yesterday a run of `spike_km`, as GPX files dated
     relative to today (so the pass sees them as fresh news)."""
@@ -95,7 +105,5 @@ def write_steady_then_spike(folder: object, spike_km: float) -> None:
     root = Path(str(folder))
     root.mkdir(parents=True, exist_ok=True)
     today = clock.now().replace(hour=6, minute=0, second=0, microsecond=0)
-    for week in range(6, 0, -1):
-        for day in (1, 3, 5):
-            write_gpx(root / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 6.0)
+    write_steady_weeks(root, today)
     write_gpx(root / "long.gpx", today - timedelta(days=1), spike_km)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from tests.rules_support import write_gpx
+from tests.rules_support import write_gpx, write_steady_weeks
 
 EXE = Path(sys.executable).with_name("strainwatch")
 
@@ -32,10 +32,7 @@ def write_fleet(root: Path, athletes: int, now: datetime, *, spike_every: int = 
         folder = root / f"a{i:04d}"
         folder.mkdir(parents=True, exist_ok=True)
         if spike_every and i % spike_every == 0:
-            for week in range(6, 0, -1):
-                for day in (1, 3, 5):
-                    write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 3.0)
-                    files += 1
+            files += write_steady_weeks(folder, today, km=3.0)
             write_gpx(folder / "long.gpx", today - timedelta(days=1), 14.0)
             files += 1
         else:

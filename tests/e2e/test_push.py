@@ -12,29 +12,17 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests import clock
 from tests.e2e.test_cli import run
-from tests.integration.test_mail import Recorder, free_port, plain_smtp, start
+from tests.integration.test_mail import Recorder, plain_smtp
 from tests.push_servers import PushServer
-from tests.rules_support import write_gpx
+from tests.rules_support import write_gpx, write_steady_weeks
 
 TOKEN = "tk_e2eSecretToken42"  # noqa: S105 - the token the tests look for in every output
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Recorder, int]]:
-    handler = Recorder()
-    port = free_port()
-    controller = start(handler, port)
-    yield handler, port
-    controller.stop()
 
 
 def _setup(tmp_path: Path, smtp_port: int, ntfy: PushServer) -> Path:
@@ -42,9 +30,7 @@ def _setup(tmp_path: Path, smtp_port: int, ntfy: PushServer) -> Path:
     today = clock.now().replace(hour=6, minute=0, second=0, microsecond=0)
     folder = tmp_path / "runs"
     folder.mkdir()
-    for week in range(6, 0, -1):
-        for day in (1, 3, 5):
-            write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day + 2), 6.0)
+    write_steady_weeks(folder, today, days_back=2)
     write_gpx(folder / "spike.gpx", today - timedelta(hours=20), 26.0)
     secret = tmp_path / "phone.url"
     secret.write_text(ntfy.apprise_url() + "\n")
@@ -89,9 +75,9 @@ def _log_time(stderr: str, pattern: str) -> float:
 
 
 def test_one_warning_one_mail_one_push_and_no_token_anywhere(
-    tmp_path: Path, smtp: tuple[Recorder, int]
+    tmp_path: Path, recorder: tuple[Recorder, int]
 ) -> None:
-    handler, port = smtp
+    handler, port = recorder
     with PushServer("ntfy", TOKEN) as ntfy:
         config = _setup(tmp_path, port, ntfy)
         first = run("-vvv", "sync", config=config)
@@ -127,8 +113,8 @@ def test_one_warning_one_mail_one_push_and_no_token_anywhere(
     assert TOKEN not in said and "strainwatch-tk_e2e" not in said  # neither the token nor the topic
 
 
-def test_receiver_down_then_up_gives_exactly_one_push(tmp_path: Path, smtp: tuple[Recorder, int]) -> None:
-    handler, port = smtp
+def test_receiver_down_then_up_gives_exactly_one_push(tmp_path: Path, recorder: tuple[Recorder, int]) -> None:
+    handler, port = recorder
     ntfy = PushServer("ntfy", TOKEN)  # not started: the port refuses connections
     config = _setup(tmp_path, port, ntfy)
     down = run("-v", "sync", config=config)
@@ -148,10 +134,10 @@ def test_receiver_down_then_up_gives_exactly_one_push(tmp_path: Path, smtp: tupl
     assert TOKEN not in _outputs(down, listing, back)
 
 
-def test_a_channel_without_apprise_is_named_with_the_extra(tmp_path: Path, smtp: tuple[Recorder, int]) -> None:
+def test_a_channel_without_apprise_is_named_with_the_extra(tmp_path: Path, recorder: tuple[Recorder, int]) -> None:
     """Apprise hidden from the command (a PYTHONPATH entry that shadows it with a module that
     cannot be imported): the mail goes, the push waits, and the message names the extra."""
-    handler, port = smtp
+    handler, port = recorder
     shadow = tmp_path / "shadow"
     (shadow / "apprise").mkdir(parents=True)
     (shadow / "apprise" / "__init__.py").write_text("raise ImportError('hidden for the test')\n")

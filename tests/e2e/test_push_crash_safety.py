@@ -29,7 +29,7 @@ from tests.e2e.test_cli import EXE
 from tests.e2e.test_crash_safety import SlowRecorder
 from tests.integration.test_mail import free_port, plain_smtp
 from tests.push_servers import PushServer
-from tests.rules_support import write_gpx
+from tests.rules_support import write_gpx, write_steady_weeks
 
 KILLS = 8
 
@@ -48,9 +48,7 @@ def _config(tmp_path: Path, smtp_port: int, ntfy: PushServer) -> Path:
     for athlete in ATHLETES:
         folder = tmp_path / athlete
         folder.mkdir()
-        for week in range(6, 0, -1):
-            for day in (1, 3, 5):
-                write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day + 2), 6.0)
+        write_steady_weeks(folder, today, days_back=2)
         for hours, km in ((60, 14.0), (36, 30.0), (12, 62.0)):  # each more than double the longest before
             write_gpx(folder / f"spike{hours}.gpx", now - timedelta(hours=hours), km)
         tables.append(f"""

@@ -19,7 +19,7 @@ import pytest
 from tests import clock
 from tests.conftest import write_config
 from tests.e2e.test_cli import EXE
-from tests.rules_support import write_gpx
+from tests.rules_support import write_gpx, write_steady_weeks
 
 
 class _Log:
@@ -56,9 +56,7 @@ def test_a_file_written_slowly_into_a_watched_folder_is_imported_once_and_warned
     folder = tmp_path / "watch"
     folder.mkdir()
     today = clock.now().replace(microsecond=0)
-    for week in range(6, 0, -1):
-        for day in (1, 3, 5):
-            write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 6.0)
+    write_steady_weeks(folder, today)
     spike = tmp_path / "spike.gpx"
     write_gpx(spike, today - timedelta(hours=4), 20.0)
     data = spike.read_bytes()

@@ -23,8 +23,8 @@ from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Alert, Outbox
 from tests import clock
 from tests.e2e.test_cli import EXE, run
-from tests.integration.test_mail import Recorder, free_port, plain_smtp, start
-from tests.rules_support import write_gpx
+from tests.integration.test_mail import Recorder, plain_smtp
+from tests.rules_support import write_gpx, write_steady_weeks
 
 
 def _broken(_history: History, day: date, _settings: Any) -> list[Finding]:
@@ -37,15 +37,6 @@ BROKEN = Rule(
 )  # fmt: skip
 
 
-@pytest.fixture
-def smtp() -> Any:
-    handler = Recorder()
-    port = free_port()
-    controller = start(handler, port)
-    yield handler, port
-    controller.stop()
-
-
 def _config(
     tmp_path: Path, database_url: str, port: int, spikes: tuple[float, ...], athletes: tuple[str, ...] = ("sam",)
 ) -> Path:
@@ -56,9 +47,7 @@ def _config(
     for athlete in athletes:
         folder = tmp_path / athlete
         folder.mkdir()
-        for week in range(6, 0, -1):
-            for day in (1, 3, 5):
-                write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day + 2), 6.0)
+        write_steady_weeks(folder, today, days_back=2)
         for back, km in enumerate(reversed(spikes), start=1):
             write_gpx(folder / f"spike{back}.gpx", today - timedelta(days=back, hours=-back), km)
     config = tmp_path / "config.toml"
@@ -88,12 +77,12 @@ def _settings(config: Path) -> Any:
 
 
 def test_a_rule_that_raises_is_logged_once_and_named_by_doctor_and_status(
-    tmp_path: Path, database_url: str, smtp: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, database_url: str, recorder: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     if not EXE.exists():
         pytest.skip("the strainwatch command is not installed")
-    handler, port = smtp
+    handler, port = recorder
     config = _config(tmp_path, database_url, port, (14.0,))
     monkeypatch.setitem(RULES, BROKEN.id, BROKEN)
     settings = _settings(config)
@@ -122,9 +111,9 @@ def test_a_rule_that_raises_is_logged_once_and_named_by_doctor_and_status(
 
 
 def test_a_message_that_cannot_be_rendered_is_parked_and_the_others_go(
-    tmp_path: Path, database_url: str, smtp: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, database_url: str, recorder: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handler, port = smtp
+    handler, port = recorder
     # one warning each for two athletes (one athlete's warnings of the same week are one mail)
     settings = _settings(_config(tmp_path, database_url, port, (14.0,), athletes=("sam", "kim")))
     render = dispatch.alert_message
@@ -154,10 +143,10 @@ def test_a_message_that_cannot_be_rendered_is_parked_and_the_others_go(
 
 
 def test_a_pass_limited_to_one_athlete_leaves_the_others_alone(
-    tmp_path: Path, database_url: str, smtp: tuple[Recorder, int]
+    tmp_path: Path, database_url: str, recorder: tuple[Recorder, int]
 ) -> None:
     """A watched folder's owner or a worker's job: only that athlete is pulled and evaluated."""
-    _handler, port = smtp
+    _handler, port = recorder
     settings = _settings(_config(tmp_path, database_url, port, (14.0,), athletes=("sam", "kim")))
     sessions = open_database(database_url)
     report = run_pass(settings, sessions, now=clock.now(), athlete_ids={"kim"})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_bytes
@@ -26,7 +25,7 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
 from tests import clock
-from tests.rules_support import write_gpx
+from tests.rules_support import write_gpx, write_steady_weeks
 
 
 @dataclass
@@ -81,9 +80,7 @@ def history(tmp_path: Path) -> Path:
     folder = tmp_path / "runs"
     folder.mkdir()
     today = clock.now().replace(hour=6, minute=0, second=0, microsecond=0)
-    for week in range(6, 0, -1):
-        for day in (1, 3, 5):
-            write_gpx(folder / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day), 6.0)
+    write_steady_weeks(folder, today)
     write_gpx(folder / "long.gpx", today - timedelta(days=1), 14.0,
               note="Easy run\r\nBcc: someone@example.org <script>alert(1)</script>")  # fmt: skip
     return folder
@@ -111,15 +108,6 @@ paths = ["{folder}"]
 
 def plain_smtp(port: int) -> str:
     return f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "strainwatch <sw@example.org>"\ntimeout = 5\n'
-
-
-@pytest.fixture
-def recorder() -> Iterator[tuple[Recorder, int]]:
-    handler = Recorder()
-    port = free_port()
-    controller = start(handler, port)
-    yield handler, port
-    controller.stop()
 
 
 def _rows(sessions: Any) -> list[Outbox]:

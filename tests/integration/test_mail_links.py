@@ -16,7 +16,7 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Alert
 from tests import clock
-from tests.integration.test_mail import Recorder, history, plain_smtp, recorder  # noqa: F401 - fixtures
+from tests.integration.test_mail import Recorder, history, plain_smtp  # noqa: F401 - a fixture
 
 CONFIG = """
 [storage]

@@ -16,9 +16,9 @@ from strainwatch.store import journal
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Alert, Outbox
 from tests import clock
-from tests.integration.test_mail import Recorder, history, plain_smtp, recorder, settings_for
+from tests.integration.test_mail import Recorder, history, plain_smtp, settings_for
 
-__all__ = ["history", "recorder"]  # the fixtures, shared with test_mail
+__all__ = ["history"]  # the fixtures, shared with test_mail
 
 
 def _mute(sessions: object, days: int, *, days_ago: int = 0) -> None:

@@ -5,7 +5,6 @@ and holds no other; `outbox retry` sends it once it is mended."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,18 +19,9 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
 from tests import clock
-from tests.integration.test_mail import Recorder, free_port, plain_smtp, start
+from tests.integration.test_mail import Recorder, plain_smtp
 from tests.push_servers import PushServer
-from tests.rules_support import write_gpx
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Recorder, int]]:
-    handler = Recorder()
-    port = free_port()
-    controller = start(handler, port)
-    yield handler, port
-    controller.stop()
+from tests.rules_support import write_gpx, write_steady_weeks
 
 
 def _secret(tmp_path: Path, name: str, url: str) -> Path:
@@ -42,14 +32,12 @@ def _secret(tmp_path: Path, name: str, url: str) -> Path:
 
 
 def test_a_row_per_channel_before_any_attempt_and_no_channel_holds_another(
-    tmp_path: Path, database_url: str, smtp: tuple[Recorder, int]
+    tmp_path: Path, database_url: str, recorder: tuple[Recorder, int]
 ) -> None:
-    handler, port = smtp
+    handler, port = recorder
     now = clock.now()
     today = now.replace(hour=6, minute=0, second=0, microsecond=0)
-    for week in range(6, 0, -1):
-        for day in (1, 3, 5):
-            write_gpx(tmp_path / f"w{week}d{day}.gpx", today - timedelta(weeks=week, days=day + 2), 6.0)
+    write_steady_weeks(tmp_path, today, days_back=2)
     write_gpx(tmp_path / "spike.gpx", today - timedelta(hours=20), 26.0)
     quiet = f"{(now - timedelta(hours=1)):%H:00}-{(now + timedelta(hours=2)):%H:00}"  # now is inside
     with PushServer("ntfy", "tk_phone_token") as ntfy, PushServer("gotify", "gotify_app_token") as gotify:
