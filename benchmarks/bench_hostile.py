@@ -2,7 +2,7 @@
 (a 5 GB gzip of blanks, a 3 GB CSV bomb, a 100,000-member export, 6 million gzipped points
 …) plus three good runs, imported by the real `strainwatch import`.
 
-Run:  python benchmarks/bench_hostile.py [--corpus ../shared/corpus] [--small]
+Run:  python benchmarks/bench_hostile.py [--corpus tests/corpus] [--small]
 
 Prints the wall time, the peak RSS of the largest process (`import` or one of its workers),
 the outcome counts, and then the time of a second, unchanged import.
@@ -28,7 +28,7 @@ from tests.hostile_files import CASES  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=REPO / "tests" / "corpus")
     parser.add_argument("--small", action="store_true", help="the test sizes, in seconds")
     args = parser.parse_args()
     exe = Path(sys.executable).with_name("strainwatch")

@@ -1,6 +1,6 @@
 """Import speed and memory, side by side with naive baselines and a bare-parser floor.
 
-Run:  python benchmarks/bench_import.py [--corpus ../shared/corpus] [--quick] [--only NAME,...]
+Run:  python benchmarks/bench_import.py [--corpus tests/corpus] [--quick] [--only NAME,...]
 
 - FIT: a generated ten-year Strava export (3,000 one-hour runs at 1 record/s as .fit.gz in
   a zip with activities.csv; generated once into benchmarks/.cache) and the corpus's real FIT
@@ -569,7 +569,7 @@ def _report(results: dict[str, dict[str, float]], sizes: dict[str, int]) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--corpus", type=Path, default=Path(os.environ.get("STRAINWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
+        "--corpus", type=Path, default=Path(os.environ.get("STRAINWATCH_CORPUS", REPO / "tests" / "corpus"))
     )
     parser.add_argument(
         "--quick", action="store_true",

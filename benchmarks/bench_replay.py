@@ -101,7 +101,7 @@ def compare_with_preview(config: Path, last: date, mails: list[tuple[date, str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("STRAINWATCH_CORPUS", "../shared/corpus")))
+    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("STRAINWATCH_CORPUS", "tests/corpus")))
     parser.add_argument("--in-process", action="store_true", help="call the sync command in this process")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     args = parser.parse_args()

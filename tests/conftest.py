@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,35 +11,89 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("STRAINWATCH_CORPUS", REPO.parent / "shared" / "corpus")).resolve()
+from tests.paths import CORPUS
+
 POSTGRES_URL = os.environ.get("STRAINWATCH_TEST_POSTGRES_URL")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--clock", metavar="ISO-8601-UTC", default=None,
-        help="the instant every test that reasons about time starts from (default: the real now), "
-        "e.g. 2027-03-28T00:59:50Z",
+        "--clock", metavar="ISO-8601|now", default=None,
+        help="the instant every test that reasons about time starts from, e.g. 2027-03-28T00:59:50Z; "
+        "'now' for the real clock; default: a random instant in 2000-2040 drawn from the run's seed",
+    )  # fmt: skip
+    parser.addoption(
+        "--clock-sweep", action="store_true", default=False,
+        help="run every test marked 'clock' at each instant of tests.clock.sweep_instants() "
+        "(DST changes, midnights, month and year ends, 29 February, week starts)",
     )  # fmt: skip
 
 
+_CLOCK_ENV = "STRAINWATCH_TEST_CLOCK"  # the controller's instant, inherited by xdist's workers
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-randomly has settled the seed
 def pytest_configure(config: pytest.Config) -> None:
     from tests import clock
 
-    clock.start_at(config.getoption("--clock"))
+    text = config.getoption("--clock") or os.environ.get(_CLOCK_ENV)
+    seed = _seed(config)
+    if text:
+        instant = clock.parse(text)
+    else:
+        instant = clock.instant_from_seed(seed if seed is not None else random.SystemRandom().randrange(2**32))
+    os.environ[_CLOCK_ENV] = instant.isoformat()
+    clock.start_at(instant)
+    if seed is not None and config.getoption("--hypothesis-seed", None) is None:
+        from hypothesis import core
+
+        core.global_force_seed = seed  # one printed seed reproduces the order, the clock and the search
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def _seed(config: pytest.Config) -> int | None:
+    seed = getattr(config.option, "randomly_seed", None)
+    return seed if isinstance(seed, int) else None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
     from tests import clock
 
-    return f"test clock starts at {clock.now():%Y-%m-%dT%H:%M:%SZ}"
+    seed = _seed(config)
+    lines = [f"test clock starts at {clock.start():%Y-%m-%dT%H:%M:%SZ}: reproduce with {clock.option(clock.start())}"]
+    if seed is not None:
+        lines.append(f"order, clock and Hypothesis from --randomly-seed={seed} (-p no:randomly for file order)")
+    return lines
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.config.getoption("--clock-sweep") and metafunc.definition.get_closest_marker("clock"):
+        from tests import clock
+
+        instants = clock.sweep_instants()
+        metafunc.fixturenames.append("clock_instant")
+        metafunc.parametrize("clock_instant", instants, ids=[f"{i:%Y%m%dT%H%M%SZ}" for i in instants])
+
+
+@pytest.fixture(autouse=True)
+def _swept_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Under --clock-sweep, a `clock` test starts from its instant (before any other fixture)."""
+    callspec = getattr(request.node, "callspec", None)
+    instant = callspec.params.get("clock_instant") if callspec is not None else None
+    if instant is None:
+        yield
+        return
+    from tests import clock
+
+    origin = clock.start()
+    clock.start_at(instant)
+    yield
+    clock.start_at(origin)
 
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():
-        pytest.skip(f"the activity corpus is not at {CORPUS} (set STRAINWATCH_CORPUS)")
+        pytest.fail(f"the activity corpus is not at {CORPUS} (it ships in tests/corpus; STRAINWATCH_CORPUS overrides)")
     return CORPUS
 
 

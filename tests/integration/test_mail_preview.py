@@ -5,7 +5,6 @@ local, mail to the mbox), then the preview over the same store is compared mail 
 from __future__ import annotations
 
 import mailbox
-import os
 import re
 import shutil
 from datetime import date, datetime, time, timedelta
@@ -13,13 +12,12 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from strainwatch.config.settings import parse_settings
 from strainwatch.notify.preview import preview_mailbox
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.runs import facts_of, load_runs
+from tests.paths import CORPUS
 
 ZONE = ZoneInfo("America/Recife")
 LAST = date(2020, 8, 20)  # the first caution comes on 2020-08-14
@@ -34,9 +32,7 @@ def _day(path: Path) -> date:
 
 def test_the_preview_agrees_with_daily_passes_on_real_data(tmp_path: Path) -> None:
     """SQLite only: the store's backend is not what this compares (test_mail covers both)."""
-    corpus = Path(os.environ.get("STRAINWATCH_CORPUS", "../shared/corpus")) / "runner-2020"
-    if not corpus.is_dir():
-        pytest.skip(f"no corpus at {corpus} (set STRAINWATCH_CORPUS)")
+    corpus = CORPUS / "runner-2020"
     by_day: dict[date, list[Path]] = {}
     for f in corpus.glob("*.gpx"):
         by_day.setdefault(_day(f), []).append(f)

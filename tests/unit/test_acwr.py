@@ -5,18 +5,23 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import pytest
+
 from strainwatch.domain import Run, Severity
 from strainwatch.metrics.history import History
 from strainwatch.rules.registry import effective, evaluate_day
+from tests.clock import this_monday
 from tests.rules_support import make_run
 
-START = date(2026, 1, 5)  # a Monday
+pytestmark = pytest.mark.clock
+
 THRESHOLDS = effective({})
 
 
-def schedule(weekdays: tuple[int, ...], weeks: int, km: float, *, first: date = START, seed: int = 1,
+def schedule(weekdays: tuple[int, ...], weeks: int, km: float, *, first: date | None = None, seed: int = 1,
              start_id: int = 1) -> list[Run]:  # fmt: skip
     rnd = random.Random(seed)
+    first = first or this_monday()
     days = [first + timedelta(days=d) for d in range(weeks * 7)]
     return [make_run(start_id + i, day, km * rnd.uniform(0.7, 1.3))
             for i, day in enumerate(d for d in days if d.weekday() in weekdays)]  # fmt: skip
@@ -38,7 +43,7 @@ def acwr_days(runs: list[Run], first: date, last: date) -> list[tuple[date, str]
 def test_a_sustained_tripling_speaks_for_a_daily_and_a_twice_weekly_runner() -> None:
     for weekdays in ((0, 1, 2, 3, 4, 5, 6), (2, 6)):
         base = schedule(weekdays, 10, 6.0)
-        ramp_start = START + timedelta(weeks=10)
+        ramp_start = this_monday() + timedelta(weeks=10)
         ramp = schedule(weekdays, 4, 18.0, first=ramp_start, start_id=500)
         found = acwr_days([*base, *ramp], ramp_start, ramp_start + timedelta(weeks=4))
         assert ("high" in {band for _, band in found}), weekdays
@@ -48,11 +53,11 @@ def test_a_sustained_tripling_speaks_for_a_daily_and_a_twice_weekly_runner() -> 
 
 def test_ordinary_ups_and_downs_of_a_twice_weekly_runner_stay_silent() -> None:
     runs = schedule((2, 6), 40, 9.0, seed=7)
-    assert acwr_days(runs, START, START + timedelta(weeks=40)) == []
+    assert acwr_days(runs, this_monday(), this_monday() + timedelta(weeks=40)) == []
 
 
 def test_a_single_long_run_is_no_large_increase() -> None:
     runs = schedule((2, 6), 12, 8.0)
-    day = START + timedelta(weeks=12, days=2)
+    day = this_monday() + timedelta(weeks=12, days=2)
     runs.append(make_run(999, day, 30.0))
     assert acwr_days(runs, day, day + timedelta(days=14)) == []

@@ -34,14 +34,9 @@ from tests.fit_files import (
     utc,
     write_run,
 )
+from tests.paths import CORPUS
 
-CORPUS_FITS = sorted(
-    p.relative_to(Path(os.environ.get("STRAINWATCH_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")))
-    .as_posix()
-    for p in Path(os.environ.get("STRAINWATCH_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")).glob(
-        "*/*.fit*"
-    )
-)
+CORPUS_FITS = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("*/*.fit*"))
 RAW_TEXT = re.compile(r"[A-Z]\w*(Error|Exception)\b|Traceback|struct\.|@ \d+")
 
 

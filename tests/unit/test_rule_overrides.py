@@ -17,9 +17,11 @@ from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
 from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.base import Thresholds
 from strainwatch.rules.registry import RULES, effective, evaluate_day
+from tests.clock import this_monday
 from tests.rules_support import EASY, make_run, steady
 
-START = date(2026, 1, 5)  # a Monday
+pytestmark = pytest.mark.clock
+
 
 
 @dataclass(frozen=True)
@@ -31,60 +33,60 @@ class Scenario:
 
 
 def _spike() -> Scenario:
-    runs = steady(START, 6)
-    day = START + timedelta(weeks=6)
+    runs = steady(this_monday(), 6)
+    day = this_monday() + timedelta(weeks=6)
     return Scenario([*runs, make_run(999, day, 16.8)], day, day)
 
 
 def _jump() -> Scenario:
-    runs = steady(START, 8)
-    week = START + timedelta(weeks=8)
+    runs = steady(this_monday(), 8)
+    week = this_monday() + timedelta(weeks=8)
     jump = [make_run(900 + i, week + timedelta(days=d), km)
             for i, (d, km) in enumerate([(0, 11), (2, 9), (3, 11), (5, 10), (6, 17)])]  # fmt: skip
     return Scenario([*runs, *jump], week + timedelta(days=6), week + timedelta(days=6))
 
 
 def _layoff() -> Scenario:
-    back = START + timedelta(weeks=8, days=12)
+    back = this_monday() + timedelta(weeks=8, days=12)
     comeback = [make_run(900 + i, back + timedelta(days=d), km) for i, (d, km) in enumerate([(0, 8), (1, 8), (3, 10)])]
-    return Scenario([*steady(START, 8), *comeback], back, back + timedelta(days=3))
+    return Scenario([*steady(this_monday(), 8), *comeback], back, back + timedelta(days=3))
 
 
 def _speed() -> Scenario:
-    day = START + timedelta(weeks=6, days=2)
-    return Scenario([*steady(START, 6), make_run(999, day, 7.0, fast_minutes=16)], day, day)
+    day = this_monday() + timedelta(weeks=6, days=2)
+    return Scenario([*steady(this_monday(), 6), make_run(999, day, 7.0, fast_minutes=16)], day, day)
 
 
 def _hill() -> Scenario:
-    day = START + timedelta(weeks=6, days=2)
-    return Scenario([*steady(START, 6), make_run(999, day, 8.0, descent=400.0)], day, day)
+    day = this_monday() + timedelta(weeks=6, days=2)
+    return Scenario([*steady(this_monday(), 6), make_run(999, day, 8.0, descent=400.0)], day, day)
 
 
 def _monotonous() -> Scenario:
-    first = START + timedelta(weeks=6)
+    first = this_monday() + timedelta(weeks=6)
     daily = [make_run(900 + i, first + timedelta(days=i), 9.0 + (i % 3) * 0.4) for i in range(21)]
-    return Scenario([*steady(START, 6), *daily], first, first + timedelta(days=20))
+    return Scenario([*steady(this_monday(), 6), *daily], first, first + timedelta(days=20))
 
 
 def _ramp() -> Scenario:
-    first = START + timedelta(weeks=8)
+    first = this_monday() + timedelta(weeks=8)
     hard = [make_run(900 + i, first + timedelta(days=i), 14.0 + (i % 4) * 3, pace=EASY * 0.85) for i in range(28)]
-    return Scenario([*steady(START, 8), *hard], first, first + timedelta(days=27))
+    return Scenario([*steady(this_monday(), 8), *hard], first, first + timedelta(days=27))
 
 
 def _shoes() -> Scenario:
-    runs = steady(START, 15)
-    new_week, minimal_week = START + timedelta(weeks=15), START + timedelta(weeks=16)
+    runs = steady(this_monday(), 15)
+    new_week, minimal_week = this_monday() + timedelta(weeks=15), this_monday() + timedelta(weeks=16)
     plan = [(0, 8), (2, 6), (3, 8), (5, 6), (6, 12)]
     runs += [make_run(800 + i, new_week + timedelta(days=d), km, gear="Novo") for i, (d, km) in enumerate(plan)]
     runs += [make_run(900 + i, minimal_week + timedelta(days=d), km, gear="Vivo") for i, (d, km) in enumerate(plan)]
-    facts = AthleteFacts(shoes=(Shoe("Vivo", ("minimalist",)), Shoe("A", since=START)))
-    return Scenario(runs, START, minimal_week + timedelta(days=6), facts)
+    facts = AthleteFacts(shoes=(Shoe("Vivo", ("minimalist",)), Shoe("A", since=this_monday())))
+    return Scenario(runs, this_monday(), minimal_week + timedelta(days=6), facts)
 
 
 def _pain() -> Scenario:
-    day = START + timedelta(weeks=6, days=2)
-    runs = [*steady(START, 6), make_run(900, day, 6.0, text="Left calf tight"),
+    day = this_monday() + timedelta(weeks=6, days=2)
+    runs = [*steady(this_monday(), 6), make_run(900, day, 6.0, text="Left calf tight"),
             make_run(901, day + timedelta(days=1), 6.0), make_run(902, day + timedelta(days=6), 17.0)]  # fmt: skip
     return Scenario(runs, day, day + timedelta(days=6))
 
@@ -152,11 +154,11 @@ def test_the_athletes_table_overlays_the_global_one(tmp_path: Path) -> None:
 def _spike_dependents() -> Scenario:
     """One 17 km run after six weeks of at most 12 km (+40 %): downhill, fast, after a pain
     note, with an open calf injury; every rule that reads the spike signal sees it."""
-    note_day = START + timedelta(weeks=6)
+    note_day = this_monday() + timedelta(weeks=6)
     day = note_day + timedelta(days=5)
     facts = AthleteFacts(injuries=(Injury(1, note_day - timedelta(days=1), "soleus"),))
     runs = [
-        *steady(START, 6),
+        *steady(this_monday(), 6),
         make_run(900, note_day, 6.0, text="calf tight"),
         make_run(999, day, 17.0, descent=400.0, fast_minutes=16),
     ]
@@ -183,8 +185,8 @@ def test_a_spike_override_moves_every_rule_that_reads_the_spike(
 
 
 def test_speed_hill_and_shoe_overrides_move_the_calf_modifiers(tmp_path: Path) -> None:
-    day = START + timedelta(weeks=6)
-    runs = [*steady(START, 6), make_run(999, day, 16.8, descent=58.0, fast_minutes=16, gear="Novo")]
+    day = this_monday() + timedelta(weeks=6)
+    runs = [*steady(this_monday(), 6), make_run(999, day, 16.8, descent=58.0, fast_minutes=16, gear="Novo")]
     scenario = Scenario(runs, day, day, AthleteFacts(shoes=(Shoe("Novo", since=day - timedelta(days=10)),)))
 
     def modifiers(athlete_rules: str) -> tuple[str, ...]:

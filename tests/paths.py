@@ -1,0 +1,10 @@
+"""Where the tests find their data: the real activity corpus ships in the repository
+(`tests/corpus/`, with its PROVENANCE.md); `STRAINWATCH_CORPUS` points elsewhere if wanted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("STRAINWATCH_CORPUS", REPO / "tests" / "corpus")).resolve()
