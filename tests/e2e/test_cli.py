@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests import clock
-from tests.conftest import REPO, write_config
+from tests.conftest import write_config
+from tests.paths import REPO
 
 EXE = Path(sys.executable).with_name("strainwatch")
 JSON_KEYS = {

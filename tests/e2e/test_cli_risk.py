@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, write_config
-from tests.e2e.test_cli import run
+from tests import clock
+from tests.conftest import write_config
+from tests.e2e.test_cli import run as cli_run
+from tests.paths import EXAMPLE_LAST_RUN, REPO
 from tests.rules_support import write_steady_then_spike
+
+
+def run(*args: str, config: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """A command over the example year, at an instant whose past holds the whole year."""
+    return cli_run(*args, config=config, env={**clock.env(clock.after(EXAMPLE_LAST_RUN)), **(env or {})})
+
 
 ALERT_KEYS = {"id", "athlete", "rule", "severity", "date", "activity_ids", "title", "summary", "numbers",
               "status", "created_at"}  # fmt: skip
@@ -59,20 +68,20 @@ def test_a_fresh_spike_becomes_an_alert_once(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
     write_steady_then_spike(folder, 11.0)
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder])
-    first = run("sync", config=config).stdout
+    first = cli_run("sync", config=config).stdout
     assert "alerts: 0 new" not in first, first
-    assert "alerts: 0 new" in run("sync", config=config).stdout
-    listed = json.loads(run("alerts", "--json", config=config).stdout)
+    assert "alerts: 0 new" in cli_run("sync", config=config).stdout
+    listed = json.loads(cli_run("alerts", "--json", config=config).stdout)
     [alert] = [a for a in listed if a["rule"] == "long-run-spike"]
     assert set(alert) >= ALERT_KEYS
     assert (alert["severity"], alert["status"]) == ("caution", "active")
     assert alert["numbers"]["reference_km"] == pytest.approx(6.0, abs=0.1)
     assert alert["numbers"]["increase_pct"] == pytest.approx(83, abs=2)
-    explained = run("explain", str(alert["id"]), config=config)
+    explained = cli_run("explain", str(alert["id"]), config=config)
     assert explained.returncode == 0
     assert "Evidence: grade A-" in explained.stdout and "Association, not prediction" in explained.stdout
     assert "Frandsen et al. 2025" in explained.stdout
-    missing = run("explain", "999999", config=config)
+    missing = cli_run("explain", "999999", config=config)
     assert missing.returncode == 1 and "no alert #999999" in missing.stderr
 
 

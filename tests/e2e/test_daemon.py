@@ -16,8 +16,9 @@ from typing import IO
 import pytest
 
 from tests import clock
-from tests.conftest import REPO, write_config
+from tests.conftest import write_config
 from tests.e2e.test_cli import EXE, run
+from tests.paths import REPO
 
 
 def _daemon(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
 from tests.e2e.test_cli import EXE
+from tests.paths import REPO
 
 UNITS = (
     "strainwatch.service", "strainwatch-sync.service", "strainwatch-sync.timer", "strainwatch-worker.service",

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests import clock
-from tests.conftest import REPO
+from tests.paths import EXAMPLE_LAST_RUN, REPO
 from tests.web_support import seed, serving, settings_for
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -123,7 +123,7 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
     example = tmp_path / "examples"
     shutil.copytree(REPO / "examples", example, ignore=shutil.ignore_patterns("state"))
     config = str(example / "strainwatch.toml")
-    env = {**os.environ, **clock.env()}
+    env = {**os.environ, **clock.env(clock.after(EXAMPLE_LAST_RUN))}  # the example year lies in the past
     subprocess.run([str(EXE), "--config", config, "sync"], check=True, env=env, capture_output=True)
     server = subprocess.Popen([str(EXE), "--config", config, "serve", "--listen", "127.0.0.1:0"],
                               stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip

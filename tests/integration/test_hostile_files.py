@@ -26,8 +26,8 @@ from strainwatch.sources.files import gpx, tcx
 from strainwatch.sources.files.text_fields import NAME_LIMIT, TEXT_LIMIT
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, ImportedFile
-from tests.conftest import REPO
 from tests.hostile_files import CASES, Case, run_gpx
+from tests.paths import REPO
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SAM = AthleteSettings(id="sam", name="Sam", email="sam@example.org", timezone="Europe/Berlin")

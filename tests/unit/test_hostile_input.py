@@ -25,7 +25,7 @@ from strainwatch.sources.files.activity_files import parse_stream
 from strainwatch.sources.files.text_fields import NAME_LIMIT, clean_line, clean_text
 from strainwatch.store.models import Activity
 from strainwatch.views.activity import activity_json
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 SEEDS = [
     CORPUS / "formats" / "tomtom_run.gpx",
