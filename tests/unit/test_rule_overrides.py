@@ -20,9 +20,6 @@ from strainwatch.rules.registry import RULES, effective, evaluate_day
 from tests.clock import this_monday
 from tests.rules_support import EASY, make_run, steady
 
-pytestmark = pytest.mark.clock
-
-
 
 @dataclass(frozen=True)
 class Scenario:
