@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests import clock
 from tests.conftest import write_config
 from tests.e2e.test_cli import run
@@ -13,6 +15,7 @@ from tests.fake_intervals import FakeIntervals, intervals_table, running
 LISTING = "/api/v1/athlete/i424242/activities"
 
 
+@pytest.mark.slow
 def test_sync_doctor_and_a_wrong_key_through_the_command(tmp_path: Path) -> None:
     now = clock.now()
     with running(FakeIntervals()) as fake:

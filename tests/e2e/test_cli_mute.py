@@ -8,11 +8,14 @@ import mailbox
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import write_config
 from tests.e2e.test_cli import run
 from tests.rules_support import write_steady_then_spike
 
 
+@pytest.mark.slow
 def test_mute_list_unmute_and_what_reaches_the_mailbox(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
     write_steady_then_spike(folder, 14.0)

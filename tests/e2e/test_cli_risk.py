@@ -64,6 +64,7 @@ def test_backtest_replays_the_year(synced: Path) -> None:
     assert "per rule and year:" in text
 
 
+@pytest.mark.slow
 def test_a_fresh_spike_becomes_an_alert_once(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
     write_steady_then_spike(folder, 11.0)
@@ -94,6 +95,7 @@ def test_rules_lists_the_catalogue(synced: Path) -> None:
     assert "Frandsen et al. 2025" in out
 
 
+@pytest.mark.slow
 def test_injuries_round_trip_and_feed_the_backtest(synced: Path) -> None:
     added = run(
         "injury", "add", "2021-06-15", "--part", "soleus", "--note", "after the long run", config=synced
@@ -111,6 +113,7 @@ def test_injuries_round_trip_and_feed_the_backtest(synced: Path) -> None:
     assert bad.returncode == 2 and "not a date" in bad.stderr
 
 
+@pytest.mark.slow
 def test_status_as_of_a_past_day_replays_its_alerts(synced: Path) -> None:
     out = run("status", "--as-of", "2021-01-17", config=synced).stdout
     assert "as of 2021-01-17 (replayed)" in out and "2021-W02" in out
@@ -135,6 +138,7 @@ def test_backtest_mail_previews_the_mailbox(synced: Path) -> None:
     assert bad.returncode == 2 and "not a time" in bad.stderr
 
 
+@pytest.mark.slow
 def test_the_first_digest_of_an_old_history_charts_its_last_weeks_and_rules_show_overrides(
     tmp_path: Path,
 ) -> None:

@@ -39,6 +39,7 @@ backfill_days = 30
     return config
 
 
+@pytest.mark.slow
 def test_auth_with_the_pasted_redirect_then_sync_and_status(tmp_path: Path, fake: FakeStrava) -> None:
     fake.add_run(1, clock.now() - timedelta(days=2), 10.0, private_note="calf fine")
     config = _config(tmp_path, fake)

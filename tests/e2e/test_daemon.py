@@ -42,6 +42,7 @@ def _receive(sock: socket.socket, want: str, timeout: float = 30) -> list[str]:
     pytest.fail(f"no {want} from the daemon; got {got}")
 
 
+@pytest.mark.slow
 def test_notify_journald_reload_and_stop(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
     folder.mkdir()
@@ -152,6 +153,7 @@ def test_sigterm_during_start_up_exits_0(tmp_path: Path) -> None:
     assert not any("READY=1" in datagram for datagram in sent) and any("STOPPING=1" in d for d in sent)
 
 
+@pytest.mark.slow
 def test_a_hung_pass_starves_the_watchdog_and_sigterm_still_ends_it(tmp_path: Path) -> None:
     from strainwatch.config.settings import parse_settings
     from tests.fake_strava import FakeStrava, Fault, link_athlete, running, strava_table

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests import clock
 from tests.e2e.test_cli import run
 from tests.integration.test_mail import Recorder, plain_smtp
@@ -74,6 +76,7 @@ def _log_time(stderr: str, pattern: str) -> float:
     raise AssertionError(f"no log line matches {pattern!r}")
 
 
+@pytest.mark.slow
 def test_one_warning_one_mail_one_push_and_no_token_anywhere(
     tmp_path: Path, recorder: tuple[Recorder, int]
 ) -> None:

@@ -50,6 +50,7 @@ class _Log:
                 self.changed.wait(left)
 
 
+@pytest.mark.slow
 def test_a_file_written_slowly_into_a_watched_folder_is_imported_once_and_warned_about(
     tmp_path: Path,
 ) -> None:

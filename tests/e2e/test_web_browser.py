@@ -118,6 +118,7 @@ def test_login_in_the_browser(browser: Any, tmp_path: Path) -> None:
         watched.close()
 
 
+@pytest.mark.slow
 def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None:
     """The acceptance path: the example synced, then `strainwatch serve`, in Chromium."""
     example = tmp_path / "examples"

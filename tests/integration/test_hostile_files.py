@@ -122,6 +122,7 @@ def test_names_lose_escapes_and_bidi_overrides(tmp_path: Path) -> None:
     assert activity.name == "Easy run red evil isolated"
 
 
+@pytest.mark.slow
 def test_every_case_in_one_folder_with_workers(tmp_path: Path, corpus: Path) -> None:
     """One bad file in the worker pool never loses the others."""
     folder = tmp_path / "watch"

@@ -76,6 +76,7 @@ def _settings(config: Path) -> Any:
     return parse_settings(config.read_text(), config)
 
 
+@pytest.mark.slow
 def test_a_rule_that_raises_is_logged_once_and_named_by_doctor_and_status(
     tmp_path: Path, database_url: str, recorder: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,

@@ -81,6 +81,7 @@ def _history(fake: FakeStrava, count: int, days: int) -> int:
     return in_window
 
 
+@pytest.mark.slow
 def test_backfill_then_nothing_new_costs_the_documented_requests(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
