@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 def checks(settings: Settings) -> list[Check]:
+    from strainwatch.pipeline.plans import PLAN_KINDS
     from strainwatch.pipeline.sources import KINDS
     from strainwatch.store.db import open_database
 
@@ -27,6 +28,8 @@ def checks(settings: Settings) -> list[Check]:
     sessions = open_database(settings.database_url, migrate=False) if database.ok else None
     for kind in KINDS:
         results.extend(kind.doctor(settings, sessions))
+    for plan_kind in PLAN_KINDS:
+        results.extend(plan_kind.doctor(settings))
     results.append(_watch(settings))
     if sessions is not None:
         results.extend(_health_checks(settings, sessions))

@@ -1,0 +1,46 @@
+"""The training plan checked on every pass: read the athlete's plan sources, forecast with the
+rules, remember what the runner was told (store/plan_forecasts.py) and queue the look-ahead
+or the plan mail (notify/lookahead.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from strainwatch.alerts.forecast import HORIZON_DAYS, Outlook, Unparsed, forecast
+from strainwatch.pipeline.plans import plans_of, read_plans
+from strainwatch.store.runs import facts_of, load_runs
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from strainwatch.config.settings import AthleteSettings, Settings
+
+
+@dataclass(slots=True)
+class PlanCheck:
+    outlook: Outlook
+    unparsed: list[Unparsed] = field(default_factory=list)
+    not_runs: int = 0
+    problems: list[str] = field(default_factory=list)  # plan sources that could not be read
+
+
+def check_plan(
+    session: Session, settings: Settings, athlete: AthleteSettings, now: datetime, today: date | None = None
+) -> PlanCheck:
+    """The forecasts of the next 14 days from `today` (default: `now`'s local date; a past day
+    sees only the runs up to it)."""
+    today = today or now.astimezone(athlete.zone).date()
+    last = today + timedelta(days=HORIZON_DAYS)
+    reading, problems = read_plans(settings, athlete, today - timedelta(days=1), last, now)
+    runs = [r for r in load_runs(session, athlete) if r.local_date <= today]
+    outlook = forecast(
+        runs, facts_of(session, athlete), settings.thresholds(athlete), reading.planned, today=today,
+        zone=athlete.zone,
+    )  # fmt: skip
+    return PlanCheck(outlook, reading.unparsed, reading.not_runs, problems)
+
+
+def has_plan(settings: Settings, athlete: AthleteSettings) -> bool:
+    return bool(plans_of(settings, athlete))

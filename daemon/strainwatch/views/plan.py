@@ -1,0 +1,70 @@
+"""`strainwatch plan`: the next 14 days of the plan, the forecasts the rules make of it, and
+what could not be read. Text for people, JSON for scripts (keys are only ever added)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from strainwatch.alerts.forecast import Forecast, Outlook, PlannedRun, Unparsed
+
+
+def planned_json(p: PlannedRun) -> dict[str, Any]:
+    return {
+        "uid": p.uid, "date": p.day.isoformat(), "source": p.source, "title": p.title,
+        "distance_km": None if p.distance_m is None else round(p.distance_m / 1000, 2),
+        "duration_min": None if p.duration_s is None else round(p.duration_s / 60, 1), "load": p.load,
+    }  # fmt: skip
+
+
+def forecast_json(f: Forecast) -> dict[str, Any]:
+    return {
+        "key": f.key, "rule": f.rule, "severity": f.severity.label, "date": f.day.isoformat(), "text": f.text,
+        "capped": f.capped, "numbers": dict(f.numbers), "planned": [p.uid for p in f.planned],
+    }  # fmt: skip
+
+
+def plan_json(
+    athlete_id: str, outlook: Outlook, unparsed: Sequence[Unparsed], not_runs: int, problems: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "athlete": athlete_id, "today": outlook.today.isoformat(), "last": outlook.last.isoformat(),
+        "planned": [planned_json(p) for p in outlook.planned],
+        "done": [planned_json(p) for p in outlook.done],
+        "forecasts": [forecast_json(f) for f in outlook.forecasts],
+        "unparsed": [{"source": u.source, "where": u.where, "reason": u.reason} for u in unparsed],
+        "not_runs": not_runs, "problems": list(problems),
+        "failed_rules": {rule: text for rule, (_, text) in outlook.failed.items()},
+    }  # fmt: skip
+
+
+def forecast_lines(f: Forecast) -> list[str]:
+    """A forecast in two lines: what the rules would say, and the capped version."""
+    return [f"{f.severity.label} ({f.rule}): {f.text}", f"  capped: {f.capped}"]
+
+
+def plan_text(
+    athlete_id: str, outlook: Outlook, unparsed: Sequence[Unparsed], not_runs: int, problems: Sequence[str]
+) -> str:
+    total = outlook.planned_km(outlook.today, outlook.last)
+    lines = [
+        f"plan of {athlete_id}, {outlook.today} to {outlook.last}: {len(outlook.planned)} planned runs, "
+        f"{total:.1f} km"
+    ]
+    for p in outlook.planned:
+        minutes = f"{p.duration_s / 60:4.0f} min" if p.duration_s else "        "
+        lines.append(
+            f"  {p.day:%a %d %b}  {(p.distance_m or 0) / 1000:5.1f} km  {minutes}  {p.source:<9} {p.title}"
+        )
+    if not outlook.planned:
+        lines.append("  nothing planned (configure [athletes.plan]: README, Training plan)")
+    lines.append("forecasts (what the rules would say if the plan is run as written):")
+    lines += [f"  {line}" for f in outlook.forecasts for line in forecast_lines(f)] or [
+        "  none: the plan keeps to the rules"
+    ]
+    if unparsed:
+        lines.append(f"unparsed ({len(unparsed)}):")
+        lines += [f"  {u.source} {u.where}: {u.reason}" for u in unparsed]
+    lines += [f"problem: {p}" for p in problems]
+    lines += [f"rule failed: {rule} on {day}: {text}" for rule, (day, text) in outlook.failed.items()]
+    return "\n".join(lines)
