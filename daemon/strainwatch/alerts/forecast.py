@@ -207,12 +207,13 @@ def _forecast_of(
         cap = f"up to {ceiling:.0f} km" if ceiling is not None else "less"
         capped = f"{last:.1f} km -> {cap} in those 7 days, or spread the increase over more weeks"
         return Forecast(
-            f"{finding.rule}:{finding.period}", finding.rule, finding.severity, day, planned, text, capped,
+            # one per rule: a re-planned week that still climbs is no news
+            f"{finding.rule}:plan", finding.rule, finding.severity, day, planned, text, capped,
             {**finding.numbers, "capped_km": None if ceiling is None else round(ceiling, 1)},
         )  # fmt: skip
     what = ", ".join(f"{(p.distance_m or 0) / 1000:.1f} km" for p in planned if p.day == day) or "plan"
     text = f"{_when(day, o.today)} planned {what} {on}: {finding.title} - the {rule_name} rule would {verb}"
-    uid = next((p.uid for p in planned if p.day == day), finding.period)
+    uid = next((p.uid for p in planned if p.day == day), "plan")
     return Forecast(
         f"{finding.rule}:{uid}", finding.rule, finding.severity, day, planned, text, finding.advice,
         dict(finding.numbers),

@@ -13,7 +13,7 @@ from strainwatch.pipeline.plans import plans_of, read_plans
 from strainwatch.store.runs import facts_of, load_runs
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
 
@@ -24,6 +24,7 @@ class PlanCheck:
     unparsed: list[Unparsed] = field(default_factory=list)
     not_runs: int = 0
     problems: list[str] = field(default_factory=list)  # plan sources that could not be read
+    ran_today: bool = False  # a real run is recorded today: today's planned run is over
 
 
 def check_plan(
@@ -39,7 +40,24 @@ def check_plan(
         runs, facts_of(session, athlete), settings.thresholds(athlete), reading.planned, today=today,
         zone=athlete.zone,
     )  # fmt: skip
-    return PlanCheck(outlook, reading.unparsed, reading.not_runs, problems)
+    ran_today = any(r.is_running and r.local_date == today for r in runs)
+    return PlanCheck(outlook, reading.unparsed, reading.not_runs, problems, ran_today)
+
+
+def check_and_mail(
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime
+) -> tuple[PlanCheck, list[str]]:
+    """A pass's plan check: the forecasts recorded and the plan mail queued, in one transaction;
+    the subjects queued."""
+    from strainwatch.notify.plan_mail import queue_plan_mail
+    from strainwatch.store.db import unit_of_work
+
+    with sessions() as session, unit_of_work(session):
+        checked = check_plan(session, settings, athlete, now)
+        subjects = queue_plan_mail(
+            session, settings, athlete, checked.outlook, ran_today=checked.ran_today, now=now
+        )
+    return checked, subjects
 
 
 def has_plan(settings: Settings, athlete: AthleteSettings) -> bool:
