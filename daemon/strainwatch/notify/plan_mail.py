@@ -31,7 +31,7 @@ from strainwatch.notify.transport import channels_for, sender_of
 from strainwatch.store.models import Outbox, PlanForecast
 
 log = logging.getLogger(__name__)
-LOOKAHEAD, PLAN = "lookahead", "plan"  # the outbox kinds
+LOOKAHEAD, PLAN = "lookahead", "plan"  # idempotency key prefixes; the outbox kind is "plan" for both
 
 
 def lookahead_due(local_now: datetime, weekday: int, at: str, last_on: date | None) -> bool:
@@ -63,12 +63,12 @@ def record(
     rows = {
         r.key: r for r in session.scalars(select(PlanForecast).where(PlanForecast.athlete_id == athlete_id))
     }
-    current = {f.key: f for f in outlook.forecasts}
-    for f in current.values():
-        row = rows.get(f.key)
+    current = {_stored(f.key): f for f in outlook.forecasts}
+    for key, f in current.items():
+        row = rows.get(key)
         if row is None:
-            row = rows[f.key] = PlanForecast(
-                athlete_id=athlete_id, key=f.key, told_severity=None, withdrawal_told=False
+            row = rows[key] = PlanForecast(
+                athlete_id=athlete_id, key=key, told_severity=None, withdrawal_told=False
             )
             session.add(row)
         elif row.status != "active":  # back in the plan: news again
@@ -96,6 +96,11 @@ def record(
         key=lambda r: (r.day, r.key),
     )
     return PlanNews(tuple(untold), tuple(withdrawn))
+
+
+def _stored(key: str) -> str:
+    """A key the table can hold: a calendar's long UID is cut and made unique by its hash."""
+    return key if len(key) <= 200 else key[:150] + ":" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
 def plan_body(news: PlanNews, outlook: Outlook, *, lookahead: bool) -> str:
@@ -153,7 +158,11 @@ def queue_plan_mail(
     if not (news.untold or news.withdrawn):
         return []
     last = session.scalar(
-        select(func.max(Outbox.created_at)).where(Outbox.athlete_id == athlete.id, Outbox.kind == LOOKAHEAD)
+        select(func.max(Outbox.created_at)).where(
+            Outbox.athlete_id == athlete.id,
+            Outbox.kind == PLAN,
+            Outbox.idempotency_key.startswith(f"{LOOKAHEAD}:"),
+        )
     )
     last_on = None if last is None else aware(last).astimezone(athlete.zone).date()
     due = lookahead_due(local_now, plan.lookahead_weekday, plan.lookahead_time, last_on)
@@ -170,7 +179,7 @@ def queue_plan_mail(
         render = notice_message if route.name == EMAIL else push_notice
         message = render(recipient, sender, subject, body, key=key, now=now)
         row = enqueue(
-            session, athlete_id=athlete.id, kind=LOOKAHEAD if due else PLAN, message=message, now=now,
+            session, athlete_id=athlete.id, kind=PLAN, message=message, now=now,
             channel=route.name,
         )  # fmt: skip
         if row is not None and route.name == EMAIL:
