@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from strainwatch import clock
 from strainwatch.config.settings import ChannelSettings, Settings
 from strainwatch.errors import StrainwatchError
 from strainwatch.sources.base import Check, probe
@@ -29,7 +30,7 @@ def checks(settings: Settings) -> list[Check]:
     for kind in KINDS:
         results.extend(kind.doctor(settings, sessions))
     for plan_kind in PLAN_KINDS:
-        results.extend(plan_kind.doctor(settings))
+        results.extend(plan_kind.doctor(settings, clock.now()))
     results.append(_watch(settings))
     if sessions is not None:
         results.extend(_health_checks(settings, sessions))

@@ -54,7 +54,9 @@ class PlanKind(Protocol):
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> PlanSource | None: ...
 
-    def doctor(self, settings: Settings) -> list[Check]: ...
+    def doctor(self, settings: Settings, now: datetime) -> list[Check]:
+        """Its lines: each athlete's plan read now, nothing stored."""
+        ...
 
 
 def read_plan_file(path: Path) -> bytes:

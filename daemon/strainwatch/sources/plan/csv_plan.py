@@ -100,7 +100,7 @@ class CsvPlanKind:
         plan = athlete.plan
         return CsvPlan(plan.csv.path) if plan is not None and plan.csv is not None else None
 
-    def doctor(self, settings: Settings) -> list[Check]:
+    def doctor(self, settings: Settings, now: datetime) -> list[Check]:
         out = []
         for athlete in settings.athletes:
             if (source := self.configured(settings, athlete)) is None:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from strainwatch import clock
 from strainwatch.alerts.forecast import PlannedRun, Unparsed
 from strainwatch.errors import SourceError
 from strainwatch.sources.base import Check, probe
@@ -142,7 +141,7 @@ class IcalPlanKind:
         plan = athlete.plan
         return IcalPlan(plan.ical, athlete.zone) if plan is not None and plan.ical is not None else None
 
-    def doctor(self, settings: Settings) -> list[Check]:
+    def doctor(self, settings: Settings, now: datetime) -> list[Check]:
         """The file or feed read and parsed now (the next 14 days and the past year), nothing stored."""
         out = []
         for athlete in settings.athletes:
@@ -150,7 +149,7 @@ class IcalPlanKind:
                 continue
 
             def work(source: IcalPlan = source) -> str:
-                today = clock.now().astimezone(source.zone).date()
+                today = now.astimezone(source.zone).date()
                 year = timedelta(days=365)
                 reading = parse_ical(source.bytes(), today - year, today + year, source.zone)
                 return reading_line(source.where(), reading)

@@ -104,11 +104,9 @@ class IntervalsPlanKind:
             return None
         return IntervalsPlan(athlete, link, tuple(plan.intervals.types))
 
-    def doctor(self, settings: Settings) -> list[Check]:
+    def doctor(self, settings: Settings, now: datetime) -> list[Check]:
         """The next 14 days' planned workouts asked for now (one request per athlete)."""
         from datetime import timedelta
-
-        from strainwatch import clock
 
         out = []
         for athlete in settings.athletes:
@@ -116,7 +114,6 @@ class IntervalsPlanKind:
                 continue
 
             def work(source: IntervalsPlan = source) -> str:
-                now = clock.now()
                 today = now.astimezone(source.athlete.zone).date()
                 reading = source.read(today, today + timedelta(days=14), now)
                 return reading_line(f"{source.link.base_url}, athlete {source.link.athlete_id}", reading)
