@@ -23,6 +23,7 @@ from tests import clock
 from tests.fake_intervals import FakeIntervals, intervals_table, running
 from tests.integration.test_mail import Recorder, plain_smtp
 from tests.plan_support import csv_plan
+from tests.push_servers import PushServer
 from tests.rules_support import write_steady_weeks
 
 
@@ -154,3 +155,31 @@ def test_intervals_planned_workouts_reach_the_plan_and_a_done_one_moves_to_the_h
             real_today = [r for r in load_runs(session, settings.athletes[0]) if r.local_date == today]
         assert [p.uid for p in outlook.planned] == ["intervals:7001"]
         assert [round(r.distance_m) for r in real_today] == [10_000]  # once, as the real run
+
+
+def test_the_look_ahead_reaches_a_push_channel_that_takes_digests(
+    tmp_path: Path, database_url: str, recorder: tuple[Recorder, int]
+) -> None:
+    handler, port = recorder
+    now = clock.now()
+    today, long_day = now.date(), now.date() + timedelta(days=3)
+    plan_file = tmp_path / "plan.csv"
+    plan_file.write_text(csv_plan([(long_day, "28", "", "long", "Long run")]))
+    with PushServer("ntfy", "tk_phone_token") as ntfy, PushServer("gotify", "gotify_app_token") as gotify:
+        phone, club = tmp_path / "phone.url", tmp_path / "club.url"
+        for path, server in ((phone, ntfy), (club, gotify)):
+            path.write_text(server.apprise_url())
+            path.chmod(0o600)
+        channels = (f'[[athletes.channels]]\nname = "phone"\nurl_file = "{phone}"\nsend = ["digest"]\n'
+                    f'[[athletes.channels]]\nname = "club"\nurl_file = "{club}"\nsend = ["warning"]\n')  # fmt: skip
+        plan = f'[athletes.plan.csv]\npath = "{plan_file}"'
+        settings = _settings(tmp_path, database_url, port, plan, lookahead=today, extra=channels)
+        sessions = open_database(database_url)
+        run_pass(settings, sessions, now=now)
+        run_pass(settings, sessions, now=now + timedelta(minutes=5))
+        [push] = ntfy.received
+        assert push.title.startswith("Plan look-ahead: warning: ")
+        assert f"planned 28.0 km ({long_day.day} {long_day:%b})" in push.message
+        assert "capped: 28.0 km -> up to 6.6 km" in push.message
+        assert gotify.received == []  # the club channel takes warnings only
+        assert len(handler.messages) == 1

@@ -211,9 +211,11 @@ def _forecast_of(
             f"{finding.rule}:plan", finding.rule, finding.severity, day, planned, text, capped,
             {**finding.numbers, "capped_km": None if ceiling is None else round(ceiling, 1)},
         )  # fmt: skip
-    what = ", ".join(f"{(p.distance_m or 0) / 1000:.1f} km" for p in planned if p.day == day) or "plan"
-    text = f"{_when(day, o.today)} planned {what} {on}: {finding.title} - the {rule_name} rule would {verb}"
-    uid = next((p.uid for p in planned if p.day == day), "plan")
+    runs_on_day = [p for p in planned if p.day == day]
+    what = ", ".join(f"{(p.distance_m or 0) / 1000:.1f} km" for p in runs_on_day)
+    head = f"{_when(day, o.today)} planned {what} {on}" if runs_on_day else f"With the plan, {day:%A} {on}"
+    text = f"{head}: {finding.title} - the {rule_name} rule would {verb}"
+    uid = runs_on_day[0].uid if runs_on_day else "plan"
     return Forecast(
         f"{finding.rule}:{uid}", finding.rule, finding.severity, day, planned, text, finding.advice,
         dict(finding.numbers),

@@ -125,6 +125,14 @@ def plan_body(news: PlanNews, outlook: Outlook, *, lookahead: bool) -> str:
     return "\n".join(lines).strip()
 
 
+def push_body(news: PlanNews) -> str:
+    """What a phone shows (three lines): the strongest forecast and its capped version first."""
+    lines = [line for r in news.untold for line in (r.text, f"capped: {r.capped}")]
+    lines += [f"no longer forecast: {r.rule} on {r.day:%a %d %b}" for r in news.withdrawn]
+    more = len(news.untold) + len(news.withdrawn) - 1
+    return "\n".join(lines[:2] + ([f"+{more} more: strainwatch plan"] if more > 0 else lines[2:3]))
+
+
 def plan_subject(news: PlanNews, *, lookahead: bool) -> str:
     head = "Plan look-ahead" if lookahead else "Plan check"
     if news.untold:
@@ -176,8 +184,10 @@ def queue_plan_mail(
     for route in channels_for(settings, athlete):
         if not route.takes("digest"):
             continue
-        render = notice_message if route.name == EMAIL else push_notice
-        message = render(recipient, sender, subject, body, key=key, now=now)
+        if route.name == EMAIL:
+            message = notice_message(recipient, sender, subject, body, key=key, now=now)
+        else:
+            message = push_notice(recipient, sender, subject, push_body(news), key=key, now=now)
         row = enqueue(
             session, athlete_id=athlete.id, kind=PLAN, message=message, now=now,
             channel=route.name,
