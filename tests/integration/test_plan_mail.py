@@ -13,6 +13,8 @@ from email.policy import default
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from strainwatch.config.plan_settings import WEEKDAYS
 from strainwatch.config.settings import parse_settings
 from strainwatch.pipeline.plan_check import check_plan
@@ -25,6 +27,7 @@ from tests.integration.test_mail import Recorder, plain_smtp
 from tests.plan_support import csv_plan
 from tests.push_servers import PushServer
 from tests.rules_support import write_steady_weeks
+from tests.web_support import serving
 
 
 def _settings(
@@ -183,3 +186,30 @@ def test_the_look_ahead_reaches_a_push_channel_that_takes_digests(
         assert "capped: 28.0 km -> up to 6.6 km" in push.message
         assert gotify.received == []  # the club channel takes warnings only
         assert len(handler.messages) == 1
+
+
+def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
+    tmp_path: Path, database_url: str, recorder: tuple[Recorder, int]
+) -> None:
+    _, port = recorder
+    now = clock.now()
+    today, long_day = now.date(), now.date() + timedelta(days=3)
+    plan_file = tmp_path / "plan.csv"
+    plan_file.write_text(csv_plan([(long_day, "28", "", "long", "Long run <script>")]))
+    settings = _settings(
+        tmp_path, database_url, port, f'[athletes.plan.csv]\npath = "{plan_file}"', lookahead=today
+    )
+    sessions = open_database(database_url)
+    run_pass(settings, sessions, now=now)
+    plan_file.unlink()  # the page shows what the pass read; it never reads the plan itself
+    with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
+        data = http.get("/athletes/sam.json").json()["plan"]
+        page = http.get("/athletes/sam").text
+    assert data["checked_on"] == today.isoformat() and len(data["days"]) == 15
+    assert [d["planned_km"] for d in data["days"] if d["date"] == long_day.isoformat()] == [28.0]
+    assert data["forecasts"][0]["rule"] == "long-run-spike"
+    assert 'fill="url(#hatch)"' in page and "Next 14 days of the plan" in page
+    assert (
+        f"planned 28.0 km ({long_day.day} {long_day:%b})" in page
+        and "capped: 28.0 km -&gt; up to 6.6 km" in page
+    )

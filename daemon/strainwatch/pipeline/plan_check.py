@@ -54,6 +54,7 @@ def check_and_mail(
 
     with sessions() as session, unit_of_work(session):
         checked = check_plan(session, settings, athlete, now)
+        save_outlook(session, athlete.id, checked.outlook, now)
         subjects = queue_plan_mail(
             session, settings, athlete, checked.outlook, ran_today=checked.ran_today, now=now
         )
@@ -62,3 +63,16 @@ def check_and_mail(
 
 def has_plan(settings: Settings, athlete: AthleteSettings) -> bool:
     return bool(plans_of(settings, athlete))
+
+
+def save_outlook(session: Session, athlete_id: str, outlook: Outlook, now: datetime) -> None:
+    """The plan's next days as this pass read them, for the web page."""
+    from strainwatch.store.models import PlanOutlook
+    from strainwatch.views.plan import planned_json
+
+    stored = session.get(PlanOutlook, athlete_id)
+    if stored is None:
+        stored = PlanOutlook(athlete_id=athlete_id)
+        session.add(stored)
+    stored.checked_on, stored.updated_at = outlook.today, now
+    stored.planned = [planned_json(p) for p in outlook.planned]

@@ -364,3 +364,15 @@ class PlanForecast(Base):
     told_severity: Mapped[str | None] = mapped_column(String(16))
     withdrawal_told: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
+
+
+class PlanOutlook(Base):
+    """The plan's next 14 days as the last pass read them, for the web page (which never reads
+    a plan source itself: a calendar feed may be slow or down)."""
+
+    __tablename__ = "plan_outlooks"
+
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+    checked_on: Mapped[date] = mapped_column(Date)  # the local day of that pass
+    planned: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)  # {date, distance_km, title, source}
+    updated_at: Mapped[datetime]

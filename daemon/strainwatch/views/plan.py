@@ -4,9 +4,15 @@ what could not be read. Text for people, JSON for scripts (keys are only ever ad
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from strainwatch.alerts.forecast import Forecast, Outlook, PlannedRun, Unparsed
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from strainwatch.alerts.forecast import HORIZON_DAYS, Forecast, Outlook, PlannedRun, Unparsed
+from strainwatch.store.models import PlanForecast, PlanOutlook
 
 
 def planned_json(p: PlannedRun) -> dict[str, Any]:
@@ -68,3 +74,49 @@ def plan_text(
     lines += [f"problem: {p}" for p in problems]
     lines += [f"rule failed: {rule} on {day}: {text}" for rule, (day, text) in outlook.failed.items()]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanAhead:
+    """The web overview's next 14 days: the planned distance per day and the forecasts, as the
+    last pass left them (the page never reads a plan source itself)."""
+
+    checked_on: date
+    days: list[tuple[date, float]]  # today to 14 days ahead: planned km
+    forecasts: list[PlanForecast]  # active, about today or later
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "checked_on": self.checked_on.isoformat(),
+            "days": [{"date": d.isoformat(), "planned_km": round(km, 1)} for d, km in self.days],
+            "forecasts": [
+                {
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "date": f.day.isoformat(),
+                    "text": f.text,
+                    "capped": f.capped,
+                }
+                for f in self.forecasts
+            ],
+        }
+
+
+def plan_ahead(session: Session, athlete_id: str, today: date) -> PlanAhead | None:
+    """None before the first pass read a plan."""
+    stored = session.get(PlanOutlook, athlete_id)
+    if stored is None:
+        return None
+    km: dict[str, float] = {}
+    for p in stored.planned:
+        km[str(p.get("date"))] = km.get(str(p.get("date")), 0.0) + float(p.get("distance_km") or 0.0)
+    days = [today + timedelta(days=i) for i in range(HORIZON_DAYS + 1)]
+    forecasts = session.scalars(
+        select(PlanForecast)
+        .where(
+            PlanForecast.athlete_id == athlete_id, PlanForecast.status == "active", PlanForecast.day >= today
+        )
+        .order_by(PlanForecast.day, PlanForecast.key)
+    )
+    return PlanAhead(stored.checked_on, [(d, km.get(d.isoformat(), 0.0)) for d in days], list(forecasts))
+

@@ -19,6 +19,7 @@ from strainwatch.store.models import Activity, Alert, Injury, PainNote
 from strainwatch.views.activity import MILE_KM, activity_json, format_distance, format_duration, format_pace
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
+from strainwatch.views.plan import plan_ahead
 from strainwatch.views.profile import run_profile
 from strainwatch.views.system import system_json
 from strainwatch.web import charts
@@ -71,6 +72,7 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         query = select(Alert).where(Alert.athlete_id == athlete.id, Alert.day.in_(days))
         found: list[Alert] = list(session.scalars(query)) if days else []
         stored = {(a.rule, a.day, tuple(a.activity_ids)): a.id for a in found}
+        plan = plan_ahead(session, athlete.id, today) if athlete.plan is not None and as_of is None else None
     unit, per_km = _units(athlete)
     g = view.status.guidance
     data = view.as_json()
@@ -87,7 +89,12 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         "acwr_pos": _gauge(view.status.acwr), "acwr_low_pos": _gauge(view.acwr_low),
         "acwr_high_pos": _gauge(view.acwr_high),
         "past_ids": [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in view.status.past_alerts],
+        "plan": plan, "plan_chart": None if plan is None else charts.plan_chart(
+            plan.days, g.next_run_ceiling_km, unit, per_km, warned=frozenset(f.day for f in plan.forecasts)
+        ),
     }  # fmt: skip
+    if plan is not None:
+        data["plan"] = plan.as_json()
     return Page("overview", values, data)
 
 
