@@ -14,19 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import select
 
 from strainwatch.config.plan_settings import WEEKDAYS
 from strainwatch.config.settings import parse_settings
 from strainwatch.pipeline.plan_check import check_plan
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
+from strainwatch.store.models import PlanForecast
 from strainwatch.store.runs import load_runs
 from tests import clock
 from tests.fake_intervals import FakeIntervals, intervals_table, running
 from tests.integration.test_mail import Recorder, plain_smtp
 from tests.plan_support import csv_plan
 from tests.push_servers import PushServer
-from tests.rules_support import write_steady_weeks
+from tests.rules_support import write_gpx, write_steady_weeks
 from tests.web_support import serving
 
 
@@ -213,3 +216,41 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
         f"planned 28.0 km ({long_day.day} {long_day:%b})" in page
         and "capped: 28.0 km -&gt; up to 6.6 km" in page
     )
+
+
+@pytest.mark.parametrize(("real_km", "mailed"), [(28.0, "Warning: Long run"), (6.0, None), (None, None)],
+                         ids=["at plan", "under plan", "skipped"])  # fmt: skip
+def test_a_told_forecast_settles_quietly_when_its_day_comes_and_the_real_run_speaks_for_itself(
+    tmp_path: Path,
+    database_url: str,
+    recorder: tuple[Recorder, int],
+    real_km: float | None,
+    mailed: str | None,
+) -> None:
+    handler, port = recorder
+    now = clock.now().replace(hour=20, minute=0, second=0, microsecond=0)  # the evening of the planned day
+    before = now - timedelta(days=2)
+    plan_file = tmp_path / "plan.csv"
+    plan_file.write_text(csv_plan([(now.date(), "28", "", "long", "Long run")]))
+    settings = _settings(
+        tmp_path, database_url, port, f'[athletes.plan.csv]\npath = "{plan_file}"', lookahead=before.date()
+    )
+    sessions = open_database(database_url)
+    run_pass(settings, sessions, now=before)
+    [lookahead] = _mails(handler)
+    assert lookahead["Subject"].startswith("[strainwatch] Plan look-ahead: warning: ")
+    if real_km is not None:  # the run, this morning
+        write_gpx(tmp_path / "runs" / "today.gpx", now.replace(hour=7), real_km)
+    later = now + timedelta(minutes=5) if real_km is not None else now + timedelta(days=1)
+    run_pass(settings, sessions, now=later)
+    run_pass(settings, sessions, now=later + timedelta(minutes=5))
+    subjects = [m["Subject"] for m in _mails(handler)[1:]]
+    if mailed is None:
+        assert subjects == []
+    else:
+        [subject] = subjects
+        assert subject.startswith(f"[strainwatch] {mailed}")  # the real alert, at once
+    assert not any("Plan" in s for s in subjects)  # no withdrawal: the day came, nothing was re-planned
+    with sessions() as session:
+        states = {r.rule: r.status for r in session.scalars(select(PlanForecast))}
+    assert states["long-run-spike"] == "settled"
