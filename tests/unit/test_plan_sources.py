@@ -97,3 +97,29 @@ def test_intervals_workouts_of_running_types_not_yet_done() -> None:
     ]  # fmt: skip
     assert reading.not_runs == 1
     assert [u.reason for u in reading.unparsed] == ["no planned distance or moving time"]
+
+
+def test_ical_exceptions_and_moved_instances_and_a_google_style_utc_export() -> None:
+    """A weekly run with one week cancelled (EXDATE) and one moved a day later and made longer
+    (RECURRENCE-ID), in a Google-style export: UTC times, the zone only in X-WR-TIMEZONE."""
+    today = clock.now().date()
+    first = today + timedelta(days=1)
+    day = first.strftime("%Y%m%d")
+    cancelled = (first + timedelta(days=7)).strftime("%Y%m%d")
+    moved_from = (first + timedelta(days=14)).strftime("%Y%m%d")
+    moved_to = (first + timedelta(days=15)).strftime("%Y%m%d")
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+        "X-WR-TIMEZONE:Europe/Berlin\r\n"
+        f"BEGIN:VEVENT\r\nUID:weekly@google.com\r\nDTSTAMP:20200101T000000Z\r\nDTSTART:{day}T060000Z\r\n"
+        f"DTEND:{day}T070000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE:{cancelled}T060000Z\r\n"
+        "SUMMARY:Steady run 10 km\r\nEND:VEVENT\r\n"
+        f"BEGIN:VEVENT\r\nUID:weekly@google.com\r\nDTSTAMP:20200101T000000Z\r\nRECURRENCE-ID:{moved_from}T060000Z\r\n"
+        f"DTSTART:{moved_to}T060000Z\r\nDTEND:{moved_to}T073000Z\r\nSUMMARY:Steady run 14 km\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    reading = parse_ical(text.encode(), today, today + timedelta(days=30), BERLIN)
+    assert [(p.day - today, p.distance_m) for p in reading.planned] == [
+        (timedelta(days=1), 10_000), (timedelta(days=16), 14_000), (timedelta(days=22), 10_000)
+    ]  # fmt: skip
+    assert len({p.uid for p in reading.planned}) == 3
