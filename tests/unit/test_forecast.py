@@ -114,3 +114,10 @@ def test_runs_beyond_the_horizon_are_left_for_later(today: date) -> None:
         _history(today), AthleteFacts(), T, [_planned(today + timedelta(days=15), 40)], today=today, zone=UTC
     )
     assert outlook.planned == [] and outlook.forecasts == []
+
+
+def test_a_plan_climbing_for_two_weeks_is_one_weekly_forecast_its_first_episode(today: date) -> None:
+    plan = [_planned(today + timedelta(days=d), 8 + d, uid=f"p{d}") for d in range(1, 14, 2)]
+    outlook = forecast(_history(today), AthleteFacts(), T, plan, today=today, zone=UTC)
+    weekly = [f for f in outlook.forecasts if f.rule == "weekly-volume-jump"]
+    assert len(weekly) == 1 and len({f.key for f in outlook.forecasts}) == len(outlook.forecasts)

@@ -12,7 +12,7 @@ recorded is over (the real run counts, the planned one does not: no double count
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
@@ -149,12 +149,26 @@ def forecast(
             if key not in best or finding.severity > best[key][0].severity:
                 best[key] = (finding, day)
         day += timedelta(days=1)
-    for finding, day in best.values():
+    for finding, day in _first_episodes(best.values()):
         outlook.forecasts.append(
             _forecast_of(finding, day, history, thresholds, synthetic=synthetic, o=outlook)
         )
     outlook.forecasts.sort(key=lambda f: (f.day, -f.severity, f.rule))
     return outlook
+
+
+def _first_episodes(found: Iterable[tuple[Finding, date]]) -> list[tuple[Finding, date]]:
+    """Every finding about a planned run, and of each period rule only its first episode in
+    the horizon: one forecast per rule, whose key stays put while the plan is reworked (a later
+    episode is told once the first one's day has come)."""
+    out: list[tuple[Finding, date]] = []
+    first: dict[str, tuple[Finding, date]] = {}
+    for finding, day in found:
+        if not finding.period.startswith("since:"):
+            out.append((finding, day))
+        elif finding.rule not in first or finding.period < first[finding.rule][0].period:
+            first[finding.rule] = (finding, day)
+    return out + list(first.values())
 
 
 def _from_plan(finding: Finding, synthetic: Mapping[int, PlannedRun], today: date) -> bool:

@@ -71,7 +71,7 @@ def record(
                 athlete_id=athlete_id, key=key, told_severity=None, withdrawal_told=False
             )
             session.add(row)
-        elif row.status != "active":  # back in the plan: news again
+        elif row.status != "active" or row.day <= settle_through:  # back, or a later episode: news again
             row.told_severity, row.withdrawal_told = None, False
         row.rule, row.day, row.severity, row.text, row.capped = (
             f.rule,
