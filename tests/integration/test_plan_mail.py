@@ -254,3 +254,6 @@ def test_a_told_forecast_settles_quietly_when_its_day_comes_and_the_real_run_spe
     with sessions() as session:
         states = {r.rule: r.status for r in session.scalars(select(PlanForecast))}
     assert states["long-run-spike"] == "settled"
+    run_pass(settings, sessions, now=later + timedelta(days=70))  # long over: forgotten
+    with sessions() as session:
+        assert session.scalars(select(PlanForecast)).all() == []

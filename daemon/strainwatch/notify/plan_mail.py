@@ -31,6 +31,7 @@ from strainwatch.notify.transport import channels_for, sender_of
 from strainwatch.store.models import Outbox, PlanForecast
 
 log = logging.getLogger(__name__)
+KEEP_DAYS = 60  # settled and withdrawn forecasts are forgotten this long after their day
 LOOKAHEAD, PLAN = "lookahead", "plan"  # idempotency key prefixes; the outbox kind is "plan" for both
 
 
@@ -81,11 +82,12 @@ def record(
             f.capped,
         )
         row.status, row.updated_at = "active", now
-    for row in rows.values():
-        if row.key in current or row.status != "active":
-            continue
-        row.status = "withdrawn" if row.day > settle_through else "settled"
-        row.updated_at = now
+    for row in list(rows.values()):
+        if row.status != "active" and row.day < settle_through - timedelta(days=KEEP_DAYS):
+            session.delete(rows.pop(row.key))  # long over: nothing left to tell
+        elif row.key not in current and row.status == "active":
+            row.status = "withdrawn" if row.day > settle_through else "settled"
+            row.updated_at = now
     worse = [r for r in rows.values() if r.status == "active" and _rank(r.severity) > _rank(r.told_severity)]
     untold = sorted(
         (r for r in worse if _rank(r.severity) >= Severity.CAUTION),
