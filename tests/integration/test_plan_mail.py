@@ -257,3 +257,26 @@ def test_a_told_forecast_settles_quietly_when_its_day_comes_and_the_real_run_spe
     run_pass(settings, sessions, now=later + timedelta(days=70))  # long over: forgotten
     with sessions() as session:
         assert session.scalars(select(PlanForecast)).all() == []
+
+
+def test_a_plan_that_cannot_be_read_withdraws_nothing(
+    tmp_path: Path, database_url: str, recorder: tuple[Recorder, int]
+) -> None:
+    handler, port = recorder
+    now = clock.now()
+    today, long_day = now.date(), now.date() + timedelta(days=3)
+    plan_file = tmp_path / "plan.csv"
+    text = csv_plan([(long_day, "28", "", "long", "Long run")])
+    plan_file.write_text(text)
+    settings = _settings(
+        tmp_path, database_url, port, f'[athletes.plan.csv]\npath = "{plan_file}"', lookahead=today
+    )
+    sessions = open_database(database_url)
+    run_pass(settings, sessions, now=now)
+    plan_file.unlink()  # a feed down, a file being rewritten: its runs are unknown, not removed
+    failed = run_pass(settings, sessions, now=now + timedelta(minutes=5))
+    assert any(line.startswith("sam plan: plan csv: cannot read the plan") for line in failed.failed)
+    plan_file.write_text(text)
+    run_pass(settings, sessions, now=now + timedelta(minutes=10))
+    [lookahead] = _mails(handler)  # told once; never withdrawn, never told again
+    assert lookahead["Subject"].startswith("[strainwatch] Plan look-ahead: warning: ")

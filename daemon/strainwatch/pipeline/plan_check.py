@@ -1,6 +1,6 @@
 """The training plan checked on every pass: read the athlete's plan sources, forecast with the
-rules, remember what the runner was told (store/plan_forecasts.py) and queue the look-ahead
-or the plan mail (notify/lookahead.py)."""
+rules, keep the next days for the web page, remember what the runner was told and queue the
+look-ahead or the plan mail (notify/plan_mail.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.sources.plan.base import PlanReading
 
 
 @dataclass(slots=True)
@@ -27,14 +28,23 @@ class PlanCheck:
     ran_today: bool = False  # a real run is recorded today: today's planned run is over
 
 
-def check_plan(
-    session: Session, settings: Settings, athlete: AthleteSettings, now: datetime, today: date | None = None
-) -> PlanCheck:
-    """The forecasts of the next 14 days from `today` (default: `now`'s local date; a past day
-    sees only the runs up to it)."""
+def read_plan(
+    settings: Settings, athlete: AthleteSettings, now: datetime, today: date | None = None
+) -> tuple[PlanReading, list[str]]:
+    """Every plan source's entries around the next 14 days from `today` (default: `now`'s local
+    date), and a line for each source that could not be read."""
     today = today or now.astimezone(athlete.zone).date()
-    last = today + timedelta(days=HORIZON_DAYS)
-    reading, problems = read_plans(settings, athlete, today - timedelta(days=1), last, now)
+    return read_plans(settings, athlete, today - timedelta(days=1), today + timedelta(days=HORIZON_DAYS), now)
+
+
+def check_plan(
+    session: Session, settings: Settings, athlete: AthleteSettings, now: datetime, today: date | None = None,
+    *, read: tuple[PlanReading, list[str]] | None = None,
+) -> PlanCheck:  # fmt: skip
+    """The forecasts of the next 14 days from `today` (default: `now`'s local date; a past day
+    sees only the runs up to it); `read`: the plan already read (`read_plan`)."""
+    today = today or now.astimezone(athlete.zone).date()
+    reading, problems = read or read_plan(settings, athlete, now, today)
     runs = [r for r in load_runs(session, athlete) if r.local_date <= today]
     outlook = forecast(
         runs, facts_of(session, athlete), settings.thresholds(athlete), reading.planned, today=today,
@@ -47,13 +57,18 @@ def check_plan(
 def check_and_mail(
     sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime
 ) -> tuple[PlanCheck, list[str]]:
-    """A pass's plan check: the forecasts recorded and the plan mail queued, in one transaction;
-    the subjects queued."""
+    """A pass's plan check: the forecasts recorded and the plan mail queued, in one transaction
+    (the plan is read before it: a slow calendar holds no transaction open); the subjects
+    queued. While a plan source cannot be read nothing is recorded or mailed: its runs are
+    unknown, not removed, so no forecast is withdrawn for it."""
     from strainwatch.notify.plan_mail import queue_plan_mail
     from strainwatch.store.db import unit_of_work
 
+    read = read_plan(settings, athlete, now)
     with sessions() as session, unit_of_work(session):
-        checked = check_plan(session, settings, athlete, now)
+        checked = check_plan(session, settings, athlete, now, read=read)
+        if checked.problems:
+            return checked, []
         save_outlook(session, athlete.id, checked.outlook, now)
         subjects = queue_plan_mail(
             session, settings, athlete, checked.outlook, ran_today=checked.ran_today, now=now
