@@ -208,6 +208,8 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         data = http.get("/athletes/sam.json").json()["plan"]
         page = http.get("/athletes/sam").text
+        forecasts_page = http.get("/athletes/sam/plan").text
+        twin = http.get("/athletes/sam/plan.json").json()
     assert data["checked_on"] == today.isoformat() and len(data["days"]) == 15
     assert [d["planned_km"] for d in data["days"] if d["date"] == long_day.isoformat()] == [28.0]
     assert data["forecasts"][0]["rule"] == "long-run-spike"
@@ -216,6 +218,15 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
         f"planned 28.0 km ({long_day.day} {long_day:%b})" in page
         and "capped: 28.0 km -&gt; up to 6.6 km" in page
     )
+    assert 'href="/athletes/sam/plan"' in page
+    assert twin["forecasts"][0]["numbers"]["planned_km"] == 28.0 and twin["planned"][0]["distance_km"] == 28.0
+    assert (
+        "Warning forecast: long-run-spike on " in forecasts_page and "Frandsen et al. 2025" in forecasts_page
+    )
+    assert "What the guidance allows:</b> 28.0 km -&gt; up to 6.6 km" in forecasts_page
+    assert (
+        "Long run &lt;script&gt;" in forecasts_page and "<script>" not in forecasts_page
+    )  # the plan's words, escaped
 
 
 @pytest.mark.parametrize(("real_km", "mailed"), [(28.0, "Warning: Long run"), (6.0, None), (None, None)],

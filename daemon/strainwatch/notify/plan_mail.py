@@ -81,7 +81,7 @@ def record(
             f.text,
             f.capped,
         )
-        row.status, row.updated_at = "active", now
+        row.numbers, row.status, row.updated_at = dict(f.numbers), "active", now
     for row in list(rows.values()):
         if row.status != "active" and row.day < settle_through - timedelta(days=KEEP_DAYS):
             session.delete(rows.pop(row.key))  # long over: nothing left to tell

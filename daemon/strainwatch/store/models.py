@@ -360,6 +360,7 @@ class PlanForecast(Base):
     severity: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     capped: Mapped[str] = mapped_column(Text)
+    numbers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # the figures behind it
     status: Mapped[str] = mapped_column(String(16))  # active | withdrawn | settled (the day came)
     told_severity: Mapped[str | None] = mapped_column(String(16))
     withdrawal_told: Mapped[bool] = mapped_column(Boolean, default=False)

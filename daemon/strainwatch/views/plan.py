@@ -84,22 +84,19 @@ class PlanAhead:
     checked_on: date
     days: list[tuple[date, float]]  # today to 14 days ahead: planned km
     forecasts: list[PlanForecast]  # active, about today or later
+    planned: list[dict[str, Any]]  # the planned runs from today, as `plan --json` lists them
 
     def as_json(self) -> dict[str, Any]:
         return {
             "checked_on": self.checked_on.isoformat(),
             "days": [{"date": d.isoformat(), "planned_km": round(km, 1)} for d, km in self.days],
             "forecasts": [
-                {
-                    "rule": f.rule,
-                    "severity": f.severity,
-                    "date": f.day.isoformat(),
-                    "text": f.text,
-                    "capped": f.capped,
-                }
+                {"rule": f.rule, "severity": f.severity, "date": f.day.isoformat(), "text": f.text,
+                 "capped": f.capped, "numbers": dict(f.numbers or {})}
                 for f in self.forecasts
             ],
-        }
+            "planned": self.planned,
+        }  # fmt: skip
 
 
 def plan_ahead(session: Session, athlete_id: str, today: date) -> PlanAhead | None:
@@ -118,5 +115,7 @@ def plan_ahead(session: Session, athlete_id: str, today: date) -> PlanAhead | No
         )
         .order_by(PlanForecast.day, PlanForecast.key)
     )
-    return PlanAhead(stored.checked_on, [(d, km.get(d.isoformat(), 0.0)) for d in days], list(forecasts))
+    planned = [p for p in stored.planned if str(p.get("date")) >= today.isoformat()]
+    days_km = [(d, km.get(d.isoformat(), 0.0)) for d in days]
+    return PlanAhead(stored.checked_on, days_km, list(forecasts), planned)
 

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("capped", sa.Text(), nullable=False),
+        sa.Column("numbers", JSONType, nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("told_severity", sa.String(length=16), nullable=True),
         sa.Column("withdrawal_told", sa.Boolean(), nullable=False),
