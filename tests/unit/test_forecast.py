@@ -52,6 +52,9 @@ def test_a_planned_spike_is_a_forecast_with_its_numbers_and_the_capped_version(t
         and spike.capped == f"28.0 km -> up to {ceiling:.1f} km, or move it after a lighter week"
     )
     assert spike.numbers["reference_km"] == pytest.approx(longest, abs=0.01)
+    assert (
+        spike.numbers["capped_km"] == round(ceiling, 1) and "next_run_ceiling_km" not in spike.numbers
+    )  # one ceiling
 
 
 def test_a_plan_that_keeps_to_the_rules_makes_no_forecast(today: date) -> None:

@@ -179,6 +179,12 @@ def _from_plan(finding: Finding, synthetic: Mapping[int, PlannedRun], today: dat
     return any(i in synthetic for i in finding.activity_ids)
 
 
+def _measured(finding: Finding) -> dict[str, float | int | str | None]:
+    """The rule's figures without its own ceilings: a forecast's one ceiling is `capped_km`,
+    the guidance's (a rule's ceiling may count a spike as the reference; the guidance never)."""
+    return {k: v for k, v in finding.numbers.items() if not k.endswith("_ceiling_km")}
+
+
 def _when(day: date, today: date) -> str:
     name = "Today" if day == today else "Tomorrow" if day == today + timedelta(days=1) else f"{day:%A}"
     return f"{name}'s"
@@ -206,7 +212,7 @@ def _forecast_of(
         capped = f"{planned_km:.1f} km -> {cap}, or move it after a lighter week"
         return Forecast(
             f"{finding.rule}:{run.uid}", finding.rule, finding.severity, day, (run,), text, capped,
-            {**finding.numbers, "planned_km": round(planned_km, 2), "ratio": round(ratio, 2),
+            {**_measured(finding), "planned_km": round(planned_km, 2), "ratio": round(ratio, 2),
              "capped_km": None if ceiling is None else round(ceiling, 1)},
         )  # fmt: skip
     if finding.rule == "weekly-volume-jump":
@@ -223,7 +229,7 @@ def _forecast_of(
         return Forecast(
             # one per rule: a re-planned week that still climbs is no news
             f"{finding.rule}:plan", finding.rule, finding.severity, day, planned, text, capped,
-            {**finding.numbers, "capped_km": None if ceiling is None else round(ceiling, 1)},
+            {**_measured(finding), "capped_km": None if ceiling is None else round(ceiling, 1)},
         )  # fmt: skip
     runs_on_day = [p for p in planned if p.day == day]
     what = ", ".join(f"{(p.distance_m or 0) / 1000:.1f} km" for p in runs_on_day)
