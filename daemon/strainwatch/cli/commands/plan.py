@@ -14,7 +14,7 @@ from strainwatch.cli.app import AppContext, current_time, parse_date, pass_app
 @click.option("--athlete", "athlete_id", metavar="ID", help="Only this athlete.")
 @click.option(
     "--as-of", "as_of", callback=parse_date, metavar="DATE",
-    help="Check the plan as it stood on DATE, against the runs up to it.",
+    help="Check the plan from DATE on, against the runs up to DATE (the plan as it is now).",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts (keys are only ever added).")
 @pass_app
