@@ -3,7 +3,8 @@ description (https://intervals.icu/api/v1/docs).
 
 Real HTTP with basic auth (user `API_KEY`), so strainwatch's client and requests are
 exercised end to end; strainwatch reaches it only through the configured base_url.
-Scriptable: the activity list by local date range (`oldest`/`newest`, inclusive), streams
+Scriptable: the calendar's events (planned workouts, by `oldest`/`newest` and
+`category`), the activity list by local date range (`oldest`/`newest`, inclusive), streams
 as a list of {type, data}, Strava-sourced stubs (id, date, type and a `_note` only), late
 edits, deletions, and faults (401/403/429/5xx, malformed JSON). Every request is logged.
 """
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -39,6 +40,7 @@ class Fault:
 @dataclass
 class FakeIntervals:
     activities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: dict[int, dict[str, Any]] = field(default_factory=dict)  # the calendar: planned workouts, notes
     streams: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     log: list[str] = field(default_factory=list)  # "GET /api/v1/...?query"
@@ -77,6 +79,21 @@ class FakeIntervals:
         self.activities[activity_id] = {
             "id": activity_id, "icu_athlete_id": ATHLETE, "start_date_local": start.strftime("%Y-%m-%dT%H:%M:%S"),
             "type": sport, "source": "STRAVA", "_note": STUB_NOTE,
+        }  # fmt: skip
+
+    def add_planned(self, event_id: int, day: date, km: float | None, *, minutes: float | None = None,
+                    sport: str = "Run", name: str = "Long run", paired: str | None = None,
+                    category: str = "WORKOUT") -> None:  # fmt: skip
+        """A calendar event as GET /athlete/{id}/events lists it (a planned workout by default)."""
+        self.events[event_id] = {
+            "id": event_id, "uid": f"{event_id}@intervals.icu", "athlete_id": ATHLETE, "category": category,
+            "start_date_local": f"{day.isoformat()}T00:00:00", "end_date_local": f"{day.isoformat()}T00:00:00",
+            "type": sport, "name": name, "description": None, "indoor": False, "color": None,
+            "moving_time": None if minutes is None else int(minutes * 60),
+            "distance": None if km is None else km * 1000.0, "icu_training_load": 80 if km else None,
+            "icu_intensity": 70.0, "load_target": None, "time_target": None, "distance_target": None,
+            "paired_activity_id": paired, "updated": "2026-01-01T00:00:00Z", "not_on_fitness_chart": False,
+            "show_as_note": False, "show_on_ctl_line": True, "workout_doc": None,
         }  # fmt: skip
 
     def calls(self, prefix: str = "") -> list[str]:
@@ -134,6 +151,18 @@ class _Handler(BaseHTTPRequestHandler):
                 ]
                 items.sort(key=lambda a: a["start_date_local"], reverse=True)  # newest first, as the API does
                 self._send(200, items)
+                return
+            if path in (f"/athlete/{ATHLETE}/events", "/athlete/0/events"):
+                oldest, newest = (
+                    query.get("oldest", "0000-01-01")[:10],
+                    query.get("newest", "9999-12-31")[:10],
+                )
+                wanted = set(query.get("category", "").split(",")) - {""}
+                events = [
+                    e for e in fake.events.values()
+                    if oldest <= e["start_date_local"][:10] <= newest and (not wanted or e["category"] in wanted)
+                ]  # fmt: skip
+                self._send(200, sorted(events, key=lambda e: e["start_date_local"]))
                 return
             if path.startswith("/activity/") and path.endswith("/streams.json"):
                 activity_id = path.split("/")[2]

@@ -43,6 +43,12 @@ def test_example_documents_every_option() -> None:
         assert f"[rules.{rule.id}]" in text, rule.id
         for key in rule.defaults:
             assert f"# {key} = " in text, (rule.id, key)
+    from strainwatch.config.plan_settings import (
+        PlanCsvSettings,
+        PlanIcalSettings,
+        PlanIntervalsSettings,
+        PlanSettings,
+    )
     from strainwatch.config.settings import (
         AthleteIntervalsSettings,
         AthleteStravaSettings,
@@ -57,8 +63,8 @@ def test_example_documents_every_option() -> None:
 
     models = (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings, StravaSettings,
               AthleteStravaSettings, WebSettings, WebUser, AthleteIntervalsSettings, WatchSettings,
-              ChannelSettings)  # fmt: skip
-    subtables = {"files", "shoes", "rules", "strava", "users", "intervals", "watch", "channels"}  # checked above
+              ChannelSettings, PlanSettings, PlanCsvSettings, PlanIcalSettings, PlanIntervalsSettings)  # fmt: skip
+    subtables = {"files", "shoes", "rules", "strava", "users", "intervals", "watch", "channels", "plan", "csv", "ical"}
     for model in models:
         keys = {info.alias or name for name, info in model.model_fields.items()}
         for key in keys - subtables:

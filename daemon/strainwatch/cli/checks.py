@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from strainwatch import clock
 from strainwatch.config.settings import ChannelSettings, Settings
 from strainwatch.errors import StrainwatchError
 from strainwatch.sources.base import Check, probe
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 
 def checks(settings: Settings) -> list[Check]:
+    from strainwatch.pipeline.plans import PLAN_KINDS
     from strainwatch.pipeline.sources import KINDS
     from strainwatch.store.db import open_database
 
@@ -27,6 +29,8 @@ def checks(settings: Settings) -> list[Check]:
     sessions = open_database(settings.database_url, migrate=False) if database.ok else None
     for kind in KINDS:
         results.extend(kind.doctor(settings, sessions))
+    for plan_kind in PLAN_KINDS:
+        results.extend(plan_kind.doctor(settings, clock.now()))
     results.append(_watch(settings))
     if sessions is not None:
         results.extend(_health_checks(settings, sessions))

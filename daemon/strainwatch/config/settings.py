@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from strainwatch.config.paths import config_candidates, default_database_url, state_dir
+from strainwatch.config.plan_settings import PlanSettings, resolve_plan_paths
+from strainwatch.config.urls import check_service_url as _check_service_url
 from strainwatch.domain import SportType
 from strainwatch.errors import ConfigError
 
@@ -50,21 +52,6 @@ def _check_path(value: Path | None) -> Path | None:
     if any(len(os.fsencode(part)) > _MAX_NAME_BYTES for part in value.parts):
         raise ValueError(f"a folder or file name in this path is longer than {_MAX_NAME_BYTES} bytes")
     return value
-
-
-def _check_service_url(value: str) -> str:
-    """An API's base URL: https, or http on loopback only (the tests' local fakes)."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(value)
-        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-        parts.port  # noqa: B018 - raises for a port that is not a number
-    except ValueError:
-        raise ValueError(f"not a valid URL: {value[:80]!r}") from None
-    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-        raise ValueError(f"must be an https:// URL (http:// only on loopback): {value!r}")
-    return value.rstrip("/")
 
 
 def _check_database_url(value: str) -> str:
@@ -462,6 +449,7 @@ class AthleteSettings(_Model):
     shoes: list[ShoeSettings] = Field(default_factory=list)
     strava: AthleteStravaSettings | None = None
     intervals: AthleteIntervalsSettings | None = None
+    plan: PlanSettings | None = None  # the training plan the forecasts read (config/plan_settings.py)
     rules: RuleOverrides = Field(default_factory=dict)
     channels: list[ChannelSettings] = Field(default_factory=list)
 
@@ -501,6 +489,12 @@ class AthleteSettings(_Model):
             raise ValueError('load = "trimp" needs hr_rest and hr_max')
         if self.hr_rest is not None and self.hr_max is not None and self.hr_rest >= self.hr_max:
             raise ValueError("hr_rest must be below hr_max")
+        return self
+
+    @model_validator(mode="after")
+    def _plan_intervals_needs_link(self) -> AthleteSettings:
+        if self.plan is not None and self.plan.intervals is not None and self.intervals is None:
+            raise ValueError("[athletes.plan.intervals] reads the account of [athletes.intervals]: add it")
         return self
 
     @property
@@ -664,6 +658,8 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
         intervals = athlete.get("intervals") if isinstance(athlete, dict) else None
         if isinstance(intervals, dict) and isinstance(intervals.get("api_key_file"), str):
             intervals["api_key_file"] = str(base / Path(intervals["api_key_file"]).expanduser())
+        if isinstance(athlete, dict):
+            resolve_plan_paths(athlete, base)
 
 
 def parse_settings(text: str, path: Path) -> Settings:

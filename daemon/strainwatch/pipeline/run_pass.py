@@ -24,6 +24,7 @@ from strainwatch.notify.dispatch import queue_notifications
 from strainwatch.notify.outbox import DeliveryReport
 from strainwatch.notify.transport import deliver_all
 from strainwatch.pipeline.evaluate import EvaluationResult, evaluate_athlete
+from strainwatch.pipeline.plan_check import PlanCheck, check_and_mail, has_plan
 from strainwatch.pipeline.sources import sources_of
 from strainwatch.sources.base import Notice, PassHooks, Source, SourceReport
 from strainwatch.store.db import sandbox, store_error, unit_of_work
@@ -162,6 +163,8 @@ def _pass(
         isolated("rules", functools.partial(
             _evaluate_and_queue, sessions, settings, athlete, now, report, changed=changed
         ))  # fmt: skip
+        if has_plan(settings, athlete):
+            isolated("plan", functools.partial(_check_plan, sessions, settings, athlete, now, report))
 
 
 def _sync(
@@ -202,6 +205,19 @@ def _evaluate_and_queue(
         failures = sorted(result.rule_failures.items())
         raise _Recorded(result, "; ".join(f"{rule}: {text}" for rule, text in failures))
     return result
+
+
+def _check_plan(
+    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime,
+    report: PassReport,
+) -> PlanCheck:  # fmt: skip
+    """The plan's forecasts, mailed when news; an unreadable plan source is recorded against
+    "plan" (the other plan sources still count)."""
+    checked, subjects = check_and_mail(sessions, settings, athlete, now)
+    report.queued.extend(subjects)
+    if checked.problems:
+        raise _Recorded(checked, "; ".join(checked.problems))
+    return checked
 
 
 def _isolated(

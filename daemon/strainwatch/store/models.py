@@ -343,3 +343,37 @@ class RuleMute(Base):
     rule: Mapped[str] = mapped_column(String(32), primary_key=True)
     until: Mapped[date] = mapped_column(Date)  # the first local day the rule speaks again
     created_at: Mapped[datetime]
+
+
+class PlanForecast(Base):
+    """A forecast of the rules on the training plan and what the runner was told of it: each
+    is mailed once per planned workout (again only when it gets worse), and its withdrawal
+    (the plan changed and the problem is gone) once. The plan itself is not stored: it is read
+    from its source on every pass."""
+
+    __tablename__ = "plan_forecasts"
+
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # rule + planned workout
+    rule: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)  # the planned day
+    severity: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    capped: Mapped[str] = mapped_column(Text)
+    numbers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # the figures behind it
+    status: Mapped[str] = mapped_column(String(16))  # active | withdrawn | settled (the day came)
+    told_severity: Mapped[str | None] = mapped_column(String(16))
+    withdrawal_told: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class PlanOutlook(Base):
+    """The plan's next 14 days as the last pass read them, for the web page (which never reads
+    a plan source itself: a calendar feed may be slow or down)."""
+
+    __tablename__ = "plan_outlooks"
+
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+    checked_on: Mapped[date] = mapped_column(Date)  # the local day of that pass
+    planned: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)  # {date, distance_km, title, source}
+    updated_at: Mapped[datetime]

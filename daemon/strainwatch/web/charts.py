@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from strainwatch.views.overview import LoadPoint, Week
 from strainwatch.views.profile import ProfilePoint
@@ -170,3 +171,32 @@ def profile_chart(points: Sequence[ProfilePoint], field: str, height: float = 13
 def _pace(seconds: float) -> str:
     s = round(seconds)
     return f"{s // 60}:{s % 60:02d}"
+
+
+def plan_chart(days: Sequence[tuple[date, float]], ceiling_km: float | None, unit: str, per_km: float, *,
+               warned: frozenset[date] = frozenset(), height: float = 170.0) -> Chart:  # fmt: skip
+    """The plan's next days as bars (the template hatches them: planned, not run), the
+    next-run ceiling as a rule; a day with a forecast is labelled with a "!"."""
+    values = [km * per_km for _, km in days]
+    ceiling = None if ceiling_km is None else ceiling_km * per_km
+    step, _, top = _scale(0.0, max([*values, ceiling or 0.0, 1.0]), height)
+    plot_h = height - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(days))
+
+    def y(v: float) -> float:
+        return round(TOP + plot_h * (1 - v / top), 1)
+
+    bars = tuple(
+        Bar(
+            x=round(LEFT + i * slot + slot * 0.15, 1), y=y(km), w=round(slot * 0.7, 1),
+            h=round(y(0) - y(km), 1), inner_y=y(0), inner_h=0.0,
+            label=f"{day:%a}"[:2] + ("!" if day in warned else ""),
+            title=f"{day:%a %d %b}: {km:.1f} {unit} planned" + (" (a forecast)" if day in warned else ""),
+        )
+        for i, ((day, _), km) in enumerate(zip(days, values, strict=True))
+    )  # fmt: skip
+    return Chart(
+        WIDTH, height, bars=bars, ticks=tuple(Tick(y(v), _fmt(v)) for v in _range(0.0, top, step)),
+        rule_y=None if ceiling is None else y(ceiling),
+        rule_label="" if ceiling is None else f"next run ≤ {ceiling:.1f} {unit}",
+    )  # fmt: skip

@@ -19,6 +19,7 @@ from strainwatch.store.models import Activity, Alert, Injury, PainNote
 from strainwatch.views.activity import MILE_KM, activity_json, format_distance, format_duration, format_pace
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
+from strainwatch.views.plan import plan_ahead
 from strainwatch.views.profile import run_profile
 from strainwatch.views.system import system_json
 from strainwatch.web import charts
@@ -71,6 +72,7 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         query = select(Alert).where(Alert.athlete_id == athlete.id, Alert.day.in_(days))
         found: list[Alert] = list(session.scalars(query)) if days else []
         stored = {(a.rule, a.day, tuple(a.activity_ids)): a.id for a in found}
+        ahead = plan_ahead(session, athlete.id, today) if athlete.plan is not None and as_of is None else None
     unit, per_km = _units(athlete)
     g = view.status.guidance
     data = view.as_json()
@@ -87,8 +89,27 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         "acwr_pos": _gauge(view.status.acwr), "acwr_low_pos": _gauge(view.acwr_low),
         "acwr_high_pos": _gauge(view.acwr_high),
         "past_ids": [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in view.status.past_alerts],
+        "plan": ahead, "plan_chart": None if ahead is None else charts.plan_chart(
+            ahead.days, g.next_run_ceiling_km, unit, per_km, warned=frozenset(f.day for f in ahead.forecasts)
+        ),
     }  # fmt: skip
+    if ahead is not None:
+        data["plan"] = ahead.as_json()
     return Page("overview", values, data)
+
+
+def plan(ctx: Ctx, athlete_id: str) -> Page:
+    """The forecasts on the plan, alert-like: what the plan would do, what the guidance allows,
+    why the rule matters; and the planned runs, as the last pass read them."""
+    athlete = _athlete(ctx, athlete_id)
+    today = ctx.now().astimezone(athlete.zone).date()
+    with ctx.db() as session:
+        ahead = plan_ahead(session, athlete.id, today)
+    if ahead is None:
+        raise NotFound
+    rules = {f.rule: RULES.get(f.rule) for f in ahead.forecasts}
+    values = {"title": f"{athlete.name}: the plan", "athlete": athlete, "plan": ahead, "rules": rules}
+    return Page("plan", values, {"athlete": athlete.id, **ahead.as_json()})
 
 
 def _gauge(value: float | None, top: float = 2.5) -> float | None:
@@ -320,6 +341,8 @@ ROUTES: list[tuple[str, Any, bool]] = [
     ("/athletes/{athlete_id}", overview, False),
     ("/athletes/{athlete_id}/activities.json", activities, False),
     ("/athletes/{athlete_id}/activities", activities, False),
+    ("/athletes/{athlete_id}/plan.json", plan, False),
+    ("/athletes/{athlete_id}/plan", plan, False),
     ("/athletes/{athlete_id}/rules.json", rules, False),
     ("/athletes/{athlete_id}/rules", rules, False),
     ("/activities/{activity_id:int}.json", activity, False),

@@ -126,3 +126,15 @@ class IntervalsClient:
             and isinstance(s.get("type"), str)
             and isinstance(s.get("data") or [], list)
         }
+
+    def events(
+        self, athlete_id: str, oldest: date, newest: date, category: str = "WORKOUT"
+    ) -> list[dict[str, Any]]:
+        """The calendar's events of one category (planned workouts) dated oldest..newest."""
+        items = self.get(
+            f"/athlete/{athlete_id}/events", oldest=oldest.isoformat(), newest=newest.isoformat(),
+            category=category,
+        )  # fmt: skip
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise IntervalsMalformed("the event list is not a list of objects")
+        return items

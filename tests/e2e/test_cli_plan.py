@@ -1,0 +1,90 @@
+"""The acceptance scenario of the training plan, run as a new user would: the example runner's
+history and its plan file, with the clock pinned to Sunday 17 January 2021, 18:30 in Recife
+(the example's data is from 2020-2021). `plan` names both forecasts with their numbers and the
+capped version; the look-ahead mail carries them once; shortening the long run to 18 km
+withdraws the long-run forecast once."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, write_config
+from tests.e2e.test_cli import run
+
+SUNDAY = "2021-01-17T{}:00-03:00"  # a Sunday of the example year, the look-ahead's default day
+
+
+def _at(hour_minute: str) -> dict[str, str]:
+    return {"STRAINWATCH_NOW": SUNDAY.format(hour_minute)}
+
+
+def _plan_mails(box: Path) -> list[tuple[str, str]]:
+    out = []
+    for message in mailbox.mbox(box):
+        subject = " ".join(str(message["Subject"]).split())
+        if subject.startswith("[strainwatch] Plan"):
+            part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+            out.append((subject, part.get_payload(decode=True).decode()))  # type: ignore[union-attr]
+    return out
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    folder = tmp_path / "runs"
+    shutil.copytree(REPO / "examples" / "activities", folder)
+    shutil.copy(REPO / "examples" / "plan.csv", tmp_path / "plan.csv")
+    extra = f'[athletes.plan.csv]\npath = "{tmp_path / "plan.csv"}"\n'
+    path = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder], extra)
+    text = path.read_text().replace('timezone = "Europe/Berlin"', 'timezone = "America/Recife"')
+    path.write_text(f'[notify]\nmbox = "{tmp_path / "mail.mbox"}"\ndigest = "off"\nquiet_hours = ""\n' + text)
+    return path
+
+
+@pytest.mark.slow
+def test_the_plan_is_forecast_mailed_once_and_its_withdrawal_once(config: Path) -> None:
+    box = config.parent / "mail.mbox"
+    assert run("sync", config=config, env=_at("18:30")).returncode == 0
+    shown = run("plan", config=config, env=_at("18:35"))
+    assert shown.returncode == 0, shown.stderr
+    long_run = (
+        "caution (long-run-spike): Sunday's planned 28.0 km (24 Jan) is 1.3x your 30-day longest (21.7 km)"
+        " - the long run spike rule would call for caution"
+    )
+    week = "The 7 days to Sunday (24 Jan) with the plan hold 28.0 km, +64 % on your 17.1 km a week"
+    assert long_run in shown.stdout and week in shown.stdout
+    assert "capped: 28.0 km -> up to 11.1 km, or move it after a lighter week" in shown.stdout
+    assert "capped: 28.0 km -> up to 22 km in those 7 days" in shown.stdout
+    assert "csv line 6: no distance or duration" in shown.stdout
+    data = json.loads(run("plan", "--json", config=config, env=_at("18:35")).stdout)[0]
+    assert {
+        "athlete",
+        "today",
+        "last",
+        "planned",
+        "done",
+        "forecasts",
+        "unparsed",
+        "not_runs",
+        "problems",
+    } <= set(data)
+    assert [f["rule"] for f in data["forecasts"]] == ["long-run-spike", "weekly-volume-jump"]
+    assert data["forecasts"][0]["numbers"]["capped_km"] == 11.1
+    run("sync", config=config, env=_at("18:40"))
+    [(subject, body)] = _plan_mails(box)
+    assert subject.startswith("[strainwatch] Plan look-ahead: caution: Sunday's planned 28.0 km (24 Jan)")
+    assert long_run.removeprefix("caution (long-run-spike): ") in body and week in body
+    plan = config.parent / "plan.csv"
+    plan.write_text(plan.read_text().replace("2021-01-24,28,", "2021-01-24,18,"))
+    run("sync", config=config, env=_at("18:50"))
+    run("sync", config=config, env=_at("19:00"))
+    mails = _plan_mails(box)
+    assert len(mails) == 2
+    assert mails[1][0] == "[strainwatch] Plan check: no longer forecast: long-run-spike on Sun 24 Jan"
+    assert "long-run-spike on Sun 24 Jan: the plan now keeps to the rule" in mails[1][1]
+    after = json.loads(run("plan", "--json", config=config, env=_at("19:05")).stdout)[0]
+    assert [f["rule"] for f in after["forecasts"]] == ["weekly-volume-jump"]  # 24.6 km to Tuesday: +44 %
