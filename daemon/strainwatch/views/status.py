@@ -5,14 +5,14 @@ exactly as the daily passes would have left them)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from strainwatch.alerts.guidance import Guidance, guidance
+from strainwatch.alerts.guidance import Guidance, guidance, left_out_sentence, limit_text
 from strainwatch.alerts.replay import Ledger, replay_days
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.domain import Finding, Run
@@ -22,8 +22,8 @@ from strainwatch.rules.registry import RULES
 from strainwatch.store.health import Health, health_of
 from strainwatch.store.models import Alert
 from strainwatch.store.runs import facts_of, load_runs
-from strainwatch.views.activity import format_km
-from strainwatch.views.alert import alert_json, alert_line, finding_line
+from strainwatch.units import distance_text
+from strainwatch.views.alert import alert_json, alert_line, finding_json, finding_line
 
 WEEKS = 8
 BAR_WIDTH = 30
@@ -46,18 +46,17 @@ class StatusReport:
     sources: list[Health] = field(default_factory=list)  # last success and last error per source
 
     def as_json(self) -> dict[str, Any]:
+        units = self.athlete.units
         return {
             "athlete": self.athlete.id,
             "date": self.today.isoformat(),
             "weeks": [{"week": w, "distance_km": round(km, 1)} for w, km in self.weeks],
-            "guidance": {k: None if v is None else round(v, 1) for k, v in asdict(self.guidance).items()},
+            "guidance": self.guidance.as_json(units),
             "acwr": None if self.acwr is None else round(self.acwr, 2),
             "ctl": self.ctl, "atl": self.atl, "tsb": self.tsb,
             "warming_up": self.warming_up,
-            "alerts": [alert_json(a) for a in self.alerts] if not self.as_of else [
-                {"rule": f.rule, "severity": f.severity.label, "date": f.day.isoformat(), "title": f.title,
-                 "summary": f.summary, "numbers": dict(f.numbers), "activity_ids": list(f.activity_ids)}
-                for f in self.past_alerts
+            "alerts": [alert_json(a, units) for a in self.alerts] if not self.as_of else [
+                finding_json(f, units) for f in self.past_alerts
             ],
             "as_of": self.as_of,
             "sources": {h.source: h.as_json() for h in self.sources},
@@ -130,9 +129,7 @@ def status_of_history(
 
 
 def _distance(km: float | None, units: str) -> str:
-    if km is None:
-        return "-"
-    return format_km(km, units)
+    return distance_text(None if km is None else km * 1000, units)
 
 
 def status_text(report: StatusReport) -> str:
@@ -146,11 +143,9 @@ def status_text(report: StatusReport) -> str:
     lines += [
         "",
         f"Longest run, last {g.window_days} days: {_distance(g.longest_30d_km, units)}",
-        f"Next run: keep it under {_distance(g.next_run_ceiling_km, units)} "
-        f"({g.next_run_factor:g} x your {g.window_days}-day longest)",
-        f"Next 7 days: up to {_distance(g.next_week_ceiling_km, units)} "
-        f"({g.next_week_factor:g} x your recent weekly mean of "
-        f"{_distance(g.last_two_weeks_mean_km, units)}; grade B/C)",
+        *([f"  {left}"] if (left := left_out_sentence(g.longest, units)) else []),
+        f"Next run: keep it under {limit_text(g.next_run, units)}",
+        f"Next 7 days: up to {limit_text(g.next_week, units)}",
         f"Load: ACWR {'-' if report.acwr is None else f'{report.acwr:.2f}'}, "
         f"fitness (CTL) {report.ctl}, fatigue (ATL) {report.atl}, form (TSB) {report.tsb}",
     ]
@@ -158,10 +153,10 @@ def status_text(report: StatusReport) -> str:
         lines += ["", "Warming up (not enough history yet):", *[f"  {w}" for w in report.warming_up]]
     if report.as_of:
         lines += ["", "Alerts active then:" if report.past_alerts else "No alerts active then."]
-        lines += [f"  {finding_line(f)}" for f in report.past_alerts]
+        lines += [f"  {finding_line(f, units)}" for f in report.past_alerts]
         return "\n".join(lines)
     lines += ["", "Active alerts:" if report.alerts else "No active alerts."]
-    lines += [f"  {alert_line(alert)}" for alert in report.alerts]
+    lines += [f"  {alert_line(alert, units)}" for alert in report.alerts]
     if report.sources:
         lines += ["", "Sources:"]
         lines += [f"  {'FAILING ' if h.failing else ''}{h.source}: {h.line()}" for h in report.sources]

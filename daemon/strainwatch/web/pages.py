@@ -10,17 +10,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from strainwatch.alerts.guidance import guidance, guidance_lines, left_out_sentence
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.rules.base import DISCLAIMER
+from strainwatch.rules.ceilings import Ceiling
 from strainwatch.rules.registry import RULES
 from strainwatch.sources.files.text_fields import clean_text
 from strainwatch.store import journal
 from strainwatch.store.models import Activity, Alert, Injury, PainNote
+from strainwatch.units import distance_text, say
 from strainwatch.views.activity import MILE_KM, activity_json, format_distance, format_duration, format_pace
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
 from strainwatch.views.profile import run_profile
 from strainwatch.views.system import system_json
+from strainwatch.views.words import number_lines, setting_words
 from strainwatch.web import charts
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
 
@@ -87,8 +91,19 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         "acwr_pos": _gauge(view.status.acwr), "acwr_low_pos": _gauge(view.acwr_low),
         "acwr_high_pos": _gauge(view.acwr_high),
         "past_ids": [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in view.status.past_alerts],
+        "past_titles": [say(f.title, athlete.units) for f in view.status.past_alerts],
+        "titles": [say(a.title, athlete.units) for a in view.status.alerts],
+        "next_run_short": distance_text(g.next_run.metres if g.next_run else None, athlete.units),
+        "next_week_short": distance_text(g.next_week.metres if g.next_week else None, athlete.units),
+        "next_run_why": _why(g.next_run, athlete.units), "next_week_why": _why(g.next_week, athlete.units),
+        "longest": distance_text(g.longest.metres, athlete.units),
+        "left_out": left_out_sentence(g.longest, athlete.units),
     }  # fmt: skip
     return Page("overview", values, data)
+
+
+def _why(c: Ceiling | None, units: str) -> str:
+    return "" if c is None else f"{say(c.reason, units)}; set by {c.rule}"
 
 
 def _gauge(value: float | None, top: float = 2.5) -> float | None:
@@ -150,12 +165,13 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         description = clean_text(row.description) or ""
     data |= {
         "profile": profile.as_json(),
-        "alerts": [alert_json(a) for a in about],
+        "alerts": [alert_json(a, athlete.units) for a in about],
         "pain_notes": [{"id": n.id, "note": n.note, "created_at": n.created_at.isoformat()} for n in notes],
     }
     values = {
         "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
-        "description": description, "alerts": about, "notes": notes, "profile": profile,
+        "description": description, "alerts": about,
+        "alert_titles": [say(a.title, athlete.units) for a in about], "notes": notes, "profile": profile,
         "pace": charts.profile_chart(profile.points, "pace_s_per_km", invert=True),
         "hr": charts.profile_chart(profile.points, "hr"),
         "altitude": charts.profile_chart(profile.points, "altitude_m"),
@@ -178,7 +194,10 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
         runs = [a for i in row.activity_ids if (a := session.get(Activity, i)) is not None]
         unit, _ = _units(athlete)
         run_rows = [_activity_row(a, athlete, unit) for a in runs]
-        data = alert_json(row)
+        data = alert_json(row, athlete.units)
+        today = ctx.now().astimezone(athlete.zone).date()
+        history = ctx.histories.get(session, athlete, today, light=True)
+        day = guidance(history, row.day, ctx.settings.thresholds(athlete))
         runs_json = [activity_json(a, athlete.zone) for a in runs]
     rule = RULES.get(row.rule)
     applied = ctx.settings.thresholds(athlete).of(row.rule) if rule else {}
@@ -194,9 +213,15 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
         "acknowledged_by": row.acknowledged_by,
         "muted_until": muted_until.isoformat() if muted_until else None,
         "disclaimer": DISCLAIMER,
+        "guidance": day.as_json(athlete.units),
     }  # fmt: skip
-    values = {"title": f"Alert #{row.id}: {row.title}", "athlete": athlete, "alert": row, "rule": rule,
-              "runs": run_rows, "settings": in_effect, "disclaimer": DISCLAIMER,
+    units = athlete.units
+    values = {"title": f"Alert #{row.id}: {say(row.title, units)}", "athlete": athlete, "alert": row,
+              "rule": rule, "runs": run_rows, "settings": setting_words(row.rule, in_effect, units),
+              "disclaimer": DISCLAIMER,
+              "said": {"title": say(row.title, units), "summary": say(row.summary, units),
+                       "advice": say(row.advice, units), "modifiers": [say(m, units) for m in row.modifiers]},
+              "numbers": number_lines(row.numbers, units), "limits": guidance_lines(day, units),
               "muted_until": muted_until, "mute_days": journal.MUTE_DAYS}  # fmt: skip
     return Page("alert", values, data)
 
@@ -213,7 +238,9 @@ def rules(ctx: Ctx, athlete_id: str) -> Page:
                 "default": list(d) if isinstance(d := rule.defaults[k], tuple) else d}
             for k, v in applied.of(rule.id).items()
         }  # fmt: skip
+        said = setting_words(rule.id, applied.of(rule.id), athlete.units, rule.defaults)
         items.append({"id": rule.id, "title": rule.title, "enabled": rule.id in applied, "grade": rule.grade,
+                      "settings_text": said,
                       "phrase": rule.phrase, "citation": rule.citation, "needs": rule.needs,
                       "settings": settings,
                       "muted_until": m.isoformat() if (m := mutes.get(rule.id)) else None})  # fmt: skip
