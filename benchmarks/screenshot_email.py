@@ -42,7 +42,7 @@ def main() -> None:
         for f in evaluate_day(history, today - timedelta(days=1), effective({}))
         if f.rule == "long-run-spike"
     ]
-    chart = weekly_chart(history, today, frozenset({finding.day}))
+    chart = weekly_chart(history, today, effective({}), frozenset({finding.day}))
     content = AlertContent(
         fingerprint="sam:long-run-spike:activity:9999", rule=finding.rule, severity=finding.severity.label,
         day=finding.day.isoformat(), title=finding.title, summary=finding.summary, advice=finding.advice,

@@ -167,6 +167,6 @@ def test_plain_options_of_a_url_are_not_taken_for_secrets() -> None:
 
 
 def _chart() -> object:
-    from strainwatch.notify.chart import Chart, WeekBar
+    from strainwatch.notify.chart import sample_chart
 
-    return Chart(tuple(WeekBar(f"w{i}", 30.0, 10.0, False, False) for i in range(12)), 1.1)
+    return sample_chart(clock.now().date())

@@ -170,7 +170,7 @@ class _AthleteMail:
         self.routes: list[Route] = channels_for(settings, athlete)
         self.history = History.build(load_runs(session, athlete), self.today, facts_of(session, athlete))
         spikes = frozenset(a.day for a in alerts if a.rule == "long-run-spike")
-        self.chart = weekly_chart(self.history, self.today, spikes)
+        self.chart = weekly_chart(self.history, self.today, settings.thresholds(athlete), spikes)
         self.queued = Queued()
 
     def _content(self, entry: Entry) -> AlertContent:

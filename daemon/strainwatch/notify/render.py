@@ -91,7 +91,7 @@ def alert_subject(a: AlertContent) -> str:
 def alert_message(
     a: AlertContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
 ) -> Notification:
-    mail = MailView("alert", _greeting(recipient), chart_view(chart), [_finding(a)])
+    mail = MailView("alert", _greeting(recipient), chart_view(chart, a.units), [_finding(a)])
     key = f"{a.fingerprint}:{a.severity}"
     return _notification(mail, recipient, sender, alert_subject(a), key, now=now, alert_keys=[a.fingerprint])
 
@@ -115,7 +115,8 @@ def digest_message(
     d: DigestContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
 ) -> Notification:
     mail = MailView(
-        "digest", _greeting(recipient), chart_view(chart), [_finding(a) for a in d.findings], period=d.period,
+        "digest", _greeting(recipient), chart_view(chart, d.units), [_finding(a) for a in d.findings],
+        period=d.period,
         late=", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items())), resolved=d.resolved,
         guidance=guidance_lines(d.guidance, d.units),
     )  # fmt: skip

@@ -71,8 +71,6 @@ def window_longest(h: History, today: date, t: Thresholds) -> Longest:
     kept: list[Run] = []
     left_out: list[Run] = []
     for r in h.runs_between(today - timedelta(days=window - 1), today):
-        if not r.is_running:
-            continue
         (kept if r.counts_for_spikes and not is_spike(h, r, t) else left_out).append(r)
     longest = max((r.distance_m for r in kept), default=0.0) or None
     return Longest(window, longest, tuple(left_out))

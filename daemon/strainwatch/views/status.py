@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -14,16 +14,18 @@ from sqlalchemy.orm import Session
 
 from strainwatch.alerts.guidance import Guidance, guidance, left_out_sentence, limit_text
 from strainwatch.alerts.replay import Ledger, replay_days
+from strainwatch.alerts.weeks import weeks_to
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.domain import Finding, Run
 from strainwatch.metrics.history import AthleteFacts, History
-from strainwatch.rules.base import Thresholds
+from strainwatch.rules.base import Thresholds, number
 from strainwatch.rules.registry import RULES
 from strainwatch.store.health import Health, health_of
 from strainwatch.store.models import Alert
 from strainwatch.store.runs import facts_of, load_runs
 from strainwatch.units import distance_text
 from strainwatch.views.alert import alert_json, alert_line, finding_json, finding_line
+from strainwatch.views.words import FORM_CONVENTION, acwr_text, form_zone
 
 WEEKS = 8
 BAR_WIDTH = 30
@@ -38,7 +40,8 @@ class StatusReport:
     acwr: float | None
     ctl: float | None
     atl: float | None
-    tsb: float | None
+    tsb: float | None  # form: today's ctl - atl
+    acwr_band: tuple[float, float] = (0.8, 1.5)  # the acwr rule's low and high in effect
     warming_up: list[str] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     as_of: bool = False  # a past day: `past_alerts` are the alerts active then
@@ -53,7 +56,8 @@ class StatusReport:
             "weeks": [{"week": w, "distance_km": round(km, 1)} for w, km in self.weeks],
             "guidance": self.guidance.as_json(units),
             "acwr": None if self.acwr is None else round(self.acwr, 2),
-            "ctl": self.ctl, "atl": self.atl, "tsb": self.tsb,
+            "ctl": self.ctl, "atl": self.atl, "tsb": self.tsb, "form_zone": form_zone(self.tsb),
+            "acwr_band": {"low": self.acwr_band[0], "high": self.acwr_band[1]},
             "warming_up": self.warming_up,
             "alerts": [alert_json(a, units) for a in self.alerts] if not self.as_of else [
                 finding_json(f, units) for f in self.past_alerts
@@ -93,12 +97,7 @@ def status_of_history(
 ) -> StatusReport:  # fmt: skip
     """The status from a history already built up to `today` (the web overview builds one)."""
     runs, facts = h.runs, h.facts
-    monday = today - timedelta(days=today.weekday())
-    weeks = []
-    for back in range(WEEKS - 1, -1, -1):
-        start = monday - timedelta(weeks=back)
-        iso = start.isocalendar()
-        weeks.append((f"{iso.year}-W{iso.week:02d}", h.km_between(start, start + timedelta(days=6))))
+    weeks = [(w.label, w.km) for w in weeks_to(h, today, WEEKS, thresholds)]
     i = h.index(today) if h.runs else -1
     days = h.history_days(today)
     warming = [
@@ -123,6 +122,7 @@ def status_of_history(
         ctl=round(h.ctl[i], 1) if i >= 0 else None,
         atl=round(h.atl[i], 1) if i >= 0 else None,
         tsb=round(h.tsb[i], 1) if i >= 0 else None,
+        acwr_band=(number(thresholds.of("acwr"), "low"), number(thresholds.of("acwr"), "high")),
         warming_up=warming, alerts=alerts, as_of=as_of is not None, sources=health_of(session, athlete.id),
         past_alerts=active_on(runs, facts, thresholds, as_of) if as_of else [],
     )  # fmt: skip
@@ -146,8 +146,10 @@ def status_text(report: StatusReport) -> str:
         *([f"  {left}"] if (left := left_out_sentence(g.longest, units)) else []),
         f"Next run: keep it under {limit_text(g.next_run, units)}",
         f"Next 7 days: up to {limit_text(g.next_week, units)}",
-        f"Load: ACWR {'-' if report.acwr is None else f'{report.acwr:.2f}'}, "
-        f"fitness (CTL) {report.ctl}, fatigue (ATL) {report.atl}, form (TSB) {report.tsb}",
+        f"Load: ACWR {acwr_text(report.acwr, report.acwr_band)}",
+        f"Fitness (CTL) {report.ctl}, fatigue (ATL) {report.atl}, form (TSB) {report.tsb}: "
+        f"{form_zone(report.tsb)}",
+        f"  ({FORM_CONVENTION})",
     ]
     if report.warming_up:
         lines += ["", "Warming up (not enough history yet):", *[f"  {w}" for w in report.warming_up]]

@@ -170,3 +170,26 @@ def setting_words(
             said += f" (default {setting_value(rule_id, k, defaults[k], units)})"
         out.append(said)
     return out
+
+
+# form (TSB = fitness - fatigue, today) zones as intervals.icu draws them, highest first
+FORM_ZONES = ((25.0, "transition"), (5.0, "fresh"), (-10.0, "grey zone"), (-30.0, "optimal"))
+FORM_CONVENTION = (
+    "form = today's fitness − fatigue (as intervals.icu shows it): transition above +25, "
+    "fresh +5 to +25, grey zone −10 to +5, optimal −30 to −10, high risk below −30"
+)
+
+
+def form_zone(tsb: float | None) -> str:
+    if tsb is None:
+        return "-"
+    return next((name for floor, name in FORM_ZONES if tsb > floor), "high risk")
+
+
+def acwr_text(ratio: float | None, band: tuple[float, float]) -> str:
+    """"1.62, above your band of 0.8-1.5": the ratio against the acwr thresholds in effect."""
+    if ratio is None:
+        return "-"
+    low, high = band
+    where = "below" if ratio < low else "above" if ratio > high else "inside"
+    return f"{ratio:.2f}, {where} your band of {low:g}-{high:g}"

@@ -18,17 +18,18 @@ from strainwatch.rules.registry import RULES
 from strainwatch.sources.files.text_fields import clean_text
 from strainwatch.store import journal
 from strainwatch.store.models import Activity, Alert, Injury, PainNote
-from strainwatch.units import distance_text, say
-from strainwatch.views.activity import MILE_KM, activity_json, format_distance, format_duration, format_pace
+from strainwatch.units import MILE_KM, climb_text, distance_text, say
+from strainwatch.views.activity import activity_json, format_distance, format_duration, format_pace
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
 from strainwatch.views.profile import run_profile
 from strainwatch.views.system import system_json
-from strainwatch.views.words import number_lines, setting_words
+from strainwatch.views.words import FORM_CONVENTION, acwr_text, form_zone, number_lines, setting_words
 from strainwatch.web import charts
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
 
 ACTIVITY_LIMIT = 500
+GAUGE_TOP = 2.5  # the ACWR gauge's scale runs 0 to this
 
 
 def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
@@ -89,7 +90,12 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         "weekly": charts.weekly_chart(view.weeks, g.next_run_ceiling_km, unit, per_km),
         "load": charts.load_chart(view.load), "today": view.status.today.isoformat(),
         "acwr_pos": _gauge(view.status.acwr), "acwr_low_pos": _gauge(view.acwr_low),
-        "acwr_high_pos": _gauge(view.acwr_high),
+        "acwr_high_pos": _gauge(view.acwr_high), "gauge_top": GAUGE_TOP,
+        "gauge_ticks": [_gauge(k / 2) for k in range(1, int(GAUGE_TOP * 2))],
+        "acwr_said": acwr_text(view.status.acwr, view.status.acwr_band),
+        "acwr_out": view.status.acwr is not None and not view.acwr_low <= view.status.acwr <= view.acwr_high,
+        "acwr_off_scale": view.status.acwr is not None and view.status.acwr > GAUGE_TOP,
+        "form_zone": form_zone(view.status.tsb), "form_convention": FORM_CONVENTION,
         "past_ids": [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in view.status.past_alerts],
         "past_titles": [say(f.title, athlete.units) for f in view.status.past_alerts],
         "titles": [say(a.title, athlete.units) for a in view.status.alerts],
@@ -106,7 +112,7 @@ def _why(c: Ceiling | None, units: str) -> str:
     return "" if c is None else f"{say(c.reason, units)}; set by {c.rule}"
 
 
-def _gauge(value: float | None, top: float = 2.5) -> float | None:
+def _gauge(value: float | None, top: float = GAUGE_TOP) -> float | None:
     return None if value is None else round(min(max(value, 0.0), top) / top * 100, 1)
 
 
@@ -142,7 +148,7 @@ def _activity_row(r: Activity, athlete: AthleteSettings, unit: str) -> dict[str,
         "name": clean_text(r.name, one_line=True) or "", "distance": format_distance(r.distance_m, unit),
         "moving": format_duration(r.moving_time_s), "pace": format_pace(r.pace_s_per_km, unit),
         "gap": format_pace(r.gap_s_per_km, unit),
-        "climb": "-" if r.ascent_m is None else f"{r.ascent_m:.0f} m",
+        "climb": climb_text(r.ascent_m, unit),
         "hr": "-" if r.avg_hr is None else f"{r.avg_hr:.0f}",
     }  # fmt: skip
 
@@ -172,9 +178,9 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
         "description": description, "alerts": about,
         "alert_titles": [say(a.title, athlete.units) for a in about], "notes": notes, "profile": profile,
-        "pace": charts.profile_chart(profile.points, "pace_s_per_km", invert=True),
-        "hr": charts.profile_chart(profile.points, "hr"),
-        "altitude": charts.profile_chart(profile.points, "altitude_m"),
+        "pace": charts.profile_chart(profile.points, "pace_s_per_km", athlete.units, invert=True),
+        "hr": charts.profile_chart(profile.points, "hr", athlete.units),
+        "altitude": charts.profile_chart(profile.points, "altitude_m", athlete.units),
     }  # fmt: skip
     return Page("activity", values, data)
 

@@ -24,7 +24,7 @@ def notify() -> None:
 @pass_app
 def notify_test(app: AppContext, athlete_id: str | None, channel_name: str | None) -> None:
     """Send a sample alert now, past the outbox, and say exactly what the other side answered."""
-    from strainwatch.notify.chart import Chart, WeekBar
+    from strainwatch.notify.chart import sample_chart
     from strainwatch.notify.dispatch import recipient_of
     from strainwatch.notify.render import AlertContent, alert_message
     from strainwatch.notify.transport import push_channel, transport_for
@@ -59,8 +59,8 @@ def notify_test(app: AppContext, athlete_id: str | None, channel_name: str | Non
             raise type(exc)(f"{exc.what} ({kind})", where=exc.where, hint=exc.hint) from None
         return
     transport = transport_for(app.settings)
-    weeks = tuple(WeekBar(f"week {i + 1}", 30.0 + i, 10.0, i == 11, i == 11) for i in range(12))
-    message = alert_message(sample, recipient_of(athlete), Chart(weeks, 1.1), transport.sender, now)
+    chart = sample_chart(now.astimezone(athlete.zone).date())
+    message = alert_message(sample, recipient_of(athlete), chart, transport.sender, now)
     click.echo(f"sending a sample alert to {athlete.email} …")
     click.echo(transport.send(message))
 
