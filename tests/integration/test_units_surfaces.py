@@ -8,30 +8,19 @@ from __future__ import annotations
 import json
 import mailbox
 import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
 from tests import clock
-from tests.conftest import write_config
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.surfaces_support import cli, synced_comeback
 from tests.web_support import serving
 
 pytest.importorskip("starlette")
 
 RAW = re.compile(r"_km\b|_pct\b|ceiling|\[\[(distance|climb|pace):|\d km\b|/km\b")
-
-
-def _cli(config: Path, *args: str) -> str:
-    from strainwatch.cli.main import cli
-
-    result = CliRunner().invoke(cli, ["-q", "--config", str(config), *args], env=clock.env())
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def _bodies(path: Path) -> list[str]:
@@ -56,6 +45,7 @@ def _visible(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
+@pytest.mark.slow
 def test_a_miles_athlete_reads_miles_and_one_next_run_number_everywhere(tmp_path: Path) -> None:
     from sqlalchemy import select
 
@@ -66,29 +56,19 @@ def test_a_miles_athlete_reads_miles_and_one_next_run_number_everywhere(tmp_path
     from strainwatch.store.db import open_database
     from strainwatch.store.models import Alert
 
-    folder = tmp_path / "runs"
-    folder.mkdir()
+    config, url = synced_comeback(tmp_path, "mi")
     now = clock.now()
-    write_steady_weeks(folder, now, km=8.0, days_back=13)  # then three weeks off
-    url = f"sqlite:///{tmp_path / 'state' / 'sw.db'}"
-    config = write_config(tmp_path / "config.toml", url, [folder], extra="")
-    config.write_text(config.read_text().replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\nunits = "mi"'))
-    _cli(config, "sync")
-    write_gpx(folder / "back.gpx", now - timedelta(hours=30), 6.0)
-    write_gpx(folder / "long.gpx", now - timedelta(hours=27), 20.0)
-    _cli(config, "sync")
-
-    alerts = json.loads(_cli(config, "alerts", "--json"))
+    alerts = json.loads(cli(config, "alerts", "--json"))
     assert {a["rule"] for a in alerts} >= {"long-run-spike", "return-after-layoff"}
     for a in alerts:
         for key in ("title", "summary", "advice", "numbers_text"):
             _clean(f"alerts --json {a['rule']} {key}", a[key])
-    [status] = json.loads(_cli(config, "status", "--json"))
+    [status] = json.loads(cli(config, "status", "--json"))
     limit = status["guidance"]["next_run"]
     assert limit["distance"].endswith(" mi") and limit["rule"] == "return-after-layoff"
     next_run = limit["distance"]
-    _clean("status", _cli(config, "status"))
-    assert f"Next run: keep it under {next_run} (" in _cli(config, "status")
+    _clean("status", cli(config, "status"))
+    assert f"Next run: keep it under {next_run} (" in cli(config, "status")
 
     settings = parse_settings(config.read_text(), config)
     sessions = open_database(url)
@@ -100,7 +80,7 @@ def test_a_miles_athlete_reads_miles_and_one_next_run_number_everywhere(tmp_path
         _clean(f"push {c.rule}", push.subject + "\n" + push.text)
 
     for a in alerts:
-        explained = _cli(config, "explain", str(a["id"]))
+        explained = cli(config, "explain", str(a["id"]))
         _clean(f"explain {a['rule']}", explained)
         assert f"Next run: under {next_run} (" in explained  # the day's one number
 

@@ -37,9 +37,10 @@ def alert_json(alert: Alert, units: str) -> dict[str, Any]:
     }
 
 
-def finding_json(f: Finding, units: str) -> dict[str, Any]:
-    """A finding replayed for a past day (`status --as-of`), spelt as `alert_json` spells it."""
-    return {"rule": f.rule, "severity": f.severity.label, "date": f.day.isoformat(),
+def finding_json(f: Finding, units: str, alert_id: int | None) -> dict[str, Any]:
+    """A finding replayed for a past day (`status --as-of`), spelt as `alert_json` spells it;
+    `alert_id`: the stored alert it matches (None when none does)."""
+    return {"id": alert_id, "rule": f.rule, "severity": f.severity.label, "date": f.day.isoformat(),
             "title": say(f.title, units), "summary": say(f.summary, units), "numbers": dict(f.numbers),
             "numbers_text": numbers_sentence(f.numbers, units),
             "activity_ids": list(f.activity_ids)}  # fmt: skip

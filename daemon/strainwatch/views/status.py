@@ -46,6 +46,7 @@ class StatusReport:
     alerts: list[Alert] = field(default_factory=list)
     as_of: bool = False  # a past day: `past_alerts` are the alerts active then
     past_alerts: list[Finding] = field(default_factory=list)
+    past_ids: list[int | None] = field(default_factory=list)  # the stored alert of each, when there is one
     sources: list[Health] = field(default_factory=list)  # last success and last error per source
 
     def as_json(self) -> dict[str, Any]:
@@ -60,7 +61,7 @@ class StatusReport:
             "acwr_band": {"low": self.acwr_band[0], "high": self.acwr_band[1]},
             "warming_up": self.warming_up,
             "alerts": [alert_json(a, units) for a in self.alerts] if not self.as_of else [
-                finding_json(f, units) for f in self.past_alerts
+                finding_json(f, units, i) for f, i in zip(self.past_alerts, self.past_ids, strict=True)
             ],
             "as_of": self.as_of,
             "sources": {h.source: h.as_json() for h in self.sources},
@@ -79,6 +80,17 @@ def active_on(runs: Sequence[Run], facts: AthleteFacts, thresholds: Thresholds, 
     )  # fmt: skip
     active = [ledger.latest[fp] for fp, state in ledger.states.items() if state.active]
     return sorted(active, key=lambda f: (f.day, f.severity), reverse=True)
+
+
+def stored_ids(session: Session, athlete_id: str, findings: Sequence[Finding]) -> list[int | None]:
+    """The id of the stored alert each replayed finding matches (rule, day, runs), so a past
+    day's alerts link to their pages and carry the same ids in every JSON."""
+    days = {f.day for f in findings}
+    if not days:
+        return []
+    query = select(Alert).where(Alert.athlete_id == athlete_id, Alert.day.in_(days))
+    stored = {(a.rule, a.day, tuple(a.activity_ids)): a.id for a in session.scalars(query)}
+    return [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in findings]
 
 
 def athlete_status(
@@ -116,6 +128,7 @@ def status_of_history(
             )
         )
     )
+    past = active_on(runs, facts, thresholds, as_of) if as_of else []
     return StatusReport(
         athlete=athlete, today=today, weeks=weeks, guidance=guidance(h, today, thresholds),
         acwr=h.ratio[i] if i >= 0 else None,
@@ -124,7 +137,7 @@ def status_of_history(
         tsb=round(h.tsb[i], 1) if i >= 0 else None,
         acwr_band=(number(thresholds.of("acwr"), "low"), number(thresholds.of("acwr"), "high")),
         warming_up=warming, alerts=alerts, as_of=as_of is not None, sources=health_of(session, athlete.id),
-        past_alerts=active_on(runs, facts, thresholds, as_of) if as_of else [],
+        past_alerts=past, past_ids=stored_ids(session, athlete.id, past),
     )  # fmt: skip
 
 

@@ -72,10 +72,6 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         injuries = list(session.scalars(
             select(Injury).where(Injury.athlete_id == athlete.id).order_by(Injury.start.desc())
         ))  # fmt: skip
-        days = {f.day for f in view.status.past_alerts}
-        query = select(Alert).where(Alert.athlete_id == athlete.id, Alert.day.in_(days))
-        found: list[Alert] = list(session.scalars(query)) if days else []
-        stored = {(a.rule, a.day, tuple(a.activity_ids)): a.id for a in found}
     unit, per_km = _units(athlete)
     g = view.status.guidance
     data = view.as_json()
@@ -96,7 +92,7 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         "acwr_out": view.status.acwr is not None and not view.acwr_low <= view.status.acwr <= view.acwr_high,
         "acwr_off_scale": view.status.acwr is not None and view.status.acwr > GAUGE_TOP,
         "form_zone": form_zone(view.status.tsb), "form_convention": FORM_CONVENTION,
-        "past_ids": [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in view.status.past_alerts],
+        "past_ids": view.status.past_ids,
         "past_titles": [say(f.title, athlete.units) for f in view.status.past_alerts],
         "titles": [say(a.title, athlete.units) for a in view.status.alerts],
         "next_run_short": distance_text(g.next_run.metres if g.next_run else None, athlete.units),
@@ -120,14 +116,16 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
     athlete = _athlete(ctx, athlete_id)
     since, until = _date(ctx.query.get("since"), "since"), _date(ctx.query.get("until"), "until")
     sport, text = ctx.query.get("sport", "")[:32], ctx.query.get("q", "")[:100]
-    query = select(Activity).where(Activity.athlete_id == athlete.id, Activity.deleted.is_(False))
+    query = select(Activity).where(
+        Activity.athlete_id == athlete.id, Activity.deleted.is_(False), Activity.duplicate_of.is_(None)
+    )
     if sport:
         query = query.where(Activity.sport_type == sport)
     if text:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Activity.name.ilike(f"%{escaped}%", escape="\\"))
     with ctx.db() as session:
-        rows = list(session.scalars(query.order_by(Activity.start_time.desc())))
+        rows = list(session.scalars(query.order_by(Activity.start_time.desc(), Activity.id.desc())))
         kinds = session.scalars(select(Activity.sport_type).where(Activity.athlete_id == athlete.id))
         sports = sorted(set(kinds))
     zone = athlete.zone
@@ -139,7 +137,8 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
               "limit": ACTIVITY_LIMIT, "sports": sports,
               "filters": {"since": ctx.query.get("since", ""), "until": ctx.query.get("until", ""),
                           "sport": sport, "q": text}}  # fmt: skip
-    return Page("activities", values, [activity_json(r, zone) for r in rows])
+    # the twin of `activities --json`: oldest first, as the command lists them; the page newest first
+    return Page("activities", values, [activity_json(r, zone) for r in reversed(rows)])
 
 
 def _activity_row(r: Activity, athlete: AthleteSettings, unit: str) -> dict[str, Any]:
@@ -159,7 +158,9 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         if row is None or row.deleted:
             raise NotFound
         athlete = _athlete(ctx, row.athlete_id)
-        about = [a for a in session.scalars(select(Alert).where(Alert.athlete_id == athlete.id))
+        mine = select(Alert).where(Alert.athlete_id == athlete.id)
+        newest = mine.order_by(Alert.day.desc(), Alert.id.desc())  # as `alerts` lists them
+        about = [a for a in session.scalars(newest)
                  if row.id in (a.activity_ids or [])]  # fmt: skip
         notes = list(
             session.scalars(select(PainNote).where(PainNote.activity_id == row.id).order_by(PainNote.id))
