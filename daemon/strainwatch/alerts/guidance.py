@@ -103,11 +103,13 @@ def left_out_sentence(longest: Longest, units: str) -> str:
     nothing is left out."""
     if not longest.left_out:
         return ""
-    runs = ", ".join(f"{distance_text(r.distance_m, units)} on {r.local_date}" for r in longest.left_out)
-    return (
-        f"Left out on purpose: {runs} (a run far longer than the ones before it is not the new "
-        "normal; treadmill and typed-in distances are too rough)."
-    )
+    runs = ", ".join(
+        f"{distance_text(r.distance_m, units)} on {r.local_date} "
+        + ("(a spike: far longer than the runs before it, not the new normal)" if r.counts_for_spikes
+           else "(treadmill or typed in: too rough a distance)")
+        for r in longest.left_out
+    )  # fmt: skip
+    return f"Left out on purpose: {runs}."
 
 
 def limit_text(c: Ceiling | None, units: str) -> str:

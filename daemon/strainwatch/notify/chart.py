@@ -13,7 +13,7 @@ from strainwatch.rules.base import Thresholds, number
 from strainwatch.units import distance_text, unit_name
 
 WEEKS = 12
-BAR_PX = 220
+BAR_PX = 160  # with the labels, fits a 390 px phone
 INSIDE, OUTSIDE = "#2b8a3e", "#c92a2a"
 
 
@@ -57,7 +57,7 @@ def weekly_chart(h: History, today: date, t: Thresholds, spike_days: frozenset[d
 class ChartRow:
     """One week as both mail bodies draw it: a bar of `hashes` in text, `width` px in HTML."""
 
-    label: str  # "2026-W47, from Mon 17 Nov"
+    label: str  # the week's Monday: "Mon 17 Nov"
     distance: str  # "24.6 mi"
     longest: str
     hashes: int
@@ -85,7 +85,7 @@ def chart_view(chart: Chart, units: str) -> ChartView:
         mark = " <- this week" if b.current and chart.last_run is None else ""
         mark += " (spike)" if b.spike else ""
         rows.append(ChartRow(
-            label=f"{w.label}, from {w.start:%a %d %b}", distance=distance_text(w.km * 1000, units),
+            label=f"{w.start:%a %d %b}", distance=distance_text(w.km * 1000, units),
             longest=distance_text(w.longest_km * 1000, units), hashes=round(w.km / top * 30), mark=mark,
             width=max(1, round(w.km / top * BAR_PX)),
             colour="#e8590c" if b.spike else ("#1c7ed6" if b.current else "#adb5bd"),
@@ -93,7 +93,7 @@ def chart_view(chart: Chart, units: str) -> ChartView:
         ))  # fmt: skip
     low, high = chart.band
     inside = chart.acwr is not None and low <= chart.acwr <= high
-    axis = f"weekly distance ({unit_name(units)}), Monday to Sunday; the longest run of each week beside it"
+    axis = f"distance ({unit_name(units)}) of each week from the Monday shown; its longest run beside it"
     colour = INSIDE if inside else OUTSIDE
     return ChartView(chart.title, axis, tuple(rows), chart.acwr, f"{low:g}-{high:g}", colour)
 

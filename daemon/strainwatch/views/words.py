@@ -64,7 +64,7 @@ SETTING_LABELS = {
     "first_run": "first run back at most",
     "first_week": "first week back at most",
     "baseline_days": "baseline of",
-    "factor": "more than",
+    "factor": "noted above",
     "min_descent_m": "only from a descent of",
     "percentile": "and above your percentile",
     "exit_margin": "ends inside the band by",
@@ -94,7 +94,8 @@ SETTING_LABELS = {
 # settings that are fractions of a reference, said as a percentage ("+10 %", "75 %")
 _INCREASES = {"caution", "high", "warning", "info", "faster"}
 _SHARES = {"first_run", "first_week", "new_share"}
-_FACTORS = {"next_run_factor", "next_week_factor", "factor"}
+_FACTORS = {"next_run_factor": "the window's longest run", "next_week_factor": "the recent weekly mean",
+            "factor": "the most descent in a recent run"}
 _RATIOS = {"low", "exit_margin"}
 
 
@@ -142,7 +143,7 @@ def setting_value(rule_id: str, key: str, value: Any, units: str) -> str:
     if key in _SHARES:
         return f"{value * 100:.0f} % of usual"
     if key in _FACTORS:
-        return f"{value:g} x"
+        return f"{value:g} x {_FACTORS[key]}"
     if key in _RATIOS:
         return f"{value:g}"
     if key.endswith("_km"):
