@@ -6,8 +6,6 @@ number for the day."""
 from __future__ import annotations
 
 import json
-import mailbox
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,34 +13,10 @@ import httpx
 import pytest
 
 from tests import clock
-from tests.surfaces_support import cli, synced_comeback
+from tests.surfaces_support import assert_miles_in_words, cli, mail_bodies, synced_comeback, visible
 from tests.web_support import serving
 
 pytest.importorskip("starlette")
-
-RAW = re.compile(r"_km\b|_pct\b|ceiling|\[\[(distance|climb|pace):|\d km\b|/km\b")
-
-
-def _bodies(path: Path) -> list[str]:
-    out = []
-    for message in mailbox.mbox(path):
-        for part in message.walk():
-            if part.get_content_type() in ("text/plain", "text/html"):
-                payload = part.get_payload(decode=True)
-                assert isinstance(payload, bytes)
-                out.append(payload.decode())
-    return out
-
-
-def _clean(where: str, text: str) -> None:
-    found = RAW.search(text)
-    assert found is None, f"{where}: {found.group(0)!r} in …{text[max(0, found.start() - 80):found.end() + 80]}…"
-
-
-def _visible(html: str) -> str:
-    """The page's text and attribute values a reader sees, without markup or CSS class names."""
-    html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", html)
 
 
 @pytest.mark.slow
@@ -62,12 +36,12 @@ def test_a_miles_athlete_reads_miles_and_one_next_run_number_everywhere(tmp_path
     assert {a["rule"] for a in alerts} >= {"long-run-spike", "return-after-layoff"}
     for a in alerts:
         for key in ("title", "summary", "advice", "numbers_text"):
-            _clean(f"alerts --json {a['rule']} {key}", a[key])
+            assert_miles_in_words(f"alerts --json {a['rule']} {key}", a[key])
     [status] = json.loads(cli(config, "status", "--json"))
     limit = status["guidance"]["next_run"]
     assert limit["distance"].endswith(" mi") and limit["rule"] == "return-after-layoff"
     next_run = limit["distance"]
-    _clean("status", cli(config, "status"))
+    assert_miles_in_words("status", cli(config, "status"))
     assert f"Next run: keep it under {next_run} (" in cli(config, "status")
 
     settings = parse_settings(config.read_text(), config)
@@ -77,11 +51,11 @@ def test_a_miles_athlete_reads_miles_and_one_next_run_number_everywhere(tmp_path
     sam = Recipient("sam", "Sam", "sam@example.org")
     for c in contents:
         push = push_alert(c, sam, "sw", now)
-        _clean(f"push {c.rule}", push.subject + "\n" + push.text)
+        assert_miles_in_words(f"push {c.rule}", push.subject + "\n" + push.text)
 
     for a in alerts:
         explained = cli(config, "explain", str(a["id"]))
-        _clean(f"explain {a['rule']}", explained)
+        assert_miles_in_words(f"explain {a['rule']}", explained)
         assert f"Next run: under {next_run} (" in explained  # the day's one number
 
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
@@ -90,7 +64,7 @@ def test_a_miles_athlete_reads_miles_and_one_next_run_number_everywhere(tmp_path
         for path, a in pages.items():
             html = http.get(path)
             assert html.status_code == 200, path
-            _clean(path, _visible(html.text))
+            assert_miles_in_words(path, visible(html.text))
             twin = http.get(f"{path}.json").json()
             if a is not None:
                 assert twin["summary"] == a["summary"] and twin["advice"] == a["advice"]
@@ -99,8 +73,8 @@ def test_a_miles_athlete_reads_miles_and_one_next_run_number_everywhere(tmp_path
         overview = http.get("/athletes/sam").text
         assert f"≤ {next_run}" in overview and "Left out on purpose: 12.4 mi" in overview
 
-    warnings = _bodies(tmp_path / "state" / "mail.mbox")
+    warnings = mail_bodies(tmp_path / "state" / "mail.mbox")
     assert warnings, "no mail was written"
     for body in warnings:
-        _clean("mail", _visible(body))
+        assert_miles_in_words("mail", visible(body))
     assert any(f"Next run: under {next_run} (" in body for body in warnings)

@@ -202,8 +202,8 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
         unit, _ = _units(athlete)
         run_rows = [_activity_row(a, athlete, unit) for a in runs]
         data = alert_json(row, athlete.units)
-        today = ctx.now().astimezone(athlete.zone).date()
-        history = ctx.histories.get(session, athlete, today, light=True)
+        until = max(ctx.now().astimezone(athlete.zone).date(), row.day)  # the alert's day, at least
+        history = ctx.histories.get(session, athlete, until, light=True)
         day = guidance(history, row.day, ctx.settings.thresholds(athlete))
         runs_json = [activity_json(a, athlete.zone) for a in runs]
     rule = RULES.get(row.rule)
