@@ -50,7 +50,7 @@ def cli(config: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return result.output
 
 
-def synced_comeback(tmp_path: Path, units: str = "km") -> tuple[Path, str]:
+def synced_comeback(tmp_path: Path, units: str = "km", extra: str = "") -> tuple[Path, str]:
     """(config, database URL) of athlete "sam" after two syncs: the steady weeks, then the
     comeback, so the comeback's alerts are news (mailed at once) rather than found late."""
     folder = tmp_path / "runs"
@@ -58,7 +58,7 @@ def synced_comeback(tmp_path: Path, units: str = "km") -> tuple[Path, str]:
     now = clock.now()
     write_steady_weeks(folder, now, km=8.0, days_back=13)
     url = f"sqlite:///{tmp_path / 'state' / 'sw.db'}"
-    config = write_config(tmp_path / "config.toml", url, [folder], extra='[notify]\nquiet_hours = ""\n')  # mail now
+    config = write_config(tmp_path / "config.toml", url, [folder], extra='[notify]\nquiet_hours = ""\n' + extra)  # mail now
     text = config.read_text().replace('timezone = "Europe/Berlin"', f'timezone = "Europe/Berlin"\nunits = "{units}"')
     config.write_text(text)
     cli(config, "sync")

@@ -124,6 +124,8 @@ def guidance_lines(g: Guidance, units: str) -> list[str]:
     lines = []
     if g.next_run is not None:
         lines.append(f"Next run: under {limit_text(g.next_run, units)}.")
+        if g.next_run.rule == SPIKE and (left := left_out_sentence(g.longest, units)):
+            lines.append(left)
     if g.next_week is not None:
         lines.append(f"Next 7 days: up to {limit_text(g.next_week, units)}.")
     return lines
