@@ -14,7 +14,7 @@ from strainwatch.rules.registry import RULES, effective
 from strainwatch.units import climb_mark, distance_mark, pace_mark, say
 from strainwatch.views.words import numbers_sentence, setting_words
 from tests import clock
-from tests.rules_support import make_run, steady
+from tests.rules_support import make_run, shifted, steady
 
 KEYS = ("_km", "_pct", "ceiling", "[[")
 
@@ -71,7 +71,16 @@ def test_the_window_longest_says_which_runs_it_leaves_out() -> None:
     assert g.longest.metres == pytest.approx(max(r.distance_m for r in runs if r.activity_id != 901
                                                  and r.local_date > day - timedelta(days=30)))  # fmt: skip
     said = left_out_sentence(g.longest, "mi")
-    assert "16.4 mi" in said and str(day) in said and "km" not in said
+    assert f"16.4 mi on {day} (spikes:" in said and "km" not in said and "treadmill" not in said
+
+
+def test_a_treadmill_run_is_left_out_of_the_longest_and_said_so() -> None:
+    runs, day = _comeback()
+    treadmill = shifted(make_run(902, day, 30.0), trainer=True)
+    g = _findings([*runs, treadmill], day)["g"]
+    assert 902 in [r.activity_id for r in g.longest.left_out]
+    assert g.longest.metres is not None and g.longest.metres < 30_000
+    assert f"30.0 km on {day} (treadmill or typed in" in left_out_sentence(g.longest, "km")
 
 
 def test_a_miles_athlete_reads_no_km_and_no_key() -> None:

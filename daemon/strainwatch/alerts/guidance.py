@@ -101,15 +101,19 @@ def guidance(h: History, today: date, t: Thresholds) -> Guidance:
 def left_out_sentence(longest: Longest, units: str) -> str:
     """What the window's longest run does not count, said where the number is shown; "" when
     nothing is left out."""
-    if not longest.left_out:
-        return ""
-    runs = ", ".join(
-        f"{distance_text(r.distance_m, units)} on {r.local_date} "
-        + ("(a spike: far longer than the runs before it, not the new normal)" if r.counts_for_spikes
-           else "(treadmill or typed in: too rough a distance)")
-        for r in longest.left_out
-    )  # fmt: skip
-    return f"Left out on purpose: {runs}."
+
+    def runs(spikes: bool) -> str:
+        return ", ".join(
+            f"{distance_text(r.distance_m, units)} on {r.local_date}"
+            for r in longest.left_out if r.counts_for_spikes == spikes
+        )  # fmt: skip
+
+    parts = []
+    if spiked := runs(spikes=True):
+        parts.append(f"{spiked} (spikes: far longer than the runs before them, not the new normal)")
+    if rough := runs(spikes=False):
+        parts.append(f"{rough} (treadmill or typed in: too rough a distance)")
+    return f"Left out on purpose: {'; '.join(parts)}." if parts else ""
 
 
 def limit_text(c: Ceiling | None, units: str) -> str:
