@@ -4,6 +4,7 @@ rules quote the same numbers, and every quantity is spelt in the athlete's units
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ def _comeback() -> tuple[list[Run], date]:
     return [*runs, make_run(900, back, 6.0), make_run(901, back, 2.2 * 12.0)], back
 
 
-def _findings(runs: list[Run], day: date, overrides: dict[str, dict[str, object]] | None = None) -> dict:
+def _findings(runs: list[Run], day: date, overrides: dict[str, dict[str, object]] | None = None) -> dict[str, Any]:
     t = effective(overrides or {})
     h = History.build(runs, day)
     found = {rule_id: RULES[rule_id].evaluate(h, day, t) for rule_id in t}
