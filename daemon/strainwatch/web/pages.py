@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from strainwatch.alerts.guidance import guidance, guidance_lines, left_out_sentence
+from strainwatch.alerts.guidance import Guidance, guidance, guidance_lines, left_out_sentence
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.ceilings import Ceiling
@@ -23,6 +23,7 @@ from strainwatch.views.activity import activity_json, format_distance, format_du
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
 from strainwatch.views.profile import run_profile
+from strainwatch.views.status import StatusReport
 from strainwatch.views.system import system_json
 from strainwatch.views.words import FORM_CONVENTION, acwr_text, form_zone, number_lines, setting_words
 from strainwatch.web import charts
@@ -85,27 +86,40 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         "per_km": per_km, "injuries": injuries, "parts": journal.INJURY_PARTS,
         "weekly": charts.weekly_chart(view.weeks, g.next_run_ceiling_km, unit, per_km),
         "load": charts.load_chart(view.load), "today": view.status.today.isoformat(),
-        "acwr_pos": _gauge(view.status.acwr), "acwr_low_pos": _gauge(view.acwr_low),
-        "acwr_high_pos": _gauge(view.acwr_high), "gauge_top": GAUGE_TOP,
-        "gauge_ticks": [_gauge(k / 2) for k in range(1, int(GAUGE_TOP * 2))],
-        "acwr_said": acwr_text(view.status.acwr, view.status.acwr_band),
-        "acwr_out": view.status.acwr is not None and not view.acwr_low <= view.status.acwr <= view.acwr_high,
-        "acwr_off_scale": view.status.acwr is not None and view.status.acwr > GAUGE_TOP,
-        "form_zone": form_zone(view.status.tsb), "form_convention": FORM_CONVENTION,
         "past_ids": view.status.past_ids,
         "past_titles": [say(f.title, athlete.units) for f in view.status.past_alerts],
         "titles": [say(a.title, athlete.units) for a in view.status.alerts],
-        "next_run_short": distance_text(g.next_run.metres if g.next_run else None, athlete.units),
-        "next_week_short": distance_text(g.next_week.metres if g.next_week else None, athlete.units),
-        "next_run_why": _why(g.next_run, athlete.units), "next_week_why": _why(g.next_week, athlete.units),
-        "longest": distance_text(g.longest.metres, athlete.units),
-        "left_out": left_out_sentence(g.longest, athlete.units),
+        **_limit_cards(g, athlete.units), **_load_cards(view.status),
     }  # fmt: skip
     return Page("overview", values, data)
 
 
-def _why(c: Ceiling | None, units: str) -> str:
-    return "" if c is None else f"{say(c.reason, units)}; set by {c.rule}"
+def _limit_cards(g: Guidance, units: str) -> dict[str, str]:
+    """The next-run and next-7-days cards: the day's one answer, who set it and why."""
+
+    def why(c: Ceiling | None) -> str:
+        return "" if c is None else f"{say(c.reason, units)}; set by {c.rule}"
+
+    return {
+        "next_run_short": distance_text(g.next_run.metres if g.next_run else None, units),
+        "next_week_short": distance_text(g.next_week.metres if g.next_week else None, units),
+        "next_run_why": why(g.next_run), "next_week_why": why(g.next_week),
+        "longest": distance_text(g.longest.metres, units), "left_out": left_out_sentence(g.longest, units),
+    }  # fmt: skip
+
+
+def _load_cards(s: StatusReport) -> dict[str, Any]:
+    """The ACWR gauge (a 0 to GAUGE_TOP scale, the band in effect, a mark red outside it) and
+    form with its zone and convention."""
+    low, high = s.acwr_band
+    return {
+        "acwr_pos": _gauge(s.acwr), "acwr_low_pos": _gauge(low), "acwr_high_pos": _gauge(high),
+        "gauge_top": GAUGE_TOP, "gauge_ticks": [_gauge(k / 2) for k in range(1, int(GAUGE_TOP * 2))],
+        "acwr_said": acwr_text(s.acwr, s.acwr_band),
+        "acwr_out": s.acwr is not None and not low <= s.acwr <= high,
+        "acwr_off_scale": s.acwr is not None and s.acwr > GAUGE_TOP,
+        "form_zone": form_zone(s.tsb), "form_convention": FORM_CONVENTION,
+    }  # fmt: skip
 
 
 def _gauge(value: float | None, top: float = GAUGE_TOP) -> float | None:
