@@ -41,7 +41,7 @@ class StatusReport:
     ctl: float | None
     atl: float | None
     tsb: float | None  # form: today's ctl - atl
-    acwr_band: tuple[float, float] = (0.8, 1.5)  # the acwr rule's low and high in effect
+    acwr_band: tuple[float, float]  # the acwr rule's low and high in effect
     warming_up: list[str] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     as_of: bool = False  # a past day: `past_alerts` are the alerts active then
