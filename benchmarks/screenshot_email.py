@@ -21,6 +21,7 @@ from strainwatch.metrics.history import History
 from strainwatch.notify.chart import weekly_chart
 from strainwatch.notify.render import AlertContent, DigestContent, Recipient, alert_message, digest_message
 from strainwatch.rules.registry import effective, evaluate_day
+from strainwatch.units import say
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.rules_support import make_run, steady
@@ -42,10 +43,11 @@ def main() -> None:
         for f in evaluate_day(history, today - timedelta(days=1), effective({}))
         if f.rule == "long-run-spike"
     ]
-    chart = weekly_chart(history, today, frozenset({finding.day}))
+    chart = weekly_chart(history, today, effective({}), frozenset({finding.day}))
     content = AlertContent(
         fingerprint="sam:long-run-spike:activity:9999", rule=finding.rule, severity=finding.severity.label,
-        day=finding.day.isoformat(), title=finding.title, summary=finding.summary, advice=finding.advice,
+        day=finding.day.isoformat(), title=say(finding.title, "km"), summary=say(finding.summary, "km"),
+        advice=say(finding.advice, "km"),
         numbers=dict(finding.numbers), modifiers=finding.modifiers,
         activities=[f"Sat 21 Nov: {HOSTILE}, 26.00 km"],
     )  # fmt: skip

@@ -153,9 +153,9 @@ def test_the_first_digest_of_an_old_history_charts_its_last_weeks_and_rules_show
 
     [digest] = list(mailbox.mbox(tmp_path / "mail.mbox"))
     text = next(p for p in digest.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
-    assert b"The 12 weeks to your last run (2021-07-04):" in text and b"Last 12 weeks" not in text
-    assert b"2021-W26" in text and b"2026-W" not in text
+    assert b"The 12 weeks to your last run (2021-07-04), distance (km)" in text and b"Last 12 weeks" not in text
+    assert b"Mon 28 Jun " in text and b"Mon 30 Nov " not in text  # 2021-W26, not the weeks before now
     rules = run("rules", "--athlete", "sam", config=config).stdout
-    assert "caution = 0.2 (default 0.1)" in rules and "high = 0.3," in rules
+    assert "a caution from +20 % (default +10 %)" in rules and "high from +30 %;" in rules
     [alert] = json.loads(run("alerts", "--all", "--json", config=config).stdout)[:1]
     assert "Settings in effect for sam:" in run("explain", str(alert["id"]), config=config).stdout

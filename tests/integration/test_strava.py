@@ -410,7 +410,7 @@ def test_an_unexpected_answer_to_the_listing_fails_that_athlete_only(
     report = run_pass(settings, open_database(database_url), now=NOW)
     assert report.of("strava")[0].error == "Strava answered 422 for /athlete/activities"
     assert report.counts()["imported"] == 1  # kim, after sam
-    assert "sam strava: Strava answered 422" in report.summary()
+    assert "failed: sam strava" in report.summary() and "sam strava: Strava answered 422" in report.failed[0]
 
 
 def test_a_429_with_the_daily_limit_spent_waits_until_midnight_utc(

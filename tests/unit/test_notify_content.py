@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from importlib.resources import files
 
-from strainwatch.notify.chart import Chart, WeekBar
+from strainwatch.notify.chart import sample_chart
 from strainwatch.notify.notification import Recipient
 from strainwatch.notify.render import AlertContent, alert_message, notice_message
+from tests import clock
 
 HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script> & \"q\" 'a'"
 NOW = datetime(2026, 11, 22, 7, tzinfo=UTC)
 WHO = Recipient("sam", "Sam <b>", "sam@example.org")
-CHART = Chart(tuple(WeekBar(f"2026-W{36 + i}", 30.0 + i, 10.0, i == 11, i == 11) for i in range(12)), 1.1)
+CHART = sample_chart(clock.now().date())
 
 
 def test_every_field_is_escaped_in_html_and_plain_in_text() -> None:
@@ -33,8 +34,10 @@ def test_every_field_is_escaped_in_html_and_plain_in_text() -> None:
     )
     assert n.severity == "warning" and n.alert_keys == ("sam:x",) and n.key == "sam:x:warning"
     # the chart is drawn in both bodies from the same rows
-    assert "2026-W47   41.0 km ############################## longest 10.0 <- this week (spike)" in n.text
-    assert n.html.count("<tr>") == 12 and "41.0 km" in n.html and "width:220px" in n.html
+    last = CHART.weeks[-1].week
+    row = f"{last.start:%a %d %b}   41.0 km ############################## longest 10.0 km"
+    assert row + " <- this week (spike)" in n.text and "distance (km) of each week from the Monday shown" in n.text
+    assert n.html.count("<tr>") == 12 and "41.0 km" in n.html and "width:160px" in n.html
 
 
 def test_a_notice_is_the_body_in_both() -> None:

@@ -16,6 +16,7 @@ from strainwatch.notify.notification import Recipient
 from strainwatch.notify.push_render import push_alert, push_digest, push_ref
 from strainwatch.notify.render import AlertContent, DigestContent, alert_message, message_id
 from strainwatch.notify.transport import channels_for
+from strainwatch.rules.ceilings import Ceiling, Longest
 from tests import clock
 
 BASE = """
@@ -106,7 +107,11 @@ def test_activity_data_cannot_break_a_push_line() -> None:
 
 def test_a_digest_is_a_short_summary() -> None:
     findings = [replace(SPIKE, severity="caution", title=f"finding {i}") for i in range(7)]
-    guide = Guidance(12.0, 13.2, 40.0, 52.0, 1.1, 1.3, 30)
+    day = clock.now().date()
+    guide = Guidance(
+        day, Ceiling("run", 13_200, "long-run-spike", "1.1 x your longest run"),
+        Ceiling("week", 52_000, "weekly-volume-jump", "1.3 x your weekly mean"), (), Longest(30, 12_000), 40.0, 1.1, 1.3,
+    )  # fmt: skip
     digest = DigestContent("2026-11-22", findings, {"acwr": 2}, ["cleared one"], guide)
     push = push_digest(digest, SAM, "sw", clock.now(), "https://sw.example.org/athletes/sam")
     lines = push.text.splitlines()
@@ -162,6 +167,6 @@ def test_plain_options_of_a_url_are_not_taken_for_secrets() -> None:
 
 
 def _chart() -> object:
-    from strainwatch.notify.chart import Chart, WeekBar
+    from strainwatch.notify.chart import sample_chart
 
-    return Chart(tuple(WeekBar(f"w{i}", 30.0, 10.0, False, False) for i in range(12)), 1.1)
+    return sample_chart(clock.now().date())

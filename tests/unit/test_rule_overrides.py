@@ -17,6 +17,7 @@ from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
 from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.base import Thresholds
 from strainwatch.rules.registry import RULES, effective, evaluate_day
+from strainwatch.units import say
 from tests.clock import this_monday
 from tests.rules_support import EASY, make_run, steady
 
@@ -202,21 +203,24 @@ def test_next_run_and_next_week_factors_have_one_home(tmp_path: Path) -> None:
     t = _athlete_thresholds(tmp_path, "", "[athletes.rules.long-run-spike]\nnext_run_factor = 1.05\n"
                             "[athletes.rules.weekly-volume-jump]\nnext_week_factor = 1.2\n")  # fmt: skip
     [spike] = run_rule(_spike(), t, "long-run-spike")
-    assert "1.05 x your 30-day longest" in spike.advice
+    assert "1.05 x your longest run of the last 30 days" in spike.advice
     assert spike.numbers["next_run_ceiling_km"] == pytest.approx(1.05 * spike.numbers["reference_km"], abs=0.01)
     [jump] = run_rule(_jump(), t, "weekly-volume-jump")
-    assert "1.2 x your recent weekly mean" in jump.advice
+    assert "1.2 x your weekly mean of the 2 weeks before this jump" in jump.advice
     scenario = _spike()
     g = guidance(History.build(scenario.runs, scenario.last), scenario.last, t)
     assert g.next_run_factor == 1.05 and g.next_week_factor == 1.2
-    assert g.next_week_ceiling_km == pytest.approx(1.2 * g.last_two_weeks_mean_km)
+    weekly = [c.metres / 1000 for c in g.advised if c.rule == "weekly-volume-jump"]
+    assert pytest.approx(1.2 * g.last_two_weeks_mean_km) in weekly
+    assert g.next_week_ceiling_km == min(c.metres for c in g.advised if c.scope == "week") / 1000
 
 
 def test_return_after_layoff_advice_prints_the_values_in_effect() -> None:
     t = effective({"return-after-layoff": {"first_run": 0.5, "first_week": 0.25}})
     found = run_rule(_layoff(), t, "return-after-layoff")
     typical_run, typical_week = found[0].numbers["typical_run_km"], found[0].numbers["typical_week_km"]
-    assert f"under {typical_week * 0.25:.0f} km and single runs under {typical_run * 0.5:.1f} km" in found[0].advice
+    said = say(found[0].advice, "km")
+    assert f"under {typical_week * 0.25:.1f} km (" in said and f"single runs under {typical_run * 0.5:.1f} km (" in said
 
 
 def test_shoe_and_strain_texts_print_the_values_in_effect() -> None:

@@ -51,7 +51,7 @@ def test_long_run_40_percent_above_the_30_day_longest() -> None:
     assert finding.severity == Severity.CAUTION
     assert finding.numbers["increase_pct"] == pytest.approx(40, abs=0.5)
     assert finding.activity_ids == (999,)
-    assert "1.1 x your 30-day longest" in finding.advice
+    assert "1.1 x your longest run of the last 30 days" in finding.advice
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from strainwatch.views.overview import Week
+from strainwatch.alerts.weeks import Week
 from strainwatch.views.profile import ProfilePoint
 from strainwatch.web.charts import TOP, profile_chart, weekly_chart
 
@@ -19,21 +19,23 @@ def test_bars_are_in_proportion_and_the_ceiling_sits_at_its_value() -> None:
     chart = weekly_chart(_weeks([10.0, 20.0, 40.0, 0.0]), 20.0, "km", 1.0)
     heights = [b.h for b in chart.bars]
     assert heights[1] * 2 == heights[2] and heights[3] == 0 and abs(heights[0] * 2 - heights[1]) <= 0.1
-    assert [t.label for t in chart.ticks] == ["0", "10", "20", "30", "40"]
+    assert [t.label for t in chart.ticks] == ["0", "10", "20", "30", "40 km"]  # the top tick names the unit
     twenty = next(t.y for t in chart.ticks if t.label == "20")
     assert chart.rule_y == twenty and chart.rule_label == "next run ≤ 20.0 km"
     assert all(b.inner_h * 3 - b.h < 0.5 for b in chart.bars)  # the longest run inside its week
-    assert chart.bars[0].title == "2026-W02: 10.0 km, longest run 3.3 km"
+    first = chart.bars[0]
+    assert first.title.startswith("2026-W02 (from ") and first.title.endswith("): 10.0 km, longest run 3.3 km")
+    assert first.label == f"{_weeks([1.0])[0].start:%d %b}"  # weeks are dated
     miles = weekly_chart(_weeks([16.09344]), None, "mi", 1 / 1.609344)
-    assert miles.bars[0].title.startswith("2026-W02: 10.0 mi") and miles.rule_y is None
+    assert "): 10.0 mi" in miles.bars[0].title and miles.rule_y is None
 
 
 def test_pace_is_drawn_faster_higher_with_outliers_clipped() -> None:
     points = [ProfilePoint(km=i / 10, pace_s_per_km=300.0 + (i % 2) * 30, hr=None, altitude_m=None) for i in range(100)]
     points[50] = ProfilePoint(km=5.0, pace_s_per_km=60.0, hr=None, altitude_m=None)  # a GPS jump
-    chart = profile_chart(points, "pace_s_per_km", invert=True)
+    chart = profile_chart(points, "pace_s_per_km", "km", invert=True)
     ys = [float(p.split(",")[1]) for p in chart.lines[0].points.split()]
     assert ys[0] < ys[1]  # 5:00/km is drawn above 5:30/km (SVG y grows downwards)
     assert min(ys) >= TOP  # the jump is clipped, not drawn off the chart
     assert all(":" in t.label and t.label.endswith(("00", "30", "15", "45")) for t in chart.ticks)
-    assert profile_chart(points, "hr").lines == ()  # no heart rate: no chart
+    assert profile_chart(points, "hr", "km").lines == ()  # no heart rate: no chart

@@ -34,17 +34,19 @@ def acwr(values: Sequence[float], acute: int = 7, chronic: int = 28) -> list[flo
 def fitness_fatigue(
     stress: Sequence[float], ctl_days: float = 42.0, atl_days: float = 7.0
 ) -> tuple[list[float], list[float], list[float]]:
-    """Banister-style CTL, ATL and TSB = CTL - ATL (yesterday's CTL and ATL, as PMCs show)."""
+    """Banister-style fitness (CTL), fatigue (ATL) and form (TSB) = the same day's CTL - ATL,
+    after that day's load, as intervals.icu shows it (one form for the card, the chart and the
+    fatigue rule)."""
     ctl: list[float] = []
     atl: list[float] = []
     tsb: list[float] = []
     c = a = 0.0
     for s in stress:
-        tsb.append(c - a)
         c += (s - c) / ctl_days
         a += (s - a) / atl_days
         ctl.append(c)
         atl.append(a)
+        tsb.append(c - a)
     return ctl, atl, tsb
 
 

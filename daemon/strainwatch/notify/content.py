@@ -7,7 +7,7 @@ every value: a run named "<script>" is shown, never run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -29,13 +29,15 @@ class FindingView:
     title: str
     summary: str
     advice: str
-    numbers: str  # "distance km 26.0, reference km 11.97"
+    numbers: str  # "this run 26.0 km, your longest run before it 11.97 km": words, not keys
     modifiers: Sequence[str]
     activities: Sequence[str]
     also: Sequence[str]
     previous_severity: str | None
     rule: Rule | None  # why it matters, grade, citation
     url: str | None = None  # the alert's web page ([web] public_url)
+    day: str = ""
+    limits: Sequence[str] = ()  # the day's guidance: one answer on every surface
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +52,6 @@ class MailView:
     guidance: Sequence[str] = ()
     body: str = ""  # notices
     disclaimer: str = DISCLAIMER
-
-
-def numbers_text(numbers: Mapping[str, object]) -> str:
-    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in numbers.items())
 
 
 @cache

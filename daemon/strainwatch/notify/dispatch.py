@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from strainwatch.alerts.guidance import guidance
+from strainwatch.alerts.guidance import guidance, guidance_lines
 from strainwatch.config.settings import AthleteSettings, Settings
 from strainwatch.domain import Severity
 from strainwatch.metrics.history import History
@@ -38,6 +38,7 @@ from strainwatch.notify.transport import Route, channels_for, sender_of
 from strainwatch.store.journal import active_mutes
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 from strainwatch.store.runs import facts_of, load_runs
+from strainwatch.units import say
 from strainwatch.views.activity import format_distance
 from strainwatch.views.links import alert_url, athlete_url
 
@@ -54,8 +55,13 @@ def recipient_of(athlete: AthleteSettings) -> Recipient:
     return Recipient(athlete.id, athlete.name, athlete.email)
 
 
-def content_of(session: Session, alert: Alert, athlete: AthleteSettings) -> AlertContent:
+def content_of(
+    session: Session, alert: Alert, athlete: AthleteSettings, limits: Sequence[str] = ()
+) -> AlertContent:
+    """The alert as a mail or a push says it, spelt in the athlete's units; `limits`: the
+    guidance lines of the alert's day."""
     lines = []
+    units = athlete.units
     for activity_id in alert.activity_ids[:8]:
         activity = session.get(Activity, activity_id)
         if activity is not None:
@@ -66,8 +72,9 @@ def content_of(session: Session, alert: Alert, athlete: AthleteSettings) -> Aler
             )
     return AlertContent(
         fingerprint=alert.fingerprint, rule=alert.rule, severity=alert.severity, day=alert.day.isoformat(),
-        title=alert.title, summary=alert.summary, advice=alert.advice, numbers=dict(alert.numbers),
-        modifiers=list(alert.modifiers), activities=lines, previous_severity=alert.previous_severity,
+        title=say(alert.title, units), summary=say(alert.summary, units), advice=say(alert.advice, units),
+        numbers=dict(alert.numbers), modifiers=[say(m, units) for m in alert.modifiers], activities=lines,
+        previous_severity=alert.previous_severity, units=units, limits=tuple(limits),
     )  # fmt: skip
 
 
@@ -163,13 +170,14 @@ class _AthleteMail:
         self.routes: list[Route] = channels_for(settings, athlete)
         self.history = History.build(load_runs(session, athlete), self.today, facts_of(session, athlete))
         spikes = frozenset(a.day for a in alerts if a.rule == "long-run-spike")
-        self.chart = weekly_chart(self.history, self.today, spikes)
+        self.chart = weekly_chart(self.history, self.today, settings.thresholds(athlete), spikes)
         self.queued = Queued()
 
     def _content(self, entry: Entry) -> AlertContent:
         row = self.rows[entry.lead.key]
-        content = content_of(self.session, row, self.athlete)
-        also = [also_line(p, self.rows[p.key].title) for p in entry.also]
+        day = guidance(self.history, row.day, self.settings.thresholds(self.athlete))
+        content = content_of(self.session, row, self.athlete, guidance_lines(day, self.athlete.units))
+        also = [also_line(p, say(self.rows[p.key].title, self.athlete.units)) for p in entry.also]
         return replace(content, also=also, url=alert_url(self.settings.web.public_url, row.id))
 
     def _render(
@@ -236,8 +244,9 @@ class _AthleteMail:
             period=f"week {iso.year}-W{iso.week:02d}" if weekly else self.today.isoformat(),
             findings=[self._content(e) for e in planned.entries],
             late=dict(Counter(p.rule for p in planned.late)),
-            resolved=[self.rows[p.key].title for p in planned.cleared],
+            resolved=[say(self.rows[p.key].title, self.athlete.units) for p in planned.cleared],
             guidance=guidance(self.history, self.today, self.settings.thresholds(self.athlete)),
+            units=self.athlete.units,
         )
         link = athlete_url(self.settings.web.public_url, self.athlete.id)
         digest_row: Outbox | None = None

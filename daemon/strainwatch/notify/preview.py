@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from strainwatch.notify.policy import digest_due
 from strainwatch.notify.render import AlertContent, alert_subject, digest_subject
 from strainwatch.rules.base import Thresholds
 from strainwatch.rules.registry import RULES
+from strainwatch.units import say
 
 
 @dataclass(slots=True)
@@ -103,6 +104,7 @@ def preview_mailbox(
     digest_time: str,
     pass_time: time,
     until: date | None = None,
+    units: str = "km",
 ) -> MailboxPreview:
     """Replay every day from the first run to `until` (default: a week after the last run)."""
     from strainwatch.notify.dispatch import also_line
@@ -130,7 +132,9 @@ def preview_mailbox(
             athlete_id=athlete_id,
             clock=lambda d: datetime.combine(d, pass_time, zone),  # = now: one day is replayed
         )
-        for key, finding in ledger.latest.items():
+        for key, marked in ledger.latest.items():
+            finding = replace(marked, title=say(marked.title, units), summary=say(marked.summary, units),
+                              advice=say(marked.advice, units))  # fmt: skip
             stored = store.get(key)
             if stored is None:
                 store[key] = _Stored(finding, finding.day, True, ledger.created.get(key, False))

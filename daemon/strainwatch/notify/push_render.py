@@ -12,9 +12,10 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from strainwatch.notify.content import numbers_text
 from strainwatch.notify.notification import Notification, Recipient, header_text
 from strainwatch.notify.render import AlertContent, DigestContent, alert_subject, digest_subject, message_id
+from strainwatch.units import distance_text
+from strainwatch.views.words import numbers_sentence
 
 TITLE_LIMIT = 100
 LINE_LIMIT = 240
@@ -53,7 +54,7 @@ def push_alert(
     a: AlertContent, recipient: Recipient, sender: str, now: datetime, link: str | None = None
 ) -> Notification:
     """One finding: the same idempotency key as its mail."""
-    lines = [a.summary or numbers_text(a.numbers), _first_line(a.advice)]
+    lines = [a.summary or numbers_sentence(a.numbers, a.units), _first_line(a.advice), *a.limits[:1]]
     if a.also:
         lines.append(f"+ {len(a.also)} more about the same run or day")
     key = f"{a.fingerprint}:{a.severity}"
@@ -76,8 +77,8 @@ def push_digest(
     if d.resolved:
         lines.append(f"{len(d.resolved)} no longer the case")
     g = d.guidance
-    if g.next_run_ceiling_km is not None:
-        lines.append(f"Next run: under {g.next_run_ceiling_km:.1f} km")
+    if g.next_run is not None:
+        lines.append(f"Next run: under {distance_text(g.next_run.metres, d.units)}")
     key = f"digest:{recipient.athlete_id}:{d.period}"
     title = f"Digest {d.period}: {digest_subject(d.findings, d.late, d.resolved)}"
     severity = d.findings[0].severity if d.findings else None

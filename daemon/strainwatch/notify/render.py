@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 
-from strainwatch.alerts.guidance import Guidance
+from strainwatch.alerts.guidance import Guidance, guidance_lines
 from strainwatch.notify.chart import Chart, chart_view
-from strainwatch.notify.content import SEVERITY_COLOURS, FindingView, MailView, numbers_text, render_bodies
+from strainwatch.notify.content import SEVERITY_COLOURS, FindingView, MailView, render_bodies
 from strainwatch.notify.notification import Notification, Recipient, header_text
 from strainwatch.rules.registry import RULES
+from strainwatch.views.words import numbers_sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ class AlertContent:
     previous_severity: str | None = None
     also: Sequence[str] = ()  # findings about the same run or day, inside this entry
     url: str | None = None  # the alert's web page, when [web] public_url is set
+    units: str = "km"  # the athlete's: title, summary, advice come spelt in them (strainwatch.units.say)
+    limits: Sequence[str] = ()  # the guidance of the alert's day (alerts.guidance.guidance_lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class DigestContent:
     late: Mapping[str, int]  # rule -> alerts about old runs found by a backfill or late import
     resolved: Sequence[str]  # titles of alerts whose condition cleared
     guidance: Guidance
+    units: str = "km"
 
 
 def message_id(key: str, sender: str) -> str:
@@ -69,9 +73,9 @@ def _notification(
 def _finding(a: AlertContent) -> FindingView:
     return FindingView(
         rule_id=a.rule, severity=a.severity, colour=SEVERITY_COLOURS.get(a.severity, "#495057"),
-        title=a.title, summary=a.summary, advice=a.advice, numbers=numbers_text(a.numbers),
+        title=a.title, summary=a.summary, advice=a.advice, numbers=numbers_sentence(a.numbers, a.units),
         modifiers=a.modifiers, activities=a.activities, also=a.also, previous_severity=a.previous_severity,
-        rule=RULES.get(a.rule), url=a.url,
+        rule=RULES.get(a.rule), url=a.url, day=a.day, limits=a.limits,
     )  # fmt: skip
 
 
@@ -87,25 +91,9 @@ def alert_subject(a: AlertContent) -> str:
 def alert_message(
     a: AlertContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
 ) -> Notification:
-    mail = MailView("alert", _greeting(recipient), chart_view(chart), [_finding(a)])
+    mail = MailView("alert", _greeting(recipient), chart_view(chart, a.units), [_finding(a)])
     key = f"{a.fingerprint}:{a.severity}"
     return _notification(mail, recipient, sender, alert_subject(a), key, now=now, alert_keys=[a.fingerprint])
-
-
-def _guidance_lines(g: Guidance) -> list[str]:
-    lines = []
-    if g.next_run_ceiling_km is not None:
-        lines.append(
-            f"Next run: under {g.next_run_ceiling_km:.1f} km "
-            f"({g.next_run_factor:g} x your {g.window_days}-day longest)."
-        )
-    if g.next_week_ceiling_km is not None:
-        lines.append(
-            f"Next 7 days: up to {g.next_week_ceiling_km:.0f} km "
-            f"({g.next_week_factor:g} x your recent weekly mean of "
-            f"{g.last_two_weeks_mean_km:.0f} km; some evidence, grade B/C)."
-        )
-    return lines
 
 
 def digest_subject(findings: Sequence[AlertContent], late: Mapping[str, int], resolved: Sequence[str]) -> str:
@@ -127,9 +115,10 @@ def digest_message(
     d: DigestContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
 ) -> Notification:
     mail = MailView(
-        "digest", _greeting(recipient), chart_view(chart), [_finding(a) for a in d.findings], period=d.period,
+        "digest", _greeting(recipient), chart_view(chart, d.units), [_finding(a) for a in d.findings],
+        period=d.period,
         late=", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items())), resolved=d.resolved,
-        guidance=_guidance_lines(d.guidance),
+        guidance=guidance_lines(d.guidance, d.units),
     )  # fmt: skip
     subject = f"Digest {d.period}: {digest_subject(d.findings, d.late, d.resolved)}"
     key = f"digest:{recipient.athlete_id}:{d.period}"

@@ -35,6 +35,18 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One athlete's source (files, strava, intervals, rules, mail) that failed in a pass."""
+
+    athlete: str
+    source: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.athlete} {self.source}: {self.text}"
+
+
 @dataclass(slots=True)
 class PassReport:
     started_at: datetime
@@ -45,8 +57,13 @@ class PassReport:
     queued: list[str] = field(default_factory=list)  # subjects of the mail queued this pass
     delivery: DeliveryReport | None = None
     mail_problem: str | None = None
-    failed: list[str] = field(default_factory=list)  # "athlete source: reason", the rest went on
+    failures: list[Failure] = field(default_factory=list)  # the rest of the pass went on
     parked: list[str] = field(default_factory=list)  # messages that could not be rendered
+
+    @property
+    def failed(self) -> list[str]:
+        """"athlete source: reason" for each failure."""
+        return [str(f) for f in self.failures]
 
     def of(self, source: str) -> list[SourceReport]:
         """The reports of every athlete's source of that name, in athlete order."""
@@ -76,8 +93,25 @@ class PassReport:
             f"alerts: {sum(e.created for e in self.evaluations)} new, "
             f"{sum(e.escalated for e in self.evaluations)} escalated, "
             f"{sum(e.resolved for e in self.evaluations)} resolved; {self._mail_summary()}"
-            + (f"; failed: {'; '.join(self.failed)}" if self.failed else "")
+            + (f"; failed: {self._failed_names()}" if self.failures else "")
         )
+
+    def lines(self) -> list[str]:
+        """What `sync` prints: the summary (which names a failed source), a line per source
+        (which says why it failed), and a line for each failure no source line has said, so
+        each reason is said once."""
+        said = [line for _, source in self.sources if (line := source.summary())]
+        out = [self.summary(), *(f"  {line}" for line in said)]
+        out += [f"  {athlete}: failed: {o.path}: {o.reason}" for athlete, o in self.new_failures()]
+        out += [f"  failed: {f}" for f in self.failures if not any(f.text in line for line in said)]
+        out += [f"  {'would send' if self.dry_run else 'queued'}: {subject}" for subject in self.queued]
+        if self.delivery:
+            out += [f"  delivery problem: {line}" for line in self.delivery.parked + self.delivery.retrying]
+        return out
+
+    def _failed_names(self) -> str:
+        """The failed sources by name only: each reason is said once, on its own line."""
+        return ", ".join(f"{f.athlete} {f.source}" for f in self.failures)
 
     def _mail_summary(self) -> str:
         if self.dry_run:
@@ -198,7 +232,7 @@ def _evaluate_and_queue(
     report.queued.extend(queued.subjects)
     for problem in queued.parked:
         report.parked.append(f"{athlete.id}: {problem}")
-        report.failed.append(f"{athlete.id} mail: {problem}")
+        report.failures.append(Failure(athlete.id, "mail", problem))
     _record(sessions, athlete.id, "mail", now, "; ".join(queued.parked) or None)
     result = evaluations[0] if evaluations else EvaluationResult(athlete.id, 0, 0, 0)
     if result.rule_failures:  # the other rules ran and their alerts are written: recorded, not raised
@@ -228,7 +262,8 @@ def _isolated(
     try:
         result = work()
     except _Recorded as partial:
-        report.failed.append(f"{athlete_id} {source}: {partial.text}")
+        log.warning("%s of %s failed: %s (the pass goes on)", source, athlete_id, partial.text)
+        report.failures.append(Failure(athlete_id, source, partial.text))
         _record(sessions, athlete_id, source, now, partial.text)
         return partial.result  # type: ignore[return-value]
     except Exception as error:  # one athlete's or source's failure never stops the pass
@@ -237,7 +272,7 @@ def _isolated(
             "%s of %s failed: %s (the pass goes on)", source, athlete_id, text,
             exc_info=not isinstance(error, StrainwatchError | SQLAlchemyError),
         )  # fmt: skip
-        report.failed.append(f"{athlete_id} {source}: {text}")
+        report.failures.append(Failure(athlete_id, source, text))
         _record(sessions, athlete_id, source, now, text)
         return None
     _record(sessions, athlete_id, source, now, None)

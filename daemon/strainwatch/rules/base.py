@@ -9,6 +9,7 @@ from typing import Any
 
 from strainwatch.domain import Finding, Run, Severity
 from strainwatch.metrics.history import History
+from strainwatch.units import distance_mark
 
 Settings = Mapping[str, float | Sequence[str]]
 
@@ -91,7 +92,8 @@ def pct(value: float) -> str:
 
 
 def km(metres: float) -> str:
-    return f"{metres / 1000:.1f} km"
+    """A distance in a rule's sentence, spelt in the athlete's units where it is shown."""
+    return distance_mark(metres)
 
 
 def about_run(

@@ -13,8 +13,17 @@ from strainwatch.metrics.history import History
 from strainwatch.metrics.load import percentile
 from strainwatch.rules.base import Rule, Thresholds, about_run, number
 from strainwatch.rules.signals import is_spike
+from strainwatch.units import climb_mark
 
 DEFAULTS = {"factor": 1.3, "min_descent_m": 150.0, "window_days": 30.0, "percentile": 90.0}
+
+
+def _title(descent: float, most: float, min_descent: float, days: int) -> str:
+    """A ratio over next to nothing says nothing ("521x"): below a third of `min_descent_m`
+    the recent most is said in absolute terms."""
+    if most < min_descent / 3:
+        return f"{climb_mark(descent)} of descent after {days} days with almost none"
+    return f"{climb_mark(descent)} of descent, {descent / most:.1f}x your recent most"
 
 
 def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
@@ -42,15 +51,14 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         if p90 is not None and len(everything) >= 10 and run.descent_m <= p90:
             continue
         spiked = is_spike(h, run, t)
+        days = int(number(settings, "window_days"))
         findings.append(
             about_run(
                 RULE.id, Severity.CAUTION if spiked else Severity.INFO, day, run,
-                title=(
-                    f"{run.descent_m:.0f} m of descent, {run.descent_m / max(most, 1):.1f}x your recent most"
-                ),
+                title=_title(run.descent_m, most, number(settings, "min_descent_m"), days),
                 summary=(
-                    f"{run.descent_m:.0f} m down against at most {most:.0f} m in any run of the previous "
-                    f"{number(settings, 'window_days'):.0f} days"
+                    f"{climb_mark(run.descent_m)} down against at most {climb_mark(most)} in any run of the "
+                    f"previous {days} days, more than {number(settings, 'factor'):g} x that"
                     + (" — on a run that was also a distance spike" if spiked else "")
                 ),
                 advice=(

@@ -12,6 +12,7 @@ from datetime import date
 from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Thresholds, about_run, km, number, pct
+from strainwatch.rules.ceilings import advised, limit_sentence, strictest
 from strainwatch.rules.modifiers import run_modifiers
 from strainwatch.rules.signals import SPEED, is_novel_speed, spike_of
 
@@ -35,26 +36,27 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
             continue
         increase, reference = spike
         low, high, top = (f"{number(settings, k) * 100:.0f}" for k in ("caution", "high", "warning"))
-        band = f"{low}-{high} %" if increase < number(settings, "high") else f"{high}-{top} %"
+        lower, upper = (low, high) if increase < number(settings, "high") else (high, top)
+        band = f"the +{lower}-{upper} % band"
         severity = Severity.CAUTION
         if increase > number(settings, "warning"):
             severity, band = Severity.WARNING, f"more than +{top} %"
         mods = run_modifiers(h, run, t, speed_novelty=is_novel_speed(h, run, t.of(SPEED)))
         if len(mods) >= 2:
             severity = Severity.WARNING
-        factor = number(settings, "next_run_factor")
-        ceiling = factor * reference
+        limit = strictest(advised(h, day, t), "run")
+        ceiling = limit.metres if limit is not None else number(settings, "next_run_factor") * reference
         days = int(number(settings, "window_days"))
         findings.append(
             about_run(
                 RULE.id, severity, day, run,
                 title=f"Long run {increase * 100:.0f}% above your {days}-day longest",
                 summary=(
-                    f"{km(run.distance_m)} against your longest run of the previous {days} days, "
-                    f"{km(reference)}: {pct(increase)} ({band})"
+                    f"{km(run.distance_m)}, {pct(increase)} over your longest run of the previous {days} "
+                    f"days ({km(reference)}): {band}; a caution from +{low} %, a warning from +{top} %"
                 ),
                 advice=(
-                    f"Keep the next runs under {km(ceiling)} ({factor:g} x your {days}-day longest) and "
+                    f"Keep the next runs under {limit_sentence(limit) if limit else km(ceiling)} and "
                     "take an easy or rest day before the next long run."
                 ),
                 numbers={

@@ -14,6 +14,7 @@ from strainwatch.domain import Run, Shoe
 from strainwatch.metrics.history import History
 from strainwatch.metrics.load import percentile
 from strainwatch.rules.base import Thresholds, number
+from strainwatch.units import climb_mark
 
 MIN_RUNS_FOR_PERCENTILE = 10
 
@@ -68,7 +69,7 @@ def run_modifiers(h: History, run: Run, t: Thresholds, *, speed_novelty: bool = 
         elif started is not None and (run.local_date - started).days < new_days:
             found.append(f"new shoe ({shoe.name}, first used {started.isoformat()})")
     if is_hilly(h, run, t):
-        found.append(f"unusually hilly run ({run.descent_m:.0f} m descent)")
+        found.append(f"unusually hilly run ({climb_mark(run.descent_m or 0.0)} of descent)")
     if speed_novelty:
         found.append(f"first speed session in {number(t.of('speed-novelty'), 'novel_days'):.0f} days")
     return found

@@ -6,45 +6,27 @@ The seed cases: a 10-day rest, then a full-volume return, then the calf. Green e
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from statistics import median
+from datetime import date
 
-from strainwatch.domain import Finding, Run, Severity
+from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Thresholds, km, number
+from strainwatch.rules.ceilings import advised, comeback, limit_sentence, strictest
 from strainwatch.rules.modifiers import run_modifiers
 
 DEFAULTS = {"gap_days": 10.0, "first_run": 0.75, "first_week": 0.50, "baseline_days": 28.0}
-
-
-def _return_start(h: History, day: date, gap_days: int) -> tuple[Run, Run] | None:
-    """(first run back, last run before the gap) when `day` is in the first week back."""
-    window = h.runs_between(day - timedelta(days=6), day)
-    for run in window:
-        before = h.previous_runs(run, 365)
-        if before and (run.local_date - before[-1].local_date).days >= gap_days:
-            return run, before[-1]
-    return None
 
 
 def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
     settings = t.of(RULE.id)
     if not h.runs_on(day):
         return []
-    found = _return_start(h, day, int(number(settings, "gap_days")))
-    if found is None:
+    back = comeback(h, day, settings)
+    if back is None:
         return []
-    first, last_before = found
-    baseline_days = int(number(settings, "baseline_days"))
-    pre = [
-        r for r in h.previous_runs(first, 365) if (last_before.local_date - r.local_date).days < baseline_days
-    ]
-    if not pre:
-        return []
-    typical_run = median(r.distance_m for r in pre)
-    typical_week = sum(r.distance_m for r in pre) / (baseline_days / 7)
+    first, typical_run, typical_week = back.first, back.typical_run_m, back.typical_week_m
     week_so_far = sum(r.distance_m for r in h.runs_between(first.local_date, day))
-    gap = (first.local_date - last_before.local_date).days
+    gap = back.gap_days
     reasons = []
     if first.local_date == day and first.distance_m > number(settings, "first_run") * typical_run:
         reasons.append(
@@ -58,6 +40,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         )
     if not reasons:
         return []
+    limits = advised(h, day, t)
+    run, week = strictest(limits, "run"), strictest(limits, "week")
     today = h.runs_on(day)[-1]
     mods = run_modifiers(h, today, t)
     severity = Severity.WARNING if mods else Severity.CAUTION
@@ -70,10 +54,9 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
             title=f"Back after {gap} days off, at close to full volume",
             summary="; ".join(reasons),
             advice=(
-                f"Walk first, then walk-run; keep this first week under "
-                f"{typical_week * number(settings, 'first_week') / 1000:.0f} km and single runs under "
-                f"{typical_run * number(settings, 'first_run') / 1000:.1f} km, "
-                "with a rest day between runs."
+                "Walk first, then walk-run; keep this first week under "
+                f"{limit_sentence(week) if week else km(back.week_limit_m)} and single runs under "
+                f"{limit_sentence(run) if run else km(back.run_limit_m)}, with a rest day between runs."
             ),
             numbers={
                 "gap_days": gap,
@@ -81,6 +64,8 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
                 "typical_run_km": round(typical_run / 1000, 2),
                 "week_so_far_km": round(week_so_far / 1000, 2),
                 "typical_week_km": round(typical_week / 1000, 2),
+                "next_run_ceiling_km": None if run is None else round(run.metres / 1000, 2),
+                "next_week_ceiling_km": None if week is None else round(week.metres / 1000, 2),
             },
             activity_ids=tuple(r.activity_id for r in h.runs_between(first.local_date, day)),
             modifiers=tuple(mods),

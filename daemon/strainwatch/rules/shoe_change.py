@@ -13,6 +13,7 @@ from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Thresholds, number
 from strainwatch.rules.modifiers import first_use, shoe_of
+from strainwatch.units import distance_mark
 
 DEFAULTS = {"new_share": 0.20, "new_days": 21.0, "minimalist_km": 35.0}
 
@@ -34,10 +35,14 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         reason = None
         if shoe.minimalist and on_shoe > number(settings, "minimalist_km"):
             limit = number(settings, "minimalist_km")
-            reason = f"{on_shoe:.0f} km in 7 days in a minimalist/low-drop shoe (over {limit:.0f} km)"
+            reason = (
+                f"{distance_mark(on_shoe * 1000, 0)} in 7 days in a minimalist/low-drop shoe "
+                f"(over {distance_mark(limit * 1000, 0)})"
+            )
         elif is_new and total > 0 and on_shoe / total > number(settings, "new_share"):
             reason = (
-                f"{on_shoe / total * 100:.0f} % of this week's {total:.0f} km in a shoe first used {started}"
+                f"{on_shoe / total * 100:.0f} % of this week's {distance_mark(total * 1000, 0)} in a shoe "
+                f"first used {started}"
             )
         if reason is None:
             continue

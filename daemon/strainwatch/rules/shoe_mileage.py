@@ -12,6 +12,7 @@ from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Thresholds, number
 from strainwatch.rules.modifiers import shoe_of
+from strainwatch.units import distance_mark
 
 DEFAULTS: dict[str, float | tuple[str, ...]] = {"check_km": 500.0, "midsole_km": 800.0}
 
@@ -51,8 +52,12 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
                         severity=Severity.INFO,
                         day=day,
                         period=f"shoe:{name}:{limit:.0f}",
-                        title=f"{name}: {total:.0f} km" + (", check the midsole" if midsole else ""),
-                        summary=f"{name} has carried you {total:.0f} km (threshold {limit:.0f} km)",
+                        title=f"{name}: {distance_mark(total * 1000, 0)}"
+                        + (", check the midsole" if midsole else ""),
+                        summary=(
+                            f"{name} has carried you {distance_mark(total * 1000, 0)} "
+                            f"(noted at {distance_mark(limit * 1000, 0)})"
+                        ),
                         advice=(
                             "Press the midsole: if it is creased and hard, retire the shoe, ideally "
                             "rotating a new pair in gradually."

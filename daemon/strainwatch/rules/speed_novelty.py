@@ -14,6 +14,7 @@ from strainwatch.metrics.history import History
 from strainwatch.rules.base import Rule, Thresholds, about_run, number
 from strainwatch.rules.modifiers import run_modifiers
 from strainwatch.rules.signals import fast_minutes, is_novel_speed, is_spike
+from strainwatch.units import pace_mark
 
 DEFAULTS = {"faster": 0.10, "min_minutes": 10.0, "novel_days": 21.0, "baseline_days": 28.0}
 
@@ -34,9 +35,9 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
                 RULE.id, severity, day, run,
                 title=f"First speed session in {int(number(settings, 'novel_days'))} days",
                 summary=(
-                    f"{minutes:.0f} min at or faster than {threshold // 60:.0f}:{threshold % 60:02.0f}/km "
+                    f"{minutes:.0f} min at or faster than {pace_mark(threshold)} "
                     f"grade-adjusted, {number(settings, 'faster') * 100:.0f} % faster than your easy pace of "
-                    f"{easy // 60:.0f}:{easy % 60:02.0f}/km; no such session in the "
+                    f"{pace_mark(easy)}; no such session in the "
                     f"{number(settings, 'novel_days'):.0f} days before"
                     + (" — on a run that was also a distance spike" if spiked else "")
                 ),

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.history import History
-from strainwatch.rules.base import Rule, Settings, Thresholds, in_episode, number, pct
+from strainwatch.rules.base import Rule, Thresholds, in_episode, km, number, pct
+from strainwatch.rules.ceilings import advised, limit_sentence, strictest, weekly_jump
 from strainwatch.rules.modifiers import person_modifiers
 
 DEFAULTS = {
@@ -25,23 +26,9 @@ DEFAULTS = {
 }
 
 
-def _measure(h: History, day: date, settings: Settings) -> tuple[float, float, float] | None:
-    """(last 7 days km, mean of the two weeks before, increase) when the jump condition holds."""
-    if h.history_days(day) < number(settings, "min_history_days"):
-        return None
-    last = h.km_between(day - timedelta(days=6), day)
-    before = h.km_between(day - timedelta(days=20), day - timedelta(days=7)) / 2
-    if before < number(settings, "min_baseline_km"):
-        return None
-    increase = last / before - 1
-    if increase < number(settings, "info") or last - before < number(settings, "min_increase_km"):
-        return None
-    return last, before, increase
-
-
 def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
     settings = t.of(RULE.id)
-    measured = _measure(h, day, settings)
+    measured = weekly_jump(h, day, settings)
     if measured is None:
         return []
     last, before, increase = measured
@@ -49,20 +36,21 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
     mods = person_modifiers(h, day)
     if mods and severity == Severity.CAUTION:
         severity = severity.raised()
-    factor = number(settings, "next_week_factor")
-    ceiling = factor * before
-    since = h.episode_start("weekly-volume-jump", day, lambda d: _measure(h, d, settings) is not None)
+    limit = strictest(advised(h, day, t), "week")
+    ceiling = limit.metres / 1000 if limit is not None else number(settings, "next_week_factor") * before
+    since = h.episode_start("weekly-volume-jump", day, lambda d: weekly_jump(h, d, settings) is not None)
     return [
         in_episode(
             RULE.id, severity, day, since,
             title=f"Weekly distance {increase * 100:.0f}% above the two weeks before",
             summary=(
-                f"{last:.1f} km in the last 7 days against {before:.1f} km a week on average "
-                f"in the two weeks before: {pct(increase)}"
+                f"{km(last * 1000)} in the last 7 days, {pct(increase)} over your weekly mean of the two "
+                f"weeks before ({km(before * 1000)}); noted from +{number(settings, 'info') * 100:.0f} %, "
+                f"a caution from +{number(settings, 'caution') * 100:.0f} %"
             ),
             advice=(
-                f"Hold the next 7 days at or below {ceiling:.0f} km ({factor:g} x your recent weekly "
-                "mean) and keep most runs easy."
+                f"Hold the next 7 days at or below {limit_sentence(limit) if limit else km(ceiling * 1000)} "
+                "and keep most runs easy."
             ),
             numbers={
                 "last_7_days_km": round(last, 1),

@@ -9,10 +9,7 @@ from zoneinfo import ZoneInfo
 
 from strainwatch.sources.files.text_fields import clean_line, clean_text
 from strainwatch.store.models import Activity
-
-KM = 1000.0
-MILE = 1609.344
-MILE_KM = 1.609344
+from strainwatch.units import climb_text, distance_text, duration_text, pace_text
 
 
 def iso_utc(value: Any) -> str:
@@ -57,36 +54,21 @@ def _round(value: float | None) -> float | None:
 
 
 def format_duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "-"
-    s = round(seconds)
-    hours, rest = divmod(s, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return duration_text(seconds)
 
 
 def format_distance(metres: float, units: str) -> str:
-    """Metres in the athlete's units (this module is the one place km become miles)."""
-    if not math.isfinite(metres):
-        return "-"
-    return f"{metres / (MILE if units == 'mi' else KM):.2f} {units}"
-
-
-def format_km(km: float, units: str) -> str:
-    """Kilometres (a weekly volume, a ceiling) in the athlete's units, to 0.1."""
-    return f"{km / MILE_KM:.1f} mi" if units == "mi" else f"{km:.1f} km"
+    """Metres in the athlete's units, to 0.01 (a run in a table)."""
+    return distance_text(metres, units, 2)
 
 
 def format_pace(s_per_km: float | None, units: str) -> str:
-    if s_per_km is None:
-        return "-"
-    per_unit = s_per_km * (MILE / KM if units == "mi" else 1.0)
-    return f"{format_duration(per_unit)}/{units}"
+    return pace_text(s_per_km, units)
 
 
 def table_row(activity: Activity, zone: ZoneInfo, units: str) -> str:
     local = activity.start_time.astimezone(zone)
-    climb = "-" if activity.ascent_m is None else f"{activity.ascent_m:.0f} m"
+    climb = climb_text(activity.ascent_m, units)
     hr = "-" if activity.avg_hr is None else f"{activity.avg_hr:.0f}"
     name = (clean_line(activity.name) or "")[:40]
     distance = format_distance(activity.distance_m, units)

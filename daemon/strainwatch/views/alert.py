@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from strainwatch.domain import Finding
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.registry import RULES
 from strainwatch.store.models import Alert
+from strainwatch.units import say
 from strainwatch.views.activity import iso_utc
+from strainwatch.views.words import numbers_sentence, setting_words
 
 
-def alert_json(alert: Alert) -> dict[str, Any]:
-    """The `alerts --json` contract: keys are only ever added."""
+def alert_json(alert: Alert, units: str) -> dict[str, Any]:
+    """The `alerts --json` contract: keys are only ever added. Text is spelt in the athlete's
+    `units`; `numbers` keep their keys (km, m, s/km), `numbers_text` says them in words."""
     return {
         "id": alert.id,
         "athlete": alert.athlete_id,
@@ -21,44 +24,59 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "severity": alert.severity,
         "date": alert.day.isoformat(),
         "activity_ids": list(alert.activity_ids),
-        "title": alert.title,
-        "summary": alert.summary,
+        "title": say(alert.title, units),
+        "summary": say(alert.summary, units),
         "numbers": dict(alert.numbers),
+        "numbers_text": numbers_sentence(alert.numbers, units),
         "status": alert.status,
         "created_at": iso_utc(alert.created_at),
-        "advice": alert.advice,
-        "modifiers": list(alert.modifiers),
+        "advice": say(alert.advice, units),
+        "modifiers": [say(m, units) for m in alert.modifiers],
         "late": alert.late,
         "previous_severity": alert.previous_severity,
     }
 
 
-def alert_line(alert: Alert) -> str:
+def finding_json(f: Finding, units: str, alert_id: int | None) -> dict[str, Any]:
+    """A finding replayed for a past day (`status --as-of`), spelt as `alert_json` spells it;
+    `alert_id`: the stored alert it matches (None when none does)."""
+    return {"id": alert_id, "rule": f.rule, "severity": f.severity.label, "date": f.day.isoformat(),
+            "title": say(f.title, units), "summary": say(f.summary, units), "numbers": dict(f.numbers),
+            "numbers_text": numbers_sentence(f.numbers, units),
+            "activity_ids": list(f.activity_ids)}  # fmt: skip
+
+
+def alert_line(alert: Alert, units: str) -> str:
     mark = {"warning": "!!", "caution": "! ", "info": "  "}.get(alert.severity, "  ")
-    return f"{mark} #{alert.id:<5} {alert.day}  {alert.severity:<7}  {alert.rule:<19} {alert.title}"
+    title = say(alert.title, units)
+    return f"{mark} #{alert.id:<5} {alert.day}  {alert.severity:<7}  {alert.rule:<19} {title}"
 
 
-def finding_line(f: Finding) -> str:
+def finding_line(f: Finding, units: str) -> str:
     """A finding replayed for a past day (`status --as-of`): no stored alert, so no id."""
     mark = {"warning": "!!", "caution": "! ", "info": "  "}.get(f.severity.label, "  ")
-    return f"{mark} {f.day}  {f.severity.label:<7}  {f.rule:<19} {f.title}"
+    return f"{mark} {f.day}  {f.severity.label:<7}  {f.rule:<19} {say(f.title, units)}"
 
 
-def explain_text(alert: Alert, activities: list[str], settings: Mapping[str, Any] | None = None) -> str:
-    """`settings`: the rule's values in effect for the athlete now (`strainwatch rules --athlete`)."""
+def explain_text(
+    alert: Alert, activities: list[str], units: str, limits: Sequence[str] = (),
+    settings: Mapping[str, Any] | None = None,
+) -> str:  # fmt: skip
+    """`limits`: the day's guidance lines (one answer for the day, as status shows it);
+    `settings`: the rule's values in effect for the athlete now (`strainwatch rules --athlete`)."""
     rule = RULES.get(alert.rule)
     lines = [
-        f"Alert #{alert.id}: {alert.title}",
+        f"Alert #{alert.id}: {say(alert.title, units)}",
         f"  athlete {alert.athlete_id}, {alert.day}, severity {alert.severity}"
         + (f" (was {alert.previous_severity})" if alert.previous_severity else "")
         + f", {alert.status}",
         "",
-        f"What: {alert.summary}",
+        f"What: {say(alert.summary, units)}",
     ]
     if alert.numbers:
-        lines.append("Numbers: " + ", ".join(f"{k} = {v}" for k, v in alert.numbers.items()))
+        lines.append("Numbers: " + numbers_sentence(alert.numbers, units))
     if alert.modifiers:
-        lines.append("Calf modifiers: " + "; ".join(alert.modifiers))
+        lines.append("Calf modifiers: " + "; ".join(say(m, units) for m in alert.modifiers))
     if activities:
         lines.append("Activities:")
         lines.extend(f"  {a}" for a in activities)
@@ -69,9 +87,11 @@ def explain_text(alert: Alert, activities: list[str], settings: Mapping[str, Any
             f"Evidence: grade {rule.grade}, {rule.phrase}. {rule.citation}",
         ]
     if settings:
-        shown = ", ".join(
-            f"{k} = {f'{len(v)} words' if isinstance(v, tuple) else v}" for k, v in settings.items()
-        )
+        shown = "; ".join(setting_words(alert.rule, settings, units))
         lines.append(f"Settings in effect for {alert.athlete_id}: {shown}")
-    lines += ["", f"What to do now: {alert.advice}", "", DISCLAIMER]
+    lines += ["", f"What to do now: {say(alert.advice, units)}"]
+    if limits:
+        lines.append(f"Limits for {alert.day} (the strictest of every rule's advice):")
+        lines += [f"  {line}" for line in limits]
+    lines += ["", DISCLAIMER]
     return "\n".join(lines)

@@ -6,9 +6,10 @@ from typing import Any
 
 from strainwatch.alerts.replay import BacktestResult, injury_report
 from strainwatch.metrics.history import AthleteFacts
+from strainwatch.units import say
 
 
-def backtest_json(athlete_id: str, result: BacktestResult, facts: AthleteFacts) -> dict[str, Any]:
+def backtest_json(athlete_id: str, result: BacktestResult, facts: AthleteFacts, units: str) -> dict[str, Any]:
     return {
         "athlete": athlete_id,
         "first": result.first.isoformat(),
@@ -19,8 +20,8 @@ def backtest_json(athlete_id: str, result: BacktestResult, facts: AthleteFacts) 
                 "rule": a.finding.rule,
                 "severity": a.finding.severity.label,
                 "escalation": a.escalation,
-                "title": a.finding.title,
-                "summary": a.finding.summary,
+                "title": say(a.finding.title, units),
+                "summary": say(a.finding.summary, units),
                 "activity_ids": list(a.finding.activity_ids),
                 "numbers": dict(a.finding.numbers),
             }
@@ -34,12 +35,13 @@ def backtest_json(athlete_id: str, result: BacktestResult, facts: AthleteFacts) 
     }
 
 
-def backtest_text(athlete_id: str, result: BacktestResult, facts: AthleteFacts) -> str:
+def backtest_text(athlete_id: str, result: BacktestResult, facts: AthleteFacts, units: str) -> str:
     lines = [f"{athlete_id}: replayed {result.first} to {result.last}, {len(result.alerts)} alerts"]
     for a in result.alerts:
         tag = " (escalation)" if a.escalation else ""
         lines.append(
-            f"  {a.raised_on}  {a.finding.severity.label:<7}  {a.finding.rule:<19} {a.finding.title}{tag}"
+            f"  {a.raised_on}  {a.finding.severity.label:<7}  {a.finding.rule:<19} "
+            f"{say(a.finding.title, units)}{tag}"
         )
     lines.append("per rule and year:")
     for rule, years in sorted(result.per_rule_per_year().items()):

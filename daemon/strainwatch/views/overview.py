@@ -11,23 +11,15 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from strainwatch.alerts.weeks import Week, chart_end, weeks_to
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.metrics.history import History
-from strainwatch.rules.base import Thresholds, number
+from strainwatch.rules.base import Thresholds
 from strainwatch.store.models import Activity, Injury, PainNote
 from strainwatch.store.runs import facts_of, load_light_runs, load_runs
 from strainwatch.views.status import StatusReport, status_of_history
 
 WEEKS = 26
-
-
-@dataclass(frozen=True, slots=True)
-class Week:
-    label: str  # "2026-W47"
-    start: date
-    km: float
-    longest_km: float
-    window_longest_km: float  # longest run of the `window_days` to the week's last day
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +48,6 @@ class Overview:
                  "longest_km": round(w.longest_km, 1), "window_longest_km": round(w.window_longest_km, 1)}
                 for w in self.weeks
             ],
-            "acwr_band": {"low": self.acwr_low, "high": self.acwr_high},
             "charted_to": None if self.charted_to is None else self.charted_to.isoformat(),
             "load_series": [
                 {"date": p.day.isoformat(), "ctl": round(p.ctl, 1), "atl": round(p.atl, 1),
@@ -102,26 +93,10 @@ def athlete_overview(
     today = as_of or now.astimezone(athlete.zone).date()
     h = history or build_history(session, athlete, today, light=as_of is None)
     status = status_of_history(session, athlete, thresholds, today, h, as_of=as_of)
-    window = int(number(thresholds.of("long-run-spike"), "window_days"))
-    last_run = h.runs[-1].local_date if h.runs else None
-    ended = last_run is not None and last_run < today - timedelta(weeks=WEEKS)
-    end = last_run if ended and last_run is not None else today
+    ended = chart_end(h, today, WEEKS)
+    end = ended or today
     monday = end - timedelta(days=end.weekday())
-    weeks = []
-    for back in range(WEEKS - 1, -1, -1):
-        start = monday - timedelta(weeks=back)
-        runs = h.runs_between(start, start + timedelta(days=6))
-        last = min(start + timedelta(days=6), today)
-        trailing = h.runs_between(last - timedelta(days=window - 1), last)
-        iso = start.isocalendar()
-        weeks.append(
-            Week(
-                label=f"{iso.year}-W{iso.week:02d}", start=start,
-                km=sum(r.distance_m for r in runs) / 1000,
-                longest_km=max((r.distance_m for r in runs), default=0.0) / 1000,
-                window_longest_km=max((r.distance_m for r in trailing), default=0.0) / 1000,
-            )
-        )  # fmt: skip
+    weeks = weeks_to(h, end, WEEKS, thresholds, today)
     load = []
     first = monday - timedelta(weeks=WEEKS - 1)
     for offset in range(0, (min(end + timedelta(days=6 - end.weekday()), today) - first).days + 1):
@@ -129,8 +104,7 @@ def athlete_overview(
         i = h.index(day)
         if h.runs and 0 <= i < len(h.ctl):
             load.append(LoadPoint(day, h.ctl[i], h.atl[i], h.tsb[i]))
-    acwr = thresholds.of("acwr")
     return Overview(
-        status=status, weeks=weeks, load=load, charted_to=end if ended else None,
-        acwr_low=number(acwr, "low"), acwr_high=number(acwr, "high"),
+        status=status, weeks=weeks, load=load, charted_to=ended,
+        acwr_low=status.acwr_band[0], acwr_high=status.acwr_band[1],
     )  # fmt: skip

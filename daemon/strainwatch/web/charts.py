@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from strainwatch.views.overview import LoadPoint, Week
+from strainwatch.alerts.weeks import Week
+from strainwatch.units import FOOT, MILE_KM, distance_text
+from strainwatch.views.overview import LoadPoint
 from strainwatch.views.profile import ProfilePoint
 
 WIDTH = 720.0
@@ -100,12 +102,13 @@ def weekly_chart(weeks: Sequence[Week], ceiling_km: float | None, unit: str, per
             Bar(
                 x=round(x + slot * 0.15, 1), y=y(km), w=round(slot * 0.7, 1), h=round(y(0) - y(km), 1),
                 inner_y=y(longest), inner_h=round(y(0) - y(longest), 1),
-                label=week.label[-3:] if i % 4 == 0 or (i == len(weeks) - 1 and i % 4 >= 2) else "",
-                title=f"{week.label}: {km:.1f} {unit}, longest run {longest:.1f} {unit}",
+                label=f"{week.start:%d %b}" if i % 4 == 0 or (i == len(weeks) - 1 and i % 4 >= 2) else "",
+                title=f"{week.label} (from {week.start:%a %d %b}): {km:.1f} {unit}, "
+                      f"longest run {longest:.1f} {unit}",
             )
         )  # fmt: skip
         trail.append(f"{round(x + slot / 2, 1)},{y(week.window_longest_km * per_km)}")
-    ticks = tuple(Tick(y(v), _fmt(v)) for v in _range(0.0, top, step))
+    ticks = tuple(Tick(y(v), f"{_fmt(v)} {unit}" if v == top else _fmt(v)) for v in _range(0.0, top, step))
     return Chart(
         WIDTH, height, bars=tuple(bars), lines=(Line(" ".join(trail), "longest run, trailing window"),),
         ticks=ticks, rule_y=None if ceiling is None else y(ceiling),
@@ -142,10 +145,12 @@ def load_chart(points: Sequence[LoadPoint], height: float = 170.0) -> Chart:
     return Chart(WIDTH, height, lines=lines, ticks=ticks, zero_y=y(0.0), x_labels=labels)
 
 
-def profile_chart(points: Sequence[ProfilePoint], field: str, height: float = 130.0,
+def profile_chart(points: Sequence[ProfilePoint], field: str, units: str, height: float = 130.0,
                   invert: bool = False) -> Chart:  # fmt: skip
-    """One quantity along the run's distance (`invert`: smaller is drawn higher, for pace)."""
-    known = [(p.km, v) for p in points if (v := getattr(p, field)) is not None]
+    """One quantity along the run's distance (`invert`: smaller is drawn higher, for pace), in
+    the athlete's units: pace per km or per mile, altitude in metres or feet."""
+    per = {"pace_s_per_km": MILE_KM, "altitude_m": 1 / FOOT}.get(field, 1.0) if units == "mi" else 1.0
+    known = [(p.km, v * per) for p in points if (v := getattr(p, field)) is not None]
     if len(known) < 2:
         return Chart(WIDTH, height)
     values = sorted(v for _, v in known)
@@ -164,7 +169,9 @@ def profile_chart(points: Sequence[ProfilePoint], field: str, height: float = 13
     line = " ".join(f"{round(LEFT + plot_w * km / distance, 1)},{y(v)}" for km, v in known)
     label = _pace if field == "pace_s_per_km" else _fmt
     ticks = tuple(Tick(y(v), label(v)) for v in _range(bottom, top, step))
-    labels = tuple((round(LEFT + plot_w * f, 1), f"{distance * f:.1f} km") for f in (0.0, 0.5, 1.0))
+    labels = tuple(
+        (round(LEFT + plot_w * f, 1), distance_text(distance * f * 1000, units)) for f in (0.0, 0.5, 1.0)
+    )
     return Chart(WIDTH, height, lines=(Line(line, field),), ticks=ticks, x_labels=labels)
 
 

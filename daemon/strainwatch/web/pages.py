@@ -10,22 +10,28 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from strainwatch.alerts.guidance import Guidance, guidance, guidance_lines, left_out_sentence
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.rules.base import DISCLAIMER
+from strainwatch.rules.ceilings import Ceiling
 from strainwatch.rules.registry import RULES
 from strainwatch.sources.files.text_fields import clean_text
 from strainwatch.store import journal
 from strainwatch.store.models import Activity, Alert, Injury, PainNote
-from strainwatch.views.activity import MILE_KM, activity_json, format_distance, format_duration, format_pace
+from strainwatch.units import MILE_KM, climb_text, distance_text, say
+from strainwatch.views.activity import activity_json, format_distance, format_duration, format_pace
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
 from strainwatch.views.plan import plan_ahead
 from strainwatch.views.profile import run_profile
+from strainwatch.views.status import StatusReport
 from strainwatch.views.system import system_json
+from strainwatch.views.words import FORM_CONVENTION, acwr_text, form_zone, number_lines, setting_words
 from strainwatch.web import charts
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
 
 ACTIVITY_LIMIT = 500
+GAUGE_TOP = 2.5  # the ACWR gauge's scale runs 0 to this
 
 
 def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
@@ -68,10 +74,6 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         injuries = list(session.scalars(
             select(Injury).where(Injury.athlete_id == athlete.id).order_by(Injury.start.desc())
         ))  # fmt: skip
-        days = {f.day for f in view.status.past_alerts}
-        query = select(Alert).where(Alert.athlete_id == athlete.id, Alert.day.in_(days))
-        found: list[Alert] = list(session.scalars(query)) if days else []
-        stored = {(a.rule, a.day, tuple(a.activity_ids)): a.id for a in found}
         ahead = plan_ahead(session, athlete.id, today) if athlete.plan is not None and as_of is None else None
     unit, per_km = _units(athlete)
     g = view.status.guidance
@@ -86,9 +88,10 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         "per_km": per_km, "injuries": injuries, "parts": journal.INJURY_PARTS,
         "weekly": charts.weekly_chart(view.weeks, g.next_run_ceiling_km, unit, per_km),
         "load": charts.load_chart(view.load), "today": view.status.today.isoformat(),
-        "acwr_pos": _gauge(view.status.acwr), "acwr_low_pos": _gauge(view.acwr_low),
-        "acwr_high_pos": _gauge(view.acwr_high),
-        "past_ids": [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in view.status.past_alerts],
+        "past_ids": view.status.past_ids,
+        "past_titles": [say(f.title, athlete.units) for f in view.status.past_alerts],
+        "titles": [say(a.title, athlete.units) for a in view.status.alerts],
+        **_limit_cards(g, athlete.units), **_load_cards(view.status),
         "plan": ahead, "plan_chart": None if ahead is None else charts.plan_chart(
             ahead.days, g.next_run_ceiling_km, unit, per_km, warned=frozenset(f.day for f in ahead.forecasts)
         ),
@@ -112,7 +115,35 @@ def plan(ctx: Ctx, athlete_id: str) -> Page:
     return Page("plan", values, {"athlete": athlete.id, **ahead.as_json()})
 
 
-def _gauge(value: float | None, top: float = 2.5) -> float | None:
+def _limit_cards(g: Guidance, units: str) -> dict[str, str]:
+    """The next-run and next-7-days cards: the day's one answer, who set it and why."""
+
+    def why(c: Ceiling | None) -> str:
+        return "" if c is None else f"{say(c.reason, units)}; set by {c.rule}"
+
+    return {
+        "next_run_short": distance_text(g.next_run.metres if g.next_run else None, units),
+        "next_week_short": distance_text(g.next_week.metres if g.next_week else None, units),
+        "next_run_why": why(g.next_run), "next_week_why": why(g.next_week),
+        "longest": distance_text(g.longest.metres, units), "left_out": left_out_sentence(g.longest, units),
+    }  # fmt: skip
+
+
+def _load_cards(s: StatusReport) -> dict[str, Any]:
+    """The ACWR gauge (a 0 to GAUGE_TOP scale, the band in effect, a mark red outside it) and
+    form with its zone and convention."""
+    low, high = s.acwr_band
+    return {
+        "acwr_pos": _gauge(s.acwr), "acwr_low_pos": _gauge(low), "acwr_high_pos": _gauge(high),
+        "gauge_top": GAUGE_TOP, "gauge_ticks": [_gauge(k / 2) for k in range(1, int(GAUGE_TOP * 2))],
+        "acwr_said": acwr_text(s.acwr, s.acwr_band),
+        "acwr_out": s.acwr is not None and not low <= s.acwr <= high,
+        "acwr_off_scale": s.acwr is not None and s.acwr > GAUGE_TOP,
+        "form_zone": form_zone(s.tsb), "form_convention": FORM_CONVENTION,
+    }  # fmt: skip
+
+
+def _gauge(value: float | None, top: float = GAUGE_TOP) -> float | None:
     return None if value is None else round(min(max(value, 0.0), top) / top * 100, 1)
 
 
@@ -120,14 +151,16 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
     athlete = _athlete(ctx, athlete_id)
     since, until = _date(ctx.query.get("since"), "since"), _date(ctx.query.get("until"), "until")
     sport, text = ctx.query.get("sport", "")[:32], ctx.query.get("q", "")[:100]
-    query = select(Activity).where(Activity.athlete_id == athlete.id, Activity.deleted.is_(False))
+    query = select(Activity).where(
+        Activity.athlete_id == athlete.id, Activity.deleted.is_(False), Activity.duplicate_of.is_(None)
+    )
     if sport:
         query = query.where(Activity.sport_type == sport)
     if text:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Activity.name.ilike(f"%{escaped}%", escape="\\"))
     with ctx.db() as session:
-        rows = list(session.scalars(query.order_by(Activity.start_time.desc())))
+        rows = list(session.scalars(query.order_by(Activity.start_time.desc(), Activity.id.desc())))
         kinds = session.scalars(select(Activity.sport_type).where(Activity.athlete_id == athlete.id))
         sports = sorted(set(kinds))
     zone = athlete.zone
@@ -139,7 +172,8 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
               "limit": ACTIVITY_LIMIT, "sports": sports,
               "filters": {"since": ctx.query.get("since", ""), "until": ctx.query.get("until", ""),
                           "sport": sport, "q": text}}  # fmt: skip
-    return Page("activities", values, [activity_json(r, zone) for r in rows])
+    # the twin of `activities --json`: oldest first, as the command lists them; the page newest first
+    return Page("activities", values, [activity_json(r, zone) for r in reversed(rows)])
 
 
 def _activity_row(r: Activity, athlete: AthleteSettings, unit: str) -> dict[str, Any]:
@@ -148,7 +182,7 @@ def _activity_row(r: Activity, athlete: AthleteSettings, unit: str) -> dict[str,
         "name": clean_text(r.name, one_line=True) or "", "distance": format_distance(r.distance_m, unit),
         "moving": format_duration(r.moving_time_s), "pace": format_pace(r.pace_s_per_km, unit),
         "gap": format_pace(r.gap_s_per_km, unit),
-        "climb": "-" if r.ascent_m is None else f"{r.ascent_m:.0f} m",
+        "climb": climb_text(r.ascent_m, unit),
         "hr": "-" if r.avg_hr is None else f"{r.avg_hr:.0f}",
     }  # fmt: skip
 
@@ -159,7 +193,9 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         if row is None or row.deleted:
             raise NotFound
         athlete = _athlete(ctx, row.athlete_id)
-        about = [a for a in session.scalars(select(Alert).where(Alert.athlete_id == athlete.id))
+        mine = select(Alert).where(Alert.athlete_id == athlete.id)
+        newest = mine.order_by(Alert.day.desc(), Alert.id.desc())  # as `alerts` lists them
+        about = [a for a in session.scalars(newest)
                  if row.id in (a.activity_ids or [])]  # fmt: skip
         notes = list(
             session.scalars(select(PainNote).where(PainNote.activity_id == row.id).order_by(PainNote.id))
@@ -171,15 +207,16 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         description = clean_text(row.description) or ""
     data |= {
         "profile": profile.as_json(),
-        "alerts": [alert_json(a) for a in about],
+        "alerts": [alert_json(a, athlete.units) for a in about],
         "pain_notes": [{"id": n.id, "note": n.note, "created_at": n.created_at.isoformat()} for n in notes],
     }
     values = {
         "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
-        "description": description, "alerts": about, "notes": notes, "profile": profile,
-        "pace": charts.profile_chart(profile.points, "pace_s_per_km", invert=True),
-        "hr": charts.profile_chart(profile.points, "hr"),
-        "altitude": charts.profile_chart(profile.points, "altitude_m"),
+        "description": description, "alerts": about,
+        "alert_titles": [say(a.title, athlete.units) for a in about], "notes": notes, "profile": profile,
+        "pace": charts.profile_chart(profile.points, "pace_s_per_km", athlete.units, invert=True),
+        "hr": charts.profile_chart(profile.points, "hr", athlete.units),
+        "altitude": charts.profile_chart(profile.points, "altitude_m", athlete.units),
     }  # fmt: skip
     return Page("activity", values, data)
 
@@ -199,7 +236,10 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
         runs = [a for i in row.activity_ids if (a := session.get(Activity, i)) is not None]
         unit, _ = _units(athlete)
         run_rows = [_activity_row(a, athlete, unit) for a in runs]
-        data = alert_json(row)
+        data = alert_json(row, athlete.units)
+        until = max(ctx.now().astimezone(athlete.zone).date(), row.day)  # the alert's day, at least
+        history = ctx.histories.get(session, athlete, until, light=True)
+        day = guidance(history, row.day, ctx.settings.thresholds(athlete))
         runs_json = [activity_json(a, athlete.zone) for a in runs]
     rule = RULES.get(row.rule)
     applied = ctx.settings.thresholds(athlete).of(row.rule) if rule else {}
@@ -215,9 +255,15 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
         "acknowledged_by": row.acknowledged_by,
         "muted_until": muted_until.isoformat() if muted_until else None,
         "disclaimer": DISCLAIMER,
+        "guidance": day.as_json(athlete.units),
     }  # fmt: skip
-    values = {"title": f"Alert #{row.id}: {row.title}", "athlete": athlete, "alert": row, "rule": rule,
-              "runs": run_rows, "settings": in_effect, "disclaimer": DISCLAIMER,
+    units = athlete.units
+    values = {"title": f"Alert #{row.id}: {say(row.title, units)}", "athlete": athlete, "alert": row,
+              "rule": rule, "runs": run_rows, "settings": setting_words(row.rule, in_effect, units),
+              "disclaimer": DISCLAIMER,
+              "said": {"title": say(row.title, units), "summary": say(row.summary, units),
+                       "advice": say(row.advice, units), "modifiers": [say(m, units) for m in row.modifiers]},
+              "numbers": number_lines(row.numbers, units), "limits": guidance_lines(day, units),
               "muted_until": muted_until, "mute_days": journal.MUTE_DAYS}  # fmt: skip
     return Page("alert", values, data)
 
@@ -234,7 +280,9 @@ def rules(ctx: Ctx, athlete_id: str) -> Page:
                 "default": list(d) if isinstance(d := rule.defaults[k], tuple) else d}
             for k, v in applied.of(rule.id).items()
         }  # fmt: skip
+        said = setting_words(rule.id, applied.of(rule.id), athlete.units, rule.defaults)
         items.append({"id": rule.id, "title": rule.title, "enabled": rule.id in applied, "grade": rule.grade,
+                      "settings_text": said,
                       "phrase": rule.phrase, "citation": rule.citation, "needs": rule.needs,
                       "settings": settings,
                       "muted_until": m.isoformat() if (m := mutes.get(rule.id)) else None})  # fmt: skip

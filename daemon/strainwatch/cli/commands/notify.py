@@ -24,19 +24,21 @@ def notify() -> None:
 @pass_app
 def notify_test(app: AppContext, athlete_id: str | None, channel_name: str | None) -> None:
     """Send a sample alert now, past the outbox, and say exactly what the other side answered."""
-    from strainwatch.notify.chart import Chart, WeekBar
+    from strainwatch.notify.chart import sample_chart
     from strainwatch.notify.dispatch import recipient_of
     from strainwatch.notify.render import AlertContent, alert_message
     from strainwatch.notify.transport import push_channel, transport_for
+    from strainwatch.units import distance_mark, say
 
     athlete = app.settings.athlete(athlete_id)
     now = current_time()
     sample = AlertContent(
         fingerprint=f"test:{athlete.id}:{now.isoformat()}", rule="long-run-spike", severity="caution",
         day=now.date().isoformat(), title="Sample: long run 45% above your 30-day longest",
-        summary="14.5 km against your longest run of the previous 30 days, 10.0 km: +45 % (30-100 %)",
+        summary=say(f"{distance_mark(14_500)}, +45 % over your longest run of the previous 30 days "
+                    f"({distance_mark(10_000)})", athlete.units),
         advice="This is a test message from `strainwatch notify test`: nothing to do.",
-        numbers={"distance_km": 14.5, "reference_km": 10.0, "increase_pct": 45.0},
+        numbers={"distance_km": 14.5, "reference_km": 10.0, "increase_pct": 45.0}, units=athlete.units,
     )  # fmt: skip
     if channel_name not in (None, "email"):
         from strainwatch.errors import ConfigError
@@ -59,8 +61,8 @@ def notify_test(app: AppContext, athlete_id: str | None, channel_name: str | Non
             raise type(exc)(f"{exc.what} ({kind})", where=exc.where, hint=exc.hint) from None
         return
     transport = transport_for(app.settings)
-    weeks = tuple(WeekBar(f"week {i + 1}", 30.0 + i, 10.0, i == 11, i == 11) for i in range(12))
-    message = alert_message(sample, recipient_of(athlete), Chart(weeks, 1.1), transport.sender, now)
+    chart = sample_chart(now.astimezone(athlete.zone).date())
+    message = alert_message(sample, recipient_of(athlete), chart, transport.sender, now)
     click.echo(f"sending a sample alert to {athlete.email} …")
     click.echo(transport.send(message))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 
 import click
 
@@ -36,19 +38,18 @@ def sync(app: AppContext, dry_run: bool, wait_s: float) -> None:
         return
     finally:
         progress.close()
-    click.echo(report.summary())
-    for _, source in report.sources:
-        if line := source.summary():
-            click.echo(f"  {line}")
-    for athlete, outcome in report.new_failures():
-        click.echo(f"  {athlete}: failed: {outcome.path}: {outcome.reason}")
-    for failure in report.failed:
-        click.echo(f"  failed: {failure}")
-    for subject in report.queued:
-        click.echo(f"  {'would send' if dry_run else 'queued'}: {subject}")
-    if report.delivery:
-        for line in report.delivery.parked + report.delivery.retrying:
-            click.echo(f"  delivery problem: {line}")
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 0
+    for line in report.lines():
+        click.echo(wrapped(line, width))
+
+
+def wrapped(line: str, width: int) -> str:
+    """A long line folded for a terminal `width` wide (0: as it is, for a pipe or a log), its
+    continuation indented under its own start."""
+    if width <= 0 or len(line) <= width:
+        return line
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    return textwrap.fill(line, width=max(width, 40), subsequent_indent=indent, break_on_hyphens=False)
 
 
 @click.command()

@@ -87,8 +87,8 @@ def alerts(
     from strainwatch.store.models import Alert
     from strainwatch.views.alert import alert_json, alert_line
 
-    ids = [a.id for a in _athletes(app, athlete_id)]
-    query = select(Alert).where(Alert.athlete_id.in_(ids))
+    units = {a.id: a.units for a in _athletes(app, athlete_id)}
+    query = select(Alert).where(Alert.athlete_id.in_(units))
     if not show_all:
         query = query.where(Alert.status == "active")
     if since:
@@ -96,12 +96,13 @@ def alerts(
     with app.sessions()() as session:
         rows = list(session.scalars(query.order_by(Alert.day.desc(), Alert.id.desc())))
     if as_json:
-        click.echo(json.dumps([alert_json(a) for a in rows], indent=2, ensure_ascii=False))
+        shown = [alert_json(a, units[a.athlete_id]) for a in rows]
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     elif not rows:
         click.echo("no alerts" if show_all else "no active alerts")
     else:
         for alert in rows:
-            click.echo(alert_line(alert))
+            click.echo(alert_line(alert, units[alert.athlete_id]))
 
 
 @click.command()
@@ -109,10 +110,12 @@ def alerts(
 @pass_app
 def explain(app: AppContext, alert_id: int) -> None:
     """The numbers behind an alert, the evidence and what to do."""
+    from strainwatch.alerts.guidance import guidance, guidance_lines
     from strainwatch.rules.registry import RULES
     from strainwatch.store.models import Activity, Alert
     from strainwatch.views.activity import table_row
     from strainwatch.views.alert import explain_text
+    from strainwatch.views.overview import build_history
 
     with app.sessions()() as session:
         alert = session.get(Alert, alert_id)
@@ -123,7 +126,9 @@ def explain(app: AppContext, alert_id: int) -> None:
         lines = [f"#{a.id} {table_row(a, athlete.zone, athlete.units)}" for a in rows if a is not None]
         thresholds = app.settings.thresholds(athlete)
         in_effect = thresholds.of(alert.rule) if alert.rule in RULES else None
-        click.echo(explain_text(alert, lines, in_effect))
+        history = build_history(session, athlete, alert.day, light=True)
+        limits = guidance_lines(guidance(history, alert.day, thresholds), athlete.units)
+        click.echo(explain_text(alert, lines, athlete.units, limits, in_effect))
         if (until := _mutes_of(session, athlete).get(alert.rule)) is not None:
             click.echo(_mute_line(alert.rule, until))
 
@@ -134,6 +139,7 @@ def explain(app: AppContext, alert_id: int) -> None:
 def rules(app: AppContext, athlete_id: str | None) -> None:
     """The rule catalogue with the settings applied, grades and sources."""
     from strainwatch.rules.registry import RULES, effective
+    from strainwatch.views.words import setting_words
 
     settings = app.settings
     athlete = settings.athlete(athlete_id) if athlete_id or len(settings.athletes) == 1 else None
@@ -145,20 +151,12 @@ def rules(app: AppContext, athlete_id: str | None) -> None:
     for rule in RULES.values():
         state = "on " if rule.id in applied else "off"
         click.echo(f"[{state}] {rule.id:<19} {rule.title} (grade {rule.grade}: {rule.phrase})")
-        shown = ", ".join(_setting(k, v, rule.defaults[k]) for k, v in applied.of(rule.id).items())
+        units = athlete.units if athlete else "km"
+        shown = "; ".join(setting_words(rule.id, applied.of(rule.id), units, rule.defaults))
         if shown:
             click.echo(f"      {shown}")
         click.echo(f"      source: {rule.citation}")
         click.echo(f"      needs: {rule.needs}")
-
-
-def _setting(key: str, value: object, default: object) -> str:
-    """`key = value`, and the default beside a value that is not the default."""
-
-    def text(v: object) -> str:
-        return f"{len(v)} words" if isinstance(v, tuple) else f"{v:g}" if isinstance(v, float) else str(v)
-
-    return f"{key} = {text(value)}" + ("" if value == default else f" (default {text(default)})")
 
 
 @click.command()
@@ -329,9 +327,10 @@ def backtest(
         return
     result = replay(runs, facts, app.settings.thresholds(athlete), since=since)
     if as_json:
-        click.echo(json.dumps(backtest_json(athlete.id, result, facts), indent=2, ensure_ascii=False))
+        found = backtest_json(athlete.id, result, facts, athlete.units)
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
     else:
-        click.echo(backtest_text(athlete.id, result, facts))
+        click.echo(backtest_text(athlete.id, result, facts, athlete.units))
 
 
 def _mail_preview(
@@ -353,6 +352,7 @@ def _mail_preview(
     preview = preview_mailbox(
         runs, facts, app.settings.thresholds(athlete), athlete_id=athlete.id, zone=athlete.zone,
         schedule=notify.digest, digest_time=notify.digest_time, pass_time=at, until=until,
+        units=athlete.units,
     )  # fmt: skip
     if since:
         preview.mails = [m for m in preview.mails if m.day >= since]
