@@ -268,17 +268,45 @@ def test_failed_logins_are_rate_limited(tmp_path: Path) -> None:
         assert huge.status_code == 413
 
 
+def test_a_valid_login_buys_no_guesses_at_another_account(tmp_path: Path) -> None:
+    """The issue's scenario: 4 wrong guesses at sam, the guesser's own good login, then more
+    wrong guesses at sam: the 6th wrong try is refused, and sam's right password waits too."""
+    web = (f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("sam-password")}"\nathletes = ["sam"]\n'
+           f'[[web.users]]\nname = "bob"\npassword_hash = "{_hash("bob-password")}"\nathletes = ["bob"]\n')  # fmt: skip
+    settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
+    with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
+        token = _csrf(http.get("/login").text)
+
+        def guess(name: str, password: str) -> int:
+            return http.post("/login", data={"csrf": token, "name": name, "password": password}).status_code
+
+        codes = [guess("sam", f"guess{i}") for i in range(4)]
+        assert guess("bob", "bob-password") == 303
+        token = _csrf(http.get("/login").text)  # the login gave a fresh session
+        codes += [guess("sam", f"guess{i}") for i in range(4, 9)]
+        assert codes == [401] * 5 + [429] * 4
+        refused = http.post("/login", data={"csrf": token, "name": "sam", "password": "sam-password"})
+        assert refused.status_code == 429 and 800 < int(refused.headers["retry-after"]) <= 900
+        assert "try again in 15 minutes" in refused.text
+        assert refused.headers["x-frame-options"] == "DENY"
+        with httpx.Client(base_url=base) as elsewhere:  # another address is no way round it
+            other = _csrf(elsewhere.get("/login").text)
+            assert elsewhere.post("/login", data={"csrf": other, "name": "sam", "password": "x"},
+                                  headers={"x-forwarded-for": "192.0.2.8"}).status_code == 429  # fmt: skip
+
+
 def test_behind_a_trusted_proxy_failed_logins_count_per_forwarded_client(tmp_path: Path) -> None:
     web = (f'auth_header = "Remote-User"\ntrusted_proxies = ["127.0.0.1"]\n'
-           f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("right-password")}"\nathletes = ["sam"]\n')  # fmt: skip
+           f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("right-password")}"\nathletes = ["sam"]\n'
+           f'[[web.users]]\nname = "bob"\npassword_hash = "{_hash("bob-password")}"\nathletes = ["bob"]\n')  # fmt: skip
     settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         token = _csrf(http.get("/login").text)
         attacker = {"x-forwarded-for": "198.51.100.7"}
-        codes = [http.post("/login", data={"csrf": token, "name": "sam", "password": f"guess{i}"},
-                           headers=attacker).status_code for i in range(6)]  # fmt: skip
-        assert codes[-1] == 429
-        neighbour = http.post("/login", data={"csrf": token, "name": "sam", "password": "right-password"},
+        codes = [http.post("/login", data={"csrf": token, "name": f"user{i}", "password": "guess"},
+                           headers=attacker).status_code for i in range(11)]  # fmt: skip
+        assert codes == [401] * 10 + [429]  # the address's allowance, across names
+        neighbour = http.post("/login", data={"csrf": token, "name": "bob", "password": "bob-password"},
                               headers={"x-forwarded-for": "192.0.2.1"})  # fmt: skip
         assert neighbour.status_code == 303  # the attacker's failures did not lock others out
 

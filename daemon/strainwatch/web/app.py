@@ -8,6 +8,7 @@ route takes a file path: the one static file is read into memory from the packag
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -31,7 +32,6 @@ from strainwatch.web import pages
 from strainwatch.web.access import (
     OPEN,
     Login,
-    LoginLimiter,
     Session,
     SessionStore,
     check_password,
@@ -39,6 +39,7 @@ from strainwatch.web.access import (
     trusted_proxy,
 )
 from strainwatch.web.cache import HistoryCache
+from strainwatch.web.login_limit import LoginLimiter
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
 
 if TYPE_CHECKING:
@@ -245,7 +246,7 @@ async def login_page(request: Request) -> Response:
     if not web.host_allowed(request):
         return PlainTextResponse("unknown host name", status_code=400)
     session, new = web.session_of(request)
-    error, status = "", 200
+    error, status, headers = "", 200, {"cache-control": "no-store"}
     next_url = safe_next(request.query_params.get("next"))
     if request.method == "POST":
         if (refused := body_refused(request)) is not None:
@@ -257,17 +258,18 @@ async def login_page(request: Request) -> Response:
         name = values.get("name", "")[:64]
         if new or not secrets.compare_digest(values.get("csrf", ""), session.csrf):
             error, status = "This form has expired: try again.", 403
-        elif web.limiter.blocked(client):
+        elif (wait := web.limiter.wait_s(name, client)) > 0:
             log.warning("web: login for %r from %s refused: too many failed logins", name, client)
-            error, status = "Too many failed logins: wait a quarter of an hour.", 429
+            error, status = f"Too many failed logins: try again in {_minutes(wait)}.", 429
+            headers["retry-after"] = str(math.ceil(wait))
         else:
             login = await run_in_threadpool(check_password, web.settings, name, values.get("password", ""))
             if login is None:
-                web.limiter.failed(client)
+                web.limiter.failed(name, client)
                 log.warning("web: failed login for %r from %s", name, client)
                 error, status = "Wrong name or password.", 401
             else:
-                web.limiter.succeeded(client)
+                web.limiter.succeeded(name)
                 web.sessions.drop(session.token)
                 fresh = web.sessions.new(login)
                 log.info("web: %s logged in from %s", login.name, client)
@@ -278,10 +280,17 @@ async def login_page(request: Request) -> Response:
         csrf=session.csrf, next=next_url, error=error, login=None, athletes_nav=[],
         login_required=web.settings.web.login_required,
     )  # fmt: skip
-    response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+    response = HTMLResponse(html, status_code=status, headers=headers)
     if new:
         web.set_cookie(request, response, session)
     return response
+
+
+def _minutes(seconds: float) -> str:
+    if seconds >= 5400:
+        return f"{seconds / 3600:.0f} hours"
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
 
 
 async def logout(request: Request) -> Response:
