@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,19 +162,21 @@ def test_writes_need_the_sessions_csrf_token_and_reach_the_rules(tmp_path: Path,
         pain = http.post(f"/activities/{sam['first_run']}/pain", data={"csrf": token, "note": "left calf hurts <b>"})
         assert pain.status_code == 303
         assert http.post(f"/activities/{sam['first_run']}/pain", data={"csrf": token, "note": " "}).status_code == 400
-        injury = http.post("/athletes/sam/injuries", data={"csrf": token, "start": "2026-01-05", "part": "calf"})
+        start = clock.now().date() - timedelta(days=300)
+        injury = http.post("/athletes/sam/injuries", data={"csrf": token, "start": str(start), "part": "calf"})
         assert injury.status_code == 303
-        assert http.post("/athletes/sam/injuries", data={"csrf": token, "start": "2026-01-05",
+        assert http.post("/athletes/sam/injuries", data={"csrf": token, "start": str(start),
                                                          "part": "../../etc"}).status_code == 400  # fmt: skip
         with sessions() as session:
             row = session.query(Injury).one()
             settings_sam = settings.athlete("sam")
             texts = {r.activity_id: r.text for r in load_runs(session, settings_sam)}
         assert "left calf hurts <b>" in texts[sam["first_run"]]  # the pain-note rule reads it
-        closed = http.post(f"/injuries/{row.id}/close", data={"csrf": token, "closed": "2026-01-01"})
+        closed = http.post(f"/injuries/{row.id}/close", data={"csrf": token, "closed": str(start - timedelta(days=4))})
         assert closed.status_code == 400  # before it started
-        assert http.post(f"/injuries/{row.id}/close", data={"csrf": token, "closed": "2026-02-01"}).status_code == 303
-        assert http.get("/athletes/sam.json").json()["injuries"][0]["closed"] == "2026-02-01"
+        healed = str(start + timedelta(days=27))
+        assert http.post(f"/injuries/{row.id}/close", data={"csrf": token, "closed": healed}).status_code == 303
+        assert http.get("/athletes/sam.json").json()["injuries"][0]["closed"] == healed
 
 
 def test_the_pain_note_rule_fires_on_a_note_logged_afterwards(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -21,8 +21,10 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -167,10 +169,16 @@ def body_refused(request: Request) -> Response | None:
     """A form larger than any of ours (or of unknown length) is refused before it is read."""
     length = request.headers.get("content-length", "")
     if not length.isdigit():
-        return PlainTextResponse("a form needs a Content-Length", status_code=411)
+        return message_response(request, 411, "a form needs a Content-Length")
     if int(length) > MAX_FORM_BYTES:
-        return PlainTextResponse("this form is too large", status_code=413)
+        return message_response(request, 413, "this form is too large")
     return None
+
+
+def same_token(given: object, expected: str) -> bool:
+    """A form's CSRF token against the session's, in constant time (as bytes: a token with
+    non-ASCII letters is simply wrong, not an error)."""
+    return isinstance(given, str) and secrets.compare_digest(given.encode(), expected.encode())
 
 
 def wants_json(request: Request) -> bool:
@@ -184,12 +192,53 @@ def _message_page(status: int, message: str) -> Page:
     return Page("message", {"title": message, "message": message}, {"error": message}, status)
 
 
+class IdConvertor(Convertor[int]):
+    """A row id: 1 to 18 digits, so every id a path can name fits a 64-bit column (a longer
+    one matches no route and is a 404, never an overflow in the database driver)."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+def message_response(request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+                     ) -> Response:  # fmt: skip
+    """An error as the asker reads it: JSON for a .json address (or an Accept asking for
+    it), else the page with the site's frame, without anything of a login in it."""
+    extra = {"cache-control": "no-store", **(headers or {})}
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=status, headers=extra)
+    html = templates().get_template("message.html.j2").render(
+        title=message, message=message, login=None, athletes_nav=[], csrf="", login_required=True
+    )
+    return HTMLResponse(html, status_code=status, headers=extra)
+
+
+MESSAGES = {404: "not found (or not yours to see)", 405: "this address takes no such request"}
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """Starlette's own answers (no route, wrong method, an unreadable form) in our frame."""
+    status = error.status_code if isinstance(error, HTTPException) else 400
+    message = MESSAGES.get(status) or str(getattr(error, "detail", error))[:200]
+    return message_response(request, status, message, getattr(error, "headers", None))
+
+
+async def server_error(request: Request, error: Exception) -> Response:
+    log.error("web: %s %s failed: %s", request.method, request.url.path, error, exc_info=error)
+    return message_response(request, 500, "something went wrong on the server; it is in the log")
+
+
 def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Request], Any]:
     """The handler behind login, CSRF (for writes) and JSON/HTML negotiation."""
 
     async def endpoint(request: Request) -> Response:
         if not web.host_allowed(request):
-            return PlainTextResponse("unknown host name", status_code=400)
+            return message_response(request, 400, "unknown host name")
         session, new = web.session_of(request)
         as_json = wants_json(request)
         login = web.login_of(request, session)
@@ -208,10 +257,10 @@ def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Reque
                 return refused
             parsed = await request.form(max_files=0, max_fields=20, max_part_size=16 * 1024)
             form = {k: v for k, v in parsed.items() if isinstance(v, str)}
-            if new or not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+            if new or not same_token(form.get("csrf"), session.csrf):
                 log.warning("web: %s %s refused: bad CSRF token (from %s)", request.method,
                             request.url.path, web.client(request))  # fmt: skip
-                return PlainTextResponse("this form has expired: reload the page and try again", 403)
+                return message_response(request, 403, "this form has expired: reload the page and try again")
         query = dict(request.query_params)
         ctx = Ctx(web.settings, web.db, web.now, login, session, query, form, web.histories)
         params = dict(request.path_params)
@@ -244,7 +293,7 @@ def safe_next(target: str | None) -> str:
 async def login_page(request: Request) -> Response:
     web: Web = request.app.state.web
     if not web.host_allowed(request):
-        return PlainTextResponse("unknown host name", status_code=400)
+        return message_response(request, 400, "unknown host name")
     session, new = web.session_of(request)
     error, status, headers = "", 200, {"cache-control": "no-store"}
     next_url = safe_next(request.query_params.get("next"))
@@ -256,7 +305,7 @@ async def login_page(request: Request) -> Response:
         next_url = safe_next(values.get("next"))
         client = web.client(request)
         name = values.get("name", "")[:64]
-        if new or not secrets.compare_digest(values.get("csrf", ""), session.csrf):
+        if new or not same_token(values.get("csrf"), session.csrf):
             error, status = "This form has expired: try again.", 403
         elif (wait := web.limiter.wait_s(name, client)) > 0:
             log.warning("web: login for %r from %s refused: too many failed logins", name, client)
@@ -300,7 +349,7 @@ async def logout(request: Request) -> Response:
         return refused
     form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
     token = form.get("csrf")
-    if session is not None and isinstance(token, str) and secrets.compare_digest(token, session.csrf):
+    if session is not None and same_token(token, session.csrf):
         web.sessions.drop(session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
@@ -332,6 +381,7 @@ class SecurityHeaders:
 
 def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime],
                histories: HistoryCache | None = None) -> ASGIApp:  # fmt: skip
+    register_url_convertor("id", IdConvertor())
     web = Web(settings, db, now, histories)
     env = templates()
     for name in env.list_templates(extensions=["j2"]):  # compiled now, not on a runner's first look
@@ -345,6 +395,6 @@ def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[]
     for path, handler, write in pages.ROUTES:
         methods = ["POST"] if write else ["GET"]
         routes.append(Route(path, route(web, handler, write=write), methods=methods))
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.web = web
     return SecurityHeaders(app)

@@ -4,6 +4,7 @@ adds). A login sees only its athletes: anything else is "not found"."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -25,6 +26,8 @@ from strainwatch.web import charts
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
 
 ACTIVITY_LIMIT = 500
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)  # the days any date field may name
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" is a digit to str.isdigit
 
 
 def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
@@ -34,13 +37,22 @@ def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
     raise NotFound
 
 
-def _date(value: str | None, name: str) -> date | None:
+def _date(value: str | None, name: str, latest: date = LATEST) -> date | None:
+    """The day a field names, between EARLIEST and `latest` (a day out of range would
+    overflow the arithmetic of the weeks around it)."""
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value[:32])
     except ValueError:
         raise BadRequest(f"{name}: not a date like 2026-01-31") from None
+    if not EARLIEST <= day <= latest:
+        raise BadRequest(f"{name}: a day from {EARLIEST} to {latest}, not {day}")
+    return day
+
+
+def _today(ctx: Ctx, athlete: AthleteSettings) -> date:
+    return ctx.now().astimezone(athlete.zone).date()
 
 
 def _units(athlete: AthleteSettings) -> tuple[str, float]:
@@ -57,9 +69,9 @@ def index(ctx: Ctx) -> Page | Redirect:
 
 def overview(ctx: Ctx, athlete_id: str) -> Page:
     athlete = _athlete(ctx, athlete_id)
-    as_of = _date(ctx.query.get("as_of"), "as_of")
+    as_of = _date(ctx.query.get("as_of"), "as_of", latest=_today(ctx, athlete))
     with ctx.db() as session:
-        today = as_of or ctx.now().astimezone(athlete.zone).date()
+        today = as_of or _today(ctx, athlete)
         view = athlete_overview(
             session, athlete, ctx.settings.thresholds(athlete), ctx.now(), as_of=as_of,
             history=ctx.histories.get(session, athlete, today, light=as_of is None),
@@ -164,8 +176,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
 
 
 def _mutes(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[str, date]:
-    today = ctx.now().astimezone(athlete.zone).date()
-    return journal.active_mutes(session, [athlete.id], today).get(athlete.id, {})
+    return journal.active_mutes(session, [athlete.id], _today(ctx, athlete)).get(athlete.id, {})
 
 
 def alert(ctx: Ctx, alert_id: int) -> Page:
@@ -239,7 +250,7 @@ def _by(ctx: Ctx) -> str:
 
 def add_injury(ctx: Ctx, athlete_id: str) -> Redirect:
     athlete = _athlete(ctx, athlete_id)
-    start = _date(ctx.form.get("start"), "start")
+    start = _date(ctx.form.get("start"), "start", latest=_today(ctx, athlete))
     if start is None:
         raise BadRequest("start: the day it started is needed")
     with ctx.db() as session, session.begin():
@@ -251,14 +262,14 @@ def add_injury(ctx: Ctx, athlete_id: str) -> Redirect:
 
 
 def close_injury(ctx: Ctx, injury_id: int) -> Redirect:
-    closed = _date(ctx.form.get("closed"), "closed")
-    if closed is None:
-        raise BadRequest("closed: the day it healed is needed")
     with ctx.db() as session, session.begin():
         row = session.get(Injury, injury_id)
         if row is None:
             raise NotFound
-        _athlete(ctx, row.athlete_id)
+        athlete = _athlete(ctx, row.athlete_id)
+        closed = _date(ctx.form.get("closed"), "closed", latest=_today(ctx, athlete))
+        if closed is None:
+            raise BadRequest("closed: the day it healed is needed")
         journal.close_injury(session, row, closed)
         athlete_id = row.athlete_id
     return Redirect(f"/athletes/{athlete_id}#injuries")
@@ -287,7 +298,7 @@ def add_pain(ctx: Ctx, activity_id: int) -> Redirect:
 def _mute_back(ctx: Ctx, athlete: AthleteSettings, rule: str) -> Redirect:
     """Back to the alert page the form was on, else to the rule on the rules page."""
     alert_id = ctx.form.get("alert", "")
-    if alert_id.isdigit():
+    if WHOLE_NUMBER.fullmatch(alert_id):
         return Redirect(f"/alerts/{int(alert_id)}")
     return Redirect(f"/athletes/{athlete.id}/rules#{rule}")
 
@@ -295,21 +306,19 @@ def _mute_back(ctx: Ctx, athlete: AthleteSettings, rule: str) -> Redirect:
 def mute(ctx: Ctx, athlete_id: str) -> Redirect:
     athlete = _athlete(ctx, athlete_id)
     rule, days = ctx.form.get("rule", ""), ctx.form.get("days", "")
-    if not days.strip().isdigit():
+    if not WHOLE_NUMBER.fullmatch(days.strip()):
         raise BadRequest("days: a whole number of days is needed")
-    now = ctx.now()
-    today = now.astimezone(athlete.zone).date()
     with ctx.db() as session, session.begin():
-        journal.mute_rule(session, athlete.id, athlete.name, rule, int(days), today=today, now=now)
+        journal.mute_rule(session, athlete.id, athlete.name, rule, int(days), today=_today(ctx, athlete),
+                          now=ctx.now())  # fmt: skip
     return _mute_back(ctx, athlete, rule)
 
 
 def unmute(ctx: Ctx, athlete_id: str) -> Redirect:
     athlete = _athlete(ctx, athlete_id)
     rule = ctx.form.get("rule", "")
-    today = ctx.now().astimezone(athlete.zone).date()
     with ctx.db() as session, session.begin():
-        journal.unmute_rule(session, athlete.id, rule, today)
+        journal.unmute_rule(session, athlete.id, rule, _today(ctx, athlete))
     return _mute_back(ctx, athlete, rule)
 
 
@@ -322,16 +331,16 @@ ROUTES: list[tuple[str, Any, bool]] = [
     ("/athletes/{athlete_id}/activities", activities, False),
     ("/athletes/{athlete_id}/rules.json", rules, False),
     ("/athletes/{athlete_id}/rules", rules, False),
-    ("/activities/{activity_id:int}.json", activity, False),
-    ("/activities/{activity_id:int}", activity, False),
-    ("/alerts/{alert_id:int}.json", alert, False),
-    ("/alerts/{alert_id:int}", alert, False),
+    ("/activities/{activity_id:id}.json", activity, False),
+    ("/activities/{activity_id:id}", activity, False),
+    ("/alerts/{alert_id:id}.json", alert, False),
+    ("/alerts/{alert_id:id}", alert, False),
     ("/system.json", system, False),
     ("/system", system, False),
     ("/athletes/{athlete_id}/injuries", add_injury, True),
-    ("/injuries/{injury_id:int}/close", close_injury, True),
-    ("/alerts/{alert_id:int}/ack", acknowledge, True),
-    ("/activities/{activity_id:int}/pain", add_pain, True),
+    ("/injuries/{injury_id:id}/close", close_injury, True),
+    ("/alerts/{alert_id:id}/ack", acknowledge, True),
+    ("/activities/{activity_id:id}/pain", add_pain, True),
     ("/athletes/{athlete_id}/mute", mute, True),
     ("/athletes/{athlete_id}/unmute", unmute, True),
 ]
