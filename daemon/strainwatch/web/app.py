@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -40,9 +40,11 @@ from strainwatch.web.access import (
     proxy_login,
     trusted_proxy,
 )
+from strainwatch.web.admission import Admission
 from strainwatch.web.cache import HistoryCache
 from strainwatch.web.login_limit import LoginLimiter
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
+from strainwatch.web.recent import RecentPages
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session as DbSession
@@ -88,13 +90,15 @@ def stylesheet() -> bytes:
 
 class Web:
     def __init__(self, settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime],
-                 histories: HistoryCache | None = None) -> None:  # fmt: skip
+                 histories: HistoryCache | None = None, recent: RecentPages[Page | Redirect] | None = None,
+                 ) -> None:  # fmt: skip
         self.settings = settings
         self.db = db
         self.now = now
         self.sessions = SessionStore(settings.web.session_hours * 3600.0)
         self.limiter = LoginLimiter()
         self.histories = histories or HistoryCache()
+        self.recent: RecentPages[Page | Redirect] = recent or RecentPages()
         host = split_listen(settings.web.listen)[0]
         public = urlsplit(settings.web.public_url).hostname if settings.web.public_url else None
         self.open_hosts = LOOPBACK_NAMES | {host} | ({public} if public else set())
@@ -266,7 +270,13 @@ def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Reque
         params = dict(request.path_params)
         started = time.perf_counter()
         try:
-            result = await run_in_threadpool(handler, ctx, **params)
+            if write:
+                web.recent.clear()  # before and after: no page from before the write is shown after it
+                result = await run_in_threadpool(handler, ctx, **params)
+                web.recent.clear()
+            else:
+                key = (request.url.path, tuple(sorted(query.items())), login.athletes)
+                result = await run_in_threadpool(web.recent.get, key, partial(handler, ctx, **params))
         except NotFound:
             result = _message_page(404, "not found (or not yours to see)")
         except (BadRequest, StrainwatchError) as error:
@@ -380,9 +390,10 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime],
-               histories: HistoryCache | None = None) -> ASGIApp:  # fmt: skip
+               histories: HistoryCache | None = None, recent: RecentPages[Page | Redirect] | None = None,
+               ) -> ASGIApp:  # fmt: skip
     register_url_convertor("id", IdConvertor())
-    web = Web(settings, db, now, histories)
+    web = Web(settings, db, now, histories, recent)
     env = templates()
     for name in env.list_templates(extensions=["j2"]):  # compiled now, not on a runner's first look
         env.get_template(name)
@@ -397,4 +408,4 @@ def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[]
         routes.append(Route(path, route(web, handler, write=write), methods=methods))
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.web = web
-    return SecurityHeaders(app)
+    return SecurityHeaders(Admission(app, message_response))
