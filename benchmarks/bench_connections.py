@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -31,7 +32,7 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parents[1]
 EXE = Path(sys.executable).parent / "strainwatch"
 NOW = "2021-01-17T20:00:00-03:00"  # the example's day (README's first command)
-PASSWORD = "bench-password-1"
+PASSWORD = "bench-password-1"  # noqa: S105 (a throwaway login in a temporary folder)
 
 
 def prepare(root: Path) -> Path:
@@ -113,10 +114,8 @@ async def hold_idle(port: int, count: int) -> list[asyncio.Task[float]]:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
             return -1.0
-        try:
+        with contextlib.suppress(OSError, TimeoutError):
             await asyncio.wait_for(reader.read(-1), 120)
-        except (OSError, TimeoutError):
-            pass
         writer.close()
         return time.perf_counter() - started
 

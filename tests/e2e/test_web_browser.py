@@ -70,7 +70,7 @@ def test_pages_render_under_the_csp_and_hostile_text_stays_text(browser: Any, tm
         with serving(settings, sessions) as base:
             page.goto(f"{base}/")
             assert page.url == f"{base}/athletes/sam"  # one athlete: straight to the overview
-            assert page.locator("svg.chart rect.bar").count() == 26
+            assert page.locator("svg.chart-wide rect.bar").count() == 26
             fill = page.eval_on_selector("rect.bar-longest", "e => getComputedStyle(e).fill")
             assert fill == "rgb(28, 126, 214)"  # the stylesheet applies under the CSP
             assert page.locator("svg.chart line.ceiling").count() == 1
@@ -81,7 +81,7 @@ def test_pages_render_under_the_csp_and_hostile_text_stays_text(browser: Any, tm
             assert "by local" in page.locator("main").inner_text()
 
             page.goto(f"{base}/activities/{ids['last_run']}")
-            assert page.locator("svg.chart polyline").count() == 3  # pace, heart rate, elevation
+            assert page.locator("svg.chart-wide polyline").count() == 3  # pace, heart rate, elevation
             page.fill("input[name=note]", "<img src=x onerror=alert(9)> calf")
             page.click("text=Log pain")
             assert "<img src=x onerror=alert(9)> calf" in page.locator("#pain").inner_text()
@@ -136,7 +136,7 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
         assert "serving on http://127.0.0.1:" in line, line
         base = line.split("serving on ")[1].split("/ ")[0]
         page.goto(f"{base}/athletes/runner?as_of=2021-01-17")
-        assert page.locator("svg.chart rect.bar").count() == 26
+        assert page.locator("svg.chart-wide rect.bar").count() == 26
         assert "warning" in page.locator("main").inner_text()
         if shots:
             page.screenshot(path=f"{shots}/web-overview.png", full_page=True)
@@ -151,7 +151,7 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
         if shots:
             page.screenshot(path=f"{shots}/web-alert.png", full_page=True)
         page.goto(f"{base}/activities/{spike['activity_ids'][0]}")
-        assert page.locator("svg.chart polyline").count() == 3
+        assert page.locator("svg.chart-wide polyline").count() == 3
         if shots:
             page.screenshot(path=f"{shots}/web-run.png", full_page=True)
         assert watched.dialogs == [] and watched.errors == []

@@ -101,7 +101,7 @@ def test_pages_and_json_twins_speak_the_commands_contracts(tmp_path: Path, datab
             assert response.headers["x-frame-options"] == "DENY"
             assert "<script" not in response.text and " style=" not in response.text, path
         svg = http.get("/athletes/sam").text
-        assert svg.count('class="bar"') == 26 and 'class="ceiling"' in svg and "next run ≤" in svg
+        assert svg.count('class="bar"') == 2 * 26 and 'class="ceiling"' in svg and "next run ≤" in svg
 
 
 def test_every_dynamic_value_is_escaped(tmp_path: Path, database_url: str) -> None:

@@ -94,8 +94,8 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
     values = {
         "title": f"{athlete.name}: overview", "athlete": athlete, "view": view, "g": g, "unit": unit,
         "per_km": per_km, "injuries": injuries, "parts": journal.INJURY_PARTS,
-        "weekly": charts.weekly_chart(view.weeks, g.next_run_ceiling_km, unit, per_km),
-        "load": charts.load_chart(view.load), "today": view.status.today.isoformat(),
+        "weekly": charts.responsive(charts.weekly_chart, view.weeks, g.next_run_ceiling_km, unit, per_km),
+        "load": charts.responsive(charts.load_chart, view.load), "today": view.status.today.isoformat(),
         "acwr_pos": _gauge(view.status.acwr), "acwr_low_pos": _gauge(view.acwr_low),
         "acwr_high_pos": _gauge(view.acwr_high),
         "past_ids": [stored.get((f.rule, f.day, tuple(f.activity_ids))) for f in view.status.past_alerts],
@@ -168,9 +168,9 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
     values = {
         "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
         "description": description, "alerts": about, "notes": notes, "profile": profile,
-        "pace": charts.profile_chart(profile.points, "pace_s_per_km", invert=True),
-        "hr": charts.profile_chart(profile.points, "hr"),
-        "altitude": charts.profile_chart(profile.points, "altitude_m"),
+        "pace": charts.responsive(charts.profile_chart, profile.points, "pace_s_per_km", invert=True),
+        "hr": charts.responsive(charts.profile_chart, profile.points, "hr"),
+        "altitude": charts.responsive(charts.profile_chart, profile.points, "altitude_m"),
     }  # fmt: skip
     return Page("activity", values, data)
 
