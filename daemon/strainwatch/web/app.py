@@ -12,13 +12,13 @@ import math
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache, partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
@@ -45,6 +45,7 @@ from strainwatch.web.cache import HistoryCache
 from strainwatch.web.login_limit import LoginLimiter
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
 from strainwatch.web.recent import RecentPages
+from strainwatch.web.when import time_tag
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session as DbSession
@@ -80,6 +81,7 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["urlpart"] = lambda v: quote(str(v), safe="")
+    env.filters["when"] = pass_context(lambda context, value, zone=UTC: time_tag(value, context["now"], zone))
     return env
 
 
@@ -160,7 +162,7 @@ class Web:
         values = {
             **page.values, "login": ctx.login, "csrf": ctx.session.csrf,
             "athletes_nav": [a for a in self.settings.athletes if ctx.login.may_see(a.id)],
-            "login_required": self.settings.web.login_required,
+            "login_required": self.settings.web.login_required, "now": ctx.now(),
         }  # fmt: skip
         html = templates().get_template(f"{page.template}.html.j2").render(**values)
         return HTMLResponse(html, status_code=page.status, headers={"cache-control": "no-store"})

@@ -5,7 +5,7 @@ adds). A login sees only its athletes: anything else is "not found"."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from strainwatch.views.profile import run_profile
 from strainwatch.views.system import system_json
 from strainwatch.web import charts
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
+from strainwatch.web.when import moment_words
 
 ACTIVITY_LIMIT = 500
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)  # the days any date field may name
@@ -125,7 +126,8 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
     rows = [r for r in rows if (since is None or r.start_time.astimezone(zone).date() >= since)
             and (until is None or r.start_time.astimezone(zone).date() <= until)]  # fmt: skip
     unit, _ = _units(athlete)
-    shown = [_activity_row(r, athlete, unit) for r in rows[:ACTIVITY_LIMIT]]
+    now = ctx.now()
+    shown = [_activity_row(r, athlete, unit, now) for r in rows[:ACTIVITY_LIMIT]]
     values = {"title": f"{athlete.name}: activities", "athlete": athlete, "rows": shown, "total": len(rows),
               "limit": ACTIVITY_LIMIT, "sports": sports,
               "filters": {"since": ctx.query.get("since", ""), "until": ctx.query.get("until", ""),
@@ -133,9 +135,10 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
     return Page("activities", values, [activity_json(r, zone) for r in rows])
 
 
-def _activity_row(r: Activity, athlete: AthleteSettings, unit: str) -> dict[str, Any]:
+def _activity_row(r: Activity, athlete: AthleteSettings, unit: str, now: datetime) -> dict[str, Any]:
     return {
-        "id": r.id, "when": f"{r.start_time.astimezone(athlete.zone):%Y-%m-%d %H:%M}", "sport": r.sport_type,
+        "id": r.id, "when": moment_words(r.start_time, now, athlete.zone), "start": r.start_time,
+        "sport": r.sport_type,
         "name": clean_text(r.name, one_line=True) or "", "distance": format_distance(r.distance_m, unit),
         "moving": format_duration(r.moving_time_s), "pace": format_pace(r.pace_s_per_km, unit),
         "gap": format_pace(r.gap_s_per_km, unit),
@@ -158,7 +161,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         profile = run_profile(row)
         data = activity_json(row, athlete.zone)
         unit, _ = _units(athlete)
-        summary = _activity_row(row, athlete, unit)
+        summary = _activity_row(row, athlete, unit, ctx.now())
         description = clean_text(row.description) or ""
     data |= {
         "profile": profile.as_json(),
@@ -188,7 +191,7 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
         muted_until = _mutes(session, ctx, athlete).get(row.rule)
         runs = [a for i in row.activity_ids if (a := session.get(Activity, i)) is not None]
         unit, _ = _units(athlete)
-        run_rows = [_activity_row(a, athlete, unit) for a in runs]
+        run_rows = [_activity_row(a, athlete, unit, ctx.now()) for a in runs]
         data = alert_json(row)
         runs_json = [activity_json(a, athlete.zone) for a in runs]
     rule = RULES.get(row.rule)
@@ -238,7 +241,9 @@ def system(ctx: Ctx) -> Page:
     ids = [a.id for a in ctx.settings.athletes if ctx.login.may_see(a.id)]
     with ctx.db() as session:
         data = system_json(session, ids)
-    return Page("system", {"title": "System", "data": data}, data)
+    zones = {a.id: a.zone for a in ctx.settings.athletes if a.id in ids}
+    zone = next(iter(zones.values()), UTC)  # for what is no athlete's: the first one's time
+    return Page("system", {"title": "System", "data": data, "zones": zones, "zone": zone}, data)
 
 
 # -- writes (each also a command: injury add/close, ack, pain, mute/unmute)
