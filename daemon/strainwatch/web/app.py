@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strainwatch.config.settings import Settings, split_listen
 from strainwatch.errors import StrainwatchError
-from strainwatch.web import pages
+from strainwatch.web import alerts_history, pages
 from strainwatch.web.access import (
     OPEN,
     Login,
@@ -405,7 +405,7 @@ def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[]
         Route("/static/style.css", style),
         Route("/favicon.ico", lambda _request: Response(status_code=204)),  # no icon, and no 404 logged
     ]
-    for path, handler, write in pages.ROUTES:
+    for path, handler, write in [*pages.ROUTES, *alerts_history.ROUTES]:
         methods = ["POST"] if write else ["GET"]
         routes.append(Route(path, route(web, handler, write=write), methods=methods))
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})

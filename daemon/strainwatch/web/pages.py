@@ -5,12 +5,14 @@ adds). A login sees only its athletes: anything else is "not found"."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from strainwatch.alerts.guidance import guidance
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.registry import RULES
@@ -64,8 +66,30 @@ def index(ctx: Ctx) -> Page | Redirect:
     visible = [a for a in ctx.settings.athletes if ctx.login.may_see(a.id)]
     if len(visible) == 1:
         return Redirect(f"/athletes/{visible[0].id}")
-    data = {"athletes": [{"id": a.id, "name": a.name, "url": f"/athletes/{a.id}"} for a in visible]}
-    return Page("picker", {"athletes": visible, "title": "Athletes"}, data)
+    with ctx.db() as session:
+        lines = [_status_line(session, ctx, a) for a in visible]
+    data = {"athletes": [{"id": a.id, "name": a.name, "url": f"/athletes/{a.id}", "status": line}
+                         for a, line in zip(visible, lines, strict=True)]}  # fmt: skip
+    values = {"athletes": visible, "lines": lines, "title": "Athletes"}
+    return Page("picker", values, data)
+
+
+def _status_line(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[str, Any]:
+    """What a coach scans the club for: the worst active alert, and the last 7 days' distance
+    against the ceiling for the next 7 (the overview's guidance)."""
+    today = _today(ctx, athlete)
+    active = session.scalars(select(Alert).where(Alert.athlete_id == athlete.id, Alert.status == "active"))
+    worst = max(active, key=_rank, default=None)
+    h = ctx.histories.get(session, athlete, today, light=True)
+    g = guidance(h, today, ctx.settings.thresholds(athlete))
+    unit, per_km = _units(athlete)
+    shown = None if worst is None else {"id": worst.id, "severity": worst.severity, "title": worst.title}
+    return {
+        "worst_alert": shown,
+        "last_7_days_km": round(h.km_between(date.fromordinal(today.toordinal() - 6), today), 1),
+        "next_week_ceiling_km": None if g.next_week_ceiling_km is None else round(g.next_week_ceiling_km, 1),
+        "unit": unit, "per_km": per_km,
+    }  # fmt: skip
 
 
 def overview(ctx: Ctx, athlete_id: str) -> Page:
@@ -122,17 +146,36 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
         rows = list(session.scalars(query.order_by(Activity.start_time.desc())))
         kinds = session.scalars(select(Activity.sport_type).where(Activity.athlete_id == athlete.id))
         sports = sorted(set(kinds))
+        marks = _alert_marks(session.scalars(select(Alert).where(Alert.athlete_id == athlete.id)))
     zone = athlete.zone
     rows = [r for r in rows if (since is None or r.start_time.astimezone(zone).date() >= since)
             and (until is None or r.start_time.astimezone(zone).date() <= until)]  # fmt: skip
     unit, _ = _units(athlete)
     now = ctx.now()
-    shown = [_activity_row(r, athlete, unit, now) for r in rows[:ACTIVITY_LIMIT]]
+    shown = [_activity_row(r, athlete, unit, now) | {"mark": marks.get(r.id)} for r in rows[:ACTIVITY_LIMIT]]
     values = {"title": f"{athlete.name}: activities", "athlete": athlete, "rows": shown, "total": len(rows),
               "limit": ACTIVITY_LIMIT, "sports": sports,
               "filters": {"since": ctx.query.get("since", ""), "until": ctx.query.get("until", ""),
                           "sport": sport, "q": text}}  # fmt: skip
     return Page("activities", values, [activity_json(r, zone) for r in rows])
+
+
+SEVERITY_RANK = {"warning": 3, "caution": 2, "info": 1}
+
+
+def _alert_marks(alerts: Iterable[Alert]) -> dict[int, Alert]:
+    """Each run's strongest alert (the newest among equals), for a marker beside it."""
+    marks: dict[int, Alert] = {}
+    for a in alerts:
+        for run in a.activity_ids or []:
+            held = marks.get(run)
+            if held is None or _rank(a) > _rank(held):
+                marks[run] = a
+    return marks
+
+
+def _rank(alert: Alert) -> tuple[int, int]:
+    return SEVERITY_RANK.get(alert.severity, 0), alert.id
 
 
 def _activity_row(r: Activity, athlete: AthleteSettings, unit: str, now: datetime) -> dict[str, Any]:
