@@ -94,7 +94,7 @@ def _status_line(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[s
 
 def overview(ctx: Ctx, athlete_id: str) -> Page:
     athlete = _athlete(ctx, athlete_id)
-    as_of = _date(ctx.query.get("as_of"), "as_of", latest=_today(ctx, athlete))
+    as_of = _date(ctx.query.get("as_of"), "as_of")
     with ctx.db() as session:
         today = as_of or _today(ctx, athlete)
         view = athlete_overview(
