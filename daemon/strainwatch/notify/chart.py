@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from strainwatch.metrics.history import History
 
 WEEKS = 12
-BAR_PX = 220
+BAR_PX = 150  # the widest bar: with its labels, a row fits a 390 px phone (issue 23)
 
 
 @dataclass(frozen=True, slots=True)
