@@ -34,7 +34,7 @@ def test_every_field_is_escaped_in_html_and_plain_in_text() -> None:
     assert n.severity == "warning" and n.alert_keys == ("sam:x",) and n.key == "sam:x:warning"
     # the chart is drawn in both bodies from the same rows
     assert "2026-W47   41.0 km ############################## longest 10.0 <- this week (spike)" in n.text
-    assert n.html.count("<tr>") == 12 and "41.0 km" in n.html and "width:220px" in n.html
+    assert n.html.count("<tr>") == 12 and "41.0 km" in n.html and "width:150px" in n.html
 
 
 def test_a_notice_is_the_body_in_both() -> None:
