@@ -64,7 +64,7 @@ def test_pages_render_under_the_csp_and_hostile_text_stays_text(browser: Any, tm
             assert page.locator("svg.chart-wide rect.bar").count() == 26
             fill = page.eval_on_selector("rect.bar-longest", "e => getComputedStyle(e).fill")
             assert fill == "rgb(28, 126, 214)"  # the stylesheet applies under the CSP
-            assert page.locator("svg.chart line.ceiling").count() == 1
+            assert page.locator("svg.chart-wide line.ceiling").count() == 1
 
             page.click(f"a[href='/alerts/{ids['alert']}']")
             assert "<script>alert(1)</script>" in page.locator("h1").inner_text()
