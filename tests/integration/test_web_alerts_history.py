@@ -80,3 +80,15 @@ def test_the_coachs_picker_shows_each_athletes_status(tmp_path: Path) -> None:
         assert picker["sam"]["last_7_days_km"] > 0 and picker["sam"]["next_week_ceiling_km"] > 0
         page = http.get("/").text
         assert page.count('class="mark sev-warning"') == 2 and "last 7 days" in page
+
+
+def test_the_link_pushes_and_digests_carry_is_the_history(tmp_path: Path) -> None:
+    from urllib.parse import urlsplit
+
+    from strainwatch.views.links import alerts_url
+
+    settings, sessions, _ids = _site(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}")
+    link = alerts_url("https://sw.example.org/", "sam")
+    assert link == "https://sw.example.org/athletes/sam/alerts" and alerts_url(None, "sam") is None
+    with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
+        assert http.get(urlsplit(link).path).status_code == 200

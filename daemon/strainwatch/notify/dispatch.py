@@ -39,7 +39,7 @@ from strainwatch.store.journal import active_mutes
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 from strainwatch.store.runs import facts_of, load_runs
 from strainwatch.views.activity import format_distance
-from strainwatch.views.links import alert_url, athlete_url
+from strainwatch.views.links import alert_url, alerts_url
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ class _AthleteMail:
             resolved=[self.rows[p.key].title for p in planned.cleared],
             guidance=guidance(self.history, self.today, self.settings.thresholds(self.athlete)),
         )
-        link = athlete_url(self.settings.web.public_url, self.athlete.id)
+        link = alerts_url(self.settings.web.public_url, self.athlete.id)  # every finding it sums up
         digest_row: Outbox | None = None
         for route in self.routes:
             if not route.takes("digest"):
