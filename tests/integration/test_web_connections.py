@@ -211,3 +211,18 @@ def test_a_write_is_seen_on_the_next_look(tmp_path: Path) -> None:
         start = str(clock.now().date())
         assert http.post("/athletes/sam/injuries", data={"csrf": token, "start": start, "part": "calf"}).status_code == 303
         assert [i["start"] for i in http.get("/athletes/sam.json").json()["injuries"]] == [start]
+
+
+def test_a_shared_page_carries_each_sessions_own_token(tmp_path: Path) -> None:
+    from strainwatch.store.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'sw.db'}"
+    settings = settings_for(tmp_path, url, athletes=("sam",))
+    sessions = open_database(url)
+    seed(sessions, tmp_path, "sam", clock.now())
+    with serving(settings, sessions) as base, httpx.Client(base_url=base) as one, httpx.Client(base_url=base) as two:
+        first, second = one.get("/athletes/sam").text, two.get("/athletes/sam").text  # the same page, shared
+        tokens = [page.split('name="csrf" value="')[1].split('"')[0] for page in (first, second)]
+        assert tokens[0] != tokens[1] and first.replace(tokens[0], "") == second.replace(tokens[1], "")
+        assert two.post("/athletes/sam/mute", data={"csrf": tokens[0], "rule": "acwr", "days": "2"}).status_code == 403
+        assert two.post("/athletes/sam/mute", data={"csrf": tokens[1], "rule": "acwr", "days": "2"}).status_code == 303

@@ -65,6 +65,7 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+CSRF_SLOT = "csrf-slot-6b1f0c"  # where each session's token goes into a page's shared HTML
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -159,12 +160,16 @@ class Web:
     def render(self, request: Request, ctx: Ctx, page: Page, as_json: bool) -> Response:
         if as_json:
             return JSONResponse(page.data, status_code=page.status, headers={"cache-control": "no-store"})
-        values = {
-            **page.values, "login": ctx.login, "csrf": ctx.session.csrf,
-            "athletes_nav": [a for a in self.settings.athletes if ctx.login.may_see(a.id)],
-            "login_required": self.settings.web.login_required, "now": ctx.now(),
-        }  # fmt: skip
-        html = templates().get_template(f"{page.template}.html.j2").render(**values)
+        html = page.rendered.get(ctx.login)
+        if html is None:  # once per page and login: a crowd sharing the page shares its HTML too
+            values = {
+                **page.values, "login": ctx.login, "csrf": CSRF_SLOT,
+                "athletes_nav": [a for a in self.settings.athletes if ctx.login.may_see(a.id)],
+                "login_required": self.settings.web.login_required, "now": ctx.now(),
+            }  # fmt: skip
+            html = templates().get_template(f"{page.template}.html.j2").render(**values)
+            page.rendered[ctx.login] = html
+        html = html.replace(CSRF_SLOT, ctx.session.csrf)
         return HTMLResponse(html, status_code=page.status, headers={"cache-control": "no-store"})
 
 
