@@ -123,9 +123,10 @@ def test_unknown_addresses_and_methods_answer_in_the_askers_language(site: Site)
 # -- Hypothesis over every route
 
 def _routes() -> list[tuple[str, str]]:
-    from strainwatch.web import pages
+    from strainwatch.web import alerts_history, pages
 
-    routes = [(path, "POST" if write else "GET") for path, _handler, write in pages.ROUTES]
+    every = [*pages.ROUTES, *alerts_history.ROUTES]
+    routes = [(path, "POST" if write else "GET") for path, _handler, write in every]
     return [*routes, ("/login", "GET"), ("/login", "POST"), ("/logout", "POST"), ("/static/style.css", "GET")]
 
 
@@ -138,7 +139,7 @@ days = st.one_of(
 )  # fmt: skip
 values = st.one_of(days, numbers, texts)
 FIELDS = ("csrf", "start", "closed", "part", "note", "days", "rule", "alert", "name", "password", "next")
-QUERY = ("as_of", "since", "until", "sport", "q", "next", "x")
+QUERY = ("as_of", "since", "until", "sport", "q", "next", "rule", "severity", "state", "x")
 
 
 @st.composite
