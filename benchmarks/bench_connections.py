@@ -98,10 +98,11 @@ async def log_in(port: int) -> tuple[str, str]:
     return cookie_of(answer), csrf
 
 
-async def fresh_login_form(port: int) -> tuple[str, str]:
-    _, form, _ = await request(port, get("/login", ""))
-    csrf = re.search(rb'name="csrf" value="([^"]+)"', form).group(1).decode()  # type: ignore[union-attr]
-    return cookie_of(form), csrf
+async def fresh_login_form(port: int) -> tuple[str, str] | int:
+    """A fresh session's cookie and CSRF token, or the status that refused the form."""
+    status, form, _ = await request(port, get("/login", ""))
+    found = re.search(rb'name="csrf" value="([^"]+)"', form)
+    return (cookie_of(form), found.group(1).decode()) if status == 200 and found else status
 
 
 async def hold_idle(port: int, count: int) -> list[asyncio.Task[float]]:
@@ -131,11 +132,14 @@ def pct(values: list[float], q: float) -> float:
 
 async def burst(port: int, cookie: str, count: int) -> None:
     page = get("/athletes/runner", cookie)
-    login_cookie, csrf = await fresh_login_form(port)
-    login = post("/login", login_cookie, {"csrf": csrf, "name": "runner", "password": PASSWORD})
+    form = await fresh_login_form(port)
     crowd = [asyncio.create_task(request(port, page)) for _ in range(count)]
     await asyncio.sleep(0.05)  # the login arrives while the crowd is queued
-    login_status, _, login_s = await request(port, login)
+    if isinstance(form, int):
+        login_status, login_s = form, 0.0  # not even the login form was served
+    else:
+        login = post("/login", form[0], {"csrf": form[1], "name": "runner", "password": PASSWORD})
+        login_status, _, login_s = await request(port, login)
     answers = await asyncio.gather(*crowd)
     times = [s for _, _, s in answers]
     errors = sum(1 for status, _, _ in answers if status != 200)
