@@ -226,3 +226,18 @@ def test_a_shared_page_carries_each_sessions_own_token(tmp_path: Path) -> None:
         assert tokens[0] != tokens[1] and first.replace(tokens[0], "") == second.replace(tokens[1], "")
         assert two.post("/athletes/sam/mute", data={"csrf": tokens[0], "rule": "acwr", "days": "2"}).status_code == 403
         assert two.post("/athletes/sam/mute", data={"csrf": tokens[1], "rule": "acwr", "days": "2"}).status_code == 303
+
+
+def test_bytes_that_are_no_request_get_a_400_with_the_headers(site: str) -> None:
+    sock = socket.create_connection(("127.0.0.1", _port(site)))
+    try:
+        sock.sendall(b"NOT HTTP AT ALL\x00\r\n\r\n")
+        sock.settimeout(5)
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+        head = answer.split(b"\r\n\r\n")[0].lower()
+        assert head.startswith(b"http/1.1 400") and b"x-frame-options: deny" in head
+        assert b"content-security-policy: default-src 'none'" in head
+    finally:
+        sock.close()

@@ -11,11 +11,15 @@ per request instead, in `admission`, where it queues.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from strainwatch.web.app import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,16 @@ class GuardedH11Protocol(H11Protocol):
         super().on_response_complete()
         if not self.transport.is_closing():
             self._arm_header_deadline()  # the next request's headers, on a kept-alive connection
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes that are no HTTP request, with the security headers too."""
+        event = h11.Response(status_code=400, reason=b"Bad Request", headers=[
+            (b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"), *SECURITY_HEADERS,
+        ])  # fmt: skip
+        for part in (event, h11.Data(data=msg.encode("ascii", "replace")), h11.EndOfMessage()):
+            with contextlib.suppress(h11.LocalProtocolError):
+                self.transport.write(self.conn.send(part) or b"")
+        self.transport.close()
 
     def idle(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
