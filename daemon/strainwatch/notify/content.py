@@ -36,6 +36,7 @@ class FindingView:
     previous_severity: str | None
     rule: Rule | None  # why it matters, grade, citation
     url: str | None = None  # the alert's web page ([web] public_url)
+    history_url: str | None = None  # the athlete's alerts history, beside it
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,7 +170,9 @@ class _AthleteMail:
         row = self.rows[entry.lead.key]
         content = content_of(self.session, row, self.athlete)
         also = [also_line(p, self.rows[p.key].title) for p in entry.also]
-        return replace(content, also=also, url=alert_url(self.settings.web.public_url, row.id))
+        public = self.settings.web.public_url
+        return replace(content, also=also, url=alert_url(public, row.id),
+                       history_url=alerts_url(public, row.athlete_id))  # fmt: skip
 
     def _render(
         self, what: str, key: str, render: Callable[[], Notification], alert_id: int | None = None,

@@ -37,6 +37,7 @@ class AlertContent:
     previous_severity: str | None = None
     also: Sequence[str] = ()  # findings about the same run or day, inside this entry
     url: str | None = None  # the alert's web page, when [web] public_url is set
+    history_url: str | None = None  # the athlete's alerts history, beside it
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ def _finding(a: AlertContent) -> FindingView:
         rule_id=a.rule, severity=a.severity, colour=SEVERITY_COLOURS.get(a.severity, "#495057"),
         title=a.title, summary=a.summary, advice=a.advice, numbers=numbers_text(a.numbers),
         modifiers=a.modifiers, activities=a.activities, also=a.also, previous_severity=a.previous_severity,
-        rule=RULES.get(a.rule), url=a.url,
+        rule=RULES.get(a.rule), url=a.url, history_url=a.history_url,
     )  # fmt: skip
 
 
