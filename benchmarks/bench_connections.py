@@ -159,8 +159,9 @@ async def measure(port: int, requests: int, idle: int, rounds: int) -> None:
         await burst(port, cookie, requests)
     closed = await asyncio.gather(*held)
     dropped = [s for s in closed if s >= 0]
-    print(f"idle connections closed by the server after {min(dropped):.1f}-{max(dropped):.1f} s "
-          f"({len(dropped)} of {idle} had connected)")
+    if dropped:
+        print(f"idle connections closed by the server after {min(dropped):.1f}-{max(dropped):.1f} s "
+              f"({len(dropped)} of {idle} had connected)")
 
 
 def main() -> None:
