@@ -19,26 +19,17 @@ from typing import Any
 import pytest
 
 from tests import clock
+from tests.browser_support import chromium
 from tests.paths import EXAMPLE_LAST_RUN, REPO
 from tests.web_support import seed, serving, settings_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 EXE = Path(sys.executable).parent / "strainwatch"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the browser tests: .ci/run installs Debian's chromium")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium; .ci/run does it)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 class Watched:
@@ -70,10 +61,10 @@ def test_pages_render_under_the_csp_and_hostile_text_stays_text(browser: Any, tm
         with serving(settings, sessions) as base:
             page.goto(f"{base}/")
             assert page.url == f"{base}/athletes/sam"  # one athlete: straight to the overview
-            assert page.locator("svg.chart rect.bar").count() == 26
+            assert page.locator("svg.chart-wide rect.bar").count() == 26
             fill = page.eval_on_selector("rect.bar-longest", "e => getComputedStyle(e).fill")
             assert fill == "rgb(28, 126, 214)"  # the stylesheet applies under the CSP
-            assert page.locator("svg.chart line.ceiling").count() == 1
+            assert page.locator("svg.chart-wide line.ceiling").count() == 1
 
             page.click(f"a[href='/alerts/{ids['alert']}']")
             assert "<script>alert(1)</script>" in page.locator("h1").inner_text()
@@ -81,7 +72,7 @@ def test_pages_render_under_the_csp_and_hostile_text_stays_text(browser: Any, tm
             assert "by local" in page.locator("main").inner_text()
 
             page.goto(f"{base}/activities/{ids['last_run']}")
-            assert page.locator("svg.chart polyline").count() == 3  # pace, heart rate, elevation
+            assert page.locator("svg.chart-wide polyline").count() == 3  # pace, heart rate, elevation
             page.fill("input[name=note]", "<img src=x onerror=alert(9)> calf")
             page.click("text=Log pain")
             assert "<img src=x onerror=alert(9)> calf" in page.locator("#pain").inner_text()
@@ -137,7 +128,7 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
         assert "serving on http://127.0.0.1:" in line, line
         base = line.split("serving on ")[1].split("/ ")[0]
         page.goto(f"{base}/athletes/runner?as_of=2021-01-17")
-        assert page.locator("svg.chart rect.bar").count() == 26
+        assert page.locator("svg.chart-wide rect.bar").count() == 26
         assert "warning" in page.locator("main").inner_text()
         if shots:
             page.screenshot(path=f"{shots}/web-overview.png", full_page=True)
@@ -152,7 +143,7 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
         if shots:
             page.screenshot(path=f"{shots}/web-alert.png", full_page=True)
         page.goto(f"{base}/activities/{spike['activity_ids'][0]}")
-        assert page.locator("svg.chart polyline").count() == 3
+        assert page.locator("svg.chart-wide polyline").count() == 3
         if shots:
             page.screenshot(path=f"{shots}/web-run.png", full_page=True)
         assert watched.dialogs == [] and watched.errors == []

@@ -57,7 +57,11 @@ def test_the_alert_mail_links_to_its_page(
         warning = session.scalars(select(Alert).where(Alert.severity == "warning")).one()
     link = f"https://sw.example.org/base/alerts/{warning.id}"
     if public_url:
-        assert f"The numbers, the runs and the evidence: {link}" in text
+        lines = text.splitlines()
+        assert f"The numbers, the runs and the evidence: {link}" in lines
         assert f'<a href="{link}">' in html
+        history = "https://sw.example.org/base/athletes/sam/alerts"  # the alerts history beside it
+        assert lines[lines.index(f"The numbers, the runs and the evidence: {link}") + 1] == f"Every alert so far: {history}"
+        assert f'<a href="{history}">every alert so far</a>' in html
     else:
         assert "/alerts/" not in text and "<a href" not in html

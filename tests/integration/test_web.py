@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,18 +61,17 @@ def test_pages_and_json_twins_speak_the_commands_contracts(tmp_path: Path, datab
         assert overview["weeks"] == status["weeks"] and overview["guidance"] == status["guidance"]
         assert [a["id"] for a in overview["alerts"]] == [a["id"] for a in status["alerts"]] == [sam["alert"]]
         assert len(overview["weeks_26"]) == 26
-        listed = _cli_json(tmp_path, "activities", "--athlete", "sam", "--json")
-        for week in overview["weeks_26"][-2:]:  # the runs of each week, whatever today's weekday
-            first = date.fromisoformat(week["start"])
-            km = [a["distance_m"] / 1000 for a in listed
-                  if 0 <= (date.fromisoformat(a["start_date_local"][:10]) - first).days < 7]  # fmt: skip
-            assert week["longest_km"] == round(max(km, default=0.0), 1), week
         negotiated = http.get("/athletes/sam", headers={"accept": "application/json"})
         assert negotiated.headers["content-type"] == "application/json" and negotiated.json() == overview
 
+        listed = _cli_json(tmp_path, "activities", "--athlete", "sam", "--json")
         page = http.get("/athletes/sam/activities.json").json()
         assert sorted(page, key=lambda a: a["id"]) == sorted(listed, key=lambda a: a["id"])
         last_day = next(a for a in listed if a["id"] == sam["last_run"])["start_date_local"][:10]
+        week = next(w for w in reversed(overview["weeks_26"]) if w["start"] <= last_day)  # the last run's week
+        end = str(date.fromisoformat(week["start"]) + timedelta(days=6))
+        in_week = [a["distance_m"] / 1000 for a in listed if week["start"] <= a["start_date_local"][:10] <= end]
+        assert week["longest_km"] == round(max(in_week), 1) and 2.7 in in_week
         since = http.get("/athletes/sam/activities.json", params={"since": last_day}).json()
         assert [a["id"] for a in since] == [sam["last_run"]]
         assert http.get("/athletes/sam/activities.json", params={"q": "run 1"}).json()
@@ -106,7 +105,7 @@ def test_pages_and_json_twins_speak_the_commands_contracts(tmp_path: Path, datab
             assert response.headers["x-frame-options"] == "DENY"
             assert "<script" not in response.text and " style=" not in response.text, path
         svg = http.get("/athletes/sam").text
-        assert svg.count('class="bar"') == 26 and 'class="ceiling"' in svg and "next run ≤" in svg
+        assert svg.count('class="bar"') == 2 * 26 and 'class="ceiling"' in svg and "next run ≤" in svg
 
 
 def test_every_dynamic_value_is_escaped(tmp_path: Path, database_url: str) -> None:
@@ -167,19 +166,21 @@ def test_writes_need_the_sessions_csrf_token_and_reach_the_rules(tmp_path: Path,
         pain = http.post(f"/activities/{sam['first_run']}/pain", data={"csrf": token, "note": "left calf hurts <b>"})
         assert pain.status_code == 303
         assert http.post(f"/activities/{sam['first_run']}/pain", data={"csrf": token, "note": " "}).status_code == 400
-        injury = http.post("/athletes/sam/injuries", data={"csrf": token, "start": "2026-01-05", "part": "calf"})
+        start = clock.now().date() - timedelta(days=300)
+        injury = http.post("/athletes/sam/injuries", data={"csrf": token, "start": str(start), "part": "calf"})
         assert injury.status_code == 303
-        assert http.post("/athletes/sam/injuries", data={"csrf": token, "start": "2026-01-05",
+        assert http.post("/athletes/sam/injuries", data={"csrf": token, "start": str(start),
                                                          "part": "../../etc"}).status_code == 400  # fmt: skip
         with sessions() as session:
             row = session.query(Injury).one()
             settings_sam = settings.athlete("sam")
             texts = {r.activity_id: r.text for r in load_runs(session, settings_sam)}
         assert "left calf hurts <b>" in texts[sam["first_run"]]  # the pain-note rule reads it
-        closed = http.post(f"/injuries/{row.id}/close", data={"csrf": token, "closed": "2026-01-01"})
+        closed = http.post(f"/injuries/{row.id}/close", data={"csrf": token, "closed": str(start - timedelta(days=4))})
         assert closed.status_code == 400  # before it started
-        assert http.post(f"/injuries/{row.id}/close", data={"csrf": token, "closed": "2026-02-01"}).status_code == 303
-        assert http.get("/athletes/sam.json").json()["injuries"][0]["closed"] == "2026-02-01"
+        healed = str(start + timedelta(days=27))
+        assert http.post(f"/injuries/{row.id}/close", data={"csrf": token, "closed": healed}).status_code == 303
+        assert http.get("/athletes/sam.json").json()["injuries"][0]["closed"] == healed
 
 
 def test_the_pain_note_rule_fires_on_a_note_logged_afterwards(tmp_path: Path) -> None:
@@ -274,17 +275,45 @@ def test_failed_logins_are_rate_limited(tmp_path: Path) -> None:
         assert huge.status_code == 413
 
 
+def test_a_valid_login_buys_no_guesses_at_another_account(tmp_path: Path) -> None:
+    """The issue's scenario: 4 wrong guesses at sam, the guesser's own good login, then more
+    wrong guesses at sam: the 6th wrong try is refused, and sam's right password waits too."""
+    web = (f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("sam-password")}"\nathletes = ["sam"]\n'
+           f'[[web.users]]\nname = "bob"\npassword_hash = "{_hash("bob-password")}"\nathletes = ["bob"]\n')  # fmt: skip
+    settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
+    with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
+        token = _csrf(http.get("/login").text)
+
+        def guess(name: str, password: str) -> int:
+            return http.post("/login", data={"csrf": token, "name": name, "password": password}).status_code
+
+        codes = [guess("sam", f"guess{i}") for i in range(4)]
+        assert guess("bob", "bob-password") == 303
+        token = _csrf(http.get("/login").text)  # the login gave a fresh session
+        codes += [guess("sam", f"guess{i}") for i in range(4, 9)]
+        assert codes == [401] * 5 + [429] * 4
+        refused = http.post("/login", data={"csrf": token, "name": "sam", "password": "sam-password"})
+        assert refused.status_code == 429 and 800 < int(refused.headers["retry-after"]) <= 900
+        assert "try again in 15 minutes" in refused.text
+        assert refused.headers["x-frame-options"] == "DENY"
+        with httpx.Client(base_url=base) as elsewhere:  # another address is no way round it
+            other = _csrf(elsewhere.get("/login").text)
+            assert elsewhere.post("/login", data={"csrf": other, "name": "sam", "password": "x"},
+                                  headers={"x-forwarded-for": "192.0.2.8"}).status_code == 429  # fmt: skip
+
+
 def test_behind_a_trusted_proxy_failed_logins_count_per_forwarded_client(tmp_path: Path) -> None:
     web = (f'auth_header = "Remote-User"\ntrusted_proxies = ["127.0.0.1"]\n'
-           f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("right-password")}"\nathletes = ["sam"]\n')  # fmt: skip
+           f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("right-password")}"\nathletes = ["sam"]\n'
+           f'[[web.users]]\nname = "bob"\npassword_hash = "{_hash("bob-password")}"\nathletes = ["bob"]\n')  # fmt: skip
     settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         token = _csrf(http.get("/login").text)
         attacker = {"x-forwarded-for": "198.51.100.7"}
-        codes = [http.post("/login", data={"csrf": token, "name": "sam", "password": f"guess{i}"},
-                           headers=attacker).status_code for i in range(6)]  # fmt: skip
-        assert codes[-1] == 429
-        neighbour = http.post("/login", data={"csrf": token, "name": "sam", "password": "right-password"},
+        codes = [http.post("/login", data={"csrf": token, "name": f"user{i}", "password": "guess"},
+                           headers=attacker).status_code for i in range(11)]  # fmt: skip
+        assert codes == [401] * 10 + [429]  # the address's allowance, across names
+        neighbour = http.post("/login", data={"csrf": token, "name": "bob", "password": "bob-password"},
                               headers={"x-forwarded-for": "192.0.2.1"})  # fmt: skip
         assert neighbour.status_code == 303  # the attacker's failures did not lock others out
 

@@ -37,7 +37,7 @@ def test_every_field_is_escaped_in_html_and_plain_in_text() -> None:
     last = CHART.weeks[-1].week
     row = f"{last.start:%a %d %b}   41.0 km ############################## longest 10.0 km"
     assert row + " <- this week (spike)" in n.text and "distance (km) of each week from the Monday shown" in n.text
-    assert n.html.count("<tr>") == 12 and "41.0 km" in n.html and "width:160px" in n.html
+    assert n.html.count("<tr>") == 12 and "41.0 km" in n.html and "width:150px" in n.html
 
 
 def test_a_notice_is_the_body_in_both() -> None:

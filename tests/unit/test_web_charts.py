@@ -39,3 +39,22 @@ def test_pace_is_drawn_faster_higher_with_outliers_clipped() -> None:
     assert min(ys) >= TOP  # the jump is clipped, not drawn off the chart
     assert all(":" in t.label and t.label.endswith(("00", "30", "15", "45")) for t in chart.ticks)
     assert profile_chart(points, "hr", "km").lines == ()  # no heart rate: no chart
+
+
+def test_a_walk_or_a_stop_does_not_pull_the_pace_axis_to_zero() -> None:
+    """The issue's run page: minutes of standing and GPS jumps made the axis run from 0:00."""
+    paces = [250.0 + (i % 7) for i in range(80)] + [1800.0] * 15 + [40.0] * 10  # a stop, GPS jumps
+    points = [ProfilePoint(km=i / 10, pace_s_per_km=v, hr=None, altitude_m=None) for i, v in enumerate(paces)]
+    chart = profile_chart(points, "pace_s_per_km", "km", invert=True)
+    labels = [t.label for t in chart.ticks]
+    assert "0:00" not in labels and labels[0] >= "2:00" and labels[-1] <= "9:00", labels
+
+
+def test_each_chart_is_drawn_for_the_desk_and_for_the_phone() -> None:
+    from strainwatch.web.charts import PHONE_WIDTH, WIDTH, responsive
+
+    both = responsive(weekly_chart, _weeks([10.0] * 26), 12.0, "km", 1.0)
+    assert [size for size, _ in both.variants] == ["wide", "narrow"]
+    assert both.wide.width == WIDTH and both.narrow.width == PHONE_WIDTH
+    assert max(b.x + b.w for b in both.narrow.bars) <= PHONE_WIDTH - 8  # all 26 weeks fit the phone's
+    assert [b.title for b in both.narrow.bars] == [b.title for b in both.wide.bars]

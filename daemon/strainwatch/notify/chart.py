@@ -13,7 +13,7 @@ from strainwatch.rules.base import Thresholds, number
 from strainwatch.units import distance_text, unit_name
 
 WEEKS = 12
-BAR_PX = 160  # with the labels, fits a 390 px phone
+BAR_PX = 150  # the widest bar: with its labels, a row fits a 390 px phone
 INSIDE, OUTSIDE = "#2b8a3e", "#c92a2a"
 
 

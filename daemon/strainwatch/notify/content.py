@@ -38,6 +38,7 @@ class FindingView:
     url: str | None = None  # the alert's web page ([web] public_url)
     day: str = ""
     limits: Sequence[str] = ()  # the day's guidance: one answer on every surface
+    history_url: str | None = None  # the athlete's alerts history, beside it
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 from strainwatch.store.runs import facts_of, load_runs
 from strainwatch.units import say
 from strainwatch.views.activity import format_distance
-from strainwatch.views.links import alert_url, athlete_url
+from strainwatch.views.links import alert_url, alerts_url
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,9 @@ class _AthleteMail:
         day = guidance(self.history, row.day, self.settings.thresholds(self.athlete))
         content = content_of(self.session, row, self.athlete, guidance_lines(day, self.athlete.units))
         also = [also_line(p, say(self.rows[p.key].title, self.athlete.units)) for p in entry.also]
-        return replace(content, also=also, url=alert_url(self.settings.web.public_url, row.id))
+        public = self.settings.web.public_url
+        return replace(content, also=also, url=alert_url(public, row.id),
+                       history_url=alerts_url(public, row.athlete_id))  # fmt: skip
 
     def _render(
         self, what: str, key: str, render: Callable[[], Notification], alert_id: int | None = None,
@@ -248,7 +250,7 @@ class _AthleteMail:
             guidance=guidance(self.history, self.today, self.settings.thresholds(self.athlete)),
             units=self.athlete.units,
         )
-        link = athlete_url(self.settings.web.public_url, self.athlete.id)
+        link = alerts_url(self.settings.web.public_url, self.athlete.id)  # every finding it sums up
         digest_row: Outbox | None = None
         for route in self.routes:
             if not route.takes("digest"):

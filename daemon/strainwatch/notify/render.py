@@ -40,6 +40,7 @@ class AlertContent:
     url: str | None = None  # the alert's web page, when [web] public_url is set
     units: str = "km"  # the athlete's: title, summary, advice come spelt in them (strainwatch.units.say)
     limits: Sequence[str] = ()  # the guidance of the alert's day (alerts.guidance.guidance_lines)
+    history_url: str | None = None  # the athlete's alerts history, beside it
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ def _finding(a: AlertContent) -> FindingView:
         rule_id=a.rule, severity=a.severity, colour=SEVERITY_COLOURS.get(a.severity, "#495057"),
         title=a.title, summary=a.summary, advice=a.advice, numbers=numbers_sentence(a.numbers, a.units),
         modifiers=a.modifiers, activities=a.activities, also=a.also, previous_severity=a.previous_severity,
-        rule=RULES.get(a.rule), url=a.url, day=a.day, limits=a.limits,
+        rule=RULES.get(a.rule), url=a.url, day=a.day, limits=a.limits, history_url=a.history_url,
     )  # fmt: skip
 
 

@@ -27,3 +27,10 @@ def athlete_url(public_url: str | None, athlete_id: str) -> str | None:
     if public_url is None:
         return None
     return f"{public_url.rstrip('/')}/athletes/{quote(athlete_id, safe='')}"
+
+
+def alerts_url(public_url: str | None, athlete_id: str) -> str | None:
+    """The athlete's alerts history, or None when no `[web] public_url` is configured."""
+    if public_url is None:
+        return None
+    return f"{public_url.rstrip('/')}/athletes/{quote(athlete_id, safe='')}/alerts"

@@ -3,8 +3,7 @@
 Loopback without configured logins is open to the machine's own users. Any other setup
 logs in: a password checked against its argon2 hash, or a user name in a header set by a
 trusted reverse proxy (Authelia, Authentik). Sessions live in memory (a restart logs
-everybody out), each with its own CSRF token; failed logins are counted per client address
-and refused for a while once there are too many.
+everybody out), each with its own CSRF token; failed logins are limited by login_limit.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import logging
 import secrets
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 
 from strainwatch.config.secret_files import check_private
@@ -23,8 +21,6 @@ from strainwatch.errors import SecretFileError
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5  # failed logins per client address within FAILURE_WINDOW_S
-FAILURE_WINDOW_S = 15 * 60.0
 MAX_SESSIONS = 10_000
 
 
@@ -85,34 +81,6 @@ class SessionStore:
     def drop(self, token: str) -> None:
         with self._lock:
             self._sessions.pop(token, None)
-
-
-@dataclass(slots=True)
-class LoginLimiter:
-    """At most MAX_FAILURES failed logins per client address in FAILURE_WINDOW_S."""
-
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def blocked(self, client: str) -> bool:
-        with self._lock:
-            recent = self._recent(client)
-            return len(recent) >= MAX_FAILURES
-
-    def failed(self, client: str) -> None:
-        with self._lock:
-            self._recent(client).append(time.monotonic())
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
-
-    def _recent(self, client: str) -> deque[float]:
-        times = self._failures.setdefault(client, deque(maxlen=MAX_FAILURES * 4))
-        cutoff = time.monotonic() - FAILURE_WINDOW_S
-        while times and times[0] < cutoff:
-            times.popleft()
-        return times
 
 
 def hash_password(password: str) -> str:

@@ -8,38 +8,44 @@ route takes a file path: the one static file is read into memory from the packag
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
-from collections.abc import Callable
-from datetime import datetime
-from functools import cache
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import cache, partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strainwatch.config.settings import Settings, split_listen
 from strainwatch.errors import StrainwatchError
-from strainwatch.web import pages
+from strainwatch.web import alerts_history, pages
 from strainwatch.web.access import (
     OPEN,
     Login,
-    LoginLimiter,
     Session,
     SessionStore,
     check_password,
     proxy_login,
     trusted_proxy,
 )
+from strainwatch.web.admission import Admission
 from strainwatch.web.cache import HistoryCache
+from strainwatch.web.login_limit import LoginLimiter
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
+from strainwatch.web.recent import RecentPages
+from strainwatch.web.when import time_tag
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session as DbSession
@@ -59,6 +65,7 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+CSRF_SLOT = "csrf-slot-6b1f0c"  # where each session's token goes into a page's shared HTML
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -75,6 +82,7 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["urlpart"] = lambda v: quote(str(v), safe="")
+    env.filters["when"] = pass_context(lambda context, value, zone=UTC: time_tag(value, context["now"], zone))
     return env
 
 
@@ -85,13 +93,15 @@ def stylesheet() -> bytes:
 
 class Web:
     def __init__(self, settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime],
-                 histories: HistoryCache | None = None) -> None:  # fmt: skip
+                 histories: HistoryCache | None = None, recent: RecentPages[Page | Redirect] | None = None,
+                 ) -> None:  # fmt: skip
         self.settings = settings
         self.db = db
         self.now = now
         self.sessions = SessionStore(settings.web.session_hours * 3600.0)
         self.limiter = LoginLimiter()
         self.histories = histories or HistoryCache()
+        self.recent: RecentPages[Page | Redirect] = recent or RecentPages()
         host = split_listen(settings.web.listen)[0]
         public = urlsplit(settings.web.public_url).hostname if settings.web.public_url else None
         self.open_hosts = LOOPBACK_NAMES | {host} | ({public} if public else set())
@@ -150,12 +160,16 @@ class Web:
     def render(self, request: Request, ctx: Ctx, page: Page, as_json: bool) -> Response:
         if as_json:
             return JSONResponse(page.data, status_code=page.status, headers={"cache-control": "no-store"})
-        values = {
-            **page.values, "login": ctx.login, "csrf": ctx.session.csrf,
-            "athletes_nav": [a for a in self.settings.athletes if ctx.login.may_see(a.id)],
-            "login_required": self.settings.web.login_required,
-        }  # fmt: skip
-        html = templates().get_template(f"{page.template}.html.j2").render(**values)
+        html = page.rendered.get(ctx.login)
+        if html is None:  # once per page and login: a crowd sharing the page shares its HTML too
+            values = {
+                **page.values, "login": ctx.login, "csrf": CSRF_SLOT,
+                "athletes_nav": [a for a in self.settings.athletes if ctx.login.may_see(a.id)],
+                "login_required": self.settings.web.login_required, "now": ctx.now(),
+            }  # fmt: skip
+            html = templates().get_template(f"{page.template}.html.j2").render(**values)
+            page.rendered[ctx.login] = html
+        html = html.replace(CSRF_SLOT, ctx.session.csrf)
         return HTMLResponse(html, status_code=page.status, headers={"cache-control": "no-store"})
 
 
@@ -166,10 +180,16 @@ def body_refused(request: Request) -> Response | None:
     """A form larger than any of ours (or of unknown length) is refused before it is read."""
     length = request.headers.get("content-length", "")
     if not length.isdigit():
-        return PlainTextResponse("a form needs a Content-Length", status_code=411)
+        return message_response(request, 411, "a form needs a Content-Length")
     if int(length) > MAX_FORM_BYTES:
-        return PlainTextResponse("this form is too large", status_code=413)
+        return message_response(request, 413, "this form is too large")
     return None
+
+
+def same_token(given: object, expected: str) -> bool:
+    """A form's CSRF token against the session's, in constant time (as bytes: a token with
+    non-ASCII letters is simply wrong, not an error)."""
+    return isinstance(given, str) and secrets.compare_digest(given.encode(), expected.encode())
 
 
 def wants_json(request: Request) -> bool:
@@ -183,12 +203,53 @@ def _message_page(status: int, message: str) -> Page:
     return Page("message", {"title": message, "message": message}, {"error": message}, status)
 
 
+class IdConvertor(Convertor[int]):
+    """A row id: 1 to 18 digits, so every id a path can name fits a 64-bit column (a longer
+    one matches no route and is a 404, never an overflow in the database driver)."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+def message_response(request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+                     ) -> Response:  # fmt: skip
+    """An error as the asker reads it: JSON for a .json address (or an Accept asking for
+    it), else the page with the site's frame, without anything of a login in it."""
+    extra = {"cache-control": "no-store", **(headers or {})}
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=status, headers=extra)
+    html = templates().get_template("message.html.j2").render(
+        title=message, message=message, login=None, athletes_nav=[], csrf="", login_required=True
+    )
+    return HTMLResponse(html, status_code=status, headers=extra)
+
+
+MESSAGES = {404: "not found (or not yours to see)", 405: "this address takes no such request"}
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """Starlette's own answers (no route, wrong method, an unreadable form) in our frame."""
+    status = error.status_code if isinstance(error, HTTPException) else 400
+    message = MESSAGES.get(status) or str(getattr(error, "detail", error))[:200]
+    return message_response(request, status, message, getattr(error, "headers", None))
+
+
+async def server_error(request: Request, error: Exception) -> Response:
+    log.error("web: %s %s failed: %s", request.method, request.url.path, error, exc_info=error)
+    return message_response(request, 500, "something went wrong on the server; it is in the log")
+
+
 def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Request], Any]:
     """The handler behind login, CSRF (for writes) and JSON/HTML negotiation."""
 
     async def endpoint(request: Request) -> Response:
         if not web.host_allowed(request):
-            return PlainTextResponse("unknown host name", status_code=400)
+            return message_response(request, 400, "unknown host name")
         session, new = web.session_of(request)
         as_json = wants_json(request)
         login = web.login_of(request, session)
@@ -207,16 +268,22 @@ def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Reque
                 return refused
             parsed = await request.form(max_files=0, max_fields=20, max_part_size=16 * 1024)
             form = {k: v for k, v in parsed.items() if isinstance(v, str)}
-            if new or not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+            if new or not same_token(form.get("csrf"), session.csrf):
                 log.warning("web: %s %s refused: bad CSRF token (from %s)", request.method,
                             request.url.path, web.client(request))  # fmt: skip
-                return PlainTextResponse("this form has expired: reload the page and try again", 403)
+                return message_response(request, 403, "this form has expired: reload the page and try again")
         query = dict(request.query_params)
         ctx = Ctx(web.settings, web.db, web.now, login, session, query, form, web.histories)
         params = dict(request.path_params)
         started = time.perf_counter()
         try:
-            result = await run_in_threadpool(handler, ctx, **params)
+            if write:
+                web.recent.clear()  # before and after: no page from before the write is shown after it
+                result = await run_in_threadpool(handler, ctx, **params)
+                web.recent.clear()
+            else:
+                key = (request.url.path, tuple(sorted(query.items())), login.athletes)
+                result = await run_in_threadpool(web.recent.get, key, partial(handler, ctx, **params))
         except NotFound:
             result = _message_page(404, "not found (or not yours to see)")
         except (BadRequest, StrainwatchError) as error:
@@ -243,9 +310,9 @@ def safe_next(target: str | None) -> str:
 async def login_page(request: Request) -> Response:
     web: Web = request.app.state.web
     if not web.host_allowed(request):
-        return PlainTextResponse("unknown host name", status_code=400)
+        return message_response(request, 400, "unknown host name")
     session, new = web.session_of(request)
-    error, status = "", 200
+    error, status, headers = "", 200, {"cache-control": "no-store"}
     next_url = safe_next(request.query_params.get("next"))
     if request.method == "POST":
         if (refused := body_refused(request)) is not None:
@@ -255,19 +322,20 @@ async def login_page(request: Request) -> Response:
         next_url = safe_next(values.get("next"))
         client = web.client(request)
         name = values.get("name", "")[:64]
-        if new or not secrets.compare_digest(values.get("csrf", ""), session.csrf):
+        if new or not same_token(values.get("csrf"), session.csrf):
             error, status = "This form has expired: try again.", 403
-        elif web.limiter.blocked(client):
+        elif (wait := web.limiter.wait_s(name, client)) > 0:
             log.warning("web: login for %r from %s refused: too many failed logins", name, client)
-            error, status = "Too many failed logins: wait a quarter of an hour.", 429
+            error, status = f"Too many failed logins: try again in {_minutes(wait)}.", 429
+            headers["retry-after"] = str(math.ceil(wait))
         else:
             login = await run_in_threadpool(check_password, web.settings, name, values.get("password", ""))
             if login is None:
-                web.limiter.failed(client)
+                web.limiter.failed(name, client)
                 log.warning("web: failed login for %r from %s", name, client)
                 error, status = "Wrong name or password.", 401
             else:
-                web.limiter.succeeded(client)
+                web.limiter.succeeded(name)
                 web.sessions.drop(session.token)
                 fresh = web.sessions.new(login)
                 log.info("web: %s logged in from %s", login.name, client)
@@ -278,10 +346,17 @@ async def login_page(request: Request) -> Response:
         csrf=session.csrf, next=next_url, error=error, login=None, athletes_nav=[],
         login_required=web.settings.web.login_required,
     )  # fmt: skip
-    response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+    response = HTMLResponse(html, status_code=status, headers=headers)
     if new:
         web.set_cookie(request, response, session)
     return response
+
+
+def _minutes(seconds: float) -> str:
+    if seconds >= 5400:
+        return f"{seconds / 3600:.0f} hours"
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
 
 
 async def logout(request: Request) -> Response:
@@ -291,7 +366,7 @@ async def logout(request: Request) -> Response:
         return refused
     form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
     token = form.get("csrf")
-    if session is not None and isinstance(token, str) and secrets.compare_digest(token, session.csrf):
+    if session is not None and same_token(token, session.csrf):
         web.sessions.drop(session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
@@ -322,8 +397,10 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime],
-               histories: HistoryCache | None = None) -> ASGIApp:  # fmt: skip
-    web = Web(settings, db, now, histories)
+               histories: HistoryCache | None = None, recent: RecentPages[Page | Redirect] | None = None,
+               ) -> ASGIApp:  # fmt: skip
+    register_url_convertor("id", IdConvertor())
+    web = Web(settings, db, now, histories, recent)
     env = templates()
     for name in env.list_templates(extensions=["j2"]):  # compiled now, not on a runner's first look
         env.get_template(name)
@@ -333,9 +410,9 @@ def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[]
         Route("/static/style.css", style),
         Route("/favicon.ico", lambda _request: Response(status_code=204)),  # no icon, and no 404 logged
     ]
-    for path, handler, write in pages.ROUTES:
+    for path, handler, write in [*pages.ROUTES, *alerts_history.ROUTES]:
         methods = ["POST"] if write else ["GET"]
         routes.append(Route(path, route(web, handler, write=write), methods=methods))
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.web = web
-    return SecurityHeaders(app)
+    return SecurityHeaders(Admission(app, message_response))

@@ -31,6 +31,7 @@ class Page:
     values: dict[str, Any]
     data: Any  # the JSON twin
     status: int = 200
+    rendered: dict[Any, str] = field(default_factory=dict)  # its HTML per login, CSRF token left out
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,9 @@ adds). A login sees only its athletes: anything else is "not found"."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -29,9 +31,12 @@ from strainwatch.views.system import system_json
 from strainwatch.views.words import FORM_CONVENTION, acwr_text, form_zone, number_lines, setting_words
 from strainwatch.web import charts
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
+from strainwatch.web.when import moment_words
 
 ACTIVITY_LIMIT = 500
 GAUGE_TOP = 2.5  # the ACWR gauge's scale runs 0 to this
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)  # the days any date field may name
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" is a digit to str.isdigit
 
 
 def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
@@ -41,13 +46,22 @@ def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
     raise NotFound
 
 
-def _date(value: str | None, name: str) -> date | None:
+def _date(value: str | None, name: str, latest: date = LATEST) -> date | None:
+    """The day a field names, between EARLIEST and `latest` (a day out of range would
+    overflow the arithmetic of the weeks around it)."""
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value[:32])
     except ValueError:
         raise BadRequest(f"{name}: not a date like 2026-01-31") from None
+    if not EARLIEST <= day <= latest:
+        raise BadRequest(f"{name}: a day from {EARLIEST} to {latest}, not {day}")
+    return day
+
+
+def _today(ctx: Ctx, athlete: AthleteSettings) -> date:
+    return ctx.now().astimezone(athlete.zone).date()
 
 
 def _units(athlete: AthleteSettings) -> tuple[str, float]:
@@ -58,15 +72,37 @@ def index(ctx: Ctx) -> Page | Redirect:
     visible = [a for a in ctx.settings.athletes if ctx.login.may_see(a.id)]
     if len(visible) == 1:
         return Redirect(f"/athletes/{visible[0].id}")
-    data = {"athletes": [{"id": a.id, "name": a.name, "url": f"/athletes/{a.id}"} for a in visible]}
-    return Page("picker", {"athletes": visible, "title": "Athletes"}, data)
+    with ctx.db() as session:
+        lines = [_status_line(session, ctx, a) for a in visible]
+    data = {"athletes": [{"id": a.id, "name": a.name, "url": f"/athletes/{a.id}", "status": line}
+                         for a, line in zip(visible, lines, strict=True)]}  # fmt: skip
+    values = {"athletes": visible, "lines": lines, "title": "Athletes"}
+    return Page("picker", values, data)
+
+
+def _status_line(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[str, Any]:
+    """What a coach scans the club for: the worst active alert, and the last 7 days' distance
+    against the ceiling for the next 7 (the overview's guidance)."""
+    today = _today(ctx, athlete)
+    active = session.scalars(select(Alert).where(Alert.athlete_id == athlete.id, Alert.status == "active"))
+    worst = max(active, key=_rank, default=None)
+    h = ctx.histories.get(session, athlete, today, light=True)
+    g = guidance(h, today, ctx.settings.thresholds(athlete))
+    unit, per_km = _units(athlete)
+    shown = None if worst is None else {"id": worst.id, "severity": worst.severity, "title": worst.title}
+    return {
+        "worst_alert": shown,
+        "last_7_days_km": round(h.km_between(date.fromordinal(today.toordinal() - 6), today), 1),
+        "next_week_ceiling_km": None if g.next_week_ceiling_km is None else round(g.next_week_ceiling_km, 1),
+        "unit": unit, "per_km": per_km,
+    }  # fmt: skip
 
 
 def overview(ctx: Ctx, athlete_id: str) -> Page:
     athlete = _athlete(ctx, athlete_id)
     as_of = _date(ctx.query.get("as_of"), "as_of")
     with ctx.db() as session:
-        today = as_of or ctx.now().astimezone(athlete.zone).date()
+        today = as_of or _today(ctx, athlete)
         view = athlete_overview(
             session, athlete, ctx.settings.thresholds(athlete), ctx.now(), as_of=as_of,
             history=ctx.histories.get(session, athlete, today, light=as_of is None),
@@ -86,14 +122,15 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
     values = {
         "title": f"{athlete.name}: overview", "athlete": athlete, "view": view, "g": g, "unit": unit,
         "per_km": per_km, "injuries": injuries, "parts": journal.INJURY_PARTS,
-        "weekly": charts.weekly_chart(view.weeks, g.next_run_ceiling_km, unit, per_km),
-        "load": charts.load_chart(view.load), "today": view.status.today.isoformat(),
+        "weekly": charts.responsive(charts.weekly_chart, view.weeks, g.next_run_ceiling_km, unit, per_km),
+        "load": charts.responsive(charts.load_chart, view.load), "today": view.status.today.isoformat(),
         "past_ids": view.status.past_ids,
         "past_titles": [say(f.title, athlete.units) for f in view.status.past_alerts],
         "titles": [say(a.title, athlete.units) for a in view.status.alerts],
         **_limit_cards(g, athlete.units), **_load_cards(view.status),
-        "plan": ahead, "plan_chart": None if ahead is None else charts.plan_chart(
-            ahead.days, g.next_run_ceiling_km, unit, per_km, warned=frozenset(f.day for f in ahead.forecasts)
+        "plan": ahead, "plan_chart": None if ahead is None else charts.responsive(
+            charts.plan_chart, ahead.days, g.next_run_ceiling_km, unit, per_km,
+            warned=frozenset(f.day for f in ahead.forecasts),
         ),
     }  # fmt: skip
     if ahead is not None:
@@ -163,11 +200,13 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
         rows = list(session.scalars(query.order_by(Activity.start_time.desc(), Activity.id.desc())))
         kinds = session.scalars(select(Activity.sport_type).where(Activity.athlete_id == athlete.id))
         sports = sorted(set(kinds))
+        marks = _alert_marks(session.scalars(select(Alert).where(Alert.athlete_id == athlete.id)))
     zone = athlete.zone
     rows = [r for r in rows if (since is None or r.start_time.astimezone(zone).date() >= since)
             and (until is None or r.start_time.astimezone(zone).date() <= until)]  # fmt: skip
     unit, _ = _units(athlete)
-    shown = [_activity_row(r, athlete, unit) for r in rows[:ACTIVITY_LIMIT]]
+    now = ctx.now()
+    shown = [_activity_row(r, athlete, unit, now) | {"mark": marks.get(r.id)} for r in rows[:ACTIVITY_LIMIT]]
     values = {"title": f"{athlete.name}: activities", "athlete": athlete, "rows": shown, "total": len(rows),
               "limit": ACTIVITY_LIMIT, "sports": sports,
               "filters": {"since": ctx.query.get("since", ""), "until": ctx.query.get("until", ""),
@@ -176,9 +215,28 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
     return Page("activities", values, [activity_json(r, zone) for r in reversed(rows)])
 
 
-def _activity_row(r: Activity, athlete: AthleteSettings, unit: str) -> dict[str, Any]:
+SEVERITY_RANK = {"warning": 3, "caution": 2, "info": 1}
+
+
+def _alert_marks(alerts: Iterable[Alert]) -> dict[int, Alert]:
+    """Each run's strongest alert (the newest among equals), for a marker beside it."""
+    marks: dict[int, Alert] = {}
+    for a in alerts:
+        for run in a.activity_ids or []:
+            held = marks.get(run)
+            if held is None or _rank(a) > _rank(held):
+                marks[run] = a
+    return marks
+
+
+def _rank(alert: Alert) -> tuple[int, int]:
+    return SEVERITY_RANK.get(alert.severity, 0), alert.id
+
+
+def _activity_row(r: Activity, athlete: AthleteSettings, unit: str, now: datetime) -> dict[str, Any]:
     return {
-        "id": r.id, "when": f"{r.start_time.astimezone(athlete.zone):%Y-%m-%d %H:%M}", "sport": r.sport_type,
+        "id": r.id, "when": moment_words(r.start_time, now, athlete.zone), "start": r.start_time,
+        "sport": r.sport_type,
         "name": clean_text(r.name, one_line=True) or "", "distance": format_distance(r.distance_m, unit),
         "moving": format_duration(r.moving_time_s), "pace": format_pace(r.pace_s_per_km, unit),
         "gap": format_pace(r.gap_s_per_km, unit),
@@ -203,27 +261,27 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         profile = run_profile(row)
         data = activity_json(row, athlete.zone)
         unit, _ = _units(athlete)
-        summary = _activity_row(row, athlete, unit)
+        summary = _activity_row(row, athlete, unit, ctx.now())
         description = clean_text(row.description) or ""
     data |= {
         "profile": profile.as_json(),
         "alerts": [alert_json(a, athlete.units) for a in about],
         "pain_notes": [{"id": n.id, "note": n.note, "created_at": n.created_at.isoformat()} for n in notes],
     }
+    units = athlete.units
     values = {
         "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
         "description": description, "alerts": about,
         "alert_titles": [say(a.title, athlete.units) for a in about], "notes": notes, "profile": profile,
-        "pace": charts.profile_chart(profile.points, "pace_s_per_km", athlete.units, invert=True),
-        "hr": charts.profile_chart(profile.points, "hr", athlete.units),
-        "altitude": charts.profile_chart(profile.points, "altitude_m", athlete.units),
+        "pace": charts.responsive(charts.profile_chart, profile.points, "pace_s_per_km", units, invert=True),
+        "hr": charts.responsive(charts.profile_chart, profile.points, "hr", units),
+        "altitude": charts.responsive(charts.profile_chart, profile.points, "altitude_m", units),
     }  # fmt: skip
     return Page("activity", values, data)
 
 
 def _mutes(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[str, date]:
-    today = ctx.now().astimezone(athlete.zone).date()
-    return journal.active_mutes(session, [athlete.id], today).get(athlete.id, {})
+    return journal.active_mutes(session, [athlete.id], _today(ctx, athlete)).get(athlete.id, {})
 
 
 def alert(ctx: Ctx, alert_id: int) -> Page:
@@ -235,7 +293,7 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
         muted_until = _mutes(session, ctx, athlete).get(row.rule)
         runs = [a for i in row.activity_ids if (a := session.get(Activity, i)) is not None]
         unit, _ = _units(athlete)
-        run_rows = [_activity_row(a, athlete, unit) for a in runs]
+        run_rows = [_activity_row(a, athlete, unit, ctx.now()) for a in runs]
         data = alert_json(row, athlete.units)
         until = max(ctx.now().astimezone(athlete.zone).date(), row.day)  # the alert's day, at least
         history = ctx.histories.get(session, athlete, until, light=True)
@@ -296,7 +354,9 @@ def system(ctx: Ctx) -> Page:
     ids = [a.id for a in ctx.settings.athletes if ctx.login.may_see(a.id)]
     with ctx.db() as session:
         data = system_json(session, ids)
-    return Page("system", {"title": "System", "data": data}, data)
+    zones = {a.id: a.zone for a in ctx.settings.athletes if a.id in ids}
+    zone = next(iter(zones.values()), UTC)  # for what is no athlete's: the first one's time
+    return Page("system", {"title": "System", "data": data, "zones": zones, "zone": zone}, data)
 
 
 # -- writes (each also a command: injury add/close, ack, pain, mute/unmute)
@@ -308,7 +368,7 @@ def _by(ctx: Ctx) -> str:
 
 def add_injury(ctx: Ctx, athlete_id: str) -> Redirect:
     athlete = _athlete(ctx, athlete_id)
-    start = _date(ctx.form.get("start"), "start")
+    start = _date(ctx.form.get("start"), "start", latest=_today(ctx, athlete))
     if start is None:
         raise BadRequest("start: the day it started is needed")
     with ctx.db() as session, session.begin():
@@ -320,14 +380,14 @@ def add_injury(ctx: Ctx, athlete_id: str) -> Redirect:
 
 
 def close_injury(ctx: Ctx, injury_id: int) -> Redirect:
-    closed = _date(ctx.form.get("closed"), "closed")
-    if closed is None:
-        raise BadRequest("closed: the day it healed is needed")
     with ctx.db() as session, session.begin():
         row = session.get(Injury, injury_id)
         if row is None:
             raise NotFound
-        _athlete(ctx, row.athlete_id)
+        athlete = _athlete(ctx, row.athlete_id)
+        closed = _date(ctx.form.get("closed"), "closed", latest=_today(ctx, athlete))
+        if closed is None:
+            raise BadRequest("closed: the day it healed is needed")
         journal.close_injury(session, row, closed)
         athlete_id = row.athlete_id
     return Redirect(f"/athletes/{athlete_id}#injuries")
@@ -356,7 +416,7 @@ def add_pain(ctx: Ctx, activity_id: int) -> Redirect:
 def _mute_back(ctx: Ctx, athlete: AthleteSettings, rule: str) -> Redirect:
     """Back to the alert page the form was on, else to the rule on the rules page."""
     alert_id = ctx.form.get("alert", "")
-    if alert_id.isdigit():
+    if WHOLE_NUMBER.fullmatch(alert_id):
         return Redirect(f"/alerts/{int(alert_id)}")
     return Redirect(f"/athletes/{athlete.id}/rules#{rule}")
 
@@ -364,21 +424,19 @@ def _mute_back(ctx: Ctx, athlete: AthleteSettings, rule: str) -> Redirect:
 def mute(ctx: Ctx, athlete_id: str) -> Redirect:
     athlete = _athlete(ctx, athlete_id)
     rule, days = ctx.form.get("rule", ""), ctx.form.get("days", "")
-    if not days.strip().isdigit():
+    if not WHOLE_NUMBER.fullmatch(days.strip()):
         raise BadRequest("days: a whole number of days is needed")
-    now = ctx.now()
-    today = now.astimezone(athlete.zone).date()
     with ctx.db() as session, session.begin():
-        journal.mute_rule(session, athlete.id, athlete.name, rule, int(days), today=today, now=now)
+        journal.mute_rule(session, athlete.id, athlete.name, rule, int(days), today=_today(ctx, athlete),
+                          now=ctx.now())  # fmt: skip
     return _mute_back(ctx, athlete, rule)
 
 
 def unmute(ctx: Ctx, athlete_id: str) -> Redirect:
     athlete = _athlete(ctx, athlete_id)
     rule = ctx.form.get("rule", "")
-    today = ctx.now().astimezone(athlete.zone).date()
     with ctx.db() as session, session.begin():
-        journal.unmute_rule(session, athlete.id, rule, today)
+        journal.unmute_rule(session, athlete.id, rule, _today(ctx, athlete))
     return _mute_back(ctx, athlete, rule)
 
 
@@ -393,16 +451,16 @@ ROUTES: list[tuple[str, Any, bool]] = [
     ("/athletes/{athlete_id}/plan", plan, False),
     ("/athletes/{athlete_id}/rules.json", rules, False),
     ("/athletes/{athlete_id}/rules", rules, False),
-    ("/activities/{activity_id:int}.json", activity, False),
-    ("/activities/{activity_id:int}", activity, False),
-    ("/alerts/{alert_id:int}.json", alert, False),
-    ("/alerts/{alert_id:int}", alert, False),
+    ("/activities/{activity_id:id}.json", activity, False),
+    ("/activities/{activity_id:id}", activity, False),
+    ("/alerts/{alert_id:id}.json", alert, False),
+    ("/alerts/{alert_id:id}", alert, False),
     ("/system.json", system, False),
     ("/system", system, False),
     ("/athletes/{athlete_id}/injuries", add_injury, True),
-    ("/injuries/{injury_id:int}/close", close_injury, True),
-    ("/alerts/{alert_id:int}/ack", acknowledge, True),
-    ("/activities/{activity_id:int}/pain", add_pain, True),
+    ("/injuries/{injury_id:id}/close", close_injury, True),
+    ("/alerts/{alert_id:id}/ack", acknowledge, True),
+    ("/activities/{activity_id:id}/pain", add_pain, True),
     ("/athletes/{athlete_id}/mute", mute, True),
     ("/athletes/{athlete_id}/unmute", unmute, True),
 ]

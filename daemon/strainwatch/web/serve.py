@@ -2,7 +2,9 @@
 stop it) or in a thread beside the daemon's scheduler (stopped with the daemon).
 
 The listening socket is bound before uvicorn starts, so a port in use is one clear error and
-a client connecting early waits in the backlog instead of being refused.
+a client connecting early waits in the backlog instead of being refused. Connections are
+guarded in `connections` (header deadline, idle ones closed), requests in `admission`
+(a queue, a body deadline).
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ from strainwatch.config.settings import Settings, split_listen
 from strainwatch.errors import StrainwatchError
 from strainwatch.web.app import create_app
 from strainwatch.web.cache import HistoryCache
+from strainwatch.web.connections import GuardedH11Protocol
+from strainwatch.web.page import Page, Redirect
+from strainwatch.web.recent import RecentPages
 
 if TYPE_CHECKING:
     import uvicorn
     from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
+
+KEEP_ALIVE_S = 5  # an idle kept-alive connection is closed after this
 
 
 def bind(listen: str) -> socket.socket:
@@ -47,7 +54,8 @@ def url_of(sock: socket.socket) -> str:
 
 
 def _server(
-    settings: Settings, db: sessionmaker[Session], now: Callable[[], datetime], histories: HistoryCache
+    settings: Settings, db: sessionmaker[Session], now: Callable[[], datetime], histories: HistoryCache,
+    recent: RecentPages[Page | Redirect] | None = None,
 ) -> tuple[uvicorn.Server, threading.Event]:
     """The server, and the event it sets once it accepts connections."""
     try:
@@ -65,8 +73,9 @@ def _server(
             ready.set()
 
     config = uvicorn.Config(
-        create_app(settings, db, now, histories), lifespan="off", proxy_headers=False, server_header=False,
-        log_config=None, access_log=False, timeout_graceful_shutdown=3, limit_concurrency=64,
+        create_app(settings, db, now, histories, recent), lifespan="off", proxy_headers=False,
+        server_header=False, log_config=None, access_log=False, timeout_graceful_shutdown=3,
+        http=GuardedH11Protocol, ws="none", timeout_keep_alive=KEEP_ALIVE_S,
         h11_max_incomplete_event_size=64 * 1024,
     )  # fmt: skip
     return Server(config), ready
@@ -99,7 +108,8 @@ class ServerThread:
         self.sock = sock or bind(settings.web.listen)
         self.settings, self.db, self.now = settings, db, now
         self.histories = HistoryCache()
-        self.server, self.ready = _server(settings, db, now, self.histories)
+        self.recent: RecentPages[Page | Redirect] = RecentPages()
+        self.server, self.ready = _server(settings, db, now, self.histories, self.recent)
         self.thread = threading.Thread(target=self._run, name="web", daemon=True)
         self.error: BaseException | None = None
 
@@ -127,6 +137,7 @@ class ServerThread:
         changed it, so that the first look after a new run is as quick as the next."""
         athletes = [a for a in self.settings.athletes if athlete_ids is None or a.id in athlete_ids]
         self.histories.warm(self.db, athletes, self.now())
+        self.recent.clear()  # pages answered before the pass are not shown after it
 
     def stop(self, timeout: float = 5.0) -> None:
         self.server.should_exit = True

@@ -1,0 +1,81 @@
+"""Every alert an athlete has had, not only the active ones: filtered by rule, severity, state
+and period, newest first. `/athletes/ID/alerts` for one athlete, `/alerts` for every athlete
+the login may see (a coach's list). The JSON twin is `alerts --all --json`, filtered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from strainwatch.config.settings import AthleteSettings
+from strainwatch.rules.registry import RULES
+from strainwatch.store.models import Alert
+from strainwatch.units import say
+from strainwatch.views.alert import alert_json
+from strainwatch.web.page import BadRequest, Ctx, Page
+from strainwatch.web.pages import _athlete, _date, _mutes, _today
+from strainwatch.web.when import day_words
+
+SEVERITIES = ("warning", "caution", "info")
+STATES = {"active": "active", "resolved": "resolved", "unread": "not marked read"}
+SHOWN = 500
+
+
+def _choice(ctx: Ctx, name: str, allowed: Any) -> str:
+    value = ctx.query.get(name, "")
+    if value and value not in allowed:
+        raise BadRequest(f"{name}: one of {', '.join(allowed)}")
+    return value
+
+
+def history(ctx: Ctx, athlete_id: str | None = None) -> Page:
+    athletes = ([_athlete(ctx, athlete_id)] if athlete_id is not None
+                else [a for a in ctx.settings.athletes if ctx.login.may_see(a.id)])  # fmt: skip
+    rule, severity = _choice(ctx, "rule", list(RULES)), _choice(ctx, "severity", SEVERITIES)
+    state = _choice(ctx, "state", list(STATES))
+    latest = max((_today(ctx, a) for a in athletes), default=None)
+    since = _date(ctx.query.get("since"), "since", **({"latest": latest} if latest else {}))
+    until = _date(ctx.query.get("until"), "until")
+    query = select(Alert).where(Alert.athlete_id.in_([a.id for a in athletes]))
+    if rule:
+        query = query.where(Alert.rule == rule)
+    if severity:
+        query = query.where(Alert.severity == severity)
+    if state == "unread":
+        query = query.where(Alert.acknowledged_at.is_(None))
+    elif state:
+        query = query.where(Alert.status == state)
+    if since is not None:
+        query = query.where(Alert.day >= since)
+    if until is not None:
+        query = query.where(Alert.day <= until)
+    with ctx.db() as session:
+        found = list(session.scalars(query.order_by(Alert.day.desc(), Alert.id.desc())))
+        mutes = {a.id: _mutes(session, ctx, a) for a in athletes}
+    by_id: dict[str, AthleteSettings] = {a.id: a for a in athletes}
+    rows = [{
+        "id": a.id, "athlete": by_id[a.athlete_id], "title": say(a.title, by_id[a.athlete_id].units),
+        "rule": a.rule, "severity": a.severity,
+        "status": a.status, "date": a.day.isoformat(),
+        "day": day_words(a.day, _today(ctx, by_id[a.athlete_id])),
+        "read": a.acknowledged_at is not None, "muted": a.rule in mutes[a.athlete_id],
+    } for a in found[:SHOWN]]  # fmt: skip
+    one = athletes[0] if athlete_id is not None else None
+    values = {
+        "title": f"{one.name}: alerts" if one else "Alerts", "rows": rows, "total": len(found),
+        "shown": SHOWN,
+        "rules": list(RULES), "severities": SEVERITIES, "states": STATES, "several": one is None,
+        "filters": {"rule": rule, "severity": severity, "state": state, "since": ctx.query.get("since", ""),
+                    "until": ctx.query.get("until", "")},
+        **({"athlete": one} if one else {}),
+    }  # fmt: skip
+    return Page("alerts", values, [alert_json(a, by_id[a.athlete_id].units) for a in found])
+
+
+ROUTES: list[tuple[str, Any, bool]] = [
+    ("/alerts.json", history, False),
+    ("/alerts", history, False),
+    ("/athletes/{athlete_id}/alerts.json", history, False),
+    ("/athletes/{athlete_id}/alerts", history, False),
+]
