@@ -213,7 +213,7 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
     assert data["checked_on"] == today.isoformat() and len(data["days"]) == 15
     assert [d["planned_km"] for d in data["days"] if d["date"] == long_day.isoformat()] == [28.0]
     assert data["forecasts"][0]["rule"] == "long-run-spike"
-    assert 'fill="url(#hatch)"' in page and "Next 14 days of the plan" in page
+    assert 'fill="url(#hatch-wide)"' in page and 'fill="url(#hatch-narrow)"' in page and "Next 14 days of the plan" in page
     assert (
         f"planned 28.0 km ({long_day.day} {long_day:%b})" in page
         and "capped: 28.0 km -&gt; up to 6.6 km" in page

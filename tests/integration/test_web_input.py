@@ -25,8 +25,16 @@ HUGE = "99999999999999999999999"
 
 
 class Site:
-    def __init__(self, client: Any, ids: dict[str, int], csrf: str) -> None:
-        self.client, self.ids, self.csrf = client, ids, csrf
+    def __init__(self, client: Any, ids: dict[str, int]) -> None:
+        self.client, self.ids = client, ids
+
+    @property
+    def csrf(self) -> str:
+        """The session's token as the page gives it now: a test before this one may have
+        dropped the cookie (the tests run in any order)."""
+        found = re.search(r'name="csrf" value="([^"]+)"', self.client.get("/athletes/sam").text)
+        assert found
+        return found.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +51,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     ids = seed(sessions, tmp_path, "sam", clock.now())
     app = create_app(settings, sessions, clock.now)
     with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
-        page = client.get("/athletes/sam")
-        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        assert found
-        yield Site(client, ids, found.group(1))
+        yield Site(client, ids)
 
 
 def _check(response: Any, path: str) -> None:
