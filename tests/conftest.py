@@ -1,4 +1,5 @@
-"""Shared fixtures: the corpus of real files, and real databases (SQLite, PostgreSQL)."""
+"""Shared fixtures and the suite's clock: the corpus of real files, real databases (SQLite,
+PostgreSQL), and the instant every test that reasons about time starts from (tests/clock.py)."""
 
 from __future__ import annotations
 
