@@ -13,7 +13,7 @@ import math
 import os
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from strainwatch.importing.analyse import CRASH_MARK, analyse, failed, forget_ar
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
 from strainwatch.importing.workers import analyse_in_workers
+from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.sources.files.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
 from strainwatch.store import repository
 from strainwatch.store.db import store_error, unit_of_work
@@ -151,6 +152,7 @@ def _activity_values(item: AnalysedActivity, athlete: AthleteSettings, job: File
         "deleted": False,
         "partial_reason": clean_text(p.partial_reason, NAME_LIMIT),
         "gap_profile": {str(k): v for k, v in m.gap_profile.items() if math.isfinite(v)},
+        "corrections": [c.to_json() for c in m.corrections] or None,
         "raw": clean_json({**p.raw, "file": job.record_path}),
     }
 
@@ -307,8 +309,10 @@ def import_paths(
     on_planned: Callable[[int], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    cleaning: CleaningLimits | None = None,
 ) -> ImportReport:
-    """Import every activity file under `paths` for `athlete`.
+    """Import every activity file under `paths` for `athlete`, left out of each what was
+    not running by `cleaning` (the `[cleaning]` settings; their defaults when None).
 
     Bad files are reported in the result, never raised: one corrupt file stops nothing.
     """
@@ -321,6 +325,8 @@ def import_paths(
                 known = repository.known_activities(session, athlete.id)
             time_limit = athlete.files.time_limit
             plan = plan_import(paths, records, time_limit, athlete.units)
+            if cleaning is not None:
+                plan.jobs[:] = [replace(job, cleaning=cleaning) for job in plan.jobs]
             if on_planned:
                 on_planned(len(plan.jobs) + len(plan.outcomes) + len(plan.settled))
             for outcome in plan.outcomes:

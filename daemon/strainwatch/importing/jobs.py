@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from strainwatch.domain import ActivityMetrics, ParsedActivity
+from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.sources.files.strava_export import ExportRow
 
 Outcome = Literal[
@@ -28,6 +29,7 @@ class FileJob:
     export_row: ExportRow | None = None
     retry: str | None = None  # why a file that failed unchanged is read again
     compressed_size: int | None = None  # zip members: the bound for the expansion ratio
+    cleaning: CleaningLimits = CleaningLimits()  # what is left out of a run ([cleaning])
 
     @property
     def key(self) -> str:

@@ -139,6 +139,8 @@ class Activity(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
     streams_state: Mapped[str | None] = mapped_column(String(16))  # Strava: fetched | pending | none
     gap_profile: Mapped[dict[str, Any]]
+    # what import left out of the figures, and why: metrics.cleaning's corrections as JSON
+    corrections: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     raw: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

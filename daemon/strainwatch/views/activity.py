@@ -7,6 +7,7 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from strainwatch.domain import Correction
 from strainwatch.sources.files.text_fields import clean_line, clean_text
 from strainwatch.store.models import Activity
 
@@ -49,6 +50,7 @@ def activity_json(activity: Activity, zone: ZoneInfo) -> dict[str, Any]:
         "manual": activity.manual,
         "partial": activity.partial_reason,
         "file": activity.raw.get("file"),
+        "corrections": list(activity.corrections or []),
     }
 
 
@@ -103,3 +105,37 @@ TABLE_HEADER = (
     f"{'date':<16}  {'sport':<10} {'distance':>10}  {'moving':>8}  {'pace':>10}  {'GAP':>10}"
     f"  {'climb':>6}  {'HR':>3}  name"
 )
+
+
+_CORRECTION_NAMES = {
+    "tail": "after the recording's end",
+    "gap": "a long stop",
+    "vehicle": "a vehicle",
+    "position": "the position ran off",
+    "teleport": "jumps of the position",
+    "device-timer": "sparse records",
+}
+
+
+def corrections(activity: Activity) -> list[Correction]:
+    return [Correction.from_json(c) for c in activity.corrections or [] if isinstance(c, dict)]
+
+
+NOTABLE_M = 100.0  # `activities` lists smaller corrections (GPS noise) only in --json
+
+
+def correction_lines(activity: Activity, units: str, *, notable: bool = False) -> list[str]:
+    """What import left out of this activity, one line each, with how much and why: shown
+    on the run page and by `explain`, and (`notable`: only those that removed 100 m or
+    more, or changed the time) under the run in `activities`."""
+    lines = []
+    for c in corrections(activity):
+        if notable and c.kind != "device-timer" and c.removed_m < NOTABLE_M:
+            continue
+        what = _CORRECTION_NAMES.get(c.kind, c.kind)
+        if c.kind == "device-timer":
+            amount = f"moving time {format_duration(activity.moving_time_s)} from the device's timer"
+        else:
+            amount = f"{format_distance(c.removed_m, units)} and {format_duration(c.removed_s)} moving left out"
+        lines.append(f"{what}: {amount}; {c.why}")
+    return lines

@@ -16,7 +16,14 @@ from strainwatch.rules.registry import RULES
 from strainwatch.sources.files.text_fields import clean_text
 from strainwatch.store import journal
 from strainwatch.store.models import Activity, Alert, Injury, PainNote
-from strainwatch.views.activity import MILE_KM, activity_json, format_distance, format_duration, format_pace
+from strainwatch.views.activity import (
+    MILE_KM,
+    activity_json,
+    correction_lines,
+    format_distance,
+    format_duration,
+    format_pace,
+)
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
 from strainwatch.views.profile import run_profile
@@ -148,6 +155,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         unit, _ = _units(athlete)
         summary = _activity_row(row, athlete, unit)
         description = clean_text(row.description) or ""
+        corrected = correction_lines(row, unit)
     data |= {
         "profile": profile.as_json(),
         "alerts": [alert_json(a) for a in about],
@@ -156,6 +164,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
     values = {
         "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
         "description": description, "alerts": about, "notes": notes, "profile": profile,
+        "corrections": corrected,
         "pace": charts.profile_chart(profile.points, "pace_s_per_km", invert=True),
         "hr": charts.profile_chart(profile.points, "hr"),
         "altitude": charts.profile_chart(profile.points, "altitude_m"),

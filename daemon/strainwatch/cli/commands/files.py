@@ -72,6 +72,7 @@ def import_command(
             report = import_paths(
                 sessions, athlete, [Path(p) for p in paths], now=current_time(), dry_run=dry_run,
                 workers=jobs, on_planned=progress.planned, on_file=progress.advance,
+                cleaning=app.settings.cleaning.limits(),
             )  # fmt: skip
     except PassBusy as busy:
         busy.hint = "try again when it has finished, or give --wait more seconds"
@@ -96,7 +97,7 @@ def import_command(
 def activities(app: AppContext, since: date | None, athlete_id: str | None, as_json: bool) -> None:
     """List stored activities, oldest first."""
     from strainwatch.store.repository import list_activities
-    from strainwatch.views.activity import TABLE_HEADER, activity_json, table_row
+    from strainwatch.views.activity import TABLE_HEADER, activity_json, correction_lines, table_row
 
     settings = app.settings
     athletes = [settings.athlete(athlete_id)] if athlete_id else list(settings.athletes)
@@ -110,7 +111,10 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
             rows.extend(activity_json(a, athlete.zone) for a in found)
             if len(athletes) > 1 and found:
                 lines.append(f"{athlete.name} ({athlete.id})")
-            lines.extend(table_row(a, athlete.zone, athlete.units) for a in found)
+            for a in found:
+                lines.append(table_row(a, athlete.zone, athlete.units))
+                notable = correction_lines(a, athlete.units, notable=True)
+                lines.extend(f"{'':18}corrected: {line}" for line in notable)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     elif not lines:

@@ -1,0 +1,236 @@
+"""What the runner really ran: the parts of a recording that were not running, found and
+named so the metrics leave them out (pure: no I/O).
+
+A phone left recording in a car, a watch that jumps across town, a recording stopped the
+next day: each adds kilometres the runner never ran, and one of them is enough to raise a
+long-run warning. Four corrections, applied in this order, each recorded with what it
+removed (metres and moving seconds) and why:
+
+- **tail**: a gap longer than `tail_gap_s` (hours) ends the recording there: what follows
+  is another outing the device kept recording;
+- **gap**: an interval longer than `gap_s` (30 minutes) is a stop, not moving time, and the
+  way across it counts no distance;
+- **vehicle** (or **position**, when the heart rate stayed at running level: the GPS ran off,
+  not the runner): a stretch of at least `sustained_s` seconds whose average speed is faster
+  than the sport allows (running: `max_speed_ms`, about 7 m/s, 2:23/km), made of more than
+  one fast step, is cropped from distance, moving time and the pace profile; a stretch only
+  faster than `hr_speed_ms` counts too when its heart rate is below `hr_ratio` of the
+  recording's median (a runner's heart does not idle at 5 m/s);
+- **teleport**: a single step farther than the sport allows in its time (plus `jump_slack_m`
+  of GPS noise) adds no distance and no moving time.
+
+The original file is never changed; only what is counted from it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from strainwatch.domain import Correction
+
+MOVING_SPEED_MS = 0.8  # as metrics.activity: slower is standing
+
+
+@dataclass(frozen=True, slots=True)
+class CleaningLimits:
+    """The limits of a plausible run; `[cleaning]` in the config (defaults documented there)."""
+
+    enabled: bool = True
+    max_speed_ms: float = 7.0
+    sustained_s: float = 60.0
+    hr_speed_ms: float = 5.0
+    hr_ratio: float = 0.7
+    jump_slack_m: float = 10.0
+    gap_s: float = 1800.0
+    tail_gap_s: float = 7200.0
+    sparse_interval_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaning:
+    """The verdict on one recording: samples `[0, end)` are kept; interval i (from sample
+    i-1 to i) counts no distance and no moving time where `dropped[i]`."""
+
+    end: int
+    dropped: bytearray
+    corrections: tuple[Correction, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.corrections)
+
+
+def _clock(seconds: float) -> str:
+    seconds = round(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _moving_s(times: Sequence[float], steps: Sequence[float], i: int) -> float:
+    dt = times[i] - times[i - 1]
+    return dt if dt > 0 and steps[i] >= MOVING_SPEED_MS * dt else 0.0
+
+
+def _stretches(dropped: bytearray, mark: int, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Runs of intervals marked `mark` in [lo, hi), as (first, last + 1)."""
+    out: list[tuple[int, int]] = []
+    i = lo
+    while i < hi:
+        if dropped[i] == mark:
+            j = i
+            while j < hi and dropped[j] == mark:
+                j += 1
+            out.append((i, j))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _median_hr(heart_rate: Sequence[float], end: int) -> float | None:
+    values = [h for h in heart_rate[:end] if h == h and h > 0]
+    return statistics.median(values) if values else None
+
+
+_VEHICLE, _TELEPORT, _GAP = 1, 2, 3
+
+
+def _mark_vehicles(
+    times: Sequence[float], steps: Sequence[float], heart_rate: Sequence[float],
+    dropped: bytearray, end: int, limit: float, limits: CleaningLimits,
+) -> float | None:  # fmt: skip
+    """Mark every window of at least `sustained_s` that is too fast for the sport (or
+    fast with an idling heart). Returns the median heart rate used, if any."""
+    cum = [0.0] * end
+    hr_sum = [0.0] * end
+    hr_n = [0] * end
+    fast = [0] * end
+    total = hr_total = 0.0
+    count = fast_count = 0
+    for i in range(1, end):
+        step = steps[i] if dropped[i] != _GAP else 0.0
+        total += step
+        cum[i] = total
+        if step > limit * (times[i] - times[i - 1]):
+            fast_count += 1
+        fast[i] = fast_count
+        h = heart_rate[i]
+        if h == h and h > 0:
+            hr_total += h
+            count += 1
+        hr_sum[i], hr_n[i] = hr_total, count
+    if fast_count < 2:
+        return None  # nothing is too fast twice: no stretch can be
+    median = _median_hr(heart_rate, end)
+    idle = median * limits.hr_ratio if median is not None else None
+    window = limits.sustained_s
+    lo = 0
+    marked = 0
+    for i in range(1, end):
+        while lo + 1 < i and times[i] - times[lo + 1] >= window:
+            lo += 1
+        span = times[i] - times[lo]
+        if span < window or fast[i] - fast[lo] < 2:
+            continue
+        speed = (cum[i] - cum[lo]) / span
+        vehicle = speed > limit
+        if not vehicle and idle is not None and speed > limits.hr_speed_ms:
+            beats = hr_n[i] - hr_n[lo]
+            vehicle = beats > 0 and (hr_sum[i] - hr_sum[lo]) / beats < idle
+        if vehicle:
+            for k in range(max(lo + 1, marked + 1), i + 1):
+                if not dropped[k]:
+                    dropped[k] = _VEHICLE
+            marked = i
+    return median
+
+
+def clean_track(
+    times: Sequence[float], steps: Sequence[float], heart_rate: Sequence[float],
+    limits: CleaningLimits, speed_limit: float | None,
+) -> Cleaning:  # fmt: skip
+    """Find what in a recording was not running (the rules are in the module docstring).
+
+    `steps` are the metres between consecutive samples (first entry 0); `speed_limit` the
+    sport's top speed in m/s, None for sports with no such limit (rides): those lose only
+    gaps and tails.
+    """
+    n = len(times)
+    dropped = bytearray(n)
+    if not limits.enabled or n < 2:
+        return Cleaning(n, dropped, ())
+    corrections: list[Correction] = []
+    t0 = times[0]
+    end = n
+    for i in range(1, n):
+        if times[i] - times[i - 1] > limits.tail_gap_s:
+            end = i
+            break
+    if end < n:
+        removed_m = sum(steps[end:n])
+        removed_s = sum(_moving_s(times, steps, k) for k in range(end + 1, n))
+        gap = times[end] - times[end - 1]
+        corrections.append(Correction(
+            "tail", times[end - 1] - t0, times[n - 1] - t0, removed_m, removed_s,
+            f"recording ended at a {_clock(gap)} stop; what came after it is another outing",
+        ))  # fmt: skip
+    for i in range(1, end):
+        dt = times[i] - times[i - 1]
+        if dt > limits.gap_s:
+            dropped[i] = _GAP
+            corrections.append(Correction(
+                "gap", times[i - 1] - t0, times[i] - t0, steps[i], _moving_s(times, steps, i),
+                f"a {_clock(dt)} stop is not moving time, nor is the way across it distance",
+            ))  # fmt: skip
+    if speed_limit is not None:
+        median = _mark_vehicles(times, steps, heart_rate, dropped, end, speed_limit, limits)
+        idle = median * limits.hr_ratio if median is not None else None
+        for first, last in _stretches(dropped, _VEHICLE, 1, end):
+            removed_m = sum(steps[first:last])
+            span = times[last - 1] - times[first - 1]
+            hrs = [h for h in heart_rate[first:last] if h == h and h > 0]
+            heart = sum(hrs) / len(hrs) if hrs else None
+            speed = f"{removed_m / max(span, 1.0) * 3.6:.0f} km/h for {_clock(span)}"
+            if heart is not None and idle is not None and heart >= idle:
+                kind, why = "position", f"{speed} with a running heart rate ({heart:.0f}): the position ran off"
+            else:
+                beat = f", heart rate {heart:.0f} (run: {median:.0f})" if heart is not None and median else ""
+                kind, why = "vehicle", f"{speed}{beat}: a vehicle, not running"
+            moved = sum(_moving_s(times, steps, k) for k in range(first, last))
+            corrections.append(Correction(kind, times[first - 1] - t0, times[last - 1] - t0, removed_m, moved, why))
+        jumps: list[int] = []
+        for i in range(1, end):
+            if not dropped[i] and steps[i] > speed_limit * (times[i] - times[i - 1]) + limits.jump_slack_m:
+                dropped[i] = _TELEPORT
+                jumps.append(i)
+        if jumps:
+            removed_m = sum(steps[i] for i in jumps)
+            corrections.append(Correction(
+                "teleport", times[jumps[0] - 1] - t0, times[jumps[-1]] - t0, removed_m,
+                sum(_moving_s(times, steps, i) for i in jumps),
+                f"{len(jumps)} impossible jump{'s' if len(jumps) > 1 else ''} of the position "
+                f"(up to {max(steps[i] for i in jumps):.0f} m at once)",
+            ))  # fmt: skip
+    corrections.sort(key=lambda c: (c.start_s, c.kind))
+    return Cleaning(end, dropped, tuple(corrections))
+
+
+def device_timer(
+    samples: int, computed_moving_s: float, timer_s: float | None, limits: CleaningLimits
+) -> Correction | None:
+    """Sparse records (fewer than one sample per `sparse_interval_s` of the device's timer)
+    cannot say when the runner moved: the device's own timer says it better."""
+    if not limits.enabled or not timer_s or samples * limits.sparse_interval_s >= timer_s:
+        return None
+    return Correction(
+        "device-timer", 0.0, timer_s, 0.0, computed_moving_s - timer_s,
+        f"{samples} samples over {_clock(timer_s)} are too sparse to time the run: "
+        "moving time and distance from the device's own totals",
+    )
+
+
+def removed_totals(corrections: Sequence[Correction]) -> tuple[float, float]:
+    """The metres and moving seconds all `corrections` removed."""
+    return sum(c.removed_m for c in corrections), sum(c.removed_s for c in corrections)
