@@ -31,7 +31,7 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
     engine = create_db_engine(database_url)
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0011"
+    assert current_revision(engine) == "0012"
     tables = set(inspect(engine).get_table_names())
     assert {
         "athletes",

@@ -301,7 +301,8 @@ def compute_metrics(
     time = track.time
     steps = interval_distances(track, near)
     on_foot = sport_type is None or sport_type in _ON_FOOT
-    verdict = clean_track(time, steps, track.heart_rate, limits, limits.max_speed_ms if on_foot else None)
+    speed_limit = limits.max_speed_ms if on_foot else None
+    verdict = clean_track(time, steps, track.heart_rate, limits, speed_limit, jumps=_all_nan(track.distance))
     dropped = verdict.dropped
     if verdict.end < len(track):
         track, steps, dropped = _head(track, verdict.end), steps[: verdict.end], dropped[: verdict.end]

@@ -89,6 +89,24 @@ def _stretches(dropped: bytearray, mark: int, lo: int, hi: int) -> list[tuple[in
     return out
 
 
+def _trimmed(
+    times: Sequence[float], steps: Sequence[float], dropped: bytearray, end: int, brisk: float
+) -> list[tuple[int, int]]:
+    """The vehicle stretches without the running at their edges: a window that is too fast
+    on average also holds the seconds of running before and after the car."""
+    out = []
+    for first, last in _stretches(dropped, _VEHICLE, 1, end):
+        while first < last and steps[first] <= brisk * (times[first] - times[first - 1]):
+            dropped[first] = 0
+            first += 1
+        while last > first and steps[last - 1] <= brisk * (times[last - 1] - times[last - 2]):
+            dropped[last - 1] = 0
+            last -= 1
+        if first < last:
+            out.append((first, last))
+    return out
+
+
 def _median_hr(heart_rate: Sequence[float], end: int) -> float | None:
     values = [h for h in heart_rate[:end] if h == h and h > 0]
     return statistics.median(values) if values else None
@@ -107,22 +125,26 @@ def _mark_vehicles(
     hr_sum = [0.0] * end
     hr_n = [0] * end
     fast = [0] * end
+    brisk = [0] * end
     total = hr_total = 0.0
-    count = fast_count = 0
+    count = fast_count = brisk_count = 0
     for i in range(1, end):
         step = steps[i] if dropped[i] != _GAP else 0.0
         total += step
         cum[i] = total
-        if step > limit * (times[i] - times[i - 1]):
-            fast_count += 1
-        fast[i] = fast_count
+        dt = times[i] - times[i - 1]
+        if step > limits.hr_speed_ms * dt:
+            brisk_count += 1
+            if step > limit * dt:
+                fast_count += 1
+        fast[i], brisk[i] = fast_count, brisk_count
         h = heart_rate[i]
         if h == h and h > 0:
             hr_total += h
             count += 1
         hr_sum[i], hr_n[i] = hr_total, count
-    if fast_count < 2:
-        return None  # nothing is too fast twice: no stretch can be
+    if brisk_count < 2:
+        return None  # nothing is even brisk twice: no stretch can be too fast
     median = _median_hr(heart_rate, end)
     idle = median * limits.hr_ratio if median is not None else None
     window = limits.sustained_s
@@ -132,10 +154,10 @@ def _mark_vehicles(
         while lo + 1 < i and times[i] - times[lo + 1] >= window:
             lo += 1
         span = times[i] - times[lo]
-        if span < window or fast[i] - fast[lo] < 2:
-            continue
+        if span < window or brisk[i] - brisk[lo] < 2:
+            continue  # one step cannot make a stretch: that is a jump
         speed = (cum[i] - cum[lo]) / span
-        vehicle = speed > limit
+        vehicle = speed > limit and fast[i] - fast[lo] >= 2
         if not vehicle and idle is not None and speed > limits.hr_speed_ms:
             beats = hr_n[i] - hr_n[lo]
             vehicle = beats > 0 and (hr_sum[i] - hr_sum[lo]) / beats < idle
@@ -147,15 +169,35 @@ def _mark_vehicles(
     return median
 
 
+def _mark_jumps(
+    times: Sequence[float], steps: Sequence[float], dropped: bytearray, end: int, limit: float,
+    limits: CleaningLimits, corrections: list[Correction],
+) -> None:  # fmt: skip
+    """Single steps farther than the sport allows in their time: no distance, no time."""
+    jumps: list[int] = []
+    for i in range(1, end):
+        if not dropped[i] and steps[i] > limit * (times[i] - times[i - 1]) + limits.jump_slack_m:
+            dropped[i] = _TELEPORT
+            jumps.append(i)
+    if jumps:
+        corrections.append(Correction(
+            "teleport", times[jumps[0] - 1] - times[0], times[jumps[-1]] - times[0],
+            sum(steps[i] for i in jumps), sum(_moving_s(times, steps, i) for i in jumps),
+            f"{len(jumps)} impossible jump{'s' if len(jumps) > 1 else ''} of the position "
+            f"(up to {max(steps[i] for i in jumps):.0f} m at once)",
+        ))  # fmt: skip
+
+
 def clean_track(
     times: Sequence[float], steps: Sequence[float], heart_rate: Sequence[float],
-    limits: CleaningLimits, speed_limit: float | None,
+    limits: CleaningLimits, speed_limit: float | None, *, jumps: bool = True,
 ) -> Cleaning:  # fmt: skip
     """Find what in a recording was not running (the rules are in the module docstring).
 
     `steps` are the metres between consecutive samples (first entry 0); `speed_limit` the
     sport's top speed in m/s, None for sports with no such limit (rides): those lose only
-    gaps and tails.
+    gaps and tails. `jumps=False` where the distances are the device's own, which filters
+    jumps of the position itself (its single steps after a pause are real).
     """
     n = len(times)
     dropped = bytearray(n)
@@ -187,7 +229,7 @@ def clean_track(
     if speed_limit is not None:
         median = _mark_vehicles(times, steps, heart_rate, dropped, end, speed_limit, limits)
         idle = median * limits.hr_ratio if median is not None else None
-        for first, last in _stretches(dropped, _VEHICLE, 1, end):
+        for first, last in _trimmed(times, steps, dropped, end, limits.hr_speed_ms):
             removed_m = sum(steps[first:last])
             span = times[last - 1] - times[first - 1]
             hrs = [h for h in heart_rate[first:last] if h == h and h > 0]
@@ -200,19 +242,8 @@ def clean_track(
                 kind, why = "vehicle", f"{speed}{beat}: a vehicle, not running"
             moved = sum(_moving_s(times, steps, k) for k in range(first, last))
             corrections.append(Correction(kind, times[first - 1] - t0, times[last - 1] - t0, removed_m, moved, why))
-        jumps: list[int] = []
-        for i in range(1, end):
-            if not dropped[i] and steps[i] > speed_limit * (times[i] - times[i - 1]) + limits.jump_slack_m:
-                dropped[i] = _TELEPORT
-                jumps.append(i)
         if jumps:
-            removed_m = sum(steps[i] for i in jumps)
-            corrections.append(Correction(
-                "teleport", times[jumps[0] - 1] - t0, times[jumps[-1]] - t0, removed_m,
-                sum(_moving_s(times, steps, i) for i in jumps),
-                f"{len(jumps)} impossible jump{'s' if len(jumps) > 1 else ''} of the position "
-                f"(up to {max(steps[i] for i in jumps):.0f} m at once)",
-            ))  # fmt: skip
+            _mark_jumps(times, steps, dropped, end, speed_limit, limits, corrections)
     corrections.sort(key=lambda c: (c.start_s, c.kind))
     return Cleaning(end, dropped, tuple(corrections))
 
