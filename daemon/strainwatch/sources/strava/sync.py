@@ -342,8 +342,8 @@ class _AthleteSync:
                         activity.raw = {k: v for k, v in activity.raw.items() if k != "held_back"}
 
     def _mark_gone(self, activity: Activity, error: StravaGone) -> None:
-        """404/410 for a run we listed earlier: deleted (or made private) since. Never asked
-        again, unless a later listing shows it edited."""
+        """404/410 for a run we listed earlier (its detail, not its streams): deleted (or made
+        private) since. Never asked again, unless a later listing shows it edited."""
         log.info("Strava activity %s is gone (%s): marked deleted", activity.external_id, error.what)
         with unit_of_work(self.session):
             activity.deleted, activity.updated_at = True, self.now
@@ -402,7 +402,9 @@ class _AthleteSync:
                     }
                     activity.updated_at = self.now
                 self._enrich_twin(activity)
-        if need_streams:
+        if need_streams and activity.manual:
+            self._no_streams(activity, "a manual entry")  # typed in: Strava has no samples to give
+        elif need_streams:
             try:
                 streams = self.get(
                     f"/activities/{activity.external_id}/streams", keys=STREAM_KEYS, key_by_type="true"
@@ -410,6 +412,9 @@ class _AthleteSync:
             except StravaMalformed as error:
                 log.warning("malformed streams for Strava activity %s", activity.external_id)
                 raise StravaMalformed(f"malformed streams ({error.what})") from None
+            except StravaGone as error:  # what Strava answers for a manual entry's streams
+                self._no_streams(activity, f"streams answered {error.status}")
+                return
             refined = stream_values(activity.raw["summary"], streams) if isinstance(streams, dict) else None
             with unit_of_work(self.session):
                 if refined is not None:
@@ -425,6 +430,15 @@ class _AthleteSync:
                         "streams_pending_since": pending_since or self.now.isoformat(),
                     }
                 activity.updated_at = self.now
+
+    def _no_streams(self, activity: Activity, why: str) -> None:
+        """A run without samples keeps its summary numbers and counts as running load: only a
+        404 or 410 for the activity itself means it is gone."""
+        log.info("Strava activity %s has no streams (%s): its summary numbers stand", activity.external_id, why)
+        with unit_of_work(self.session):
+            activity.streams_state = "none"
+            activity.raw = {**activity.raw, "no_streams": why}
+            activity.updated_at = self.now
 
     def _enrich_twin(self, activity: Activity) -> None:
         """Strava's words about a run stored from a file: the pain-note rule reads them."""
