@@ -177,6 +177,12 @@ class Severity(IntEnum):
         return Severity(min(Severity.WARNING, self + levels))
 
 
+def too_fast_to_run(distance_m: float, moving_time_s: float) -> bool:
+    """Faster than 2:30/km over a kilometre or more beats the 10,000 m world record: a ride
+    or a drive recorded as a run (plain GPX says nothing), not running load."""
+    return distance_m >= 1000 and moving_time_s < FASTEST_RUN_S_PER_KM * distance_m / 1000
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     """An activity as the rules see it. `local_date` is in the athlete's time zone."""
@@ -199,17 +205,9 @@ class Run:
 
     @property
     def is_running(self) -> bool:
-        """Running load: a running sport type at a humanly possible pace.
-
-        Faster than 2:30/km over a kilometre or more beats the 10,000 m world record: a
-        ride or a drive recorded as a run (plain GPX says nothing), not running load.
-        """
-        if self.sport_type not in RUNNING_SPORT_TYPES:
-            return False
-        too_fast = (
-            self.distance_m >= 1000 and self.moving_time_s < FASTEST_RUN_S_PER_KM * self.distance_m / 1000
-        )
-        return not too_fast
+        """Running load: a running sport type at a humanly possible pace (`too_fast_to_run`)."""
+        too_fast = too_fast_to_run(self.distance_m, self.moving_time_s)
+        return self.sport_type in RUNNING_SPORT_TYPES and not too_fast
 
     @property
     def counts_for_spikes(self) -> bool:

@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from strainwatch.config.paths import config_candidates, default_database_url, state_dir
 from strainwatch.domain import SportType
-from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.errors import ConfigError
+from strainwatch.metrics.cleaning import CleaningLimits
 
 if TYPE_CHECKING:
     from strainwatch.rules.base import Thresholds

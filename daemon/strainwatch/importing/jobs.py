@@ -29,7 +29,7 @@ class FileJob:
     export_row: ExportRow | None = None
     retry: str | None = None  # why a file that failed unchanged is read again
     compressed_size: int | None = None  # zip members: the bound for the expansion ratio
-    cleaning: CleaningLimits = CleaningLimits()  # what is left out of a run ([cleaning])
+    cleaning: CleaningLimits = field(default_factory=CleaningLimits)  # what is left out of a run ([cleaning])
 
     @property
     def key(self) -> str:

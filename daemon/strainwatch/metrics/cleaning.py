@@ -68,9 +68,152 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _moving_s(times: Sequence[float], steps: Sequence[float], i: int) -> float:
-    dt = times[i] - times[i - 1]
-    return dt if dt > 0 and steps[i] >= MOVING_SPEED_MS * dt else 0.0
+_VEHICLE, _TELEPORT, _GAP = 1, 2, 3
+
+
+@dataclass(slots=True)
+class _Recording:
+    """One recording being cleaned: its columns, the verdict so far (`dropped`, `end`) and
+    the corrections found."""
+
+    times: Sequence[float]
+    steps: Sequence[float]
+    heart_rate: Sequence[float]
+    limits: CleaningLimits
+    dropped: bytearray
+    end: int
+    corrections: list[Correction]
+
+    def dt(self, i: int) -> float:
+        return self.times[i] - self.times[i - 1]
+
+    def moving_s(self, first: int, last: int) -> float:
+        """The moving seconds of intervals [first, last), as metrics.activity counts them."""
+        total = 0.0
+        for i in range(first, last):
+            dt = self.dt(i)
+            if dt > 0 and self.steps[i] >= MOVING_SPEED_MS * dt:
+                total += dt
+        return total
+
+    def add(self, kind: str, first: int, last: int, removed_m: float, why: str) -> None:
+        """A correction of intervals [first, last)."""
+        t0 = self.times[0]
+        start, stop = self.times[first - 1] - t0, self.times[last - 1] - t0
+        self.corrections.append(Correction(kind, start, stop, removed_m, self.moving_s(first, last), why))
+
+    def cut_tail(self) -> None:
+        n = len(self.times)
+        for i in range(1, n):
+            if self.dt(i) > self.limits.tail_gap_s:
+                self.end = i
+                why = f"recording ended at a {_clock(self.dt(i))} stop; what came after it is another outing"
+                self.add("tail", i, n, sum(self.steps[i:n]), why)
+                return
+
+    def mark_gaps(self) -> None:
+        for i in range(1, self.end):
+            if self.dt(i) > self.limits.gap_s:
+                self.dropped[i] = _GAP
+                why = f"a {_clock(self.dt(i))} stop is not moving time, nor is the way across it distance"
+                self.add("gap", i, i + 1, self.steps[i], why)
+
+    def mark_vehicles(self, limit: float) -> None:
+        """Every window of at least `sustained_s` too fast for the sport (or fast with an
+        idling heart), cropped to the fast steps, named a vehicle or a position running off."""
+        median = self._mark_windows(limit)
+        idle = median * self.limits.hr_ratio if median is not None else None
+        for first, last in self._trimmed(self.limits.hr_speed_ms):
+            removed_m = sum(self.steps[first:last])
+            span = self.times[last - 1] - self.times[first - 1]
+            hrs = [h for h in self.heart_rate[first:last] if h == h and h > 0]
+            heart = sum(hrs) / len(hrs) if hrs else None
+            speed = f"{removed_m / max(span, 1.0) * 3.6:.0f} km/h for {_clock(span)}"
+            if heart is not None and idle is not None and heart >= idle:
+                why = f"{speed} with a running heart rate ({heart:.0f}): the position ran off"
+                self.add("position", first, last, removed_m, why)
+            else:
+                beat = f", heart rate {heart:.0f} (run: {median:.0f})" if heart is not None and median else ""
+                self.add("vehicle", first, last, removed_m, f"{speed}{beat}: a vehicle, not running")
+
+    def _mark_windows(self, limit: float) -> float | None:
+        """Mark the too-fast windows; the recording's median heart rate, if it has one."""
+        times, steps, heart_rate, end, limits = self.times, self.steps, self.heart_rate, self.end, self.limits
+        cum, hr_sum = [0.0] * end, [0.0] * end
+        hr_n, fast, brisk = [0] * end, [0] * end, [0] * end
+        total = hr_total = 0.0
+        count = fast_count = brisk_count = 0
+        for i in range(1, end):
+            step = steps[i] if self.dropped[i] != _GAP else 0.0
+            total += step
+            cum[i] = total
+            dt = times[i] - times[i - 1]
+            if step > limits.hr_speed_ms * dt:
+                brisk_count += 1
+                if step > limit * dt:
+                    fast_count += 1
+            fast[i], brisk[i] = fast_count, brisk_count
+            h = heart_rate[i]
+            if h == h and h > 0:
+                hr_total += h
+                count += 1
+            hr_sum[i], hr_n[i] = hr_total, count
+        if brisk_count < 2:
+            return None  # nothing is even brisk twice: no stretch can be too fast
+        median = _median_hr(heart_rate, end)
+        idle = median * limits.hr_ratio if median is not None else None
+        lo = marked = 0
+        for i in range(1, end):
+            while lo + 1 < i and times[i] - times[lo + 1] >= limits.sustained_s:
+                lo += 1
+            span = times[i] - times[lo]
+            if span < limits.sustained_s or brisk[i] - brisk[lo] < 2:
+                continue  # one step cannot make a stretch: that is a jump
+            speed = (cum[i] - cum[lo]) / span
+            vehicle = speed > limit and fast[i] - fast[lo] >= 2
+            if not vehicle and idle is not None and speed > limits.hr_speed_ms:
+                beats = hr_n[i] - hr_n[lo]
+                vehicle = beats > 0 and (hr_sum[i] - hr_sum[lo]) / beats < idle
+            if vehicle:
+                for k in range(max(lo + 1, marked + 1), i + 1):
+                    if not self.dropped[k]:
+                        self.dropped[k] = _VEHICLE
+                marked = i
+        return median
+
+    def _trimmed(self, brisk: float) -> list[tuple[int, int]]:
+        """The vehicle stretches without the running at their edges: a window that is too
+        fast on average also holds the seconds of running before and after the car."""
+        out = []
+        for start, stop in _stretches(self.dropped, _VEHICLE, 1, self.end):
+            first, last = start, stop
+            while first < last and self.steps[first] <= brisk * self.dt(first):
+                self.dropped[first] = 0
+                first += 1
+            while last > first and self.steps[last - 1] <= brisk * self.dt(last - 1):
+                self.dropped[last - 1] = 0
+                last -= 1
+            if first < last:
+                out.append((first, last))
+        return out
+
+    def mark_jumps(self, limit: float) -> None:
+        """Single steps farther than the sport allows in their time: no distance, no time."""
+        jumps = [
+            i for i in range(1, self.end)
+            if not self.dropped[i] and self.steps[i] > limit * self.dt(i) + self.limits.jump_slack_m
+        ]  # fmt: skip
+        if not jumps:
+            return
+        for i in jumps:
+            self.dropped[i] = _TELEPORT
+        t0 = self.times[0]
+        self.corrections.append(Correction(
+            "teleport", self.times[jumps[0] - 1] - t0, self.times[jumps[-1]] - t0,
+            sum(self.steps[i] for i in jumps), sum(self.moving_s(i, i + 1) for i in jumps),
+            f"{len(jumps)} impossible jump{'s' if len(jumps) > 1 else ''} of the position "
+            f"(up to {max(self.steps[i] for i in jumps):.0f} m at once)",
+        ))  # fmt: skip
 
 
 def _stretches(dropped: bytearray, mark: int, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -89,103 +232,9 @@ def _stretches(dropped: bytearray, mark: int, lo: int, hi: int) -> list[tuple[in
     return out
 
 
-def _trimmed(
-    times: Sequence[float], steps: Sequence[float], dropped: bytearray, end: int, brisk: float
-) -> list[tuple[int, int]]:
-    """The vehicle stretches without the running at their edges: a window that is too fast
-    on average also holds the seconds of running before and after the car."""
-    out = []
-    for first, last in _stretches(dropped, _VEHICLE, 1, end):
-        while first < last and steps[first] <= brisk * (times[first] - times[first - 1]):
-            dropped[first] = 0
-            first += 1
-        while last > first and steps[last - 1] <= brisk * (times[last - 1] - times[last - 2]):
-            dropped[last - 1] = 0
-            last -= 1
-        if first < last:
-            out.append((first, last))
-    return out
-
-
 def _median_hr(heart_rate: Sequence[float], end: int) -> float | None:
     values = [h for h in heart_rate[:end] if h == h and h > 0]
     return statistics.median(values) if values else None
-
-
-_VEHICLE, _TELEPORT, _GAP = 1, 2, 3
-
-
-def _mark_vehicles(
-    times: Sequence[float], steps: Sequence[float], heart_rate: Sequence[float],
-    dropped: bytearray, end: int, limit: float, limits: CleaningLimits,
-) -> float | None:  # fmt: skip
-    """Mark every window of at least `sustained_s` that is too fast for the sport (or
-    fast with an idling heart). Returns the median heart rate used, if any."""
-    cum = [0.0] * end
-    hr_sum = [0.0] * end
-    hr_n = [0] * end
-    fast = [0] * end
-    brisk = [0] * end
-    total = hr_total = 0.0
-    count = fast_count = brisk_count = 0
-    for i in range(1, end):
-        step = steps[i] if dropped[i] != _GAP else 0.0
-        total += step
-        cum[i] = total
-        dt = times[i] - times[i - 1]
-        if step > limits.hr_speed_ms * dt:
-            brisk_count += 1
-            if step > limit * dt:
-                fast_count += 1
-        fast[i], brisk[i] = fast_count, brisk_count
-        h = heart_rate[i]
-        if h == h and h > 0:
-            hr_total += h
-            count += 1
-        hr_sum[i], hr_n[i] = hr_total, count
-    if brisk_count < 2:
-        return None  # nothing is even brisk twice: no stretch can be too fast
-    median = _median_hr(heart_rate, end)
-    idle = median * limits.hr_ratio if median is not None else None
-    window = limits.sustained_s
-    lo = 0
-    marked = 0
-    for i in range(1, end):
-        while lo + 1 < i and times[i] - times[lo + 1] >= window:
-            lo += 1
-        span = times[i] - times[lo]
-        if span < window or brisk[i] - brisk[lo] < 2:
-            continue  # one step cannot make a stretch: that is a jump
-        speed = (cum[i] - cum[lo]) / span
-        vehicle = speed > limit and fast[i] - fast[lo] >= 2
-        if not vehicle and idle is not None and speed > limits.hr_speed_ms:
-            beats = hr_n[i] - hr_n[lo]
-            vehicle = beats > 0 and (hr_sum[i] - hr_sum[lo]) / beats < idle
-        if vehicle:
-            for k in range(max(lo + 1, marked + 1), i + 1):
-                if not dropped[k]:
-                    dropped[k] = _VEHICLE
-            marked = i
-    return median
-
-
-def _mark_jumps(
-    times: Sequence[float], steps: Sequence[float], dropped: bytearray, end: int, limit: float,
-    limits: CleaningLimits, corrections: list[Correction],
-) -> None:  # fmt: skip
-    """Single steps farther than the sport allows in their time: no distance, no time."""
-    jumps: list[int] = []
-    for i in range(1, end):
-        if not dropped[i] and steps[i] > limit * (times[i] - times[i - 1]) + limits.jump_slack_m:
-            dropped[i] = _TELEPORT
-            jumps.append(i)
-    if jumps:
-        corrections.append(Correction(
-            "teleport", times[jumps[0] - 1] - times[0], times[jumps[-1]] - times[0],
-            sum(steps[i] for i in jumps), sum(_moving_s(times, steps, i) for i in jumps),
-            f"{len(jumps)} impossible jump{'s' if len(jumps) > 1 else ''} of the position "
-            f"(up to {max(steps[i] for i in jumps):.0f} m at once)",
-        ))  # fmt: skip
 
 
 def clean_track(
@@ -200,52 +249,17 @@ def clean_track(
     jumps of the position itself (its single steps after a pause are real).
     """
     n = len(times)
-    dropped = bytearray(n)
     if not limits.enabled or n < 2:
-        return Cleaning(n, dropped, ())
-    corrections: list[Correction] = []
-    t0 = times[0]
-    end = n
-    for i in range(1, n):
-        if times[i] - times[i - 1] > limits.tail_gap_s:
-            end = i
-            break
-    if end < n:
-        removed_m = sum(steps[end:n])
-        removed_s = sum(_moving_s(times, steps, k) for k in range(end + 1, n))
-        gap = times[end] - times[end - 1]
-        corrections.append(Correction(
-            "tail", times[end - 1] - t0, times[n - 1] - t0, removed_m, removed_s,
-            f"recording ended at a {_clock(gap)} stop; what came after it is another outing",
-        ))  # fmt: skip
-    for i in range(1, end):
-        dt = times[i] - times[i - 1]
-        if dt > limits.gap_s:
-            dropped[i] = _GAP
-            corrections.append(Correction(
-                "gap", times[i - 1] - t0, times[i] - t0, steps[i], _moving_s(times, steps, i),
-                f"a {_clock(dt)} stop is not moving time, nor is the way across it distance",
-            ))  # fmt: skip
+        return Cleaning(n, bytearray(n), ())
+    recording = _Recording(times, steps, heart_rate, limits, bytearray(n), n, [])
+    recording.cut_tail()
+    recording.mark_gaps()
     if speed_limit is not None:
-        median = _mark_vehicles(times, steps, heart_rate, dropped, end, speed_limit, limits)
-        idle = median * limits.hr_ratio if median is not None else None
-        for first, last in _trimmed(times, steps, dropped, end, limits.hr_speed_ms):
-            removed_m = sum(steps[first:last])
-            span = times[last - 1] - times[first - 1]
-            hrs = [h for h in heart_rate[first:last] if h == h and h > 0]
-            heart = sum(hrs) / len(hrs) if hrs else None
-            speed = f"{removed_m / max(span, 1.0) * 3.6:.0f} km/h for {_clock(span)}"
-            if heart is not None and idle is not None and heart >= idle:
-                kind, why = "position", f"{speed} with a running heart rate ({heart:.0f}): the position ran off"
-            else:
-                beat = f", heart rate {heart:.0f} (run: {median:.0f})" if heart is not None and median else ""
-                kind, why = "vehicle", f"{speed}{beat}: a vehicle, not running"
-            moved = sum(_moving_s(times, steps, k) for k in range(first, last))
-            corrections.append(Correction(kind, times[first - 1] - t0, times[last - 1] - t0, removed_m, moved, why))
+        recording.mark_vehicles(speed_limit)
         if jumps:
-            _mark_jumps(times, steps, dropped, end, speed_limit, limits, corrections)
-    corrections.sort(key=lambda c: (c.start_s, c.kind))
-    return Cleaning(end, dropped, tuple(corrections))
+            recording.mark_jumps(speed_limit)
+    corrections = sorted(recording.corrections, key=lambda c: (c.start_s, c.kind))
+    return Cleaning(recording.end, recording.dropped, tuple(corrections))
 
 
 def device_timer(

@@ -7,7 +7,7 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from strainwatch.domain import Correction
+from strainwatch.domain import RUNNING_SPORT_TYPES, Correction, too_fast_to_run
 from strainwatch.sources.files.text_fields import clean_line, clean_text
 from strainwatch.store.models import Activity
 
@@ -51,6 +51,7 @@ def activity_json(activity: Activity, zone: ZoneInfo) -> dict[str, Any]:
         "partial": activity.partial_reason,
         "file": activity.raw.get("file"),
         "corrections": list(activity.corrections or []),
+        "not_counted": not_counted(activity, "km"),
     }
 
 
@@ -136,6 +137,19 @@ def correction_lines(activity: Activity, units: str, *, notable: bool = False) -
         if c.kind == "device-timer":
             amount = f"moving time {format_duration(activity.moving_time_s)} from the device's timer"
         else:
-            amount = f"{format_distance(c.removed_m, units)} and {format_duration(c.removed_s)} moving left out"
+            moving = format_duration(c.removed_s)
+            amount = f"{format_distance(c.removed_m, units)} and {moving} moving left out"
         lines.append(f"{what}: {amount}; {c.why}")
     return lines
+
+
+def not_counted(activity: Activity, units: str) -> str | None:
+    """Why a run is left out of running load, in words, or None when it counts (a ride is
+    not a run, and needs no word)."""
+    if activity.sport_type not in RUNNING_SPORT_TYPES or activity.deleted or activity.duplicate_of:
+        return None
+    if not too_fast_to_run(activity.distance_m, activity.moving_time_s):
+        return None
+    pace = format_pace(activity.moving_time_s / activity.distance_m * 1000, units)
+    distance = format_distance(activity.distance_m, units)
+    return f"{distance} at {pace}: too fast for a run, looks like a vehicle"

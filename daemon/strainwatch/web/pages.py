@@ -23,6 +23,7 @@ from strainwatch.views.activity import (
     format_distance,
     format_duration,
     format_pace,
+    not_counted,
 )
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
@@ -156,6 +157,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         summary = _activity_row(row, athlete, unit)
         description = clean_text(row.description) or ""
         corrected = correction_lines(row, unit)
+        left_out = not_counted(row, unit)
     data |= {
         "profile": profile.as_json(),
         "alerts": [alert_json(a) for a in about],
@@ -164,7 +166,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
     values = {
         "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
         "description": description, "alerts": about, "notes": notes, "profile": profile,
-        "corrections": corrected,
+        "corrections": corrected, "not_counted": left_out,
         "pace": charts.profile_chart(profile.points, "pace_s_per_km", invert=True),
         "hr": charts.profile_chart(profile.points, "hr"),
         "altitude": charts.profile_chart(profile.points, "altitude_m"),

@@ -97,7 +97,13 @@ def import_command(
 def activities(app: AppContext, since: date | None, athlete_id: str | None, as_json: bool) -> None:
     """List stored activities, oldest first."""
     from strainwatch.store.repository import list_activities
-    from strainwatch.views.activity import TABLE_HEADER, activity_json, correction_lines, table_row
+    from strainwatch.views.activity import (
+        TABLE_HEADER,
+        activity_json,
+        correction_lines,
+        not_counted,
+        table_row,
+    )
 
     settings = app.settings
     athletes = [settings.athlete(athlete_id)] if athlete_id else list(settings.athletes)
@@ -115,6 +121,8 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
                 lines.append(table_row(a, athlete.zone, athlete.units))
                 notable = correction_lines(a, athlete.units, notable=True)
                 lines.extend(f"{'':18}corrected: {line}" for line in notable)
+                if (why := not_counted(a, athlete.units)) is not None:
+                    lines.append(f"{'':18}not counted: {why}")
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     elif not lines:

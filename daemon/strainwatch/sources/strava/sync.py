@@ -434,7 +434,7 @@ class _AthleteSync:
     def _no_streams(self, activity: Activity, why: str) -> None:
         """A run without samples keeps its summary numbers and counts as running load: only a
         404 or 410 for the activity itself means it is gone."""
-        log.info("Strava activity %s has no streams (%s): its summary numbers stand", activity.external_id, why)
+        log.info("Strava activity %s has no streams (%s): its summary stands", activity.external_id, why)
         with unit_of_work(self.session):
             activity.streams_state = "none"
             activity.raw = {**activity.raw, "no_streams": why}
