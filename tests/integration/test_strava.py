@@ -293,8 +293,38 @@ def test_the_same_run_from_a_file_and_strava_is_stored_once(
     report = _sync(settings, sessions)
     assert report.new == 0
     stored = _activities(sessions)
-    assert stored["77"].duplicate_of == stored[str((tmp_path / "run.gpx").resolve())].id
-    assert stored[str((tmp_path / "run.gpx").resolve())].private_note == "calf tight at 8 km"
+    # Strava's recording has the heart rate the file lacks: it counts, the file is its duplicate
+    file_run = stored[str((tmp_path / "run.gpx").resolve())]
+    assert file_run.duplicate_of == stored["77"].id and stored["77"].duplicate_of is None
+    assert stored["77"].private_note == "calf tight at 8 km"
+    del fake.activities[77]  # deleted on Strava: the run was still run, the file counts again
+    assert _sync(settings, sessions, NOW + timedelta(hours=1)).deleted == 1
+    stored = _activities(sessions)
+    assert stored["77"].deleted and stored[str((tmp_path / "run.gpx").resolve())].duplicate_of is None
+
+
+def test_a_manual_entry_and_the_watch_file_of_the_same_run_count_once_the_file_counting(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    """Typed into Strava in the evening, the watch file synced the next day, 4 minutes apart
+    and 0.4 km different: one run, and the recording counts over the typed-in figures."""
+    from strainwatch.importing.importer import import_paths
+    from strainwatch.store.runs import load_runs
+    from tests.rules_support import write_gpx
+
+    start = NOW - timedelta(days=1)
+    fake.add_run(78, start + timedelta(minutes=4), 10.4, manual=True, name="Long run")
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    assert _sync(settings, sessions).new == 1
+    write_gpx(tmp_path / "run.gpx", start, 10.0, speed=1000 / 330)
+    [outcome] = import_paths(sessions, settings.athletes[0], [tmp_path / "run.gpx"], now=NOW).outcomes
+    assert outcome.outcome == "imported" and "activity" in (outcome.reason or "")
+    stored = _activities(sessions)
+    file_run = stored[str((tmp_path / "run.gpx").resolve())]
+    assert stored["78"].duplicate_of == file_run.id and file_run.duplicate_of is None
+    with sessions() as session:
+        runs = load_runs(session, settings.athletes[0])
+    assert [round(r.distance_m) for r in runs] == [round(file_run.distance_m)]
 
 
 def _athletes_config(tmp_path: Path, database_url: str, fake: FakeStrava, folder: Path) -> Any:

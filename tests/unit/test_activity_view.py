@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from strainwatch.domain import Correction
 from strainwatch.store.models import Activity
-from strainwatch.views.activity import correction_lines, not_counted
+from strainwatch.views.activity import also_recorded, correction_lines, not_counted
 
 
 def _activity(distance_m: float, moving_s: float, sport: str = "Run", corrections: tuple[Correction, ...] = ()) -> Activity:
@@ -34,3 +34,10 @@ def test_corrections_are_listed_with_how_much_and_why_and_noise_only_where_asked
     assert len(lines) == 2 and "0.02 km" in lines[1]
     assert correction_lines(run, "km", notable=True) == lines[:1]
     assert "2.54 mi" in correction_lines(run, "mi")[0]
+
+
+def test_a_duplicate_is_named_by_its_source() -> None:
+    phone = Activity(id=7, source="strava", external_id="123", distance_m=25_030.0, raw={})
+    watch = Activity(id=8, source="file", external_id="/runs/a.fit", distance_m=29_000.0, raw={"file": "/runs/a.fit"})
+    assert also_recorded(phone, "km") == "#7 strava 123 (25.03 km, not counted twice)"
+    assert also_recorded(watch, "km") == "#8 /runs/a.fit (29.00 km, not counted twice)"

@@ -153,3 +153,11 @@ def not_counted(activity: Activity, units: str) -> str | None:
     pace = format_pace(activity.moving_time_s / activity.distance_m * 1000, units)
     distance = format_distance(activity.distance_m, units)
     return f"{distance} at {pace}: too fast for a run, looks like a vehicle"
+
+
+def also_recorded(duplicate: Activity, units: str) -> str:
+    """A recording linked as the duplicate of a counted run, named for `activities`."""
+    origin = f"{duplicate.source} {duplicate.external_id}"
+    where = duplicate.raw.get("file") or origin if duplicate.source == "file" else origin
+    distance = format_distance(duplicate.distance_m, units)
+    return f"#{duplicate.id} {clean_line(str(where))} ({distance}, not counted twice)"

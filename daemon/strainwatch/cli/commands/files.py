@@ -96,10 +96,11 @@ def import_command(
 @pass_app
 def activities(app: AppContext, since: date | None, athlete_id: str | None, as_json: bool) -> None:
     """List stored activities, oldest first."""
-    from strainwatch.store.repository import list_activities
+    from strainwatch.store.repository import duplicates_by_activity, list_activities
     from strainwatch.views.activity import (
         TABLE_HEADER,
         activity_json,
+        also_recorded,
         correction_lines,
         not_counted,
         table_row,
@@ -114,6 +115,7 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
         for athlete in athletes:
             start = datetime.combine(since, time(), athlete.zone) if since else None
             found = list_activities(session, [athlete.id], since=start)
+            twins = duplicates_by_activity(session, athlete.id) if not as_json else {}
             rows.extend(activity_json(a, athlete.zone) for a in found)
             if len(athletes) > 1 and found:
                 lines.append(f"{athlete.name} ({athlete.id})")
@@ -121,6 +123,8 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
                 lines.append(table_row(a, athlete.zone, athlete.units))
                 notable = correction_lines(a, athlete.units, notable=True)
                 lines.extend(f"{'':18}corrected: {line}" for line in notable)
+                for twin in twins.get(a.id, []):
+                    lines.append(f"{'':18}also recorded: {also_recorded(twin, athlete.units)}")
                 if (why := not_counted(a, athlete.units)) is not None:
                     lines.append(f"{'':18}not counted: {why}")
     if as_json:

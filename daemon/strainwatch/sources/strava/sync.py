@@ -43,7 +43,7 @@ from strainwatch.sources.strava.client import (
 )
 from strainwatch.store import repository
 from strainwatch.store.db import unit_of_work
-from strainwatch.store.dedup import KnownActivities, KnownRun
+from strainwatch.store.dedup import KnownActivities
 from strainwatch.store.models import Activity, StravaAccount, StravaAppState, StravaGear
 from strainwatch.store.quota import SharedQuota
 
@@ -254,21 +254,12 @@ class _AthleteSync:
                         }  # edited: fetch again
                     self.report.updated += 1
                 continue
-            twin = self.known.same_run(start.timestamp(), values["distance_m"])
             activity = Activity(
                 athlete_id=self.athlete.id, source="strava", external_id=key, deleted=False,
                 gap_s_per_km=values["pace_s_per_km"], descent_m=None, gap_profile={},
-                raw={"summary": dict(item)}, created_at=self.now, updated_at=self.now,
-                duplicate_of=twin.activity_id if twin else None, **values,
+                raw={"summary": dict(item)}, created_at=self.now, updated_at=self.now, **values,
             )  # fmt: skip
-            self.session.add(activity)
-            self.session.flush()
-            self.known.add(
-                ("strava", key),
-                self.athlete.id,
-                KnownRun(start.timestamp(), values["distance_m"], activity.id, f"strava: {key}"),
-            )
-            if twin is None:
+            if repository.add_recording(self.session, self.known, ("strava", key), activity):
                 self.report.new += 1
         return newest
 
@@ -305,7 +296,7 @@ class _AthleteSync:
         )  # fmt: skip
         for activity in gone:
             if activity.external_id not in listed:
-                activity.deleted, activity.updated_at = True, self.now
+                repository.mark_deleted(self.session, activity, self.now)
                 self.report.deleted += 1
 
     def _in_window(self, start: datetime) -> bool:
@@ -346,7 +337,7 @@ class _AthleteSync:
         private) since. Never asked again, unless a later listing shows it edited."""
         log.info("Strava activity %s is gone (%s): marked deleted", activity.external_id, error.what)
         with unit_of_work(self.session):
-            activity.deleted, activity.updated_at = True, self.now
+            repository.mark_deleted(self.session, activity, self.now)
             activity.raw = {**activity.raw, "gone": {"status": error.status, "at": self.now.isoformat()}}
         self.report.deleted += 1
         self.report.gone.append(activity.external_id)
