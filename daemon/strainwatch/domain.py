@@ -202,10 +202,14 @@ class Run:
     gear: str | None = None
     trainer: bool = False
     manual: bool = False
+    counted: bool | None = None  # the runner's word: it was a run (True) or was not (False)
 
     @property
     def is_running(self) -> bool:
-        """Running load: a running sport type at a humanly possible pace (`too_fast_to_run`)."""
+        """Running load: a running sport type at a humanly possible pace (`too_fast_to_run`),
+        unless the runner said otherwise."""
+        if self.counted is not None:
+            return self.counted
         too_fast = too_fast_to_run(self.distance_m, self.moving_time_s)
         return self.sport_type in RUNNING_SPORT_TYPES and not too_fast
 

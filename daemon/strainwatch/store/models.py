@@ -148,6 +148,24 @@ class Activity(Base):
     file: Mapped[ImportedFile | None] = relationship()
 
 
+class ActivityOverride(Base):
+    """The runner's word about one activity (`strainwatch activity ID --distance …`), kept
+    apart from what sources bring and keyed like them (source, external id), so it survives
+    a re-import, a re-sync and an upgrade; applied wherever runs are read (store.runs)."""
+
+    __tablename__ = "activity_overrides"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(Text)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    running: Mapped[bool | None] = mapped_column(Boolean)  # True: it was a run; False: it was not
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class Injury(Base):
     """An injury the runner logged (`strainwatch injury add`): a calf modifier and rehab mode."""
 

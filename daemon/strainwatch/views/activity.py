@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from strainwatch.domain import RUNNING_SPORT_TYPES, Correction, too_fast_to_run
 from strainwatch.sources.files.text_fields import clean_line, clean_text
 from strainwatch.store.models import Activity
+from strainwatch.store.overrides import Override
 
 KM = 1000.0
 MILE = 1609.344
@@ -161,3 +162,13 @@ def also_recorded(duplicate: Activity, units: str) -> str:
     where = duplicate.raw.get("file") or origin if duplicate.source == "file" else origin
     distance = format_distance(duplicate.distance_m, units)
     return f"#{duplicate.id} {clean_line(str(where))} ({distance}, not counted twice)"
+
+
+def runner_word(word: Override, units: str) -> str:
+    """The runner's corrections of a run, for `activities` (`strainwatch activity ID`)."""
+    said = []
+    if word.distance_m is not None:
+        said.append(f"{format_distance(word.distance_m, units)} run")
+    if word.running is not None:
+        said.append("a run" if word.running else "not a run")
+    return ", ".join(said) or "no change"

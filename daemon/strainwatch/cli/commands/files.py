@@ -96,6 +96,7 @@ def import_command(
 @pass_app
 def activities(app: AppContext, since: date | None, athlete_id: str | None, as_json: bool) -> None:
     """List stored activities, oldest first."""
+    from strainwatch.store.overrides import overrides_of
     from strainwatch.store.repository import duplicates_by_activity, list_activities
     from strainwatch.views.activity import (
         TABLE_HEADER,
@@ -103,6 +104,7 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
         also_recorded,
         correction_lines,
         not_counted,
+        runner_word,
         table_row,
     )
 
@@ -116,6 +118,7 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
             start = datetime.combine(since, time(), athlete.zone) if since else None
             found = list_activities(session, [athlete.id], since=start)
             twins = duplicates_by_activity(session, athlete.id) if not as_json else {}
+            words = overrides_of(session, athlete.id) if not as_json else {}
             rows.extend(activity_json(a, athlete.zone) for a in found)
             if len(athletes) > 1 and found:
                 lines.append(f"{athlete.name} ({athlete.id})")
@@ -125,7 +128,9 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
                 lines.extend(f"{'':18}corrected: {line}" for line in notable)
                 for twin in twins.get(a.id, []):
                     lines.append(f"{'':18}also recorded: {also_recorded(twin, athlete.units)}")
-                if (why := not_counted(a, athlete.units)) is not None:
+                if (word := words.get((a.source, a.external_id))) is not None:
+                    lines.append(f"{'':18}your word: {runner_word(word, athlete.units)}")
+                elif (why := not_counted(a, athlete.units)) is not None:
                     lines.append(f"{'':18}not counted: {why}")
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))

@@ -1,0 +1,74 @@
+"""The runner's word about an activity: its distance, whether it was a run, which run it
+duplicates. Stored apart from what sources bring (`activity_overrides`, keyed by source and
+external id), so a re-import, a re-sync or an upgrade never undoes it; applied wherever the
+history is read (store.runs), and the day it changes is evaluated again on the next pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from strainwatch.store.models import Activity, ActivityOverride
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    distance_m: float | None = None
+    running: bool | None = None
+
+
+def overrides_of(session: Session, athlete_id: str) -> dict[tuple[str, str], Override]:
+    rows = session.scalars(select(ActivityOverride).where(ActivityOverride.athlete_id == athlete_id))
+    return {(r.source, r.external_id): Override(r.distance_m, r.running) for r in rows}
+
+
+def override_of(session: Session, activity: Activity) -> ActivityOverride | None:
+    return session.scalars(
+        select(ActivityOverride).where(
+            ActivityOverride.source == activity.source, ActivityOverride.external_id == activity.external_id
+        )
+    ).one_or_none()
+
+
+def correct(
+    session: Session, activity: Activity, now: datetime, *,
+    distance_m: float | None = None, running: bool | None = None,
+) -> ActivityOverride:  # fmt: skip
+    """Record the runner's correction (None leaves a value as it was); the run's day is
+    evaluated again on the next pass."""
+    row = override_of(session, activity)
+    if row is None:
+        row = ActivityOverride(
+            athlete_id=activity.athlete_id, source=activity.source, external_id=activity.external_id,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(row)
+    if distance_m is not None:
+        row.distance_m = distance_m
+    if running is not None:
+        row.running = running
+    row.updated_at = activity.updated_at = now
+    return row
+
+
+def mark_duplicate(session: Session, activity: Activity, of: Activity, now: datetime) -> None:
+    """The runner says `activity` is another recording of `of`: it stops counting."""
+    activity.duplicate_of, activity.updated_at = of.id, now
+    for row in session.scalars(select(Activity).where(Activity.duplicate_of == activity.id)):
+        row.duplicate_of = of.id
+
+
+def reset(session: Session, activity: Activity, now: datetime) -> bool:
+    """Forget the runner's corrections of `activity` (and a duplicate link they made): the
+    sources' figures stand again. False when there was nothing to forget."""
+    row = override_of(session, activity)
+    changed = row is not None or activity.duplicate_of is not None
+    if row is not None:
+        session.delete(row)
+    activity.duplicate_of = None
+    if changed:
+        activity.updated_at = now
+    return changed
