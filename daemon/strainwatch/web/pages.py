@@ -14,9 +14,11 @@ from strainwatch.config.settings import AthleteSettings
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.registry import RULES
 from strainwatch.sources.files.text_fields import clean_text
-from strainwatch.store import journal
+from strainwatch.store import journal, overrides
 from strainwatch.store.models import Activity, Alert, Injury, PainNote
 from strainwatch.views.activity import (
+    KM,
+    MILE,
     MILE_KM,
     activity_json,
     correction_lines,
@@ -24,6 +26,7 @@ from strainwatch.views.activity import (
     format_duration,
     format_pace,
     not_counted,
+    runner_word,
 )
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
@@ -157,7 +160,9 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         summary = _activity_row(row, athlete, unit)
         description = clean_text(row.description) or ""
         corrected = correction_lines(row, unit)
-        left_out = not_counted(row, unit)
+        word = overrides.override_of(session, row)
+        left_out = not_counted(row, unit) if word is None else None
+        said = runner_word(overrides.Override(word.distance_m, word.running), unit) if word else ""
     data |= {
         "profile": profile.as_json(),
         "alerts": [alert_json(a) for a in about],
@@ -166,7 +171,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
     values = {
         "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
         "description": description, "alerts": about, "notes": notes, "profile": profile,
-        "corrections": corrected, "not_counted": left_out,
+        "corrections": corrected, "not_counted": left_out, "word": said, "unit": unit,
         "pace": charts.profile_chart(profile.points, "pace_s_per_km", invert=True),
         "hr": charts.profile_chart(profile.points, "hr"),
         "altitude": charts.profile_chart(profile.points, "altitude_m"),
@@ -295,6 +300,34 @@ def add_pain(ctx: Ctx, activity_id: int) -> Redirect:
     return Redirect(f"/activities/{activity_id}#pain")
 
 
+def correct_activity(ctx: Ctx, activity_id: int) -> Redirect:
+    """The runner's word about a run, as `strainwatch activity ID --distance/--running/
+    --not-running/--reset` says it."""
+    distance, counts = ctx.form.get("distance", "").strip(), ctx.form.get("counts", "")
+    try:
+        km = float(distance) if distance else None
+    except ValueError:
+        raise BadRequest("distance: a number of km (or miles) is needed") from None
+    if km is not None and not 0 < km <= 1000:
+        raise BadRequest("distance: more than 0 and at most 1000")
+    running = {"running": True, "not-running": False}.get(counts)
+    reset = ctx.form.get("reset") == "1"
+    if not reset and km is None and running is None:
+        raise BadRequest("nothing to correct: a distance, run or not a run, or reset")
+    now = ctx.now()
+    with ctx.db() as session, session.begin():
+        row = session.get(Activity, activity_id)
+        if row is None or row.deleted:
+            raise NotFound
+        athlete = _athlete(ctx, row.athlete_id)
+        if reset:
+            overrides.reset(session, row, now)
+        else:
+            metres = None if km is None else km * (MILE if athlete.units == "mi" else KM)
+            overrides.correct(session, row, now, distance_m=metres, running=running)
+    return Redirect(f"/activities/{activity_id}#correct")
+
+
 def _mute_back(ctx: Ctx, athlete: AthleteSettings, rule: str) -> Redirect:
     """Back to the alert page the form was on, else to the rule on the rules page."""
     alert_id = ctx.form.get("alert", "")
@@ -343,6 +376,7 @@ ROUTES: list[tuple[str, Any, bool]] = [
     ("/injuries/{injury_id:int}/close", close_injury, True),
     ("/alerts/{alert_id:int}/ack", acknowledge, True),
     ("/activities/{activity_id:int}/pain", add_pain, True),
+    ("/activities/{activity_id:int}/correct", correct_activity, True),
     ("/athletes/{athlete_id}/mute", mute, True),
     ("/athletes/{athlete_id}/unmute", unmute, True),
 ]
