@@ -66,3 +66,29 @@ def test_a_corrected_run_counts_as_the_runner_says_and_survives_a_reimport(tmp_p
     assert _cli(config, "activity", "999999").exit_code == 1
     assert _cli(config, "activity", str(rows["a.gpx"]), "--reset", "--running").exit_code == 2
     assert _cli(config, "activity", str(rows["a.gpx"]), "--duplicate-of", str(rows["a.gpx"])).exit_code == 1
+
+
+def test_a_warning_whose_run_is_corrected_away_is_withdrawn(tmp_path: Path) -> None:
+    from tests.rules_support import write_steady_then_spike
+
+    folder = tmp_path / "runs"
+    write_steady_then_spike(folder, 20.0)  # six weeks of 6 km runs, then yesterday 20 km
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder])
+    config.write_text(config.read_text().replace('"Europe/Berlin"', '"UTC"'))
+    assert _cli(config, "sync").exit_code == 0
+    alerts = json.loads(_cli(config, "alerts", "--json").stdout)
+    [spike] = [a for a in alerts if a["rule"] == "long-run-spike"]
+    assert spike["severity"] == "warning" and spike["status"] == "active"
+    [long_run] = spike["activity_ids"]
+
+    assert _cli(config, "activity", str(long_run), "--distance", "6.2").exit_code == 0
+    assert _cli(config, "sync").exit_code == 0
+    still = json.loads(_cli(config, "alerts", "--json").stdout)
+    assert not [a for a in still if a["rule"] == "long-run-spike"]  # withdrawn: its basis is gone
+    everything = json.loads(_cli(config, "alerts", "--all", "--json").stdout)
+    assert next(a for a in everything if a["id"] == spike["id"])["status"] == "resolved"
+
+    assert _cli(config, "activity", str(long_run), "--reset").exit_code == 0
+    assert _cli(config, "sync").exit_code == 0
+    back = json.loads(_cli(config, "alerts", "--json").stdout)
+    assert [a["severity"] for a in back if a["rule"] == "long-run-spike"] == ["warning"]

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -217,6 +218,9 @@ class Alert(Base):
     modifiers: Mapped[list[str]] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(String(8))
     late: Mapped[bool] = mapped_column(Boolean, default=False)  # about a run > 72 h old when found
+    # its run was corrected (or cleaned, or made a duplicate) so that no replay finds it: resolved,
+    # and new again if a later correction brings it back
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     escalated_at: Mapped[datetime | None]

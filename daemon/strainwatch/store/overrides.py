@@ -6,18 +6,27 @@ history is read (store.runs), and the day it changes is evaluated again on the n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from strainwatch.store.models import Activity, ActivityOverride
+from strainwatch.store.models import Activity, ActivityOverride, Athlete
 
 
 @dataclass(frozen=True, slots=True)
 class Override:
     distance_m: float | None = None
     running: bool | None = None
+
+
+def _evaluate_again(session: Session, activity: Activity) -> None:
+    """The next pass replays from before the run's day (two days before its UTC date: its
+    local date in any time zone), so its alerts follow the runner's word."""
+    athlete = session.get(Athlete, activity.athlete_id)
+    day = activity.start_time.date() - timedelta(days=2)
+    if athlete is not None and athlete.evaluated_on is not None and athlete.evaluated_on > day:
+        athlete.evaluated_on = day
 
 
 def overrides_of(session: Session, athlete_id: str) -> dict[tuple[str, str], Override]:
@@ -51,12 +60,14 @@ def correct(
     if running is not None:
         row.running = running
     row.updated_at = activity.updated_at = now
+    _evaluate_again(session, activity)
     return row
 
 
 def mark_duplicate(session: Session, activity: Activity, of: Activity, now: datetime) -> None:
     """The runner says `activity` is another recording of `of`: it stops counting."""
     activity.duplicate_of, activity.updated_at = of.id, now
+    _evaluate_again(session, activity)
     for row in session.scalars(select(Activity).where(Activity.duplicate_of == activity.id)):
         row.duplicate_of = of.id
 
@@ -71,4 +82,5 @@ def reset(session: Session, activity: Activity, now: datetime) -> bool:
     activity.duplicate_of = None
     if changed:
         activity.updated_at = now
+        _evaluate_again(session, activity)
     return changed

@@ -42,12 +42,16 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_activity_overrides_athlete_id"), "activity_overrides", ["athlete_id"], unique=False
     )
+    with op.batch_alter_table("alerts") as batch_op:
+        batch_op.add_column(sa.Column("withdrawn", sa.Boolean(), server_default=sa.false(), nullable=False))
     # every imported file is read once more, so the runs stored before cleaning existed are
     # cleaned too (the next pass reports them as updated)
     op.execute("UPDATE imported_files SET mtime_ns = 0, sha256 = 'recheck' WHERE status = 'imported'")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("alerts") as batch_op:
+        batch_op.drop_column("withdrawn")
     op.drop_index(op.f("ix_activity_overrides_athlete_id"), table_name="activity_overrides")
     op.drop_table("activity_overrides")
     with op.batch_alter_table("activities") as batch_op:
