@@ -119,10 +119,11 @@ def replay_days(
 
 
 def _withdraw(ledger: Ledger, first: date, last: date) -> None:
-    """An active alert about a run of the replayed days that no replayed day found again
-    has lost its basis (the run was corrected, cleaned or made a duplicate): withdrawn."""
+    """An alert about a run of the replayed days that no replayed day found again has lost
+    its basis (the run was corrected, cleaned or made a duplicate): withdrawn, and resolved
+    if it was still active (one that had aged out stays in the history, marked)."""
     for fp, s in list(ledger.states.items()):
-        if s.active and not s.is_period and first <= s.day <= last and fp not in ledger.found:
+        if not s.is_period and first <= s.day <= last and fp not in ledger.found:
             ledger.states[fp] = AlertState(fp, s.rule, s.severity, s.day, s.is_period, False)
             ledger.resolved.add(fp)
             ledger.withdrawn.add(fp)
