@@ -92,3 +92,37 @@ def test_a_warning_whose_run_is_corrected_away_is_withdrawn(tmp_path: Path) -> N
     assert _cli(config, "sync").exit_code == 0
     back = json.loads(_cli(config, "alerts", "--json").stdout)
     assert [a["severity"] for a in back if a["rule"] == "long-run-spike"] == ["warning"]
+
+
+def test_an_upgrade_cleans_the_runs_stored_before_cleaning(tmp_path: Path, corpus: Path) -> None:
+    """Migration 0012 has every imported file read once more: the example's bus ride, stored
+    as a 21.74 km run by a version without cleaning, is 9 km of running after the upgrade."""
+    import shutil
+
+    from alembic import command
+    from sqlalchemy import select
+
+    from strainwatch.config.settings import AthleteSettings
+    from strainwatch.importing.importer import import_paths
+    from strainwatch.metrics.cleaning import CleaningLimits
+    from strainwatch.store.db import _alembic_config, create_db_engine, open_database, upgrade
+    from strainwatch.store.models import Activity
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    shutil.copy(corpus / "runner-2020" / "720bf570-d855-4303-87c2-74d85429e52d.gpx", folder)
+    url = f"sqlite:///{tmp_path}/sw.db"
+    sessions = open_database(url)
+    sam = AthleteSettings(id="sam", name="Sam", email="sam@example.org", timezone="UTC")
+    before = import_paths(sessions, sam, [folder], now=clock.now(), cleaning=CleaningLimits(enabled=False))
+    assert [o.outcome for o in before.outcomes] == ["imported"]
+    engine = create_db_engine(url)
+    command.downgrade(_alembic_config(engine), "0011")  # as the version before this one left it
+    upgrade(engine)
+    after = import_paths(sessions, sam, [folder], now=clock.now())
+    assert [o.outcome for o in after.outcomes] == ["updated"]
+    with sessions() as session:
+        [run] = session.scalars(select(Activity)).all()
+    assert 7000 <= run.distance_m <= 9100 and run.corrections
+    again = import_paths(sessions, sam, [folder], now=clock.now())
+    assert [o.outcome for o in again.outcomes] == ["unchanged"]
