@@ -323,7 +323,8 @@ class _Sync:
                 continue
             with unit_of_work(self.session):
                 summary = {"distance_m": activity.distance_m, "moving_time_s": activity.moving_time_s,
-                           "elapsed_time_s": activity.elapsed_time_s, "avg_hr": activity.avg_hr}  # fmt: skip
+                           "elapsed_time_s": activity.elapsed_time_s, "avg_hr": activity.avg_hr,
+                           "sport_type": activity.sport_type}  # fmt: skip
                 refined = stream_values(activity.start_time, summary, streams)
                 for name, value in (refined or {}).items():
                     setattr(activity, name, value)

@@ -26,6 +26,7 @@ from strainwatch.domain import NAN, RUNNING_SPORT_TYPES, DeviceSummary, Track
 from strainwatch.errors import ConfigError, SourceError
 from strainwatch.metrics.activity import compute_metrics, pace_s_per_km
 from strainwatch.sources.base import Notice
+from strainwatch.sources.cleaned import cleaned_values
 from strainwatch.sources.strava.client import (
     Quota,
     StravaClient,
@@ -153,11 +154,12 @@ def stream_values(item: Mapping[str, Any], streams: Mapping[str, Any]) -> dict[s
         row = [float(c[i]) if i < len(c) and c[i] is not None else NAN for c in columns.values()]
         track.append(start + float(t), NAN, NAN, row[1], row[0], row[2], row[3])
     summary = DeviceSummary(item.get("distance"), item.get("moving_time"), item.get("elapsed_time"))
-    m = compute_metrics(track, summary)
+    m = compute_metrics(track, summary, sport_type=str(item.get("sport_type") or item.get("type") or "Run"))
     return {
         "gap_s_per_km": m.gap_s_per_km, "descent_m": m.descent_m,
         "gap_profile": {str(k): v for k, v in m.gap_profile.items()},
         "avg_hr": m.avg_hr if m.avg_hr is not None else item.get("average_heartrate"),
+        **cleaned_values(m),
     }  # fmt: skip
 
 
