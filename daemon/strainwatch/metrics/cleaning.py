@@ -27,6 +27,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, pairwise
 
 from strainwatch.domain import Correction
 
@@ -76,16 +77,17 @@ class _Recording:
     """One recording being cleaned: its columns, the verdict so far (`dropped`, `end`) and
     the corrections found."""
 
-    times: Sequence[float]
-    steps: Sequence[float]
+    times: list[float]
+    steps: list[float]
     heart_rate: Sequence[float]
     limits: CleaningLimits
     dropped: bytearray
     end: int
     corrections: list[Correction]
+    dts: list[float]  # dts[i]: the seconds of interval i (from sample i-1 to i); dts[0] = 0
 
     def dt(self, i: int) -> float:
-        return self.times[i] - self.times[i - 1]
+        return self.dts[i]
 
     def moving_s(self, first: int, last: int) -> float:
         """The moving seconds of intervals [first, last), as metrics.activity counts them."""
@@ -103,19 +105,22 @@ class _Recording:
         self.corrections.append(Correction(kind, start, stop, removed_m, self.moving_s(first, last), why))
 
     def cut_tail(self) -> None:
-        n = len(self.times)
-        for i in range(1, n):
-            if self.dt(i) > self.limits.tail_gap_s:
-                self.end = i
-                why = f"recording ended at a {_clock(self.dt(i))} stop; what came after it is another outing"
-                self.add("tail", i, n, sum(self.steps[i:n]), why)
-                return
+        n, dts = len(self.times), self.dts
+        if max(dts) <= self.limits.tail_gap_s:
+            return
+        i = next(i for i in range(1, n) if dts[i] > self.limits.tail_gap_s)
+        self.end = i
+        why = f"recording ended at a {_clock(dts[i])} stop; what came after it is another outing"
+        self.add("tail", i, n, sum(self.steps[i:n]), why)
 
     def mark_gaps(self) -> None:
+        dts, gap = self.dts, self.limits.gap_s
+        if max(dts[: self.end]) <= gap:
+            return
         for i in range(1, self.end):
-            if self.dt(i) > self.limits.gap_s:
+            if dts[i] > gap:
                 self.dropped[i] = _GAP
-                why = f"a {_clock(self.dt(i))} stop is not moving time, nor is the way across it distance"
+                why = f"a {_clock(dts[i])} stop is not moving time, nor is the way across it distance"
                 self.add("gap", i, i + 1, self.steps[i], why)
 
     def mark_vehicles(self, limit: float) -> None:
@@ -138,40 +143,36 @@ class _Recording:
 
     def _mark_windows(self, limit: float) -> float | None:
         """Mark the too-fast windows; the recording's median heart rate, if it has one."""
-        times, steps, heart_rate, end, limits = self.times, self.steps, self.heart_rate, self.end, self.limits
-        cum, hr_sum = [0.0] * end, [0.0] * end
-        hr_n, fast, brisk = [0] * end, [0] * end, [0] * end
-        total = hr_total = 0.0
-        count = fast_count = brisk_count = 0
-        for i in range(1, end):
-            step = steps[i] if self.dropped[i] != _GAP else 0.0
-            total += step
-            cum[i] = total
-            dt = times[i] - times[i - 1]
-            if step > limits.hr_speed_ms * dt:
-                brisk_count += 1
-                if step > limit * dt:
-                    fast_count += 1
-            fast[i], brisk[i] = fast_count, brisk_count
-            h = heart_rate[i]
-            if h == h and h > 0:
-                hr_total += h
-                count += 1
-            hr_sum[i], hr_n[i] = hr_total, count
-        if brisk_count < 2:
+        times, end, limits = self.times, self.end, self.limits
+        kept = zip(self.steps[:end], self.dropped, strict=False)
+        steps = [0.0 if gone == _GAP else step for step, gone in kept]
+        dts, brisk_speed = self.dts[:end], limits.hr_speed_ms
+        brisk_steps = [s > brisk_speed * dt for s, dt in zip(steps, dts, strict=True)]
+        if sum(brisk_steps) < 2:
             return None  # nothing is even brisk twice: no stretch can be too fast
-        median = _median_hr(heart_rate, end)
+        brisk = list(accumulate(brisk_steps))
+        fast = list(accumulate(s > limit * dt for s, dt in zip(steps, dts, strict=True)))
+        cum = list(accumulate(steps))
+        median = _median_hr(self.heart_rate, end)
         idle = median * limits.hr_ratio if median is not None else None
+        hr_sum: list[float] = []
+        hr_n: list[int] = []
         lo = marked = 0
+        window = limits.sustained_s
         for i in range(1, end):
-            while lo + 1 < i and times[i] - times[lo + 1] >= limits.sustained_s:
+            t = times[i]
+            while lo + 1 < i and t - times[lo + 1] >= window:
                 lo += 1
-            span = times[i] - times[lo]
-            if span < limits.sustained_s or brisk[i] - brisk[lo] < 2:
+            if brisk[i] - brisk[lo] < 2:
                 continue  # one step cannot make a stretch: that is a jump
+            span = t - times[lo]
+            if span < window:
+                continue
             speed = (cum[i] - cum[lo]) / span
             vehicle = speed > limit and fast[i] - fast[lo] >= 2
-            if not vehicle and idle is not None and speed > limits.hr_speed_ms:
+            if not vehicle and idle is not None and speed > brisk_speed:
+                if not hr_n:
+                    hr_sum, hr_n = _heart_sums(self.heart_rate, end)
                 beats = hr_n[i] - hr_n[lo]
                 vehicle = beats > 0 and (hr_sum[i] - hr_sum[lo]) / beats < idle
             if vehicle:
@@ -199,10 +200,10 @@ class _Recording:
 
     def mark_jumps(self, limit: float) -> None:
         """Single steps farther than the sport allows in their time: no distance, no time."""
-        jumps = [
-            i for i in range(1, self.end)
-            if not self.dropped[i] and self.steps[i] > limit * self.dt(i) + self.limits.jump_slack_m
-        ]  # fmt: skip
+        slack, end = self.limits.jump_slack_m, self.end
+        pairs = zip(self.steps[:end], self.dts[:end], strict=True)
+        far = [i for i, (s, dt) in enumerate(pairs) if s > limit * dt + slack]
+        jumps = [i for i in far if i and not self.dropped[i]]
         if not jumps:
             return
         for i in jumps:
@@ -232,6 +233,12 @@ def _stretches(dropped: bytearray, mark: int, lo: int, hi: int) -> list[tuple[in
     return out
 
 
+def _heart_sums(heart_rate: Sequence[float], end: int) -> tuple[list[float], list[int]]:
+    """Running sums and counts of the recorded heart rates, for windows' means."""
+    beats = [h if h == h and h > 0 else 0.0 for h in heart_rate[:end]]
+    return list(accumulate(beats)), list(accumulate(1 if b else 0 for b in beats))
+
+
 def _median_hr(heart_rate: Sequence[float], end: int) -> float | None:
     values = [h for h in heart_rate[:end] if h == h and h > 0]
     return statistics.median(values) if values else None
@@ -251,7 +258,9 @@ def clean_track(
     n = len(times)
     if not limits.enabled or n < 2:
         return Cleaning(n, bytearray(n), ())
-    recording = _Recording(times, steps, heart_rate, limits, bytearray(n), n, [])
+    t = list(times)
+    dts = [0.0, *(b - a for a, b in pairwise(t))]
+    recording = _Recording(t, list(steps), heart_rate, limits, bytearray(n), n, [], dts)
     recording.cut_tail()
     recording.mark_gaps()
     if speed_limit is not None:
