@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests import fake_intervals, fake_strava
+from tests.conftest import write_config
 from tests.rules_support import write_gpx
 
 SOURCES = ("files", "strava", "intervals")
@@ -111,22 +112,9 @@ def source_harness(kind: str, tmp: Path, database_url: str) -> Iterator[SourceHa
         athlete = "[athletes.strava]\nbackfill_days = 60\n" if strava is not None else ""
         if intervals is not None:
             athlete = fake_intervals.intervals_table(intervals, tmp)
-        text = f"""
-[storage]
-url = "{database_url}"
-{tables}
-[notify]
-digest = "off"
-quiet_hours = ""
-mbox = "{tmp / "mail.mbox"}"
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{folder}"]
-{athlete}"""
+        extra = f'{tables}[notify]\ndigest = "off"\nquiet_hours = ""\nmbox = "{tmp / "mail.mbox"}"\n{athlete}'
+        config = write_config(tmp / "config.toml", database_url, [folder], extra=extra)
+        text = config.read_text(encoding="utf-8").replace('"Europe/Berlin"', '"UTC"')
         settings = parse_settings(text, tmp / "config.toml")
         if strava is not None:
             fake_strava.link_athlete(settings)
