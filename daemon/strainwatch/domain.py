@@ -119,7 +119,7 @@ class Correction:
     when the device's timer gave more moving time than the samples did).
     """
 
-    kind: str  # tail | gap | vehicle | position | teleport | device-timer
+    kind: str  # tail | gap | vehicle | position | teleport | device-timer | crop (the runner's)
     start_s: float
     end_s: float
     removed_m: float

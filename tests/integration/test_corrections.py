@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from tests import clock
@@ -126,3 +127,34 @@ def test_an_upgrade_cleans_the_runs_stored_before_cleaning(tmp_path: Path, corpu
     assert 7000 <= run.distance_m <= 9100 and run.corrections
     again = import_paths(sessions, sam, [folder], now=clock.now())
     assert [o.outcome for o in again.outcomes] == ["unchanged"]
+
+
+def test_a_crop_keeps_only_that_part_of_the_recording_through_a_reimport(tmp_path: Path) -> None:
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    start = (clock.now() - timedelta(days=3)).replace(hour=8, minute=0, second=0, microsecond=0)
+    write_gpx(folder / "long.gpx", start, 10.8, speed=3.0)  # 08:00 to 09:00 at 3 m/s
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder])
+    config.write_text(config.read_text().replace('"Europe/Berlin"', '"UTC"'))
+    assert _cli(config, "sync").exit_code == 0
+    [row] = json.loads(_cli(config, "activities", "--json").stdout)
+
+    cropped = _cli(config, "activity", str(row["id"]), "--crop", "08:00-08:30")
+    assert cropped.exit_code == 0, cropped.output
+    assert "only 08:00-08:30 was the run" in cropped.stdout
+    assert _cli(config, "sync").exit_code == 0
+    [after] = json.loads(_cli(config, "activities", "--json").stdout)
+    assert 5300 <= after["distance_m"] <= 5500 and 1780 <= after["moving_time_s"] <= 1810
+    assert [c["kind"] for c in after["corrections"]] == ["crop"]
+
+    write_gpx(folder / "long.gpx", start, 10.8, speed=3.0)  # the same file arrives again
+    os.utime(folder / "long.gpx", ns=(1, 1))
+    assert _cli(config, "sync").exit_code == 0
+    [again] = json.loads(_cli(config, "activities", "--json").stdout)
+    assert again["distance_m"] == pytest.approx(after["distance_m"])
+
+    assert _cli(config, "activity", str(row["id"]), "--reset").exit_code == 0
+    assert _cli(config, "sync").exit_code == 0
+    [whole] = json.loads(_cli(config, "activities", "--json").stdout)
+    assert whole["distance_m"] > 10_000 and not whole["corrections"]
+    assert _cli(config, "activity", str(row["id"]), "--crop", "8-9").exit_code == 2

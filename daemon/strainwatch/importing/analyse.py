@@ -114,7 +114,9 @@ def _read(job: FileJob, limits: ReadLimits) -> tuple[str, list[AnalysedActivity]
             )
         limits.check_time()
         sport = read.sport_type or (normalize_sport(job.export_row.sport_type) if job.export_row else None)
-        metrics = compute_metrics(read.track, read.summary, sport_type=sport, cleaning=job.cleaning)
+        metrics = compute_metrics(
+            read.track, read.summary, sport_type=sport, cleaning=job.cleaning, keep=job.crop
+        )
         activity = replace(read, track=Track())
         row = job.export_row
         if row is not None:

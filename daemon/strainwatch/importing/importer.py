@@ -27,7 +27,7 @@ from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, 
 from strainwatch.importing.workers import analyse_in_workers
 from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.sources.files.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
-from strainwatch.store import repository
+from strainwatch.store import overrides, repository
 from strainwatch.store.db import store_error, unit_of_work
 from strainwatch.store.dedup import KnownActivities, KnownRun, Quality, recording_quality
 from strainwatch.store.models import Activity, ImportedFile
@@ -351,10 +351,13 @@ def import_paths(
                 repository.ensure_athlete(session, athlete.id, athlete.name, now)
                 records = repository.file_records(session, athlete.id)
                 known = repository.known_activities(session, athlete.id)
+                crops = overrides.crops_of(session, athlete.id)
             time_limit = athlete.files.time_limit
             plan = plan_import(paths, records, time_limit, athlete.units)
-            if cleaning is not None:
-                plan.jobs[:] = [replace(job, cleaning=cleaning) for job in plan.jobs]
+            plan.jobs[:] = [
+                replace(job, cleaning=cleaning or job.cleaning, crop=crops.get((job.source, job.key)))
+                for job in plan.jobs
+            ]
             if on_planned:
                 on_planned(len(plan.jobs) + len(plan.outcomes) + len(plan.settled))
             for outcome in plan.outcomes:

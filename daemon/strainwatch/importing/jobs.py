@@ -30,6 +30,7 @@ class FileJob:
     retry: str | None = None  # why a file that failed unchanged is read again
     compressed_size: int | None = None  # zip members: the bound for the expansion ratio
     cleaning: CleaningLimits = field(default_factory=CleaningLimits)  # what is left out of a run ([cleaning])
+    crop: tuple[float, float] | None = None  # the runner's crop (epoch seconds): store.overrides
 
     @property
     def key(self) -> str:

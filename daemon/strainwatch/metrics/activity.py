@@ -288,12 +288,13 @@ def _head(track: Track, end: int) -> Track:
 def compute_metrics(
     track: Track, summary: DeviceSummary | None = None, *,
     sport_type: str | None = None, cleaning: CleaningLimits | None = None,
+    keep: tuple[float, float] | None = None,
 ) -> ActivityMetrics:  # fmt: skip
     """All per-activity figures; `summary` supplies what the device measured itself.
 
     What the runner did not run (a car ride, a jump of the position, a stop of hours, see
     `metrics.cleaning`) is left out and named in `corrections`; a `sport_type` of None is
-    taken for running.
+    taken for running. `keep`: the runner's crop (epoch seconds from, to).
     """
     summary = _plausible_summary(summary or DeviceSummary())
     limits = cleaning or CleaningLimits()
@@ -302,7 +303,9 @@ def compute_metrics(
     steps = interval_distances(track, near)
     on_foot = sport_type is None or sport_type in _ON_FOOT
     speed_limit = limits.max_speed_ms if on_foot else None
-    verdict = clean_track(time, steps, track.heart_rate, limits, speed_limit, jumps=_all_nan(track.distance))
+    verdict = clean_track(
+        time, steps, track.heart_rate, limits, speed_limit, jumps=_all_nan(track.distance), keep=keep
+    )
     dropped = verdict.dropped
     if verdict.end < len(track):
         track, steps, dropped = _head(track, verdict.end), steps[: verdict.end], dropped[: verdict.end]

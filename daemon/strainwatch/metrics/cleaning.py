@@ -69,7 +69,7 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-_VEHICLE, _TELEPORT, _GAP = 1, 2, 3
+_VEHICLE, _TELEPORT, _GAP, _CROP = 1, 2, 3, 4
 
 
 @dataclass(slots=True)
@@ -103,6 +103,20 @@ class _Recording:
         t0 = self.times[0]
         start, stop = self.times[first - 1] - t0, self.times[last - 1] - t0
         self.corrections.append(Correction(kind, start, stop, removed_m, self.moving_s(first, last), why))
+
+    def crop(self, start: float, stop: float) -> None:
+        """The runner's word: only [start, stop] was the run."""
+        outside = [i for i in range(1, len(self.times)) if self.times[i - 1] < start or self.times[i] > stop]
+        if not outside:
+            return
+        for i in outside:
+            self.dropped[i] = _CROP
+        t0 = self.times[0]
+        self.corrections.append(Correction(
+            "crop", self.times[outside[0] - 1] - t0, self.times[outside[-1]] - t0,
+            sum(self.steps[i] for i in outside), sum(self.moving_s(i, i + 1) for i in outside),
+            "you said the run was only part of the recording",
+        ))  # fmt: skip
 
     def cut_tail(self) -> None:
         n, dts = len(self.times), self.dts
@@ -145,7 +159,7 @@ class _Recording:
         """Mark the too-fast windows; the recording's median heart rate, if it has one."""
         times, end, limits = self.times, self.end, self.limits
         kept = zip(self.steps[:end], self.dropped, strict=False)
-        steps = [0.0 if gone == _GAP else step for step, gone in kept]
+        steps = [0.0 if gone in (_GAP, _CROP) else step for step, gone in kept]
         dts, brisk_speed = self.dts[:end], limits.hr_speed_ms
         brisk_steps = [s > brisk_speed * dt for s, dt in zip(steps, dts, strict=True)]
         if sum(brisk_steps) < 2:
@@ -247,26 +261,31 @@ def _median_hr(heart_rate: Sequence[float], end: int) -> float | None:
 def clean_track(
     times: Sequence[float], steps: Sequence[float], heart_rate: Sequence[float],
     limits: CleaningLimits, speed_limit: float | None, *, jumps: bool = True,
+    keep: tuple[float, float] | None = None,
 ) -> Cleaning:  # fmt: skip
     """Find what in a recording was not running (the rules are in the module docstring).
 
     `steps` are the metres between consecutive samples (first entry 0); `speed_limit` the
     sport's top speed in m/s, None for sports with no such limit (rides): those lose only
     gaps and tails. `jumps=False` where the distances are the device's own, which filters
-    jumps of the position itself (its single steps after a pause are real).
+    jumps of the position itself (its single steps after a pause are real). `keep`: the
+    runner's crop (epoch seconds): everything outside it is left out, whatever the limits.
     """
     n = len(times)
-    if not limits.enabled or n < 2:
+    if n < 2 or (not limits.enabled and keep is None):
         return Cleaning(n, bytearray(n), ())
     t = list(times)
     dts = [0.0, *(b - a for a, b in pairwise(t))]
     recording = _Recording(t, list(steps), heart_rate, limits, bytearray(n), n, [], dts)
-    recording.cut_tail()
-    recording.mark_gaps()
-    if speed_limit is not None:
-        recording.mark_vehicles(speed_limit)
-        if jumps:
-            recording.mark_jumps(speed_limit)
+    if keep is not None:
+        recording.crop(*keep)
+    if limits.enabled:
+        recording.cut_tail()
+        recording.mark_gaps()
+        if speed_limit is not None:
+            recording.mark_vehicles(speed_limit)
+            if jumps:
+                recording.mark_jumps(speed_limit)
     corrections = sorted(recording.corrections, key=lambda c: (c.start_s, c.kind))
     return Cleaning(recording.end, recording.dropped, tuple(corrections))
 

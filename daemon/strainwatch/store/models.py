@@ -163,6 +163,8 @@ class ActivityOverride(Base):
     external_id: Mapped[str] = mapped_column(Text)
     distance_m: Mapped[float | None] = mapped_column(Float)
     running: Mapped[bool | None] = mapped_column(Boolean)  # True: it was a run; False: it was not
+    crop_from: Mapped[datetime | None]  # only this part of the recording was the run (files)
+    crop_to: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

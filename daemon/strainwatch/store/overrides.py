@@ -34,6 +34,33 @@ def overrides_of(session: Session, athlete_id: str) -> dict[tuple[str, str], Ove
     return {(r.source, r.external_id): Override(r.distance_m, r.running) for r in rows}
 
 
+def crops_of(session: Session, athlete_id: str) -> dict[tuple[str, str], tuple[float, float]]:
+    """The runner's crops of recordings, by source and external id (epoch seconds)."""
+    rows = session.scalars(
+        select(ActivityOverride).where(
+            ActivityOverride.athlete_id == athlete_id, ActivityOverride.crop_from.is_not(None)
+        )
+    )
+    return {
+        (r.source, r.external_id): (r.crop_from.timestamp(), r.crop_to.timestamp())
+        for r in rows
+        if r.crop_from is not None and r.crop_to is not None
+    }
+
+
+def crop(session: Session, activity: Activity, start: datetime, stop: datetime, now: datetime) -> None:
+    """Only [start, stop] of a file's recording was the run: the file is read again on the
+    next pass with everything else left out."""
+    row = correct(session, activity, now)
+    row.crop_from, row.crop_to = start, stop
+    _read_again(activity)
+
+
+def _read_again(activity: Activity) -> None:
+    if activity.file is not None:
+        activity.file.mtime_ns, activity.file.sha256 = 0, "recheck"
+
+
 def override_of(session: Session, activity: Activity) -> ActivityOverride | None:
     return session.scalars(
         select(ActivityOverride).where(
@@ -78,6 +105,8 @@ def reset(session: Session, activity: Activity, now: datetime) -> bool:
     row = override_of(session, activity)
     changed = row is not None or activity.duplicate_of is not None
     if row is not None:
+        if row.crop_from is not None:
+            _read_again(activity)  # uncropped again
         session.delete(row)
     activity.duplicate_of = None
     if changed:

@@ -116,6 +116,7 @@ _CORRECTION_NAMES = {
     "position": "the position ran off",
     "teleport": "jumps of the position",
     "device-timer": "sparse records",
+    "crop": "your crop",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 import click
 
 from strainwatch.cli.app import AppContext, current_time, pass_app
@@ -14,12 +16,14 @@ from strainwatch.errors import StrainwatchError
               help="What you really ran, in km (or miles, with units = \"mi\").")  # fmt: skip
 @click.option("--running/--not-running", "running", default=None,
               help="It was a run (counts as running load) / it was not.")  # fmt: skip
+@click.option("--crop", "crop", metavar="HH:MM-HH:MM",
+              help="Only this part of the recording (local time) was the run; files only.")  # fmt: skip
 @click.option("--duplicate-of", "duplicate_of", type=int, metavar="ID", help="Another recording of run ID.")
 @click.option("--reset", is_flag=True, help="Forget your corrections: the sources' figures stand again.")
 @pass_app
 def activity_command(
     app: AppContext, activity_id: int, *, distance_km: float | None, running: bool | None,
-    duplicate_of: int | None, reset: bool,
+    crop: str | None, duplicate_of: int | None, reset: bool,
 ) -> None:  # fmt: skip
     """Show activity ID with what import left out of it, or correct it: your word wins over
     every source, survives re-import and re-sync, and the next pass evaluates its day again."""
@@ -28,7 +32,7 @@ def activity_command(
     from strainwatch.store.models import Activity
     from strainwatch.views.activity import KM, MILE, correction_lines, not_counted, table_row
 
-    if reset and (distance_km is not None or running is not None or duplicate_of is not None):
+    if reset and (distance_km is not None or running is not None or duplicate_of is not None or crop):
         raise click.UsageError("--reset forgets every correction: give it alone")
     now = current_time()
     with app.sessions()() as session, unit_of_work(session):
@@ -45,6 +49,15 @@ def activity_command(
             metres = None if distance_km is None else distance_km * unit
             overrides.correct(session, row, now, distance_m=metres, running=running)
             said.append("corrected")
+        if crop is not None:
+            if row.file is None:
+                raise StrainwatchError(
+                    f"#{row.id} has no recording strainwatch can read again: --crop works on files",
+                    hint="say what you ran instead: --distance KM",
+                )
+            start, stop = _crop_window(crop, row.start_time.astimezone(athlete.zone))
+            overrides.crop(session, row, start, stop, now)
+            said.append(f"cropped to {crop}: the file is read again on the next pass")
         if duplicate_of is not None:
             twin = session.get(Activity, duplicate_of)
             if twin is None or twin.deleted or twin.athlete_id != row.athlete_id or twin.id == row.id:
@@ -56,6 +69,10 @@ def activity_command(
         if word is not None and word.distance_m is not None:
             shown, stored = word.distance_m / unit, row.distance_m / unit
             click.echo(f"  your word: {shown:.2f} {athlete.units} run (from the source: {stored:.2f})")
+        if word is not None and word.crop_from is not None and word.crop_to is not None:
+            zone = athlete.zone
+            span = f"{word.crop_from.astimezone(zone):%H:%M}-{word.crop_to.astimezone(zone):%H:%M}"
+            click.echo(f"  your word: only {span} was the run")
         if word is not None and word.running is not None:
             click.echo(f"  your word: {'a run' if word.running else 'not a run'}")
         if row.duplicate_of is not None:
@@ -66,6 +83,18 @@ def activity_command(
             click.echo(f"  not counted: {why}; `strainwatch activity {row.id} --running` if it was a run")
         if said:
             click.echo(f"{'; '.join(said)}: its day is evaluated again on the next pass (strainwatch sync)")
+
+
+def _crop_window(text: str, start: datetime) -> tuple[datetime, datetime]:
+    """`HH:MM-HH:MM` on the day the recording started, in its time zone (an end before the
+    start is the next day)."""
+    try:
+        first, last = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise click.BadParameter(f"not HH:MM-HH:MM: {text[:40]!r}", param_hint="--crop") from None
+    begin = datetime.combine(start.date(), first, start.tzinfo)
+    end = datetime.combine(start.date(), last, start.tzinfo)
+    return begin, end + timedelta(days=1) if end <= begin else end
 
 
 COMMANDS = (activity_command,)

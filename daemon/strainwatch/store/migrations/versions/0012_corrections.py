@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column("external_id", sa.Text(), nullable=False),
         sa.Column("distance_m", sa.Float(), nullable=True),
         sa.Column("running", sa.Boolean(), nullable=True),
+        sa.Column("crop_from", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("crop_to", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
