@@ -49,6 +49,7 @@ class Fault:
 class FakeStrava:
     activities: dict[int, dict[str, Any]] = field(default_factory=dict)
     streams: dict[int, dict[str, Any]] = field(default_factory=dict)
+    no_streams: dict[int, int] = field(default_factory=dict)  # activity id: the streams' status
     gear: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
@@ -66,7 +67,9 @@ class FakeStrava:
     # -- helpers for tests
 
     def add_run(self, activity_id: int, start: datetime, km: float, *, sport: str = "Run", name: str = "Run",
-                private_note: str | None = None, gear_id: str | None = None, streams: bool = True) -> None:  # fmt: skip
+                private_note: str | None = None, gear_id: str | None = None, streams: bool = True,
+                manual: bool = False) -> None:  # fmt: skip
+        """`manual`: typed in afterwards, no map, and its streams answer 404 as Strava's do."""
         seconds = int(km * 330)
         self.activities[activity_id] = {
             "resource_state": 2, "athlete": {"id": 4242, "resource_state": 1}, "id": activity_id, "name": name,
@@ -79,7 +82,11 @@ class FakeStrava:
             "max_heartrate": 171.0, "has_heartrate": True, "map": {"id": f"a{activity_id}", "summary_polyline": "abc"},
             "_private_note": private_note, "_description": f"{name}, felt fine",
         }  # fmt: skip
-        if streams:
+        if manual:
+            self.activities[activity_id] |= {"manual": True, "map": {"id": f"a{activity_id}", "summary_polyline": ""}}
+            self.no_streams[activity_id] = 404
+            self.streams.pop(activity_id, None)
+        elif streams:
             n = seconds // 5
             self.streams[activity_id] = {
                 "time": {"data": [i * 5 for i in range(n)], "series_type": "distance", "original_size": n, "resolution": "high"},
@@ -196,7 +203,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, [public(a) for a in chosen[(page - 1) * per_page : page * per_page]])
         elif path.startswith("/activities/") and path.endswith("/streams"):
             activity_id = int(path.split("/")[2])
-            self._send(200, fake.streams.get(activity_id, {}))
+            if activity_id in fake.no_streams:
+                self._send(fake.no_streams[activity_id], {"message": "Record Not Found", "errors": []})
+            else:
+                self._send(200, fake.streams.get(activity_id, {}))
         elif path.startswith("/activities/"):
             activity = fake.activities.get(int(path.split("/")[2]))
             if activity is None:

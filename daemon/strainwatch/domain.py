@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
 from typing import Any, Literal, get_args
@@ -111,6 +111,34 @@ class ParsedActivity:
 
 
 @dataclass(frozen=True, slots=True)
+class Correction:
+    """One thing left out of an activity's figures, and why.
+
+    `start_s`/`end_s` are seconds from the recording's first sample; `removed_m` and
+    `removed_s` the distance and moving time no longer counted (`removed_s` is negative
+    when the device's timer gave more moving time than the samples did).
+    """
+
+    kind: str  # tail | gap | vehicle | position | teleport | device-timer | crop (the runner's)
+    start_s: float
+    end_s: float
+    removed_m: float
+    removed_s: float
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        values = asdict(self)
+        return {k: round(v, 1) if isinstance(v, float) else v for k, v in values.items()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Correction:
+        return cls(
+            str(data.get("kind", "")), float(data.get("start_s", 0.0)), float(data.get("end_s", 0.0)),
+            float(data.get("removed_m", 0.0)), float(data.get("removed_s", 0.0)), str(data.get("why", "")),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityMetrics:
     """Per-activity figures, computed by `metrics.activity.compute_metrics`.
 
@@ -130,6 +158,7 @@ class ActivityMetrics:
     avg_cadence: float | None
     has_gps: bool
     gap_profile: Mapping[int, float] = field(default_factory=dict)
+    corrections: tuple[Correction, ...] = ()  # what was left out, and why (metrics.cleaning)
 
 
 class Severity(IntEnum):
@@ -146,6 +175,12 @@ class Severity(IntEnum):
 
     def raised(self, levels: int = 1) -> Severity:
         return Severity(min(Severity.WARNING, self + levels))
+
+
+def too_fast_to_run(distance_m: float, moving_time_s: float) -> bool:
+    """Faster than 2:30/km over a kilometre or more beats the 10,000 m world record: a ride
+    or a drive recorded as a run (plain GPX says nothing), not running load."""
+    return distance_m >= 1000 and moving_time_s < FASTEST_RUN_S_PER_KM * distance_m / 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,20 +202,16 @@ class Run:
     gear: str | None = None
     trainer: bool = False
     manual: bool = False
+    counted: bool | None = None  # the runner's word: it was a run (True) or was not (False)
 
     @property
     def is_running(self) -> bool:
-        """Running load: a running sport type at a humanly possible pace.
-
-        Faster than 2:30/km over a kilometre or more beats the 10,000 m world record: a
-        ride or a drive recorded as a run (plain GPX says nothing), not running load.
-        """
-        if self.sport_type not in RUNNING_SPORT_TYPES:
-            return False
-        too_fast = (
-            self.distance_m >= 1000 and self.moving_time_s < FASTEST_RUN_S_PER_KM * self.distance_m / 1000
-        )
-        return not too_fast
+        """Running load: a running sport type at a humanly possible pace (`too_fast_to_run`),
+        unless the runner said otherwise."""
+        if self.counted is not None:
+            return self.counted
+        too_fast = too_fast_to_run(self.distance_m, self.moving_time_s)
+        return self.sport_type in RUNNING_SPORT_TYPES and not too_fast
 
     @property
     def counts_for_spikes(self) -> bool:

@@ -110,7 +110,9 @@ def test_import_corpus_reports_and_exits_3_then_everything_unchanged(tmp_path: P
     since = json.loads(run("activities", "--json", "--since", "2021-01-01", config=config).stdout)
     assert since and all(r["start_date_local"] >= "2021-01-01" for r in since)
     table = run("activities", config=config).stdout.splitlines()
-    assert table[0].startswith("date") and len(table) == len(rows) + 1
+    runs = [line for line in table[1:] if not line.startswith(" ")]  # notes under a run are indented
+    assert table[0].startswith("date") and len(runs) == len(rows)
+    assert any(line.lstrip().startswith("corrected: ") for line in table)
 
 
 def test_sync_is_zero_with_bad_files_and_dry_run_changes_nothing(tmp_path: Path, corpus: Path) -> None:

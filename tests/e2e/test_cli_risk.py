@@ -115,12 +115,32 @@ def test_injuries_round_trip_and_feed_the_backtest(synced: Path) -> None:
 
 @pytest.mark.slow
 def test_status_as_of_a_past_day_replays_its_alerts(synced: Path) -> None:
-    out = run("status", "--as-of", "2021-01-17", config=synced).stdout
-    assert "as of 2021-01-17 (replayed)" in out and "2021-W02" in out
-    assert "warning  long-run-spike" in out and "Alerts active then:" in out
-    [data] = json.loads(run("status", "--as-of", "2021-01-17", "--json", config=synced).stdout)
-    assert data["as_of"] is True and data["date"] == "2021-01-17"
-    assert ("long-run-spike", "warning") in {(a["rule"], a["severity"]) for a in data["alerts"]}
+    """The README's day: a 15.7 km run, 54 % over the month's longest, in a week 55 % up."""
+    out = run("status", "--as-of", "2021-06-13", config=synced).stdout
+    assert "as of 2021-06-13 (replayed)" in out and "2021-W23" in out
+    assert "caution  long-run-spike" in out and "weekly-volume-jump" in out  # a warning at 40+
+    assert "Alerts active then:" in out
+    [data] = json.loads(run("status", "--as-of", "2021-06-13", "--json", config=synced).stdout)
+    assert data["as_of"] is True and data["date"] == "2021-06-13"
+    assert ("long-run-spike", "caution") in {(a["rule"], a["severity"]) for a in data["alerts"]}
+
+
+def test_what_was_not_running_is_left_out_and_said(synced: Path) -> None:
+    """The example's 2021-01-17 recording: a run, a bus, a stop of hours, a drive the next
+    day. Stored at its running distance, every correction named; no warning that day."""
+    rows = json.loads(run("activities", "--json", config=synced).stdout)
+    [bus] = [r for r in rows if r["start_time"].startswith("2021-01-17T10:23")]
+    assert 7000 <= bus["distance_m"] <= 9100
+    assert {"tail", "teleport"} <= {c["kind"] for c in bus["corrections"]}
+    listed = run("activities", "--since", "2021-01-17", config=synced).stdout
+    assert "corrected: after the recording's end: 11.17 km" in listed
+    assert "a vehicle" not in listed.split("2021-01-27")[0]  # the bus was jumps of its position
+    text = run("backtest", config=synced).stdout
+    assert "2021-01-17  warning" not in text and "2021-02-07  caution  long-run-spike" in text
+    alerts = json.loads(run("alerts", "--all", "--json", config=synced).stdout)
+    corrected = {r["id"] for r in rows if r["corrections"]}
+    about = next(a for a in alerts if set(a["activity_ids"]) & corrected)
+    assert "  corrected: " in run("explain", str(about["id"]), config=synced).stdout
     before = run("status", "--as-of", "2020-06-01", config=synced).stdout
     assert "No alerts active then." in before
 

@@ -127,9 +127,9 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
         line = server.stderr.readline()  # the startup signal: "serving on http://…"
         assert "serving on http://127.0.0.1:" in line, line
         base = line.split("serving on ")[1].split("/ ")[0]
-        page.goto(f"{base}/athletes/runner?as_of=2021-01-17")
+        page.goto(f"{base}/athletes/runner?as_of=2021-06-13")
         assert page.locator("svg.chart-wide rect.bar").count() == 26
-        assert "warning" in page.locator("main").inner_text()
+        assert "caution" in page.locator("main").inner_text()
         if shots:
             page.screenshot(path=f"{shots}/web-overview.png", full_page=True)
         page.goto(f"{base}/athletes/runner/activities")
@@ -137,7 +137,7 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
         assert rows == 68
         alerts = subprocess.run([str(EXE), "--config", config, "alerts", "--all", "--json"], check=True, env=env,
                                 capture_output=True, text=True).stdout  # fmt: skip
-        spike = next(a for a in json.loads(alerts) if a["rule"] == "long-run-spike" and a["severity"] == "warning")
+        spike = next(a for a in json.loads(alerts) if a["rule"] == "long-run-spike" and a["date"] == "2021-06-13")
         page.goto(f"{base}/alerts/{spike['id']}")
         assert "What to do now" in page.locator("main").inner_text()
         if shots:

@@ -32,10 +32,11 @@ def test_whole_corpus_then_nothing_changed(database_url: str, corpus: Path) -> N
     runner = [o for o in report.outcomes if "/runner-2020/" in o.path]
     assert len(runner) == 68
     # every run is stored once: nike_run.gpx is byte-for-byte one of the runner's files, and
-    # three of the December TCX files are the same runs as the runner's GPX of those days
+    # five of the December TCX files are recordings of the same runs as the runner's GPX of
+    # those days (overlapping by more than half; their starts and distances differ)
     assert {o.outcome for o in runner} == {"imported", "duplicate"}
     duplicates = {Path(o.path).name: o.reason for o in runner if o.outcome == "duplicate"}
-    assert len(duplicates) == 4
+    assert len(duplicates) == 6
     assert all("/formats/" in str(reason) for reason in duplicates.values())
     assert "nike_run.gpx" in str(duplicates["0c97d8a7-8081-4609-b92c-5932468d7b8e.gpx"])
     assert by_name["Settings.fit"].outcome == "not_activity"
@@ -136,8 +137,16 @@ def test_strava_export_and_the_same_run_as_a_file_are_stored_once(
     folder.mkdir()
     shutil.copy(corpus / "formats" / "laufen_landal_park.fit", folder)
     [outcome] = import_paths(sessions, SAM, [folder], now=NOW).outcomes
-    assert outcome.outcome == "duplicate"
-    assert _count(sessions) == 3
+    # it has the heart rate the export's copy lacks: the better recording counts, the export's
+    # is linked as its duplicate (one run, whichever came first)
+    assert outcome.outcome == "imported" and "now its duplicate" in (outcome.reason or "")
+    assert _count(sessions) == 4
+    with sessions() as session:
+        watch = session.scalars(select(Activity).where(Activity.source == "file")).one()
+        exported = session.scalars(select(Activity).where(Activity.external_id == "5002")).one()
+        assert watch.avg_hr is not None and exported.duplicate_of == watch.id and watch.duplicate_of is None
+    again = import_paths(sessions, SAM, [folder], now=NOW).outcomes
+    assert [o.outcome for o in again] == ["unchanged"]
     # the unchanged zip is skipped whole
     assert [o.outcome for o in import_paths(sessions, SAM, [export], now=NOW).outcomes] == ["unchanged"]
 

@@ -294,8 +294,38 @@ def test_the_same_run_from_a_file_and_strava_is_stored_once(
     report = _sync(settings, sessions)
     assert report.new == 0
     stored = _activities(sessions)
-    assert stored["77"].duplicate_of == stored[str((tmp_path / "run.gpx").resolve())].id
-    assert stored[str((tmp_path / "run.gpx").resolve())].private_note == "calf tight at 8 km"
+    # Strava's recording has the heart rate the file lacks: it counts, the file is its duplicate
+    file_run = stored[str((tmp_path / "run.gpx").resolve())]
+    assert file_run.duplicate_of == stored["77"].id and stored["77"].duplicate_of is None
+    assert stored["77"].private_note == "calf tight at 8 km"
+    del fake.activities[77]  # deleted on Strava: the run was still run, the file counts again
+    assert _sync(settings, sessions, NOW + timedelta(hours=1)).deleted == 1
+    stored = _activities(sessions)
+    assert stored["77"].deleted and stored[str((tmp_path / "run.gpx").resolve())].duplicate_of is None
+
+
+def test_a_manual_entry_and_the_watch_file_of_the_same_run_count_once_the_file_counting(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    """Typed into Strava in the evening, the watch file synced the next day, 4 minutes apart
+    and 0.4 km different: one run, and the recording counts over the typed-in figures."""
+    from strainwatch.importing.importer import import_paths
+    from strainwatch.store.runs import load_runs
+    from tests.rules_support import write_gpx
+
+    start = NOW - timedelta(days=1)
+    fake.add_run(78, start + timedelta(minutes=4), 10.4, manual=True, name="Long run")
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    assert _sync(settings, sessions).new == 1
+    write_gpx(tmp_path / "run.gpx", start, 10.0, speed=1000 / 330)
+    [outcome] = import_paths(sessions, settings.athletes[0], [tmp_path / "run.gpx"], now=NOW).outcomes
+    assert outcome.outcome == "imported" and "activity" in (outcome.reason or "")
+    stored = _activities(sessions)
+    file_run = stored[str((tmp_path / "run.gpx").resolve())]
+    assert stored["78"].duplicate_of == file_run.id and file_run.duplicate_of is None
+    with sessions() as session:
+        runs = load_runs(session, settings.athletes[0])
+    assert [round(r.distance_m) for r in runs] == [round(file_run.distance_m)]
 
 
 def _athletes_config(tmp_path: Path, database_url: str, fake: FakeStrava, folder: Path) -> Any:
@@ -359,11 +389,12 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     [strava] = first.of("strava")
     assert first.athletes == 2 and first.imports[0].athlete == "kim" and first.counts()["imported"] == 1
     assert strava.new == 8 and strava.deferred is None and strava.error is None
-    assert sorted(strava.gone) == ["12", "13"]
+    assert sorted(strava.gone) == ["12"]  # a streams 410 is no streams, not a deleted run
     assert sorted(h.split(":")[0] for h in strava.held_back) == ["14", "15", "16"]
     stored = _activities(sessions)
     assert len(stored) == 9  # sam's eight and kim's file
-    assert stored["12"].deleted and stored["13"].deleted
+    assert stored["12"].deleted and not stored["13"].deleted
+    assert stored["13"].streams_state == "none" and stored["13"].distance_m == 10_000
     fine = [stored[k] for k in ("11", "17", "18")]
     assert all(a.streams_state == "fetched" and a.description for a in fine)
     assert (stored["11"].gear, stored["17"].gear, stored["18"].gear) == ("Pegasus 41", None, None)
@@ -388,7 +419,7 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     assert all(asked[f"/activities/{k}"] == 1 and asked[f"/activities/{k}/streams"] == 1 for k in (14, 15, 16))
     stored = _activities(sessions)
     assert all(stored[k].streams_state == "fetched" and stored[k].description for k in ("14", "15", "16"))
-    assert stored["12"].deleted and stored["13"].deleted
+    assert stored["12"].deleted and not stored["13"].deleted
     with sessions() as session:
         health = {(h.athlete, h.source): h for h in health_of(session)}
     assert not health["sam", "strava"].failing
@@ -427,3 +458,39 @@ def test_a_429_with_the_daily_limit_spent_waits_until_midnight_utc(
     fake.usage[:] = [0, 0]
     assert _sync(settings, sessions, midnight - timedelta(seconds=1)).deferred and fake.log == []
     assert _sync(settings, sessions, midnight + timedelta(seconds=1)).new == 1
+
+
+def test_manual_entries_and_runs_without_streams_are_kept_and_counted(
+    tmp_path: Path, database_url: str, fake: FakeStrava
+) -> None:
+    """Strava answers 404 for a manual entry's streams (a treadmill run typed in), and some
+    runs' streams are 410: every run is stored with its summary and counts in the week; only
+    a 404 for the activity itself marks a run gone."""
+    from strainwatch.store.runs import load_runs
+
+    fake.add_run(21, NOW - timedelta(days=3), 10.0, manual=True, name="Treadmill, typed in")
+    fake.add_run(22, NOW - timedelta(days=2), 8.0)
+    fake.no_streams[22] = 404
+    fake.add_run(23, NOW - timedelta(days=1), 6.0)
+    fake.no_streams[23] = 410
+    fake.add_run(24, NOW - timedelta(hours=5), 5.0)
+    settings, sessions = _setup(tmp_path, database_url, fake)
+    report = _sync(settings, sessions)
+    assert (report.new, report.deleted, report.gone) == (4, 0, [])
+    stored = _activities(sessions)
+    assert not any(a.deleted for a in stored.values())
+    assert stored["21"].manual and stored["21"].streams_state == "none" and stored["21"].distance_m == 10_000
+    assert fake.calls("/activities/21/streams") == []  # a manual entry has none to ask for
+    assert (stored["22"].streams_state, stored["23"].streams_state, stored["24"].streams_state) == (
+        "none", "none", "fetched",
+    )  # fmt: skip
+    with sessions() as session:
+        runs = load_runs(session, settings.athletes[0])
+    assert sum(r.distance_m for r in runs if r.is_running) == 29_000
+    assert not next(r for r in runs if r.manual).counts_for_spikes
+    fake.log.clear()
+    again = _sync(settings, sessions, NOW + timedelta(minutes=30))
+    assert again.deleted == 0 and not any("/streams" in line for line in fake.log)  # never asked again
+    del fake.activities[22]  # deleted on Strava: the listing no longer holds it
+    gone = _sync(settings, sessions, NOW + timedelta(hours=1))
+    assert gone.deleted == 1 and _activities(sessions)["22"].deleted

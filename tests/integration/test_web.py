@@ -171,11 +171,22 @@ def test_writes_need_the_sessions_csrf_token_and_reach_the_rules(tmp_path: Path,
         assert injury.status_code == 303
         assert http.post("/athletes/sam/injuries", data={"csrf": token, "start": str(start),
                                                          "part": "../../etc"}).status_code == 400  # fmt: skip
+        run_url = f"/activities/{sam['first_run']}"
+        assert http.post(f"{run_url}/correct", data={"distance": "3.1"}).status_code == 403  # no token
+        assert http.post(f"{run_url}/correct", data={"csrf": token, "distance": "far"}).status_code == 400
+        assert http.post(f"{run_url}/correct", data={"csrf": token}).status_code == 400  # nothing said
+        fixed = http.post(f"{run_url}/correct", data={"csrf": token, "distance": "3.1", "counts": "not-running"})
+        assert fixed.status_code == 303 and fixed.headers["location"] == f"{run_url}#correct"
+        assert "You said: 3.10 km run, not a run." in http.get(run_url).text
         with sessions() as session:
             row = session.query(Injury).one()
             settings_sam = settings.athlete("sam")
-            texts = {r.activity_id: r.text for r in load_runs(session, settings_sam)}
+            runs = {r.activity_id: r for r in load_runs(session, settings_sam)}
+            texts = {k: r.text for k, r in runs.items()}
         assert "left calf hurts <b>" in texts[sam["first_run"]]  # the pain-note rule reads it
+        assert (runs[sam["first_run"]].distance_m, runs[sam["first_run"]].is_running) == (3100.0, False)
+        assert http.post(f"{run_url}/correct", data={"csrf": token, "reset": "1"}).status_code == 303
+        assert "You said" not in http.get(run_url).text
         closed = http.post(f"/injuries/{row.id}/close", data={"csrf": token, "closed": str(start - timedelta(days=4))})
         assert closed.status_code == 400  # before it started
         healed = str(start + timedelta(days=27))

@@ -145,3 +145,18 @@ def test_every_planted_caution_or_warning_reaches_the_runner_on_its_day(name: st
                 and any(f"{f.severity.label} {f.rule}:" in line or f"{f.severity.label} ({f.rule}):" in line
                         for line in m.findings)]  # fmt: skip
         assert said, (alert.raised_on, f.rule, f.severity, [(m.day, m.findings) for m in mails])
+
+
+def test_a_told_warning_withdrawn_after_a_correction_is_said_in_the_next_mail() -> None:
+    """The runner heard of a long-run warning, then said the run was shorter: the next mail
+    that goes says it no longer holds; a run alert merely ageing out is not said."""
+    from dataclasses import replace
+
+    withdrawn = replace(
+        pending("w", Severity.WARNING, active=False, told=True, day=today() - timedelta(days=3)), withdrawn=True
+    )
+    aged = pending("o", Severity.WARNING, active=False, told=True, day=today() - timedelta(days=20))
+    news = pending("n", Severity.CAUTION, rule="weekly-volume-jump", is_period=True)
+    assert digest([withdrawn]) == []  # not news on its own
+    [mail] = plan([withdrawn, aged, news], today=today(), digest_due=True, recent_mail_days=[]).mails
+    assert [p.key for p in mail.cleared] == ["w"]

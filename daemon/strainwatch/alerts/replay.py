@@ -64,6 +64,8 @@ class Ledger:
     escalated: dict[str, Severity] = field(default_factory=dict)  # fingerprint -> severity before
     resolved: set[str] = field(default_factory=set)
     events: list[RaisedAlert] = field(default_factory=list)
+    found: set[str] = field(default_factory=set)  # every fingerprint a replayed day found
+    withdrawn: set[str] = field(default_factory=set)  # run alerts the replayed days no longer find
 
 
 def replay_days(
@@ -110,8 +112,21 @@ def replay_days(
             s = ledger.states[fp]
             ledger.states[fp] = AlertState(fp, s.rule, s.severity, s.day, s.is_period, False)
             ledger.resolved.add(fp)
+        ledger.found.update(fingerprint(athlete_id, f) for f in findings)
         day += timedelta(days=1)
+    _withdraw(ledger, first, last)
     return ledger
+
+
+def _withdraw(ledger: Ledger, first: date, last: date) -> None:
+    """An alert about a run of the replayed days that no replayed day found again has lost
+    its basis (the run was corrected, cleaned or made a duplicate): withdrawn, and resolved
+    if it was still active (one that had aged out stays in the history, marked)."""
+    for fp, s in list(ledger.states.items()):
+        if not s.is_period and first <= s.day <= last and fp not in ledger.found:
+            ledger.states[fp] = AlertState(fp, s.rule, s.severity, s.day, s.is_period, False)
+            ledger.resolved.add(fp)
+            ledger.withdrawn.add(fp)
 
 
 def replay(

@@ -7,9 +7,21 @@ the command, so registering them all keeps `strainwatch --help` instant.
 from __future__ import annotations
 
 from strainwatch.cli.app import cli
-from strainwatch.cli.commands import config, doctor, files, notify, passes, plan, risk, strava, web, worker
+from strainwatch.cli.commands import (
+    config,
+    corrections,
+    doctor,
+    files,
+    notify,
+    passes,
+    plan,
+    risk,
+    strava,
+    web,
+    worker,
+)
 
-for _module in (config, doctor, files, notify, passes, plan, risk, strava, web, worker):
+for _module in (config, corrections, doctor, files, notify, passes, plan, risk, strava, web, worker):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

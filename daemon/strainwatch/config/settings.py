@@ -24,6 +24,7 @@ from strainwatch.config.plan_settings import PlanSettings, resolve_plan_paths
 from strainwatch.config.urls import check_service_url as _check_service_url
 from strainwatch.domain import SportType
 from strainwatch.errors import ConfigError
+from strainwatch.metrics.cleaning import CleaningLimits
 
 if TYPE_CHECKING:
     from strainwatch.rules.base import Thresholds
@@ -244,6 +245,30 @@ class WatchSettings(_Model):
     mode: Literal["auto", "inotify", "poll"] = "auto"  # auto: inotify, polling where it cannot work
     poll_interval: Annotated[float, Field(ge=0.2, le=3600, allow_inf_nan=False)] = 2.0  # seconds
     settle: Annotated[float, Field(ge=0.1, le=600, allow_inf_nan=False)] = 1.0  # s unchanged, then a pass
+
+
+_Positive = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+
+
+class CleaningSettings(_Model):
+    """`[cleaning]`: the limits of a plausible run, by which import leaves out what was not
+    running (a car ride, a jump of the position, a stop of hours); metrics.cleaning."""
+
+    enabled: bool = True
+    max_speed: Annotated[float, Field(gt=2, le=50, allow_inf_nan=False)] = 7.0  # m/s, walking and running
+    sustained: Annotated[float, Field(ge=5, le=3600, allow_inf_nan=False)] = 60.0  # s faster than that
+    hr_speed: Annotated[float, Field(gt=1, le=50, allow_inf_nan=False)] = 5.0  # m/s with an idle heart
+    hr_ratio: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.7  # of the median heart rate
+    jump_slack: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 10.0  # m of GPS noise
+    gap: _Positive = 1800.0  # s: a longer stop is not moving time
+    tail_gap: _Positive = 7200.0  # s: a longer stop ends the recording
+    sparse_interval: _Positive = 10.0  # s per sample: sparser records take the device's timer
+
+    def limits(self) -> CleaningLimits:
+        return CleaningLimits(
+            self.enabled, self.max_speed, self.sustained, self.hr_speed, self.hr_ratio,
+            self.jump_slack, self.gap, max(self.tail_gap, self.gap), self.sparse_interval,
+        )  # fmt: skip
 
 
 def split_listen(value: str) -> tuple[str, int]:
@@ -511,6 +536,7 @@ class Settings(_Model):
     workers: WorkersSettings = Field(default_factory=WorkersSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     watch: WatchSettings = Field(default_factory=WatchSettings)
+    cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
     rules: RuleOverrides = Field(default_factory=dict)
     athletes: Annotated[list[AthleteSettings], Field(min_length=1)]
 

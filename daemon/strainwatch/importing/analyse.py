@@ -113,7 +113,10 @@ def _read(job: FileJob, limits: ReadLimits) -> tuple[str, list[AnalysedActivity]
                 f"starts in the year {read.start_time.year}: the recording device's clock was wrong"
             )
         limits.check_time()
-        metrics = compute_metrics(read.track, read.summary)
+        sport = read.sport_type or (normalize_sport(job.export_row.sport_type) if job.export_row else None)
+        metrics = compute_metrics(
+            read.track, read.summary, sport_type=sport, cleaning=job.cleaning, keep=job.crop
+        )
         activity = replace(read, track=Track())
         row = job.export_row
         if row is not None:

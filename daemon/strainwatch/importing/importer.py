@@ -13,7 +13,7 @@ import math
 import os
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,10 +25,11 @@ from strainwatch.importing.analyse import CRASH_MARK, analyse, failed, forget_ar
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
 from strainwatch.importing.workers import analyse_in_workers
+from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.sources.files.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
-from strainwatch.store import repository
+from strainwatch.store import overrides, repository
 from strainwatch.store.db import store_error, unit_of_work
-from strainwatch.store.dedup import KnownActivities, KnownRun
+from strainwatch.store.dedup import KnownActivities, KnownRun, Quality, recording_quality
 from strainwatch.store.models import Activity, ImportedFile
 
 log = logging.getLogger(__name__)
@@ -151,8 +152,25 @@ def _activity_values(item: AnalysedActivity, athlete: AthleteSettings, job: File
         "deleted": False,
         "partial_reason": clean_text(p.partial_reason, NAME_LIMIT),
         "gap_profile": {str(k): v for k, v in m.gap_profile.items() if math.isfinite(v)},
+        "corrections": [c.to_json() for c in m.corrections] or None,
         "raw": clean_json({**p.raw, "file": job.record_path}),
     }
+
+
+def _quality(item: AnalysedActivity) -> Quality:
+    manual = item.parsed.manual
+    return recording_quality(manual=manual, heart_rate=item.metrics.avg_hr is not None, samples=not manual)
+
+
+def _known_run(activity: Activity, key: tuple[str, str], stored: bool) -> KnownRun:
+    start = activity.start_time.timestamp()
+    quality = recording_quality(
+        manual=activity.manual, heart_rate=activity.avg_hr is not None, samples=not activity.manual
+    )
+    return KnownRun(
+        start, activity.distance_m, activity.id if stored else None, f"{key[0]}: {key[1]}",
+        start + (activity.elapsed_time_s or 0.0), quality,
+    )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -165,6 +183,7 @@ class _Writer:
     known: KnownActivities
     now: datetime
     inserted: list[tuple[tuple[str, str], Activity]] = field(default_factory=list)
+    replaced: dict[tuple[str, str], KnownRun] = field(default_factory=dict)  # made duplicates by the file
     before_marks: dict[str, str] = field(default_factory=dict)  # fingerprints under "reading" marks
 
     def save(self, analysis: FileAnalysis) -> FileOutcome:
@@ -225,14 +244,17 @@ class _Writer:
         record.sha256, record.status, record.error = "zip", "imported", None
 
     def remember(self, stored: bool) -> None:
-        """After the file's transaction: what it inserted now counts as known."""
+        """After the file's transaction: what it inserted now counts as known (in the place
+        of the recordings it made duplicates)."""
         for key, activity in self.inserted:
-            run = KnownRun(
-                activity.start_time.timestamp(), activity.distance_m,
-                activity.id if stored else None, f"{key[0]}: {key[1]}",
-            )  # fmt: skip
-            self.known.add(key, self.athlete.id, run)
+            run = _known_run(activity, key, stored)
+            replaced = self.replaced.pop(key, None)
+            if replaced is not None and stored:
+                self.known.replace(replaced, key, self.athlete.id, run)
+            else:
+                self.known.add(key, self.athlete.id, run)
         self.inserted = []
+        self.replaced = {}
 
     def _store_activities(self, analysis: FileAnalysis, record: ImportedFile) -> tuple[str, str | None]:
         """Insert or update the file's activities; returns the file's outcome and reason."""
@@ -255,8 +277,10 @@ class _Writer:
                 existing.file, existing.updated_at = record, self.now
                 results.append("updated")
                 continue
-            twin = self.known.same_run(item.parsed.start_time.timestamp(), item.metrics.distance_m)
-            if twin is not None:
+            start = item.parsed.start_time.timestamp()
+            twin = self.known.same_run(start, item.metrics.distance_m, start + item.metrics.elapsed_time_s)
+            better = twin is not None and twin.activity_id is not None and _quality(item) > twin.quality
+            if twin is not None and not better:
                 results.append("duplicate")
                 label = f"activity {twin.activity_id}" if twin.activity_id else "another file"
                 reasons.append(f"same run as {label} ({twin.origin})")
@@ -268,6 +292,12 @@ class _Writer:
             self.session.add(activity)
             self.inserted.append((key, activity))
             results.append("imported")
+            if twin is not None and twin.activity_id is not None:  # the better recording of a stored run
+                self.session.flush()
+                repository.link_duplicate(self.session, activity.id, twin.activity_id)
+                self.replaced[key] = twin
+                better_than = f"activity {twin.activity_id} ({twin.origin})"
+                reasons.append(f"a better recording of {better_than}, now its duplicate")
         for outcome in ("imported", "updated", "duplicate", "failed"):
             if outcome in results:
                 return outcome, "; ".join(reasons) or None
@@ -307,8 +337,10 @@ def import_paths(
     on_planned: Callable[[int], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    cleaning: CleaningLimits | None = None,
 ) -> ImportReport:
-    """Import every activity file under `paths` for `athlete`.
+    """Import every activity file under `paths` for `athlete`, left out of each what was
+    not running by `cleaning` (the `[cleaning]` settings; their defaults when None).
 
     Bad files are reported in the result, never raised: one corrupt file stops nothing.
     """
@@ -319,8 +351,13 @@ def import_paths(
                 repository.ensure_athlete(session, athlete.id, athlete.name, now)
                 records = repository.file_records(session, athlete.id)
                 known = repository.known_activities(session, athlete.id)
+                crops = overrides.crops_of(session, athlete.id)
             time_limit = athlete.files.time_limit
             plan = plan_import(paths, records, time_limit, athlete.units)
+            plan.jobs[:] = [
+                replace(job, cleaning=cleaning or job.cleaning, crop=crops.get((job.source, job.key)))
+                for job in plan.jobs
+            ]
             if on_planned:
                 on_planned(len(plan.jobs) + len(plan.outcomes) + len(plan.settled))
             for outcome in plan.outcomes:

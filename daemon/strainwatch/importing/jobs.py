@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from strainwatch.domain import ActivityMetrics, ParsedActivity
+from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.sources.files.strava_export import ExportRow
 
 Outcome = Literal[
@@ -28,6 +29,8 @@ class FileJob:
     export_row: ExportRow | None = None
     retry: str | None = None  # why a file that failed unchanged is read again
     compressed_size: int | None = None  # zip members: the bound for the expansion ratio
+    cleaning: CleaningLimits = field(default_factory=CleaningLimits)  # what is left out of a run ([cleaning])
+    crop: tuple[float, float] | None = None  # the runner's crop (epoch seconds): store.overrides
 
     @property
     def key(self) -> str:

@@ -17,17 +17,19 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.metrics.cleaning import CleaningLimits
 
 
 @dataclass(frozen=True, slots=True)
 class FilesSource:
     athlete: AthleteSettings
+    cleaning: CleaningLimits | None = None
     name: str = "files"
 
     def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> ImportReport:
         return import_paths(
             sessions, self.athlete, self.athlete.files.paths, now=hooks.now, on_planned=hooks.on_planned,
-            on_file=hooks.on_file, should_stop=hooks.should_stop,
+            on_file=hooks.on_file, should_stop=hooks.should_stop, cleaning=self.cleaning,
         )  # fmt: skip
 
 
@@ -35,7 +37,7 @@ class FilesKind:
     name = "files"
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> FilesSource | None:
-        return FilesSource(athlete) if athlete.files.paths else None
+        return FilesSource(athlete, settings.cleaning.limits()) if athlete.files.paths else None
 
     def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
         """Every configured path readable (a folder also searchable); no database needed."""

@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from functools import reduce
 from itertools import accumulate, compress
 
-from strainwatch.domain import ActivityMetrics, DeviceSummary, Track
+from strainwatch.domain import RUNNING_SPORT_TYPES, ActivityMetrics, DeviceSummary, Track
+from strainwatch.metrics.cleaning import CleaningLimits, clean_track, device_timer
 from strainwatch.metrics.elevation import ascent_descent, smooth_altitude
 from strainwatch.metrics.geo import EARTH_RADIUS_M
 from strainwatch.metrics.grade import FLAT_COST, MAX_GRADE
@@ -274,31 +275,68 @@ def _plausible_summary(summary: DeviceSummary) -> DeviceSummary:
     return DeviceSummary(ok(summary.distance_m), ok(summary.timer_time_s), ok(summary.elapsed_time_s))
 
 
-def compute_metrics(track: Track, summary: DeviceSummary | None = None) -> ActivityMetrics:
-    """All per-activity figures; `summary` supplies what the device measured itself."""
+# the sports whose top speed `CleaningLimits.max_speed_ms` is; other sports (rides, skis,
+# swims) lose only stops and tails
+_ON_FOOT = RUNNING_SPORT_TYPES | {"Walk", "Hike"}
+
+
+def _head(track: Track, end: int) -> Track:
+    """The first `end` samples of `track`."""
+    return Track(*(column[:end] for column in track.columns().values()))
+
+
+def compute_metrics(
+    track: Track, summary: DeviceSummary | None = None, *,
+    sport_type: str | None = None, cleaning: CleaningLimits | None = None,
+    keep: tuple[float, float] | None = None,
+) -> ActivityMetrics:  # fmt: skip
+    """All per-activity figures; `summary` supplies what the device measured itself.
+
+    What the runner did not run (a car ride, a jump of the position, a stop of hours, see
+    `metrics.cleaning`) is left out and named in `corrections`; a `sport_type` of None is
+    taken for running. `keep`: the runner's crop (epoch seconds from, to).
+    """
     summary = _plausible_summary(summary or DeviceSummary())
+    limits = cleaning or CleaningLimits()
     track, near = _drop_bad(track)
-    n = len(track)
     time = track.time
     steps = interval_distances(track, near)
+    on_foot = sport_type is None or sport_type in _ON_FOOT
+    speed_limit = limits.max_speed_ms if on_foot else None
+    verdict = clean_track(
+        time, steps, track.heart_rate, limits, speed_limit, jumps=_all_nan(track.distance), keep=keep
+    )
+    dropped = verdict.dropped
+    if verdict.end < len(track):
+        track, steps, dropped = _head(track, verdict.end), steps[: verdict.end], dropped[: verdict.end]
+        time = track.time
+    if verdict.changed:
+        steps = array("d", [0.0 if gone else step for step, gone in zip(steps, dropped, strict=True)])
+    n = len(track)
     moving = [False] * n
     moving_time = 0.0
     moving_m = 0.0
     times, metres = time.tolist(), steps.tolist()
     for i in range(1, n):
         dt = times[i] - times[i - 1]
-        if dt > 0 and metres[i] >= MOVING_SPEED_MS * dt:
+        if dt > 0 and metres[i] >= MOVING_SPEED_MS * dt and not dropped[i]:
             moving[i] = True
             moving_time += dt
             moving_m += metres[i]
     track_distance = sum(steps)
-    distance = summary.distance_m if summary.distance_m else track_distance
+    # the device's total includes what was cleaned away: then the kept samples' sum is right
+    distance = summary.distance_m if summary.distance_m and not verdict.changed else track_distance
     elapsed = time[-1] - time[0] if n >= 2 else 0.0
     if not elapsed and summary.elapsed_time_s:
         elapsed = summary.elapsed_time_s
-    if not moving_time and summary.timer_time_s:
+    corrections = verdict.corrections
+    timer = None if verdict.changed else device_timer(n, moving_time, summary.timer_time_s, limits)
+    if timer is not None:
+        corrections = (timer,)
+    if (not moving_time or timer is not None) and summary.timer_time_s:
         moving_time = summary.timer_time_s
-        moving_m = distance
+        moving_m = track_distance if track_distance > 0 else distance  # scaled to `distance` below
+        moving = [False, *([True] * (n - 1))] if timer is not None else moving
 
     smoothed = smooth_altitude(time, track.altitude)
     climb = ascent_descent(smoothed)
@@ -329,4 +367,5 @@ def compute_metrics(track: Track, summary: DeviceSummary | None = None) -> Activ
         avg_cadence=avg_cadence,
         has_gps=any(v == v for v in track.lat),
         gap_profile=_gap_profile(time, cum_eq, moving) if n >= 2 else {},
+        corrections=corrections,
     )

@@ -84,7 +84,7 @@ def pending_of(alert: Alert) -> Pending:
         active=alert.status == "active", late=alert.late,
         told=alert.digest_id is not None or alert.mailed_severity is not None,
         cleared_told=alert.resolved_digest_id is not None, activity_ids=tuple(alert.activity_ids),
-        is_period=alert.is_period,
+        is_period=alert.is_period, withdrawn=alert.withdrawn,
     )  # fmt: skip
 
 

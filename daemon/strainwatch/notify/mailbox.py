@@ -46,6 +46,7 @@ class Pending:
     cleared_told: bool  # the runner heard it cleared
     activity_ids: tuple[int, ...] = ()
     is_period: bool = False  # about a condition (which can clear), not about a run
+    withdrawn: bool = False  # about a run the runner corrected so that it no longer holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +138,11 @@ def plan(
         return out
     fresh = [a for a in untold if a.key not in taken]
     late = tuple(a for a in alerts if a.late and not a.told)
-    # a run's alert ageing out is not news; a condition the runner heard about clearing is
-    cleared = tuple(a for a in alerts if a.is_period and not a.active and a.told and not a.cleared_told)
+    # a run's alert ageing out is not news; a condition the runner heard about clearing is,
+    # and so is a run alert they heard about, withdrawn because the run was corrected
+    cleared = tuple(
+        a for a in alerts if (a.is_period or a.withdrawn) and not a.active and a.told and not a.cleared_told
+    )
     if force_digest:
         if fresh or late or cleared:
             out.mails.append(PlannedMail("digest", tuple(entries(fresh)), late, cleared))

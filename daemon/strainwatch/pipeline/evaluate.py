@@ -64,9 +64,10 @@ def evaluate_athlete(
         a.fingerprint: a
         for a in session.scalars(select(models.Alert).where(models.Alert.athlete_id == athlete.id))
     }
-    states = {
+    states = {  # a withdrawn alert is no more: found again, it is new again
         fp: AlertState(fp, a.rule, Severity[a.severity.upper()], a.day, a.is_period, a.status == "active")
         for fp, a in rows.items()
+        if not a.withdrawn
     }
     failed: dict[str, tuple[date, str]] = {}
     ledger = replay_days(
@@ -124,6 +125,10 @@ def write_ledger(
             )  # fmt: skip
             session.add(alert)
             rows[fp] = alert
+        elif fp in ledger.created:  # withdrawn before, and found again: news again
+            alert.withdrawn, alert.status, alert.resolved_at = False, "active", None
+            alert.late, alert.previous_severity = ledger.created[fp], None
+            alert.digest_id = alert.mailed_severity = None
         elif fp in ledger.escalated:
             alert.previous_severity, alert.escalated_at = ledger.escalated[fp].label, now
             alert.status, alert.resolved_at = "active", None
@@ -136,3 +141,4 @@ def write_ledger(
         alert = rows[fp]
         if alert.status != "resolved":
             alert.status, alert.resolved_at, alert.updated_at = "resolved", now, now
+        alert.withdrawn = fp in ledger.withdrawn

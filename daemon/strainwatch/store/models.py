@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -139,11 +140,33 @@ class Activity(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
     streams_state: Mapped[str | None] = mapped_column(String(16))  # Strava: fetched | pending | none
     gap_profile: Mapped[dict[str, Any]]
+    # what import left out of the figures, and why: metrics.cleaning's corrections as JSON
+    corrections: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     raw: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     file: Mapped[ImportedFile | None] = relationship()
+
+
+class ActivityOverride(Base):
+    """The runner's word about one activity (`strainwatch activity ID --distance …`), kept
+    apart from what sources bring and keyed like them (source, external id), so it survives
+    a re-import, a re-sync and an upgrade; applied wherever runs are read (store.runs)."""
+
+    __tablename__ = "activity_overrides"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(Text)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    running: Mapped[bool | None] = mapped_column(Boolean)  # True: it was a run; False: it was not
+    crop_from: Mapped[datetime | None]  # only this part of the recording was the run (files)
+    crop_to: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class Injury(Base):
@@ -197,6 +220,9 @@ class Alert(Base):
     modifiers: Mapped[list[str]] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(String(8))
     late: Mapped[bool] = mapped_column(Boolean, default=False)  # about a run > 72 h old when found
+    # its run was corrected (or cleaned, or made a duplicate) so that no replay finds it: resolved,
+    # and new again if a later correction brings it back
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     escalated_at: Mapped[datetime | None]

@@ -5,6 +5,7 @@ What every reader of the training history loads: the evaluation, status, backtes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -14,14 +15,18 @@ from strainwatch.config.settings import AthleteSettings
 from strainwatch.domain import Injury, Run, Shoe
 from strainwatch.metrics.history import AthleteFacts
 from strainwatch.store import models
+from strainwatch.store.overrides import Override, overrides_of
 
 
-def run_of(activity: models.Activity, zone: ZoneInfo, pain_notes: tuple[str, ...] = ()) -> Run:
+def run_of(
+    activity: models.Activity, zone: ZoneInfo, pain_notes: tuple[str, ...] = (),
+    override: Override | None = None,
+) -> Run:  # fmt: skip
     text = " \n".join(
         t for t in (activity.name, activity.description, activity.private_note, *pain_notes) if t
     )
     profile = tuple(sorted((int(k), float(v)) for k, v in activity.gap_profile.items()))
-    return Run(
+    run = Run(
         activity_id=activity.id, start=activity.start_time,
         local_date=activity.start_time.astimezone(zone).date(), sport_type=activity.sport_type,
         distance_m=activity.distance_m, moving_time_s=activity.moving_time_s,
@@ -29,6 +34,15 @@ def run_of(activity: models.Activity, zone: ZoneInfo, pain_notes: tuple[str, ...
         avg_hr=activity.avg_hr, gap_profile=profile, text=text, gear=activity.gear,
         trainer=activity.trainer, manual=activity.manual,
     )  # fmt: skip
+    return _overridden(run, override)
+
+
+def _overridden(run: Run, override: Override | None) -> Run:
+    """The runner's word over the sources' figures."""
+    if override is None:
+        return run
+    distance = run.distance_m if override.distance_m is None else override.distance_m
+    return replace(run, distance_m=distance, counted=override.running)
 
 
 def facts_of(session: Session, athlete: AthleteSettings) -> AthleteFacts:
@@ -49,7 +63,7 @@ _RUN_COLUMNS = (
     models.Activity.moving_time_s, models.Activity.gap_s_per_km, models.Activity.ascent_m,
     models.Activity.descent_m, models.Activity.avg_hr, models.Activity.gap_profile, models.Activity.name,
     models.Activity.description, models.Activity.private_note, models.Activity.gear, models.Activity.trainer,
-    models.Activity.manual,
+    models.Activity.manual, models.Activity.source, models.Activity.external_id,
 )  # fmt: skip
 
 
@@ -66,7 +80,10 @@ def load_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
     notes: dict[int, tuple[str, ...]] = {}
     for note in session.scalars(select(models.PainNote).where(models.PainNote.athlete_id == athlete.id)):
         notes[note.activity_id] = (*notes.get(note.activity_id, ()), note.note)
-    return [run_of(a, athlete.zone, notes.get(a.id, ())) for a in activities]
+    words = overrides_of(session, athlete.id)
+    return [
+        run_of(a, athlete.zone, notes.get(a.id, ()), words.get((a.source, a.external_id))) for a in activities
+    ]
 
 
 def load_light_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
@@ -79,15 +96,20 @@ def load_light_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
             models.Activity.id, models.Activity.start_time, models.Activity.sport_type,
             models.Activity.distance_m, models.Activity.moving_time_s, models.Activity.gap_s_per_km,
             models.Activity.avg_hr, models.Activity.trainer, models.Activity.manual,
+            models.Activity.source, models.Activity.external_id,
         ).where(
             models.Activity.athlete_id == athlete.id,
             models.Activity.deleted.is_(False),
             models.Activity.duplicate_of.is_(None),
         )
     )  # fmt: skip
+    words = overrides_of(session, athlete.id)
     return [
-        Run(activity_id=id_, start=start, local_date=start.astimezone(zone).date(), sport_type=sport,
-            distance_m=metres, moving_time_s=moving, gap_s_per_km=gap, avg_hr=hr, trainer=trainer,
-            manual=manual)
-        for id_, start, sport, metres, moving, gap, hr, trainer, manual in rows
+        _overridden(
+            Run(activity_id=id_, start=start, local_date=start.astimezone(zone).date(), sport_type=sport,
+                distance_m=metres, moving_time_s=moving, gap_s_per_km=gap, avg_hr=hr, trainer=trainer,
+                manual=manual),
+            words.get((source, key)),
+        )
+        for id_, start, sport, metres, moving, gap, hr, trainer, manual, source, key in rows
     ]  # fmt: skip

@@ -7,8 +7,10 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from strainwatch.domain import RUNNING_SPORT_TYPES, Correction, too_fast_to_run
 from strainwatch.sources.files.text_fields import clean_line, clean_text
 from strainwatch.store.models import Activity
+from strainwatch.store.overrides import Override
 from strainwatch.units import climb_text, distance_text, duration_text, pace_text
 
 
@@ -46,6 +48,8 @@ def activity_json(activity: Activity, zone: ZoneInfo) -> dict[str, Any]:
         "manual": activity.manual,
         "partial": activity.partial_reason,
         "file": activity.raw.get("file"),
+        "corrections": list(activity.corrections or []),
+        "not_counted": not_counted(activity, "km"),
     }
 
 
@@ -85,3 +89,69 @@ TABLE_HEADER = (
     f"{'date':<16}  {'sport':<10} {'distance':>10}  {'moving':>8}  {'pace':>10}  {'GAP':>10}"
     f"  {'climb':>6}  {'HR':>3}  name"
 )
+
+
+_CORRECTION_NAMES = {
+    "tail": "after the recording's end",
+    "gap": "a long stop",
+    "vehicle": "a vehicle",
+    "position": "the position ran off",
+    "teleport": "jumps of the position",
+    "device-timer": "sparse records",
+    "crop": "your crop",
+}
+
+
+def corrections(activity: Activity) -> list[Correction]:
+    return [Correction.from_json(c) for c in activity.corrections or [] if isinstance(c, dict)]
+
+
+NOTABLE_M = 100.0  # `activities` lists smaller corrections (GPS noise) only in --json
+
+
+def correction_lines(activity: Activity, units: str, *, notable: bool = False) -> list[str]:
+    """What import left out of this activity, one line each, with how much and why: shown
+    on the run page and by `explain`, and (`notable`: only those that removed 100 m or
+    more, or changed the time) under the run in `activities`."""
+    lines = []
+    for c in corrections(activity):
+        if notable and c.kind != "device-timer" and c.removed_m < NOTABLE_M:
+            continue
+        what = _CORRECTION_NAMES.get(c.kind, c.kind)
+        if c.kind == "device-timer":
+            amount = f"moving time {format_duration(activity.moving_time_s)} from the device's timer"
+        else:
+            moving = format_duration(c.removed_s)
+            amount = f"{format_distance(c.removed_m, units)} and {moving} moving left out"
+        lines.append(f"{what}: {amount}; {c.why}")
+    return lines
+
+
+def not_counted(activity: Activity, units: str) -> str | None:
+    """Why a run is left out of running load, in words, or None when it counts (a ride is
+    not a run, and needs no word)."""
+    if activity.sport_type not in RUNNING_SPORT_TYPES or activity.deleted or activity.duplicate_of:
+        return None
+    if not too_fast_to_run(activity.distance_m, activity.moving_time_s):
+        return None
+    pace = format_pace(activity.moving_time_s / activity.distance_m * 1000, units)
+    distance = format_distance(activity.distance_m, units)
+    return f"{distance} at {pace}: too fast for a run, looks like a vehicle"
+
+
+def also_recorded(duplicate: Activity, units: str) -> str:
+    """A recording linked as the duplicate of a counted run, named for `activities`."""
+    origin = f"{duplicate.source} {duplicate.external_id}"
+    where = duplicate.raw.get("file") or origin if duplicate.source == "file" else origin
+    distance = format_distance(duplicate.distance_m, units)
+    return f"#{duplicate.id} {clean_line(str(where))} ({distance}, not counted twice)"
+
+
+def runner_word(word: Override, units: str) -> str:
+    """The runner's corrections of a run, for `activities` (`strainwatch activity ID`)."""
+    said = []
+    if word.distance_m is not None:
+        said.append(f"{format_distance(word.distance_m, units)} run")
+    if word.running is not None:
+        said.append("a run" if word.running else "not a run")
+    return ", ".join(said) or "no change"

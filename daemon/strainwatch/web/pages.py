@@ -18,10 +18,18 @@ from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.ceilings import Ceiling
 from strainwatch.rules.registry import RULES
 from strainwatch.sources.files.text_fields import clean_text
-from strainwatch.store import journal
+from strainwatch.store import journal, overrides
 from strainwatch.store.models import Activity, Alert, Injury, PainNote
-from strainwatch.units import MILE_KM, climb_text, distance_text, say
-from strainwatch.views.activity import activity_json, format_distance, format_duration, format_pace
+from strainwatch.units import KM, MILE, MILE_KM, climb_text, distance_text, say
+from strainwatch.views.activity import (
+    activity_json,
+    correction_lines,
+    format_distance,
+    format_duration,
+    format_pace,
+    not_counted,
+    runner_word,
+)
 from strainwatch.views.alert import alert_json
 from strainwatch.views.overview import athlete_overview
 from strainwatch.views.plan import plan_ahead
@@ -263,6 +271,10 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         unit, _ = _units(athlete)
         summary = _activity_row(row, athlete, unit, ctx.now())
         description = clean_text(row.description) or ""
+        corrected = correction_lines(row, unit)
+        word = overrides.override_of(session, row)
+        left_out = not_counted(row, unit) if word is None else None
+        said = runner_word(overrides.Override(word.distance_m, word.running), unit) if word else ""
     data |= {
         "profile": profile.as_json(),
         "alerts": [alert_json(a, athlete.units) for a in about],
@@ -273,6 +285,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
         "description": description, "alerts": about,
         "alert_titles": [say(a.title, athlete.units) for a in about], "notes": notes, "profile": profile,
+        "corrections": corrected, "not_counted": left_out, "word": said, "unit": unit,
         "pace": charts.responsive(charts.profile_chart, profile.points, "pace_s_per_km", units, invert=True),
         "hr": charts.responsive(charts.profile_chart, profile.points, "hr", units),
         "altitude": charts.responsive(charts.profile_chart, profile.points, "altitude_m", units),
@@ -413,6 +426,34 @@ def add_pain(ctx: Ctx, activity_id: int) -> Redirect:
     return Redirect(f"/activities/{activity_id}#pain")
 
 
+def correct_activity(ctx: Ctx, activity_id: int) -> Redirect:
+    """The runner's word about a run, as `strainwatch activity ID --distance/--running/
+    --not-running/--reset` says it."""
+    distance, counts = ctx.form.get("distance", "").strip(), ctx.form.get("counts", "")
+    try:
+        km = float(distance) if distance else None
+    except ValueError:
+        raise BadRequest("distance: a number of km (or miles) is needed") from None
+    if km is not None and not 0 < km <= 1000:
+        raise BadRequest("distance: more than 0 and at most 1000")
+    running = {"running": True, "not-running": False}.get(counts)
+    reset = ctx.form.get("reset") == "1"
+    if not reset and km is None and running is None:
+        raise BadRequest("nothing to correct: a distance, run or not a run, or reset")
+    now = ctx.now()
+    with ctx.db() as session, session.begin():
+        row = session.get(Activity, activity_id)
+        if row is None or row.deleted:
+            raise NotFound
+        athlete = _athlete(ctx, row.athlete_id)
+        if reset:
+            overrides.reset(session, row, now)
+        else:
+            metres = None if km is None else km * (MILE if athlete.units == "mi" else KM)
+            overrides.correct(session, row, now, distance_m=metres, running=running)
+    return Redirect(f"/activities/{activity_id}#correct")
+
+
 def _mute_back(ctx: Ctx, athlete: AthleteSettings, rule: str) -> Redirect:
     """Back to the alert page the form was on, else to the rule on the rules page."""
     alert_id = ctx.form.get("alert", "")
@@ -461,6 +502,7 @@ ROUTES: list[tuple[str, Any, bool]] = [
     ("/injuries/{injury_id:id}/close", close_injury, True),
     ("/alerts/{alert_id:id}/ack", acknowledge, True),
     ("/activities/{activity_id:id}/pain", add_pain, True),
+    ("/activities/{activity_id:id}/correct", correct_activity, True),
     ("/athletes/{athlete_id}/mute", mute, True),
     ("/athletes/{athlete_id}/unmute", unmute, True),
 ]

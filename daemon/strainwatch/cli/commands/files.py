@@ -72,6 +72,7 @@ def import_command(
             report = import_paths(
                 sessions, athlete, [Path(p) for p in paths], now=current_time(), dry_run=dry_run,
                 workers=jobs, on_planned=progress.planned, on_file=progress.advance,
+                cleaning=app.settings.cleaning.limits(),
             )  # fmt: skip
     except PassBusy as busy:
         busy.hint = "try again when it has finished, or give --wait more seconds"
@@ -95,8 +96,17 @@ def import_command(
 @pass_app
 def activities(app: AppContext, since: date | None, athlete_id: str | None, as_json: bool) -> None:
     """List stored activities, oldest first."""
-    from strainwatch.store.repository import list_activities
-    from strainwatch.views.activity import TABLE_HEADER, activity_json, table_row
+    from strainwatch.store.overrides import overrides_of
+    from strainwatch.store.repository import duplicates_by_activity, list_activities
+    from strainwatch.views.activity import (
+        TABLE_HEADER,
+        activity_json,
+        also_recorded,
+        correction_lines,
+        not_counted,
+        runner_word,
+        table_row,
+    )
 
     settings = app.settings
     athletes = [settings.athlete(athlete_id)] if athlete_id else list(settings.athletes)
@@ -107,10 +117,21 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
         for athlete in athletes:
             start = datetime.combine(since, time(), athlete.zone) if since else None
             found = list_activities(session, [athlete.id], since=start)
+            twins = duplicates_by_activity(session, athlete.id) if not as_json else {}
+            words = overrides_of(session, athlete.id) if not as_json else {}
             rows.extend(activity_json(a, athlete.zone) for a in found)
             if len(athletes) > 1 and found:
                 lines.append(f"{athlete.name} ({athlete.id})")
-            lines.extend(table_row(a, athlete.zone, athlete.units) for a in found)
+            for a in found:
+                lines.append(table_row(a, athlete.zone, athlete.units))
+                notable = correction_lines(a, athlete.units, notable=True)
+                lines.extend(f"{'':18}corrected: {line}" for line in notable)
+                for twin in twins.get(a.id, []):
+                    lines.append(f"{'':18}also recorded: {also_recorded(twin, athlete.units)}")
+                if (word := words.get((a.source, a.external_id))) is not None:
+                    lines.append(f"{'':18}your word: {runner_word(word, athlete.units)}")
+                elif (why := not_counted(a, athlete.units)) is not None:
+                    lines.append(f"{'':18}not counted: {why}")
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     elif not lines:

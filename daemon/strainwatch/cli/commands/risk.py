@@ -113,7 +113,7 @@ def explain(app: AppContext, alert_id: int) -> None:
     from strainwatch.alerts.guidance import guidance, guidance_lines
     from strainwatch.rules.registry import RULES
     from strainwatch.store.models import Activity, Alert
-    from strainwatch.views.activity import table_row
+    from strainwatch.views.activity import correction_lines, table_row
     from strainwatch.views.alert import explain_text
     from strainwatch.views.overview import build_history
 
@@ -123,7 +123,11 @@ def explain(app: AppContext, alert_id: int) -> None:
             raise StrainwatchError(f"no alert #{alert_id}", hint="list them with: strainwatch alerts --all")
         athlete = app.settings.athlete(alert.athlete_id)
         rows = [session.get(Activity, i) for i in alert.activity_ids]
-        lines = [f"#{a.id} {table_row(a, athlete.zone, athlete.units)}" for a in rows if a is not None]
+        lines = []
+        for a in rows:
+            if a is not None:
+                lines.append(f"#{a.id} {table_row(a, athlete.zone, athlete.units)}")
+                lines.extend(f"  corrected: {line}" for line in correction_lines(a, athlete.units))
         thresholds = app.settings.thresholds(athlete)
         in_effect = thresholds.of(alert.rule) if alert.rule in RULES else None
         history = build_history(session, athlete, alert.day, light=True)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from strainwatch.domain import NAN, DeviceSummary, Track
 from strainwatch.metrics.activity import compute_metrics, pace_s_per_km
+from strainwatch.sources.cleaned import cleaned_values
 from strainwatch.sources.files.sport_types import normalize_sport
 
 STUB_SOURCES = frozenset({"STRAVA"})
@@ -104,10 +105,11 @@ def stream_values(
     device = DeviceSummary(
         summary.get("distance_m"), summary.get("moving_time_s"), summary.get("elapsed_time_s")
     )
-    m = compute_metrics(track, device)
+    m = compute_metrics(track, device, sport_type=summary.get("sport_type"))
     return {
         "gap_s_per_km": m.gap_s_per_km,
         "descent_m": m.descent_m,
         "gap_profile": {str(k): v for k, v in m.gap_profile.items()},
         "avg_hr": m.avg_hr if m.avg_hr is not None else summary.get("avg_hr"),
+        **cleaned_values(m),
     }

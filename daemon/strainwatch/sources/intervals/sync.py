@@ -38,7 +38,7 @@ from strainwatch.sources.intervals.client import (
 from strainwatch.sources.intervals.mapping import is_strava_stub, start_of, stream_values, summary_values
 from strainwatch.store import repository
 from strainwatch.store.db import unit_of_work
-from strainwatch.store.dedup import KnownActivities, KnownRun
+from strainwatch.store.dedup import KnownActivities
 from strainwatch.store.models import Activity, IntervalsAccount
 
 log = logging.getLogger(__name__)
@@ -245,20 +245,14 @@ class _Sync:
             if owner is not None:
                 self._update(self.session.get_one(Activity, owner[0]), item, values)
                 continue
-            twin = self.known.same_run(start.timestamp(), values["distance_m"])
             activity = Activity(
                 athlete_id=self.athlete.id, source=SOURCE, external_id=key, deleted=False,
                 gap_s_per_km=values["pace_s_per_km"], descent_m=None, gap_profile={},
-                raw={"summary": item}, created_at=self.now, updated_at=self.now,
-                duplicate_of=twin.activity_id if twin else None, **values,
+                raw={"summary": item}, created_at=self.now, updated_at=self.now, **values,
             )  # fmt: skip
             if values["manual"]:
                 activity.streams_state = "none"  # typed in: no samples to ask for
-            self.session.add(activity)
-            self.session.flush()
-            run = KnownRun(start.timestamp(), values["distance_m"], activity.id, f"{SOURCE}: {key}")
-            self.known.add((SOURCE, key), self.athlete.id, run)
-            if twin is None:
+            if repository.add_recording(self.session, self.known, (SOURCE, key), activity):
                 self.report.new += 1
         self.report.stubs = len(stubs)
         return newest
@@ -292,7 +286,7 @@ class _Sync:
                 else activity.start_time.astimezone(self.athlete.zone).date().isoformat() >= oldest
             )
             if in_window and activity.external_id not in listed:
-                activity.deleted, activity.updated_at = True, self.now
+                repository.mark_deleted(self.session, activity, self.now)
                 self.report.deleted += 1
 
     def _note_stubs(self, account: IntervalsAccount, stubs: list[dict[str, Any]]) -> None:
@@ -329,7 +323,8 @@ class _Sync:
                 continue
             with unit_of_work(self.session):
                 summary = {"distance_m": activity.distance_m, "moving_time_s": activity.moving_time_s,
-                           "elapsed_time_s": activity.elapsed_time_s, "avg_hr": activity.avg_hr}  # fmt: skip
+                           "elapsed_time_s": activity.elapsed_time_s, "avg_hr": activity.avg_hr,
+                           "sport_type": activity.sport_type}  # fmt: skip
                 refined = stream_values(activity.start_time, summary, streams)
                 for name, value in (refined or {}).items():
                     setattr(activity, name, value)

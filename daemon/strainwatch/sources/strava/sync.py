@@ -26,6 +26,7 @@ from strainwatch.domain import NAN, RUNNING_SPORT_TYPES, DeviceSummary, Track
 from strainwatch.errors import ConfigError, SourceError
 from strainwatch.metrics.activity import compute_metrics, pace_s_per_km
 from strainwatch.sources.base import Notice
+from strainwatch.sources.cleaned import cleaned_values
 from strainwatch.sources.strava.client import (
     Quota,
     StravaClient,
@@ -43,7 +44,7 @@ from strainwatch.sources.strava.client import (
 )
 from strainwatch.store import repository
 from strainwatch.store.db import unit_of_work
-from strainwatch.store.dedup import KnownActivities, KnownRun
+from strainwatch.store.dedup import KnownActivities
 from strainwatch.store.models import Activity, StravaAccount, StravaAppState, StravaGear
 from strainwatch.store.quota import SharedQuota
 
@@ -153,11 +154,12 @@ def stream_values(item: Mapping[str, Any], streams: Mapping[str, Any]) -> dict[s
         row = [float(c[i]) if i < len(c) and c[i] is not None else NAN for c in columns.values()]
         track.append(start + float(t), NAN, NAN, row[1], row[0], row[2], row[3])
     summary = DeviceSummary(item.get("distance"), item.get("moving_time"), item.get("elapsed_time"))
-    m = compute_metrics(track, summary)
+    m = compute_metrics(track, summary, sport_type=str(item.get("sport_type") or item.get("type") or "Run"))
     return {
         "gap_s_per_km": m.gap_s_per_km, "descent_m": m.descent_m,
         "gap_profile": {str(k): v for k, v in m.gap_profile.items()},
         "avg_hr": m.avg_hr if m.avg_hr is not None else item.get("average_heartrate"),
+        **cleaned_values(m),
     }  # fmt: skip
 
 
@@ -254,21 +256,12 @@ class _AthleteSync:
                         }  # edited: fetch again
                     self.report.updated += 1
                 continue
-            twin = self.known.same_run(start.timestamp(), values["distance_m"])
             activity = Activity(
                 athlete_id=self.athlete.id, source="strava", external_id=key, deleted=False,
                 gap_s_per_km=values["pace_s_per_km"], descent_m=None, gap_profile={},
-                raw={"summary": dict(item)}, created_at=self.now, updated_at=self.now,
-                duplicate_of=twin.activity_id if twin else None, **values,
+                raw={"summary": dict(item)}, created_at=self.now, updated_at=self.now, **values,
             )  # fmt: skip
-            self.session.add(activity)
-            self.session.flush()
-            self.known.add(
-                ("strava", key),
-                self.athlete.id,
-                KnownRun(start.timestamp(), values["distance_m"], activity.id, f"strava: {key}"),
-            )
-            if twin is None:
+            if repository.add_recording(self.session, self.known, ("strava", key), activity):
                 self.report.new += 1
         return newest
 
@@ -305,7 +298,7 @@ class _AthleteSync:
         )  # fmt: skip
         for activity in gone:
             if activity.external_id not in listed:
-                activity.deleted, activity.updated_at = True, self.now
+                repository.mark_deleted(self.session, activity, self.now)
                 self.report.deleted += 1
 
     def _in_window(self, start: datetime) -> bool:
@@ -342,11 +335,11 @@ class _AthleteSync:
                         activity.raw = {k: v for k, v in activity.raw.items() if k != "held_back"}
 
     def _mark_gone(self, activity: Activity, error: StravaGone) -> None:
-        """404/410 for a run we listed earlier: deleted (or made private) since. Never asked
-        again, unless a later listing shows it edited."""
+        """404/410 for a run we listed earlier (its detail, not its streams): deleted (or made
+        private) since. Never asked again, unless a later listing shows it edited."""
         log.info("Strava activity %s is gone (%s): marked deleted", activity.external_id, error.what)
         with unit_of_work(self.session):
-            activity.deleted, activity.updated_at = True, self.now
+            repository.mark_deleted(self.session, activity, self.now)
             activity.raw = {**activity.raw, "gone": {"status": error.status, "at": self.now.isoformat()}}
         self.report.deleted += 1
         self.report.gone.append(activity.external_id)
@@ -402,7 +395,9 @@ class _AthleteSync:
                     }
                     activity.updated_at = self.now
                 self._enrich_twin(activity)
-        if need_streams:
+        if need_streams and activity.manual:
+            self._no_streams(activity, "a manual entry")  # typed in: Strava has no samples to give
+        elif need_streams:
             try:
                 streams = self.get(
                     f"/activities/{activity.external_id}/streams", keys=STREAM_KEYS, key_by_type="true"
@@ -410,6 +405,9 @@ class _AthleteSync:
             except StravaMalformed as error:
                 log.warning("malformed streams for Strava activity %s", activity.external_id)
                 raise StravaMalformed(f"malformed streams ({error.what})") from None
+            except StravaGone as error:  # what Strava answers for a manual entry's streams
+                self._no_streams(activity, f"streams answered {error.status}")
+                return
             refined = stream_values(activity.raw["summary"], streams) if isinstance(streams, dict) else None
             with unit_of_work(self.session):
                 if refined is not None:
@@ -425,6 +423,15 @@ class _AthleteSync:
                         "streams_pending_since": pending_since or self.now.isoformat(),
                     }
                 activity.updated_at = self.now
+
+    def _no_streams(self, activity: Activity, why: str) -> None:
+        """A run without samples keeps its summary numbers and counts as running load: only a
+        404 or 410 for the activity itself means it is gone."""
+        log.info("Strava activity %s has no streams (%s): its summary stands", activity.external_id, why)
+        with unit_of_work(self.session):
+            activity.streams_state = "none"
+            activity.raw = {**activity.raw, "no_streams": why}
+            activity.updated_at = self.now
 
     def _enrich_twin(self, activity: Activity) -> None:
         """Strava's words about a run stored from a file: the pain-note rule reads them."""

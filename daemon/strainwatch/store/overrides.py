@@ -1,0 +1,115 @@
+"""The runner's word about an activity: its distance, whether it was a run, which run it
+duplicates. Stored apart from what sources bring (`activity_overrides`, keyed by source and
+external id), so a re-import, a re-sync or an upgrade never undoes it; applied wherever the
+history is read (store.runs), and the day it changes is evaluated again on the next pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from strainwatch.store.models import Activity, ActivityOverride, Athlete
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    distance_m: float | None = None
+    running: bool | None = None
+
+
+def _evaluate_again(session: Session, activity: Activity) -> None:
+    """The next pass replays from before the run's day (two days before its UTC date: its
+    local date in any time zone), so its alerts follow the runner's word."""
+    athlete = session.get(Athlete, activity.athlete_id)
+    day = activity.start_time.date() - timedelta(days=2)
+    if athlete is not None and athlete.evaluated_on is not None and athlete.evaluated_on > day:
+        athlete.evaluated_on = day
+
+
+def overrides_of(session: Session, athlete_id: str) -> dict[tuple[str, str], Override]:
+    rows = session.scalars(select(ActivityOverride).where(ActivityOverride.athlete_id == athlete_id))
+    return {(r.source, r.external_id): Override(r.distance_m, r.running) for r in rows}
+
+
+def crops_of(session: Session, athlete_id: str) -> dict[tuple[str, str], tuple[float, float]]:
+    """The runner's crops of recordings, by source and external id (epoch seconds)."""
+    rows = session.scalars(
+        select(ActivityOverride).where(
+            ActivityOverride.athlete_id == athlete_id, ActivityOverride.crop_from.is_not(None)
+        )
+    )
+    return {
+        (r.source, r.external_id): (r.crop_from.timestamp(), r.crop_to.timestamp())
+        for r in rows
+        if r.crop_from is not None and r.crop_to is not None
+    }
+
+
+def crop(session: Session, activity: Activity, start: datetime, stop: datetime, now: datetime) -> None:
+    """Only [start, stop] of a file's recording was the run: the file is read again on the
+    next pass with everything else left out."""
+    row = correct(session, activity, now)
+    row.crop_from, row.crop_to = start, stop
+    _read_again(activity)
+
+
+def _read_again(activity: Activity) -> None:
+    if activity.file is not None:
+        activity.file.mtime_ns, activity.file.sha256 = 0, "recheck"
+
+
+def override_of(session: Session, activity: Activity) -> ActivityOverride | None:
+    return session.scalars(
+        select(ActivityOverride).where(
+            ActivityOverride.source == activity.source, ActivityOverride.external_id == activity.external_id
+        )
+    ).one_or_none()
+
+
+def correct(
+    session: Session, activity: Activity, now: datetime, *,
+    distance_m: float | None = None, running: bool | None = None,
+) -> ActivityOverride:  # fmt: skip
+    """Record the runner's correction (None leaves a value as it was); the run's day is
+    evaluated again on the next pass."""
+    row = override_of(session, activity)
+    if row is None:
+        row = ActivityOverride(
+            athlete_id=activity.athlete_id, source=activity.source, external_id=activity.external_id,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(row)
+    if distance_m is not None:
+        row.distance_m = distance_m
+    if running is not None:
+        row.running = running
+    row.updated_at = activity.updated_at = now
+    _evaluate_again(session, activity)
+    return row
+
+
+def mark_duplicate(session: Session, activity: Activity, of: Activity, now: datetime) -> None:
+    """The runner says `activity` is another recording of `of`: it stops counting."""
+    activity.duplicate_of, activity.updated_at = of.id, now
+    _evaluate_again(session, activity)
+    for row in session.scalars(select(Activity).where(Activity.duplicate_of == activity.id)):
+        row.duplicate_of = of.id
+
+
+def reset(session: Session, activity: Activity, now: datetime) -> bool:
+    """Forget the runner's corrections of `activity` (and a duplicate link they made): the
+    sources' figures stand again. False when there was nothing to forget."""
+    row = override_of(session, activity)
+    changed = row is not None or activity.duplicate_of is not None
+    if row is not None:
+        if row.crop_from is not None:
+            _read_again(activity)  # uncropped again
+        session.delete(row)
+    activity.duplicate_of = None
+    if changed:
+        activity.updated_at = now
+        _evaluate_again(session, activity)
+    return changed
