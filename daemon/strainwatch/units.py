@@ -19,7 +19,7 @@ MILE = 1609.344
 FOOT = 0.3048
 MILE_KM = MILE / KM
 
-_MARK = re.compile(r"\[\[(distance|climb|pace):(-?\d+(?:\.\d+)?)(?::(\d))?\]\]")
+_MARK = re.compile(r"\[\[(distance|climb|pace|speed):(-?\d+(?:\.\d+)?)(?::(\d))?\]\]")
 
 
 def _number(value: float, digits: int) -> str:
@@ -75,6 +75,17 @@ def pace_mark(s_per_km: float) -> str:
     return f"[[pace:{s_per_km:.1f}]]"
 
 
+def speed_mark(m_per_s: float) -> str:
+    return f"[[speed:{m_per_s:.2f}]]"
+
+
+def speed_text(m_per_s: float, units: str) -> str:
+    """A vehicle's speed: km/h, or mph for a miles athlete."""
+    if units == "mi":
+        return f"{m_per_s * 3600 / MILE:.0f} mph"
+    return f"{m_per_s * 3.6:.0f} km/h"
+
+
 def say(text: str, units: str) -> str:
     """`text` with its marks spelt in `units` ("km" or "mi")."""
 
@@ -84,6 +95,8 @@ def say(text: str, units: str) -> str:
             return distance_text(value, units, int(m.group(3) or 1))
         if kind == "climb":
             return climb_text(value, units)
+        if kind == "speed":
+            return speed_text(value, units)
         return pace_text(value, units)
 
     return _MARK.sub(spell, text)

@@ -53,10 +53,10 @@ def test_the_plan_is_forecast_mailed_once_and_its_withdrawal_once(config: Path) 
     shown = run("plan", config=config, env=_at("18:35"))
     assert shown.returncode == 0, shown.stderr
     long_run = (
-        "caution (long-run-spike): Sunday's planned 28.0 km (24 Jan) is 1.3x your 30-day longest (21.7 km)"
-        " - the long run spike rule would call for caution"
+        "warning (long-run-spike): Sunday's planned 28.0 km (24 Jan) is 2.8x your 30-day longest (10.1 km)"
+        " - the long run spike rule would warn"
     )
-    week = "The 7 days to Sunday (24 Jan) with the plan hold 28.0 km, +64 % on your 17.1 km a week"
+    week = "The 7 days to Sunday (24 Jan) with the plan hold 28.0 km, +162 % on your 10.7 km a week"
     assert long_run in shown.stdout and week in shown.stdout
     assert "capped: 28.0 km -> up to 11.1 km, or move it after a lighter week" in shown.stdout
     assert "capped: 28.0 km -> up to 7 km in those 7 days" in shown.stdout
@@ -77,10 +77,10 @@ def test_the_plan_is_forecast_mailed_once_and_its_withdrawal_once(config: Path) 
     assert data["forecasts"][0]["numbers"]["capped_km"] == 11.1
     run("sync", config=config, env=_at("18:40"))
     [(subject, body)] = _plan_mails(box)
-    assert subject.startswith("[strainwatch] Plan look-ahead: caution: Sunday's planned 28.0 km (24 Jan)")
-    assert long_run.removeprefix("caution (long-run-spike): ") in body and week in body
+    assert subject.startswith("[strainwatch] Plan look-ahead: warning: Sunday's planned 28.0 km (24 Jan)")
+    assert long_run.removeprefix("warning (long-run-spike): ") in body and week in body
     plan = config.parent / "plan.csv"
-    plan.write_text(plan.read_text().replace("2021-01-24,28,", "2021-01-24,18,"))
+    plan.write_text(plan.read_text().replace("2021-01-24,28,", "2021-01-24,11,"))  # within the 11.1 km
     run("sync", config=config, env=_at("18:50"))
     run("sync", config=config, env=_at("19:00"))
     mails = _plan_mails(box)
@@ -88,4 +88,4 @@ def test_the_plan_is_forecast_mailed_once_and_its_withdrawal_once(config: Path) 
     assert mails[1][0] == "[strainwatch] Plan check: no longer forecast: long-run-spike on Sun 24 Jan"
     assert "long-run-spike on Sun 24 Jan: the plan now keeps to the rule" in mails[1][1]
     after = json.loads(run("plan", "--json", config=config, env=_at("19:05")).stdout)[0]
-    assert [f["rule"] for f in after["forecasts"]] == ["weekly-volume-jump"]  # 24.6 km to Tuesday: +44 %
+    assert [f["rule"] for f in after["forecasts"]] == ["weekly-volume-jump"]  # 17.4 km to Tuesday: +63 %

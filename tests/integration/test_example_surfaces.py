@@ -81,6 +81,6 @@ def test_every_example_alert_reads_the_same_in_miles_everywhere(tmp_path: Path) 
             if limit:
                 assert f"Next run: under {limit} (" in explained and f"under {limit} (" in page.text
     [status] = json.loads(cli(config, "status", "--json", "--as-of", "2021-01-17", env=AFTER))
-    spike = next(a for a in alerts if a["date"] == "2021-01-17" and a["rule"] == "long-run-spike")
-    assert status["guidance"]["next_run"]["distance"] == limits[spike["id"]]
+    comeback = next(a for a in alerts if a["date"] == "2021-01-17" and a["rule"] == "return-after-layoff")
+    assert status["guidance"]["next_run"]["distance"] == limits[comeback["id"]]
     assert status["guidance"]["next_run"]["rule"] == "return-after-layoff"

@@ -14,6 +14,7 @@ from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.metrics.geo import EARTH_RADIUS_M
 from strainwatch.sources.files.activity_files import parse_file
 from strainwatch.sources.files.limits import ReadLimits
+from strainwatch.units import say
 
 T0 = 1_600_000_000.0
 METRES_PER_DEG = math.pi * EARTH_RADIUS_M / 180.0
@@ -64,7 +65,7 @@ def test_a_car_ride_with_an_idle_heart_is_cropped_from_distance_time_and_pace() 
     car = m.corrections[0]
     assert car.removed_m == pytest.approx(4500, rel=0.02)
     assert car.removed_s == pytest.approx(300, abs=5)
-    assert "54 km/h" in car.why and "heart rate 75" in car.why
+    assert "54 km/h" in say(car.why, "km") and "34 mph" in say(car.why, "mi") and "heart rate 75" in car.why
     assert m.distance_m == pytest.approx(5400, rel=0.02)
     assert m.moving_time_s == pytest.approx(1800, abs=5)
     assert m.pace_s_per_km == pytest.approx(1000 / 3.0, rel=0.02)

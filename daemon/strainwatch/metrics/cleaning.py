@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from itertools import accumulate, pairwise
 
 from strainwatch.domain import Correction
+from strainwatch.units import speed_mark
 
 MOVING_SPEED_MS = 0.8  # as metrics.activity: slower is standing
 
@@ -147,7 +148,7 @@ class _Recording:
             span = self.times[last - 1] - self.times[first - 1]
             hrs = [h for h in self.heart_rate[first:last] if h == h and h > 0]
             heart = sum(hrs) / len(hrs) if hrs else None
-            speed = f"{removed_m / max(span, 1.0) * 3.6:.0f} km/h for {_clock(span)}"
+            speed = f"{speed_mark(removed_m / max(span, 1.0))} for {_clock(span)}"
             if heart is not None and idle is not None and heart >= idle:
                 why = f"{speed} with a running heart rate ({heart:.0f}): the position ran off"
                 self.add("position", first, last, removed_m, why)

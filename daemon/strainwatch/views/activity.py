@@ -11,7 +11,7 @@ from strainwatch.domain import RUNNING_SPORT_TYPES, Correction, too_fast_to_run
 from strainwatch.sources.files.text_fields import clean_line, clean_text
 from strainwatch.store.models import Activity
 from strainwatch.store.overrides import Override
-from strainwatch.units import climb_text, distance_text, duration_text, pace_text
+from strainwatch.units import climb_text, distance_text, duration_text, pace_text, say
 
 
 def iso_utc(value: Any) -> str:
@@ -48,7 +48,8 @@ def activity_json(activity: Activity, zone: ZoneInfo) -> dict[str, Any]:
         "manual": activity.manual,
         "partial": activity.partial_reason,
         "file": activity.raw.get("file"),
-        "corrections": list(activity.corrections or []),
+        "corrections": [c | {"why": say(str(c.get("why", "")), "km")}  # the JSON's figures are metric
+                        for c in activity.corrections or [] if isinstance(c, dict)],
         "not_counted": not_counted(activity, "km"),
     }
 
@@ -123,7 +124,7 @@ def correction_lines(activity: Activity, units: str, *, notable: bool = False) -
         else:
             moving = format_duration(c.removed_s)
             amount = f"{format_distance(c.removed_m, units)} and {moving} moving left out"
-        lines.append(f"{what}: {amount}; {c.why}")
+        lines.append(f"{what}: {amount}; {say(c.why, units)}")
     return lines
 
 
