@@ -97,7 +97,9 @@ def _status_line(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[s
     h = ctx.histories.get(session, athlete, today, light=True)
     g = guidance(h, today, ctx.settings.thresholds(athlete))
     unit, per_km = _units(athlete)
-    shown = None if worst is None else {"id": worst.id, "severity": worst.severity, "title": worst.title}
+    shown = None if worst is None else {
+        "id": worst.id, "severity": worst.severity, "title": say(worst.title, athlete.units)
+    }
     return {
         "worst_alert": shown,
         "last_7_days_km": round(h.km_between(date.fromordinal(today.toordinal() - 6), today), 1),
@@ -214,7 +216,8 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
             and (until is None or r.start_time.astimezone(zone).date() <= until)]  # fmt: skip
     unit, _ = _units(athlete)
     now = ctx.now()
-    shown = [_activity_row(r, athlete, unit, now) | {"mark": marks.get(r.id)} for r in rows[:ACTIVITY_LIMIT]]
+    shown = [_activity_row(r, athlete, unit, now) | {"mark": _mark(marks.get(r.id), athlete.units)}
+             for r in rows[:ACTIVITY_LIMIT]]  # fmt: skip
     values = {"title": f"{athlete.name}: activities", "athlete": athlete, "rows": shown, "total": len(rows),
               "limit": ACTIVITY_LIMIT, "sports": sports,
               "filters": {"since": ctx.query.get("since", ""), "until": ctx.query.get("until", ""),
@@ -235,6 +238,12 @@ def _alert_marks(alerts: Iterable[Alert]) -> dict[int, Alert]:
             if held is None or _rank(a) > _rank(held):
                 marks[run] = a
     return marks
+
+
+def _mark(alert: Alert | None, units: str) -> dict[str, Any] | None:
+    if alert is None:
+        return None
+    return {"id": alert.id, "severity": alert.severity, "title": say(alert.title, units)}
 
 
 def _rank(alert: Alert) -> tuple[int, int]:
