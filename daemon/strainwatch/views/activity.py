@@ -7,7 +7,7 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from strainwatch.sources.files.text_fields import clean_line, clean_text
+from strainwatch.safe_text import clean_line, clean_text
 from strainwatch.store.models import Activity
 from strainwatch.units import climb_text, distance_text, duration_text, pace_text
 

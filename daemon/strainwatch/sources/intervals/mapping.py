@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from strainwatch.domain import NAN, DeviceSummary, Track
 from strainwatch.metrics.activity import compute_metrics, pace_s_per_km
-from strainwatch.sources.files.sport_types import normalize_sport
+from strainwatch.sport_types import normalize_sport
 
 STUB_SOURCES = frozenset({"STRAVA"})
 
