@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from strainwatch.notify.push_render import push_ref
+from strainwatch.notify.channels.push.render import push_ref
 from tests import clock
 from tests.e2e.test_cli import EXE
 from tests.e2e.test_crash_safety import SlowRecorder

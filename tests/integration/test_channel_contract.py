@@ -6,7 +6,8 @@ at most once, recognisably, after a crash between acceptance and the commit.
 Each channel comes with a real far side: SMTP an aiosmtpd server on 127.0.0.1 answering from
 a script, mbox a file a test can lock (another mail program) or replace by a folder, and
 the push channel (Apprise) an ntfy, a Gotify and a JSON-webhook server on 127.0.0.1
-(tests/push_servers.py) answering 429/503 (temporary) or 401 (permanent).
+(tests/push_servers.py) answering 429/503 (temporary) or 401 (permanent), and the signed
+webhook channel a receiver that checks its HMAC (tests/webhook_server.py).
 A new channel joins by adding one harness here.
 """
 
@@ -136,7 +137,7 @@ def _mbox(tmp_path: Path) -> Iterator[Harness]:
 
 
 def _push_notice(key: str, now: datetime) -> Notification:
-    from strainwatch.notify.push_render import push_notice
+    from strainwatch.notify.channels.push.render import push_notice
 
     return push_notice(
         Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
@@ -150,7 +151,7 @@ def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
 
     def harness(tmp_path: Path) -> Iterator[Harness]:
         from strainwatch.notify.channels.push import PushChannel
-        from strainwatch.notify.push_render import push_ref
+        from strainwatch.notify.channels.push.render import push_ref
         from tests.push_servers import PushServer
 
         with PushServer(kind, "tk_contract_secret") as server:
@@ -173,7 +174,33 @@ def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
     return harness
 
 
-HARNESSES = {"smtp": _smtp, "mbox": _mbox, "ntfy": _push("ntfy"), "gotify": _push("gotify"), "json": _push("json")}
+def _webhook(tmp_path: Path) -> Iterator[Harness]:
+    """The webhook channel to a receiver that checks every body's signature: 503 is
+    temporary, 410 (the hook was deleted) permanent."""
+    from strainwatch.notify.channels.webhook.channel import WebhookChannel
+    from strainwatch.notify.notification import reference
+    from tests.webhook_server import WebhookServer
+
+    with WebhookServer(b"contract-secret") as server:
+
+        def arrivals() -> list[Arrival]:
+            assert server.refused == 0  # every body was signed with the shared secret
+            out = []
+            for hook in server.received:
+                assert hook.headers["X-Strainwatch-Ref"] == hook.body["ref"]
+                out.append(Arrival(hook.body["ref"], hook.body["subject"], hook.body["text"]))
+            return out
+
+        yield Harness(
+            WebhookChannel("hook", server.url, b"contract-secret", timeout=5, sender=SENDER), arrivals,
+            break_temporarily=lambda: server.fail_next(503, 10),
+            break_permanently=lambda: server.fail_next(410, 10), heal=server.heal,
+            key_of=lambda n: reference(n.key),
+        )  # fmt: skip
+
+
+HARNESSES = {"smtp": _smtp, "mbox": _mbox, "ntfy": _push("ntfy"), "gotify": _push("gotify"), "json": _push("json"),
+             "webhook": _webhook}  # fmt: skip
 
 
 @pytest.fixture(params=sorted(HARNESSES))

@@ -31,9 +31,9 @@ def test_every_example_alert_reads_the_same_in_miles_everywhere(tmp_path: Path) 
     from strainwatch.alerts.guidance import guidance, guidance_lines
     from strainwatch.config.settings import parse_settings
     from strainwatch.metrics.history import History
+    from strainwatch.notify.channels.push.render import push_alert
     from strainwatch.notify.chart import weekly_chart
     from strainwatch.notify.dispatch import content_of, recipient_of
-    from strainwatch.notify.push_render import push_alert
     from strainwatch.notify.render import alert_message
     from strainwatch.store.db import open_database
     from strainwatch.store.models import Alert

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from strainwatch.domain import Finding
 from strainwatch.metrics.history import History
-from strainwatch.notify import dispatch
+from strainwatch.notify import render as mail_render
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.rules.base import Rule
 from strainwatch.rules.registry import RULES
@@ -117,7 +117,7 @@ def test_a_message_that_cannot_be_rendered_is_parked_and_the_others_go(
     handler, port = recorder
     # one warning each for two athletes (one athlete's warnings of the same week are one mail)
     settings = _settings(_config(tmp_path, database_url, port, (14.0,), athletes=("sam", "kim")))
-    render = dispatch.alert_message
+    render = mail_render.alert_message
     calls: list[str] = []
 
     def first_fails(content: Any, *args: Any) -> Any:
@@ -126,7 +126,7 @@ def test_a_message_that_cannot_be_rendered_is_parked_and_the_others_go(
             raise KeyError("a template field that is not there")
         return render(content, *args)
 
-    monkeypatch.setattr(dispatch, "alert_message", first_fails)
+    monkeypatch.setattr(mail_render, "alert_message", first_fails)
     sessions = open_database(database_url)
     report = run_pass(settings, sessions, now=clock.now())
     assert len(calls) == 2

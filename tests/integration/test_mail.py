@@ -19,8 +19,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
 from strainwatch.config.settings import parse_settings
+from strainwatch.notify.channels.email.kind import mail_channel
 from strainwatch.notify.outbox import deliver_due, retry
-from strainwatch.notify.transport import transport_for
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
@@ -158,11 +158,11 @@ def test_server_down_then_up_delivers_exactly_one_copy(
     handler = Recorder()
     controller = start(handler, port)
     try:
-        early = deliver_due(sessions, transport_for(settings), now + timedelta(seconds=10))
+        early = deliver_due(sessions, mail_channel(settings), now + timedelta(seconds=10))
         assert early.sent == []  # backoff: not yet
-        later = deliver_due(sessions, transport_for(settings), now + timedelta(minutes=2))
+        later = deliver_due(sessions, mail_channel(settings), now + timedelta(minutes=2))
         assert len(later.sent) == 1
-        deliver_due(sessions, transport_for(settings), now + timedelta(hours=2))
+        deliver_due(sessions, mail_channel(settings), now + timedelta(hours=2))
     finally:
         controller.stop()
     assert len(handler.messages) == 1
@@ -180,17 +180,17 @@ def test_4xx_is_retried_and_5xx_is_parked_until_retry(
     run_pass(settings, sessions, now=now)
     [row] = _rows(sessions)
     assert (row.status, row.attempts) == ("pending", 1) and "421" in str(row.last_error)
-    deliver_due(sessions, transport_for(settings), now + timedelta(minutes=5))
+    deliver_due(sessions, mail_channel(settings), now + timedelta(minutes=5))
     [row] = _rows(sessions)
     assert (row.status, row.attempts) == ("pending", 2) and "451" in str(row.last_error)
-    deliver_due(sessions, transport_for(settings), now + timedelta(minutes=10))
+    deliver_due(sessions, mail_channel(settings), now + timedelta(minutes=10))
     [row] = _rows(sessions)
     assert (row.status, row.attempts) == ("parked", 3) and "550" in str(row.last_error)
-    deliver_due(sessions, transport_for(settings), now + timedelta(days=1))
+    deliver_due(sessions, mail_channel(settings), now + timedelta(days=1))
     assert handler.messages == []  # parked stays parked
     with sessions() as session, unit_of_work(session):
         assert retry(session, [], now + timedelta(days=1)) == 1
-    report = deliver_due(sessions, transport_for(settings), now + timedelta(days=1))
+    report = deliver_due(sessions, mail_channel(settings), now + timedelta(days=1))
     assert len(report.sent) == 1 and len(handler.messages) == 1
 
 
@@ -219,7 +219,7 @@ def test_starttls_and_auth(
 
         [row] = _rows(sessions)
         with pytest.raises(PermanentDeliveryError, match="login refused: 535") as caught:
-            transport_for(settings).send(notification_of(row))
+            mail_channel(settings).send(notification_of(row))
         assert "wrong-password" not in str(caught.value)
         # without the private CA the certificate is not trusted: permanent, with a hint
         untrusting = settings_for(
@@ -227,7 +227,7 @@ def test_starttls_and_auth(
         )
         password.write_text("s3cret-pass\n")
         with pytest.raises(PermanentDeliveryError, match="certificate not trusted") as caught:
-            transport_for(untrusting).send(notification_of(row))
+            mail_channel(untrusting).send(notification_of(row))
         assert caught.value.hint and "ca_file" in caught.value.hint
     finally:
         controller.stop()
@@ -264,9 +264,9 @@ def test_a_row_is_claimed_by_one_process_only(tmp_path: Path, database_url: str)
     with sessions() as session, unit_of_work(session):
         session.add(Athlete(id="sam", name="Sam", created_at=now))
         session.flush()
-        row = enqueue(session, athlete_id="sam", kind="notice", message=message, now=now)
+        row = enqueue(session, athlete_id="sam", kind="notice", message=message, now=now, channel="email", own_id=True)
         assert row is not None
-        assert enqueue(session, athlete_id="sam", kind="notice", message=message, now=now) is None  # same id
+        assert enqueue(session, athlete_id="sam", kind="notice", message=message, now=now, channel="email", own_id=True) is None  # same id
         row_id = row.id
     first, second = sessions(), sessions()
     with first, unit_of_work(first):

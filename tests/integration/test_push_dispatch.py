@@ -108,9 +108,9 @@ send = ["digest"]
 def test_rows_of_a_channel_no_longer_configured_are_parked_with_the_reason(
     tmp_path: Path, database_url: str
 ) -> None:
+    from strainwatch.notify.channels.push.render import push_notice
     from strainwatch.notify.notification import Recipient
     from strainwatch.notify.outbox import enqueue
-    from strainwatch.notify.push_render import push_notice
     from strainwatch.store.models import Athlete
 
     now = clock.now()
@@ -139,8 +139,8 @@ def test_a_service_slower_than_the_timeout_is_temporary_and_leaves_no_thread_beh
 
     from strainwatch.notify.channels.base import TemporaryDeliveryError
     from strainwatch.notify.channels.push import PushChannel
+    from strainwatch.notify.channels.push.render import push_notice
     from strainwatch.notify.notification import Recipient
-    from strainwatch.notify.push_render import push_notice
 
     notice = push_notice(Recipient("sam", "Sam", "s@example.org"), "sw", "A notice", "x", key="n:1", now=clock.now())
     with PushServer("ntfy", "tk_slow_token") as ntfy:

@@ -24,9 +24,9 @@ def test_a_miles_athlete_reads_miles_and_one_next_run_number_everywhere(tmp_path
     from sqlalchemy import select
 
     from strainwatch.config.settings import parse_settings
+    from strainwatch.notify.channels.push.render import push_alert
     from strainwatch.notify.dispatch import content_of
     from strainwatch.notify.notification import Recipient
-    from strainwatch.notify.push_render import push_alert
     from strainwatch.store.db import open_database
     from strainwatch.store.models import Alert
 

@@ -21,8 +21,8 @@ from strainwatch.errors import ActivityFileError, ConfigError
 from strainwatch.importing.analyse import analyse
 from strainwatch.importing.discover import plan_import
 from strainwatch.metrics.activity import compute_metrics
+from strainwatch.safe_text import NAME_LIMIT, clean_line, clean_text
 from strainwatch.sources.files.activity_files import parse_stream
-from strainwatch.sources.files.text_fields import NAME_LIMIT, clean_line, clean_text
 from strainwatch.store.models import Activity
 from strainwatch.views.activity import activity_json
 from tests.paths import CORPUS

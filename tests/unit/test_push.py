@@ -12,8 +12,8 @@ from strainwatch.alerts.guidance import Guidance
 from strainwatch.config.settings import parse_settings
 from strainwatch.errors import ConfigError
 from strainwatch.notify.channels.push import classify, public_name, redact, secret_parts
+from strainwatch.notify.channels.push.render import push_alert, push_digest, push_ref
 from strainwatch.notify.notification import Recipient
-from strainwatch.notify.push_render import push_alert, push_digest, push_ref
 from strainwatch.notify.render import AlertContent, DigestContent, alert_message, message_id
 from strainwatch.notify.transport import channels_for
 from strainwatch.rules.ceilings import Ceiling, Longest

@@ -6,12 +6,11 @@ check passes exactly when the real thing would work; each source kind adds its o
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from strainwatch import clock
-from strainwatch.config.settings import ChannelSettings, Settings
+from strainwatch.config.settings import Settings
 from strainwatch.errors import StrainwatchError
 from strainwatch.sources.base import Check, probe
 
@@ -34,7 +33,6 @@ def checks(settings: Settings) -> list[Check]:
     results.append(_watch(settings))
     if sessions is not None:
         results.extend(_health_checks(settings, sessions))
-    results.append(probe("mail", lambda: _mail(settings)))
     results.extend(_channel_checks(settings))
     if sessions is not None:
         results.append(_outbox(sessions))
@@ -117,36 +115,12 @@ def _health_checks(settings: Settings, sessions: sessionmaker[Session]) -> list[
     return [Check(f"{h.source} of {h.athlete}", not h.failing, h.line()) for h in rows]
 
 
-def _mail(settings: Settings) -> str:
-    from strainwatch.notify.channels.email import SmtpChannel
-    from strainwatch.notify.transport import transport_for
-
-    transport = transport_for(settings)
-    if isinstance(transport, SmtpChannel):
-        return transport.check()
-    path = settings.mbox_path
-    folder = path.parent if path.parent.exists() else path.parent.parent
-    if not os.access(folder, os.W_OK):
-        raise StrainwatchError(f"cannot write {path}")
-    return f"no [smtp]: mail goes to {path}"
-
-
 def _channel_checks(settings: Settings) -> list[Check]:
-    """Each push channel without sending: Apprise installed, the secret file private, the URL
-    one Apprise understands, its host resolving and taking a connection."""
-    out = []
-    for athlete in settings.athletes:
-        for channel in athlete.channels:
+    """Each kind of channel's own checks, without sending; a channel of no known kind fails."""
+    from strainwatch.notify.channels.registry import KINDS, unknown_kinds
 
-            def check(channel: ChannelSettings = channel) -> str:
-                from strainwatch.notify.transport import push_channel
-
-                push = push_channel(channel)
-                where = channel.url_file or f"$CREDENTIALS_DIRECTORY/{channel.name}"
-                return f"{push.where}: URL from {where}; {push.check()}"
-
-            out.append(probe(f"channel {channel.name} of {athlete.id}", check))
-    return out
+    out = [check for kind in KINDS for check in kind.doctor(settings)]
+    return out + [Check("channels", False, problem) for problem in unknown_kinds(settings)]
 
 
 def _outbox(sessions: sessionmaker[Session]) -> Check:

@@ -161,10 +161,15 @@ CHANNEL_MESSAGES: tuple[ChannelMessage, ...] = ("warning", "digest", "notice")
 
 
 class ChannelSettings(_Model):
-    """A push channel of one athlete: an Apprise URL (it holds the service's token, so it is
-    read from a secret file) and what goes there. Email stays every athlete's default."""
+    """A channel of one athlete and what goes there; email stays every athlete's default.
+    `kind` picks the channel kind (notify/channels/<kind>): "push", an Apprise URL (it holds
+    the service's token, so it is read from a secret file), is the default. A kind's own
+    keys are kept here and checked by the kind when it builds the channel (and by `doctor`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")]
+    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,15}$")] = "push"
     url_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/<name>
     send: list[ChannelMessage] = Field(default_factory=lambda: list(CHANNEL_MESSAGES))
     quiet_hours: str | None = None  # None: [notify] quiet_hours; "" for none on this channel
@@ -181,6 +186,17 @@ class ChannelSettings(_Model):
         if value == "email":
             raise ValueError('"email" is the mail channel\'s name: choose another')
         return value
+
+    @model_validator(mode="after")
+    def _push_keys(self) -> ChannelSettings:
+        if self.kind == "push" and self.model_extra:
+            raise ValueError(f"unknown key {', '.join(sorted(self.model_extra))} for a push channel")
+        return self
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The keys of the channel's own kind (a webhook's url, ...), as written."""
+        return dict(self.model_extra or {})
 
     @field_validator("quiet_hours")
     @classmethod
@@ -632,6 +648,12 @@ def _describe_location(loc: Sequence[int | str], data: Mapping[str, Any]) -> str
     if key is not None and item is None and isinstance(node, dict) and isinstance(node.get(key), dict):
         tables.append(key)  # a whole table is at fault: name the table, not a key
         key = None
+    listed = node.get(key) if key is not None and isinstance(node, dict) else None
+    whole = isinstance(listed, list) and item is not None and item < len(listed)
+    if whole and item is not None and isinstance(listed, list) and isinstance(listed[item], dict):
+        tables.append(str(key))  # one table of an array of tables, as a whole
+        owners.append(f"#{item + 1}")
+        key = item = None
     where = f"[{'.'.join(tables)}]" if tables else "top level"
     if owners:
         where += " " + " ".join(owners)
@@ -674,8 +696,9 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
             user["password_hash_file"] = str(base / Path(user["password_hash_file"]).expanduser())
     for athlete in data.get("athletes") or []:
         for channel in (athlete.get("channels") or []) if isinstance(athlete, dict) else []:
-            if isinstance(channel, dict) and isinstance(channel.get("url_file"), str):
-                channel["url_file"] = str(base / Path(channel["url_file"]).expanduser())
+            for key, value in channel.items() if isinstance(channel, dict) else ():
+                if key.endswith("_file") and isinstance(value, str):  # every kind's files
+                    channel[key] = str(base / Path(value).expanduser())
         files = athlete.get("files") if isinstance(athlete, dict) else None
         if isinstance(files, dict) and isinstance(files.get("paths"), list):
             files["paths"] = [

@@ -20,9 +20,9 @@ from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob
 from strainwatch.metrics.activity import compute_metrics
 from strainwatch.sources.files.activity_files import open_regular, parse_file, parse_stream
 from strainwatch.sources.files.limits import ReadLimits
-from strainwatch.sources.files.sport_types import normalize_sport
 from strainwatch.sources.files.strava_export import ExportRow, open_member
 from strainwatch.sources.files.timestamps import plausible_epoch
+from strainwatch.sport_types import normalize_sport
 
 log = logging.getLogger(__name__)
 _HASH_CHUNK = 1 << 20

@@ -26,7 +26,7 @@ from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
 from strainwatch.importing.workers import analyse_in_workers
 from strainwatch.metrics.cleaning import CleaningLimits
-from strainwatch.sources.files.text_fields import NAME_LIMIT, clean_json, clean_line, clean_text
+from strainwatch.safe_text import NAME_LIMIT, clean_json, clean_line, clean_text
 from strainwatch.store import overrides, repository
 from strainwatch.store.db import store_error, unit_of_work
 from strainwatch.store.dedup import KnownActivities, KnownRun, Quality, recording_quality
@@ -125,7 +125,7 @@ def _finite(value: float | None) -> float | None:
 
 
 def _activity_values(item: AnalysedActivity, athlete: AthleteSettings, job: FileJob) -> dict[str, object]:
-    """The row to store: text cleaned and capped (see `text_fields`), no NaN or infinity."""
+    """The row to store: text cleaned and capped (see `strainwatch.safe_text`), no NaN or infinity."""
     p, m = item.parsed, item.metrics
     return {
         "athlete_id": athlete.id,

@@ -1,7 +1,7 @@
 """The notifications of a sync pass: notify.mailbox decides (warnings at once, held through
 quiet hours; news by the digest; findings about one run or day as one entry), this module
-reads the alerts, renders, queues one outbox row per channel that takes the message (email,
-and the athlete's push channels, each with its own quiet hours) and marks what the runner
+reads the alerts, renders, queues one outbox row per channel that takes the message (each
+rendered as its route's renderer says, held through its own quiet hours) and marks what the runner
 was told. Every row is written before any delivery is tried.
 """
 
@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,21 +21,14 @@ from strainwatch.alerts.guidance import guidance, guidance_lines
 from strainwatch.config.settings import AthleteSettings, Settings
 from strainwatch.domain import Severity
 from strainwatch.metrics.history import History
-from strainwatch.notify.channels.email import EMAIL
+from strainwatch.notify.channels.base import Route
 from strainwatch.notify.chart import weekly_chart
 from strainwatch.notify.mailbox import Entry, Pending, PlannedMail, plan
 from strainwatch.notify.notification import Notification, Recipient
-from strainwatch.notify.outbox import enqueue
+from strainwatch.notify.outbox import enqueue, row_id
 from strainwatch.notify.policy import digest_due, quiet_until
-from strainwatch.notify.push_render import push_alert, push_digest, push_notice
-from strainwatch.notify.render import (
-    AlertContent,
-    DigestContent,
-    alert_message,
-    digest_message,
-    notice_message,
-)
-from strainwatch.notify.transport import Route, channels_for, sender_of
+from strainwatch.notify.render import AlertContent, DigestContent
+from strainwatch.notify.transport import channels_for, sender_of
 from strainwatch.store.journal import active_mutes
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 from strainwatch.store.runs import facts_of, load_runs
@@ -183,8 +177,8 @@ class _AthleteMail:
                        history_url=alerts_url(public, row.athlete_id))  # fmt: skip
 
     def _render(
-        self, what: str, key: str, render: Callable[[], Notification], alert_id: int | None = None,
-        channel: str = EMAIL,
+        self, what: str, key: str, render: Callable[[], Notification], route: Route,
+        alert_id: int | None = None,
     ) -> Notification | None:  # fmt: skip
         """The rendered message, or None when rendering fails: then a parked row with the reason
         stands in for it (listed by `outbox` and `doctor`), and the other messages go."""
@@ -193,9 +187,9 @@ class _AthleteMail:
         except Exception as error:  # a bug or odd data in one message must not hold back the rest
             reason = f"cannot render: {type(error).__name__}: {error}".splitlines()[0]
             log.exception("%s for %s %s", what, self.athlete.id, reason)
-            message_id = f"<unrendered.{key}.{self.athlete.id}@strainwatch>"
-            if channel != EMAIL:
-                message_id = f"{channel}:{message_id}"
+            channel = route.name
+            unrendered = f"<unrendered.{key}.{self.athlete.id}@strainwatch>"
+            message_id = row_id(channel, unrendered, own_id=route.own_id)
             if self.session.scalar(select(Outbox.id).where(Outbox.message_id == message_id)) is None:
                 self.session.add(Outbox(
                     athlete_id=self.athlete.id, alert_id=alert_id, kind=key.split(".", 1)[0], channel=channel,
@@ -211,28 +205,28 @@ class _AthleteMail:
         """One row per channel that takes warnings, each held through its own quiet hours."""
         lead = self.rows[entry.lead.key]
         link = alert_url(self.settings.web.public_url, lead.id)
+        told = False  # the pass reports each message once, by its first channel's subject
         for route in self.routes:
             if not route.takes("alert"):
                 continue
             held = quiet_until(self.now.astimezone(self.athlete.zone), route.quiet_hours)
-            if route.name == EMAIL:
-                render = lambda: alert_message(  # noqa: E731
-                    self._content(entry), recipient_of(self.athlete), self.chart, self.sender, self.now
-                )  # fmt: skip
-            else:
-                render = lambda: push_alert(  # noqa: E731
-                    self._content(entry), recipient_of(self.athlete), self.sender, self.now, link
-                )  # fmt: skip
+            def render(route: Route = route) -> Notification:  # the content, too, inside _render's guard
+                content = self._content(entry)
+                return route.renderer.alert(
+                    content, recipient_of(self.athlete), self.chart, sender=self.sender, now=self.now,
+                    link=link,
+                )
             what = f"alert {lead.rule} of {lead.day}"
-            message = self._render(what, f"alert.{lead.id}", render, lead.id, route.name)
+            message = self._render(what, f"alert.{lead.id}", render, route, lead.id)
             if message is None:  # parked once, not again on every pass
                 continue
             row = enqueue(
                 self.session, athlete_id=self.athlete.id, kind="alert", message=message, now=self.now,
-                not_before=held, alert_id=lead.id, channel=route.name,
+                not_before=held, alert_id=lead.id, channel=route.name, own_id=route.own_id,
             )  # fmt: skip
-            if row is not None and route.name == EMAIL:
+            if row is not None and not told:
                 self.queued.subjects.append(message.subject)
+                told = True
         channels = [route.name for route in self.routes if route.takes("alert")]
         log.info("%s: %s %s of %s queued for %s", self.athlete.id, lead.severity, lead.rule, lead.day,
                  ", ".join(channels))  # fmt: skip
@@ -255,25 +249,21 @@ class _AthleteMail:
         for route in self.routes:
             if not route.takes("digest"):
                 continue
-            if route.name == EMAIL:
-                render = lambda: digest_message(  # noqa: E731
-                    content, recipient_of(self.athlete), self.chart, self.sender, self.now
-                )  # fmt: skip
-            else:
-                render = lambda: push_digest(  # noqa: E731
-                    content, recipient_of(self.athlete), self.sender, self.now, link
-                )  # fmt: skip
+            render = partial(
+                route.renderer.digest, content, recipient_of(self.athlete), self.chart,
+                sender=self.sender, now=self.now, link=link,
+            )  # fmt: skip
             what, key = f"digest of {self.today}", f"digest.{self.today}"
-            message = self._render(what, key, render, channel=route.name)
+            message = self._render(what, key, render, route)
             if message is None:
                 continue
             row = enqueue(
                 self.session, athlete_id=self.athlete.id, kind="digest", message=message, now=self.now,
-                channel=route.name,
+                channel=route.name, own_id=route.own_id,
             )  # fmt: skip
             if row is None:
                 continue
-            if route.name == EMAIL:
+            if digest_row is None:  # reported once, by its first channel's subject
                 self.queued.subjects.append(message.subject)
             digest_row = digest_row or row
         if digest_row is None:
@@ -297,8 +287,8 @@ def queue_notice(
     for route in channels_for(settings, athlete):
         if not route.takes("notice"):
             continue
-        if route.name == EMAIL:
-            message = notice_message(recipient, sender, subject, text, key=key, now=now)
-        else:
-            message = push_notice(recipient, sender, subject, text, key=key, now=now)
-        enqueue(session, athlete_id=athlete.id, kind="notice", message=message, now=now, channel=route.name)
+        message = route.renderer.notice(recipient, sender, subject, text, key=key, now=now)
+        enqueue(
+            session, athlete_id=athlete.id, kind="notice", message=message, now=now, channel=route.name,
+            own_id=route.own_id,
+        )  # fmt: skip

@@ -3,12 +3,15 @@ channel and recipient. Rendered once; retries and crash-resends deliver the very
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 MAX_SUBJECT = 160
+# without [smtp]: the mbox's From and every message-id's domain
+DEFAULT_SENDER = "strainwatch <strainwatch@localhost>"
 
 
 def header_text(value: str, limit: int = MAX_SUBJECT) -> str:
@@ -35,3 +38,9 @@ class Notification:
     created_at: datetime  # when it was rendered: the mail's Date, whenever it is sent
     severity: str | None = None  # of the strongest finding; None for notices
     alert_keys: tuple[str, ...] = ()  # the fingerprints of the alerts it tells about
+
+
+def reference(key: str) -> str:
+    """A short, stable reference of an idempotency key: the same on every resend, and the
+    start of the mail's Message-ID about the same news (pushes and webhooks carry it)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]

@@ -5,8 +5,8 @@ retried with capped backoff across passes and restarts, parked on permanent fail
 test_channel_contract.py holds each to them).
 
 A crash after the channel accepted but before the row was marked sent resends once when the
-lease has run out, with the same notification and idempotency key (for email: Message-ID),
-so the copy is recognisable.
+lease has run out, with the same notification and idempotency key (for mail: its
+Message-ID), so the copy is recognisable.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.notify.channels.base import Channel, DeliveryError
-from strainwatch.notify.channels.email import EMAIL
 from strainwatch.notify.notification import Notification, Recipient
 from strainwatch.notify.policy import backoff
 from strainwatch.store.db import unit_of_work
@@ -38,12 +37,13 @@ def enqueue(
     now: datetime,
     not_before: datetime | None = None,
     alert_id: int | None = None,
-    channel: str = EMAIL,
+    channel: str,
+    own_id: bool = False,
 ) -> Outbox | None:
-    """Queue a rendered notification on a channel; None when it is already queued there."""
+    """Queue a rendered notification on a channel; None when it is already queued there.
+    `own_id`: the row keeps the notification's id (see `row_id`)."""
     n = message
-    # an email keeps its Message-ID as the row's; other channels' rows are told apart by name
-    message_id = n.message_id if channel == EMAIL else f"{channel}:{n.message_id}"
+    message_id = row_id(channel, n.message_id, own_id=own_id)
     queued = select(Outbox.id).where(
         (Outbox.message_id == message_id)
         | (
@@ -64,6 +64,12 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+def row_id(channel: str, message_id: str, *, own_id: bool) -> str:
+    """The row's unique id: the notification's own where the channel's far side reads it
+    (mail's Message-ID, Route.own_id), else told apart by the channel's name."""
+    return message_id if own_id else f"{channel}:{message_id}"
 
 
 def notification_of(row: Outbox) -> Notification:
@@ -97,7 +103,9 @@ class DeliveryReport:
     retrying: list[str] = field(default_factory=list)
     parked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # channels that could not be built: rows wait
-    channels: set[str] = field(default_factory=set)  # the push channels that had something to do
+    channels: set[str] = field(default_factory=set)  # the athletes' own channels that had something to do
+    shared: set[str] = field(default_factory=set)  # the channels every athlete shares (mail)
+    blocked: list[str] = field(default_factory=list)  # why a shared channel could not be built
 
     def merge(self, other: DeliveryReport) -> None:
         self.sent += other.sent
@@ -105,11 +113,13 @@ class DeliveryReport:
         self.parked += other.parked
         self.problems += other.problems
         self.channels |= other.channels
+        self.shared |= other.shared
+        self.blocked += other.blocked
 
     def summary(self) -> str:
         text = f"mail: {len(self.sent)} sent, {len(self.retrying)} to retry, {len(self.parked)} parked"
         if self.channels or self.problems:
-            text += f" (channels: {', '.join(sorted({EMAIL, *self.channels}))})"
+            text += f" (channels: {', '.join(sorted(self.shared | self.channels))})"
         if self.problems:
             text += f"; not delivered: {'; '.join(self.problems)}"
         return text
@@ -119,8 +129,8 @@ def deliver_due(
     sessions: sessionmaker[Session], transport: Channel, now: datetime,
     on_message: Callable[[], None] | None = None, *, athlete_id: str | None = None,
 ) -> DeliveryReport:  # fmt: skip
-    """Send every due row of this channel once (of one athlete's, for a push channel: its
-    name is the athlete's own); failures are recorded on the row, never raised. `on_message`
+    """Send every due row of this channel once (of one athlete's, for an athlete's own
+    channel: its name is the athlete's own); failures are recorded on the row, never raised. `on_message`
     is called before each row (the daemon's progress report)."""
     report = DeliveryReport()
     query = select(Outbox.id).where(
@@ -130,7 +140,7 @@ def deliver_due(
         query = query.where(Outbox.athlete_id == athlete_id)
     with sessions() as session:
         due = session.scalars(query.order_by(Outbox.next_attempt_at, Outbox.id)).all()
-    if due and transport.name != EMAIL:
+    if due and athlete_id is not None:
         report.channels.add(transport.name)
     for row_id in due:
         if on_message is not None:
@@ -164,8 +174,10 @@ def deliver_due(
 
 
 def _to(row: Outbox) -> str:
-    """Whom a row goes to, as reports say it: the address, or the athlete's push channel."""
-    return row.recipient if row.channel == EMAIL else f"{row.athlete_id} via {row.channel}"
+    """Whom a row goes to, as reports say it: the address (a row keeping its own id, a mail),
+    or the athlete's channel."""
+    own = not row.message_id.startswith(f"{row.channel}:")
+    return row.recipient if own else f"{row.athlete_id} via {row.channel}"
 
 
 def retry(session: Session, ids: Sequence[int], now: datetime) -> int:

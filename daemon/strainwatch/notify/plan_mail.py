@@ -21,12 +21,9 @@ from sqlalchemy.orm import Session
 from strainwatch.alerts.forecast import Outlook
 from strainwatch.config.settings import AthleteSettings, Settings
 from strainwatch.domain import Severity
-from strainwatch.notify.channels.email import EMAIL
 from strainwatch.notify.dispatch import aware
 from strainwatch.notify.notification import Recipient
 from strainwatch.notify.outbox import enqueue
-from strainwatch.notify.push_render import push_notice
-from strainwatch.notify.render import notice_message
 from strainwatch.notify.transport import channels_for, sender_of
 from strainwatch.store.models import Outbox, PlanForecast
 
@@ -182,19 +179,17 @@ def queue_plan_mail(
     subject, body = plan_subject(news, lookahead=due), plan_body(news, outlook, lookahead=due)
     key = _key(athlete.id, news, today, due)
     recipient, sender = Recipient(athlete.id, athlete.name, athlete.email), sender_of(settings)
-    queued = []
+    queued: list[str] = []
     for route in channels_for(settings, athlete):
         if not route.takes("digest"):
             continue
-        if route.name == EMAIL:
-            message = notice_message(recipient, sender, subject, body, key=key, now=now)
-        else:
-            message = push_notice(recipient, sender, subject, push_body(news), key=key, now=now)
+        short = push_body(news)  # for a channel that shows a few lines
+        message = route.renderer.notice(recipient, sender, subject, body, key=key, now=now, short=short)
         row = enqueue(
-            session, athlete_id=athlete.id, kind=PLAN, message=message, now=now,
-            channel=route.name,
+            session, athlete_id=athlete.id, kind=PLAN, message=message, now=now, channel=route.name,
+            own_id=route.own_id,
         )  # fmt: skip
-        if row is not None and route.name == EMAIL:
+        if row is not None and not queued:  # reported once, by its first channel's subject
             queued.append(message.subject)
     for r in news.untold:
         r.told_severity = r.severity

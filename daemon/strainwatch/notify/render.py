@@ -133,3 +133,26 @@ def notice_message(
     """Operational notices (a sample alert, a source that needs the runner's attention)."""
     mail = MailView("notice", _greeting(recipient), body=body)
     return _notification(mail, recipient, sender, subject, key, now=now)
+
+
+class FullRenderer:
+    """The whole message, as a mail says it (plain text, HTML and the chart): for channels
+    that show everything (email) or hand all of it on (a webhook)."""
+
+    def alert(
+        self, content: AlertContent, recipient: Recipient, chart: Chart, *, sender: str,
+        now: datetime, link: str | None,
+    ) -> Notification:  # fmt: skip
+        return alert_message(content, recipient, chart, sender, now)
+
+    def digest(
+        self, content: DigestContent, recipient: Recipient, chart: Chart, *, sender: str,
+        now: datetime, link: str | None,
+    ) -> Notification:  # fmt: skip
+        return digest_message(content, recipient, chart, sender, now)
+
+    def notice(
+        self, recipient: Recipient, sender: str, subject: str, text: str, *, key: str, now: datetime,
+        short: str | None = None,
+    ) -> Notification:  # fmt: skip
+        return notice_message(recipient, sender, subject, text, key=key, now=now)

@@ -318,9 +318,8 @@ def _deliver(
     """Send what is due on every channel; a channel's problem is reported, never fatal: its
     rows wait."""
     report.delivery = deliver_all(settings, sessions, now, on_message)
-    for problem in report.delivery.problems:
-        if problem.startswith("email: "):
-            report.mail_problem = problem.removeprefix("email: ")
+    if report.delivery.blocked:  # the channel every athlete shares could not even be built
+        report.mail_problem = "; ".join(report.delivery.blocked)
 
 
 def _evaluate_if_needed(

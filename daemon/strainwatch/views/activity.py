@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from strainwatch.domain import RUNNING_SPORT_TYPES, Correction, too_fast_to_run
-from strainwatch.sources.files.text_fields import clean_line, clean_text
+from strainwatch.safe_text import clean_line, clean_text
 from strainwatch.store.models import Activity
 from strainwatch.store.overrides import Override
 from strainwatch.units import climb_text, distance_text, duration_text, pace_text, say

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from strainwatch.domain import Finding
 from strainwatch.rules.base import DISCLAIMER
@@ -12,6 +17,35 @@ from strainwatch.store.models import Alert
 from strainwatch.units import say
 from strainwatch.views.activity import iso_utc
 from strainwatch.views.words import numbers_sentence, setting_words
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFilter:
+    """Which alerts a history lists; an empty value does not filter."""
+
+    rule: str = ""
+    severity: str = ""
+    state: str = ""  # active, resolved, or unread (not acknowledged)
+    since: date | None = None
+    until: date | None = None
+
+
+def alerts_history(session: Session, athlete_ids: Sequence[str], f: AlertFilter) -> list[Alert]:
+    """Every alert of these athletes that passes the filter, newest first."""
+    query = select(Alert).where(Alert.athlete_id.in_(list(athlete_ids)))
+    if f.rule:
+        query = query.where(Alert.rule == f.rule)
+    if f.severity:
+        query = query.where(Alert.severity == f.severity)
+    if f.state == "unread":
+        query = query.where(Alert.acknowledged_at.is_(None))
+    elif f.state:
+        query = query.where(Alert.status == f.state)
+    if f.since is not None:
+        query = query.where(Alert.day >= f.since)
+    if f.until is not None:
+        query = query.where(Alert.day <= f.until)
+    return list(session.scalars(query.order_by(Alert.day.desc(), Alert.id.desc())))
 
 
 def alert_json(alert: Alert, units: str) -> dict[str, Any]:

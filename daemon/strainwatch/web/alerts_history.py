@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.rules.registry import RULES
-from strainwatch.store.models import Alert
 from strainwatch.units import say
-from strainwatch.views.alert import alert_json
+from strainwatch.views.alert import AlertFilter, alert_json, alerts_history
 from strainwatch.web.page import BadRequest, Ctx, Page
 from strainwatch.web.pages import _athlete, _date, _mutes, _today
 from strainwatch.web.when import day_words
@@ -37,21 +34,9 @@ def history(ctx: Ctx, athlete_id: str | None = None) -> Page:
     latest = max((_today(ctx, a) for a in athletes), default=None)
     since = _date(ctx.query.get("since"), "since", **({"latest": latest} if latest else {}))
     until = _date(ctx.query.get("until"), "until")
-    query = select(Alert).where(Alert.athlete_id.in_([a.id for a in athletes]))
-    if rule:
-        query = query.where(Alert.rule == rule)
-    if severity:
-        query = query.where(Alert.severity == severity)
-    if state == "unread":
-        query = query.where(Alert.acknowledged_at.is_(None))
-    elif state:
-        query = query.where(Alert.status == state)
-    if since is not None:
-        query = query.where(Alert.day >= since)
-    if until is not None:
-        query = query.where(Alert.day <= until)
+    wanted = AlertFilter(rule, severity, state, since, until)
     with ctx.db() as session:
-        found = list(session.scalars(query.order_by(Alert.day.desc(), Alert.id.desc())))
+        found = alerts_history(session, [a.id for a in athletes], wanted)
         mutes = {a.id: _mutes(session, ctx, a) for a in athletes}
     by_id: dict[str, AthleteSettings] = {a.id: a for a in athletes}
     rows = [{

@@ -17,7 +17,7 @@ from strainwatch.config.settings import AthleteSettings
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.ceilings import Ceiling
 from strainwatch.rules.registry import RULES
-from strainwatch.sources.files.text_fields import clean_text
+from strainwatch.safe_text import clean_text
 from strainwatch.store import journal, overrides
 from strainwatch.store.models import Activity, Alert, Injury, PainNote
 from strainwatch.units import KM, MILE, MILE_KM, climb_text, distance_text, say

@@ -19,18 +19,21 @@ def notify() -> None:
 @click.option("--athlete", "athlete_id", metavar="ID", help="Whose channels (needed with several athletes).")
 @click.option(
     "--channel", "channel_name", metavar="NAME",
-    help='A push channel of [[athletes.channels]] by name, or "email" (the default).',
+    help="A channel of [[athletes.channels]] by name, or the mail channel (the default).",
 )  # fmt: skip
 @pass_app
 def notify_test(app: AppContext, athlete_id: str | None, channel_name: str | None) -> None:
     """Send a sample alert now, past the outbox, and say exactly what the other side answered."""
+    from strainwatch.notify.channels.base import DeliveryError
     from strainwatch.notify.chart import sample_chart
     from strainwatch.notify.dispatch import recipient_of
-    from strainwatch.notify.render import AlertContent, alert_message
-    from strainwatch.notify.transport import push_channel, transport_for
+    from strainwatch.notify.render import AlertContent
+    from strainwatch.notify.transport import route_named
     from strainwatch.units import distance_mark, say
+    from strainwatch.views.links import athlete_url
 
     athlete = app.settings.athlete(athlete_id)
+    route = route_named(app.settings, athlete, channel_name)
     now = current_time()
     sample = AlertContent(
         fingerprint=f"test:{athlete.id}:{now.isoformat()}", rule="long-run-spike", severity="caution",
@@ -40,31 +43,17 @@ def notify_test(app: AppContext, athlete_id: str | None, channel_name: str | Non
         advice="This is a test message from `strainwatch notify test`: nothing to do.",
         numbers={"distance_km": 14.5, "reference_km": 10.0, "increase_pct": 45.0}, units=athlete.units,
     )  # fmt: skip
-    if channel_name not in (None, "email"):
-        from strainwatch.errors import ConfigError
-        from strainwatch.notify.channels.base import DeliveryError
-        from strainwatch.notify.push_render import push_alert
-        from strainwatch.views.links import athlete_url
-
-        chosen = [c for c in athlete.channels if c.name == channel_name]
-        if not chosen:
-            known = ", ".join(["email", *(c.name for c in athlete.channels)])
-            raise ConfigError(f"athlete {athlete.id!r} has no channel {channel_name!r} (configured: {known})")
-        push = push_channel(chosen[0])
-        link = athlete_url(app.settings.web.public_url, athlete.id)
-        message = push_alert(sample, recipient_of(athlete), push.sender, now, link)
-        click.echo(f"sending a sample push to {athlete.id}'s channel {channel_name!r} …")
-        try:
-            click.echo(push.send(message))
-        except DeliveryError as exc:
-            kind = "permanent: mend it first" if exc.permanent else "temporary: the outbox would retry it"
-            raise type(exc)(f"{exc.what} ({kind})", where=exc.where, hint=exc.hint) from None
-        return
-    transport = transport_for(app.settings)
+    channel = route.build()
     chart = sample_chart(now.astimezone(athlete.zone).date())
-    message = alert_message(sample, recipient_of(athlete), chart, transport.sender, now)
-    click.echo(f"sending a sample alert to {athlete.email} …")
-    click.echo(transport.send(message))
+    link = athlete_url(app.settings.web.public_url, athlete.id)
+    recipient = recipient_of(athlete)
+    message = route.renderer.alert(sample, recipient, chart, sender=channel.sender, now=now, link=link)
+    click.echo(f"sending a sample alert to {athlete.id}'s channel {route.name!r} ({athlete.email}) …")
+    try:
+        click.echo(channel.send(message))
+    except DeliveryError as exc:
+        kind = "permanent: mend it first" if exc.permanent else "temporary: the outbox would retry it"
+        raise type(exc)(f"{exc.what} ({kind})", where=exc.where, hint=exc.hint) from None
 
 
 @click.group(invoke_without_command=True)
@@ -93,7 +82,7 @@ def outbox(ctx: click.Context, as_json: bool) -> None:
             if r.sent_at
             else f"next {r.next_attempt_at:%Y-%m-%d %H:%M}"
         )
-        via = "" if r.channel == "email" else f" via {r.channel}"
+        via = "" if not r.message_id.startswith(f"{r.channel}:") else f" via {r.channel}"
         click.echo(f"#{r.id:<5} {r.status:<8} {r.kind:<7} {r.attempts} tries, {when}  {r.subject}{via}")
         if r.last_error and r.status != "sent":
             click.echo(f"       last error: {r.last_error}")

@@ -119,7 +119,7 @@ def pain(app: AppContext, activity_id: int, note: str) -> None:
     """Log pain after run ACTIVITY_ID: the pain-note rule reads NOTE on the next pass."""
     import getpass
 
-    from strainwatch.sources.files.text_fields import clean_text
+    from strainwatch.safe_text import clean_text
     from strainwatch.store import journal
     from strainwatch.store.models import Activity
 

@@ -1,16 +1,34 @@
-"""What a channel is: one `send` that delivers a rendered notification or says why not.
+"""What a channel is, and what a kind of channel is.
 
-Failures are sorted at this boundary: temporary ones (a server down or busy) are retried by
-the outbox with backoff; permanent ones wait, parked, for the user and `outbox retry`.
+A `Channel` is one `send` that delivers a rendered notification or says why not. Failures
+are sorted at this boundary: temporary ones (a server down or busy) are retried by the
+outbox with backoff; permanent ones wait, parked, for the user and `outbox retry`.
+
+A `ChannelKind` (email, push, webhook: one folder each, listed once in
+notify/channels/registry.py) says, from the settings, where an athlete's messages go on it
+(`routes`), how each message looks there (the route's `renderer`), how to build the channel
+that delivers them (the route's `build`) and its lines in `doctor`. The outbox, dispatch,
+the pass and the commands work through these alone and never name a kind.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from strainwatch.errors import StrainwatchError
-from strainwatch.notify.notification import Notification
+from strainwatch.notify.notification import DEFAULT_SENDER, Notification, Recipient
+
+if TYPE_CHECKING:
+    from strainwatch.config.settings import AthleteSettings, ChannelSettings, Settings
+    from strainwatch.notify.chart import Chart
+    from strainwatch.notify.render import AlertContent, DigestContent
+    from strainwatch.sources.base import Check
+
+# what the config calls a message -> the outbox's kind of row
+MESSAGE_KINDS = {"warning": "alert", "digest": "digest", "notice": "notice"}
 
 
 class DeliveryError(StrainwatchError):
@@ -28,10 +46,109 @@ class PermanentDeliveryError(DeliveryError):
 
 
 class Channel(Protocol):
-    name: str  # the outbox rows it delivers: "email" (SMTP or mbox)
+    name: str  # the outbox rows it delivers: the route's name
     sender: str
     lease: timedelta  # how long one send may take: a claim older than this was a crash
 
     def send(self, notification: Notification) -> str:
         """Deliver; return what the other side said (the receipt). Raises DeliveryError."""
         ...
+
+
+class Renderer(Protocol):
+    """How each message looks on a channel: all of it (a mail), or a phone's few lines."""
+
+    def alert(
+        self, content: AlertContent, recipient: Recipient, chart: Chart, *, sender: str,
+        now: datetime, link: str | None,
+    ) -> Notification: ...  # fmt: skip
+
+    def digest(
+        self, content: DigestContent, recipient: Recipient, chart: Chart, *, sender: str,
+        now: datetime, link: str | None,
+    ) -> Notification: ...  # fmt: skip
+
+    def notice(
+        self, recipient: Recipient, sender: str, subject: str, text: str, *, key: str, now: datetime,
+        short: str | None = None,
+    ) -> Notification:
+        """`short`: the notice in a few lines, where the caller has one for a phone."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where one athlete's messages go: a channel (its outbox name), what it takes, its quiet
+    hours, how messages look there and how to build the channel that delivers them.
+
+    `athlete_id` is None for a channel every athlete shares (the mail server): its rows are
+    delivered together and it is never "no longer configured". `own_id`: the rows keep the
+    notification's own id (mail's Message-ID); other channels' rows are told apart by name.
+    """
+
+    name: str
+    kinds: frozenset[str]  # outbox kinds: alert, digest, notice
+    quiet_hours: str | None
+    renderer: Renderer
+    build: Callable[[], Channel]
+    athlete_id: str | None = None
+    own_id: bool = False
+
+    def takes(self, kind: str) -> bool:
+        return kind in self.kinds
+
+
+class ChannelKind(Protocol):
+    """A kind of channel: where it takes each athlete's messages, and its lines in `doctor`."""
+
+    name: str  # what `kind =` says in [[athletes.channels]]
+
+    def routes(self, settings: Settings, athlete: AthleteSettings) -> list[Route]:
+        """This athlete's routes of this kind, in config order; no secret is read."""
+        ...
+
+    def doctor(self, settings: Settings) -> list[Check]:
+        """Its checks, without sending anything."""
+        ...
+
+
+def quiet_hours_of(settings: Settings, own: str | None) -> str | None:
+    """A channel's quiet hours: its own, else [notify] quiet_hours ("" for none)."""
+    return settings.notify.quiet_hours if own is None else own
+
+
+def sender_of(settings: Settings) -> str:
+    """Who every message is from (the mail's From, every message-id's domain): [smtp] from,
+    else the local default."""
+    return settings.smtp.sender if settings.smtp is not None else DEFAULT_SENDER
+
+
+def own_routes(
+    settings: Settings, athlete: AthleteSettings, kind: str, renderer: Renderer,
+    build: Callable[[ChannelSettings], Channel],
+) -> list[Route]:  # fmt: skip
+    """The routes of the athlete's `[[athletes.channels]]` tables of this kind, in config order."""
+    from functools import partial
+
+    return [
+        Route(
+            c.name, frozenset(MESSAGE_KINDS[m] for m in c.send), quiet_hours_of(settings, c.quiet_hours),
+            renderer, partial(build, c), athlete_id=athlete.id,
+        )
+        for c in athlete.channels
+        if c.kind == kind
+    ]  # fmt: skip
+
+
+def own_checks(settings: Settings, kind: str, check: Callable[[ChannelSettings], str]) -> list[Check]:
+    """One `doctor` line per channel table of this kind: "channel <name> of <athlete>"."""
+    from functools import partial
+
+    from strainwatch.sources.base import probe
+
+    return [
+        probe(f"channel {c.name} of {a.id}", partial(check, c))
+        for a in settings.athletes
+        for c in a.channels
+        if c.kind == kind
+    ]

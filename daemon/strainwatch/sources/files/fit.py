@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 from strainwatch.domain import NAN, DeviceSummary, ParsedActivity, Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
 from strainwatch.sources.files.fit_decode import FitChecksumError, FitContent, decode
-from strainwatch.sources.files.sport_types import normalize_sport
+from strainwatch.sport_types import normalize_sport
 
 MAX_FIT_BYTES = 64 << 20  # a week of 1 Hz records is about 25 MB
 MAX_RECORDS = 1_000_000  # 11 days at one record a second

@@ -14,9 +14,9 @@ from typing import BinaryIO
 from strainwatch.domain import NAN, ParsedActivity, Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
 from strainwatch.sources.files.limits import MAX_POINTS
-from strainwatch.sources.files.sport_types import normalize_sport
 from strainwatch.sources.files.timestamps import EARLIEST_S, LATEST_S, epoch_seconds
 from strainwatch.sources.files.xmlstream import CHUNK_SIZE, MAX_DEPTH, feed_expat, local_name, safe_expat
+from strainwatch.sport_types import normalize_sport
 
 _HR_NAMES = ("hr", "heartrate", "heart_rate")
 _CAD_NAMES = ("cad", "cadence", "runcadence")

@@ -18,9 +18,9 @@ from strainwatch.sources.files.gpx import (
     too_many_points,
 )
 from strainwatch.sources.files.limits import MAX_POINTS
-from strainwatch.sources.files.sport_types import normalize_sport
 from strainwatch.sources.files.timestamps import epoch_seconds, plausible_epoch
 from strainwatch.sources.files.xmlstream import MAX_DEPTH, feed_expat, local_name, safe_expat
+from strainwatch.sport_types import normalize_sport
 
 _TIME, _LAT, _LON, _ALT, _DIST, _HR, _CAD = range(1, 8)
 _POINT_FIELDS = {

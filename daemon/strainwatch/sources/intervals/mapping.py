@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from strainwatch.domain import NAN, DeviceSummary, Track
 from strainwatch.metrics.activity import compute_metrics, pace_s_per_km
 from strainwatch.sources.cleaned import cleaned_values
-from strainwatch.sources.files.sport_types import normalize_sport
+from strainwatch.sport_types import normalize_sport
 
 STUB_SOURCES = frozenset({"STRAVA"})
 

@@ -26,10 +26,9 @@ from typing import IO
 
 from strainwatch.config.settings import SmtpSettings
 from strainwatch.notify.channels.base import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
-from strainwatch.notify.notification import Notification, header_text
+from strainwatch.notify.notification import DEFAULT_SENDER, Notification, header_text
 
 EMAIL = "email"
-DEFAULT_SENDER = "strainwatch <strainwatch@localhost>"
 
 
 def email_message(n: Notification, sender: str) -> EmailMessage:

@@ -184,7 +184,7 @@ class PushChannel:
             if tag and "tags" not in query:
                 extra["tags"] = tag
         if self.scheme in _WEBHOOKS:
-            from strainwatch.notify.push_render import push_ref
+            from strainwatch.notify.channels.push.render import push_ref
 
             extra["+X-Strainwatch-Ref"] = push_ref(n.key)
         if "rto" not in query:

@@ -8,11 +8,11 @@ activity data cannot break a service's title or message field.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from strainwatch.notify.notification import Notification, Recipient, header_text
+from strainwatch.notify.chart import Chart
+from strainwatch.notify.notification import Notification, Recipient, header_text, reference
 from strainwatch.notify.render import AlertContent, DigestContent, alert_subject, digest_subject, message_id
 from strainwatch.units import distance_text
 from strainwatch.views.words import numbers_sentence
@@ -22,10 +22,7 @@ LINE_LIMIT = 240
 MAX_DIGEST_LINES = 5
 
 
-def push_ref(key: str) -> str:
-    """A short, stable reference of an idempotency key: the same on every resend, and the
-    start of the mail's Message-ID about the same news."""
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
+push_ref = reference  # the name this module's callers know
 
 
 def _first_line(text: str) -> str:
@@ -94,3 +91,25 @@ def push_notice(
     """An operational notice, cut to a few lines."""
     lines = [line for line in body.strip().splitlines() if line.strip()][:3]
     return _push(key, recipient, sender, subject, lines, now=now, severity=None)
+
+
+class PushRenderer:
+    """A phone's few lines of each message, with the link to its page (no chart)."""
+
+    def alert(
+        self, content: AlertContent, recipient: Recipient, chart: Chart, *, sender: str,
+        now: datetime, link: str | None,
+    ) -> Notification:  # fmt: skip
+        return push_alert(content, recipient, sender, now, link)
+
+    def digest(
+        self, content: DigestContent, recipient: Recipient, chart: Chart, *, sender: str,
+        now: datetime, link: str | None,
+    ) -> Notification:  # fmt: skip
+        return push_digest(content, recipient, sender, now, link)
+
+    def notice(
+        self, recipient: Recipient, sender: str, subject: str, text: str, *, key: str, now: datetime,
+        short: str | None = None,
+    ) -> Notification:  # fmt: skip
+        return push_notice(recipient, sender, subject, short or text, key=key, now=now)

@@ -1,0 +1,43 @@
+"""Push through Apprise: each `[[athletes.channels]]` table of kind "push" (the default) is
+one athlete's channel to one service, its URL (with the token) read from a secret file."""
+
+from __future__ import annotations
+
+from strainwatch.config.secret_files import read_secret
+from strainwatch.config.settings import AthleteSettings, ChannelSettings, Settings
+from strainwatch.notify.channels.base import Route, own_checks, own_routes
+from strainwatch.notify.channels.push.channel import PushChannel, load_apprise
+from strainwatch.notify.channels.push.render import PushRenderer
+from strainwatch.sources.base import Check
+
+PUSH = "push"
+RENDERER = PushRenderer()
+
+
+def push_channel(channel: ChannelSettings) -> PushChannel:
+    """The push channel of these settings: its Apprise URL from `url_file` or
+    $CREDENTIALS_DIRECTORY/<name> (0600 enforced), Apprise imported now."""
+    load_apprise()  # a clear error naming the extra before any secret is read
+    url = read_secret(channel.name, channel.url_file)
+    return PushChannel(channel.name, url, timeout=channel.timeout)
+
+
+def _check(channel: ChannelSettings) -> str:
+    """Apprise installed, the secret file private, the URL one Apprise understands, its host
+    resolving and taking a connection."""
+    push = push_channel(channel)
+    where = channel.url_file or f"$CREDENTIALS_DIRECTORY/{channel.name}"
+    return f"{push.where}: URL from {where}; {push.check()}"
+
+
+class PushKind:
+    name = PUSH
+
+    def routes(self, settings: Settings, athlete: AthleteSettings) -> list[Route]:
+        return own_routes(settings, athlete, self.name, RENDERER, push_channel)
+
+    def doctor(self, settings: Settings) -> list[Check]:
+        return own_checks(settings, self.name, _check)
+
+
+KIND = PushKind()
