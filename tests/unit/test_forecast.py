@@ -16,6 +16,8 @@ from strainwatch.rules.registry import effective
 from tests import clock
 from tests.rules_support import make_run, steady
 
+pytestmark = pytest.mark.clock  # swept by --clock-sweep
+
 UTC = ZoneInfo("UTC")
 T = effective({})
 

@@ -17,6 +17,8 @@ from strainwatch.views.words import numbers_sentence, setting_words
 from tests import clock
 from tests.rules_support import make_run, shifted, steady
 
+pytestmark = pytest.mark.clock  # swept by --clock-sweep
+
 KEYS = ("_km", "_pct", "ceiling", "[[")
 
 

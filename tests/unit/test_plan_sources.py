@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +13,8 @@ from strainwatch.sources.plan.ical_plan import parse_ical
 from strainwatch.sources.plan.intervals_plan import parse_events
 from tests import clock
 from tests.plan_support import csv_plan, exported_calendar
+
+pytestmark = pytest.mark.clock  # swept by --clock-sweep
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -104,18 +106,21 @@ def test_ical_exceptions_and_moved_instances_and_a_google_style_utc_export() -> 
     (RECURRENCE-ID), in a Google-style export: UTC times, the zone only in X-WR-TIMEZONE."""
     today = clock.now().date()
     first = today + timedelta(days=1)
-    day = first.strftime("%Y%m%d")
-    cancelled = (first + timedelta(days=7)).strftime("%Y%m%d")
-    moved_from = (first + timedelta(days=14)).strftime("%Y%m%d")
-    moved_to = (first + timedelta(days=15)).strftime("%Y%m%d")
+
+    def utc(day: date, hour: int = 7, minute: int = 0) -> str:
+        """A Berlin wall-clock time as Google writes it: in UTC, so 06:00Z in winter and
+        05:00Z in summer for the same 07:00 run (the weeks may cross a change of clocks)."""
+        return datetime.combine(day, time(hour, minute), BERLIN).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    cancelled, moved_from, moved_to = (first + timedelta(days=d) for d in (7, 14, 15))
     text = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
         "X-WR-TIMEZONE:Europe/Berlin\r\n"
-        f"BEGIN:VEVENT\r\nUID:weekly@google.com\r\nDTSTAMP:20200101T000000Z\r\nDTSTART:{day}T060000Z\r\n"
-        f"DTEND:{day}T070000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE:{cancelled}T060000Z\r\n"
+        f"BEGIN:VEVENT\r\nUID:weekly@google.com\r\nDTSTAMP:20200101T000000Z\r\nDTSTART:{utc(first)}\r\n"
+        f"DTEND:{utc(first, 8)}\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE:{utc(cancelled)}\r\n"
         "SUMMARY:Steady run 10 km\r\nEND:VEVENT\r\n"
-        f"BEGIN:VEVENT\r\nUID:weekly@google.com\r\nDTSTAMP:20200101T000000Z\r\nRECURRENCE-ID:{moved_from}T060000Z\r\n"
-        f"DTSTART:{moved_to}T060000Z\r\nDTEND:{moved_to}T073000Z\r\nSUMMARY:Steady run 14 km\r\nEND:VEVENT\r\n"
+        f"BEGIN:VEVENT\r\nUID:weekly@google.com\r\nDTSTAMP:20200101T000000Z\r\nRECURRENCE-ID:{utc(moved_from)}\r\n"
+        f"DTSTART:{utc(moved_to)}\r\nDTEND:{utc(moved_to, 8, 30)}\r\nSUMMARY:Steady run 14 km\r\nEND:VEVENT\r\n"
         "END:VCALENDAR\r\n"
     )
     reading = parse_ical(text.encode(), today, today + timedelta(days=30), BERLIN)

@@ -19,6 +19,8 @@ from strainwatch.notify.transport import channels_for
 from strainwatch.rules.ceilings import Ceiling, Longest
 from tests import clock
 
+pytestmark = pytest.mark.clock  # swept by --clock-sweep
+
 BASE = """
 [notify]
 quiet_hours = "22:00-07:00"

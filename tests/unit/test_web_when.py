@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from strainwatch.web.when import day_words, moment_words, time_tag
 from tests import clock
+
+pytestmark = pytest.mark.clock  # swept by --clock-sweep
 
 RECIFE = ZoneInfo("America/Recife")  # UTC-3
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -19,7 +23,7 @@ def test_days_in_words() -> None:
     assert day_words(today + timedelta(days=1), today) == "tomorrow"
     three = today - timedelta(days=3)
     assert day_words(three, today) == f"3 days ago, {three:%a}"
-    old = today.replace(year=today.year - 2)
+    old = today - timedelta(days=2 * 365 + 10)  # (not replace(year=…): there is no 29 February then)
     assert day_words(old, today) == f"{old.day} {old:%b} {old.year}"
 
 
