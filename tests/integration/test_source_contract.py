@@ -22,6 +22,14 @@ def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SourceHar
         yield harness
 
 
+@pytest.fixture(params=[kind for kind in SOURCES if kind != "files"])
+def api_source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SourceHarness]:
+    """The sources that can hold a typed-in run and delete one (a file is a recording, and
+    strainwatch never deletes a file's run; a Strava export's manual rows: test_import)."""
+    with source_harness(request.param, tmp_path, f"sqlite:///{tmp_path}/sw.db") as harness:
+        yield harness
+
+
 def test_a_new_run_is_stored_and_counted_once(source: SourceHarness) -> None:
     source.add_run("a", days_ago(NOW, 2), 8.0)
     source.sync(NOW)
@@ -38,18 +46,16 @@ def test_another_recording_of_the_same_run_counts_once(source: SourceHarness) ->
     assert len(source.counted()) == 1
 
 
-def test_a_manual_entry_without_streams_is_kept_and_counted(source: SourceHarness) -> None:
-    if source.kind == "files":
-        pytest.skip("a file is a recording (a Strava export's manual rows: test_import)")
+def test_a_manual_entry_without_streams_is_kept_and_counted(api_source: SourceHarness) -> None:
+    source = api_source
     source.add_run("m", days_ago(NOW, 1), 5.0, manual=True)
     source.sync(NOW)
     source.sync(NOW + timedelta(minutes=30))
     assert source.counted() == {source.key("m"): pytest.approx(5000)}
 
 
-def test_a_deleted_run_leaves_the_load(source: SourceHarness) -> None:
-    if source.kind == "files":
-        pytest.skip("a file's run is never deleted by strainwatch")
+def test_a_deleted_run_leaves_the_load(api_source: SourceHarness) -> None:
+    source = api_source
     source.add_run("a", days_ago(NOW, 1), 6.0)
     source.add_run("b", days_ago(NOW, 1.5), 7.0)
     source.sync(NOW)
