@@ -16,6 +16,32 @@ from strainwatch.store.repository import known_activities
 from tests import clock
 
 
+def test_an_upgrade_cut_short_leaves_no_table_behind(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process killed half-way through its first upgrade (the crash tests' SIGKILL) must
+    not leave tables without a revision, which the next start refuses as another program's:
+    on SQLite too, where pysqlite commits each CREATE on its own unless told otherwise."""
+    from alembic.operations import Operations
+
+    created = Operations.create_table
+    count = 0
+
+    def create_then_die(self: Operations, *args: object, **kwargs: object) -> object:
+        nonlocal count
+        count += 1
+        if count == 3:  # two tables made, then the process "dies"
+            raise KeyboardInterrupt
+        return created(self, *args, **kwargs)
+
+    engine = create_db_engine(database_url)
+    monkeypatch.setattr(Operations, "create_table", create_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        upgrade(engine)
+    monkeypatch.undo()
+    assert [t for t in inspect(engine).get_table_names() if t != "alembic_version"] == []
+    upgrade(engine)  # the next start: a clean first upgrade, not a refusal
+    assert current_revision(engine) == "0015"
+
+
 def _activity(**overrides: object) -> Activity:
     now = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)
     values: dict[str, object] = {

@@ -157,7 +157,17 @@ def upgrade(engine: Engine) -> None:
         if engine.dialect.name == "sqlite":  # persistent; set only once the file is known to be ours
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        command.upgrade(_alembic_config(engine), "head")
+        if engine.dialect.name == "sqlite":
+            # pysqlite opens no transaction before a CREATE or an ALTER, so each would commit
+            # alone and a kill half-way would leave tables without a revision: migrate on an
+            # engine that sends BEGIN itself, so all of an upgrade commits at once or not at all
+            atomic = create_db_engine(engine.url.render_as_string(hide_password=False), savepoints=True)
+            try:
+                command.upgrade(_alembic_config(atomic), "head")
+            finally:
+                atomic.dispose()
+        else:
+            command.upgrade(_alembic_config(engine), "head")
     except OperationalError as exc:
         raise StoreError(
             f"cannot open the database: {exc.orig}", where=safe_url(engine.url.render_as_string())
