@@ -169,9 +169,15 @@ def advised(h: History, today: date, t: Thresholds) -> tuple[Ceiling, ...]:
 
 
 def strictest(ceilings: Sequence[Ceiling], scope: Scope) -> Ceiling | None:
-    """The lowest limit of `scope`; on a tie the first advised."""
+    """The lowest limit of `scope`; on a tie the first advised. A run's is never above the
+    next 7 days' (one run cannot use more than the whole week allows)."""
     of_scope = [c for c in ceilings if c.scope == scope]
-    return min(of_scope, key=lambda c: c.metres) if of_scope else None
+    found = min(of_scope, key=lambda c: c.metres) if of_scope else None
+    if scope == "run" and found is not None:
+        week = strictest(ceilings, "week")
+        if week is not None and week.metres < found.metres:
+            return Ceiling("run", week.metres, week.rule, f"the next 7 days' limit: {week.reason}")
+    return found
 
 
 def limit_sentence(ceiling: Ceiling) -> str:
