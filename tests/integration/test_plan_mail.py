@@ -6,6 +6,7 @@ run counted once."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -63,6 +64,29 @@ lookahead_time = "00:00"
     return parse_settings(text, tmp_path / "config.toml")
 
 
+@dataclass(frozen=True)
+class LongRunPlanned:
+    """Steady weeks to today and, in a CSV plan, a 28 km run three days on."""
+
+    settings: Any
+    sessions: Any
+    now: datetime
+    today: date
+    long_day: date
+    plan_file: Path
+
+
+def _long_run_planned(tmp_path: Path, database_url: str, port: int, name: str = "Long run") -> LongRunPlanned:
+    now = clock.now()
+    today, long_day = now.date(), now.date() + timedelta(days=3)
+    plan_file = tmp_path / "plan.csv"
+    plan_file.write_text(csv_plan([(long_day, "28", "", "long", name)]))
+    settings = _settings(
+        tmp_path, database_url, port, f'[athletes.plan.csv]\npath = "{plan_file}"', lookahead=today
+    )
+    return LongRunPlanned(settings, open_database(database_url), now, today, long_day, plan_file)
+
+
 def _mails(handler: Recorder) -> list[EmailMessage]:
     return [message_from_bytes(raw, policy=default) for _, raw in handler.messages]  # type: ignore[misc]
 
@@ -75,14 +99,8 @@ def test_the_look_ahead_carries_a_forecast_once_and_its_withdrawal_once(
     tmp_path: Path, database_url: str, recorder: tuple[Recorder, int]
 ) -> None:
     handler, port = recorder
-    now = clock.now()
-    today, long_day = now.date(), now.date() + timedelta(days=3)
-    plan_file = tmp_path / "plan.csv"
-    plan_file.write_text(csv_plan([(long_day, "28", "", "long", "Long run")]))
-    settings = _settings(
-        tmp_path, database_url, port, f'[athletes.plan.csv]\npath = "{plan_file}"', lookahead=today
-    )
-    sessions = open_database(database_url)
+    p = _long_run_planned(tmp_path, database_url, port)
+    settings, sessions, now, long_day, plan_file = p.settings, p.sessions, p.now, p.long_day, p.plan_file
     run_pass(settings, sessions, now=now)
     run_pass(settings, sessions, now=now + timedelta(minutes=5))
     [lookahead] = _mails(handler)
@@ -195,14 +213,8 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
     tmp_path: Path, database_url: str, recorder: tuple[Recorder, int]
 ) -> None:
     _, port = recorder
-    now = clock.now()
-    today, long_day = now.date(), now.date() + timedelta(days=3)
-    plan_file = tmp_path / "plan.csv"
-    plan_file.write_text(csv_plan([(long_day, "28", "", "long", "Long run <script>")]))
-    settings = _settings(
-        tmp_path, database_url, port, f'[athletes.plan.csv]\npath = "{plan_file}"', lookahead=today
-    )
-    sessions = open_database(database_url)
+    p = _long_run_planned(tmp_path, database_url, port, name="Long run <script>")
+    settings, sessions, now, today, long_day, plan_file = p.settings, p.sessions, p.now, p.today, p.long_day, p.plan_file
     run_pass(settings, sessions, now=now)
     plan_file.unlink()  # the page shows what the pass read; it never reads the plan itself
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
@@ -274,15 +286,9 @@ def test_a_plan_that_cannot_be_read_withdraws_nothing(
     tmp_path: Path, database_url: str, recorder: tuple[Recorder, int]
 ) -> None:
     handler, port = recorder
-    now = clock.now()
-    today, long_day = now.date(), now.date() + timedelta(days=3)
-    plan_file = tmp_path / "plan.csv"
-    text = csv_plan([(long_day, "28", "", "long", "Long run")])
-    plan_file.write_text(text)
-    settings = _settings(
-        tmp_path, database_url, port, f'[athletes.plan.csv]\npath = "{plan_file}"', lookahead=today
-    )
-    sessions = open_database(database_url)
+    p = _long_run_planned(tmp_path, database_url, port)
+    settings, sessions, now, plan_file = p.settings, p.sessions, p.now, p.plan_file
+    text = plan_file.read_text()
     run_pass(settings, sessions, now=now)
     plan_file.unlink()  # a feed down, a file being rewritten: its runs are unknown, not removed
     failed = run_pass(settings, sessions, now=now + timedelta(minutes=5))

@@ -97,11 +97,8 @@ def _status_line(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[s
     h = ctx.histories.get(session, athlete, today, light=True)
     g = guidance(h, today, ctx.settings.thresholds(athlete))
     unit, per_km = _units(athlete)
-    shown = None if worst is None else {
-        "id": worst.id, "severity": worst.severity, "title": say(worst.title, athlete.units)
-    }
     return {
-        "worst_alert": shown,
+        "worst_alert": _mark(worst, athlete.units),
         "last_7_days_km": round(h.km_between(date.fromordinal(today.toordinal() - 6), today), 1),
         "next_week_ceiling_km": None if g.next_week_ceiling_km is None else round(g.next_week_ceiling_km, 1),
         "unit": unit, "per_km": per_km,
