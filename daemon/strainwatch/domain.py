@@ -161,6 +161,47 @@ class ActivityMetrics:
     corrections: tuple[Correction, ...] = ()  # what was left out, and why (metrics.cleaning)
 
 
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """One activity as a source found it: its columns, ready for the store's one applier
+    (store/apply.py), which decides new, edited, duplicate or unchanged."""
+
+    external_id: str
+    values: Mapping[str, Any]  # the activity's columns: start_time, distance_m, elapsed_time_s, manual …
+    samples: bool = False  # recorded samples (a track, streams), not only a summary: the better recording
+    # the source's own record, kept in `raw["summary"]`: a stored one that differs from it in
+    # `edit_keys` (None: in any of its keys) was edited there; None: always an edit (a changed file)
+    summary: Mapping[str, Any] | None = None
+    edit_keys: tuple[str, ...] | None = None
+
+    @property
+    def start_time(self) -> datetime:
+        start: datetime = self.values["start_time"]
+        return start
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """An activity the source no longer has."""
+
+    external_id: str
+    # the status the source answered for the activity itself: a later listing never brings it back
+    gone: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceBatch:
+    """What one source found for one athlete (a listing page, a changed file, a pass's
+    deletions): applied in one transaction by `store.apply.apply_batch`; the source keeps
+    `cursor` (where its next pass starts) in that same transaction."""
+
+    source: str  # the key's first half: "file", "strava_export", "strava", "intervals"
+    recordings: tuple[Recording, ...] = ()
+    deletions: tuple[Deletion, ...] = ()
+    cursor: datetime | None = None
+    keep_duplicates: bool = True  # False: a duplicate is reported, not stored (a file's record names it)
+
+
 class Severity(IntEnum):
     """How loudly a finding speaks: `info` in status and digests, `caution` in the next
     digest, `warning` emailed at once."""

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.settings import AthleteSettings
+from strainwatch.domain import Recording, SourceBatch
 from strainwatch.importing.analyse import CRASH_MARK, analyse, failed, forget_archive
 from strainwatch.importing.discover import plan_import
 from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
@@ -28,9 +29,10 @@ from strainwatch.importing.workers import analyse_in_workers
 from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.safe_text import NAME_LIMIT, clean_json, clean_line, clean_text
 from strainwatch.store import overrides, repository
+from strainwatch.store.apply import BatchResult, apply_batch
 from strainwatch.store.db import store_error, unit_of_work
-from strainwatch.store.dedup import KnownActivities, KnownRun, Quality, recording_quality
-from strainwatch.store.models import Activity, ImportedFile
+from strainwatch.store.dedup import KnownActivities
+from strainwatch.store.models import ImportedFile
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +130,6 @@ def _activity_values(item: AnalysedActivity, athlete: AthleteSettings, job: File
     """The row to store: text cleaned and capped (see `strainwatch.safe_text`), no NaN or infinity."""
     p, m = item.parsed, item.metrics
     return {
-        "athlete_id": athlete.id,
         "sport_type": (p.sport_type or athlete.files.default_sport_type)[:32],
         "name": clean_line(p.name),
         "description": clean_text(p.description),
@@ -149,28 +150,11 @@ def _activity_values(item: AnalysedActivity, athlete: AthleteSettings, job: File
         "has_gps": m.has_gps,
         "trainer": p.trainer,
         "manual": p.manual,
-        "deleted": False,
         "partial_reason": clean_text(p.partial_reason, NAME_LIMIT),
         "gap_profile": {str(k): v for k, v in m.gap_profile.items() if math.isfinite(v)},
         "corrections": [c.to_json() for c in m.corrections] or None,
         "raw": clean_json({**p.raw, "file": job.record_path}),
     }
-
-
-def _quality(item: AnalysedActivity) -> Quality:
-    manual = item.parsed.manual
-    return recording_quality(manual=manual, heart_rate=item.metrics.avg_hr is not None, samples=not manual)
-
-
-def _known_run(activity: Activity, key: tuple[str, str], stored: bool) -> KnownRun:
-    start = activity.start_time.timestamp()
-    quality = recording_quality(
-        manual=activity.manual, heart_rate=activity.avg_hr is not None, samples=not activity.manual
-    )
-    return KnownRun(
-        start, activity.distance_m, activity.id if stored else None, f"{key[0]}: {key[1]}",
-        start + (activity.elapsed_time_s or 0.0), quality,
-    )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -182,13 +166,12 @@ class _Writer:
     records: dict[str, ImportedFile]
     known: KnownActivities
     now: datetime
-    inserted: list[tuple[tuple[str, str], Activity]] = field(default_factory=list)
-    replaced: dict[tuple[str, str], KnownRun] = field(default_factory=dict)  # made duplicates by the file
+    applied: BatchResult | None = None  # the last file's, until its transaction ended
     before_marks: dict[str, str] = field(default_factory=dict)  # fingerprints under "reading" marks
 
     def save(self, analysis: FileAnalysis) -> FileOutcome:
         job, now = analysis.job, self.now
-        self.inserted = []
+        self.applied = None
         record = self.records.get(job.record_path)
         if job.record_path in self.before_marks:
             known_fingerprint: str | None = self.before_marks.pop(job.record_path)
@@ -243,61 +226,50 @@ class _Writer:
         record.size, record.mtime_ns, record.checked_at = job.size, job.mtime_ns, self.now
         record.sha256, record.status, record.error = "zip", "imported", None
 
-    def remember(self, stored: bool) -> None:
-        """After the file's transaction: what it inserted now counts as known (in the place
-        of the recordings it made duplicates)."""
-        for key, activity in self.inserted:
-            run = _known_run(activity, key, stored)
-            replaced = self.replaced.pop(key, None)
-            if replaced is not None and stored:
-                self.known.replace(replaced, key, self.athlete.id, run)
-            else:
-                self.known.add(key, self.athlete.id, run)
-        self.inserted = []
-        self.replaced = {}
+    def ended(self, *, stored: bool) -> None:
+        """After the file's transaction: what it applied stays known if it was stored; a dry
+        run's runs stay known without ids (later files are "the same run as another file")."""
+        if self.applied is not None and not stored:
+            self.applied.undo(self.known, keep_unstored=True)
+        self.applied = None
+
+    def refused(self) -> None:
+        """The database refused the file's activities: none of them is known."""
+        if self.applied is not None:
+            self.applied.undo(self.known, keep_unstored=False)
+        self.applied = None
 
     def _store_activities(self, analysis: FileAnalysis, record: ImportedFile) -> tuple[str, str | None]:
-        """Insert or update the file's activities; returns the file's outcome and reason."""
+        """Insert or update the file's activities (store.apply); returns the file's outcome
+        and reason. A duplicate file is recorded with what it duplicates, not stored."""
         job = analysis.job
+        recordings = tuple(
+            Recording(
+                item.parsed.external_id, {**_activity_values(item, self.athlete, job), "file": record},
+                samples=not item.parsed.manual,
+            )
+            for item in analysis.activities
+        )
+        batch = SourceBatch(job.source, recordings, keep_duplicates=False)
+        self.applied = apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
         results: list[str] = []
         reasons: list[str] = []
-        for item in analysis.activities:
-            key = (job.source, item.parsed.external_id)
-            values = _activity_values(item, self.athlete, job)
-            owner = self.known.owner(*key)
-            if owner is not None:
-                activity_id, athlete_id = owner
-                if athlete_id != self.athlete.id:
-                    results.append("failed")
-                    reasons.append(f"already imported for athlete {athlete_id!r}")
-                    continue
-                existing = self.session.get_one(Activity, activity_id)
-                for name, value in values.items():
-                    setattr(existing, name, value)
-                existing.file, existing.updated_at = record, self.now
+        for applied in self.applied.applied:
+            twin = applied.twin
+            if applied.outcome == "foreign":
+                results.append("failed")
+                reasons.append(f"already imported for athlete {applied.owner!r}")
+            elif applied.outcome in ("updated", "unchanged"):
                 results.append("updated")
-                continue
-            start = item.parsed.start_time.timestamp()
-            twin = self.known.same_run(start, item.metrics.distance_m, start + item.metrics.elapsed_time_s)
-            better = twin is not None and twin.activity_id is not None and _quality(item) > twin.quality
-            if twin is not None and not better:
+            elif applied.outcome == "duplicate" and twin is not None:
                 results.append("duplicate")
                 label = f"activity {twin.activity_id}" if twin.activity_id else "another file"
                 reasons.append(f"same run as {label} ({twin.origin})")
-                continue
-            activity = Activity(
-                source=job.source, external_id=key[1], file=record,
-                created_at=self.now, updated_at=self.now, **values,
-            )  # fmt: skip
-            self.session.add(activity)
-            self.inserted.append((key, activity))
-            results.append("imported")
-            if twin is not None and twin.activity_id is not None:  # the better recording of a stored run
-                self.session.flush()
-                repository.link_duplicate(self.session, activity.id, twin.activity_id)
-                self.replaced[key] = twin
-                better_than = f"activity {twin.activity_id} ({twin.origin})"
-                reasons.append(f"a better recording of {better_than}, now its duplicate")
+            else:
+                results.append("imported")
+                if twin is not None:
+                    better_than = f"activity {twin.activity_id} ({twin.origin})"
+                    reasons.append(f"a better recording of {better_than}, now its duplicate")
         for outcome in ("imported", "updated", "duplicate", "failed"):
             if outcome in results:
                 return outcome, "; ".join(reasons) or None
@@ -317,12 +289,12 @@ def _store(session: Session, writer: _Writer, analysis: FileAnalysis, dry_run: b
             outcome = writer.save(analysis)
     except SQLAlchemyError as exc:
         session.rollback()
-        writer.inserted = []
+        writer.refused()
         log.warning("could not store %s: %s", analysis.job.record_path, exc)
         reason = f"the database refused its data ({type(exc).__name__}; details with -v in the log)"
         with unit_of_work(session, dry_run=dry_run):
             return writer.save(failed(analysis.job, reason))
-    writer.remember(stored=not dry_run)
+    writer.ended(stored=not dry_run)
     return outcome
 
 

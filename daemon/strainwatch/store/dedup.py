@@ -16,7 +16,7 @@ other is linked as its duplicate.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 DUPLICATE_START_WINDOW_S = 60.0
 DUPLICATE_DISTANCE_TOLERANCE = 0.02
@@ -58,6 +58,7 @@ class KnownActivities:
     keys: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)  # id, athlete
     runs: list[KnownRun] = field(default_factory=list)  # this athlete's, by start
     longest: float = 0.0  # the longest span in `runs`: how far back an overlap can start
+    corrected: set[tuple[str, str]] = field(default_factory=set)  # keys with the runner's corrections
 
     def owner(self, source: str, external_id: str) -> tuple[int, str] | None:
         return self.keys.get((source, external_id))
@@ -95,3 +96,22 @@ class KnownActivities:
         if old in self.runs:
             self.runs.remove(old)
         self.add(key, athlete_id, new)
+
+    def drop(self, activity_id: int) -> None:
+        """A deleted recording is no run to match any more."""
+        self.runs[:] = [run for run in self.runs if run.activity_id != activity_id]
+
+    def forget(
+        self, added: list[tuple[tuple[str, str], KnownRun]], replaced: list[KnownRun], *, keep_unstored: bool
+    ) -> None:
+        """Undo what a rolled-back batch added: its runs out (or kept without an id), the runs
+        they replaced back in."""
+        ids = {run.activity_id for _key, run in added}
+        for key, _run in added:
+            self.keys.pop(key, None)
+        self.runs[:] = [run for run in self.runs if run.activity_id not in ids]
+        for key, run in added:
+            if keep_unstored:
+                self.add(key, "", replace(run, activity_id=None))
+        for run in replaced:
+            insort(self.runs, run)

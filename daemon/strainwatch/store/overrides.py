@@ -91,6 +91,18 @@ def correct(
     return row
 
 
+def carry(session: Session, old: Activity, key: tuple[str, str]) -> None:
+    """`old`'s corrections of distance and running now also hold for the recording `key`
+    (another, better recording of the same run); a crop belongs to `old`'s samples alone."""
+    row = override_of(session, old)
+    if row is None or (row.distance_m is None and row.running is None):
+        return
+    session.add(ActivityOverride(
+        athlete_id=row.athlete_id, source=key[0], external_id=key[1], distance_m=row.distance_m,
+        running=row.running, created_at=row.created_at, updated_at=row.updated_at,
+    ))  # fmt: skip
+
+
 def mark_duplicate(session: Session, activity: Activity, of: Activity, now: datetime) -> None:
     """The runner says `activity` is another recording of `of`: it stops counting."""
     activity.duplicate_of, activity.updated_at = of.id, now

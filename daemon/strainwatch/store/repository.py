@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from strainwatch.store.dedup import KnownActivities, KnownRun, has_samples, recording_quality
-from strainwatch.store.models import Activity, Athlete, ImportedFile
+from strainwatch.store.models import Activity, ActivityOverride, Athlete, ImportedFile
 
 
 def ensure_athlete(session: Session, athlete_id: str, name: str, now: datetime) -> None:
@@ -27,30 +28,50 @@ def file_records(session: Session, athlete_id: str) -> dict[str, ImportedFile]:
 
 
 def known_activities(session: Session, athlete_id: str) -> KnownActivities:
-    """Every stored key (all athletes: keys are global) and this athlete's runs."""
+    """Every stored key (all athletes: keys are global), this athlete's runs and the keys
+    the runner corrected."""
     known = KnownActivities()
     rows = session.execute(select(Activity.source, Activity.external_id, Activity.id, Activity.athlete_id))
     for source, external_id, activity_id, owner in rows:
         known.keys[(source, external_id)] = (activity_id, owner)
     spans = session.execute(
-        select(
-            Activity.start_time, Activity.distance_m, Activity.id, Activity.source, Activity.external_id,
-            Activity.elapsed_time_s, Activity.manual, Activity.avg_hr, Activity.has_gps,
-            Activity.streams_state,
-        ).where(
+        select(*_RUN_COLUMNS).where(
             Activity.athlete_id == athlete_id, Activity.deleted.is_(False), Activity.duplicate_of.is_(None)
         )
-    )  # fmt: skip
-    for start, distance, activity_id, source, external_id, elapsed, manual, hr, gps, streams in spans:
-        began = start.timestamp()
-        samples = has_samples(source, manual=bool(manual), has_gps=bool(gps), streams_state=streams)
-        quality = recording_quality(manual=bool(manual), heart_rate=hr is not None, samples=samples)
-        origin = f"{source}: {external_id}"
-        run = KnownRun(began, distance, activity_id, origin, began + (elapsed or 0.0), quality)
+    )
+    for row in spans:
+        run = _known_run(tuple(row))
         known.runs.append(run)
         known.longest = max(known.longest, run.span)
     known.runs.sort()
+    corrected = session.execute(
+        select(ActivityOverride.source, ActivityOverride.external_id).where(
+            ActivityOverride.athlete_id == athlete_id
+        )
+    )
+    known.corrected = {(source, external_id) for source, external_id in corrected}
     return known
+
+
+_RUN_COLUMNS = (
+    Activity.start_time, Activity.distance_m, Activity.id, Activity.source, Activity.external_id,
+    Activity.elapsed_time_s, Activity.manual, Activity.avg_hr, Activity.has_gps, Activity.streams_state,
+)  # fmt: skip
+
+
+def _known_run(row: tuple[Any, ...]) -> KnownRun:
+    """A row of `_RUN_COLUMNS` as a run to match others against."""
+    start, distance, activity_id, source, external_id, elapsed, manual, hr, gps, streams = row
+    began = start.timestamp()
+    samples = has_samples(source, manual=bool(manual), has_gps=bool(gps), streams_state=streams)
+    quality = recording_quality(manual=bool(manual), heart_rate=hr is not None, samples=samples)
+    origin = f"{source}: {external_id}"
+    return KnownRun(began, distance, activity_id, origin, began + (elapsed or 0.0), quality)
+
+
+def known_run(activity: Activity) -> KnownRun:
+    """A stored activity as a run to match others against (store.dedup)."""
+    return _known_run(tuple(getattr(activity, column.key) for column in _RUN_COLUMNS))
 
 
 def list_activities(
@@ -92,40 +113,26 @@ def duplicates_by_activity(session: Session, athlete_id: str) -> dict[int, list[
     return out
 
 
-def add_recording(session: Session, known: KnownActivities, key: tuple[str, str], activity: Activity) -> bool:
-    """Store a new activity from an API source under the one duplicate rule (store.dedup):
-    linked as the duplicate of a stored recording of the same run, or counted in its place
-    when it is the better one. True when it counts as a new run."""
-    start = activity.start_time.timestamp()
-    end = start + (activity.elapsed_time_s or 0.0)
-    samples = has_samples(
-        activity.source, manual=bool(activity.manual), has_gps=bool(activity.has_gps),
-        streams_state=activity.streams_state,
+def stored_since(
+    session: Session, athlete_id: str, source: str, since: datetime
+) -> list[tuple[str, datetime, dict[str, Any]]]:
+    """The athlete's stored, not deleted recordings of `source` from `since` on (external id,
+    start, raw): what a listing of that window must still hold."""
+    rows = session.execute(
+        select(Activity.external_id, Activity.start_time, Activity.raw).where(
+            Activity.athlete_id == athlete_id, Activity.source == source, Activity.start_time >= since,
+            Activity.deleted.is_(False),
+        )
     )  # fmt: skip
-    heart = activity.avg_hr is not None
-    quality = recording_quality(manual=bool(activity.manual), heart_rate=heart, samples=samples)
-    twin = known.same_run(start, activity.distance_m, end)
-    better = twin is not None and twin.activity_id is not None and quality > twin.quality
-    activity.duplicate_of = twin.activity_id if twin is not None and not better else None
-    session.add(activity)
-    session.flush()
-    run = KnownRun(start, activity.distance_m, activity.id, f"{key[0]}: {key[1]}", end, quality)
-    if twin is None:
-        known.add(key, activity.athlete_id, run)
-    elif better and twin.activity_id is not None:
-        link_duplicate(session, activity.id, twin.activity_id)
-        known.replace(twin, key, activity.athlete_id, run)
-    else:
-        known.keys[key] = (activity.id, activity.athlete_id)  # a duplicate: its key is known, not its run
-    return twin is None
+    return [(key, start, raw) for key, start, raw in rows]
 
 
-def mark_deleted(session: Session, activity: Activity, now: datetime) -> None:
+def mark_deleted(session: Session, activity: Activity, now: datetime) -> Activity | None:
     """A source deleted `activity`: a recording linked as its duplicate counts in its place
-    (the run was still run), the others become that one's duplicates."""
+    (the run was still run; returned), the others become that one's duplicates."""
     activity.deleted, activity.updated_at = True, now
     if activity.duplicate_of is not None:
-        return
+        return None
     twins = list(session.scalars(
         select(Activity).where(Activity.duplicate_of == activity.id, Activity.deleted.is_(False))
         .order_by(Activity.id)
@@ -135,3 +142,5 @@ def mark_deleted(session: Session, activity: Activity, now: datetime) -> None:
         heir.duplicate_of, heir.updated_at = None, now
         for row in rest:
             row.duplicate_of = heir.id
+        return heir
+    return None

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.secret_files import read_secret
 from strainwatch.config.settings import AthleteIntervalsSettings, AthleteSettings
-from strainwatch.domain import RUNNING_SPORT_TYPES
+from strainwatch.domain import RUNNING_SPORT_TYPES, Deletion, Recording, SourceBatch
 from strainwatch.errors import ConfigError
 from strainwatch.sources.base import Notice
 from strainwatch.sources.intervals.client import (
@@ -37,6 +37,7 @@ from strainwatch.sources.intervals.client import (
 )
 from strainwatch.sources.intervals.mapping import is_strava_stub, start_of, stream_values, summary_values
 from strainwatch.store import repository
+from strainwatch.store.apply import apply_batch
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.dedup import KnownActivities
 from strainwatch.store.models import Activity, IntervalsAccount
@@ -228,6 +229,7 @@ class _Sync:
     ) -> datetime | None:
         newest: datetime | None = None
         zone = self.athlete.zone
+        recordings: list[Recording] = []
         for item in items:
             if is_strava_stub(item):
                 stubs.append(item)
@@ -241,53 +243,35 @@ class _Sync:
             listed.add(key)
             start = values["start_time"]
             newest = start if newest is None or start > newest else newest
-            owner = self.known.owner(SOURCE, key)
-            if owner is not None:
-                self._update(self.session.get_one(Activity, owner[0]), item, values)
-                continue
-            activity = Activity(
-                athlete_id=self.athlete.id, source=SOURCE, external_id=key, deleted=False,
-                gap_s_per_km=values["pace_s_per_km"], descent_m=None, gap_profile={},
-                raw={"summary": item}, created_at=self.now, updated_at=self.now, **values,
-            )  # fmt: skip
-            if values["manual"]:
-                activity.streams_state = "none"  # typed in: no samples to ask for
-            if repository.add_recording(self.session, self.known, (SOURCE, key), activity):
-                self.report.new += 1
+            # streams are asked for (again, after an edit) unless it was typed in
+            unrefined = {
+                "gap_s_per_km": values["pace_s_per_km"], "descent_m": None, "gap_profile": {},
+                "corrections": None, "streams_state": "none" if values["manual"] else None,
+            }  # fmt: skip
+            recordings.append(Recording(
+                key, {**values, **unrefined}, samples=values["has_gps"], summary=item, edit_keys=EDITABLE
+            ))  # fmt: skip
+        batch = SourceBatch(SOURCE, tuple(recordings))
+        result = apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
+        self.report.new += result.new
+        self.report.updated += result.updated
         self.report.stubs = len(stubs)
         return newest
 
-    def _update(self, activity: Activity, item: dict[str, Any], values: dict[str, Any]) -> None:
-        """A late edit (name, distance, type …) or a reappearance: the new values, streams again.
-        Fields intervals.icu recomputes on its own (training load, `analyzed`) are no edit."""
-        stored = activity.raw.get("summary") or {}
-        if not activity.deleted and all(stored.get(k) == item.get(k) for k in EDITABLE):
-            return
-        for name, value in values.items():
-            setattr(activity, name, value)
-        activity.raw = {"summary": item}
-        activity.gap_s_per_km, activity.descent_m, activity.gap_profile = values["pace_s_per_km"], None, {}
-        activity.streams_state = "none" if values["manual"] else None
-        activity.deleted, activity.updated_at = False, self.now
-        self.report.updated += 1
-
     def _mark_deleted(self, oldest: str, listed: set[str]) -> None:
-        """Stored activities of the listed window that the listing no longer holds."""
+        """Stored activities of the listed window (by their local date, as intervals.icu
+        lists them) that the listing no longer holds."""
         earliest = datetime.fromisoformat(oldest).replace(tzinfo=self.athlete.zone) - timedelta(days=1)
-        rows = self.session.scalars(select(Activity).where(
-            Activity.athlete_id == self.athlete.id, Activity.source == SOURCE,
-            Activity.deleted.is_(False), Activity.start_time >= earliest,
-        ))  # fmt: skip
-        for activity in rows:
-            local_day = str(activity.raw.get("summary", {}).get("start_date_local") or "")[:10]
-            in_window = (
-                local_day >= oldest
-                if local_day
-                else activity.start_time.astimezone(self.athlete.zone).date().isoformat() >= oldest
-            )
-            if in_window and activity.external_id not in listed:
-                repository.mark_deleted(self.session, activity, self.now)
-                self.report.deleted += 1
+        deletions = []
+        for key, start, raw in repository.stored_since(self.session, self.athlete.id, SOURCE, earliest):
+            local_day = str(raw.get("summary", {}).get("start_date_local") or "")[:10]
+            day = local_day or start.astimezone(self.athlete.zone).date().isoformat()
+            if day >= oldest and key not in listed:
+                deletions.append(Deletion(key))
+        if deletions:
+            batch = SourceBatch(SOURCE, deletions=tuple(deletions))
+            applied = apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
+            self.report.deleted += len(applied.deleted)
 
     def _note_stubs(self, account: IntervalsAccount, stubs: list[dict[str, Any]]) -> None:
         example = (

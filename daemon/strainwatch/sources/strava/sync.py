@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.secret_files import read_secret
 from strainwatch.config.settings import AthleteSettings, Settings, StravaSettings
-from strainwatch.domain import NAN, RUNNING_SPORT_TYPES, DeviceSummary, Track
+from strainwatch.domain import (
+    NAN,
+    RUNNING_SPORT_TYPES,
+    Deletion,
+    DeviceSummary,
+    Recording,
+    SourceBatch,
+    Track,
+)
 from strainwatch.errors import ConfigError, SourceError
 from strainwatch.metrics.activity import compute_metrics, pace_s_per_km
 from strainwatch.sources.base import Notice
@@ -43,6 +51,7 @@ from strainwatch.sources.strava.client import (
     window_start,
 )
 from strainwatch.store import repository
+from strainwatch.store.apply import apply_batch
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.dedup import KnownActivities
 from strainwatch.store.models import Activity, StravaAccount, StravaAppState, StravaGear
@@ -50,6 +59,7 @@ from strainwatch.store.quota import SharedQuota
 
 log = logging.getLogger(__name__)
 
+SOURCE = "strava"
 PAGE = 200
 OVERLAP = timedelta(hours=48)
 ANALYSIS_WINDOW = timedelta(days=42)
@@ -221,6 +231,7 @@ class _AthleteSync:
                     StravaGear(id=gear_id, name=name, distance_m=distance, raw=raw, updated_at=self.now)
                 )
         gear_names = {gear_id: name for gear_id, (name, _raw) in gear.items() if name}
+        recordings: list[Recording] = []
         for item in items:
             try:
                 key = str(item["id"])
@@ -235,35 +246,16 @@ class _AthleteSync:
             listed.add(key)
             start = values["start_time"]
             newest = start if newest is None or start > newest else newest
-            owner = self.known.owner("strava", key)
-            if owner is not None:
-                activity = self.session.get_one(Activity, owner[0])
-                summary = activity.raw.get("summary", {})
-                edited = {k: summary.get(k) for k in item} != dict(item)
-                if edited or (activity.deleted and "gone" not in activity.raw):
-                    for name, value in values.items():
-                        setattr(activity, name, value)
-                    kept = {k: v for k, v in activity.raw.items() if k not in ("gone", "held_back")}
-                    activity.raw = {**kept, "summary": dict(item)}
-                    activity.deleted, activity.updated_at = False, self.now
-                    if (
-                        "detail" in activity.raw
-                        and self._in_window(start)
-                        and values["sport_type"] in RUNNING_SPORT_TYPES
-                    ):
-                        activity.raw = {
-                            k: v for k, v in activity.raw.items() if k != "detail"
-                        }  # edited: fetch again
-                    self.report.updated += 1
-                continue
-            activity = Activity(
-                athlete_id=self.athlete.id, source="strava", external_id=key, deleted=False,
-                gap_s_per_km=values["pace_s_per_km"], descent_m=None, gap_profile={},
-                raw={"summary": dict(item)}, created_at=self.now, updated_at=self.now, **values,
-            )  # fmt: skip
-            if repository.add_recording(self.session, self.known, ("strava", key), activity):
-                self.report.new += 1
-        return newest
+            unrefined = {"gap_s_per_km": values["pace_s_per_km"], "descent_m": None, "gap_profile": {},
+                         "corrections": None, "streams_state": None}  # fmt: skip
+            recordings.append(
+                Recording(key, {**values, **unrefined}, samples=values["has_gps"], summary=dict(item))
+            )
+        batch = SourceBatch(SOURCE, tuple(recordings), cursor=newest)
+        result = apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
+        self.report.new += result.new
+        self.report.updated += result.updated
+        return batch.cursor
 
     def _fetch_gear(self, ids: set[str]) -> dict[str, tuple[str, dict[str, Any] | None]]:
         """Names of the page's gear: stored ones as they are, new ones asked once (outside any
@@ -290,16 +282,13 @@ class _AthleteSync:
         return found
 
     def _mark_deleted(self, after: datetime, listed: set[str]) -> None:
-        gone = self.session.scalars(
-            select(Activity).where(
-                Activity.athlete_id == self.athlete.id, Activity.source == "strava",
-                Activity.start_time > after, Activity.deleted.is_(False),
-            )
-        )  # fmt: skip
-        for activity in gone:
-            if activity.external_id not in listed:
-                repository.mark_deleted(self.session, activity, self.now)
-                self.report.deleted += 1
+        """Stored activities after `after` that the listing no longer holds."""
+        stored = repository.stored_since(self.session, self.athlete.id, SOURCE, after)
+        deletions = tuple(Deletion(key) for key, start, _raw in stored if start > after and key not in listed)
+        if deletions:
+            batch = SourceBatch(SOURCE, deletions=deletions)
+            applied = apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
+            self.report.deleted += len(applied.deleted)
 
     def _in_window(self, start: datetime) -> bool:
         return start >= self.now - ANALYSIS_WINDOW
@@ -339,8 +328,8 @@ class _AthleteSync:
         private) since. Never asked again, unless a later listing shows it edited."""
         log.info("Strava activity %s is gone (%s): marked deleted", activity.external_id, error.what)
         with unit_of_work(self.session):
-            repository.mark_deleted(self.session, activity, self.now)
-            activity.raw = {**activity.raw, "gone": {"status": error.status, "at": self.now.isoformat()}}
+            batch = SourceBatch(SOURCE, deletions=(Deletion(activity.external_id, gone=error.status),))
+            apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
         self.report.deleted += 1
         self.report.gone.append(activity.external_id)
 
