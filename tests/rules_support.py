@@ -70,8 +70,11 @@ def shifted(run: Run, **changes: object) -> Run:
     return replace(run, **changes)  # type: ignore[arg-type]
 
 
-def write_gpx(path: object, start: datetime, km: float, *, speed: float = 2.8, note: str = "") -> None:
-    """A straight-line run at `speed` m/s, one point every 10 s, as a GPX file."""
+def write_gpx(
+    path: object, start: datetime, km: float, *, speed: float = 2.8, note: str = "", heart_rate: float | None = None
+) -> None:
+    """A straight-line run at `speed` m/s, one point every 10 s, as a GPX file (with a
+    steady `heart_rate` if given)."""
     from pathlib import Path
     from xml.sax.saxutils import escape as xml_escape
 
@@ -80,9 +83,15 @@ def write_gpx(path: object, start: datetime, km: float, *, speed: float = 2.8, n
     for i in range(steps):
         lat = 52.5 + i * speed * 10 / 111_195
         when = (start + timedelta(seconds=10 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        points.append(f'<trkpt lat="{lat:.7f}" lon="13.4"><ele>40</ele><time>{when}</time></trkpt>')
+        heart = (
+            f"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{heart_rate:.0f}</gpxtpx:hr>"
+            "</gpxtpx:TrackPointExtension></extensions>"
+            if heart_rate else ""
+        )  # fmt: skip
+        points.append(f'<trkpt lat="{lat:.7f}" lon="13.4"><ele>40</ele><time>{when}</time>{heart}</trkpt>')
     Path(str(path)).write_text(
-        '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+        '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
         f"<trk><name>Run {xml_escape(note)}</name><type>running</type><trkseg>{''.join(points)}</trkseg></trk></gpx>",
         encoding="utf-8",
     )

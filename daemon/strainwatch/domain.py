@@ -199,7 +199,6 @@ class SourceBatch:
     recordings: tuple[Recording, ...] = ()
     deletions: tuple[Deletion, ...] = ()
     cursor: datetime | None = None
-    keep_duplicates: bool = True  # False: a duplicate is reported, not stored (a file's record names it)
 
 
 class Severity(IntEnum):

@@ -241,7 +241,7 @@ class _Writer:
 
     def _store_activities(self, analysis: FileAnalysis, record: ImportedFile) -> tuple[str, str | None]:
         """Insert or update the file's activities (store.apply); returns the file's outcome
-        and reason. A duplicate file is recorded with what it duplicates, not stored."""
+        and reason (a duplicate's names the recording that counts)."""
         job = analysis.job
         recordings = tuple(
             Recording(
@@ -250,7 +250,7 @@ class _Writer:
             )
             for item in analysis.activities
         )
-        batch = SourceBatch(job.source, recordings, keep_duplicates=False)
+        batch = SourceBatch(job.source, recordings)
         self.applied = apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
         results: list[str] = []
         reasons: list[str] = []

@@ -37,7 +37,7 @@ class Applied:
 
     external_id: str
     outcome: Outcome  # better: new, and counted in the place of `twin`, now its duplicate
-    activity_id: int | None = None  # None: not stored (a foreign key, a duplicate file)
+    activity_id: int | None = None  # None: not stored (another athlete's key)
     twin: KnownRun | None = None  # the stored recording of the same run (duplicate, better)
     owner: str | None = None  # foreign: the athlete the key belongs to
 
@@ -89,7 +89,7 @@ def apply_batch(
         elif owner is not None and owner[0] in stored:
             applier.result.applied.append(_update(stored[owner[0]], recording, now))
         else:
-            applier.result.applied.append(applier.insert(recording, keep_duplicates=batch.keep_duplicates))
+            applier.result.applied.append(applier.insert(recording))
     if batch.deletions:
         applier.delete(batch.deletions)
     return applier.result
@@ -135,7 +135,7 @@ class _Applier:
             return {}
         return {a.id: a for a in self.session.scalars(select(Activity).where(Activity.id.in_(ids)))}
 
-    def insert(self, recording: Recording, *, keep_duplicates: bool) -> Applied:
+    def insert(self, recording: Recording) -> Applied:
         """A new recording: a new run, another recording of a stored one (its duplicate), or
         the better recording of a stored one (counted in its place)."""
         values, known = recording.values, self.known
@@ -148,8 +148,6 @@ class _Applier:
         distance = float(values.get("distance_m") or 0.0)
         twin = known.same_run(start, distance, end)
         better = twin is not None and twin.activity_id is not None and quality > twin.quality
-        if twin is not None and not better and not keep_duplicates:
-            return Applied(recording.external_id, "duplicate", None, twin)
         activity = Activity(
             athlete_id=self.athlete_id, source=self.source, external_id=recording.external_id, deleted=False,
             created_at=self.now, updated_at=self.now, **values,
