@@ -91,6 +91,14 @@ class SourceHarness:
         elif self.intervals is not None:
             self.intervals.activities[f"i{name}"] |= {"name": "Renamed", "distance": km * 1010.0}
 
+    def lose_streams(self, name: str, status: int) -> None:
+        """The source answers `status` for run `name`'s streams (not for the run itself)."""
+        if self.strava is not None:
+            self.strava.no_streams[_strava_id(name)] = status
+        elif self.intervals is not None:
+            path = f"/api/v1/activity/i{name}/streams"
+            self.intervals.faults.append(fake_intervals.Fault(path, status, {"status": status}, times=99))
+
     def delete(self, name: str) -> None:
         if self.strava is not None:
             del self.strava.activities[_strava_id(name)]

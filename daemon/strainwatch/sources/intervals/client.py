@@ -38,7 +38,7 @@ class IntervalsMalformed(SourceError):
 
 
 class IntervalsGone(SourceError):
-    """404 for one activity: deleted since it was listed."""
+    """404 or 410 for one activity (or its streams): deleted since it was listed, or none to give."""
 
 
 def key_fingerprint(key: str) -> str:
@@ -88,8 +88,8 @@ class IntervalsClient:
         status = response.status_code
         if status in (401, 403):
             raise IntervalsRefused(f"intervals.icu refused the API key (HTTP {status})")
-        if status == 404:
-            raise IntervalsGone(f"not found (HTTP 404): {path}")
+        if status in (404, 410):
+            raise IntervalsGone(f"not found (HTTP {status}): {path}")
         if status == 429:
             raise IntervalsDeferred(
                 "intervals.icu rate limit (HTTP 429)", retry_at=_retry_at(response, self.now)
