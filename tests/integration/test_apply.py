@@ -120,3 +120,23 @@ def test_a_rolled_back_batch_leaves_the_known_runs_as_they_were(database_url: st
     with sessions() as session:
         assert session.get(Athlete, "sam") is not None
         assert [a.external_id for a in session.scalars(select(Activity))] == ["/b.gpx"]
+
+
+def test_two_recordings_of_one_run_in_one_batch_are_linked(database_url: str) -> None:
+    """A listing page with a watch's and a phone's recording of one run: the better one counts
+    (here the second, with heart rate), the other is linked to it by its id."""
+    sessions = _setup(database_url)
+    start = NOW - timedelta(days=1)
+    phone = _recording("phone", start, 10.0, avg_hr=None)
+    watch = _recording("watch", start + timedelta(minutes=2), 9.8)
+    late = _recording("late", start + timedelta(minutes=3), 9.7, avg_hr=None)
+    with sessions() as session, unit_of_work(session):
+        known = known_activities(session, "sam")
+        result = apply_batch(session, "sam", SourceBatch("strava", (phone, watch, late)), known, NOW)
+    assert [a.outcome for a in result.applied] == ["new", "better", "duplicate"]
+    with sessions() as session:
+        rows = {a.external_id: a for a in session.scalars(select(Activity))}
+    assert rows["watch"].duplicate_of is None
+    assert rows["phone"].duplicate_of == rows["late"].duplicate_of == rows["watch"].id
+    assert known.owner("strava", "late") == (rows["late"].id, "sam")
+    assert [run.activity_id for run in known.runs] == [rows["watch"].id]

@@ -229,7 +229,9 @@ class _Writer:
     def ended(self, *, stored: bool) -> None:
         """After the file's transaction: what it applied stays known if it was stored; a dry
         run's runs stay known without ids (later files are "the same run as another file")."""
-        if self.applied is not None and not stored:
+        if self.applied is not None and stored:
+            self.applied.settle(self.known)
+        elif self.applied is not None:
             self.applied.undo(self.known, keep_unstored=True)
         self.applied = None
 
@@ -251,7 +253,7 @@ class _Writer:
             for item in analysis.activities
         )
         batch = SourceBatch(job.source, recordings)
-        self.applied = apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
+        self.applied = apply_batch(self.session, self.athlete.id, batch, self.known, self.now, settle=False)
         results: list[str] = []
         reasons: list[str] = []
         for applied in self.applied.applied:

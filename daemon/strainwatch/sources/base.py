@@ -3,9 +3,9 @@
 A source (an athlete's files folders, a Strava link, …) is configured per athlete; each
 pass asks it to bring the store up to date through its own cursor, kept in the store, and
 reports what changed. What it found (new, changed and deleted activities) goes into the
-store as a `domain.SourceBatch` through `store.apply.apply_batch`, the one path in. The pass knows nothing else
-about it: adding a source is one package with a `SourceKind`, its config table and its
-`doctor` checks, listed once in pipeline/sources.py.
+store as a `domain.SourceBatch` through `store.apply.apply_batch`, the one path in. The
+pass knows nothing else about it: adding a source is one package with a `SourceKind`, its
+config table and its `doctor` checks, listed once in pipeline/sources.py.
 """
 
 from __future__ import annotations

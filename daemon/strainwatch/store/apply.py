@@ -16,7 +16,7 @@ recordings and one INSERT per new one, never a query per recording.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -31,24 +31,36 @@ from strainwatch.store.models import Activity
 Outcome = Literal["new", "better", "duplicate", "updated", "unchanged", "foreign"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Applied:
     """What became of one recording."""
 
     external_id: str
     outcome: Outcome  # better: new, and counted in the place of `twin`, now its duplicate
-    activity_id: int | None = None  # None: not stored (another athlete's key)
+    activity_id: int | None = None  # None: not stored (another athlete's key), or not flushed yet
     twin: KnownRun | None = None  # the stored recording of the same run (duplicate, better)
     owner: str | None = None  # foreign: the athlete the key belongs to
 
 
 @dataclass(slots=True)
+class _Pending:
+    """A row added without its id yet (the transaction's flush gives it)."""
+
+    applied: Applied
+    activity: Activity
+    key: tuple[str, str]
+    added: int | None  # its run's index in `BatchResult.added`; None: a duplicate, no run
+
+
+@dataclass(slots=True)
 class BatchResult:
     source: str
+    athlete_id: str
     applied: list[Applied] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)  # activity ids marked deleted
     added: list[tuple[tuple[str, str], KnownRun]] = field(default_factory=list)  # to `known`, in order
     replaced: list[KnownRun] = field(default_factory=list)  # taken out of `known.runs` (now duplicates)
+    pending: list[_Pending] = field(default_factory=list)
 
     def count(self, *outcomes: Outcome) -> int:
         return sum(1 for a in self.applied if a.outcome in outcomes)
@@ -66,21 +78,40 @@ class BatchResult:
     def changed(self) -> bool:
         return bool(self.deleted) or any(a.outcome != "unchanged" for a in self.applied)
 
+    def settle(self, known: KnownActivities) -> None:
+        """After the flush or the commit that gave the new rows their ids: `known` has them."""
+        for pending in self.pending:
+            activity_id = pending.activity.id
+            pending.applied.activity_id = activity_id
+            known.keys[pending.key] = (activity_id, self.athlete_id)
+            if pending.added is not None:
+                key, run = self.added[pending.added]
+                stored = replace(run, activity_id=activity_id)
+                known.swap(run, stored)
+                self.added[pending.added] = (key, stored)
+        self.pending = []
+
     def undo(self, known: KnownActivities, *, keep_unstored: bool) -> None:
         """The batch's transaction was rolled back: `known` as it was before, with its new
         runs kept without ids when `keep_unstored` (a dry run still sees "another file")."""
         known.forget(self.added, self.replaced, keep_unstored=keep_unstored)
         for applied in self.applied:
-            if applied.outcome == "duplicate" and applied.activity_id is not None:
+            if applied.outcome == "duplicate":
                 known.keys.pop((self.source, applied.external_id), None)
-        self.added, self.replaced = [], []
+        self.added, self.replaced, self.pending = [], [], []
 
 
 def apply_batch(
-    session: Session, athlete_id: str, batch: SourceBatch, known: KnownActivities, now: datetime
-) -> BatchResult:
-    """Store `batch` for `athlete_id` inside the caller's transaction; `known` follows."""
-    applier = _Applier(session, athlete_id, batch.source, known, now, BatchResult(batch.source))
+    session: Session, athlete_id: str, batch: SourceBatch, known: KnownActivities, now: datetime, *,
+    settle: bool = True,
+) -> BatchResult:  # fmt: skip
+    """Store `batch` for `athlete_id` inside the caller's transaction; `known` follows.
+
+    New rows get their ids from the transaction's flush: with `settle`, one flush at the end
+    of the batch; without, the caller calls `settle` on the result once its transaction has
+    committed (a file's import: its record and activities in one flush, as one commit).
+    """
+    applier = _Applier(session, athlete_id, batch.source, known, now, BatchResult(batch.source, athlete_id))
     stored = applier.stored(r.external_id for r in batch.recordings)
     for recording in batch.recordings:
         owner = known.owner(batch.source, recording.external_id)
@@ -92,6 +123,8 @@ def apply_batch(
             applier.result.applied.append(applier.insert(recording))
     if batch.deletions:
         applier.delete(batch.deletions)
+    if settle:
+        applier.flush()
     return applier.result
 
 
@@ -138,7 +171,7 @@ class _Applier:
     def insert(self, recording: Recording) -> Applied:
         """A new recording: a new run, another recording of a stored one (its duplicate), or
         the better recording of a stored one (counted in its place)."""
-        values, known = recording.values, self.known
+        values, known, result = recording.values, self.known, self.result
         key = (self.source, recording.external_id)
         start = recording.start_time.timestamp()
         end = start + float(values.get("elapsed_time_s") or 0.0)
@@ -147,6 +180,9 @@ class _Applier:
         quality = recording_quality(manual=manual, heart_rate=heart, samples=recording.samples and not manual)
         distance = float(values.get("distance_m") or 0.0)
         twin = known.same_run(start, distance, end)
+        if twin is not None and twin.activity_id is None and self._pending_run(twin):
+            self.flush()  # another recording in this batch: linked by its id
+            twin = known.same_run(start, distance, end)
         better = twin is not None and twin.activity_id is not None and quality > twin.quality
         activity = Activity(
             athlete_id=self.athlete_id, source=self.source, external_id=recording.external_id, deleted=False,
@@ -156,21 +192,34 @@ class _Applier:
             activity.raw = {"summary": dict(recording.summary)}
         activity.duplicate_of = twin.activity_id if twin is not None and not better else None
         self.session.add(activity)
-        self.session.flush()
-        run = KnownRun(start, distance, activity.id, f"{key[0]}: {key[1]}", end, quality)
-        if twin is None:
-            known.add(key, self.athlete_id, run)
-            self.result.added.append((key, run))
-            return Applied(recording.external_id, "new", activity.id)
-        if better and twin.activity_id is not None:
+        origin = f"{key[0]}: {key[1]}"
+        if better and twin is not None and twin.activity_id is not None:
+            self.flush(always=True)  # linked by its id
+            run = KnownRun(start, distance, activity.id, origin, end, quality)
             repository.link_duplicate(self.session, activity.id, twin.activity_id)
             self._carry_correction(twin.activity_id, key)
             known.replace(twin, key, self.athlete_id, run)
-            self.result.added.append((key, run))
-            self.result.replaced.append(twin)
+            result.added.append((key, run))
+            result.replaced.append(twin)
             return Applied(recording.external_id, "better", activity.id, twin)
-        known.keys[key] = (activity.id, self.athlete_id)  # a duplicate: its key is known, not its run
-        return Applied(recording.external_id, "duplicate", activity.id, twin)
+        if twin is not None:  # a duplicate: its key is known (once it has an id), not its run
+            applied = Applied(recording.external_id, "duplicate", None, twin)
+            result.pending.append(_Pending(applied, activity, key, None))
+            return applied
+        run = KnownRun(start, distance, None, origin, end, quality)
+        known.add(key, self.athlete_id, run)
+        applied = Applied(recording.external_id, "new")
+        result.pending.append(_Pending(applied, activity, key, len(result.added)))
+        result.added.append((key, run))
+        return applied
+
+    def _pending_run(self, run: KnownRun) -> bool:
+        return any(p.added is not None and self.result.added[p.added][1] is run for p in self.result.pending)
+
+    def flush(self, *, always: bool = False) -> None:
+        if self.result.pending or always:
+            self.session.flush()
+            self.result.settle(self.known)
 
     def _carry_correction(self, old_id: int, key: tuple[str, str]) -> None:
         """The runner corrected the recording that counted until now: the correction is about

@@ -97,6 +97,16 @@ class KnownActivities:
             self.runs.remove(old)
         self.add(key, athlete_id, new)
 
+    def swap(self, old: KnownRun, new: KnownRun) -> None:
+        """`old` (added before its row had an id) is `new` from now on: same place."""
+        i = bisect_left(self.runs, KnownRun(old.start, old.distance_m - 1e-9, None, ""))
+        while i < len(self.runs) and self.runs[i] is not old:
+            i += 1
+        if i < len(self.runs):
+            self.runs[i] = new
+        else:
+            insort(self.runs, new)
+
     def drop(self, activity_id: int) -> None:
         """A deleted recording is no run to match any more."""
         self.runs[:] = [run for run in self.runs if run.activity_id != activity_id]
@@ -106,10 +116,10 @@ class KnownActivities:
     ) -> None:
         """Undo what a rolled-back batch added: its runs out (or kept without an id), the runs
         they replaced back in."""
-        ids = {run.activity_id for _key, run in added}
+        gone = {id(run) for _key, run in added}
         for key, _run in added:
             self.keys.pop(key, None)
-        self.runs[:] = [run for run in self.runs if run.activity_id not in ids]
+        self.runs[:] = [run for run in self.runs if id(run) not in gone]
         for key, run in added:
             if keep_unstored:
                 self.add(key, "", replace(run, activity_id=None))
