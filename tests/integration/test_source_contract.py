@@ -51,7 +51,10 @@ class TestEverySource:
         source.edit("a")
         source.sync(NOW + timedelta(hours=1))
         assert source.counted() == {source.key("a"): pytest.approx(10_100, rel=0.01)}
-        assert "Renamed" in (source.stored("a").name or "")
+        stored = source.stored("a")
+        assert "Renamed" in (stored.name or "")
+        if source.kind != "files":  # the streams of the old version no longer fit: fetched again
+            assert stored.streams_state == "fetched" and stored.gap_profile
 
     def test_another_recording_of_the_same_run_counts_once(self, source: SourceHarness) -> None:
         """A second device started 3 minutes later and stopped 1 km early: one run."""
@@ -75,6 +78,26 @@ class TestEverySource:
         source.sync(NOW + timedelta(hours=2))
         assert source.counted() == {source.key("a"): 9100.0}
         assert source.stored("a").distance_m == pytest.approx(12_120, rel=0.02)
+
+    def test_the_runners_duplicate_link_outlives_the_sources_next_edit(self, source: SourceHarness) -> None:
+        """Two recordings the rule keeps apart (they overlap by less than half), one run by the
+        runner's word: an edit of the second at the source does not make it count again."""
+        from strainwatch.store import overrides
+        from strainwatch.store.db import unit_of_work
+        from strainwatch.store.models import Activity
+
+        start = days_ago(NOW, 2)
+        source.add_run("a", start, 10.0)
+        source.add_run("b", start + timedelta(minutes=50), 6.0)
+        source.sync(NOW)
+        assert len(source.counted()) == 2
+        with source.sessions() as session, unit_of_work(session):
+            b = session.get_one(Activity, source.activity_id("b"))
+            overrides.mark_duplicate(session, b, session.get_one(Activity, source.activity_id("a")), NOW)
+        source.edit("b")
+        source.sync(NOW + timedelta(hours=1))
+        assert source.counted() == {source.key("a"): pytest.approx(10_000, rel=0.02)}
+        assert source.stored("b").distance_m == pytest.approx(6060, rel=0.02)
 
     def test_the_runners_correction_moves_to_a_better_recording_of_the_run(self, source: SourceHarness) -> None:
         """A watch file without heart rate, corrected by the runner; then the source brings the
