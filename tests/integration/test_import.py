@@ -163,6 +163,23 @@ def test_dry_run_stores_nothing(database_url: str, corpus: Path) -> None:
     assert _count(sessions, ImportedFile) == 0
 
 
+def test_a_dry_run_still_sees_another_file_of_the_same_run(database_url: str, corpus: Path, tmp_path: Path) -> None:
+    """Nothing is stored, yet the second copy of a run is said to be its duplicate, and the
+    next real import starts from an empty store."""
+    import shutil
+
+    sessions = open_database(database_url)
+    for name in ("a.tcx", "b.tcx"):
+        shutil.copy(corpus / "formats" / "run_garmin.tcx", tmp_path / name)
+    report = import_paths(sessions, SAM, [tmp_path], now=NOW, dry_run=True, workers=1)
+    assert [(Path(o.path).name, o.outcome) for o in report.outcomes] == [("a.tcx", "imported"), ("b.tcx", "duplicate")]
+    assert "another file" in (report.outcomes[1].reason or "")
+    assert _count(sessions) == 0
+    real = import_paths(sessions, SAM, [tmp_path], now=NOW, workers=1)
+    assert [o.outcome for o in real.outcomes] == ["imported", "duplicate"]
+    assert "activity " in (real.outcomes[1].reason or "")
+
+
 def test_one_bad_file_does_not_stop_the_rest(database_url: str, corpus: Path, tmp_path: Path) -> None:
     sessions = open_database(database_url)
     (tmp_path / "a_zero.gpx").write_bytes(b"")
