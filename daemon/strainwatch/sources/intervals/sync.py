@@ -251,12 +251,12 @@ class _Sync:
             recordings.append(Recording(
                 key, {**values, **unrefined}, samples=values["has_gps"], summary=item, edit_keys=EDITABLE
             ))  # fmt: skip
-        batch = SourceBatch(SOURCE, tuple(recordings))
+        batch = SourceBatch(SOURCE, tuple(recordings), cursor=newest)
         result = apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
         self.report.new += result.new
         self.report.updated += result.updated
         self.report.stubs = len(stubs)
-        return newest
+        return batch.cursor
 
     def _mark_deleted(self, oldest: str, listed: set[str]) -> None:
         """Stored activities of the listed window (by their local date, as intervals.icu
