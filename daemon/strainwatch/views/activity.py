@@ -156,3 +156,7 @@ def runner_word(word: Override, units: str) -> str:
     if word.running is not None:
         said.append("a run" if word.running else "not a run")
     return ", ".join(said) or "no change"
+
+
+StoredActivity = Activity
+"""A stored activity, by the name the web's type hints use (the web imports no table)."""
