@@ -26,7 +26,7 @@ class CountingReader:
         self.calls = 0
 
     def __call__(self, record: str, external_id: str, start: Any) -> Any:
-        from strainwatch.sources.files.samples import recorded_track
+        from strainwatch.sources.samples import recorded_track
 
         self.calls += 1
         return recorded_track(record, external_id, start)

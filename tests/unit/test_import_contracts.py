@@ -20,7 +20,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 PLANTS = [
     ("core-imports-no-io", "units.py", "import sqlalchemy"),
     ("views-web-read-no-source", "views/words.py", "import strainwatch.sources.strava.client"),
-    ("views-web-read-no-source", "web/pages.py", "from strainwatch.sources.files.samples import recorded_track"),
+    ("views-web-read-no-source", "web/pages.py", "from strainwatch.sources.samples import recorded_track"),
     ("web-not-in-store-tables", "web/planted_page.py", "from strainwatch.store.models import Alert"),
     ("web-not-in-store-tables", "web/pages.py", "from sqlalchemy import select"),
     ("sources-independent", "sources/strava/planted.py", "import strainwatch.sources.files.gpx"),

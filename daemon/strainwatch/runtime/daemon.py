@@ -261,7 +261,7 @@ class Daemon:
         if not self.settings.web.enabled:
             return
         try:
-            from strainwatch.sources.files.samples import recorded_track
+            from strainwatch.sources.samples import recorded_track
             from strainwatch.web.serve import ServerThread
 
             self.web = ServerThread(self.settings, self.sessions, self.clock, samples=recorded_track).start()

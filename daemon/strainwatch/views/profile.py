@@ -30,7 +30,7 @@ SIZE = 64  # profiles kept: about 20 kB each, so a daemon running for months sta
 
 TrackReader = Callable[[str, str, datetime], "Track | None"]
 """(file record, external id, start) -> the recording's samples, None when the file holds none;
-raises StrainwatchError or OSError when it cannot be read (sources.files.samples)."""
+raises StrainwatchError or OSError when it cannot be read (sources.samples)."""
 
 
 @dataclass(frozen=True, slots=True)

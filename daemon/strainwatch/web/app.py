@@ -403,7 +403,7 @@ def create_app(settings: Settings, db: Sessions, now: Callable[[], datetime],
                histories: HistoryCache | None = None, recent: RecentPages[Page | Redirect] | None = None,
                *, samples: TrackReader | None = None) -> ASGIApp:  # fmt: skip
     """`samples`: how a run's samples are read from its file for the run page's profile
-    (sources.files.samples.recorded_track, handed in by who serves: the web reads no source);
+    (sources.samples.recorded_track, handed in by who serves: the web reads no source);
     None shows no profile."""
     register_url_convertor("id", IdConvertor())
     web = Web(settings, db, now, histories, recent, samples=samples)

@@ -42,7 +42,7 @@ def serve(app: AppContext, listen: str | None) -> None:
     from strainwatch.config.settings import WebSettings
 
     _need_web_extra()
-    from strainwatch.sources.files.samples import recorded_track
+    from strainwatch.sources.samples import recorded_track
     from strainwatch.web.serve import bind, serve_forever
 
     settings = app.settings

@@ -1,6 +1,7 @@
-"""The samples of one stored activity, read again from the file it was imported from (they
-are not stored; see store/models.py): the run page's profile. The web is handed this reader
-(runtime and `serve` wire it in) and never imports a source itself."""
+"""The samples of one stored activity, read again from where its source keeps them (they
+are not stored; see store/models.py): the run page's profile. Only files keep samples now.
+The web is handed this reader (runtime and `serve` wire it in) and imports no source itself;
+this module is the one place outside a kind's folder that knows which kinds have samples."""
 
 from __future__ import annotations
 
