@@ -26,7 +26,7 @@ from strainwatch.store.models import Activity
 log = logging.getLogger(__name__)
 
 STEPS = 200
-SIZE = 64  # profiles kept: about 20 kB each, so a daemon running for months stays small
+SIZE = 64  # profiles kept: about 40 kB each, under 3 MB for a daemon that runs for months
 
 TrackReader = Callable[[str, str, datetime], "Track | None"]
 """(file record, external id, start) -> the recording's samples, None when the file holds none;
