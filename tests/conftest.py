@@ -155,10 +155,28 @@ paths = [{files}]
 @pytest.fixture
 def recorder() -> Iterator[tuple[Any, int]]:
     """A real SMTP server (aiosmtpd) on loopback recording what it receives: (handler, port)."""
-    from tests.integration.test_mail import Recorder, free_port, start
+    from tests.support.smtp import Recorder, free_port, start_smtp
 
     handler = Recorder()
     port = free_port()
-    controller = start(handler, port)
+    controller = start_smtp(handler, port)
     yield handler, port
     controller.stop()
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    """Six steady weeks, then yesterday a run more than twice the 30-day longest: a warning,
+    named to attack the headers and the HTML."""
+    from datetime import timedelta
+
+    from tests import clock
+    from tests.rules_support import write_gpx, write_steady_weeks
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    today = clock.now().replace(hour=6, minute=0, second=0, microsecond=0)
+    write_steady_weeks(folder, today)
+    note = "Easy run\r\nBcc: someone@example.org <script>alert(1)</script>"
+    write_gpx(folder / "long.gpx", today - timedelta(days=1), 14.0, note=note)
+    return folder

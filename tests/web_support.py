@@ -3,6 +3,7 @@ the app on a free loopback port in this process (started when it accepts connect
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,31 @@ def settings_for(tmp_path: Path, database_url: str, web: str = "", **kw: Any) ->
     path = tmp_path / "config.toml"
     path.write_text(config_text(database_url, web, **kw), encoding="utf-8")
     return parse_settings(path.read_text(encoding="utf-8"), path)
+
+
+def open_seeded(tmp_path: Path, database_url: str, web: str = "") -> tuple[Any, Any, dict[str, dict[str, int]]]:
+    """Settings with the [web] keys `web`, the database, and sam's and bob's seeded ids."""
+    from strainwatch.store.db import open_database
+
+    settings = settings_for(tmp_path, database_url, web)
+    sessions = open_database(database_url)
+    now = clock.now()
+    ids = {a: seed(sessions, tmp_path, a, now) for a in ("sam", "bob")}
+    return settings, sessions, ids
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the page's form."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def password_hash(password: str) -> str:
+    """`password` hashed as `[[web.users]] password_hash` wants it."""
+    from strainwatch.web.access import hash_password
+
+    return hash_password(password)
 
 
 def seed(sessions: Any, tmp_path: Path, athlete_id: str, now: datetime, runs: int = 12) -> dict[str, int]:

@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests import clock
 from tests.conftest import write_config
 from tests.paths import REPO
+from tests.support.cli import EXE, run
 
-EXE = Path(sys.executable).with_name("strainwatch")
 JSON_KEYS = {
     "id", "athlete", "source", "external_id", "sport_type", "name", "start_time", "start_date_local",
     "distance_m", "moving_time_s", "elapsed_time_s", "ascent_m", "descent_m", "pace_s_per_km",
     "gap_s_per_km", "avg_hr", "gear",
 }  # fmt: skip
-
-
-def run(
-    *args: str, config: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    command = [str(EXE)] + (["--config", str(config)] if config else []) + list(args)
-    full_env = {**os.environ, **clock.env(), **(env or {})}
-    full_env.pop("STRAINWATCH_CONFIG", None)
-    return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -9,8 +9,8 @@ import pytest
 
 from tests import clock
 from tests.conftest import write_config
-from tests.e2e.test_cli import run
 from tests.fake_intervals import FakeIntervals, intervals_table, running
+from tests.support.cli import run
 
 LISTING = "/api/v1/athlete/i424242/activities"
 

@@ -11,9 +11,9 @@ import pytest
 
 from tests import clock
 from tests.conftest import write_config
-from tests.e2e.test_cli import run as cli_run
 from tests.paths import EXAMPLE_LAST_RUN, REPO
 from tests.rules_support import write_steady_then_spike
+from tests.support.cli import run as cli_run
 
 
 def run(*args: str, config: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

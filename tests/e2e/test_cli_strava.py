@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests import clock
-from tests.e2e.test_cli import EXE, run
 from tests.fake_strava import FakeStrava, running, strava_table
+from tests.support.cli import EXE, run
 
 
 @pytest.fixture

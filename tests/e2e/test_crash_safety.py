@@ -21,25 +21,13 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests import clock
-from tests.e2e.test_cli import EXE
-from tests.e2e.test_daemon import _receive
 from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
-from tests.integration.test_mail import Recorder, free_port
+from tests.support.cli import EXE, receive
+from tests.support.smtp import SlowRecorder, free_port, start_smtp
 
 KILLS = 20
-
-
-class SlowRecorder(Recorder):
-    """Accepts after a pause, widening the window between acceptance and the commit."""
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        import asyncio
-
-        await asyncio.sleep(0.3)
-        return await super().handle_DATA(server, session, envelope)
 
 
 def _config(tmp_path: Path, fake: FakeStrava, smtp_port: int) -> Path:
@@ -93,8 +81,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
     now = clock.now().replace(microsecond=0)
     handler = SlowRecorder()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller = start_smtp(handler, port)
     fake = FakeStrava(limits=(100_000, 1_000_000), read_limits=(100_000, 1_000_000))
     try:
         with running(fake):
@@ -142,7 +129,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
                 if stored == expected and mails >= 2 and pending == 0 and fetched == 0:
                     break
             with notify:  # stopped once it has said it is ready (it has: the pass has run)
-                assert "READY=1" in _receive(notify, "READY=1")
+                assert "READY=1" in receive(notify, "READY=1")
             daemon.send_signal(signal.SIGTERM)
             _out, err = daemon.communicate(timeout=15)
             assert daemon.returncode == 0, err

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 
 from tests import clock
-from tests.e2e.test_cli import run
-from tests.integration.test_mail import Recorder, plain_smtp
 from tests.push_servers import PushServer
 from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support.cli import run
+from tests.support.config import plain_smtp
+from tests.support.smtp import Recorder
 
 TOKEN = "tk_e2eSecretToken42"  # noqa: S105 - the token the tests look for in every output
 

@@ -21,15 +21,14 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from strainwatch.notify.channels.push.render import push_ref
 from tests import clock
-from tests.e2e.test_cli import EXE
-from tests.e2e.test_crash_safety import SlowRecorder
-from tests.integration.test_mail import free_port, plain_smtp
 from tests.push_servers import PushServer
 from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support.cli import EXE
+from tests.support.config import plain_smtp
+from tests.support.smtp import SlowRecorder, free_port, start_smtp
 
 KILLS = 8
 
@@ -93,8 +92,7 @@ def test_sigkill_during_delivery_pushes_each_warning_once_or_twice_never_lost(tm
     rng = random.Random(20261201)
     handler = SlowRecorder()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller = start_smtp(handler, port)
     try:
         with PushServer("ntfy", "tk_crash_token") as ntfy:
             ntfy.delay = 0.3  # a slow acceptance widens the window between acceptance and commit

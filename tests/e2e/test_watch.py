@@ -18,8 +18,8 @@ import pytest
 
 from tests import clock
 from tests.conftest import write_config
-from tests.e2e.test_cli import EXE
 from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support.cli import EXE
 
 
 class _Log:

@@ -21,13 +21,12 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
 from tests import clock
 from tests.conftest import _postgres_database, write_config
 from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
-from tests.integration.test_mail import Recorder, free_port
+from tests.support.smtp import Recorder, free_port, start_smtp
 from tests.workers_support import EXE, Fleet, fleet_config, wait_for, worker_env, write_fleet
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -56,8 +55,7 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
     rng = random.Random(SEED)
     handler = Recorder()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller = start_smtp(handler, port)
     fake = FakeStrava(limits=(100_000, 1_000_000), read_limits=(100_000, 1_000_000))
     for i in range(24):  # a steady Strava runner, then a run far beyond the recent longest
         fake.add_run(9000 + i, now - timedelta(days=50) + timedelta(days=2 * i), 5.0)

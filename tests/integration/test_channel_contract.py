@@ -37,7 +37,7 @@ from strainwatch.notify.render import notice_message
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Athlete, Outbox
 from tests import clock
-from tests.integration.test_mail import Recorder, free_port, start
+from tests.support.smtp import Recorder, free_port, start_smtp
 
 SENDER = "strainwatch <sw@example.org>"
 
@@ -88,7 +88,7 @@ def _arrival(message: EmailMessage) -> Arrival:
 def _smtp(tmp_path: Path) -> Iterator[Harness]:
     handler = Recorder()
     port = free_port()
-    controller = start(handler, port)
+    controller = start_smtp(handler, port)
     settings = SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER, timeout=5)
 
     def arrivals() -> list[Arrival]:

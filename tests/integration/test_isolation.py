@@ -22,9 +22,10 @@ from strainwatch.rules.registry import RULES
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Alert, Outbox
 from tests import clock
-from tests.e2e.test_cli import EXE, run
-from tests.integration.test_mail import Recorder, plain_smtp
 from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support.cli import EXE, run
+from tests.support.config import plain_smtp
+from tests.support.smtp import Recorder
 
 
 def _broken(_history: History, day: date, _settings: Any) -> list[Finding]:

@@ -27,10 +27,11 @@ from strainwatch.store.models import PlanForecast
 from strainwatch.store.runs import load_runs
 from tests import clock
 from tests.fake_intervals import FakeIntervals, intervals_table, running
-from tests.integration.test_mail import Recorder, plain_smtp
 from tests.plan_support import csv_plan
 from tests.push_servers import PushServer
 from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support.config import plain_smtp
+from tests.support.smtp import Recorder
 from tests.web_support import serving
 
 

@@ -19,9 +19,10 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
 from tests import clock
-from tests.integration.test_mail import Recorder, plain_smtp
 from tests.push_servers import PushServer
 from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support.config import plain_smtp
+from tests.support.smtp import Recorder
 
 
 def _secret(tmp_path: Path, name: str, url: str) -> Path:

@@ -126,9 +126,9 @@ def test_preview_lists_a_planted_spike_on_its_day_and_steady_training_is_silent(
                                   "shoe-change", "speed-novelty", "hill-spike"])  # fmt: skip
 def test_every_planted_caution_or_warning_reaches_the_runner_on_its_day(name: str) -> None:
     from strainwatch.alerts.replay import replay
-    from tests.unit.test_rule_overrides import SCENARIOS, _spike_dependents
+    from tests.support.rule_scenarios import SCENARIOS, spike_dependents
 
-    scenario = _spike_dependents() if name in ("speed-novelty", "hill-spike") else SCENARIOS[name]()
+    scenario = spike_dependents() if name in ("speed-novelty", "hill-spike") else SCENARIOS[name]()
     thresholds = effective({})
     raised = [
         a for a in replay(scenario.runs, scenario.facts, thresholds).alerts
