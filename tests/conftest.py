@@ -1,5 +1,5 @@
 """Shared fixtures and the suite's clock: the corpus of real files, real databases (SQLite,
-PostgreSQL), and the instant every test that reasons about time starts from (tests/clock.py)."""
+PostgreSQL), and the instant every test that reasons about time starts from (tests/support/clock.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.paths import CORPUS
+from tests.support.paths import CORPUS
 
 POSTGRES_URL = os.environ.get("STRAINWATCH_TEST_POSTGRES_URL")
 
@@ -25,7 +25,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )  # fmt: skip
     parser.addoption(
         "--clock-sweep", action="store_true", default=False,
-        help="run every test marked 'clock' at each instant of tests.clock.sweep_instants() "
+        help="run every test marked 'clock' at each instant of tests.support.clock.sweep_instants() "
         "(DST changes, midnights, month and year ends, 29 February, week starts)",
     )  # fmt: skip
 
@@ -35,7 +35,7 @@ _CLOCK_ENV = "STRAINWATCH_TEST_CLOCK"  # the controller's instant, inherited by 
 
 @pytest.hookimpl(trylast=True)  # after pytest-randomly has settled the seed
 def pytest_configure(config: pytest.Config) -> None:
-    from tests import clock
+    from tests.support import clock
 
     text = config.getoption("--clock") or os.environ.get(_CLOCK_ENV)
     seed = _seed(config)
@@ -57,7 +57,7 @@ def _seed(config: pytest.Config) -> int | None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    from tests import clock
+    from tests.support import clock
 
     seed = _seed(config)
     lines = [f"test clock starts at {clock.start():%Y-%m-%dT%H:%M:%SZ}: reproduce with {clock.option(clock.start())}"]
@@ -68,7 +68,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.config.getoption("--clock-sweep") and metafunc.definition.get_closest_marker("clock"):
-        from tests import clock
+        from tests.support import clock
 
         instants = clock.sweep_instants()
         metafunc.fixturenames.append("clock_instant")
@@ -83,7 +83,7 @@ def _swept_clock(request: pytest.FixtureRequest) -> Iterator[None]:
     if instant is None:
         yield
         return
-    from tests import clock
+    from tests.support import clock
 
     origin = clock.start()
     clock.start_at(instant)
@@ -170,8 +170,8 @@ def history(tmp_path: Path) -> Path:
     named to attack the headers and the HTML."""
     from datetime import timedelta
 
-    from tests import clock
-    from tests.rules_support import write_gpx, write_steady_weeks
+    from tests.support import clock
+    from tests.support.histories import write_gpx, write_steady_weeks
 
     folder = tmp_path / "runs"
     folder.mkdir()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_config
-from tests.paths import REPO
 from tests.support.cli import EXE, run
+from tests.support.paths import REPO
 
 JSON_KEYS = {
     "id", "athlete", "source", "external_id", "sport_type", "name", "start_time", "start_date_local",
@@ -152,7 +152,7 @@ def test_readme_commands_are_what_ci_runs() -> None:
 def test_hostile_folder_sync_exits_0_and_the_next_sync_reads_nothing_again(
     tmp_path: Path, corpus: Path
 ) -> None:
-    from tests.hostile_files import csv_encrypted, dev_zero, fifo, utf16_doctype, year_9999
+    from tests.support.hostile_files import csv_encrypted, dev_zero, fifo, utf16_doctype, year_9999
 
     watch = tmp_path / "watch"
     watch.mkdir()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
 from tests.conftest import write_config
-from tests.fake_intervals import FakeIntervals, intervals_table, running
+from tests.support import clock
 from tests.support.cli import run
+from tests.support.fake_intervals import FakeIntervals, intervals_table, running
 
 LISTING = "/api/v1/athlete/i424242/activities"
 

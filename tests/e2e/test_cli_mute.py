@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_config
-from tests.rules_support import write_steady_then_spike
 from tests.support.cli import run
+from tests.support.histories import write_steady_then_spike
 
 
 @pytest.mark.slow

@@ -7,8 +7,8 @@ import mailbox
 from pathlib import Path
 
 from tests.conftest import write_config
-from tests.rules_support import write_steady_then_spike
 from tests.support.cli import run
+from tests.support.histories import write_steady_then_spike
 
 OUTBOX_KEYS = {"id", "alert_id", "athlete", "kind", "status", "attempts", "next_attempt_at", "last_error",
                "message_id"}  # fmt: skip

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_config
-from tests.paths import REPO
 from tests.support.cli import run
+from tests.support.paths import REPO
 
 SUNDAY = "2021-01-17T{}:00-03:00"  # a Sunday of the example year, the look-ahead's default day
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
 from tests.conftest import write_config
-from tests.paths import EXAMPLE_LAST_RUN, REPO
-from tests.rules_support import write_steady_then_spike
+from tests.support import clock
 from tests.support.cli import run as cli_run
+from tests.support.histories import write_steady_then_spike
+from tests.support.paths import EXAMPLE_LAST_RUN, REPO
 
 
 def run(*args: str, config: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

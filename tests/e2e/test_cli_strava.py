@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
-from tests.fake_strava import FakeStrava, running, strava_table
+from tests.support import clock
 from tests.support.cli import EXE, run
+from tests.support.fake_strava import FakeStrava, running, strava_table
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
-from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
+from tests.support import clock
 from tests.support.cli import EXE, receive
+from tests.support.fake_strava import FakeStrava, link_athlete, running, strava_table
 from tests.support.smtp import SlowRecorder, free_port, start_smtp
 
 KILLS = 20

@@ -15,10 +15,10 @@ from typing import IO
 
 import pytest
 
-from tests import clock
 from tests.conftest import write_config
-from tests.paths import REPO
+from tests.support import clock
 from tests.support.cli import EXE, receive, run, start_daemon
+from tests.support.paths import REPO
 
 
 @pytest.mark.slow
@@ -135,7 +135,7 @@ def test_sigterm_during_start_up_exits_0(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_hung_pass_starves_the_watchdog_and_sigterm_still_ends_it(tmp_path: Path) -> None:
     from strainwatch.config.settings import parse_settings
-    from tests.fake_strava import FakeStrava, Fault, link_athlete, running, strava_table
+    from tests.support.fake_strava import FakeStrava, Fault, link_athlete, running, strava_table
 
     release = threading.Event()
     fake = FakeStrava()

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from tests import clock
-from tests.push_servers import PushServer
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
 from tests.support.cli import run
 from tests.support.config import plain_smtp
+from tests.support.histories import write_gpx, write_steady_weeks
+from tests.support.push_servers import PushServer
 from tests.support.smtp import Recorder
 
 TOKEN = "tk_e2eSecretToken42"  # noqa: S105 - the token the tests look for in every output

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from strainwatch.notify.channels.push.render import push_ref
-from tests import clock
-from tests.push_servers import PushServer
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
 from tests.support.cli import EXE
 from tests.support.config import plain_smtp
+from tests.support.histories import write_gpx, write_steady_weeks
+from tests.support.push_servers import PushServer
 from tests.support.smtp import SlowRecorder, free_port, start_smtp
 
 KILLS = 8

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.paths import REPO
 from tests.support.cli import EXE
+from tests.support.paths import REPO
 
 UNITS = (
     "strainwatch.service", "strainwatch-sync.service", "strainwatch-sync.timer", "strainwatch-worker.service",

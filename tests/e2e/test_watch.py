@@ -16,10 +16,10 @@ from typing import IO
 
 import pytest
 
-from tests import clock
 from tests.conftest import write_config
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
 from tests.support.cli import EXE
+from tests.support.histories import write_gpx, write_steady_weeks
 
 
 class _Log:

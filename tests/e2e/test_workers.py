@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests import clock
 from tests.conftest import _postgres_database, write_config
-from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
+from tests.support import clock
+from tests.support.cli import EXE
+from tests.support.fake_strava import FakeStrava, link_athlete, running, strava_table
 from tests.support.smtp import Recorder, free_port, start_smtp
-from tests.workers_support import EXE, Fleet, fleet_config, wait_for, worker_env, write_fleet
+from tests.support.workers import Fleet, fleet_config, wait_for, worker_env, write_fleet
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

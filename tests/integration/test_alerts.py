@@ -11,7 +11,7 @@ from strainwatch.config.settings import parse_settings
 from strainwatch.pipeline.evaluate import evaluate_athlete
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, Alert, Athlete, Injury
-from tests.rules_support import steady
+from tests.support.histories import steady
 
 START = date(2026, 1, 5)
 
@@ -53,7 +53,7 @@ def _count(sessions) -> int:  # type: ignore[no-untyped-def]
 def test_evaluating_twice_creates_nothing_new_and_an_injury_escalates(
     tmp_path: Path, database_url: str
 ) -> None:
-    from tests.rules_support import make_run
+    from tests.support.histories import make_run
 
     sessions = open_database(database_url)
     runs = steady(START, 6)
@@ -92,7 +92,7 @@ def test_evaluating_twice_creates_nothing_new_and_an_injury_escalates(
 
 
 def test_disabled_rule_is_not_evaluated(tmp_path: Path, database_url: str) -> None:
-    from tests.rules_support import make_run
+    from tests.support.histories import make_run
 
     sessions = open_database(database_url)
     runs = [*steady(START, 6), make_run(999, START + timedelta(weeks=6), 16.5)]

@@ -6,8 +6,8 @@ at most once, recognisably, after a crash between acceptance and the commit.
 Each channel comes with a real far side: SMTP an aiosmtpd server on 127.0.0.1 answering from
 a script, mbox a file a test can lock (another mail program) or replace by a folder, and
 the push channel (Apprise) an ntfy, a Gotify and a JSON-webhook server on 127.0.0.1
-(tests/push_servers.py) answering 429/503 (temporary) or 401 (permanent), and the signed
-webhook channel a receiver that checks its HMAC (tests/webhook_server.py).
+(tests/support/push_servers.py) answering 429/503 (temporary) or 401 (permanent), and the signed
+webhook channel a receiver that checks its HMAC (tests/support/webhook_server.py).
 A new channel joins by adding one harness here.
 """
 
@@ -36,7 +36,7 @@ from strainwatch.notify.outbox import deliver_due, enqueue, retry
 from strainwatch.notify.render import notice_message
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Athlete, Outbox
-from tests import clock
+from tests.support import clock
 from tests.support.smtp import Recorder, free_port, start_smtp
 
 SENDER = "strainwatch <sw@example.org>"
@@ -152,7 +152,7 @@ def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
     def harness(tmp_path: Path) -> Iterator[Harness]:
         from strainwatch.notify.channels.push import PushChannel
         from strainwatch.notify.channels.push.render import push_ref
-        from tests.push_servers import PushServer
+        from tests.support.push_servers import PushServer
 
         with PushServer(kind, "tk_contract_secret") as server:
 
@@ -179,7 +179,7 @@ def _webhook(tmp_path: Path) -> Iterator[Harness]:
     temporary, 410 (the hook was deleted) permanent."""
     from strainwatch.notify.channels.webhook.channel import WebhookChannel
     from strainwatch.notify.notification import reference
-    from tests.webhook_server import WebhookServer
+    from tests.support.webhook_server import WebhookServer
 
     with WebhookServer(b"contract-secret") as server:
 

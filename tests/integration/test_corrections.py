@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests import clock
 from tests.conftest import write_config
-from tests.rules_support import write_gpx
+from tests.support import clock
+from tests.support.histories import write_gpx
 
 
 def _cli(config: Path, *args: str) -> Any:
@@ -70,7 +70,7 @@ def test_a_corrected_run_counts_as_the_runner_says_and_survives_a_reimport(tmp_p
 
 
 def test_a_warning_whose_run_is_corrected_away_is_withdrawn(tmp_path: Path) -> None:
-    from tests.rules_support import write_steady_then_spike
+    from tests.support.histories import write_steady_then_spike
 
     folder = tmp_path / "runs"
     write_steady_then_spike(folder, 20.0)  # six weeks of 6 km runs, then yesterday 20 km

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from tests.conftest import write_config
-from tests.surfaces_support import assert_miles_in_words, cli, visible
-from tests.web_support import serving
+from tests.support.surfaces import assert_miles_in_words, cli, visible
+from tests.support.web import serving
 
 pytest.importorskip("starlette")
 

@@ -15,8 +15,8 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.sources.intervals.sync import IntervalsReport, sync_intervals
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, Alert, Outbox
-from tests import clock
-from tests.fake_intervals import KEY, FakeIntervals, Fault, intervals_table, running
+from tests.support import clock
+from tests.support.fake_intervals import KEY, FakeIntervals, Fault, intervals_table, running
 
 NOW = clock.now().replace(microsecond=0)
 LISTING = "/api/v1/athlete/i424242/activities"
@@ -207,7 +207,7 @@ def test_late_edits_and_deletions_in_the_window(
 def test_the_same_run_from_a_file_and_intervals_is_stored_once(
     tmp_path: Path, database_url: str, fake: FakeIntervals
 ) -> None:
-    from tests.rules_support import write_gpx
+    from tests.support.histories import write_gpx
 
     start = NOW - timedelta(days=1)
     folder = tmp_path / "runs"

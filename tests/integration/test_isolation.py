@@ -21,10 +21,10 @@ from strainwatch.rules.base import Rule
 from strainwatch.rules.registry import RULES
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Alert, Outbox
-from tests import clock
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
 from tests.support.cli import EXE, run
 from tests.support.config import plain_smtp
+from tests.support.histories import write_gpx, write_steady_weeks
 from tests.support.smtp import Recorder
 
 

@@ -19,7 +19,7 @@ from strainwatch.notify.outbox import deliver_due, retry
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
-from tests import clock
+from tests.support import clock
 from tests.support.config import settings_of
 from tests.support.smtp import Recorder, free_port, start_smtp
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Alert
-from tests import clock
+from tests.support import clock
 from tests.support.config import settings_of
 from tests.support.smtp import Recorder
 

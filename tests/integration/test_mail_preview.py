@@ -17,7 +17,7 @@ from strainwatch.notify.preview import preview_mailbox
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.runs import facts_of, load_runs
-from tests.paths import CORPUS
+from tests.support.paths import CORPUS
 
 ZONE = ZoneInfo("America/Recife")
 LAST = date(2020, 8, 20)  # the first caution comes on 2020-08-14

@@ -15,7 +15,7 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store import journal
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Alert, Outbox
-from tests import clock
+from tests.support import clock
 from tests.support.config import settings_of
 from tests.support.smtp import Recorder
 

@@ -25,14 +25,14 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.models import PlanForecast
 from strainwatch.store.runs import load_runs
-from tests import clock
-from tests.fake_intervals import FakeIntervals, intervals_table, running
-from tests.plan_support import csv_plan
-from tests.push_servers import PushServer
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
 from tests.support.config import plain_smtp
+from tests.support.fake_intervals import FakeIntervals, intervals_table, running
+from tests.support.histories import write_gpx, write_steady_weeks
+from tests.support.plan import csv_plan
+from tests.support.push_servers import PushServer
 from tests.support.smtp import Recorder
-from tests.web_support import serving
+from tests.support.web import serving
 
 
 def _settings(

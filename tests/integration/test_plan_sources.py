@@ -23,10 +23,10 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.sources.plan.ical_plan import fetch, parse_ical
 from strainwatch.store.db import open_database
 from strainwatch.store.health import health_of
-from tests import clock
 from tests.conftest import write_config
-from tests.fake_intervals import FakeIntervals, intervals_table, running
-from tests.plan_support import csv_plan, exported_calendar
+from tests.support import clock
+from tests.support.fake_intervals import FakeIntervals, intervals_table, running
+from tests.support.plan import csv_plan, exported_calendar
 
 
 @contextmanager

@@ -18,10 +18,10 @@ from strainwatch.notify.transport import deliver_all
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
-from tests import clock
-from tests.push_servers import PushServer
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
 from tests.support.config import plain_smtp
+from tests.support.histories import write_gpx, write_steady_weeks
+from tests.support.push_servers import PushServer
 from tests.support.smtp import Recorder
 
 

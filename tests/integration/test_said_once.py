@@ -13,8 +13,8 @@ from strainwatch.cli.commands.passes import wrapped
 from strainwatch.config.settings import parse_settings
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
-from tests import clock
-from tests.fake_intervals import FakeIntervals, intervals_table, running
+from tests.support import clock
+from tests.support.fake_intervals import FakeIntervals, intervals_table, running
 
 
 def test_a_refused_key_is_said_once_in_the_summary_and_once_in_the_log(

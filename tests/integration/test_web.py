@@ -15,8 +15,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from tests import clock
-from tests.web_support import (
+from tests.support import clock
+from tests.support.web import (
     HOSTILE_NOTE,
     csrf_token,
     open_seeded,

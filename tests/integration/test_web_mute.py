@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import clock
-from tests.web_support import csrf_token, open_seeded, password_hash, serving
+from tests.support import clock
+from tests.support.web import csrf_token, open_seeded, password_hash, serving
 
 pytest.importorskip("starlette")
 

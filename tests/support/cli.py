@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
+from tests.support import clock
 
 EXE = Path(sys.executable).with_name("strainwatch")
 

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from strainwatch.domain import Injury, Run, Shoe
 from strainwatch.metrics.history import AthleteFacts
-from tests.clock import this_monday
-from tests.rules_support import EASY, make_run, steady
+from tests.support.clock import this_monday
+from tests.support.histories import EASY, make_run, steady
 
 
 @dataclass(frozen=True)

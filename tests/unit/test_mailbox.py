@@ -13,8 +13,8 @@ from strainwatch.metrics.history import AthleteFacts
 from strainwatch.notify.mailbox import Pending, entries, plan
 from strainwatch.notify.preview import preview_mailbox
 from strainwatch.rules.registry import effective
-from tests.clock import this_monday, today
-from tests.rules_support import make_run, steady
+from tests.support.clock import this_monday, today
+from tests.support.histories import make_run, steady
 
 pytestmark = pytest.mark.clock
 

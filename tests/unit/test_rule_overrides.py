@@ -16,9 +16,9 @@ from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.base import Thresholds
 from strainwatch.rules.registry import RULES, effective, evaluate_day
 from strainwatch.units import say
-from tests.clock import this_monday
-from tests.rules_support import make_run, steady
 from tests.support import rule_scenarios
+from tests.support.clock import this_monday
+from tests.support.histories import make_run, steady
 from tests.support.rule_scenarios import SCENARIOS, Scenario
 
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests import clock
-from tests.hostile_files import gpx
+from tests.support import clock
+from tests.support.hostile_files import gpx
 
 HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script> & \"q\" 'a' <img src=x onerror=alert(2)>"
 TPX = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"

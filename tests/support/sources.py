@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests import fake_intervals, fake_strava
 from tests.conftest import write_config
-from tests.rules_support import write_gpx
+from tests.support import fake_intervals, fake_strava
+from tests.support.histories import write_gpx
 
 SOURCES = ("files", "strava", "intervals")
 

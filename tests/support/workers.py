@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,9 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from tests.rules_support import write_gpx, write_steady_weeks
-
-EXE = Path(sys.executable).with_name("strainwatch")
+from tests.support.cli import EXE
+from tests.support.histories import write_gpx, write_steady_weeks
 
 
 def write_fleet(root: Path, athletes: int, now: datetime, *, spike_every: int = 20, runs: int = 2) -> int:

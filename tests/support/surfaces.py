@@ -11,9 +11,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tests import clock
 from tests.conftest import write_config
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
+from tests.support.histories import write_gpx, write_steady_weeks
 
 # a raw key, a kilometre or a mark left unspelt, in what a miles athlete reads
 RAW = re.compile(r"_km\b|_pct\b|ceiling|\[\[(distance|climb|pace):|\d km\b|/km\b")
