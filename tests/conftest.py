@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import os
 import random
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.databases import postgres_database
 from tests.support.paths import CORPUS
-
-POSTGRES_URL = os.environ.get("STRAINWATCH_TEST_POSTGRES_URL")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -98,58 +96,13 @@ def corpus() -> Path:
     return CORPUS
 
 
-def _postgres_database() -> Iterator[str]:
-    if not POSTGRES_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the PostgreSQL tests: set STRAINWATCH_TEST_POSTGRES_URL")
-        pytest.skip(
-            "PostgreSQL tests need STRAINWATCH_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
-        )
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin_url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    name = f"strainwatch_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database of each kind: a real SQLite file, a real PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'state' / 'strainwatch.db'}"
     else:
-        yield from _postgres_database()
-
-
-def write_config(path: Path, database_url: str, paths: list[Path] | None = None, extra: str = "") -> Path:
-    files = ", ".join(f'"{p}"' for p in paths or [])
-    path.write_text(
-        f"""
-[storage]
-url = "{database_url}"
-
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "Europe/Berlin"
-
-[athletes.files]
-paths = [{files}]
-{extra}
-""",
-        encoding="utf-8",
-    )
-    return path
+        yield from postgres_database()
 
 
 @pytest.fixture

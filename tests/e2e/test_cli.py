@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_config
 from tests.support.cli import EXE, run
+from tests.support.config import write_config
 from tests.support.paths import REPO
 
 JSON_KEYS = {
@@ -122,10 +122,7 @@ def test_sync_is_zero_with_bad_files_and_dry_run_changes_nothing(tmp_path: Path,
 
 
 def test_several_athletes_require_athlete_for_import(tmp_path: Path, corpus: Path) -> None:
-    config = write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db",
-        extra='[[athletes]]\nid = "kim"\nname = "Kim"\nemail = "kim@example.org"\n',
-    )  # fmt: skip
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", athletes=("sam", "kim"))
     result = run("import", str(corpus / "formats" / "run_garmin.tcx"), config=config)
     assert result.returncode == 1
     assert "choose one with --athlete" in result.stderr

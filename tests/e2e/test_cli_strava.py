@@ -13,6 +13,7 @@ import pytest
 
 from tests.support import clock
 from tests.support.cli import EXE, run
+from tests.support.config import write_config
 from tests.support.fake_strava import FakeStrava, running, strava_table
 
 
@@ -23,20 +24,10 @@ def fake() -> Iterator[FakeStrava]:
 
 
 def _config(tmp_path: Path, fake: FakeStrava) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[storage]
-url = "sqlite:///{tmp_path}/sw.db"
-{strava_table(fake, tmp_path)}[notify]
-digest = "off"
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-[athletes.strava]
-backfill_days = 30
-""")
-    return config
+    return write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", None, notify='digest = "off"\n',
+        tables=strava_table(fake, tmp_path), athlete="[athletes.strava]\nbackfill_days = 30\n",
+    )
 
 
 @pytest.mark.slow

@@ -24,6 +24,7 @@ import pytest
 
 from tests.support import clock
 from tests.support.cli import EXE, receive
+from tests.support.config import write_config
 from tests.support.fake_strava import FakeStrava, link_athlete, running, strava_table
 from tests.support.smtp import SlowRecorder, free_port, start_smtp
 
@@ -31,30 +32,10 @@ KILLS = 20
 
 
 def _config(tmp_path: Path, fake: FakeStrava, smtp_port: int) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[storage]
-url = "sqlite:///{tmp_path}/state/sw.db"
-{strava_table(fake, tmp_path)}[smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "strainwatch <sw@example.org>"
-timeout = 5
-[notify]
-digest = "off"
-quiet_hours = ""
-[daemon]
-interval = 5
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.strava]
-backfill_days = 90
-""")
-    return config
+    return write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", None, smtp_port=smtp_port, immediate=True,
+        tables=f"{strava_table(fake, tmp_path)}[daemon]\ninterval = 5\n", athlete="[athletes.strava]\nbackfill_days = 90\n",
+    )
 
 
 def _history(fake: FakeStrava, now: datetime) -> int:

@@ -15,9 +15,9 @@ from typing import IO
 
 import pytest
 
-from tests.conftest import write_config
 from tests.support import clock
 from tests.support.cli import EXE, receive, run, start_daemon
+from tests.support.config import write_config
 from tests.support.paths import REPO
 
 
@@ -27,8 +27,9 @@ def test_notify_journald_reload_and_stop(tmp_path: Path) -> None:
     folder.mkdir()
     for name in sorted((REPO / "examples" / "activities").iterdir())[:5]:
         (folder / name.name).write_bytes(name.read_bytes())
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder],
-                          extra='\n[daemon]\ninterval = 5\n')  # fmt: skip
+    config = write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder], tables="[daemon]\ninterval = 5\n"
+    )
     notify_path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(notify_path))
@@ -74,9 +75,11 @@ def test_doctor_lists_what_is_wrong(tmp_path: Path) -> None:
     secret = tmp_path / "pw"
     secret.write_text("x")
     secret.chmod(0o644)
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [tmp_path / "missing"])
-    config.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = 1\nusername = "u"\npassword_file = "{secret}"\n'
-                      'from = "a@example.org"\ntimeout = 2\n' + config.read_text())  # fmt: skip
+    smtp = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = 1\nusername = "u"\npassword_file = "{secret}"\n'
+        'from = "a@example.org"\ntimeout = 2\n'
+    )
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [tmp_path / "missing"], tables=smtp)
     run("db", "upgrade", config=config)
     result = run("doctor", config=config)
     assert result.returncode == 1
@@ -142,8 +145,10 @@ def test_a_hung_pass_starves_the_watchdog_and_sigterm_still_ends_it(tmp_path: Pa
     fake.faults.append(Fault("/athlete/activities", 200, stall=release, times=99))
     with running(fake):
         table = strava_table(fake, tmp_path).replace("timeout = 5", "timeout = 60")
-        config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db",
-                              extra=f"\n[daemon]\ninterval = 60\n{table}\n[athletes.strava]\nbackfill_days = 30\n")  # fmt: skip
+        config = write_config(
+            tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", tables=f"[daemon]\ninterval = 60\n{table}",
+            athlete="[athletes.strava]\nbackfill_days = 30\n",
+        )
         link_athlete(parse_settings(config.read_text(), config))
         notify_path = tmp_path / "notify.sock"
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:

@@ -25,7 +25,7 @@ import pytest
 from strainwatch.notify.channels.push.render import push_ref
 from tests.support import clock
 from tests.support.cli import EXE
-from tests.support.config import plain_smtp
+from tests.support.config import write_config
 from tests.support.histories import write_gpx, write_steady_weeks
 from tests.support.push_servers import PushServer
 from tests.support.smtp import SlowRecorder, free_port, start_smtp
@@ -43,38 +43,17 @@ def _config(tmp_path: Path, smtp_port: int, ntfy: PushServer) -> Path:
     secret = tmp_path / "phone.url"
     secret.write_text(ntfy.apprise_url())
     secret.chmod(0o600)
-    tables = []
     for athlete in ATHLETES:
         folder = tmp_path / athlete
         folder.mkdir()
         write_steady_weeks(folder, today, days_back=2)
         for hours, km in ((60, 14.0), (36, 30.0), (12, 62.0)):  # each more than double the longest before
             write_gpx(folder / f"spike{hours}.gpx", now - timedelta(hours=hours), km)
-        tables.append(f"""
-[[athletes]]
-id = "{athlete}"
-name = "{athlete.title()}"
-email = "{athlete}@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{folder}"]
-[[athletes.channels]]
-name = "phone"
-url_file = "{secret}"
-timeout = 2
-""")
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[storage]
-url = "sqlite:///{tmp_path}/state/sw.db"
-{plain_smtp(smtp_port)}
-[notify]
-quiet_hours = ""
-digest = "off"
-[daemon]
-interval = 5
-""" + "".join(tables))
-    return config
+    return write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", lambda athlete: [tmp_path / athlete],
+        athletes=ATHLETES, smtp_port=smtp_port, immediate=True, tables="[daemon]\ninterval = 5\n",
+        athlete=f'[[athletes.channels]]\nname = "phone"\nurl_file = "{secret}"\ntimeout = 2\n',
+    )
 
 
 def _rows(db: Path) -> list[tuple[str, str, str, str]]:

@@ -23,9 +23,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import _postgres_database, write_config
 from tests.support import clock
 from tests.support.cli import EXE
+from tests.support.config import plain_smtp, write_config
+from tests.support.databases import postgres_database
 from tests.support.fake_strava import FakeStrava, link_athlete, running, strava_table
 from tests.support.smtp import Recorder, free_port, start_smtp
 from tests.support.workers import Fleet, fleet_config, wait_for, worker_env, write_fleet
@@ -39,7 +40,7 @@ SEED = 15
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    yield from _postgres_database()
+    yield from postgres_database()
 
 
 def test_a_worker_refuses_sqlite_in_one_line(tmp_path: Path) -> None:
@@ -64,13 +65,11 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
     try:
         with running(fake):
             files = write_fleet(tmp_path, ATHLETES, now)
-            smtp = (f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-                    'from = "strainwatch <sw@example.org>"\ntimeout = 5\n')  # fmt: skip
             strava_athlete = (
                 '[[athletes]]\nid = "strava"\nname = "Linked"\nemail = "linked@example.org"\ntimezone = "UTC"\n'
                 "[athletes.strava]\nbackfill_days = 90\n"
             )
-            config = fleet_config(tmp_path, postgres_url, ATHLETES, smtp + strava_table(fake, tmp_path))
+            config = fleet_config(tmp_path, postgres_url, ATHLETES, plain_smtp(port) + strava_table(fake, tmp_path))
             config.write_text(config.read_text() + "\n" + strava_athlete)
             fleet = Fleet(config, worker_env(now))
             assert fleet.command("worker", "init").strip() == "job tables created"

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import write_config
+from tests.support.config import write_config
 from tests.support.surfaces import assert_miles_in_words, cli, visible
 from tests.support.web import serving
 
@@ -41,8 +41,9 @@ def test_every_example_alert_reads_the_same_in_miles_everywhere(tmp_path: Path) 
     from strainwatch.units import distance_text
 
     url = f"sqlite:///{tmp_path / 'sw.db'}"
-    config = write_config(tmp_path / "config.toml", url, [REPO / "examples" / "activities"])
-    config.write_text(config.read_text().replace('timezone = "Europe/Berlin"', 'timezone = "America/Recife"\nunits = "mi"'))
+    config = write_config(
+        tmp_path / "config.toml", url, [REPO / "examples" / "activities"], timezone="America/Recife", athlete='units = "mi"\n'
+    )
     cli(config, "sync", env=AFTER)
     alerts = json.loads(cli(config, "alerts", "--all", "--json", env=AFTER))
     assert len(alerts) >= 20

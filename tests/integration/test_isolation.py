@@ -23,7 +23,7 @@ from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Alert, Outbox
 from tests.support import clock
 from tests.support.cli import EXE, run
-from tests.support.config import plain_smtp
+from tests.support.config import write_config
 from tests.support.histories import write_gpx, write_steady_weeks
 from tests.support.smtp import Recorder
 
@@ -51,24 +51,10 @@ def _config(
         write_steady_weeks(folder, today, days_back=2)
         for back, km in enumerate(reversed(spikes), start=1):
             write_gpx(folder / f"spike{back}.gpx", today - timedelta(days=back, hours=-back), km)
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[storage]
-url = "{database_url}"
-{plain_smtp(port)}
-[notify]
-quiet_hours = ""
-digest = "off"
-""" + "".join(f"""
-[[athletes]]
-id = "{athlete}"
-name = "{athlete.title()}"
-email = "{athlete}@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{tmp_path / athlete}"]
-""" for athlete in athletes))
-    return config
+    return write_config(
+        tmp_path / "config.toml", database_url, lambda athlete: [tmp_path / athlete], athletes=athletes,
+        smtp_port=port, immediate=True,
+    )
 
 
 def _settings(config: Path) -> Any:

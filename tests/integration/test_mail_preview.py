@@ -12,11 +12,11 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from strainwatch.config.settings import parse_settings
 from strainwatch.notify.preview import preview_mailbox
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.runs import facts_of, load_runs
+from tests.support.config import settings_of
 from tests.support.paths import CORPUS
 
 ZONE = ZoneInfo("America/Recife")
@@ -38,11 +38,9 @@ def test_the_preview_agrees_with_daily_passes_on_real_data(tmp_path: Path) -> No
         by_day.setdefault(_day(f), []).append(f)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    settings = parse_settings(
-        f'[storage]\nurl = "sqlite:///{tmp_path / "sw.db"}"\n[notify]\nmbox = "{tmp_path / "mail.mbox"}"\n'
-        '[[athletes]]\nid = "runner"\nname = "R"\nemail = "r@example.org"\ntimezone = "America/Recife"\n'
-        f'[athletes.files]\npaths = ["{inbox}"]\n',
-        tmp_path / "strainwatch.toml",
+    settings = settings_of(
+        tmp_path / "strainwatch.toml", f"sqlite:///{tmp_path / 'sw.db'}", [inbox], athletes=("runner",),
+        timezone="America/Recife", notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
     )
     sessions = open_database(settings.database_url)
     day = min(by_day)

@@ -19,14 +19,13 @@ import pytest
 from sqlalchemy import select
 
 from strainwatch.config.plan_settings import WEEKDAYS
-from strainwatch.config.settings import parse_settings
 from strainwatch.pipeline.plan_check import check_plan
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.models import PlanForecast
 from strainwatch.store.runs import load_runs
 from tests.support import clock
-from tests.support.config import plain_smtp
+from tests.support.config import settings_of
 from tests.support.fake_intervals import FakeIntervals, intervals_table, running
 from tests.support.histories import write_gpx, write_steady_weeks
 from tests.support.plan import csv_plan
@@ -41,28 +40,11 @@ def _settings(
     runs = tmp_path / "runs"
     runs.mkdir(exist_ok=True)
     write_steady_weeks(runs, clock.now().replace(hour=6, minute=0, second=0, microsecond=0))
-    text = f"""
-[storage]
-url = "{database_url}"
-{plain_smtp(port)}
-[notify]
-quiet_hours = ""
-digest = "off"
-
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{runs}"]
-{extra}
-[athletes.plan]
-lookahead_day = "{WEEKDAYS[lookahead.weekday()]}"
-lookahead_time = "00:00"
-{plan}
-"""
-    return parse_settings(text, tmp_path / "config.toml")
+    plan_table = f'[athletes.plan]\nlookahead_day = "{WEEKDAYS[lookahead.weekday()]}"\nlookahead_time = "00:00"\n'
+    return settings_of(
+        tmp_path / "config.toml", database_url, [runs], smtp_port=port, immediate=True,
+        athlete=f"{extra}\n{plan_table}{plan}\n",
+    )
 
 
 @dataclass(frozen=True)

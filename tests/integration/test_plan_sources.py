@@ -23,8 +23,8 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.sources.plan.ical_plan import fetch, parse_ical
 from strainwatch.store.db import open_database
 from strainwatch.store.health import health_of
-from tests.conftest import write_config
 from tests.support import clock
+from tests.support.config import config_text
 from tests.support.fake_intervals import FakeIntervals, intervals_table, running
 from tests.support.plan import csv_plan, exported_calendar
 
@@ -68,7 +68,7 @@ def test_a_failing_feed_names_its_host_never_its_path(body: bytes, status: int, 
 
 
 def _config(tmp_path: Path, plan: str, extra: str = "") -> str:
-    return write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [], extra + plan).read_text()
+    return config_text(f"sqlite:///{tmp_path}/sw.db", timezone="Europe/Berlin", athlete=extra + plan)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from strainwatch.sources.strava.sync import sync_strava
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Activity, Outbox, StravaAccount
 from tests.support import clock
+from tests.support.config import settings_of
 from tests.support.fake_strava import (
     INACTIVE,
     RATE_LIMITED,
@@ -44,25 +45,10 @@ def _no_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(strava_api, "RETRY_PAUSE_S", 0.0)  # our own back-off, not the code under test's logic
 
 
-def _setup(tmp_path: Path, database_url: str, fake: FakeStrava, extra: str = "") -> tuple[Any, Any]:
-    settings = parse_settings(
-        f"""
-[storage]
-url = "{database_url}"
-{strava_table(fake, tmp_path)}quota_reserve = 10
-[notify]
-digest = "off"
-quiet_hours = ""
-{extra}
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.strava]
-backfill_days = 120
-""",
-        tmp_path / "config.toml",
+def _setup(tmp_path: Path, database_url: str, fake: FakeStrava) -> tuple[Any, Any]:
+    settings = settings_of(
+        tmp_path / "config.toml", database_url, None, immediate=True,
+        tables=f"{strava_table(fake, tmp_path)}quota_reserve = 10\n", athlete="[athletes.strava]\nbackfill_days = 120\n",
     )
     link_athlete(settings)
     return settings, open_database(database_url)

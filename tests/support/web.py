@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import clock
+from tests.support.config import settings_of
 from tests.support.hostile_files import gpx
 
 HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script> & \"q\" 'a' <img src=x onerror=alert(2)>"
@@ -19,20 +20,14 @@ TPX = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
 HOSTILE_NOTE = "</textarea><svg onload=alert(3)> calf ok"
 
 
-def config_text(database_url: str, web: str = "", athletes: tuple[str, ...] = ("sam", "bob")) -> str:
-    blocks = "\n".join(
-        f'[[athletes]]\nid = "{a}"\nname = "{a.title()} <marquee>"\nemail = "{a}@example.org"\ntimezone = "Europe/Berlin"\n'
-        for a in athletes
+def settings_for(
+    tmp_path: Path, database_url: str, web: str = "", athletes: tuple[str, ...] = ("sam", "bob")
+) -> Any:
+    """sam and bob (Berlin), named to attack the page, with the [web] keys `web`."""
+    return settings_of(
+        tmp_path / "config.toml", database_url, None, athletes=athletes, timezone="Europe/Berlin",
+        name=lambda a: f"{a.title()} <marquee>", tables=f"[web]\n{web}\n",
     )
-    return f'[storage]\nurl = "{database_url}"\n\n[web]\n{web}\n\n{blocks}'
-
-
-def settings_for(tmp_path: Path, database_url: str, web: str = "", **kw: Any) -> Any:
-    from strainwatch.config.settings import parse_settings
-
-    path = tmp_path / "config.toml"
-    path.write_text(config_text(database_url, web, **kw), encoding="utf-8")
-    return parse_settings(path.read_text(encoding="utf-8"), path)
 
 
 def open_seeded(tmp_path: Path, database_url: str, web: str = "") -> tuple[Any, Any, dict[str, dict[str, int]]]:

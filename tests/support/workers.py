@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from tests.support.cli import EXE
+from tests.support.config import write_config
 from tests.support.histories import write_gpx, write_steady_weeks
 
 
@@ -41,21 +42,15 @@ def write_fleet(root: Path, athletes: int, now: datetime, *, spike_every: int = 
 
 
 def fleet_config(root: Path, database_url: str, athletes: int, extra: str = "") -> Path:
-    lines = [
-        f'[storage]\nurl = "{database_url}"\n',
-        '[notify]\ndigest = "off"\nquiet_hours = ""\n',
-        "[daemon]\ninterval = 86400\n",  # one pass per athlete: the clock never makes one due again
-        "[workers]\ntick = 1\nheartbeat = 1\nstalled_after = 3\n",
-        extra,
-    ]
-    for i in range(athletes):
-        lines.append(
-            f'[[athletes]]\nid = "a{i:04d}"\nname = "Runner {i}"\nemail = "a{i:04d}@example.org"\n'
-            f'timezone = "UTC"\n[athletes.files]\npaths = ["{root / f"a{i:04d}"}"]\n'
-        )
-    config = root / "config.toml"
-    config.write_text("\n".join(lines), encoding="utf-8")
-    return config
+    """athletes a0000, a0001, … each reading its folder of `write_fleet`, mail at once."""
+    return write_config(
+        root / "config.toml", database_url, lambda athlete: [root / athlete],
+        athletes=[f"a{i:04d}" for i in range(athletes)], name=lambda athlete: f"Runner {int(athlete[1:])}",
+        immediate=True, tables=(
+            "[daemon]\ninterval = 86400\n"  # one pass per athlete: the clock never makes one due again
+            "[workers]\ntick = 1\nheartbeat = 1\nstalled_after = 3\n" + extra
+        ),
+    )
 
 
 @dataclass
