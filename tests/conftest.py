@@ -20,12 +20,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--clock", metavar="ISO-8601|now", default=None,
         help="the instant every test that reasons about time starts from, e.g. 2027-03-28T00:59:50Z; "
         "'now' for the real clock; default: a random instant in 2000-2040 drawn from the run's seed",
-    )  # fmt: skip
+    )
     parser.addoption(
         "--clock-sweep", action="store_true", default=False,
         help="run every test marked 'clock' at each instant of tests.support.clock.sweep_instants() "
         "(DST changes, midnights, month and year ends, 29 February, week starts)",
-    )  # fmt: skip
+    )
 
 
 _CLOCK_ENV = "STRAINWATCH_TEST_CLOCK"  # the controller's instant, inherited by xdist's workers

@@ -18,7 +18,7 @@ JSON_KEYS = {
     "id", "athlete", "source", "external_id", "sport_type", "name", "start_time", "start_date_local",
     "distance_m", "moving_time_s", "elapsed_time_s", "ascent_m", "descent_m", "pace_s_per_km",
     "gap_s_per_km", "avg_hr", "gear",
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -11,7 +11,7 @@ from tests.support.config import write_config
 from tests.support.histories import write_steady_then_spike
 
 OUTBOX_KEYS = {"id", "alert_id", "athlete", "kind", "status", "attempts", "next_attempt_at", "last_error",
-               "message_id"}  # fmt: skip
+               "message_id"}
 
 
 def test_mail_without_a_server_goes_to_an_mbox(tmp_path: Path) -> None:

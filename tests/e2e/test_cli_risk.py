@@ -22,7 +22,7 @@ def run(*args: str, config: Path, env: dict[str, str] | None = None) -> subproce
 
 
 ALERT_KEYS = {"id", "athlete", "rule", "severity", "date", "activity_ids", "title", "summary", "numbers",
-              "status", "created_at"}  # fmt: skip
+              "status", "created_at"}
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def test_auth_receives_the_redirect_on_a_loopback_port(tmp_path: Path, fake: Fak
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     process = subprocess.Popen([str(EXE), "--config", str(config), "strava", "auth", "--listen", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def browser() -> None:
         for _ in range(100):

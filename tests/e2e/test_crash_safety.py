@@ -74,7 +74,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
             moments = []
             for kill in range(KILLS):
                 daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 # the first half lands in the backfill, the second half later in the pass: in
                 # evaluation, queueing and delivery
                 time.sleep(rng.uniform(1.0, 3.0) if kill < KILLS // 2 else rng.uniform(1.0, 6.0))
@@ -85,14 +85,14 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
                         conn.execute("SELECT count(*) FROM activities").fetchone()[0],
                         conn.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0],
                         len(handler.messages),
-                    ))  # fmt: skip
+                    ))
             print(f"\nafter each kill (activities, mails marked sent, mails received): {moments}")
             notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             notify.bind(str(tmp_path / "notify.sock"))
             daemon = subprocess.Popen(
                 [str(EXE), "run"], env={**env, **clock.env(), "NOTIFY_SOCKET": str(tmp_path / "notify.sock")},
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            )  # fmt: skip
+            )
             db = tmp_path / "state" / "sw.db"
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
@@ -106,7 +106,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
                     fetched = conn.execute(
                         "SELECT count(*) FROM activities WHERE source = 'strava' AND streams_state IS NULL "
                         "AND sport_type = 'Run' AND start_time >= ?", ((now - timedelta(days=42)).strftime("%Y-%m-%d %H:%M:%S"),)
-                    ).fetchone()[0]  # fmt: skip
+                    ).fetchone()[0]
                 if stored == expected and mails >= 2 and pending == 0 and fetched == 0:
                     break
             with notify:  # stopped once it has said it is ready (it has: the pass has run)

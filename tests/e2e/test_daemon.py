@@ -34,7 +34,7 @@ def test_notify_journald_reload_and_stop(tmp_path: Path) -> None:
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(notify_path))
         daemon = start_daemon(config, {"NOTIFY_SOCKET": str(notify_path), "JOURNAL_STREAM": "8:1234",
-                                  "WATCHDOG_USEC": "2000000"})  # fmt: skip
+                                  "WATCHDOG_USEC": "2000000"})
         try:
             assert "READY=1" in receive(sock, "READY=1")
             status = receive(sock, "STATUS=sync: 1 athlete(s); files: imported 5")
@@ -202,7 +202,7 @@ def test_import_waits_for_the_pass_lock_and_says_so(tmp_path: Path) -> None:
     held.wait(10)
     process = subprocess.Popen([str(EXE), "--config", str(config), "import", "--wait", "60", str(example)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, **clock.env()})  # fmt: skip
+                               env={**os.environ, **clock.env()})
     try:
         assert process.stderr is not None
         _lines_until(process.stderr, "import: another strainwatch pass is running")

@@ -81,7 +81,7 @@ def test_sigkill_during_delivery_pushes_each_warning_once_or_twice_never_lost(tm
             moments = []
             for _kill in range(KILLS):
                 daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(rng.uniform(1.0, 4.5))
                 daemon.send_signal(signal.SIGKILL)
                 daemon.wait(timeout=10)
@@ -89,7 +89,7 @@ def test_sigkill_during_delivery_pushes_each_warning_once_or_twice_never_lost(tm
                 moments.append((len(rows), sum(s == "sent" for *_, s in rows), len(ntfy.received)))
             print(f"\nafter each kill (outbox rows, rows marked sent, pushes received): {moments}")
             daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 time.sleep(1)

@@ -68,7 +68,7 @@ def test_a_file_written_slowly_into_a_watched_folder_is_imported_once_and_warned
     )
     env = {**os.environ, **clock.env(), "STRAINWATCH_CONFIG": str(config)}
     daemon = subprocess.Popen([str(EXE), "-v", "run"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True, env=env)  # fmt: skip
+                              text=True, env=env)
     try:
         assert daemon.stderr is not None
         log = _Log(daemon.stderr)

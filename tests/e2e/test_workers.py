@@ -83,14 +83,14 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
                 with engine.connect() as c:
                     return int(c.execute(text(
                         "SELECT count(*) FROM source_health WHERE source = 'rules' AND last_success_at IS NOT NULL"
-                    )).scalar_one())  # fmt: skip
+                    )).scalar_one())
 
             def settled() -> bool:
                 with engine.connect() as c:
                     busy = c.execute(text(
                         "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
                         "AND task_name <> 'strainwatch.tick'"
-                    )).scalar_one()  # fmt: skip
+                    )).scalar_one()
                     pending = c.execute(text("SELECT count(*) FROM outbox WHERE status = 'pending'")).scalar_one()
                 return passed() == total and busy == 0 and pending == 0
 
@@ -104,7 +104,7 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
             while kills < KILLS and passed() < total:
                 target = passed() + rng.randint(1, max(1, total // (KILLS * 4)))
                 wait_for(lambda t=target: passed() >= min(t, total) or passed() >= total, 120,  # type: ignore[misc]
-                         "passes between kills", pause)  # fmt: skip
+                         "passes between kills", pause)
                 if passed() >= total:
                     break
                 victim = rng.choice(fleet.workers)
@@ -122,20 +122,20 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
                 twins = c.execute(text(
                     "SELECT count(*) FROM (SELECT athlete_id, start_time FROM activities "
                     "GROUP BY athlete_id, start_time HAVING count(*) > 1) t"
-                )).scalar_one()  # fmt: skip
+                )).scalar_one()
                 strava = c.execute(text("SELECT count(*) FROM activities WHERE source = 'strava'")).scalar_one()
                 alerts = c.execute(text("SELECT count(*) FROM alerts")).scalar_one()
                 alert_twins = c.execute(text(
                     "SELECT count(*) FROM (SELECT athlete_id, rule, day FROM alerts GROUP BY athlete_id, rule, day "
                     "HAVING count(*) > 1) t"
-                )).scalar_one()  # fmt: skip
+                )).scalar_one()
                 odd_files = c.execute(text(
                     "SELECT athlete_id, path, status, error FROM imported_files WHERE status <> 'imported'"
-                )).all()  # fmt: skip
+                )).all()
                 outbox = dict(c.execute(text("SELECT message_id, status FROM outbox")).all())
                 linked_ok = c.execute(text(
                     "SELECT last_success_at IS NOT NULL FROM source_health WHERE athlete_id = 'strava' AND source = 'strava'"
-                )).scalar_one()  # fmt: skip
+                )).scalar_one()
             engine.dispose()
     finally:
         controller.stop()

@@ -28,7 +28,7 @@ def _store_runs(sessions, runs) -> None:  # type: ignore[no-untyped-def]
                 elapsed_time_s=r.moving_time_s, gap_s_per_km=r.gap_s_per_km, ascent_m=r.ascent_m,
                 descent_m=r.descent_m, name=r.text or None, gap_profile={str(k): v for k, v in r.gap_profile},
                 raw={}, created_at=now, updated_at=now,
-            ))  # fmt: skip
+            ))
 
 
 def _count(sessions) -> int:  # type: ignore[no-untyped-def]

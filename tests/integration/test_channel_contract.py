@@ -59,7 +59,7 @@ def _mail_notice(key: str, now: datetime) -> Notification:
     return notice_message(
         Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
         key=key, now=now,
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -103,7 +103,7 @@ def _smtp(tmp_path: Path) -> Iterator[Harness]:
             break_temporarily=lambda: handler.replies.extend(["451 4.3.0 try again later"] * 10),
             break_permanently=lambda: handler.replies.extend(["550 5.1.1 mailbox unavailable"] * 10),
             heal=heal,
-        )  # fmt: skip
+        )
     finally:
         controller.stop()
 
@@ -142,7 +142,7 @@ def _push_notice(key: str, now: datetime) -> Notification:
     return push_notice(
         Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
         key=key, now=now,
-    )  # fmt: skip
+    )
 
 
 def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
@@ -169,7 +169,7 @@ def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
                 break_temporarily=lambda: server.fail_next(429 if kind == "ntfy" else 503, 10),
                 break_permanently=lambda: server.fail_next(401, 10), heal=server.heal,
                 render=_push_notice, key_of=lambda n: push_ref(n.key),
-            )  # fmt: skip
+            )
 
     return harness
 
@@ -196,11 +196,11 @@ def _webhook(tmp_path: Path) -> Iterator[Harness]:
             break_temporarily=lambda: server.fail_next(503, 10),
             break_permanently=lambda: server.fail_next(410, 10), heal=server.heal,
             key_of=lambda n: reference(n.key),
-        )  # fmt: skip
+        )
 
 
 HARNESSES = {"smtp": _smtp, "mbox": _mbox, "ntfy": _push("ntfy"), "gotify": _push("gotify"), "json": _push("json"),
-             "webhook": _webhook}  # fmt: skip
+             "webhook": _webhook}
 
 
 @pytest.fixture(params=sorted(HARNESSES))

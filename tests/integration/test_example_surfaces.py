@@ -63,7 +63,7 @@ def test_every_example_alert_reads_the_same_in_miles_everywhere(tmp_path: Path) 
             mail = alert_message(content, recipient_of(athlete), chart, "sw@example.org", AFTER_NOW)
             push = push_alert(content, recipient_of(athlete), "sw@example.org", AFTER_NOW)
             for where, text in (("mail text", mail.text), ("mail html", visible(mail.html)),
-                                ("push", f"{push.subject}\n{push.text}"), ("subject", mail.subject)):  # fmt: skip
+                                ("push", f"{push.subject}\n{push.text}"), ("subject", mail.subject)):
                 assert_miles_in_words(f"{where} of #{a['id']} {a['rule']}", text)
             if limits[a["id"]]:
                 assert f"Next run: under {limits[a['id']]} (" in mail.text, a["id"]

@@ -35,7 +35,7 @@ def _broken(_history: History, day: date, _settings: Any) -> list[Finding]:
 BROKEN = Rule(
     id="broken-rule", title="A rule with a bug", grade="D", citation="none", why="to test isolation",
     defaults={}, evaluate=_broken, needs="nothing",
-)  # fmt: skip
+)
 
 
 def _config(
@@ -67,7 +67,7 @@ def _settings(config: Path) -> Any:
 def test_a_rule_that_raises_is_logged_once_and_named_by_doctor_and_status(
     tmp_path: Path, database_url: str, recorder: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     if not EXE.exists():
         pytest.skip("the strainwatch command is not installed")
     handler, port = recorder

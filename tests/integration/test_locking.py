@@ -33,7 +33,7 @@ def test_a_killed_holder_leaves_no_stale_lock(database_url: str) -> None:
          "import sys, time; from strainwatch.store.locking import pass_lock\n"
          f"with pass_lock({database_url!r}):\n    print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(PassBusy), pass_lock(database_url):

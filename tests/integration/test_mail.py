@@ -130,7 +130,7 @@ def test_starttls_and_auth(
     password.write_text("s3cret-pass\n")
     password.chmod(0o600)
     smtp = (f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "sw"\n'
-            f'password_file = "{password}"\nca_file = "{ca_file}"\nfrom = "strainwatch <sw@example.org>"\ntimeout = 5\n')  # fmt: skip
+            f'password_file = "{password}"\nca_file = "{ca_file}"\nfrom = "strainwatch <sw@example.org>"\ntimeout = 5\n')
     try:
         settings = settings_of(tmp_path / "config.toml", database_url, [history], immediate=True, tables=smtp)
         sessions = open_database(database_url)

@@ -53,13 +53,13 @@ def test_the_preview_agrees_with_daily_passes_on_real_data(tmp_path: Path) -> No
         (parsedate_to_datetime(m["Date"]).astimezone(ZONE).date(),
          re.sub(r"\r?\n", "", str(m["Subject"])).removeprefix("[strainwatch] "))
         for m in mailbox.mbox(tmp_path / "mail.mbox")
-    )  # fmt: skip
+    )
     athlete = settings.athlete("runner")
     with sessions() as session:
         runs, facts = load_runs(session, athlete), facts_of(session, athlete)
     preview = preview_mailbox(
         runs, facts, settings.thresholds(athlete), athlete_id=athlete.id, zone=ZONE, schedule="daily",
         digest_time="07:00", pass_time=time(20), until=LAST,
-    )  # fmt: skip
+    )
     assert sent, "the six weeks hold a caution: some mail must have gone"
     assert sorted((m.day, m.subject) for m in preview.mails) == sent

@@ -178,7 +178,7 @@ def test_the_look_ahead_reaches_a_push_channel_that_takes_digests(
             path.write_text(server.apprise_url())
             path.chmod(0o600)
         channels = (f'[[athletes.channels]]\nname = "phone"\nurl_file = "{phone}"\nsend = ["digest"]\n'
-                    f'[[athletes.channels]]\nname = "club"\nurl_file = "{club}"\nsend = ["warning"]\n')  # fmt: skip
+                    f'[[athletes.channels]]\nname = "club"\nurl_file = "{club}"\nsend = ["warning"]\n')
         plan = f'[athletes.plan.csv]\npath = "{plan_file}"'
         settings = _settings(tmp_path, database_url, port, plan, lookahead=today, extra=channels)
         sessions = open_database(database_url)
@@ -225,7 +225,7 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
 
 
 @pytest.mark.parametrize(("real_km", "mailed"), [(28.0, "Warning: Long run"), (6.0, None), (None, None)],
-                         ids=["at plan", "under plan", "skipped"])  # fmt: skip
+                         ids=["at plan", "under plan", "skipped"])
 def test_a_told_forecast_settles_quietly_when_its_day_comes_and_the_real_run_speaks_for_itself(
     tmp_path: Path,
     database_url: str,

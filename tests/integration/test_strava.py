@@ -359,7 +359,7 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     from tests.support.histories import write_gpx
 
     runs = {11: "fine", 12: "detail 404", 13: "streams 410", 14: "detail 400", 15: "detail 500",
-            16: "malformed detail", 17: "fine", 18: "fine"}  # fmt: skip
+            16: "malformed detail", 17: "fine", 18: "fine"}
     for i, activity_id in enumerate(runs):
         gear = {11: "g-known", 17: "g-retired", 18: "g-broken"}.get(activity_id)
         fake.add_run(activity_id, NOW - timedelta(days=9 - i), 8.0 + i, gear_id=gear)
@@ -477,7 +477,7 @@ def test_manual_entries_and_runs_without_streams_are_kept_and_counted(
     assert fake.calls("/activities/21/streams") == []  # a manual entry has none to ask for
     assert (stored["22"].streams_state, stored["23"].streams_state, stored["24"].streams_state) == (
         "none", "none", "fetched",
-    )  # fmt: skip
+    )
     with sessions() as session:
         runs = load_runs(session, settings.athletes[0])
     assert sum(r.distance_m for r in runs if r.is_running) == 29_000

@@ -87,7 +87,7 @@ def test_pages_and_json_twins_speak_the_commands_contracts(tmp_path: Path, datab
         system = http.get("/system.json").json()
         assert set(system["sources"]) == {"sam", "bob"} and system["outbox"] == []
         for path in ("/athletes/sam", "/athletes/sam/activities", f"/alerts/{sam['alert']}",
-                     f"/activities/{sam['last_run']}", "/athletes/sam/rules", "/system"):  # fmt: skip
+                     f"/activities/{sam['last_run']}", "/athletes/sam/rules", "/system"):
             response = http.get(path)
             assert response.status_code == 200, path
             assert response.headers["content-type"].startswith("text/html")
@@ -106,7 +106,7 @@ def test_every_dynamic_value_is_escaped(tmp_path: Path, database_url: str) -> No
         pages = {path: http.get(path).text for path in (
             "/", "/athletes/sam", "/athletes/sam/activities", f"/alerts/{sam['alert']}",
             f"/activities/{sam['last_run']}",
-        )}  # fmt: skip
+        )}
         for path, html in pages.items():
             for raw in ("<script>", "<img src=x", "<svg onload", "</textarea>", "<marquee>", "<i>n"):
                 assert raw not in html, (path, raw)
@@ -161,7 +161,7 @@ def test_writes_need_the_sessions_csrf_token_and_reach_the_rules(tmp_path: Path,
         injury = http.post("/athletes/sam/injuries", data={"csrf": token, "start": str(start), "part": "calf"})
         assert injury.status_code == 303
         assert http.post("/athletes/sam/injuries", data={"csrf": token, "start": str(start),
-                                                         "part": "../../etc"}).status_code == 400  # fmt: skip
+                                                         "part": "../../etc"}).status_code == 400
         run_url = f"/activities/{sam['first_run']}"
         assert http.post(f"{run_url}/correct", data={"distance": "3.1"}).status_code == 403  # no token
         assert http.post(f"{run_url}/correct", data={"csrf": token, "distance": "far"}).status_code == 400
@@ -212,7 +212,7 @@ def test_the_pain_note_rule_fires_on_a_note_logged_afterwards(tmp_path: Path) ->
 
 def test_logins_sessions_and_who_sees_what(tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
     web = (f'[[web.users]]\nname = "sam"\npassword_hash = "{password_hash("sam-secret-1")}"\nathletes = ["sam"]\n'
-           f'[[web.users]]\nname = "coach"\npassword_hash = "{password_hash("coach-secret")}"\nathletes = ["*"]\n')  # fmt: skip
+           f'[[web.users]]\nname = "coach"\npassword_hash = "{password_hash("coach-secret")}"\nathletes = ["*"]\n')
     settings, sessions, ids = open_seeded(tmp_path, database_url, web)
     bob = ids["bob"]
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
@@ -227,7 +227,7 @@ def test_logins_sessions_and_who_sees_what(tmp_path: Path, database_url: str, ca
         assert any("failed login for 'sam'" in r.getMessage() for r in caplog.records)
         assert all("nope" not in r.getMessage() for r in caplog.records)
         ok = http.post("/login", data={"csrf": token, "name": "sam", "password": "sam-secret-1",
-                                       "next": "//evil.example/x"})  # fmt: skip
+                                       "next": "//evil.example/x"})
         assert ok.status_code == 303 and ok.headers["location"] == "/"  # never off-site
         assert "httponly" in ok.headers["set-cookie"].lower()
         assert http.get("/athletes/sam.json").status_code == 200
@@ -257,17 +257,17 @@ def test_failed_logins_are_rate_limited(tmp_path: Path) -> None:
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         token = csrf_token(http.get("/login").text)
         codes = [http.post("/login", data={"csrf": token, "name": "sam", "password": f"guess{i}"}).status_code
-                 for i in range(6)]  # fmt: skip
+                 for i in range(6)]
         assert codes == [401] * 5 + [429]
         right = http.post("/login", data={"csrf": token, "name": "sam", "password": "right-password"})
         assert right.status_code == 429  # even the right password waits
         assert http.get("/athletes/sam.json").status_code == 401
         # an X-Forwarded-For from an untrusted peer changes nothing: still this address
         spoofed = http.post("/login", data={"csrf": token, "name": "sam", "password": "right-password"},
-                            headers={"x-forwarded-for": "203.0.113.9"})  # fmt: skip
+                            headers={"x-forwarded-for": "203.0.113.9"})
         assert spoofed.status_code == 429
         huge = http.post("/login", content=b"csrf=" + b"x" * 100_000,
-                         headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+                         headers={"content-type": "application/x-www-form-urlencoded"})
         assert huge.status_code == 413
 
 
@@ -275,7 +275,7 @@ def test_a_valid_login_buys_no_guesses_at_another_account(tmp_path: Path) -> Non
     """The issue's scenario: 4 wrong guesses at sam, the guesser's own good login, then more
     wrong guesses at sam: the 6th wrong try is refused, and sam's right password waits too."""
     web = (f'[[web.users]]\nname = "sam"\npassword_hash = "{password_hash("sam-password")}"\nathletes = ["sam"]\n'
-           f'[[web.users]]\nname = "bob"\npassword_hash = "{password_hash("bob-password")}"\nathletes = ["bob"]\n')  # fmt: skip
+           f'[[web.users]]\nname = "bob"\npassword_hash = "{password_hash("bob-password")}"\nathletes = ["bob"]\n')
     settings, sessions, _ids = open_seeded(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         token = csrf_token(http.get("/login").text)
@@ -295,22 +295,22 @@ def test_a_valid_login_buys_no_guesses_at_another_account(tmp_path: Path) -> Non
         with httpx.Client(base_url=base) as elsewhere:  # another address is no way round it
             other = csrf_token(elsewhere.get("/login").text)
             assert elsewhere.post("/login", data={"csrf": other, "name": "sam", "password": "x"},
-                                  headers={"x-forwarded-for": "192.0.2.8"}).status_code == 429  # fmt: skip
+                                  headers={"x-forwarded-for": "192.0.2.8"}).status_code == 429
 
 
 def test_behind_a_trusted_proxy_failed_logins_count_per_forwarded_client(tmp_path: Path) -> None:
     web = (f'auth_header = "Remote-User"\ntrusted_proxies = ["127.0.0.1"]\n'
            f'[[web.users]]\nname = "sam"\npassword_hash = "{password_hash("right-password")}"\nathletes = ["sam"]\n'
-           f'[[web.users]]\nname = "bob"\npassword_hash = "{password_hash("bob-password")}"\nathletes = ["bob"]\n')  # fmt: skip
+           f'[[web.users]]\nname = "bob"\npassword_hash = "{password_hash("bob-password")}"\nathletes = ["bob"]\n')
     settings, sessions, _ids = open_seeded(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         token = csrf_token(http.get("/login").text)
         attacker = {"x-forwarded-for": "198.51.100.7"}
         codes = [http.post("/login", data={"csrf": token, "name": f"user{i}", "password": "guess"},
-                           headers=attacker).status_code for i in range(11)]  # fmt: skip
+                           headers=attacker).status_code for i in range(11)]
         assert codes == [401] * 10 + [429]  # the address's allowance, across names
         neighbour = http.post("/login", data={"csrf": token, "name": "bob", "password": "bob-password"},
-                              headers={"x-forwarded-for": "192.0.2.1"})  # fmt: skip
+                              headers={"x-forwarded-for": "192.0.2.1"})
         assert neighbour.status_code == 303  # the attacker's failures did not lock others out
 
 

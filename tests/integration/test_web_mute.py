@@ -55,7 +55,7 @@ def test_mute_and_unmute_need_the_csrf_token_and_show_on_the_pages(tmp_path: Pat
         for bad, reason in (({"rule": "no-such-rule", "days": "7"}, "long-run-spike, weekly-volume-jump"),
                             ({"rule": "hill-spike", "days": "0"}, "1 to 365 days"),
                             ({"rule": "hill-spike", "days": "366"}, "1 to 365 days"),
-                            ({"rule": "hill-spike", "days": "a week"}, "whole number")):  # fmt: skip
+                            ({"rule": "hill-spike", "days": "a week"}, "whole number")):
             refused = http.post("/athletes/sam/mute", data={**bad, "csrf": token})
             assert refused.status_code == 400 and reason in refused.text, bad
         assert _mutes(sessions) == [("sam", "long-run-spike")]

@@ -30,14 +30,18 @@ def spike() -> Scenario:
 def jump() -> Scenario:
     runs = steady(this_monday(), 8)
     week = this_monday() + timedelta(weeks=8)
-    jump = [make_run(900 + i, week + timedelta(days=d), km)
-            for i, (d, km) in enumerate([(0, 11), (2, 9), (3, 11), (5, 10), (6, 17)])]  # fmt: skip
+    jump = [
+        make_run(900 + i, week + timedelta(days=d), km)
+        for i, (d, km) in enumerate([(0, 11), (2, 9), (3, 11), (5, 10), (6, 17)])
+    ]
     return Scenario([*runs, *jump], week + timedelta(days=6), week + timedelta(days=6))
 
 
 def layoff() -> Scenario:
     back = this_monday() + timedelta(weeks=8, days=12)
-    comeback = [make_run(900 + i, back + timedelta(days=d), km) for i, (d, km) in enumerate([(0, 8), (1, 8), (3, 10)])]
+    comeback = [
+        make_run(900 + i, back + timedelta(days=d), km) for i, (d, km) in enumerate([(0, 8), (1, 8), (3, 10)])
+    ]
     return Scenario([*steady(this_monday(), 8), *comeback], back, back + timedelta(days=3))
 
 
@@ -59,7 +63,9 @@ def monotonous() -> Scenario:
 
 def ramp() -> Scenario:
     first = this_monday() + timedelta(weeks=8)
-    hard = [make_run(900 + i, first + timedelta(days=i), 14.0 + (i % 4) * 3, pace=EASY * 0.85) for i in range(28)]
+    hard = [
+        make_run(900 + i, first + timedelta(days=i), 14.0 + (i % 4) * 3, pace=EASY * 0.85) for i in range(28)
+    ]
     return Scenario([*steady(this_monday(), 8), *hard], first, first + timedelta(days=27))
 
 
@@ -67,16 +73,24 @@ def shoes() -> Scenario:
     runs = steady(this_monday(), 15)
     new_week, minimal_week = this_monday() + timedelta(weeks=15), this_monday() + timedelta(weeks=16)
     plan = [(0, 8), (2, 6), (3, 8), (5, 6), (6, 12)]
-    runs += [make_run(800 + i, new_week + timedelta(days=d), km, gear="Novo") for i, (d, km) in enumerate(plan)]
-    runs += [make_run(900 + i, minimal_week + timedelta(days=d), km, gear="Vivo") for i, (d, km) in enumerate(plan)]
+    runs += [
+        make_run(800 + i, new_week + timedelta(days=d), km, gear="Novo") for i, (d, km) in enumerate(plan)
+    ]
+    runs += [
+        make_run(900 + i, minimal_week + timedelta(days=d), km, gear="Vivo") for i, (d, km) in enumerate(plan)
+    ]
     facts = AthleteFacts(shoes=(Shoe("Vivo", ("minimalist",)), Shoe("A", since=this_monday())))
     return Scenario(runs, this_monday(), minimal_week + timedelta(days=6), facts)
 
 
 def pain() -> Scenario:
     day = this_monday() + timedelta(weeks=6, days=2)
-    runs = [*steady(this_monday(), 6), make_run(900, day, 6.0, text="Left calf tight"),
-            make_run(901, day + timedelta(days=1), 6.0), make_run(902, day + timedelta(days=6), 17.0)]  # fmt: skip
+    runs = [
+        *steady(this_monday(), 6),
+        make_run(900, day, 6.0, text="Left calf tight"),
+        make_run(901, day + timedelta(days=1), 6.0),
+        make_run(902, day + timedelta(days=6), 17.0),
+    ]
     return Scenario(runs, day, day + timedelta(days=6))
 
 

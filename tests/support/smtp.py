@@ -61,4 +61,3 @@ def start_smtp(handler: Recorder, port: int, tls_context: ssl.SSLContext | None 
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     return controller
-

@@ -78,7 +78,7 @@ def seed(sessions: Any, tmp_path: Path, athlete_id: str, now: datetime, runs: in
                 elapsed_time_s=distance / 3 + 30, pace_s_per_km=333.3, gap_s_per_km=330.0, ascent_m=12.0,
                 descent_m=12.0, avg_hr=141.0, max_hr=170.0, gap_profile={"330": distance / 3},
                 raw={"file": str(track)} if last else {}, created_at=now, updated_at=now,
-            )  # fmt: skip
+            )
             session.add(row)
             rows.append(row)
         session.flush()
@@ -88,7 +88,7 @@ def seed(sessions: Any, tmp_path: Path, athlete_id: str, now: datetime, runs: in
             activity_ids=[rows[-1].id], title=HOSTILE, summary=HOSTILE, advice=HOSTILE,
             numbers={"distance_km": 2.7, "<i>n": HOSTILE}, modifiers=[HOSTILE], status="active",
             created_at=now, updated_at=now,
-        )  # fmt: skip
+        )
         session.add(alert)
         session.flush()
         return {"last_run": rows[-1].id, "first_run": rows[0].id, "alert": alert.id}
@@ -102,7 +102,7 @@ def _points(n: int, start: datetime) -> str:
         ele = 40 + 30 * (1 - abs(i - n / 2) / (n / 2))
         out.append(f'<trkpt lat="{52.5 + i * 0.00003:.6f}" lon="13.4"><ele>{ele:.1f}</ele><time>{when}</time>'
                    f'<extensions><x:TrackPointExtension xmlns:x="{TPX}"><x:hr>{120 + i * 40 // n}</x:hr>'
-                   "</x:TrackPointExtension></extensions></trkpt>")  # fmt: skip
+                   "</x:TrackPointExtension></extensions></trkpt>")
     return "\n".join(out)
 
 

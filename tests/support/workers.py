@@ -73,14 +73,14 @@ class Fleet:
         done = subprocess.run(
             [str(EXE), "--config", str(self.config), *args], env=self.env, capture_output=True, text=True,
             timeout=timeout, check=True,
-        )  # fmt: skip
+        )
         return done.stdout
 
     def start(self, timeout: float = 60, *, wait: bool = True) -> WorkerProcess:
         process = subprocess.Popen(
             [str(EXE), "--config", str(self.config), "worker"], env=self.env, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        )
         worker = WorkerProcess(process)
         threading.Thread(target=self._read, args=(worker, process.stderr), daemon=True).start()
         if wait and not worker.ready.wait(timeout):

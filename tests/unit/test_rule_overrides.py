@@ -80,7 +80,7 @@ def test_a_spike_override_moves_every_rule_that_reads_the_spike(
     tmp_path: Path, override: str, spiked: bool
 ) -> None:
     t = _athlete_thresholds(tmp_path, "[rules.long-run-spike]\ncaution = 0.1\n",
-                            f"[athletes.rules.long-run-spike]\n{override}\n")  # fmt: skip
+                            f"[athletes.rules.long-run-spike]\n{override}\n")
     scenario = rule_scenarios.spike_dependents()
     found = {f.rule: f for f in run_rule(scenario, t)}
     assert ("long-run-spike" in found) is spiked
@@ -113,7 +113,7 @@ def test_speed_hill_and_shoe_overrides_move_the_calf_modifiers(tmp_path: Path) -
 
 def test_next_run_and_next_week_factors_have_one_home(tmp_path: Path) -> None:
     t = _athlete_thresholds(tmp_path, "", "[athletes.rules.long-run-spike]\nnext_run_factor = 1.05\n"
-                            "[athletes.rules.weekly-volume-jump]\nnext_week_factor = 1.2\n")  # fmt: skip
+                            "[athletes.rules.weekly-volume-jump]\nnext_week_factor = 1.2\n")
     [spike] = run_rule(rule_scenarios.spike(), t, "long-run-spike")
     assert "1.05 x your longest run of the last 30 days" in spike.advice
     assert spike.numbers["next_run_ceiling_km"] == pytest.approx(1.05 * spike.numbers["reference_km"], abs=0.01)

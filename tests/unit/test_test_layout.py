@@ -65,7 +65,9 @@ def test_no_test_module_imports_another_test_module_or_conftest() -> None:
 
 def test_helpers_live_in_the_support_package() -> None:
     top = sorted(p.name for p in TESTS.glob("*.py"))
-    assert top == ["__init__.py", "conftest.py"], "a shared helper goes in tests/support/, not at the top of tests/"
+    assert top == ["__init__.py", "conftest.py"], (
+        "a shared helper goes in tests/support/, not at the top of tests/"
+    )
     assert not list((TESTS / "support").glob("test_*.py")), "tests/support/ holds helpers, not tests"
 
 
