@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests import clock
-from tests.browser_support import chromium
-from tests.paths import REPO
-from tests.web_support import seed, serving, settings_for
+from tests.support import clock
+from tests.support.browser import chromium
+from tests.support.paths import REPO
+from tests.support.web import seed, serving, settings_for
 
 pytestmark = pytest.mark.slow
 

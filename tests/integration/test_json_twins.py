@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.surfaces_support import cli, synced_comeback
-from tests.web_support import serving
+from tests.support.surfaces import cli, synced_comeback
+from tests.support.web import serving
 
 pytest.importorskip("starlette")
 

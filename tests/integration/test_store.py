@@ -13,7 +13,7 @@ from strainwatch.errors import StoreError
 from strainwatch.store.db import create_db_engine, current_revision, open_database, upgrade
 from strainwatch.store.models import Activity, Athlete, Base, UTCDateTime
 from strainwatch.store.repository import known_activities
-from tests import clock
+from tests.support import clock
 
 
 def test_an_upgrade_cut_short_leaves_no_table_behind(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests import clock
-from tests.web_support import seed, settings_for
+from tests.support import clock
+from tests.support.web import seed, settings_for
 
 pytest.importorskip("starlette")
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
