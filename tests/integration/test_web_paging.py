@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import clock
-from tests.surfaces_support import cli
-from tests.web_support import seed, serving, settings_for
+from tests.support import clock
+from tests.support.surfaces import cli
+from tests.support.web import seed, serving, settings_for
 
 pytest.importorskip("starlette")
 

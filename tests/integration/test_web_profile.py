@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import clock
-from tests.hostile_files import gpx
-from tests.web_support import seed, serving, settings_for
+from tests.support import clock
+from tests.support.hostile_files import gpx
+from tests.support.web import seed, serving, settings_for
 
 pytest.importorskip("starlette")
 
