@@ -31,7 +31,7 @@ def activity_command(
     from strainwatch.store.db import unit_of_work
     from strainwatch.store.models import Activity
     from strainwatch.units import KM, MILE
-    from strainwatch.views.activity import correction_lines, not_counted, table_row
+    from strainwatch.views.activity import correction_lines, not_counted, running_hint, table_row
 
     if reset and (distance_km is not None or running is not None or duplicate_of is not None or crop):
         raise click.UsageError("--reset forgets every correction: give it alone")
@@ -81,7 +81,7 @@ def activity_command(
         for line in correction_lines(row, athlete.units):
             click.echo(f"  corrected at import: {line}")
         if word is None and (why := not_counted(row, athlete.units)) is not None:
-            click.echo(f"  not counted: {why}; `strainwatch activity {row.id} --running` if it was a run")
+            click.echo(f"  not counted: {why}; {running_hint(row.id)}")
         if said:
             click.echo(f"{'; '.join(said)}: its day is evaluated again on the next pass (strainwatch sync)")
 
