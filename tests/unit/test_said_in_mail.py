@@ -62,4 +62,15 @@ def test_the_digest_and_its_push_twin_carry_both_kinds_of_line() -> None:
     assert withdrawn[0] in mail.text and left_out[2] in mail.text
     assert "Drive <b>" not in mail.html and "Drive &lt;b&gt;" in mail.html
     push = push_digest(content, sam, "sw", clock.now()).text.splitlines()
-    assert withdrawn[0] in push and f"Not counted: {left_out[0]}" in push and "+ 1 more not counted" in push
+    assert withdrawn[0] in push and f"Not counted: {left_out[2]}" in push  # the newest two, then a count
+    assert f"Not counted: {left_out[0]}" not in push
+    assert "Not counted: and 1 older: `strainwatch activities` names them" in push
+
+
+def test_a_first_sync_of_years_names_the_newest_five_and_counts_the_rest() -> None:
+    sam = Recipient("sam", "Sam", "sam@example.org")
+    left_out = [f"run {i}: 22.10 km at 1:02/km" for i in range(7)]
+    mail = digest_message(_digest(not_counted=left_out), sam, Chart((), None, (0.8, 1.5)), "sw", clock.now())
+    assert "7 not counted" in mail.subject
+    assert "run 1:" not in mail.text and all(f"run {i}:" in mail.text for i in range(2, 7))
+    assert "and 2 older: `strainwatch activities` names them" in mail.text

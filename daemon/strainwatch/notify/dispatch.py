@@ -289,18 +289,9 @@ class _AthleteMail:
             activity.not_counted_told = True
 
 
-MAX_NOT_COUNTED = 5  # named in one digest; the rest are counted (a first sync of a long history)
-
-
 def not_counted_lines(left_out: Sequence[tuple[Activity, str]], zone: ZoneInfo) -> list[str]:
-    """One line per run left out of running load (at most MAX_NOT_COUNTED), then how many more."""
-    lines = [
-        left_out_line(a.start_time.astimezone(zone), a.name, a.id, why)
-        for a, why in left_out[-MAX_NOT_COUNTED:]
-    ]
-    if len(left_out) > MAX_NOT_COUNTED:
-        lines.append(f"and {len(left_out) - MAX_NOT_COUNTED} older: `strainwatch activities` names them")
-    return lines
+    """One line per run left out of running load, oldest first (the mail names the newest)."""
+    return [left_out_line(a.start_time.astimezone(zone), a.name, a.id, why) for a, why in left_out]
 
 
 def queue_notice(

@@ -52,7 +52,7 @@ class DigestContent:
     guidance: Guidance
     units: str = "km"
     withdrawn: Sequence[str] = ()  # "the 21.7 km run on Sun 17 Jan was 9.1 km: warning withdrawn (…)"
-    not_counted: Sequence[str] = ()  # runs left out of running load, named once (left_out_line)
+    not_counted: Sequence[str] = ()  # every run left out of running load untold (left_out_line)
 
 
 def message_id(key: str, sender: str) -> str:
@@ -121,6 +121,16 @@ def digest_subject(
     return ", ".join(parts) or "nothing new"
 
 
+MAX_NOT_COUNTED = 5  # runs named in one digest; older ones are counted (a first sync of years)
+
+
+def named_not_counted(lines: Sequence[str], most: int = MAX_NOT_COUNTED) -> list[str]:
+    """The newest `most` of the runs left out, then how many older ones `activities` names."""
+    if len(lines) <= most:
+        return list(lines)
+    return [*lines[-most:], f"and {len(lines) - most} older: `strainwatch activities` names them"]
+
+
 def digest_subject_of(d: DigestContent) -> str:
     return digest_subject(
         d.findings, d.late, d.resolved, withdrawn=len(d.withdrawn), not_counted=len(d.not_counted)
@@ -134,7 +144,8 @@ def digest_message(
         "digest", _greeting(recipient), chart_view(chart, d.units), [_finding(a) for a in d.findings],
         period=d.period,
         late=", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items())), resolved=d.resolved,
-        guidance=guidance_lines(d.guidance, d.units), withdrawn=d.withdrawn, not_counted=d.not_counted,
+        guidance=guidance_lines(d.guidance, d.units), withdrawn=d.withdrawn,
+        not_counted=named_not_counted(d.not_counted),
     )  # fmt: skip
     subject = f"Digest {d.period}: {digest_subject_of(d)}"
     key = f"digest:{recipient.athlete_id}:{d.period}"

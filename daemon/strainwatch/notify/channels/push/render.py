@@ -19,6 +19,7 @@ from strainwatch.notify.render import (
     alert_subject,
     digest_subject_of,
     message_id,
+    named_not_counted,
 )
 from strainwatch.units import distance_text
 from strainwatch.views.words import numbers_sentence
@@ -79,9 +80,8 @@ def push_digest(
         lines.append(f"{old} finding(s) in older runs")
     if d.resolved:
         lines.append(f"{len(d.resolved)} no longer the case")
-    lines += [*d.withdrawn[:MAX_DIGEST_LINES], *(f"Not counted: {line}" for line in d.not_counted[:2])]
-    if len(d.not_counted) > 2:
-        lines.append(f"+ {len(d.not_counted) - 2} more not counted")
+    lines += d.withdrawn[:MAX_DIGEST_LINES]
+    lines += [f"Not counted: {line}" for line in named_not_counted(d.not_counted, 2)]
     g = d.guidance
     if g.next_run is not None:
         lines.append(f"Next run: under {distance_text(g.next_run.metres, d.units)}")
