@@ -78,7 +78,7 @@ def test_the_next_digest_names_a_run_left_out_of_running_load_once(
     sessions = open_database(database_url)
     now = clock.now()
     run_pass(settings, sessions, now=now)
-    _digest_now(settings, sessions, now + timedelta(minutes=5))
+    _digest_now(settings, sessions, now)  # each digest below on a day of its own (one per day)
     [(_to, raw)] = handler.messages[-1:]
     subject, text, html = _bodies(raw)
     assert "1 not counted" in subject
@@ -98,8 +98,8 @@ def test_the_next_digest_names_a_run_left_out_of_running_load_once(
     _digest_now(settings, sessions, now + timedelta(days=1))  # the next digest: said once is enough
     assert len(handler.messages) == count  # nothing else untold: no digest at all
     write_gpx(folder / "drive2.gpx", today - timedelta(hours=3), 15.0, speed=6.9)  # another one
-    run_pass(settings, sessions, now=now + timedelta(days=1, minutes=1))
-    _digest_now(settings, sessions, now + timedelta(days=1, minutes=2))
+    run_pass(settings, sessions, now=now + timedelta(days=2))
+    _digest_now(settings, sessions, now + timedelta(days=2))
     [(_to, later)] = handler.messages[count:]
     subject, text, _html = _bodies(later)
     assert "1 not counted" in subject
@@ -148,5 +148,8 @@ def test_a_warning_corrected_away_is_withdrawn_in_words_in_the_next_mail(
     assert line in html
 
     count = len(handler.messages)
-    _digest_now(settings, sessions, now + timedelta(hours=2))
-    assert all("withdrawn" not in _bodies(raw)[1] for _to, raw in handler.messages[count:])  # said once
+    write_gpx(folder / "drive.gpx", today, 15.0, speed=6.9)  # something else to tell later
+    run_pass(settings, sessions, now=now + timedelta(days=2))  # a day on from the digest's, at any hour
+    _digest_now(settings, sessions, now + timedelta(days=2, minutes=1))
+    [(_to, later)] = handler.messages[count:]
+    assert "Not counted" in _bodies(later)[1] and "withdrawn" not in _bodies(later)[1]  # said once
