@@ -92,11 +92,13 @@ def free_socket() -> socket.socket:
 
 
 @contextmanager
-def serving(settings: Any, sessions: Any) -> Iterator[str]:
-    """The app on a free port; yields its base URL once uvicorn has started."""
+def serving(settings: Any, sessions: Any, samples: Any = None) -> Iterator[str]:
+    """The app on a free port; yields its base URL once uvicorn has started. `samples`: how
+    the run page reads a file's samples (the real reader unless given)."""
+    from strainwatch.sources.samples import recorded_track
     from strainwatch.web.serve import ServerThread
 
-    server = ServerThread(settings, sessions, clock.now, sock=free_socket()).start()
+    server = ServerThread(settings, sessions, clock.now, sock=free_socket(), samples=samples or recorded_track).start()
     try:
         yield server.url.rstrip("/")
     finally:

@@ -144,7 +144,7 @@ days = st.one_of(
 )  # fmt: skip
 values = st.one_of(days, numbers, texts)
 FIELDS = ("csrf", "start", "closed", "part", "note", "days", "rule", "alert", "name", "password", "next")
-QUERY = ("as_of", "since", "until", "sport", "q", "next", "rule", "severity", "state", "x")
+QUERY = ("as_of", "since", "until", "sport", "q", "next", "rule", "severity", "state", "page", "x")
 
 
 @st.composite

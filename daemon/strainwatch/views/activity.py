@@ -192,3 +192,7 @@ def untold_not_counted(session: Session, athlete_id: str, units: str) -> list[tu
         for row in rows
         if (why := not_counted(row, units)) is not None and (row.source, row.external_id) not in words
     ]
+
+
+StoredActivity = Activity
+"""A stored activity, by the name the web's type hints use (the web imports no table)."""
