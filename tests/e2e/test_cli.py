@@ -134,7 +134,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db")
     result = run("db", "upgrade", config=config)
     assert result.returncode == 0
-    assert "schema at revision 0015" in result.stdout
+    assert "schema at revision 0016" in result.stdout
 
 
 def test_readme_commands_are_what_ci_runs() -> None:

@@ -48,9 +48,21 @@ def crops_of(session: Session, athlete_id: str) -> dict[tuple[str, str], tuple[f
     }
 
 
+def cannot_crop(activity: Activity) -> str | None:
+    """Why `activity` has no recording to crop, in words; None when it has one (a file, or
+    a Strava or intervals.icu run whose streams can be asked for again)."""
+    if activity.file is not None:
+        return None
+    if activity.manual:
+        return "a manual entry: it has no recording to crop"
+    if activity.raw.get("file") is not None or activity.streams_state == "none":
+        return "without a recording strainwatch can read again"
+    return None
+
+
 def crop(session: Session, activity: Activity, start: datetime, stop: datetime, now: datetime) -> None:
-    """Only [start, stop] of a file's recording was the run: the file is read again on the
-    next pass with everything else left out."""
+    """Only [start, stop] of the recording was the run: the file is read again, or the
+    source's streams fetched again, on the next pass with everything else left out."""
     row = correct(session, activity, now)
     row.crop_from, row.crop_to = start, stop
     _read_again(activity)
@@ -59,6 +71,10 @@ def crop(session: Session, activity: Activity, start: datetime, stop: datetime, 
 def _read_again(activity: Activity) -> None:
     if activity.file is not None:
         activity.file.mtime_ns, activity.file.sha256 = 0, "recheck"
+    elif activity.streams_state is not None and activity.streams_state != "none":
+        # an API source's run: its streams are asked for again, and cleaned with the crop
+        activity.streams_state = None
+        activity.raw = {k: v for k, v in activity.raw.items() if k != "streams_pending_since"}
 
 
 def override_of(session: Session, activity: Activity) -> ActivityOverride | None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -14,8 +15,9 @@ from strainwatch.domain import Finding
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.registry import RULES
 from strainwatch.store.models import Activity, Alert
-from strainwatch.units import say
-from strainwatch.views.activity import iso_utc
+from strainwatch.store.overrides import override_of
+from strainwatch.units import distance_text, say
+from strainwatch.views.activity import iso_utc, not_counted
 from strainwatch.views.paging import PAGE_SIZE, Paged, offset_of
 from strainwatch.views.words import numbers_sentence, setting_words
 
@@ -203,3 +205,39 @@ def alert_mark(alert: Alert | None, units: str) -> dict[str, Any] | None:
     if alert is None:
         return None
     return {"id": alert.id, "severity": alert.severity, "title": say(alert.title, units)}
+
+
+def withdrawal_sentence(
+    severity: str, when: date, before_m: float | None, now: float | str, *, units: str, title: str = ""
+) -> str:
+    """What became of a run alert's basis, in one line: "the 21.7 km run on Sun 17 Jan was
+    9.1 km: warning withdrawn". `now`: the run's distance as it counts today, or what it
+    became in words ("not a run", "another recording of #12")."""
+    run = f"the {distance_text(before_m, units)} run" if before_m else "the run"
+    became = distance_text(now, units) if isinstance(now, float | int) else now
+    said = f" ({title})" if title else ""
+    return f"{run} on {when:%a %d %b} was {became}: {severity} withdrawn{said}"
+
+
+def withdrawal_line(session: Session, alert: Alert, zone: ZoneInfo, units: str) -> str:
+    """`withdrawal_sentence` for a stored alert: its first run as the store and the runner's
+    word say it is now, against the distance it was raised on (`Alert.basis`)."""
+    title = say(alert.title, units)
+    ids = list(alert.activity_ids or [])
+    activity = session.get(Activity, ids[0]) if ids else None
+    if activity is None:
+        return withdrawal_sentence(alert.severity, alert.day, None, "corrected", units=units, title=title)
+    before = (alert.basis or {}).get(str(activity.id))
+    when = activity.start_time.astimezone(zone).date()
+    word = override_of(session, activity)
+    now: float | str
+    if activity.deleted:
+        now = "deleted"
+    elif activity.duplicate_of is not None:
+        now = f"another recording of #{activity.duplicate_of}"
+    elif (word is not None and word.running is False) or (word is None and not_counted(activity, units)):
+        now = "not a run"
+    else:
+        said = word.distance_m if word is not None else None
+        now = float(activity.distance_m if said is None else said)
+    return withdrawal_sentence(alert.severity, when, before, now, units=units, title=title)

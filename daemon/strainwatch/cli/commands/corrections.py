@@ -17,7 +17,7 @@ from strainwatch.errors import StrainwatchError
 @click.option("--running/--not-running", "running", default=None,
               help="It was a run (counts as running load) / it was not.")  # fmt: skip
 @click.option("--crop", "crop", metavar="HH:MM-HH:MM",
-              help="Only this part of the recording (local time) was the run; files only.")  # fmt: skip
+              help="Only this part of the recording (local time) was the run (file or streams).")  # fmt: skip
 @click.option("--duplicate-of", "duplicate_of", type=int, metavar="ID", help="Another recording of run ID.")
 @click.option("--reset", is_flag=True, help="Forget your corrections: the sources' figures stand again.")
 @pass_app
@@ -27,11 +27,12 @@ def activity_command(
 ) -> None:  # fmt: skip
     """Show activity ID with what import left out of it, or correct it: your word wins over
     every source, survives re-import and re-sync, and the next pass evaluates its day again."""
+    from strainwatch.safe_text import clean_line
     from strainwatch.store import overrides
     from strainwatch.store.db import unit_of_work
     from strainwatch.store.models import Activity
     from strainwatch.units import KM, MILE
-    from strainwatch.views.activity import correction_lines, not_counted, table_row
+    from strainwatch.views.activity import correction_lines, not_counted, running_hint, table_row
 
     if reset and (distance_km is not None or running is not None or duplicate_of is not None or crop):
         raise click.UsageError("--reset forgets every correction: give it alone")
@@ -51,14 +52,17 @@ def activity_command(
             overrides.correct(session, row, now, distance_m=metres, running=running)
             said.append("corrected")
         if crop is not None:
-            if row.file is None:
+            local = row.start_time.astimezone(athlete.zone)
+            if (why := overrides.cannot_crop(row)) is not None:
+                name = clean_line(row.name) or row.sport_type
                 raise StrainwatchError(
-                    f"#{row.id} has no recording strainwatch can read again: --crop works on files",
-                    hint="say what you ran instead: --distance KM",
+                    f"cannot crop #{row.id} ({local:%Y-%m-%d %H:%M} {name[:40]}), {why}: "
+                    f"say what you ran instead with `strainwatch activity {row.id} --distance KM`"
                 )
-            start, stop = _crop_window(crop, row.start_time.astimezone(athlete.zone))
+            start, stop = _crop_window(crop, local)
             overrides.crop(session, row, start, stop, now)
-            said.append(f"cropped to {crop}: the file is read again on the next pass")
+            again = "the file is read again" if row.file else f"its {row.source} streams are fetched again"
+            said.append(f"cropped to {crop}: {again} on the next pass")
         if duplicate_of is not None:
             twin = session.get(Activity, duplicate_of)
             if twin is None or twin.deleted or twin.athlete_id != row.athlete_id or twin.id == row.id:
@@ -81,7 +85,7 @@ def activity_command(
         for line in correction_lines(row, athlete.units):
             click.echo(f"  corrected at import: {line}")
         if word is None and (why := not_counted(row, athlete.units)) is not None:
-            click.echo(f"  not counted: {why}; `strainwatch activity {row.id} --running` if it was a run")
+            click.echo(f"  not counted: {why}; {running_hint(row.id)}")
         if said:
             click.echo(f"{'; '.join(said)}: its day is evaluated again on the next pass (strainwatch sync)")
 
