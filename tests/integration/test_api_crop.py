@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests import clock
-from tests.sources_support import SourceHarness, days_ago, source_harness
+from tests.support import clock
+from tests.support.sources import SourceHarness, days_ago, source_harness
 
 NOW = clock.now().replace(microsecond=0)
 

@@ -17,8 +17,8 @@ from strainwatch.notify.dispatch import queue_notifications
 from strainwatch.notify.transport import deliver_all
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
-from tests import clock
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
+from tests.support.histories import write_gpx, write_steady_weeks
 
 
 def _settings(tmp_path: Path, database_url: str, folder: Path, port: int, units: str = "km") -> Any:

@@ -13,7 +13,7 @@ from strainwatch.notify.render import DigestContent, digest_message
 from strainwatch.rules.ceilings import Longest
 from strainwatch.views.activity import left_out_line, left_out_reason
 from strainwatch.views.alert import withdrawal_sentence
-from tests import clock
+from tests.support import clock
 
 
 def test_a_vehicle_like_run_is_named_with_its_distance_pace_and_the_way_to_count_it() -> None:
