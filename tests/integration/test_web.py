@@ -118,6 +118,44 @@ def test_every_dynamic_value_is_escaped(tmp_path: Path, database_url: str) -> No
         assert run["description"] == HOSTILE_NOTE and "<script>alert(1)</script>" in run["name"]
 
 
+def test_the_run_page_takes_a_crop_and_a_duplicate_as_the_command_does(tmp_path: Path, database_url: str) -> None:
+    from strainwatch.store.models import ActivityOverride
+    from strainwatch.store.runs import load_runs
+
+    settings, sessions, ids = open_seeded(tmp_path, database_url)
+    sam, bob = ids["sam"], ids["bob"]
+    first, second, last = sam["first_run"], sam["first_run"] + 1, sam["last_run"]
+    with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
+        page = http.get(f"/activities/{first}")
+        token = csrf_token(page.text)
+        assert 'name="crop"' in page.text and 'name="duplicate_of"' in page.text
+
+        def say(run: int, **fields: str) -> httpx.Response:
+            return http.post(f"/activities/{run}/correct", data={"csrf": token, **fields})
+
+        assert say(first, crop="7 to 8").status_code == 400
+        refused = say(last, crop="07:05-07:40")  # its file is named, but no import record reads it again
+        assert refused.status_code == 400 and f"cannot crop #{last}" in refused.text
+        assert 'name="crop"' not in http.get(f"/activities/{last}").text  # not offered where it cannot hold
+        assert say(first, duplicate_of=str(bob["first_run"])).status_code == 400  # another athlete's run
+        assert say(first, duplicate_of=str(first)).status_code == 400
+        assert say(first, duplicate_of="12a").status_code == 400
+        assert say(first, crop="07:05-07:40", reset="1").status_code == 400  # reset stands alone
+
+        assert say(first, crop="07:05 - 07:40").status_code == 303
+        assert "You said: only 07:05-07:40 was the run." in http.get(f"/activities/{first}").text
+        assert say(first, duplicate_of=f"#{second}").status_code == 303
+        shown = http.get(f"/activities/{first}").text
+        assert f'Another recording of <a href="/activities/{second}">run #{second}</a>' in shown
+    with sessions() as session:
+        word = session.query(ActivityOverride).one()
+        zone = settings.athlete("sam").zone
+        assert (word.crop_from.astimezone(zone).strftime("%H:%M"), word.crop_to.astimezone(zone).strftime("%H:%M")) == (
+            "07:05", "07:40")  # fmt: skip
+        counted = {r.activity_id for r in load_runs(session, settings.athlete("sam"))}
+    assert first not in counted and second in counted
+
+
 def test_no_url_reaches_the_file_system_and_odd_hosts_get_nothing(tmp_path: Path) -> None:
     settings, sessions, _ids = open_seeded(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}")
     (tmp_path / "secret.txt").write_text("top secret", encoding="utf-8")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -167,11 +167,14 @@ def also_recorded(duplicate: Activity, units: str) -> str:
     return f"#{duplicate.id} {clean_line(str(where))} ({distance}, not counted twice)"
 
 
-def runner_word(word: Override, units: str) -> str:
+def runner_word(word: Override, units: str, zone: tzinfo = UTC) -> str:
     """The runner's corrections of a run, for `activities` (`strainwatch activity ID`)."""
     said = []
     if word.distance_m is not None:
         said.append(f"{format_distance(word.distance_m, units)} run")
+    if word.crop_from is not None and word.crop_to is not None:
+        span = f"{word.crop_from.astimezone(zone):%H:%M}-{word.crop_to.astimezone(zone):%H:%M}"
+        said.append(f"only {span} was the run")
     if word.running is not None:
         said.append("a run" if word.running else "not a run")
     return ", ".join(said) or "no change"

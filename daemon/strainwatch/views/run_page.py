@@ -19,6 +19,7 @@ class RunDetail:
     alerts: list[Alert]  # newest first
     notes: list[PainNote]  # as logged
     word: overrides.Override | None  # the runner's correction, if any
+    can_crop: bool  # it has a recording that can be read (or fetched) again
 
 
 def run_detail(session: Session, activity_id: int) -> RunDetail | None:
@@ -28,5 +29,7 @@ def run_detail(session: Session, activity_id: int) -> RunDetail | None:
         return None
     notes = session.scalars(select(PainNote).where(PainNote.activity_id == row.id).order_by(PainNote.id))
     word = overrides.override_of(session, row)
-    said = None if word is None else overrides.Override(word.distance_m, word.running)
-    return RunDetail(row, alerts_about(session, row), list(notes), said)
+    said = None
+    if word is not None:
+        said = overrides.Override(word.distance_m, word.running, word.crop_from, word.crop_to)
+    return RunDetail(row, alerts_about(session, row), list(notes), said, overrides.cannot_crop(row) is None)

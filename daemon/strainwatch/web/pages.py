@@ -5,6 +5,7 @@ adds). A login sees only its athletes: anything else is "not found"."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 GAUGE_TOP = 2.5  # the ACWR gauge's scale runs 0 to this
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)  # the days any date field may name
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" is a digit to str.isdigit
+CROP = re.compile(r"[0-2][0-9]:[0-5][0-9] ?- ?[0-2][0-9]:[0-5][0-9]")
 
 
 def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
@@ -240,7 +242,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
     description = clean_text(row.description) or ""
     corrected = correction_lines(row, unit)
     left_out = not_counted(row, unit) if word is None else None
-    said = runner_word(word, unit) if word else ""
+    said = runner_word(word, unit, athlete.zone) if word else ""
     data |= {
         "profile": profile.as_json(),
         "alerts": [alert_json(a, athlete.units) for a in about],
@@ -252,6 +254,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         "description": description, "alerts": about,
         "alert_titles": [say(a.title, athlete.units) for a in about], "notes": notes, "profile": profile,
         "corrections": corrected, "not_counted": left_out, "word": said, "unit": unit,
+        "can_crop": found.can_crop, "duplicate_of": row.duplicate_of,
         "pace": charts.responsive(charts.profile_chart, profile.points, "pace_s_per_km", units, invert=True),
         "hr": charts.responsive(charts.profile_chart, profile.points, "hr", units),
         "altitude": charts.responsive(charts.profile_chart, profile.points, "altitude_m", units),
@@ -393,8 +396,8 @@ def add_pain(ctx: Ctx, activity_id: int) -> Redirect:
 
 
 def correct_activity(ctx: Ctx, activity_id: int) -> Redirect:
-    """The runner's word about a run, as `strainwatch activity ID --distance/--running/
-    --not-running/--reset` says it."""
+    """The runner's word about a run, through the same `say_word` as `strainwatch activity ID
+    --distance/--running/--not-running/--crop/--duplicate-of/--reset`."""
     distance, counts = ctx.form.get("distance", "").strip(), ctx.form.get("counts", "")
     try:
         km = float(distance) if distance else None
@@ -402,21 +405,24 @@ def correct_activity(ctx: Ctx, activity_id: int) -> Redirect:
         raise BadRequest("distance: a number of km (or miles) is needed") from None
     if km is not None and not 0 < km <= 1000:
         raise BadRequest("distance: more than 0 and at most 1000")
+    twin = ctx.form.get("duplicate_of", "").strip().lstrip("#")
+    if twin and not WHOLE_NUMBER.fullmatch(twin):
+        raise BadRequest("duplicate of: the number of the other recording (as in #12)")
+    crop = ctx.form.get("crop", "").strip()
+    if crop and not CROP.fullmatch(crop):
+        raise BadRequest("crop: the part that was the run, as HH:MM-HH:MM")
     running = {"running": True, "not-running": False}.get(counts)
     reset = ctx.form.get("reset") == "1"
-    if not reset and km is None and running is None:
-        raise BadRequest("nothing to correct: a distance, run or not a run, or reset")
-    now = ctx.now()
+    word = overrides.Word(None, running, crop or None, int(twin) if twin else None, reset)
+    if km is None and word.says_nothing():
+        raise BadRequest("nothing to correct: a distance, run or not a run, a crop, a duplicate, or reset")
     with ctx.db() as session, session.begin():
         row = activity_row(session, activity_id)
         if row is None:
             raise NotFound
         athlete = _athlete(ctx, row.athlete_id)
-        if reset:
-            overrides.reset(session, row, now)
-        else:
-            metres = None if km is None else km * (MILE if athlete.units == "mi" else KM)
-            overrides.correct(session, row, now, distance_m=metres, running=running)
+        metres = None if km is None else km * (MILE if athlete.units == "mi" else KM)
+        overrides.say_word(session, row, replace(word, distance_m=metres), athlete.zone, ctx.now())
     return Redirect(f"/activities/{activity_id}#correct")
 
 
