@@ -15,7 +15,7 @@ from strainwatch.store.apply import apply_batch
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Activity, Athlete
 from strainwatch.store.repository import ensure_athlete, known_activities
-from tests import clock
+from tests.support import clock
 
 NOW = clock.now().replace(microsecond=0)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
-from tests.sources_support import SOURCES, SourceHarness, days_ago, recorded, source_harness
+from tests.support import clock
+from tests.support.sources import SOURCES, SourceHarness, days_ago, recorded, source_harness
 
 NOW = clock.now().replace(microsecond=0)
 CAR_RIDE = "runner-2020/720bf570-d855-4303-87c2-74d85429e52d.gpx"  # 2021-01-17: ~7-9 km run, then a bus and a drive

@@ -10,7 +10,7 @@ from strainwatch.config.example import example_config_text
 from strainwatch.config.secret_files import read_secret
 from strainwatch.config.settings import find_config_file, load_settings, parse_settings
 from strainwatch.errors import ConfigError, SecretFileError
-from tests.paths import REPO
+from tests.support.paths import REPO
 
 MINIMAL = """
 [[athletes]]
