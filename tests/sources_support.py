@@ -98,7 +98,7 @@ def _strava_id(name: str) -> int:
 @contextmanager
 def source_harness(kind: str, tmp: Path, database_url: str) -> Iterator[SourceHarness]:
     """A config with a files folder and, for Strava and intervals.icu, that source on its fake."""
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from strainwatch.store.db import open_database
 
     folder = tmp / "runs"

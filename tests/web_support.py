@@ -27,7 +27,7 @@ def config_text(database_url: str, web: str = "", athletes: tuple[str, ...] = ("
 
 
 def settings_for(tmp_path: Path, database_url: str, web: str = "", **kw: Any) -> Any:
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
 
     path = tmp_path / "config.toml"
     path.write_text(config_text(database_url, web, **kw), encoding="utf-8")

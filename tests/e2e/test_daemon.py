@@ -155,7 +155,7 @@ def test_sigterm_during_start_up_exits_0(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_hung_pass_starves_the_watchdog_and_sigterm_still_ends_it(tmp_path: Path) -> None:
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from tests.fake_strava import FakeStrava, Fault, link_athlete, running, strava_table
 
     release = threading.Event()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.pipeline.evaluate import evaluate_athlete
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, Alert, Athlete, Injury

@@ -25,7 +25,7 @@ def _shared(page: dict[str, Any], command: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_every_json_twin_equals_its_command(tmp_path: Path) -> None:
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from strainwatch.store.db import open_database
 
     config, url = synced_comeback(tmp_path)

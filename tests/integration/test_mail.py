@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.notify.channels.email.kind import mail_channel
 from strainwatch.notify.outbox import deliver_due, retry
 from strainwatch.pipeline.run_pass import run_pass

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Alert

@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.notify.preview import preview_mailbox
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database

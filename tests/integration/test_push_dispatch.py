@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.notify.outbox import retry
 from strainwatch.notify.transport import deliver_all
 from strainwatch.pipeline.run_pass import run_pass

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from strainwatch.cli.commands.passes import wrapped
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from tests import clock

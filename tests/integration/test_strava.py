@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.sources.strava import client as strava_api
 from strainwatch.sources.strava import sync as strava_sync
 from strainwatch.sources.strava.sync import sync_strava

@@ -14,34 +14,48 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from strainwatch.config.paths import config_candidates, default_database_url, state_dir
-from strainwatch.config.plan_settings import PlanSettings, resolve_plan_paths
-from strainwatch.config.urls import check_service_url as _check_service_url
-from strainwatch.domain import SportType
 from strainwatch.errors import ConfigError
 from strainwatch.metrics.cleaning import CleaningLimits
 
 if TYPE_CHECKING:
     from strainwatch.rules.base import Thresholds
 
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-DEFAULT_TIME_LIMIT_S = 120.0  # per activity file: [athletes.files] time_limit
+T = TypeVar("T", bound=BaseModel)
+S = TypeVar("S", bound="Settings")
+
+EMAIL_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
-class _Model(BaseModel):
+class ConfigModel(BaseModel):
+    """A table of the config file: unknown keys are errors, values never change."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_Model = ConfigModel
 
 
 _MAX_NAME_BYTES = 255  # one path component, on every common file system
 _MAX_PATH_BYTES = 4096
 
 
-def _check_path(value: Path | None) -> Path | None:
+def check_path(value: Path | None) -> Path | None:
     """A path the operating system can take: no NUL, no component over 255 bytes."""
     if value is None:
         return None
@@ -55,6 +69,26 @@ def _check_path(value: Path | None) -> Path | None:
     return value
 
 
+def _relative_to_the_file(value: Any, info: ValidationInfo) -> Any:
+    """A relative path in the file is relative to the file's folder (given as the context)."""
+    folder = (info.context or {}).get(CONFIG_DIR)
+    if isinstance(value, str) and isinstance(folder, Path):
+        return str(folder / Path(value).expanduser())
+    return value
+
+
+CONFIG_DIR = "config_dir"  # the validation context's key: the config file's folder
+RESERVED_NAMES = "reserved_channel_names"  # and the channel names kinds keep, with why
+# A path key of any table: relative to the config file, one the operating system can take.
+ConfigPath = Annotated[Path, BeforeValidator(_relative_to_the_file), AfterValidator(check_path)]
+
+
+def table_of(owner: BaseModel, table: str, model: type[T]) -> T | None:
+    """A kind's own table of the composed settings (config/compose.py), typed as its model."""
+    value = getattr(owner, table, None)
+    return value if isinstance(value, model) else None
+
+
 def _check_database_url(value: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -66,7 +100,7 @@ def _check_database_url(value: str) -> str:
     except (ArgumentError, ValueError):
         raise ValueError(f"not a valid database URL: {value[:80]!r}") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        _check_path(Path(parsed.database))
+        check_path(Path(parsed.database))
     return value
 
 
@@ -82,46 +116,6 @@ class StorageSettings(_Model):
         return None if value is None else _check_database_url(value)
 
 
-class FileSourceSettings(_Model):
-    paths: list[Path] = Field(default_factory=list)
-    default_sport_type: SportType = "Run"
-    time_limit: Annotated[float, Field(ge=1, le=3600, allow_inf_nan=False)] = DEFAULT_TIME_LIMIT_S  # per file
-
-    @field_validator("paths")
-    @classmethod
-    def _paths(cls, value: list[Path]) -> list[Path]:
-        for path in value:
-            _check_path(path)
-        return value
-
-
-class SmtpSettings(_Model):
-    host: Annotated[str, Field(min_length=1)]
-    port: Annotated[int, Field(ge=1, le=65535)] = 587
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    username: str | None = None
-    password_file: Path | None = None
-    sender: str = Field(alias="from")
-    timeout: Annotated[int, Field(ge=1, le=600)] = 30
-    ca_file: Path | None = None  # a private CA for a home mail server's certificate
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @field_validator("password_file", "ca_file")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
-
-    @field_validator("sender")
-    @classmethod
-    def _sender(cls, value: str) -> str:
-        from email.utils import parseaddr
-
-        if "\n" in value or "\r" in value or not _EMAIL.match(parseaddr(value)[1]):
-            raise ValueError(f"not a sender address: {value!r}")
-        return value
-
-
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -129,12 +123,7 @@ class NotifySettings(_Model):
     digest: Literal["daily", "weekly", "off"] = "daily"
     digest_time: str = "07:00"
     quiet_hours: str | None = "22:00-07:00"
-    mbox: Path | None = None  # where mail goes without [smtp]; default: beside the database
-
-    @field_validator("mbox")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
+    mbox: ConfigPath | None = None  # where mail goes without [smtp]; default: beside the database
 
     @field_validator("digest_time")
     @classmethod
@@ -161,42 +150,29 @@ CHANNEL_MESSAGES: tuple[ChannelMessage, ...] = ("warning", "digest", "notice")
 
 
 class ChannelSettings(_Model):
-    """A channel of one athlete and what goes there; email stays every athlete's default.
-    `kind` picks the channel kind (notify/channels/<kind>): "push", an Apprise URL (it holds
-    the service's token, so it is read from a secret file), is the default. A kind's own
-    keys are kept here and checked by the kind when it builds the channel (and by `doctor`)."""
+    """`[[athletes.channels]]`: one more channel of one athlete and what goes there; email
+    stays every athlete's default. `kind` picks the channel kind (notify/channels/<kind>),
+    whose model adds its own keys to these (config/compose.py)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")]
-    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,15}$")] = "push"
-    url_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/<name>
-    send: list[ChannelMessage] = Field(default_factory=lambda: list(CHANNEL_MESSAGES))
-    quiet_hours: str | None = None  # None: [notify] quiet_hours; "" for none on this channel
-    timeout: Annotated[int, Field(ge=1, le=120)] = 10  # seconds per request
-
-    @field_validator("url_file")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
-
-    @field_validator("name")
-    @classmethod
-    def _not_email(cls, value: str) -> str:
-        if value == "email":
-            raise ValueError('"email" is the mail channel\'s name: choose another')
-        return value
-
-    @model_validator(mode="after")
-    def _push_keys(self) -> ChannelSettings:
-        if self.kind == "push" and self.model_extra:
-            raise ValueError(f"unknown key {', '.join(sorted(self.model_extra))} for a push channel")
-        return self
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """The keys of the channel's own kind (a webhook's url, ...), as written."""
-        return dict(self.model_extra or {})
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")] = Field(
+        examples=["phone"],
+        description='A short name: lower-case letters, digits, "-" and "_", at most 16 characters, '
+        'not "email".',
+    )
+    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,15}$")]
+    send: list[ChannelMessage] = Field(
+        default_factory=lambda: list(CHANNEL_MESSAGES),
+        description='What goes there: "warning" (at once), "digest" (as a short summary), "notice" (a source '
+        "that needs you, like a revoked Strava link). Default: all three.",
+    )
+    quiet_hours: str | None = Field(
+        default=None, examples=["22:00-07:00"],
+        description="Warnings found in these hours wait until they end; default: [notify] quiet_hours; "
+        '"" for none.',
+    )  # fmt: skip
+    timeout: Annotated[int, Field(ge=1, le=120)] = Field(
+        default=10, description="Seconds the service may take to connect and to answer (1-120)."
+    )
 
     @field_validator("quiet_hours")
     @classmethod
@@ -208,50 +184,13 @@ class ChannelSettings(_Model):
             raise ValueError(f"not a range like 22:00-07:00: {value!r}")
         return value
 
-
-class StravaSettings(_Model):
-    client_id: Annotated[int, Field(ge=1)]
-    client_secret_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/strava-client-secret
-    api_url: str = "https://www.strava.com/api/v3"
-    oauth_url: str = "https://www.strava.com/oauth"
-    quota_reserve: Annotated[int, Field(ge=0, le=90)] = 10  # percent of each limit left unused
-    timeout: Annotated[int, Field(ge=1, le=300)] = 30
-
-    @field_validator("client_secret_file")
+    @field_validator("name")
     @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
-
-    @field_validator("api_url", "oauth_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _check_service_url(value)
-
-
-class AthleteStravaSettings(_Model):
-    enabled: bool = True
-    backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
-
-
-class AthleteIntervalsSettings(_Model):
-    """`[athletes.intervals]`: the athlete's intervals.icu account, read with a personal API key."""
-
-    athlete_id: Annotated[str, Field(pattern=r"^(0|i?[0-9]{1,12})$")]  # "i12345"; "0": the key's own
-    api_key_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/intervals-<athlete id>
-    base_url: str = "https://intervals.icu"
-    enabled: bool = True
-    backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
-    timeout: Annotated[int, Field(ge=1, le=300)] = 30
-
-    @field_validator("api_key_file")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _check_service_url(value)
+    def _not_reserved(cls, value: str, info: ValidationInfo) -> str:
+        reserved: dict[str, str] = (info.context or {}).get(RESERVED_NAMES, {})
+        if value in reserved:
+            raise ValueError(f'"{value}" is {reserved[value]}: choose another')
+        return value
 
 
 class WatchSettings(_Model):
@@ -316,7 +255,7 @@ class WebUser(_Model):
 
     name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@+-]+$")]
     password_hash: str | None = None
-    password_hash_file: Path | None = None
+    password_hash_file: ConfigPath | None = None
     athletes: Annotated[list[Annotated[str, Field(min_length=1, max_length=32)]], Field(min_length=1)]
 
     @field_validator("password_hash")
@@ -325,11 +264,6 @@ class WebUser(_Model):
         if value is not None and not value.startswith("$argon2"):
             raise ValueError("must be an argon2 hash from `strainwatch web passwd`")
         return value
-
-    @field_validator("password_hash_file")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
 
     @model_validator(mode="after")
     def _one_hash(self) -> WebUser:
@@ -486,11 +420,7 @@ class AthleteSettings(_Model):
     hr_rest: Annotated[int, Field(ge=25, le=120)] | None = None
     hr_max: Annotated[int, Field(ge=100, le=240)] | None = None
     sex: Literal["female", "male"] | None = None
-    files: FileSourceSettings = Field(default_factory=FileSourceSettings)
     shoes: list[ShoeSettings] = Field(default_factory=list)
-    strava: AthleteStravaSettings | None = None
-    intervals: AthleteIntervalsSettings | None = None
-    plan: PlanSettings | None = None  # the training plan the forecasts read (config/plan_settings.py)
     rules: RuleOverrides = Field(default_factory=dict)
     channels: list[ChannelSettings] = Field(default_factory=list)
 
@@ -511,7 +441,7 @@ class AthleteSettings(_Model):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not _EMAIL.match(value):
+        if not EMAIL_ADDRESS.match(value):
             raise ValueError(f"not an email address: {value!r}")
         return value
 
@@ -532,11 +462,9 @@ class AthleteSettings(_Model):
             raise ValueError("hr_rest must be below hr_max")
         return self
 
-    @model_validator(mode="after")
-    def _plan_intervals_needs_link(self) -> AthleteSettings:
-        if self.plan is not None and self.plan.intervals is not None and self.intervals is None:
-            raise ValueError("[athletes.plan.intervals] reads the account of [athletes.intervals]: add it")
-        return self
+    def has(self, table: str) -> bool:
+        """Whether the athlete's `[athletes.<table>]` of some kind is there."""
+        return getattr(self, table, None) is not None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -545,8 +473,6 @@ class AthleteSettings(_Model):
 
 class Settings(_Model):
     storage: StorageSettings = Field(default_factory=StorageSettings)
-    smtp: SmtpSettings | None = None
-    strava: StravaSettings | None = None
     notify: NotifySettings = Field(default_factory=NotifySettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     workers: WorkersSettings = Field(default_factory=WorkersSettings)
@@ -573,13 +499,8 @@ class Settings(_Model):
         return effective(merged)
 
     source_file: Path | None = Field(default=None, exclude=True)
-
-    @model_validator(mode="after")
-    def _strava_needs_an_app(self) -> Settings:
-        users = [a.id for a in self.athletes if a.strava is not None and a.strava.enabled]
-        if users and self.strava is None:
-            raise ValueError(f"athletes {', '.join(users)} use Strava, but there is no [strava] table")
-        return self
+    # channel names that kinds keep for themselves, with why (config/compose.py)
+    reserved_channel_names: ClassVar[dict[str, str]] = {}
 
     @model_validator(mode="after")
     def _web_users_know_their_athletes(self) -> Settings:
@@ -636,7 +557,10 @@ def _describe_location(loc: Sequence[int | str], data: Mapping[str, Any]) -> str
     tables: list[str] = []
     owners: list[str] = []
     node: Any = data
-    for part in parts:
+    for i, part in enumerate(parts):
+        tag = isinstance(part, str) and i and isinstance(parts[i - 1], int) and isinstance(node, dict)
+        if tag and part not in node:
+            continue  # the kind of an [[athletes.channels]] table, as pydantic tags it
         if isinstance(part, int):
             entry = node[part] if isinstance(node, list) and part < len(node) else None
             ident = entry.get("id") if isinstance(entry, dict) else None
@@ -674,8 +598,8 @@ def _format_validation_error(exc: ValidationError, path: Path, data: Mapping[str
     return "\n".join(lines)
 
 
-def _resolve_relative(data: dict[str, Any], base: Path) -> None:
-    """Make relative file paths and SQLite paths relative to the config file's folder."""
+def _resolve_database_url(data: dict[str, Any], base: Path) -> None:
+    """A relative SQLite path is relative to the config file's folder (other paths: ConfigPath)."""
     storage = data.get("storage")
     if isinstance(storage, dict) and isinstance(storage.get("url"), str):
         url: str = storage["url"]
@@ -684,44 +608,22 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
             storage["url"] = url = prefix + os.path.expanduser(url[len(prefix) :])  # noqa: PTH111
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
             storage["url"] = prefix + str(base / url[len(prefix) :])
-    for table, key in (
-        ("smtp", "password_file"), ("smtp", "ca_file"), ("notify", "mbox"), ("strava", "client_secret_file")
-    ):  # fmt: skip
-        section = data.get(table)
-        if isinstance(section, dict) and isinstance(section.get(key), str):
-            section[key] = str(base / Path(section[key]).expanduser())
-    web = data.get("web")
-    for user in (web.get("users") if isinstance(web, dict) else None) or []:
-        if isinstance(user, dict) and isinstance(user.get("password_hash_file"), str):
-            user["password_hash_file"] = str(base / Path(user["password_hash_file"]).expanduser())
-    for athlete in data.get("athletes") or []:
-        for channel in (athlete.get("channels") or []) if isinstance(athlete, dict) else []:
-            for key, value in channel.items() if isinstance(channel, dict) else ():
-                if key.endswith("_file") and isinstance(value, str):  # every kind's files
-                    channel[key] = str(base / Path(value).expanduser())
-        files = athlete.get("files") if isinstance(athlete, dict) else None
-        if isinstance(files, dict) and isinstance(files.get("paths"), list):
-            files["paths"] = [
-                str(base / Path(p).expanduser()) if isinstance(p, str) else p for p in files["paths"]
-            ]
-        intervals = athlete.get("intervals") if isinstance(athlete, dict) else None
-        if isinstance(intervals, dict) and isinstance(intervals.get("api_key_file"), str):
-            intervals["api_key_file"] = str(base / Path(intervals["api_key_file"]).expanduser())
-        if isinstance(athlete, dict):
-            resolve_plan_paths(athlete, base)
 
 
-def parse_settings(text: str, path: Path) -> Settings:
-    """Validate a config file's text; `path` names it in errors and anchors relative paths."""
+def parse_settings_as(model: type[S], text: str, path: Path) -> S:
+    """Validate a config file's text as `model` (the composed settings: strainwatch.kinds);
+    `path` names it in errors and anchors relative paths."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", where=str(path)) from None
     except RecursionError:
         raise ConfigError("invalid TOML: tables or arrays nested too deeply", where=str(path)) from None
-    _resolve_relative(data, path.resolve().parent)
+    folder = path.resolve().parent
+    _resolve_database_url(data, folder)
     try:
-        settings = Settings.model_validate(data)
+        context = {CONFIG_DIR: folder, RESERVED_NAMES: model.reserved_channel_names}
+        settings = model.model_validate(data, context=context)
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(exc, path, data)) from None
     return settings.model_copy(update={"source_file": path})
@@ -742,12 +644,10 @@ def find_config_file(explicit: str | None, env: Mapping[str, str] | None = None)
     )
 
 
-def load_settings(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    path = find_config_file(explicit, env)
+def read_config_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config file: {exc.strerror}", where=str(path)) from None
     except UnicodeDecodeError:
         raise ConfigError("config file is not UTF-8 text", where=str(path)) from None
-    return parse_settings(text, path)

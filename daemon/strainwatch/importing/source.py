@@ -10,8 +10,10 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from strainwatch.config.compose import KindConfig
 from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.sources.base import Check, PassHooks
+from strainwatch.sources.files.settings import TABLE, FileSourceSettings, files_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -28,22 +30,23 @@ class FilesSource:
 
     def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> ImportReport:
         return import_paths(
-            sessions, self.athlete, self.athlete.files.paths, now=hooks.now, on_planned=hooks.on_planned,
+            sessions, self.athlete, files_of(self.athlete).paths, now=hooks.now, on_planned=hooks.on_planned,
             on_file=hooks.on_file, should_stop=hooks.should_stop, cleaning=self.cleaning,
         )  # fmt: skip
 
 
 class FilesKind:
-    name = "files"
+    name = TABLE
+    config = KindConfig(TABLE, athlete=FileSourceSettings, always=True)
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> FilesSource | None:
-        return FilesSource(athlete, settings.cleaning.limits()) if athlete.files.paths else None
+        return FilesSource(athlete, settings.cleaning.limits()) if files_of(athlete).paths else None
 
     def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
         """Every configured path readable (a folder also searchable); no database needed."""
         out = []
         for athlete in settings.athletes:
-            for path in athlete.files.paths:
+            for path in files_of(athlete).paths:
                 readable = path.exists() and os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0))
                 detail = f"{path} readable" if readable else f"{path} missing or not readable"
                 out.append(Check(f"files of {athlete.id}", readable, detail))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from strainwatch.config.settings import Settings
 from strainwatch.sources.files.activity_files import is_activity_name
+from strainwatch.sources.files.settings import files_of
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class WatchPlan:
 def plan_watch(settings: Settings, mounts: str | None = None) -> WatchPlan:
     owners: dict[Path, list[str]] = {}
     for athlete in settings.athletes:
-        for path in athlete.files.paths:
+        for path in files_of(athlete).paths:
             folder = path.parent if path.is_file() else path
             owners.setdefault(folder, []).append(athlete.id)
     mode = settings.watch.mode

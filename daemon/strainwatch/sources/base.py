@@ -19,6 +19,7 @@ from strainwatch.errors import StrainwatchError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from strainwatch.config.compose import KindConfig
     from strainwatch.config.settings import AthleteSettings, Settings
 
 
@@ -100,6 +101,7 @@ class SourceKind(Protocol):
     """A kind of source: which athletes it serves, and its lines in `doctor`."""
 
     name: str
+    config: KindConfig  # its tables in the config file
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> Source | None: ...
 

@@ -117,7 +117,7 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
         injuries = list(session.scalars(
             select(Injury).where(Injury.athlete_id == athlete.id).order_by(Injury.start.desc())
         ))  # fmt: skip
-        ahead = plan_ahead(session, athlete.id, today) if athlete.plan is not None and as_of is None else None
+        ahead = plan_ahead(session, athlete.id, today) if athlete.has("plan") and as_of is None else None
     unit, per_km = _units(athlete)
     g = view.status.guidance
     data = view.as_json()

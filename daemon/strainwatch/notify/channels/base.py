@@ -22,6 +22,7 @@ from strainwatch.errors import StrainwatchError
 from strainwatch.notify.notification import DEFAULT_SENDER, Notification, Recipient
 
 if TYPE_CHECKING:
+    from strainwatch.config.compose import KindConfig
     from strainwatch.config.settings import AthleteSettings, ChannelSettings, Settings
     from strainwatch.notify.chart import Chart
     from strainwatch.notify.render import AlertContent, DigestContent
@@ -102,6 +103,7 @@ class ChannelKind(Protocol):
     """A kind of channel: where it takes each athlete's messages, and its lines in `doctor`."""
 
     name: str  # what `kind =` says in [[athletes.channels]]
+    config: KindConfig  # its tables, or its keys of [[athletes.channels]]
 
     def routes(self, settings: Settings, athlete: AthleteSettings) -> list[Route]:
         """This athlete's routes of this kind, in config order; no secret is read."""
@@ -120,7 +122,8 @@ def quiet_hours_of(settings: Settings, own: str | None) -> str | None:
 def sender_of(settings: Settings) -> str:
     """Who every message is from (the mail's From, every message-id's domain): [smtp] from,
     else the local default."""
-    return settings.smtp.sender if settings.smtp is not None else DEFAULT_SENDER
+    sender = getattr(getattr(settings, "smtp", None), "sender", None)
+    return sender if isinstance(sender, str) else DEFAULT_SENDER
 
 
 def own_routes(

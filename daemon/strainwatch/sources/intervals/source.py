@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from strainwatch.config.compose import KindConfig
 from strainwatch.sources.base import Check, PassHooks
+from strainwatch.sources.intervals.settings import TABLE, AthleteIntervalsSettings, account_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -28,10 +30,12 @@ class IntervalsSource:
 
 
 class IntervalsKind:
-    name = "intervals"
+    name = TABLE
+    config = KindConfig(TABLE, athlete=AthleteIntervalsSettings)
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> IntervalsSource | None:
-        if athlete.intervals is None or not athlete.intervals.enabled:
+        account = account_of(athlete)
+        if account is None or not account.enabled:
             return None
         return IntervalsSource(athlete)
 
@@ -44,7 +48,7 @@ class IntervalsKind:
 
         out = []
         for athlete in settings.athletes:
-            config = athlete.intervals
+            config = account_of(athlete)
             if config is None or not config.enabled:
                 continue
             name = f"intervals {athlete.id}"

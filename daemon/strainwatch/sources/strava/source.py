@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from strainwatch import clock
+from strainwatch.config.compose import KindConfig
 from strainwatch.sources.base import Check, Notice, PassHooks
+from strainwatch.sources.strava.settings import (
+    TABLE,
+    AthleteStravaSettings,
+    StravaSettings,
+    app_of,
+    link_of,
+    needs_an_app,
+    secrets,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -45,10 +55,14 @@ class StravaSource:
 
 
 class StravaKind:
-    name = "strava"
+    name = TABLE
+    config = KindConfig(
+        TABLE, top=StravaSettings, athlete=AthleteStravaSettings, check=needs_an_app, secrets=secrets
+    )
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> StravaSource | None:
-        if settings.strava is None or athlete.strava is None or not athlete.strava.enabled:
+        link = link_of(athlete)
+        if app_of(settings) is None or link is None or not link.enabled:
             return None
         return StravaSource(settings, athlete)
 
@@ -56,7 +70,7 @@ class StravaKind:
         """Each linked athlete's token and scopes, and the last quota Strava reported."""
         from strainwatch.store.models import StravaAccount, StravaAppState
 
-        if settings.strava is None or sessions is None:
+        if app_of(settings) is None or sessions is None:
             return []
         out = []
         now = clock.now()
