@@ -7,9 +7,10 @@ models. Reading the config goes through here so that every kind's tables are kno
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -20,6 +21,11 @@ from strainwatch.notify.channels.registry import DEFAULT_KIND
 from strainwatch.notify.channels.registry import KINDS as CHANNEL_KINDS
 from strainwatch.pipeline.plans import PLAN_CONFIG
 from strainwatch.pipeline.sources import KINDS as SOURCE_KINDS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from strainwatch.kind_status import KindStatus
 
 
 def kind_configs() -> tuple[KindConfig, ...]:
@@ -44,6 +50,13 @@ def parse_settings(text: str, path: Path) -> Settings:
 def load_settings(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
     path = find_config_file(explicit, env)
     return parse_settings(read_config_text(path), path)
+
+
+def kind_statuses(settings: Settings, session: Session, athlete_ids: Collection[str]) -> list[KindStatus]:
+    """What each kind of source, then of channel, says of itself for these athletes."""
+    found = [kind.status(settings, session, athlete_ids) for kind in SOURCE_KINDS]
+    found += [kind.status(settings, session, athlete_ids) for kind in CHANNEL_KINDS]
+    return [status for status in found if status is not None]
 
 
 def _tables() -> list[tuple[str, type[BaseModel], bool]]:

@@ -17,8 +17,9 @@ from strainwatch.kinds import parse_settings
 from strainwatch.sources.strava import client as strava_api
 from strainwatch.sources.strava import sync as strava_sync
 from strainwatch.sources.strava.sync import sync_strava
+from strainwatch.sources.strava.tables import StravaAccount
 from strainwatch.store.db import open_database, unit_of_work
-from strainwatch.store.models import Activity, Outbox, StravaAccount
+from strainwatch.store.models import Activity, Outbox
 from tests import clock
 from tests.fake_strava import INACTIVE, RATE_LIMITED, FakeStrava, Fault, link_athlete, running, strava_table
 

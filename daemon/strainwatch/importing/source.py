@@ -7,6 +7,7 @@ skipped without being opened.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.kind_status import KindStatus
     from strainwatch.metrics.cleaning import CleaningLimits
 
 
@@ -36,6 +38,8 @@ class FilesSource:
 
 
 class FilesKind:
+    """The files source: its state is the passes' health, shown by every page already."""
+
     name = TABLE
     config = KindConfig(TABLE, athlete=FileSourceSettings, always=True)
 
@@ -51,6 +55,10 @@ class FilesKind:
                 detail = f"{path} readable" if readable else f"{path} missing or not readable"
                 out.append(Check(f"files of {athlete.id}", readable, detail))
         return out
+
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        return None
 
 
 FILES = FilesKind()

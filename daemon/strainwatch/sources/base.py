@@ -9,7 +9,7 @@ about it: adding a source is one package with a `SourceKind`, its config table a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from strainwatch.config.compose import KindConfig
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.kind_status import KindStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,15 @@ class Source(Protocol):
     def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> SourceReport: ...
 
 
+class CommandContext(Protocol):
+    """What a kind's own commands get from `strainwatch` (click's context object)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def sessions(self) -> sessionmaker[Session]: ...
+
+
 class SourceKind(Protocol):
     """A kind of source: which athletes it serves, and its lines in `doctor`."""
 
@@ -107,4 +117,8 @@ class SourceKind(Protocol):
 
     def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
         """Its checks; `sessions` is None when the database cannot be used."""
+        ...
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        """Its state for these athletes (a link, a cursor, a quota), for the system page."""
         ...

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from strainwatch.alerts.guidance import Guidance, guidance, guidance_lines, left_out_sentence
 from strainwatch.config.settings import AthleteSettings
+from strainwatch.kinds import kind_statuses
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.ceilings import Ceiling
 from strainwatch.rules.registry import RULES
@@ -372,7 +373,7 @@ def rules(ctx: Ctx, athlete_id: str) -> Page:
 def system(ctx: Ctx) -> Page:
     ids = [a.id for a in ctx.settings.athletes if ctx.login.may_see(a.id)]
     with ctx.db() as session:
-        data = system_json(session, ids)
+        data = system_json(session, ids, kind_statuses(ctx.settings, session, ids))
     zones = {a.id: a.zone for a in ctx.settings.athletes if a.id in ids}
     zone = next(iter(zones.values()), UTC)  # for what is no athlete's: the first one's time
     return Page("system", {"title": "System", "data": data, "zones": zones, "zone": zone}, data)

@@ -13,7 +13,7 @@ the pass and the commands work through these alone and never name a kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -22,8 +22,11 @@ from strainwatch.errors import StrainwatchError
 from strainwatch.notify.notification import DEFAULT_SENDER, Notification, Recipient
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from strainwatch.config.compose import KindConfig
     from strainwatch.config.settings import AthleteSettings, ChannelSettings, Settings
+    from strainwatch.kind_status import KindStatus
     from strainwatch.notify.chart import Chart
     from strainwatch.notify.render import AlertContent, DigestContent
     from strainwatch.sources.base import Check
@@ -113,6 +116,10 @@ class ChannelKind(Protocol):
         """Its checks, without sending anything."""
         ...
 
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        """What its channels did for these athletes (sent, waiting, parked, the last error)."""
+        ...
+
 
 def quiet_hours_of(settings: Settings, own: str | None) -> str | None:
     """A channel's quiet hours: its own, else [notify] quiet_hours ("" for none)."""
@@ -143,6 +150,14 @@ def own_routes(
     ]  # fmt: skip
 
 
+def own_route_names(
+    settings: Settings, kind: str, athlete_ids: Collection[str]
+) -> list[tuple[str, str | None]]:
+    """(channel name, athlete) of each `[[athletes.channels]]` table of this kind."""
+    athletes = [a for a in settings.athletes if a.id in athlete_ids]
+    return [(c.name, a.id) for a in athletes for c in a.channels if c.kind == kind]
+
+
 def own_checks(settings: Settings, kind: str, check: Callable[[ChannelSettings], str]) -> list[Check]:
     """One `doctor` line per channel table of this kind: "channel <name> of <athlete>"."""
     from functools import partial
@@ -155,3 +170,48 @@ def own_checks(settings: Settings, kind: str, check: Callable[[ChannelSettings],
         for c in a.channels
         if c.kind == kind
     ]
+
+
+def outbox_status(
+    session: Session, name: str, title: str, routes: Sequence[tuple[str, str | None]],
+    athlete_ids: Collection[str],
+) -> KindStatus | None:  # fmt: skip
+    """A channel kind's state from its outbox rows: per route ((channel name, athlete or None
+    for a shared one)), how many were sent (and when last), wait and are parked, and the last
+    error. None when the kind has no route."""
+    from sqlalchemy import func, select
+
+    from strainwatch.kind_status import KindStatus
+    from strainwatch.store.models import Outbox
+
+    if not routes:
+        return None
+    ids = sorted(athlete_ids)
+    lines, problems, channels = [], [], []
+    for channel, owner in routes:
+        rows = select(Outbox.status, func.count(), func.max(Outbox.sent_at)).where(
+            Outbox.channel == channel, Outbox.athlete_id.in_(ids if owner is None else [owner])
+        )
+        counts = {status: (int(n), last) for status, n, last in session.execute(rows.group_by(Outbox.status))}
+        error = session.scalars(
+            select(Outbox.last_error)
+            .where(Outbox.channel == channel, Outbox.status != "sent", Outbox.last_error.is_not(None))
+            .where(Outbox.athlete_id.in_(ids if owner is None else [owner]))
+            .order_by(Outbox.id.desc())
+            .limit(1)
+        ).first()
+        sent, last = counts.get("sent", (0, None))
+        pending, parked = counts.get("pending", (0, None))[0], counts.get("parked", (0, None))[0]
+        label = channel if owner is None else f"{channel} of {owner}"
+        when = f" (last {last:%Y-%m-%d %H:%M} UTC)" if last is not None else ""
+        line = f"{label}: {sent} sent{when}, {pending} pending, {parked} parked"
+        if error:
+            line += f"; last error: {error}"
+        lines.append(line)
+        if parked:
+            problems.append(line)
+        channels.append({
+            "name": channel, "athlete": owner, "sent": sent, "pending": pending, "parked": parked,
+            "last_sent_at": last.isoformat() if last is not None else None, "last_error": error,
+        })  # fmt: skip
+    return KindStatus(name, title, lines, {"channels": channels}, problems)

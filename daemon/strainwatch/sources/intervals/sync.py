@@ -37,10 +37,11 @@ from strainwatch.sources.intervals.client import (
 )
 from strainwatch.sources.intervals.mapping import is_strava_stub, start_of, stream_values, summary_values
 from strainwatch.sources.intervals.settings import AthleteIntervalsSettings, account_of
+from strainwatch.sources.intervals.tables import IntervalsAccount
 from strainwatch.store import repository
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.dedup import KnownActivities
-from strainwatch.store.models import Activity, IntervalsAccount
+from strainwatch.store.models import Activity
 
 log = logging.getLogger(__name__)
 

@@ -43,10 +43,11 @@ from strainwatch.sources.strava.client import (
     window_start,
 )
 from strainwatch.sources.strava.settings import StravaSettings, app_of, link_of
+from strainwatch.sources.strava.tables import StravaAccount, StravaAppState, StravaGear
 from strainwatch.store import repository
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.dedup import KnownActivities
-from strainwatch.store.models import Activity, StravaAccount, StravaAppState, StravaGear
+from strainwatch.store.models import Activity
 from strainwatch.store.quota import SharedQuota
 
 log = logging.getLogger(__name__)

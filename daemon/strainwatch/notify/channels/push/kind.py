@@ -3,14 +3,22 @@ one athlete's channel to one service, its URL (with the token) read from a secre
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
 from strainwatch.config.compose import KindConfig
 from strainwatch.config.secret_files import read_secret
 from strainwatch.config.settings import AthleteSettings, ChannelSettings, Settings
-from strainwatch.notify.channels.base import Route, own_checks, own_routes
+from strainwatch.notify.channels.base import Route, outbox_status, own_checks, own_route_names, own_routes
 from strainwatch.notify.channels.push.channel import PushChannel, load_apprise
 from strainwatch.notify.channels.push.render import PushRenderer
 from strainwatch.notify.channels.push.settings import PUSH, PushChannelSettings
 from strainwatch.sources.base import Check
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from strainwatch.kind_status import KindStatus
 
 RENDERER = PushRenderer()
 
@@ -46,6 +54,10 @@ class PushKind:
 
     def doctor(self, settings: Settings) -> list[Check]:
         return own_checks(settings, self.name, _check)
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        routes = own_route_names(settings, self.name, athlete_ids)
+        return outbox_status(session, self.name, "Push", routes, athlete_ids)
 
 
 KIND = PushKind()

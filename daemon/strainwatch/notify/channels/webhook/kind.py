@@ -4,16 +4,30 @@ $CREDENTIALS_DIRECTORY/<name>). Messages are sent whole, as text: the mail rende
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import partial
+from typing import TYPE_CHECKING
 
 from strainwatch.config.compose import KindConfig
 from strainwatch.config.secret_files import read_secret
 from strainwatch.config.settings import AthleteSettings, ChannelSettings, Settings
-from strainwatch.notify.channels.base import Route, own_checks, own_routes, sender_of
+from strainwatch.notify.channels.base import (
+    Route,
+    outbox_status,
+    own_checks,
+    own_route_names,
+    own_routes,
+    sender_of,
+)
 from strainwatch.notify.channels.webhook.channel import WebhookChannel
 from strainwatch.notify.channels.webhook.settings import WEBHOOK, WebhookChannelSettings
 from strainwatch.notify.render import FullRenderer
 from strainwatch.sources.base import Check
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from strainwatch.kind_status import KindStatus
 
 RENDERER = FullRenderer()
 
@@ -53,6 +67,10 @@ class WebhookKind:
 
     def doctor(self, settings: Settings) -> list[Check]:
         return own_checks(settings, self.name, _check)
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        routes = own_route_names(settings, self.name, athlete_ids)
+        return outbox_status(session, self.name, "Webhooks", routes, athlete_ids)
 
 
 KIND = WebhookKind()
