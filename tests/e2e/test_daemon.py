@@ -106,6 +106,7 @@ def test_doctor_lists_what_is_wrong(tmp_path: Path) -> None:
     assert "[FAIL] secret smtp-password:" in out and "chmod 600" in out
     assert f"[FAIL] files of sam: {tmp_path / 'missing'} missing or not readable" in out
     assert "[FAIL] mail:" in out
+    assert "[ok  ] mail channel: email: 0 sent, 0 pending, 0 parked" in out  # the channel's status
     assert "problem(s)" in out
 
 

@@ -35,6 +35,7 @@ def checks(settings: Settings) -> list[Check]:
         results.extend(_health_checks(settings, sessions))
     results.extend(_channel_checks(settings))
     if sessions is not None:
+        results.extend(_channel_status(settings, sessions))
         results.append(_outbox(sessions))
         if (workers := _workers(settings)) is not None:
             results.append(workers)
@@ -118,6 +119,20 @@ def _channel_checks(settings: Settings) -> list[Check]:
     from strainwatch.notify.channels.registry import KINDS
 
     return [check for kind in KINDS for check in kind.doctor(settings)]
+
+
+def _channel_status(settings: Settings, sessions: sessionmaker[Session]) -> list[Check]:
+    """What each channel delivered: sent (and when last), waiting, parked, the last error."""
+    from strainwatch.notify.channels.registry import KINDS
+
+    ids = [a.id for a in settings.athletes]
+    with sessions() as session:
+        found = [s for kind in KINDS if (s := kind.status(settings, session, ids)) is not None]
+    return [
+        Check(f"{status.title.lower()} channel", line not in status.problems, line)
+        for status in found
+        for line in status.lines
+    ]
 
 
 def _outbox(sessions: sessionmaker[Session]) -> Check:

@@ -409,10 +409,16 @@ def _check_rule_overrides(value: RuleOverrides) -> RuleOverrides:
     return value
 
 
+def _email_address(value: str) -> str:
+    if not EMAIL_ADDRESS.match(value):
+        raise ValueError(f"not an email address: {value!r}")
+    return value
+
+
 class AthleteSettings(_Model):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    email: Annotated[str, Field(max_length=254)]
+    email: Annotated[str, Field(max_length=254), AfterValidator(_email_address)]
     timezone: Annotated[str, Field(max_length=64)] = "UTC"
     birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     units: Literal["km", "mi"] = "km"
@@ -436,13 +442,6 @@ class AthleteSettings(_Model):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"channel name {twice[0]!r} is used twice")
-        return value
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if not EMAIL_ADDRESS.match(value):
-            raise ValueError(f"not an email address: {value!r}")
         return value
 
     @field_validator("timezone")

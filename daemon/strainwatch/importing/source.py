@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING
 from strainwatch.config.compose import KindConfig
 from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.sources.base import Check, PassHooks
+from strainwatch.sources.files.activity_files import is_activity_name
 from strainwatch.sources.files.settings import TABLE, FileSourceSettings, files_of
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
@@ -59,6 +62,13 @@ class FilesKind:
 
     def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
         return None
+
+    def watched(self, athlete: AthleteSettings) -> list[Path]:
+        return list(files_of(athlete).paths)
+
+    def takes_file(self, name: str) -> bool:
+        """An activity file (.gpx, .fit, .tcx, each also .gz) or a zip that may be an export."""
+        return is_activity_name(name) or name.lower().endswith(".zip")
 
 
 FILES = FilesKind()

@@ -8,18 +8,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from strainwatch.config.compose import KindConfig
 from strainwatch.sources.plan.csv_plan import CSV_PLAN
 from strainwatch.sources.plan.ical_plan import ICAL_PLAN
 from strainwatch.sources.plan.intervals_plan import INTERVALS_PLAN
-from strainwatch.sources.plan.settings import TABLE, PlanSettings, intervals_needs_its_account
+from strainwatch.sources.plan.settings import CONFIG
 
 if TYPE_CHECKING:
     from strainwatch.config.settings import AthleteSettings, Settings
     from strainwatch.sources.plan.base import PlanKind, PlanReading, PlanSource
 
 PLAN_KINDS: tuple[PlanKind, ...] = (CSV_PLAN, ICAL_PLAN, INTERVALS_PLAN)
-PLAN_CONFIG = KindConfig(TABLE, athlete=PlanSettings, athlete_check=intervals_needs_its_account)
+PLAN_CONFIG = CONFIG  # [athletes.plan] and its three tables
 
 
 def plans_of(settings: Settings, athlete: AthleteSettings) -> list[PlanSource]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from strainwatch.errors import StrainwatchError
@@ -121,4 +122,12 @@ class SourceKind(Protocol):
 
     def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
         """Its state for these athletes (a link, a cursor, a quota), for the system page."""
+        ...
+
+    def watched(self, athlete: AthleteSettings) -> list[Path]:
+        """The athlete's folders and files where a new file should start a pass soon."""
+        ...
+
+    def takes_file(self, name: str) -> bool:
+        """Whether a file of this name, landing in a watched folder, is one it reads."""
         ...

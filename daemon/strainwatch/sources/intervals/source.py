@@ -12,6 +12,8 @@ from strainwatch.sources.intervals import tables  # noqa: F401 - its tables join
 from strainwatch.sources.intervals.settings import TABLE, AthleteIntervalsSettings, account_of
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
@@ -111,6 +113,12 @@ class IntervalsKind:
                 "key_refused": refused, "blocked_until": blocked.isoformat() if blocked else None,
             })  # fmt: skip
         return KindStatus(TABLE, "intervals.icu", lines, {"accounts": accounts}, problems)
+
+    def watched(self, athlete: AthleteSettings) -> list[Path]:
+        return []  # nothing to watch: a pass asks the service
+
+    def takes_file(self, name: str) -> bool:
+        return False
 
 
 INTERVALS = IntervalsKind()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from strainwatch.config.compose import KindConfig
 from strainwatch.config.settings import ConfigModel, ConfigPath, table_of
 from strainwatch.config.urls import check_service_url
 
@@ -103,3 +104,6 @@ def intervals_needs_its_account(athlete: AthleteSettings) -> None:
     plan = plan_of(athlete)
     if plan is not None and plan.intervals is not None and getattr(athlete, "intervals", None) is None:
         raise ValueError("[athletes.plan.intervals] reads the account of [athletes.intervals]: add it")
+
+
+CONFIG = KindConfig(TABLE, athlete=PlanSettings, athlete_check=intervals_needs_its_account)

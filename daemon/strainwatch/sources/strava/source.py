@@ -26,6 +26,7 @@ from strainwatch.sources.strava.settings import (
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from pathlib import Path
 
     from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,6 +91,12 @@ class StravaKind:
 
     def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
         return _status(session, athlete_ids)
+
+    def watched(self, athlete: AthleteSettings) -> list[Path]:
+        return []  # nothing to watch: a pass asks the service
+
+    def takes_file(self, name: str) -> bool:
+        return False
 
 
 def _iso(moment: datetime | None) -> str | None:
