@@ -279,3 +279,29 @@ def test_intervals_table_paths_and_ids(tmp_path: Path) -> None:
         )
     with pytest.raises(ConfigError, match="mode"):
         parse_settings('[watch]\nmode = "fanotify"\n' + base + 'athlete_id = "0"\n', tmp_path / "c.toml")
+
+
+def test_a_new_kind_s_table_is_one_kind_config(tmp_path: Path) -> None:
+    """What a new source brings to the config is its model: the composed settings read, check
+    and name its table like any other; a table name taken twice is refused at composition."""
+    from pydantic import Field
+
+    from strainwatch.config.compose import KindConfig, compose
+    from strainwatch.config.settings import ConfigModel, parse_settings_as, table_of
+
+    class GarminSettings(ConfigModel):
+        """`[athletes.garmin]`: a made-up source."""
+
+        user: str
+        days: int = Field(default=7, ge=1)
+
+    model = compose([KindConfig("garmin", athlete=GarminSettings)], "push")
+    base = '[[athletes]]\nid = "me"\nname = "Me"\nemail = "me@example.org"\n'
+    settings = parse_settings_as(model, base + '[athletes.garmin]\nuser = "me"\n', tmp_path / "c.toml")
+    assert table_of(settings.athletes[0], "garmin", GarminSettings) == GarminSettings(user="me", days=7)
+    with pytest.raises(ConfigError, match=r"c.toml: \[athletes.garmin\] of athlete 'me', key 'dayz': unknown key"):
+        parse_settings_as(model, base + '[athletes.garmin]\nuser = "me"\ndayz = 3\n', tmp_path / "c.toml")
+    with pytest.raises(ValueError, match="named twice: garmin"):
+        compose([KindConfig("garmin", athlete=GarminSettings)] * 2, "push")
+    with pytest.raises(ValueError, match="named twice: timezone"):
+        compose([KindConfig("timezone", athlete=GarminSettings)], "push")

@@ -81,6 +81,20 @@ def _channel_type(configs: Sequence[KindConfig], default: str) -> Any:
     ]
 
 
+def _list_of(item: Any) -> Any:
+    """`list[item]` for a type built at run time (which a type checker cannot read)."""
+    return list.__class_getitem__(item)
+
+
+def _no_clash(base: type[BaseModel], fields: Sequence[str]) -> None:
+    """A kind's table cannot take the name of the centre's or of another kind's."""
+    taken = [name for name in fields if name in base.model_fields] + [
+        n for n in set(fields) if fields.count(n) > 1
+    ]
+    if taken:
+        raise ValueError(f"tables of kinds named twice: {', '.join(sorted(set(taken)))}")
+
+
 def _checks(checks: Sequence[Callable[[Any], None]]) -> Any:
     def run(self: Any) -> Any:
         for check in checks:
@@ -97,7 +111,8 @@ def compose(configs: Sequence[KindConfig], default_channel: str) -> type[Setting
         c.table: _table_field(c.athlete, c.always) for c in configs if c.athlete is not None
     }
     channel = _channel_type(configs, default_channel)
-    athlete_fields["channels"] = (list.__class_getitem__(channel), Field(default_factory=list))
+    _no_clash(AthleteSettings, [c.table for c in configs if c.athlete is not None])
+    athlete_fields["channels"] = (_list_of(channel), Field(default_factory=list))
     athlete_checks = [c.athlete_check for c in configs if c.athlete_check is not None]
     athlete: type[AthleteSettings] = create_model(
         "AthleteSettings",
@@ -107,7 +122,8 @@ def compose(configs: Sequence[KindConfig], default_channel: str) -> type[Setting
         **athlete_fields,
     )
     top_fields: dict[str, Any] = {c.table: _table_field(c.top, False) for c in configs if c.top is not None}
-    top_fields["athletes"] = (list.__class_getitem__(athlete), Field(min_length=1))
+    _no_clash(Settings, [c.table for c in configs if c.top is not None])
+    top_fields["athletes"] = (_list_of(athlete), Field(min_length=1))
     checks = [c.check for c in configs if c.check is not None]
     settings: type[Settings] = create_model(
         "Settings",
