@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from strainwatch.config.compose import KindConfig
-from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.sources.base import Check, PassHooks
 from strainwatch.sources.files.activity_files import is_activity_name
 from strainwatch.sources.files.settings import TABLE, FileSourceSettings, files_of
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.importing.importer import ImportReport
     from strainwatch.kind_status import KindStatus
     from strainwatch.metrics.cleaning import CleaningLimits
 
@@ -34,6 +34,8 @@ class FilesSource:
     name: str = "files"
 
     def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> ImportReport:
+        from strainwatch.importing.importer import import_paths  # the readers, when a pass runs
+
         return import_paths(
             sessions, self.athlete, files_of(self.athlete).paths, now=hooks.now, on_planned=hooks.on_planned,
             on_file=hooks.on_file, should_stop=hooks.should_stop, cleaning=self.cleaning,
@@ -69,6 +71,9 @@ class FilesKind:
     def takes_file(self, name: str) -> bool:
         """An activity file (.gpx, .fit, .tcx, each also .gz) or a zip that may be an export."""
         return is_activity_name(name) or name.lower().endswith(".zip")
+
+    def tables(self) -> list[type]:
+        return []  # the store's own: activities and files
 
 
 FILES = FilesKind()

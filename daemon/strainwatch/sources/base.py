@@ -131,3 +131,8 @@ class SourceKind(Protocol):
     def takes_file(self, name: str) -> bool:
         """Whether a file of this name, landing in a watched folder, is one it reads."""
         ...
+
+    def tables(self) -> list[type]:
+        """Its own tables (models on the store's Base), imported now: with them the store's
+        metadata is whole (what the migrations are compared with)."""
+        ...

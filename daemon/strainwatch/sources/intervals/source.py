@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from strainwatch.config.compose import KindConfig
 from strainwatch.sources.base import Check, PassHooks
-from strainwatch.sources.intervals import tables  # noqa: F401 - its tables join the store's metadata
 from strainwatch.sources.intervals.settings import TABLE, AthleteIntervalsSettings, account_of
 
 if TYPE_CHECKING:
@@ -119,6 +118,11 @@ class IntervalsKind:
 
     def takes_file(self, name: str) -> bool:
         return False
+
+    def tables(self) -> list[type]:
+        from strainwatch.sources.intervals.tables import IntervalsAccount
+
+        return [IntervalsAccount]
 
 
 INTERVALS = IntervalsKind()

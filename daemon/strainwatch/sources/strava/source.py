@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from strainwatch import clock
 from strainwatch.config.compose import KindConfig
 from strainwatch.sources.base import Check, Notice, PassHooks
-from strainwatch.sources.strava import tables  # noqa: F401 - its tables join the store's metadata
 from strainwatch.sources.strava.settings import (
     TABLE,
     AthleteStravaSettings,
@@ -97,6 +96,11 @@ class StravaKind:
 
     def takes_file(self, name: str) -> bool:
         return False
+
+    def tables(self) -> list[type]:
+        from strainwatch.sources.strava.tables import StravaAccount, StravaAppState, StravaGear
+
+        return [StravaAccount, StravaAppState, StravaGear]
 
 
 def _iso(moment: datetime | None) -> str | None:
