@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from strainwatch.cli.checks import checks
+from strainwatch.cli.main import cli
 from strainwatch.kinds import kind_statuses, parse_settings
 from strainwatch.notify.dispatch import queue_notice
 from strainwatch.notify.transport import deliver_all
@@ -24,7 +27,7 @@ def test_a_webhook_s_sent_and_parked_messages_are_its_status(tmp_path: Path, dat
     (tmp_path / "hook.secret").write_text(SECRET + "\n")
     (tmp_path / "hook.secret").chmod(0o600)
     with WebhookServer(SECRET.encode()) as server:
-        settings = parse_settings(f"""
+        settings_text = f"""
 [storage]
 url = "{database_url}"
 [notify]
@@ -39,7 +42,8 @@ kind = "webhook"
 url = "{server.url}"
 secret_file = "hook.secret"
 send = ["notice"]
-""", tmp_path / "config.toml")  # fmt: skip
+"""
+        settings = parse_settings(settings_text, tmp_path / "config.toml")
         sessions = open_database(database_url)
         with sessions() as session, unit_of_work(session):
             session.add(Athlete(id="sam", name="Sam", created_at=now))
@@ -67,3 +71,7 @@ send = ["notice"]
     assert "Webhooks" in [k["title"] for k in data["kinds"]]
     said = {c.name: c for c in checks(settings)}
     assert not said["webhooks channel"].ok and "1 parked" in said["webhooks channel"].detail
+    (tmp_path / "config.toml").write_text(settings_text)
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.toml"), "status"], env=clock.env())
+    assert result.exit_code == 0, result.output
+    assert f"needs a look:\n  Webhooks: {line}" in result.output
