@@ -24,7 +24,7 @@ class AthleteIntervalsSettings(ConfigModel):
     athlete_id: Annotated[str, Field(pattern=r"^(0|i?[0-9]{1,12})$")] = Field(
         examples=["i12345"],
         description='Your athlete id, as in your intervals.icu profile URL ("i12345"); "0" '
-        'means the key\'s own.',
+        "means the key's own.",
     )
     api_key_file: ConfigPath | None = Field(
         default=None, examples=["/etc/strainwatch/intervals-me"],

@@ -27,7 +27,7 @@ class PlanCsvSettings(_Model):
     """`[athletes.plan.csv]`: a plan kept by hand: a CSV file with the header
     date,distance_km,duration_min,kind,note."""
 
-    path: ConfigPath = Field(examples=["plan.csv"])
+    path: ConfigPath = Field(examples=["plan.csv"], description="The CSV file, relative to this file.")
 
 
 class PlanIcalSettings(_Model):
@@ -39,7 +39,9 @@ class PlanIcalSettings(_Model):
         examples=["https://plans.example.org/feed/abc123.ics"],
         description="http:// only on loopback.",
     )
-    path: ConfigPath | None = Field(default=None, examples=["plan.ics"])
+    path: ConfigPath | None = Field(
+        default=None, examples=["plan.ics"], description="Or a file, relative to this file."
+    )
     timeout: Annotated[int, Field(ge=1, le=300)] = Field(default=30, description="Seconds per request.")
 
     @field_validator("url")
@@ -78,7 +80,7 @@ class PlanSettings(_Model):
         description="The weekly look-ahead: the day and local time it goes (only when "
         "there is something to say).",
     )
-    lookahead_time: str = "18:00"
+    lookahead_time: str = Field(default="18:00", description="Its local time, like 18:00.")
     csv: PlanCsvSettings | None = None
     ical: PlanIcalSettings | None = None
     intervals: PlanIntervalsSettings | None = None

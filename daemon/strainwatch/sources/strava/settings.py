@@ -32,7 +32,7 @@ class StravaSettings(ConfigModel):
         default="https://www.strava.com/api/v3",
         description="Strava moves hosts in 2027: the URLs are configuration. http:// only on loopback.",
     )
-    oauth_url: str = "https://www.strava.com/oauth"
+    oauth_url: str = Field(default="https://www.strava.com/oauth", description="Where Strava authorizes.")
     quota_reserve: Annotated[int, Field(ge=0, le=90)] = Field(
         default=10,
         description="Percent of each rate limit left unused (the limits are per "

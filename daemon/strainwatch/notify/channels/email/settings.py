@@ -19,19 +19,27 @@ class SmtpSettings(ConfigModel):
     """`[smtp]`: mail. Without an [smtp] table, messages go to an mbox file beside the database
     (or to [notify] mbox), so nothing needs a mail server to try strainwatch out."""
 
-    host: Annotated[str, Field(min_length=1)] = Field(examples=["mail.example.org"])
-    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    host: Annotated[str, Field(min_length=1)] = Field(
+        examples=["mail.example.org"], description="The mail server."
+    )
+    port: Annotated[int, Field(ge=1, le=65535)] = Field(default=587, description="Its port.")
     security: Literal["starttls", "ssl", "none"] = Field(
         default="starttls",
         description='"starttls" (port 587), "ssl" (port 465) or "none" (a trusted local relay only).',
     )
-    username: str | None = Field(default=None, examples=["strainwatch"])
+    username: str | None = Field(
+        default=None, examples=["strainwatch"], description="To log in; none: no login."
+    )
     password_file: ConfigPath | None = Field(
         default=None, examples=["/etc/strainwatch/smtp-password"],
         description="Secrets come from files only (mode 0600), or systemd's "
         "$CREDENTIALS_DIRECTORY/smtp-password.",
     )  # fmt: skip
-    sender: str = Field(alias="from", examples=["strainwatch <strainwatch@example.org>"])
+    sender: str = Field(
+        alias="from",
+        examples=["strainwatch <strainwatch@example.org>"],
+        description="Who every message is from.",
+    )
     timeout: Annotated[int, Field(ge=1, le=600)] = Field(default=30, description="Seconds per request.")
     ca_file: ConfigPath | None = Field(
         default=None, examples=["/etc/strainwatch/home-ca.pem"],

@@ -19,7 +19,7 @@ class WebhookChannelSettings(ChannelSettings):
     same on a retry. HTTP 408, 425, 429, 5xx and no connection are retried; any other answer
     parks it."""
 
-    kind: Literal["webhook"] = "webhook"
+    kind: Literal["webhook"] = Field(default="webhook", description="The kind of channel.")
     url: str = Field(examples=["https://hooks.example.org/strainwatch"], description="http:// or https://.")
     secret_file: ConfigPath | None = Field(
         default=None, examples=["/etc/strainwatch/hook-secret"],
