@@ -16,7 +16,13 @@ from pydantic import BaseModel
 
 from strainwatch.config.compose import KindConfig, compose
 from strainwatch.config.reference import markdown_table, replace_block, toml_block
-from strainwatch.config.settings import Settings, find_config_file, parse_settings_as, read_config_text
+from strainwatch.config.settings import (
+    CENTRE_TABLES,
+    Settings,
+    find_config_file,
+    parse_settings_as,
+    read_config_text,
+)
 from strainwatch.notify.channels.registry import DEFAULT_KIND
 from strainwatch.notify.channels.registry import KINDS as CHANNEL_KINDS
 from strainwatch.pipeline.plans import PLAN_CONFIG
@@ -60,8 +66,9 @@ def kind_statuses(settings: Settings, session: Session, athlete_ids: Collection[
 
 
 def _tables() -> list[tuple[str, type[BaseModel], bool]]:
-    """Every kind's tables: (header, model, set in the example)."""
-    out: list[tuple[str, type[BaseModel], bool]] = []
+    """Every table but the rules': the centre's, then each kind's (header, model, set in the
+    example)."""
+    out: list[tuple[str, type[BaseModel], bool]] = list(CENTRE_TABLES)
     for config in kind_configs():
         if config.top is not None:
             out.append((f"[{config.table}]", config.top, False))
@@ -73,7 +80,7 @@ def _tables() -> list[tuple[str, type[BaseModel], bool]]:
 
 
 def example_blocks() -> list[tuple[str, str]]:
-    """The example config's block of each kind's table: (its header line, the block)."""
+    """The example config's block of each table: (its header line, the block)."""
     out = []
     for header, model, active in _tables():
         kind = header.partition('# kind "')[2].rstrip('"') or None
@@ -83,22 +90,25 @@ def example_blocks() -> list[tuple[str, str]]:
 
 
 def with_kind_blocks(example: str) -> str:
-    """The example config with each kind's block as its model writes it now."""
+    """The example config with each table's block as its model writes it now (the rules'
+    tables, and the file's opening, are the example's own)."""
     for line, block in example_blocks():
         example = replace_block(example, line, block)
     return example
 
 
-REFERENCE_HEAD = """# Configuration reference: the tables of sources and channels
+REFERENCE_HEAD = """# Configuration reference
 
-Generated from each kind's settings model (`python -m strainwatch.kinds` writes it; a test
-compares). The tables every install has ([storage], [notify], [web], [[athletes]], rules)
-are documented in `config/strainwatch.example.toml`.
+Every table of the config file, key by key: its default and what it means. Written from the
+settings models, the centre's (`config/settings.py`) and each kind's (`sources/<kind>/settings.py`,
+`notify/channels/<kind>/settings.py`) by `python -m strainwatch.kinds`, which also writes
+them into `config/strainwatch.example.toml`; a test compares both. The rules' tables
+(`[rules.<id>]`, `[athletes.rules.<id>]`) are in the example and `strainwatch rules`.
 """
 
 
 def reference_markdown() -> str:
-    """docs/configuration.md: each kind's tables, key by key."""
+    """docs/configuration.md: every table, key by key."""
     sections = [
         markdown_table(header.partition("  #")[0] + _kind_note(header), model)
         for header, model, _ in _tables()

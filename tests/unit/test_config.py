@@ -29,10 +29,10 @@ def test_example_file_is_valid_and_the_packaged_copy_matches() -> None:
     assert example_config_text() == text
 
 
-def test_the_example_s_kind_tables_are_written_from_their_models() -> None:
-    """Each source's and channel's table in the example is its model printed (key, default or
-    example, meaning): a key added to a model and not to the example fails here. Rewrite them
-    with `python -m strainwatch.kinds`."""
+def test_the_example_s_tables_are_written_from_their_models() -> None:
+    """Each table of the example (the centre's, each source's and channel's) is its model
+    printed (key, default or example, meaning): a key added to a model and not to the example
+    fails here. Rewrite them with `python -m strainwatch.kinds`."""
     from strainwatch.kinds import example_blocks, with_kind_blocks
 
     text = example_config_text()

@@ -37,11 +37,31 @@ def _default(info: FieldInfo) -> Any:
 
 
 def _shown(info: FieldInfo) -> Any:
-    """What the example writes: the default, or the field's first example where there is none."""
-    default = _default(info)
-    if (default is None or default == []) and info.examples:
-        return info.examples[0]
-    return default
+    """What the example writes: the field's first example, else its default."""
+    return info.examples[0] if info.examples else _default(info)
+
+
+def _set(info: FieldInfo) -> bool:
+    """Whether a key of a table the example sets is set too, or only shown commented: set when
+    it must be or has a default; else only when the model says so (`set_in_example`)."""
+    extra = info.json_schema_extra
+    if isinstance(extra, dict) and extra.get("set_in_example"):
+        return True
+    return info.is_required() or _default(info) not in (None, [], {})
+
+
+def _own_tables(info: FieldInfo) -> bool:
+    """A list of tables ([[web.users]]) or a table of tables ([rules.<id>]): shown apart."""
+    annotation = info.annotation
+    args = get_args(annotation)
+    if get_origin(annotation) is dict:
+        return True
+    return (
+        get_origin(annotation) is list
+        and bool(args)
+        and isinstance(args[0], type)
+        and issubclass(args[0], BaseModel)
+    )
 
 
 def toml_value(value: Any) -> str:
@@ -82,6 +102,8 @@ def toml_block(header: str, model: type[BaseModel], *, active: bool = False, kin
     lines.append(f"{mark}{header}")
     subtables = []
     for name, info in model.model_fields.items():
+        if _own_tables(info):
+            continue
         sub = _submodel(info)
         if sub is not None:
             subtables.append((name, sub))
@@ -91,7 +113,8 @@ def toml_block(header: str, model: type[BaseModel], *, active: bool = False, kin
         value = kind if name == "kind" and kind is not None else _shown(info)
         if value is None:
             value = ""  # a key with neither default nor example: the model says what it takes
-        lines.append(f"{mark}{_key(name, info)} = {toml_value(value)}")
+        key_mark = mark if _set(info) else "# "
+        lines.append(f"{key_mark}{_key(name, info)} = {toml_value(value)}")
     out = "\n".join(lines) + "\n"
     table = header.strip("[]")
     for name, sub in subtables:
@@ -111,6 +134,8 @@ def markdown_table(header: str, model: type[BaseModel]) -> str:
     out += ["| key | default | meaning |", "|---|---|---|"]
     subtables = []
     for name, info in model.model_fields.items():
+        if _own_tables(info):
+            continue
         sub = _submodel(info)
         if sub is not None:
             subtables.append((name, sub))
@@ -120,7 +145,7 @@ def markdown_table(header: str, model: type[BaseModel]) -> str:
             "required" if info.is_required() else ("none" if default is None else f"`{toml_value(default)}`")
         )
         meaning = info.description or ""
-        if info.examples and default in (None, []):
+        if info.examples:
             meaning += f"{' ' if meaning else ''}Example: `{toml_value(info.examples[0])}`."
         out.append(f"| `{_key(name, info)}` | {_cell(shown)} | {_cell(meaning)} |")
     text = "\n".join(out) + "\n"

@@ -105,9 +105,16 @@ def _check_database_url(value: str) -> str:
 
 
 class StorageSettings(_Model):
+    """`[storage]`: where the data lives."""
+
     url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL; default: SQLite in $STATE_DIRECTORY or the XDG data dir",
+        examples=["sqlite:////var/lib/strainwatch/strainwatch.db"],
+        description="SQLAlchemy database URL. SQLite needs no server; use PostgreSQL for a club: "
+        "postgresql://strainwatch@localhost/strainwatch (pip install 'strainwatch[postgres]'). "
+        "Default when omitted: SQLite at $STATE_DIRECTORY/strainwatch.db under systemd, else "
+        "~/.local/share/strainwatch/strainwatch.db. A relative SQLite path is relative to this "
+        "file's folder.",
     )
 
     @field_validator("url")
@@ -120,10 +127,23 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class NotifySettings(_Model):
-    digest: Literal["daily", "weekly", "off"] = "daily"
-    digest_time: str = "07:00"
-    quiet_hours: str | None = "22:00-07:00"
-    mbox: ConfigPath | None = None  # where mail goes without [smtp]; default: beside the database
+    """`[notify]`: when digests go and warnings wait."""
+
+    digest: Literal["daily", "weekly", "off"] = Field(
+        default="daily",
+        description='"daily", "weekly" (Mondays) or "off": when caution and info findings are mailed.',
+    )
+    digest_time: str = Field(
+        default="07:00", description="When the digest goes, in each athlete's own time zone."
+    )
+    quiet_hours: str | None = Field(
+        default="22:00-07:00", description='Warnings found in these hours wait until they end; "" for none.'
+    )
+    mbox: ConfigPath | None = Field(
+        default=None,
+        examples=["/var/lib/strainwatch/mail.mbox"],
+        description="Where mail goes without [smtp]; default: mail.mbox beside a SQLite database.",
+    )
 
     @field_validator("digest_time")
     @classmethod
@@ -194,30 +214,64 @@ class ChannelSettings(_Model):
 
 
 class WatchSettings(_Model):
-    """`[watch]`: the daemon imports a file that lands in a files folder within seconds."""
+    """`[watch]`: watched folders: the daemon starts an athlete's pass within seconds of a file
+    landing in one of their [athletes.files] folders (a sync tool, a phone app, a USB mount),
+    once the file has stopped growing. Inotify needs `pip install 'strainwatch[watch]'`;
+    network mounts get no inotify events, so they are polled. `strainwatch doctor` says which
+    is in use."""
 
     enabled: bool = True
-    mode: Literal["auto", "inotify", "poll"] = "auto"  # auto: inotify, polling where it cannot work
-    poll_interval: Annotated[float, Field(ge=0.2, le=3600, allow_inf_nan=False)] = 2.0  # seconds
-    settle: Annotated[float, Field(ge=0.1, le=600, allow_inf_nan=False)] = 1.0  # s unchanged, then a pass
+    mode: Literal["auto", "inotify", "poll"] = Field(
+        default="auto", description='"auto" (inotify where it works, else polling), "inotify" or "poll".'
+    )
+    poll_interval: Annotated[float, Field(ge=0.2, le=3600, allow_inf_nan=False)] = Field(
+        default=2.0, description="Seconds between looks at a polled folder."
+    )
+    settle: Annotated[float, Field(ge=0.1, le=600, allow_inf_nan=False)] = Field(
+        default=1.0, description="Seconds a file's size and time must stay unchanged before its pass."
+    )
 
 
 _Positive = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
 
 
 class CleaningSettings(_Model):
-    """`[cleaning]`: the limits of a plausible run, by which import leaves out what was not
-    running (a car ride, a jump of the position, a stop of hours); metrics.cleaning."""
+    """`[cleaning]`: what import leaves out of a run because it was not running, each
+    correction recorded with the activity and shown by `activities`, the run page and
+    `explain` (the file is never changed): a stretch of `sustained` seconds faster than
+    `max_speed` m/s (a car, a train), or faster than `hr_speed` with a heart rate under
+    `hr_ratio` of the run's median; a single jump of the position farther than `max_speed`
+    allows plus `jump_slack` metres; a stop longer than `gap` seconds (not moving time, no
+    distance across it); everything after a stop longer than `tail_gap` seconds (another
+    outing the device kept recording). Records sparser than one sample per `sparse_interval`
+    seconds take the device's own timer and distance. Walks and hikes share the running
+    limits; rides lose only stops and tails (metrics.cleaning)."""
 
     enabled: bool = True
-    max_speed: Annotated[float, Field(gt=2, le=50, allow_inf_nan=False)] = 7.0  # m/s, walking and running
-    sustained: Annotated[float, Field(ge=5, le=3600, allow_inf_nan=False)] = 60.0  # s faster than that
-    hr_speed: Annotated[float, Field(gt=1, le=50, allow_inf_nan=False)] = 5.0  # m/s with an idle heart
-    hr_ratio: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.7  # of the median heart rate
-    jump_slack: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 10.0  # m of GPS noise
-    gap: _Positive = 1800.0  # s: a longer stop is not moving time
-    tail_gap: _Positive = 7200.0  # s: a longer stop ends the recording
-    sparse_interval: _Positive = 10.0  # s per sample: sparser records take the device's timer
+    max_speed: Annotated[float, Field(gt=2, le=50, allow_inf_nan=False)] = Field(
+        default=7.0, description="m/s (2:23/km), walking and running."
+    )
+    sustained: Annotated[float, Field(ge=5, le=3600, allow_inf_nan=False)] = Field(
+        default=60.0, description="Seconds faster than that."
+    )
+    hr_speed: Annotated[float, Field(gt=1, le=50, allow_inf_nan=False)] = Field(
+        default=5.0, description="m/s (3:20/km) with an idle heart."
+    )
+    hr_ratio: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = Field(
+        default=0.7, description="Of the run's median heart rate."
+    )
+    jump_slack: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = Field(
+        default=10.0, description="Metres of GPS noise."
+    )
+    gap: _Positive = Field(
+        default=1800.0, description="Seconds (30 minutes): a longer stop is not moving time."
+    )
+    tail_gap: _Positive = Field(
+        default=7200.0, description="Seconds (2 hours): a longer stop ends the recording."
+    )
+    sparse_interval: _Positive = Field(
+        default=10.0, description="Seconds per sample: sparser records take the device's timer."
+    )
 
     def limits(self) -> CleaningLimits:
         return CleaningLimits(
@@ -250,13 +304,21 @@ def is_loopback(host: str) -> bool:
 
 
 class WebUser(_Model):
-    """A login for the web page (`strainwatch web passwd` prints the hash) and the athletes
-    it may see ("*": all of them)."""
+    """`[[web.users]]`: logins, one table per person. `strainwatch web passwd` prints the
+    argon2 hash (or writes it to a 0600 file with --output). athletes: the ids this login may
+    see, "*" for all (a coach lists the club). A proxy user needs an entry too (without a
+    password) for its athletes."""
 
-    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@+-]+$")]
-    password_hash: str | None = None
-    password_hash_file: ConfigPath | None = None
-    athletes: Annotated[list[Annotated[str, Field(min_length=1, max_length=32)]], Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@+-]+$")] = Field(
+        examples=["me"]
+    )
+    password_hash: str | None = Field(default=None, examples=["$argon2id$v=19$m=65536,t=3,p=4$…"])
+    password_hash_file: ConfigPath | None = Field(
+        default=None, examples=["/etc/strainwatch/web-me.hash"], description="Instead of password_hash."
+    )
+    athletes: Annotated[list[Annotated[str, Field(min_length=1, max_length=32)]], Field(min_length=1)] = (
+        Field(examples=[["*"]])
+    )
 
     @field_validator("password_hash")
     @classmethod
@@ -273,16 +335,37 @@ class WebUser(_Model):
 
 
 class WebSettings(_Model):
-    """The web page (`strainwatch serve`, and the daemon): where it listens, the address
-    runners reach it by (which mails and pushes link to), and who may log in."""
+    """`[web]`: the web page: `strainwatch serve`, and the daemon too while enabled is true.
+    Overview, alerts, runs, rules and system pages; add .json to any page's address for its
+    JSON."""
 
-    enabled: bool = True  # the daemon serves the page too; `strainwatch serve` always does
-    listen: str = "127.0.0.1:8750"
-    public_url: str | None = None  # e.g. https://strainwatch.example.org; links need it
+    enabled: bool = Field(
+        default=True, description="false: the daemon does not serve it (`strainwatch serve` still does)."
+    )
+    listen: str = Field(
+        default="127.0.0.1:8750",
+        description="Where it listens. Loopback without users or auth_header needs no login (and answers "
+        "only to the names localhost, 127.0.0.1 and [::1]); any other address is refused unless "
+        "logins are set.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        examples=["https://strainwatch.example.org"],
+        description="The address runners reach it by; mails and pushes link to alert pages when it is set.",
+    )
     users: list[WebUser] = Field(default_factory=list)
-    auth_header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")] | None = None  # e.g. Remote-User
-    trusted_proxies: list[str] = Field(default_factory=list)  # addresses or networks sending auth_header
-    session_hours: Annotated[int, Field(ge=1, le=24 * 90)] = 12
+    auth_header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")] | None = Field(
+        default=None,
+        examples=["Remote-User"],
+        description="Behind a reverse proxy that authenticates (Authelia, Authentik): the header carrying "
+        "the user name, and the proxy's addresses or networks (the header is ignored from anywhere else).",
+    )
+    trusted_proxies: list[str] = Field(default_factory=list, examples=[["127.0.0.1", "10.0.0.0/24"]])
+    session_hours: Annotated[int, Field(ge=1, le=24 * 90)] = Field(
+        default=12,
+        description="How long a login lasts, in hours (sessions live in memory: a restart logs "
+        "everyone out).",
+    )
 
     @field_validator("listen")
     @classmethod
@@ -336,17 +419,38 @@ class WebSettings(_Model):
 
 
 class DaemonSettings(_Model):
-    interval: Annotated[int, Field(ge=5, le=86400)] = 900  # seconds between sync passes
+    """`[daemon]`: how often `strainwatch run` syncs."""
+
+    interval: Annotated[int, Field(ge=5, le=86400)] = Field(
+        default=900,
+        description="Seconds between sync passes of `strainwatch run` (at least 5; up to 10 % "
+        "jitter is added).",
+    )
 
 
 class WorkersSettings(_Model):
-    """`strainwatch worker` (PostgreSQL installs): how each worker process takes jobs and how
-    soon a dead worker's jobs are taken over."""
+    """`[workers]`: `strainwatch worker` (PostgreSQL installs only; see README "Many
+    athletes"): several worker processes, on one or many machines, share the passes, mail and
+    digests through jobs in the database. A worker killed mid-job loses nothing: its jobs run
+    again on another worker at most `stalled_after` + `tick` seconds later."""
 
-    concurrency: Annotated[int, Field(ge=1, le=64)] = 1  # jobs at once in one worker process
-    tick: Annotated[int, Field(ge=1, le=60)] = 60  # seconds between the scheduler's ticks
-    heartbeat: Annotated[int, Field(ge=1, le=600)] = 10  # seconds between a worker's heartbeats
-    stalled_after: Annotated[int, Field(ge=2, le=3600)] = 30  # silent that long: a worker is dead
+    concurrency: Annotated[int, Field(ge=1, le=64)] = Field(
+        default=1,
+        description="Jobs one worker process runs at once (threads); run more processes to use more cores.",
+    )
+    tick: Annotated[int, Field(ge=1, le=60)] = Field(
+        default=60,
+        description="Seconds between ticks; each tick queues a pass for every athlete whose last pass is "
+        "older than [daemon] interval, the mail delivery, the digests due, and takes over dead workers' "
+        "jobs. Must divide 60.",
+    )
+    heartbeat: Annotated[int, Field(ge=1, le=600)] = Field(
+        default=10, description="Seconds between a worker's heartbeats in the database."
+    )
+    stalled_after: Annotated[int, Field(ge=2, le=3600)] = Field(
+        default=30,
+        description="A worker silent for this many seconds is dead: its running jobs are queued again.",
+    )
 
     @field_validator("tick")
     @classmethod
@@ -363,9 +467,18 @@ class WorkersSettings(_Model):
 
 
 class ShoeSettings(_Model):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    tags: list[Literal["minimalist", "low-drop", "trail", "racing"]] = Field(default_factory=list)
-    since: date | None = None
+    """`[[athletes.shoes]]`: shoes, for the shoe rules when files do not name their gear (a
+    Strava export does). Runs use the shoe with the latest `since` on or before their date."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] = Field(examples=["Pegasus 40"])
+    tags: list[Literal["minimalist", "low-drop", "trail", "racing"]] = Field(
+        default_factory=list,
+        description='"minimalist" or "low-drop" (a calf modifier), "trail", "racing".',
+        json_schema_extra={"set_in_example": True},
+    )
+    since: date | None = Field(
+        default=None, examples=[date(2026, 3, 1)], json_schema_extra={"set_in_example": True}
+    )
 
 
 RuleOverrides = dict[str, dict[str, Any]]
@@ -416,16 +529,50 @@ def _email_address(value: str) -> str:
 
 
 class AthleteSettings(_Model):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    email: Annotated[str, Field(max_length=254), AfterValidator(_email_address)]
-    timezone: Annotated[str, Field(max_length=64)] = "UTC"
-    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
-    units: Literal["km", "mi"] = "km"
-    load: Literal["distance", "trimp"] = "distance"
-    hr_rest: Annotated[int, Field(ge=25, le=120)] | None = None
-    hr_max: Annotated[int, Field(ge=100, le=240)] | None = None
-    sex: Literal["female", "male"] | None = None
+    """`[[athletes]]`: one table per runner. Each gets their own analysis and their own mail."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] = Field(
+        examples=["me"],
+        description='Short stable identifier: lower-case letters, digits, "-" and "_" (used by --athlete).',
+    )
+    name: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        examples=["Sam"], description="Display name."
+    )
+    email: Annotated[str, Field(max_length=254), AfterValidator(_email_address)] = Field(
+        examples=["sam@example.org"], description="Where this runner's alerts go."
+    )
+    timezone: Annotated[str, Field(max_length=64)] = Field(
+        default="UTC",
+        examples=["Europe/Berlin"],
+        description="IANA time zone: days and weeks are counted in the runner's own local time.",
+    )
+    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = Field(
+        default=None,
+        examples=[1979],
+        description="Optional. Age is a calf-strain risk factor; omit it if you prefer not to say.",
+        json_schema_extra={"set_in_example": True},
+    )
+    units: Literal["km", "mi"] = Field(
+        default="km",
+        description='"km" or "mi": how distances and paces are shown. Everything is stored in metres.',
+    )
+    load: Literal["distance", "trimp"] = Field(
+        default="distance",
+        description='Daily training load for ACWR, monotony/strain and fitness/fatigue: "distance" (km), or '
+        '"trimp" (Banister\'s heart-rate load; needs hr_rest and hr_max). Pick one and keep it: changing it '
+        "changes every ratio. Runs without heart rate get your typical TRIMP per minute.",
+    )
+    hr_rest: Annotated[int, Field(ge=25, le=120)] | None = Field(
+        default=None, examples=[50], description='Resting heart rate (beats per minute), for "trimp".'
+    )
+    hr_max: Annotated[int, Field(ge=100, le=240)] | None = Field(
+        default=None, examples=[185], description='Maximum heart rate (beats per minute), for "trimp".'
+    )
+    sex: Literal["female", "male"] | None = Field(
+        default=None,
+        examples=["female"],
+        description='"female" or "male": TRIMP\'s weighting differs (Banister). Optional.',
+    )
     shoes: list[ShoeSettings] = Field(default_factory=list)
     rules: RuleOverrides = Field(default_factory=dict)
     channels: list[ChannelSettings] = Field(default_factory=list)
@@ -546,6 +693,21 @@ class Settings(_Model):
                 return athlete
         ids = ", ".join(a.id for a in self.athletes)
         raise ConfigError(f"no athlete with id {athlete_id!r} (configured: {ids})")
+
+
+# The centre's tables, in the order the docs list them: (header, model, set in the example).
+CENTRE_TABLES: tuple[tuple[str, type[BaseModel], bool], ...] = (
+    ("[storage]", StorageSettings, True),
+    ("[daemon]", DaemonSettings, True),
+    ("[workers]", WorkersSettings, True),
+    ("[web]", WebSettings, True),
+    ("[[web.users]]", WebUser, False),
+    ("[watch]", WatchSettings, False),
+    ("[cleaning]", CleaningSettings, False),
+    ("[notify]", NotifySettings, True),
+    ("[[athletes]]", AthleteSettings, True),
+    ("[[athletes.shoes]]", ShoeSettings, True),
+)
 
 
 def _describe_location(loc: Sequence[int | str], data: Mapping[str, Any]) -> str:
