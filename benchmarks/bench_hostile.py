@@ -1,4 +1,4 @@
-"""Issue 17's acceptance figures: every hostile case of tests/hostile_files.py at full size
+"""Issue 17's acceptance figures: every hostile case of tests/support/hostile_files.py at full size
 (a 5 GB gzip of blanks, a 3 GB CSV bomb, a 100,000-member export, 6 million gzipped points
 …) plus three good runs, imported by the real `strainwatch import`.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.hostile_files import CASES  # noqa: E402
+from tests.support.hostile_files import CASES  # noqa: E402
 
 
 def main() -> None:

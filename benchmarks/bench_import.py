@@ -228,7 +228,7 @@ def _fit_run(start: datetime, seconds: int, rng: random.Random) -> bytes:
     position, distance, altitude, speed, heart rate, cadence and running dynamics, a lap,
     a session. Records are packed directly (FitWriter.message is too slow for 11 million)."""
     sys.path.insert(0, str(REPO))
-    from tests.fit_files import (
+    from tests.support.fit_files import (
         DEVICE_INFO,
         ENUM,
         FILE_ID,

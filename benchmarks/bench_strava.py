@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
+from tests.support.fake_strava import FakeStrava, link_athlete, running, strava_table
 
 from strainwatch.kinds import parse_settings
 from strainwatch.sources.strava.sync import sync_strava

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from tests.workers_support import Fleet, fleet_config, wait_for, worker_env, write_fleet
+from tests.support.workers import Fleet, fleet_config, wait_for, worker_env, write_fleet
 
 NOW = datetime.now(UTC)  # the real clock: each worker process would start its own pinned one
 

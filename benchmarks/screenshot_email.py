@@ -24,9 +24,9 @@ from strainwatch.rules.registry import effective, evaluate_day
 from strainwatch.units import say
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.rules_support import make_run, steady
+from tests.support.histories import make_run, steady
 
-HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script>"  # tests/integration/test_mail.py
+HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script>"  # the `history` fixture of tests/conftest.py
 
 
 def main() -> None:

@@ -1,20 +1,18 @@
 """Shared fixtures and the suite's clock: the corpus of real files, real databases (SQLite,
-PostgreSQL), and the instant every test that reasons about time starts from (tests/clock.py)."""
+PostgreSQL), and the instant every test that reasons about time starts from (tests/support/clock.py)."""
 
 from __future__ import annotations
 
 import os
 import random
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.paths import CORPUS
-
-POSTGRES_URL = os.environ.get("STRAINWATCH_TEST_POSTGRES_URL")
+from tests.support.databases import postgres_database
+from tests.support.paths import CORPUS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -22,12 +20,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--clock", metavar="ISO-8601|now", default=None,
         help="the instant every test that reasons about time starts from, e.g. 2027-03-28T00:59:50Z; "
         "'now' for the real clock; default: a random instant in 2000-2040 drawn from the run's seed",
-    )  # fmt: skip
+    )
     parser.addoption(
         "--clock-sweep", action="store_true", default=False,
-        help="run every test marked 'clock' at each instant of tests.clock.sweep_instants() "
+        help="run every test marked 'clock' at each instant of tests.support.clock.sweep_instants() "
         "(DST changes, midnights, month and year ends, 29 February, week starts)",
-    )  # fmt: skip
+    )
 
 
 _CLOCK_ENV = "STRAINWATCH_TEST_CLOCK"  # the controller's instant, inherited by xdist's workers
@@ -35,7 +33,7 @@ _CLOCK_ENV = "STRAINWATCH_TEST_CLOCK"  # the controller's instant, inherited by 
 
 @pytest.hookimpl(trylast=True)  # after pytest-randomly has settled the seed
 def pytest_configure(config: pytest.Config) -> None:
-    from tests import clock
+    from tests.support import clock
 
     text = config.getoption("--clock") or os.environ.get(_CLOCK_ENV)
     seed = _seed(config)
@@ -57,7 +55,7 @@ def _seed(config: pytest.Config) -> int | None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    from tests import clock
+    from tests.support import clock
 
     seed = _seed(config)
     lines = [f"test clock starts at {clock.start():%Y-%m-%dT%H:%M:%SZ}: reproduce with {clock.option(clock.start())}"]
@@ -68,7 +66,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.config.getoption("--clock-sweep") and metafunc.definition.get_closest_marker("clock"):
-        from tests import clock
+        from tests.support import clock
 
         instants = clock.sweep_instants()
         metafunc.fixturenames.append("clock_instant")
@@ -83,7 +81,7 @@ def _swept_clock(request: pytest.FixtureRequest) -> Iterator[None]:
     if instant is None:
         yield
         return
-    from tests import clock
+    from tests.support import clock
 
     origin = clock.start()
     clock.start_at(instant)
@@ -98,67 +96,40 @@ def corpus() -> Path:
     return CORPUS
 
 
-def _postgres_database() -> Iterator[str]:
-    if not POSTGRES_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the PostgreSQL tests: set STRAINWATCH_TEST_POSTGRES_URL")
-        pytest.skip(
-            "PostgreSQL tests need STRAINWATCH_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
-        )
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin_url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    name = f"strainwatch_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database of each kind: a real SQLite file, a real PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'state' / 'strainwatch.db'}"
     else:
-        yield from _postgres_database()
-
-
-def write_config(path: Path, database_url: str, paths: list[Path] | None = None, extra: str = "") -> Path:
-    files = ", ".join(f'"{p}"' for p in paths or [])
-    path.write_text(
-        f"""
-[storage]
-url = "{database_url}"
-
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "Europe/Berlin"
-
-[athletes.files]
-paths = [{files}]
-{extra}
-""",
-        encoding="utf-8",
-    )
-    return path
+        yield from postgres_database()
 
 
 @pytest.fixture
 def recorder() -> Iterator[tuple[Any, int]]:
     """A real SMTP server (aiosmtpd) on loopback recording what it receives: (handler, port)."""
-    from tests.integration.test_mail import Recorder, free_port, start
+    from tests.support.smtp import Recorder, free_port, start_smtp
 
     handler = Recorder()
     port = free_port()
-    controller = start(handler, port)
+    controller = start_smtp(handler, port)
     yield handler, port
     controller.stop()
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    """Six steady weeks, then yesterday a run more than twice the 30-day longest: a warning,
+    named to attack the headers and the HTML."""
+    from datetime import timedelta
+
+    from tests.support import clock
+    from tests.support.histories import write_gpx, write_steady_weeks
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    today = clock.now().replace(hour=6, minute=0, second=0, microsecond=0)
+    write_steady_weeks(folder, today)
+    note = "Easy run\r\nBcc: someone@example.org <script>alert(1)</script>"
+    write_gpx(folder / "long.gpx", today - timedelta(days=1), 14.0, note=note)
+    return folder

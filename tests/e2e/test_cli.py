@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests import clock
-from tests.conftest import write_config
-from tests.paths import REPO
+from tests.support.cli import EXE, run
+from tests.support.config import write_config
+from tests.support.paths import REPO
 
-EXE = Path(sys.executable).with_name("strainwatch")
 JSON_KEYS = {
     "id", "athlete", "source", "external_id", "sport_type", "name", "start_time", "start_date_local",
     "distance_m", "moving_time_s", "elapsed_time_s", "ascent_m", "descent_m", "pace_s_per_km",
     "gap_s_per_km", "avg_hr", "gear",
-}  # fmt: skip
-
-
-def run(
-    *args: str, config: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    command = [str(EXE)] + (["--config", str(config)] if config else []) + list(args)
-    full_env = {**os.environ, **clock.env(), **(env or {})}
-    full_env.pop("STRAINWATCH_CONFIG", None)
-    return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=300, check=False)
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -134,10 +122,7 @@ def test_sync_is_zero_with_bad_files_and_dry_run_changes_nothing(tmp_path: Path,
 
 
 def test_several_athletes_require_athlete_for_import(tmp_path: Path, corpus: Path) -> None:
-    config = write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db",
-        extra='[[athletes]]\nid = "kim"\nname = "Kim"\nemail = "kim@example.org"\n',
-    )  # fmt: skip
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", athletes=("sam", "kim"))
     result = run("import", str(corpus / "formats" / "run_garmin.tcx"), config=config)
     assert result.returncode == 1
     assert "choose one with --athlete" in result.stderr
@@ -149,7 +134,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db")
     result = run("db", "upgrade", config=config)
     assert result.returncode == 0
-    assert "schema at revision 0015" in result.stdout
+    assert "schema at revision 0016" in result.stdout
 
 
 def test_readme_commands_are_what_ci_runs() -> None:
@@ -164,7 +149,7 @@ def test_readme_commands_are_what_ci_runs() -> None:
 def test_hostile_folder_sync_exits_0_and_the_next_sync_reads_nothing_again(
     tmp_path: Path, corpus: Path
 ) -> None:
-    from tests.hostile_files import csv_encrypted, dev_zero, fifo, utf16_doctype, year_9999
+    from tests.support.hostile_files import csv_encrypted, dev_zero, fifo, utf16_doctype, year_9999
 
     watch = tmp_path / "watch"
     watch.mkdir()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
-from tests.conftest import write_config
-from tests.e2e.test_cli import run
-from tests.fake_intervals import FakeIntervals, intervals_table, running
+from tests.support import clock
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.fake_intervals import FakeIntervals, intervals_table, running
 
 LISTING = "/api/v1/athlete/i424242/activities"
 
@@ -24,8 +24,10 @@ def test_sync_doctor_and_a_wrong_key_through_the_command(tmp_path: Path) -> None
         fake.add_strava_stub("15550001", now - timedelta(days=2))
         table = intervals_table(fake, tmp_path)
         (tmp_path / "runs").mkdir()
-        config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [tmp_path / "runs"],
-                              extra=f'{table}[watch]\nmode = "poll"\n')  # fmt: skip
+        config = write_config(
+            tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [tmp_path / "runs"], athlete=table,
+            tables='[watch]\nmode = "poll"\n',
+        )
         first = run("sync", config=config)
         assert first.returncode == 0, first.stderr
         assert "intervals sam: 10 new" in first.stdout and "1 from Strava skipped" in first.stdout

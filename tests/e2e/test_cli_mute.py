@@ -10,17 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_config
-from tests.e2e.test_cli import run
-from tests.rules_support import write_steady_then_spike
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.histories import write_steady_then_spike
 
 
 @pytest.mark.slow
 def test_mute_list_unmute_and_what_reaches_the_mailbox(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
     write_steady_then_spike(folder, 14.0)
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/db/sw.db", [folder])
-    config.write_text('[notify]\nquiet_hours = ""\ndigest = "off"\n' + config.read_text())
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/db/sw.db", [folder], immediate=True)
     box = tmp_path / "db" / "mail.mbox"
 
     assert run("mute", "--list", config=config).stdout.strip() == "no rule is muted"

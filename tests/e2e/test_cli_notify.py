@@ -6,21 +6,18 @@ import json
 import mailbox
 from pathlib import Path
 
-from tests.conftest import write_config
-from tests.e2e.test_cli import run
-from tests.rules_support import write_steady_then_spike
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.histories import write_steady_then_spike
 
 OUTBOX_KEYS = {"id", "alert_id", "athlete", "kind", "status", "attempts", "next_attempt_at", "last_error",
-               "message_id"}  # fmt: skip
+               "message_id"}
 
 
 def test_mail_without_a_server_goes_to_an_mbox(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
     write_steady_then_spike(folder, 14.0)
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/db/sw.db", [folder],
-                          extra='\n[notify]\nquiet_hours = ""\n')  # fmt: skip
-    text = config.read_text().replace("\n[notify]", "")
-    config.write_text('[notify]\nquiet_hours = ""\ndigest = "off"\n' + text.replace('quiet_hours = ""\n', ""))
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/db/sw.db", [folder], immediate=True)
     dry = run("sync", "--dry-run", config=config)
     assert dry.returncode == 0 and "would send: [strainwatch] Warning: Long run" in dry.stdout, dry.stdout
     assert not (tmp_path / "db" / "mail.mbox").exists()
@@ -45,12 +42,8 @@ def test_a_secret_readable_by_others_is_refused_with_a_hint(tmp_path: Path) -> N
     secret = tmp_path / "smtp-password"
     secret.write_text("x")
     secret.chmod(0o644)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[smtp]\nhost = "127.0.0.1"\nusername = "u"\npassword_file = "{secret}"\nfrom = "a@example.org"\n'
-        '[[athletes]]\nid = "me"\nname = "M"\nemail = "m@example.org"\n'
-        f'[storage]\nurl = "sqlite:///{tmp_path}/sw.db"\n'.replace("[storage]", "\n[storage]")
-    )
+    smtp = f'[smtp]\nhost = "127.0.0.1"\nusername = "u"\npassword_file = "{secret}"\nfrom = "a@example.org"\n'
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", None, athletes=("me",), tables=smtp)
     result = run("notify", "test", config=config)
     assert result.returncode == 1
     assert "readable by group or others" in result.stderr and f"chmod 600 {secret}" in result.stderr

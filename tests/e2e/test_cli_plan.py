@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_config
-from tests.e2e.test_cli import run
-from tests.paths import REPO
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.paths import REPO
 
 SUNDAY = "2021-01-17T{}:00-03:00"  # a Sunday of the example year, the look-ahead's default day
 
@@ -40,10 +40,10 @@ def config(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "examples" / "activities", folder)
     shutil.copy(REPO / "examples" / "plan.csv", tmp_path / "plan.csv")
     extra = f'[athletes.plan.csv]\npath = "{tmp_path / "plan.csv"}"\n'
-    path = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder], extra)
-    text = path.read_text().replace('timezone = "Europe/Berlin"', 'timezone = "America/Recife"')
-    path.write_text(f'[notify]\nmbox = "{tmp_path / "mail.mbox"}"\ndigest = "off"\nquiet_hours = ""\n' + text)
-    return path
+    return write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder], timezone="America/Recife",
+        athlete=extra, immediate=True, notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
+    )
 
 
 @pytest.mark.slow

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
-from tests.conftest import write_config
-from tests.e2e.test_cli import run as cli_run
-from tests.paths import EXAMPLE_LAST_RUN, REPO
-from tests.rules_support import write_steady_then_spike
+from tests.support import clock
+from tests.support.cli import run as cli_run
+from tests.support.config import write_config
+from tests.support.histories import write_steady_then_spike
+from tests.support.paths import EXAMPLE_LAST_RUN, REPO
 
 
 def run(*args: str, config: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -22,7 +22,7 @@ def run(*args: str, config: Path, env: dict[str, str] | None = None) -> subproce
 
 
 ALERT_KEYS = {"id", "athlete", "rule", "severity", "date", "activity_ids", "title", "summary", "numbers",
-              "status", "created_at"}  # fmt: skip
+              "status", "created_at"}
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +30,8 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("risk")
     folder = tmp / "runs"
     shutil.copytree(REPO / "examples" / "activities", folder)
-    config = write_config(tmp / "config.toml", f"sqlite:///{tmp}/sw.db", [folder])
-    config.write_text(
-        config.read_text().replace(
-            'timezone = "Europe/Berlin"', 'timezone = "America/Recife"\nbirth_year = 1980'
-        )
+    config = write_config(
+        tmp / "config.toml", f"sqlite:///{tmp}/sw.db", [folder], timezone="America/Recife", athlete="birth_year = 1980\n"
     )
     result = run("sync", config=config)
     assert result.returncode == 0, result.stderr
@@ -164,9 +161,8 @@ def test_the_first_digest_of_an_old_history_charts_its_last_weeks_and_rules_show
 ) -> None:
     config = write_config(
         tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [REPO / "examples" / "activities"],
-        extra="[athletes.rules.long-run-spike]\ncaution = 0.2\n",
-    )  # fmt: skip
-    config.write_text(config.read_text().replace('timezone = "Europe/Berlin"', 'timezone = "America/Recife"'))
+        timezone="America/Recife", athlete="[athletes.rules.long-run-spike]\ncaution = 0.2\n",
+    )
     synced = run("sync", config=config, env={"STRAINWATCH_NOW": "2026-12-01T20:00:00-03:00"})
     assert synced.returncode == 0, synced.stderr
     import mailbox

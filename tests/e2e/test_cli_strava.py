@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
-from tests.e2e.test_cli import EXE, run
-from tests.fake_strava import FakeStrava, running, strava_table
+from tests.support import clock
+from tests.support.cli import EXE, run
+from tests.support.config import write_config
+from tests.support.fake_strava import FakeStrava, running, strava_table
 
 
 @pytest.fixture
@@ -23,20 +24,10 @@ def fake() -> Iterator[FakeStrava]:
 
 
 def _config(tmp_path: Path, fake: FakeStrava) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[storage]
-url = "sqlite:///{tmp_path}/sw.db"
-{strava_table(fake, tmp_path)}[notify]
-digest = "off"
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-[athletes.strava]
-backfill_days = 30
-""")
-    return config
+    return write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", None, notify='digest = "off"\n',
+        tables=strava_table(fake, tmp_path), athlete="[athletes.strava]\nbackfill_days = 30\n",
+    )
 
 
 @pytest.mark.slow
@@ -74,7 +65,7 @@ def test_auth_receives_the_redirect_on_a_loopback_port(tmp_path: Path, fake: Fak
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     process = subprocess.Popen([str(EXE), "--config", str(config), "strava", "auth", "--listen", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def browser() -> None:
         for _ in range(100):

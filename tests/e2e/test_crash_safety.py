@@ -21,52 +21,21 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests import clock
-from tests.e2e.test_cli import EXE
-from tests.e2e.test_daemon import _receive
-from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
-from tests.integration.test_mail import Recorder, free_port
+from tests.support import clock
+from tests.support.cli import EXE, receive
+from tests.support.config import write_config
+from tests.support.fake_strava import FakeStrava, link_athlete, running, strava_table
+from tests.support.smtp import SlowRecorder, free_port, start_smtp
 
 KILLS = 20
 
 
-class SlowRecorder(Recorder):
-    """Accepts after a pause, widening the window between acceptance and the commit."""
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        import asyncio
-
-        await asyncio.sleep(0.3)
-        return await super().handle_DATA(server, session, envelope)
-
-
 def _config(tmp_path: Path, fake: FakeStrava, smtp_port: int) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[storage]
-url = "sqlite:///{tmp_path}/state/sw.db"
-{strava_table(fake, tmp_path)}[smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "strainwatch <sw@example.org>"
-timeout = 5
-[notify]
-digest = "off"
-quiet_hours = ""
-[daemon]
-interval = 5
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.strava]
-backfill_days = 90
-""")
-    return config
+    return write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", None, smtp_port=smtp_port, immediate=True,
+        tables=f"{strava_table(fake, tmp_path)}[daemon]\ninterval = 5\n", athlete="[athletes.strava]\nbackfill_days = 90\n",
+    )
 
 
 def _history(fake: FakeStrava, now: datetime) -> int:
@@ -93,8 +62,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
     now = clock.now().replace(microsecond=0)
     handler = SlowRecorder()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller = start_smtp(handler, port)
     fake = FakeStrava(limits=(100_000, 1_000_000), read_limits=(100_000, 1_000_000))
     try:
         with running(fake):
@@ -106,7 +74,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
             moments = []
             for kill in range(KILLS):
                 daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 # the first half lands in the backfill, the second half later in the pass: in
                 # evaluation, queueing and delivery
                 time.sleep(rng.uniform(1.0, 3.0) if kill < KILLS // 2 else rng.uniform(1.0, 6.0))
@@ -117,14 +85,14 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
                         conn.execute("SELECT count(*) FROM activities").fetchone()[0],
                         conn.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0],
                         len(handler.messages),
-                    ))  # fmt: skip
+                    ))
             print(f"\nafter each kill (activities, mails marked sent, mails received): {moments}")
             notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             notify.bind(str(tmp_path / "notify.sock"))
             daemon = subprocess.Popen(
                 [str(EXE), "run"], env={**env, **clock.env(), "NOTIFY_SOCKET": str(tmp_path / "notify.sock")},
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            )  # fmt: skip
+            )
             db = tmp_path / "state" / "sw.db"
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
@@ -138,11 +106,11 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
                     fetched = conn.execute(
                         "SELECT count(*) FROM activities WHERE source = 'strava' AND streams_state IS NULL "
                         "AND sport_type = 'Run' AND start_time >= ?", ((now - timedelta(days=42)).strftime("%Y-%m-%d %H:%M:%S"),)
-                    ).fetchone()[0]  # fmt: skip
+                    ).fetchone()[0]
                 if stored == expected and mails >= 2 and pending == 0 and fetched == 0:
                     break
             with notify:  # stopped once it has said it is ready (it has: the pass has run)
-                assert "READY=1" in _receive(notify, "READY=1")
+                assert "READY=1" in receive(notify, "READY=1")
             daemon.send_signal(signal.SIGTERM)
             _out, err = daemon.communicate(timeout=15)
             assert daemon.returncode == 0, err

@@ -15,31 +15,10 @@ from typing import IO
 
 import pytest
 
-from tests import clock
-from tests.conftest import write_config
-from tests.e2e.test_cli import EXE, run
-from tests.paths import REPO
-
-
-def _daemon(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    full = {**os.environ, **clock.env(), **env, "STRAINWATCH_CONFIG": str(config)}
-    return subprocess.Popen(
-        [str(EXE), "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full
-    )
-
-
-def _receive(sock: socket.socket, want: str, timeout: float = 30) -> list[str]:
-    got: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        sock.settimeout(max(0.1, deadline - time.monotonic()))
-        try:
-            got += sock.recv(4096).decode().split("\n")
-        except TimeoutError:
-            break
-        if any(line.startswith(want) for line in got):
-            return got
-    pytest.fail(f"no {want} from the daemon; got {got}")
+from tests.support import clock
+from tests.support.cli import EXE, receive, run, start_daemon
+from tests.support.config import write_config
+from tests.support.paths import REPO
 
 
 @pytest.mark.slow
@@ -48,21 +27,22 @@ def test_notify_journald_reload_and_stop(tmp_path: Path) -> None:
     folder.mkdir()
     for name in sorted((REPO / "examples" / "activities").iterdir())[:5]:
         (folder / name.name).write_bytes(name.read_bytes())
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder],
-                          extra='\n[daemon]\ninterval = 5\n')  # fmt: skip
+    config = write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder], tables="[daemon]\ninterval = 5\n"
+    )
     notify_path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(notify_path))
-        daemon = _daemon(config, {"NOTIFY_SOCKET": str(notify_path), "JOURNAL_STREAM": "8:1234",
-                                  "WATCHDOG_USEC": "2000000"})  # fmt: skip
+        daemon = start_daemon(config, {"NOTIFY_SOCKET": str(notify_path), "JOURNAL_STREAM": "8:1234",
+                                  "WATCHDOG_USEC": "2000000"})
         try:
-            assert "READY=1" in _receive(sock, "READY=1")
-            status = _receive(sock, "STATUS=sync: 1 athlete(s); files: imported 5")
+            assert "READY=1" in receive(sock, "READY=1")
+            status = receive(sock, "STATUS=sync: 1 athlete(s); files: imported 5")
             assert any("imported 5" in line for line in status)
-            assert "WATCHDOG=1" in _receive(sock, "WATCHDOG=1", timeout=5)
+            assert "WATCHDOG=1" in receive(sock, "WATCHDOG=1", timeout=5)
             config.write_text(config.read_text().replace("interval = 5", "interval = 7"))
             daemon.send_signal(signal.SIGHUP)
-            assert any(line.startswith("STATUS=config reloaded") for line in _receive(sock, "STATUS=config reloaded"))
+            assert any(line.startswith("STATUS=config reloaded") for line in receive(sock, "STATUS=config reloaded"))
             manual = run("sync", "--wait", "60", config=config)  # waits for the daemon's pass, if any
             assert manual.returncode == 0 and "sync: 1 athlete(s)" in manual.stdout
             stopped = time.monotonic()
@@ -95,9 +75,11 @@ def test_doctor_lists_what_is_wrong(tmp_path: Path) -> None:
     secret = tmp_path / "pw"
     secret.write_text("x")
     secret.chmod(0o644)
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [tmp_path / "missing"])
-    config.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = 1\nusername = "u"\npassword_file = "{secret}"\n'
-                      'from = "a@example.org"\ntimeout = 2\n' + config.read_text())  # fmt: skip
+    smtp = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = 1\nusername = "u"\npassword_file = "{secret}"\n'
+        'from = "a@example.org"\ntimeout = 2\n'
+    )
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [tmp_path / "missing"], tables=smtp)
     run("db", "upgrade", config=config)
     result = run("doctor", config=config)
     assert result.returncode == 1
@@ -136,7 +118,7 @@ def test_sigterm_during_start_up_exits_0(tmp_path: Path) -> None:
         url = f"postgresql://strainwatch@127.0.0.1:{silent.getsockname()[1]}/strainwatch"
         config = write_config(tmp_path / "config.toml", url)
         sock.bind(str(tmp_path / "notify.sock"))
-        daemon = _daemon(config, {"NOTIFY_SOCKET": str(tmp_path / "notify.sock")})
+        daemon = start_daemon(config, {"NOTIFY_SOCKET": str(tmp_path / "notify.sock")})
         try:
             assert daemon.stderr is not None
             _lines_until(daemon.stderr, "strainwatch daemon starting")
@@ -157,22 +139,24 @@ def test_sigterm_during_start_up_exits_0(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_hung_pass_starves_the_watchdog_and_sigterm_still_ends_it(tmp_path: Path) -> None:
     from strainwatch.kinds import parse_settings
-    from tests.fake_strava import FakeStrava, Fault, link_athlete, running, strava_table
+    from tests.support.fake_strava import FakeStrava, Fault, link_athlete, running, strava_table
 
     release = threading.Event()
     fake = FakeStrava()
     fake.faults.append(Fault("/athlete/activities", 200, stall=release, times=99))
     with running(fake):
         table = strava_table(fake, tmp_path).replace("timeout = 5", "timeout = 60")
-        config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db",
-                              extra=f"\n[daemon]\ninterval = 60\n{table}\n[athletes.strava]\nbackfill_days = 30\n")  # fmt: skip
+        config = write_config(
+            tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", tables=f"[daemon]\ninterval = 60\n{table}",
+            athlete="[athletes.strava]\nbackfill_days = 30\n",
+        )
         link_athlete(parse_settings(config.read_text(), config))
         notify_path = tmp_path / "notify.sock"
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
             sock.bind(str(notify_path))
-            daemon = _daemon(config, {"NOTIFY_SOCKET": str(notify_path), "WATCHDOG_USEC": "2000000"})
+            daemon = start_daemon(config, {"NOTIFY_SOCKET": str(notify_path), "WATCHDOG_USEC": "2000000"})
             try:
-                assert "READY=1" in _receive(sock, "READY=1")
+                assert "READY=1" in receive(sock, "READY=1")
                 assert fake.stalled.wait(30)  # the pass waits on Strava, which says nothing
                 stalled = time.monotonic()  # after the pass's last progress report
                 fed = []
@@ -219,7 +203,7 @@ def test_import_waits_for_the_pass_lock_and_says_so(tmp_path: Path) -> None:
     held.wait(10)
     process = subprocess.Popen([str(EXE), "--config", str(config), "import", "--wait", "60", str(example)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, **clock.env()})  # fmt: skip
+                               env={**os.environ, **clock.env()})
     try:
         assert process.stderr is not None
         _lines_until(process.stderr, "import: another strainwatch pass is running")

@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
-from tests import clock
-from tests.e2e.test_cli import run
-from tests.integration.test_mail import Recorder, plain_smtp
-from tests.push_servers import PushServer
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.histories import write_gpx, write_steady_weeks
+from tests.support.push_servers import PushServer
+from tests.support.smtp import Recorder
 
 TOKEN = "tk_e2eSecretToken42"  # noqa: S105 - the token the tests look for in every output
 
@@ -37,29 +38,11 @@ def _setup(tmp_path: Path, smtp_port: int, ntfy: PushServer) -> Path:
     secret = tmp_path / "phone.url"
     secret.write_text(ntfy.apprise_url() + "\n")
     secret.chmod(0o600)
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[storage]
-url = "sqlite:///{tmp_path}/state/sw.db"
-{plain_smtp(smtp_port)}
-[notify]
-quiet_hours = ""
-digest = "off"
-[web]
-public_url = "https://sw.example.org"
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{folder}"]
-[[athletes.channels]]
-name = "phone"
-url_file = "{secret}"
-send = ["warning", "notice"]
-""")
-    return config
+    return write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder], smtp_port=smtp_port, immediate=True,
+        tables='[web]\npublic_url = "https://sw.example.org"\n',
+        athlete=f'[[athletes.channels]]\nname = "phone"\nurl_file = "{secret}"\nsend = ["warning", "notice"]\n',
+    )
 
 
 def _outputs(*done: Any) -> str:

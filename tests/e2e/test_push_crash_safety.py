@@ -21,15 +21,14 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from strainwatch.notify.channels.push.render import push_ref
-from tests import clock
-from tests.e2e.test_cli import EXE
-from tests.e2e.test_crash_safety import SlowRecorder
-from tests.integration.test_mail import free_port, plain_smtp
-from tests.push_servers import PushServer
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
+from tests.support.cli import EXE
+from tests.support.config import write_config
+from tests.support.histories import write_gpx, write_steady_weeks
+from tests.support.push_servers import PushServer
+from tests.support.smtp import SlowRecorder, free_port, start_smtp
 
 KILLS = 8
 
@@ -44,38 +43,17 @@ def _config(tmp_path: Path, smtp_port: int, ntfy: PushServer) -> Path:
     secret = tmp_path / "phone.url"
     secret.write_text(ntfy.apprise_url())
     secret.chmod(0o600)
-    tables = []
     for athlete in ATHLETES:
         folder = tmp_path / athlete
         folder.mkdir()
         write_steady_weeks(folder, today, days_back=2)
         for hours, km in ((60, 14.0), (36, 30.0), (12, 62.0)):  # each more than double the longest before
             write_gpx(folder / f"spike{hours}.gpx", now - timedelta(hours=hours), km)
-        tables.append(f"""
-[[athletes]]
-id = "{athlete}"
-name = "{athlete.title()}"
-email = "{athlete}@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{folder}"]
-[[athletes.channels]]
-name = "phone"
-url_file = "{secret}"
-timeout = 2
-""")
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[storage]
-url = "sqlite:///{tmp_path}/state/sw.db"
-{plain_smtp(smtp_port)}
-[notify]
-quiet_hours = ""
-digest = "off"
-[daemon]
-interval = 5
-""" + "".join(tables))
-    return config
+    return write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", lambda athlete: [tmp_path / athlete],
+        athletes=ATHLETES, smtp_port=smtp_port, immediate=True, tables="[daemon]\ninterval = 5\n",
+        athlete=f'[[athletes.channels]]\nname = "phone"\nurl_file = "{secret}"\ntimeout = 2\n',
+    )
 
 
 def _rows(db: Path) -> list[tuple[str, str, str, str]]:
@@ -93,8 +71,7 @@ def test_sigkill_during_delivery_pushes_each_warning_once_or_twice_never_lost(tm
     rng = random.Random(20261201)
     handler = SlowRecorder()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller = start_smtp(handler, port)
     try:
         with PushServer("ntfy", "tk_crash_token") as ntfy:
             ntfy.delay = 0.3  # a slow acceptance widens the window between acceptance and commit
@@ -104,7 +81,7 @@ def test_sigkill_during_delivery_pushes_each_warning_once_or_twice_never_lost(tm
             moments = []
             for _kill in range(KILLS):
                 daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(rng.uniform(1.0, 4.5))
                 daemon.send_signal(signal.SIGKILL)
                 daemon.wait(timeout=10)
@@ -112,7 +89,7 @@ def test_sigkill_during_delivery_pushes_each_warning_once_or_twice_never_lost(tm
                 moments.append((len(rows), sum(s == "sent" for *_, s in rows), len(ntfy.received)))
             print(f"\nafter each kill (outbox rows, rows marked sent, pushes received): {moments}")
             daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 time.sleep(1)

@@ -16,10 +16,10 @@ from typing import IO
 
 import pytest
 
-from tests import clock
-from tests.conftest import write_config
-from tests.e2e.test_cli import EXE
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
+from tests.support.cli import EXE
+from tests.support.config import write_config
+from tests.support.histories import write_gpx, write_steady_weeks
 
 
 class _Log:
@@ -63,13 +63,12 @@ def test_a_file_written_slowly_into_a_watched_folder_is_imported_once_and_warned
     data = spike.read_bytes()
     mbox = tmp_path / "mail.mbox"
     config = write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder],
-        extra=f'\n[daemon]\ninterval = 3600\n[notify]\ndigest = "off"\nquiet_hours = ""\nmbox = "{mbox}"\n'
-              "[watch]\nsettle = 1.5\n",
-    )  # fmt: skip
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder], immediate=True,
+        notify=f'mbox = "{mbox}"\n', tables="[daemon]\ninterval = 3600\n[watch]\nsettle = 1.5\n",
+    )
     env = {**os.environ, **clock.env(), "STRAINWATCH_CONFIG": str(config)}
     daemon = subprocess.Popen([str(EXE), "-v", "run"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True, env=env)  # fmt: skip
+                              text=True, env=env)
     try:
         assert daemon.stderr is not None
         log = _Log(daemon.stderr)

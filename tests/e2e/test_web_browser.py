@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from tests import clock
-from tests.browser_support import chromium
-from tests.paths import EXAMPLE_LAST_RUN, REPO
-from tests.web_support import seed, serving, settings_for
+from tests.support import clock
+from tests.support.browser import chromium
+from tests.support.paths import EXAMPLE_LAST_RUN, REPO
+from tests.support.web import seed, serving, settings_for
 
 EXE = Path(sys.executable).parent / "strainwatch"
 

@@ -10,16 +10,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import write_config
-from tests.e2e.test_daemon import _daemon
+from tests.support.cli import start_daemon
+from tests.support.config import write_config
 
 pytest.importorskip("uvicorn")
 
 
 def test_the_daemon_serves_the_page_and_stops_on_sigterm(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db",
-                          extra='\n[web]\nlisten = "127.0.0.1:0"\n')  # fmt: skip
-    daemon = _daemon(config, {})
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", tables='[web]\nlisten = "127.0.0.1:0"\n')
+    daemon = start_daemon(config, {})
     try:
         assert daemon.stderr is not None
         seen = []

@@ -14,16 +14,17 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from tests import clock
-from tests.browser_support import chromium
-from tests.paths import REPO
-from tests.web_support import seed, serving, settings_for
+from tests.support import clock
+from tests.support.browser import chromium
+from tests.support.paths import REPO
+from tests.support.web import seed, serving, settings_for
 
 pytestmark = pytest.mark.slow
 
@@ -73,6 +74,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     ), encoding="utf-8")  # fmt: skip
     sessions = open_database(url)
     seed(sessions, tmp, "ann", clock.now())
+    with sessions() as session, session.begin():  # two pages of ann's activities: the pager shows
+        early = clock.now() - timedelta(days=60)
+        session.add_all(Activity(
+            athlete_id="ann", source="file", external_id=f"early-{i}", sport_type="Run", name=f"Early {i}",
+            start_time=early - timedelta(hours=6 * i), distance_m=6000.0, moving_time_s=1900.0,
+            elapsed_time_s=1900.0, gap_profile={}, raw={}, created_at=clock.now(), updated_at=clock.now(),
+        ) for i in range(100))  # fmt: skip
     # the example is a fixed year of running: its pass is pinned a fortnight after it, whatever
     # the test clock (the page itself runs on the test clock)
     result = CliRunner().invoke(cli, ["--config", str(config), "sync"], env={"STRAINWATCH_NOW": EXAMPLE_SYNC_AT})
@@ -87,7 +95,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert run is not None
     pages = {
         "picker": "/", "overview": f"/athletes/runner?as_of={as_of}", "overview-today": "/athletes/ann",
-        "activities": "/athletes/runner/activities", "run": f"/activities/{run.id}", "alert": f"/alerts/{spike.id}",
+        "activities": "/athletes/runner/activities", "activities-paged": "/athletes/ann/activities?page=2",
+        "activities-first": "/athletes/ann/activities", "run": f"/activities/{run.id}", "alert": f"/alerts/{spike.id}",
         "alerts": "/athletes/runner/alerts", "alerts-all": "/alerts", "rules": "/athletes/runner/rules",
         "system": "/system", "login": "/login", "not-found": "/alerts/999999999",
     }  # fmt: skip

@@ -21,14 +21,15 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
-from tests import clock
-from tests.conftest import _postgres_database, write_config
-from tests.fake_strava import FakeStrava, link_athlete, running, strava_table
-from tests.integration.test_mail import Recorder, free_port
-from tests.workers_support import EXE, Fleet, fleet_config, wait_for, worker_env, write_fleet
+from tests.support import clock
+from tests.support.cli import EXE
+from tests.support.config import plain_smtp, write_config
+from tests.support.databases import postgres_database
+from tests.support.fake_strava import FakeStrava, link_athlete, running, strava_table
+from tests.support.smtp import Recorder, free_port, start_smtp
+from tests.support.workers import Fleet, fleet_config, wait_for, worker_env, write_fleet
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -39,7 +40,7 @@ SEED = 15
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    yield from _postgres_database()
+    yield from postgres_database()
 
 
 def test_a_worker_refuses_sqlite_in_one_line(tmp_path: Path) -> None:
@@ -56,8 +57,7 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
     rng = random.Random(SEED)
     handler = Recorder()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller = start_smtp(handler, port)
     fake = FakeStrava(limits=(100_000, 1_000_000), read_limits=(100_000, 1_000_000))
     for i in range(24):  # a steady Strava runner, then a run far beyond the recent longest
         fake.add_run(9000 + i, now - timedelta(days=50) + timedelta(days=2 * i), 5.0)
@@ -65,13 +65,11 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
     try:
         with running(fake):
             files = write_fleet(tmp_path, ATHLETES, now)
-            smtp = (f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-                    'from = "strainwatch <sw@example.org>"\ntimeout = 5\n')  # fmt: skip
             strava_athlete = (
                 '[[athletes]]\nid = "strava"\nname = "Linked"\nemail = "linked@example.org"\ntimezone = "UTC"\n'
                 "[athletes.strava]\nbackfill_days = 90\n"
             )
-            config = fleet_config(tmp_path, postgres_url, ATHLETES, smtp + strava_table(fake, tmp_path))
+            config = fleet_config(tmp_path, postgres_url, ATHLETES, plain_smtp(port) + strava_table(fake, tmp_path))
             config.write_text(config.read_text() + "\n" + strava_athlete)
             fleet = Fleet(config, worker_env(now))
             assert fleet.command("worker", "init").strip() == "job tables created"
@@ -85,14 +83,14 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
                 with engine.connect() as c:
                     return int(c.execute(text(
                         "SELECT count(*) FROM source_health WHERE source = 'rules' AND last_success_at IS NOT NULL"
-                    )).scalar_one())  # fmt: skip
+                    )).scalar_one())
 
             def settled() -> bool:
                 with engine.connect() as c:
                     busy = c.execute(text(
                         "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
                         "AND task_name <> 'strainwatch.tick'"
-                    )).scalar_one()  # fmt: skip
+                    )).scalar_one()
                     pending = c.execute(text("SELECT count(*) FROM outbox WHERE status = 'pending'")).scalar_one()
                 return passed() == total and busy == 0 and pending == 0
 
@@ -106,7 +104,7 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
             while kills < KILLS and passed() < total:
                 target = passed() + rng.randint(1, max(1, total // (KILLS * 4)))
                 wait_for(lambda t=target: passed() >= min(t, total) or passed() >= total, 120,  # type: ignore[misc]
-                         "passes between kills", pause)  # fmt: skip
+                         "passes between kills", pause)
                 if passed() >= total:
                     break
                 victim = rng.choice(fleet.workers)
@@ -124,20 +122,20 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
                 twins = c.execute(text(
                     "SELECT count(*) FROM (SELECT athlete_id, start_time FROM activities "
                     "GROUP BY athlete_id, start_time HAVING count(*) > 1) t"
-                )).scalar_one()  # fmt: skip
+                )).scalar_one()
                 strava = c.execute(text("SELECT count(*) FROM activities WHERE source = 'strava'")).scalar_one()
                 alerts = c.execute(text("SELECT count(*) FROM alerts")).scalar_one()
                 alert_twins = c.execute(text(
                     "SELECT count(*) FROM (SELECT athlete_id, rule, day FROM alerts GROUP BY athlete_id, rule, day "
                     "HAVING count(*) > 1) t"
-                )).scalar_one()  # fmt: skip
+                )).scalar_one()
                 odd_files = c.execute(text(
                     "SELECT athlete_id, path, status, error FROM imported_files WHERE status <> 'imported'"
-                )).all()  # fmt: skip
+                )).all()
                 outbox = dict(c.execute(text("SELECT message_id, status FROM outbox")).all())
                 linked_ok = c.execute(text(
                     "SELECT last_success_at IS NOT NULL FROM source_health WHERE athlete_id = 'strava' AND source = 'strava'"
-                )).scalar_one()  # fmt: skip
+                )).scalar_one()
             engine.dispose()
     finally:
         controller.stop()

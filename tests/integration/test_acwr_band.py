@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.surfaces_support import cli, mail_bodies, synced_comeback, visible
-from tests.web_support import serving
+from tests.support.surfaces import cli, mail_bodies, synced_comeback, visible
+from tests.support.web import serving
 
 pytest.importorskip("starlette")
 

@@ -7,27 +7,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from strainwatch.kinds import parse_settings
 from strainwatch.pipeline.evaluate import evaluate_athlete
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, Alert, Athlete, Injury
-from tests.rules_support import steady
+from tests.support.config import settings_of
+from tests.support.histories import steady
 
 START = date(2026, 1, 5)
-
-
-def _settings(tmp_path: Path, database_url: str, extra: str = ""):  # type: ignore[no-untyped-def]
-    text = f"""
-[storage]
-url = "{database_url}"
-{extra}
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-"""
-    return parse_settings(text, tmp_path / "c.toml")
 
 
 def _store_runs(sessions, runs) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +28,7 @@ def _store_runs(sessions, runs) -> None:  # type: ignore[no-untyped-def]
                 elapsed_time_s=r.moving_time_s, gap_s_per_km=r.gap_s_per_km, ascent_m=r.ascent_m,
                 descent_m=r.descent_m, name=r.text or None, gap_profile={str(k): v for k, v in r.gap_profile},
                 raw={}, created_at=now, updated_at=now,
-            ))  # fmt: skip
+            ))
 
 
 def _count(sessions) -> int:  # type: ignore[no-untyped-def]
@@ -53,14 +39,14 @@ def _count(sessions) -> int:  # type: ignore[no-untyped-def]
 def test_evaluating_twice_creates_nothing_new_and_an_injury_escalates(
     tmp_path: Path, database_url: str
 ) -> None:
-    from tests.rules_support import make_run
+    from tests.support.histories import make_run
 
     sessions = open_database(database_url)
     runs = steady(START, 6)
     spike_day = START + timedelta(weeks=6)
     runs.append(make_run(999, spike_day, 16.5))
     _store_runs(sessions, runs)
-    settings = _settings(tmp_path, database_url, extra="")
+    settings = settings_of(tmp_path / "c.toml", database_url, None)
     athlete = settings.athletes[0]
     now = datetime.combine(spike_day, datetime.min.time(), UTC) + timedelta(hours=20)
     with sessions() as session, session.begin():
@@ -92,12 +78,12 @@ def test_evaluating_twice_creates_nothing_new_and_an_injury_escalates(
 
 
 def test_disabled_rule_is_not_evaluated(tmp_path: Path, database_url: str) -> None:
-    from tests.rules_support import make_run
+    from tests.support.histories import make_run
 
     sessions = open_database(database_url)
     runs = [*steady(START, 6), make_run(999, START + timedelta(weeks=6), 16.5)]
     _store_runs(sessions, runs)
-    settings = _settings(tmp_path, database_url, extra="[rules.long-run-spike]\nenabled = false\n")
+    settings = settings_of(tmp_path / "c.toml", database_url, None, tables="[rules.long-run-spike]\nenabled = false\n")
     athlete = settings.athletes[0]
     now = datetime.combine(START + timedelta(weeks=6), datetime.min.time(), UTC) + timedelta(hours=20)
     with sessions() as session, session.begin():

@@ -6,8 +6,8 @@ at most once, recognisably, after a crash between acceptance and the commit.
 Each channel comes with a real far side: SMTP an aiosmtpd server on 127.0.0.1 answering from
 a script, mbox a file a test can lock (another mail program) or replace by a folder, and
 the push channel (Apprise) an ntfy, a Gotify and a JSON-webhook server on 127.0.0.1
-(tests/push_servers.py) answering 429/503 (temporary) or 401 (permanent), and the signed
-webhook channel a receiver that checks its HMAC (tests/webhook_server.py).
+(tests/support/push_servers.py) answering 429/503 (temporary) or 401 (permanent), and the signed
+webhook channel a receiver that checks its HMAC (tests/support/webhook_server.py).
 A new channel joins by adding one harness here.
 """
 
@@ -36,8 +36,8 @@ from strainwatch.notify.outbox import deliver_due, enqueue, retry
 from strainwatch.notify.render import notice_message
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Athlete, Outbox
-from tests import clock
-from tests.integration.test_mail import Recorder, free_port, start
+from tests.support import clock
+from tests.support.smtp import Recorder, free_port, start_smtp
 
 SENDER = "strainwatch <sw@example.org>"
 
@@ -59,7 +59,7 @@ def _mail_notice(key: str, now: datetime) -> Notification:
     return notice_message(
         Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
         key=key, now=now,
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -88,7 +88,7 @@ def _arrival(message: EmailMessage) -> Arrival:
 def _smtp(tmp_path: Path) -> Iterator[Harness]:
     handler = Recorder()
     port = free_port()
-    controller = start(handler, port)
+    controller = start_smtp(handler, port)
     settings = SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER, timeout=5)
 
     def arrivals() -> list[Arrival]:
@@ -103,7 +103,7 @@ def _smtp(tmp_path: Path) -> Iterator[Harness]:
             break_temporarily=lambda: handler.replies.extend(["451 4.3.0 try again later"] * 10),
             break_permanently=lambda: handler.replies.extend(["550 5.1.1 mailbox unavailable"] * 10),
             heal=heal,
-        )  # fmt: skip
+        )
     finally:
         controller.stop()
 
@@ -142,7 +142,7 @@ def _push_notice(key: str, now: datetime) -> Notification:
     return push_notice(
         Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
         key=key, now=now,
-    )  # fmt: skip
+    )
 
 
 def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
@@ -152,7 +152,7 @@ def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
     def harness(tmp_path: Path) -> Iterator[Harness]:
         from strainwatch.notify.channels.push import PushChannel
         from strainwatch.notify.channels.push.render import push_ref
-        from tests.push_servers import PushServer
+        from tests.support.push_servers import PushServer
 
         with PushServer(kind, "tk_contract_secret") as server:
 
@@ -169,7 +169,7 @@ def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
                 break_temporarily=lambda: server.fail_next(429 if kind == "ntfy" else 503, 10),
                 break_permanently=lambda: server.fail_next(401, 10), heal=server.heal,
                 render=_push_notice, key_of=lambda n: push_ref(n.key),
-            )  # fmt: skip
+            )
 
     return harness
 
@@ -179,7 +179,7 @@ def _webhook(tmp_path: Path) -> Iterator[Harness]:
     temporary, 410 (the hook was deleted) permanent."""
     from strainwatch.notify.channels.webhook.channel import WebhookChannel
     from strainwatch.notify.notification import reference
-    from tests.webhook_server import WebhookServer
+    from tests.support.webhook_server import WebhookServer
 
     with WebhookServer(b"contract-secret") as server:
 
@@ -196,11 +196,11 @@ def _webhook(tmp_path: Path) -> Iterator[Harness]:
             break_temporarily=lambda: server.fail_next(503, 10),
             break_permanently=lambda: server.fail_next(410, 10), heal=server.heal,
             key_of=lambda n: reference(n.key),
-        )  # fmt: skip
+        )
 
 
 HARNESSES = {"smtp": _smtp, "mbox": _mbox, "ntfy": _push("ntfy"), "gotify": _push("gotify"), "json": _push("json"),
-             "webhook": _webhook}  # fmt: skip
+             "webhook": _webhook}
 
 
 @pytest.fixture(params=sorted(HARNESSES))

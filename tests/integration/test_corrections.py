@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests import clock
-from tests.conftest import write_config
-from tests.rules_support import write_gpx
+from tests.support import clock
+from tests.support.config import write_config
+from tests.support.histories import write_gpx
 
 
 def _cli(config: Path, *args: str) -> Any:
@@ -36,7 +36,6 @@ def test_a_corrected_run_counts_as_the_runner_says_and_survives_a_reimport(tmp_p
     write_gpx(folder / "a.gpx", monday, 6.0)
     write_gpx(folder / "b.gpx", monday + timedelta(hours=3), 20.0)
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder])
-    config.write_text(config.read_text().replace('"Europe/Berlin"', '"UTC"'))  # weeks as the clock's
     assert _cli(config, "sync").exit_code == 0
     rows = {Path(r["file"]).name: r["id"] for r in json.loads(_cli(config, "activities", "--json").stdout)}
     assert _last_week_km(config) == 26.0
@@ -70,12 +69,11 @@ def test_a_corrected_run_counts_as_the_runner_says_and_survives_a_reimport(tmp_p
 
 
 def test_a_warning_whose_run_is_corrected_away_is_withdrawn(tmp_path: Path) -> None:
-    from tests.rules_support import write_steady_then_spike
+    from tests.support.histories import write_steady_then_spike
 
     folder = tmp_path / "runs"
     write_steady_then_spike(folder, 20.0)  # six weeks of 6 km runs, then yesterday 20 km
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder])
-    config.write_text(config.read_text().replace('"Europe/Berlin"', '"UTC"'))
     assert _cli(config, "sync").exit_code == 0
     alerts = json.loads(_cli(config, "alerts", "--json").stdout)
     [spike] = [a for a in alerts if a["rule"] == "long-run-spike"]
@@ -135,7 +133,6 @@ def test_a_crop_keeps_only_that_part_of_the_recording_through_a_reimport(tmp_pat
     start = (clock.now() - timedelta(days=3)).replace(hour=8, minute=0, second=0, microsecond=0)
     write_gpx(folder / "long.gpx", start, 10.8, speed=3.0)  # 08:00 to 09:00 at 3 m/s
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder])
-    config.write_text(config.read_text().replace('"Europe/Berlin"', '"UTC"'))
     assert _cli(config, "sync").exit_code == 0
     [row] = json.loads(_cli(config, "activities", "--json").stdout)
 

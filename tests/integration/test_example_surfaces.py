@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import write_config
-from tests.surfaces_support import assert_miles_in_words, cli, visible
-from tests.web_support import serving
+from tests.support.config import write_config
+from tests.support.surfaces import assert_miles_in_words, cli, visible
+from tests.support.web import serving
 
 pytest.importorskip("starlette")
 
@@ -41,8 +41,9 @@ def test_every_example_alert_reads_the_same_in_miles_everywhere(tmp_path: Path) 
     from strainwatch.units import distance_text
 
     url = f"sqlite:///{tmp_path / 'sw.db'}"
-    config = write_config(tmp_path / "config.toml", url, [REPO / "examples" / "activities"])
-    config.write_text(config.read_text().replace('timezone = "Europe/Berlin"', 'timezone = "America/Recife"\nunits = "mi"'))
+    config = write_config(
+        tmp_path / "config.toml", url, [REPO / "examples" / "activities"], timezone="America/Recife", athlete='units = "mi"\n'
+    )
     cli(config, "sync", env=AFTER)
     alerts = json.loads(cli(config, "alerts", "--all", "--json", env=AFTER))
     assert len(alerts) >= 20
@@ -62,7 +63,7 @@ def test_every_example_alert_reads_the_same_in_miles_everywhere(tmp_path: Path) 
             mail = alert_message(content, recipient_of(athlete), chart, "sw@example.org", AFTER_NOW)
             push = push_alert(content, recipient_of(athlete), "sw@example.org", AFTER_NOW)
             for where, text in (("mail text", mail.text), ("mail html", visible(mail.html)),
-                                ("push", f"{push.subject}\n{push.text}"), ("subject", mail.subject)):  # fmt: skip
+                                ("push", f"{push.subject}\n{push.text}"), ("subject", mail.subject)):
                 assert_miles_in_words(f"{where} of #{a['id']} {a['rule']}", text)
             if limits[a["id"]]:
                 assert f"Next run: under {limits[a['id']]} (" in mail.text, a["id"]

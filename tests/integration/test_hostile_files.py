@@ -1,6 +1,6 @@
 """Issue 17: every hostile or unlucky file ends as one line, and the good run beside it is stored.
 
-The files are generated at test time (tests/hostile_files.py); the limits that would need
+The files are generated at test time (tests/support/hostile_files.py); the limits that would need
 hundreds of megabytes to reach are lowered instead, so each test takes seconds.
 """
 
@@ -27,8 +27,8 @@ from strainwatch.sources.files import gpx, tcx
 from strainwatch.sources.files.settings import FileSourceSettings
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, ImportedFile
-from tests.hostile_files import CASES, Case, run_gpx
-from tests.paths import REPO
+from tests.support.hostile_files import CASES, Case, run_gpx
+from tests.support.paths import REPO
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SAM = AthleteSettings(id="sam", name="Sam", email="sam@example.org", timezone="Europe/Berlin")
@@ -90,7 +90,7 @@ def test_each_hostile_file_is_one_line_and_the_good_run_is_stored(
 
 
 def test_a_nul_in_a_csv_name_is_stored_on_every_database(database_url: str, tmp_path: Path) -> None:
-    from tests.hostile_files import csv_nul_name
+    from tests.support.hostile_files import csv_nul_name
 
     csv_nul_name(tmp_path, False)
     sessions = open_database(database_url)
@@ -102,7 +102,7 @@ def test_a_nul_in_a_csv_name_is_stored_on_every_database(database_url: str, tmp_
 
 
 def test_a_flipping_longitude_is_not_a_26000_km_run(tmp_path: Path) -> None:
-    from tests.hostile_files import longitude_flips
+    from tests.support.hostile_files import longitude_flips
 
     longitude_flips(tmp_path, False)
     sessions = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
@@ -113,7 +113,7 @@ def test_a_flipping_longitude_is_not_a_26000_km_run(tmp_path: Path) -> None:
 
 
 def test_names_lose_escapes_and_bidi_overrides(tmp_path: Path) -> None:
-    from tests.hostile_files import terminal_escapes
+    from tests.support.hostile_files import terminal_escapes
 
     terminal_escapes(tmp_path, False)
     sessions = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
@@ -267,7 +267,7 @@ sys.path.insert(0, {repo!r})
 from pathlib import Path
 from strainwatch.importing.analyse import analyse
 from strainwatch.importing.jobs import FileJob
-from tests import hostile_files
+from tests.support import hostile_files
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 folder = Path(sys.argv[1])
 [path] = getattr(hostile_files, {case!r})(folder, False)
@@ -380,7 +380,7 @@ def test_a_file_past_its_time_limit_is_abandoned_in_process() -> None:
 
 def test_a_replaced_export_is_read_anew_in_the_same_process(tmp_path: Path) -> None:
     """The open-zip cache (O(1) members) must not serve the old export to the next pass."""
-    from tests.hostile_files import CSV_HEADER, _export
+    from tests.support.hostile_files import CSV_HEADER, _export
 
     path = tmp_path / "export.zip"
     row = "7001,x,{},Run,,activities/7001.gpx\n"

@@ -18,7 +18,7 @@ from strainwatch.config.settings import AthleteSettings
 from strainwatch.importing.importer import import_paths
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity
-from tests.fit_files import DEVICE_INFO, ENUM, FILE_ID, SESSION, UINT16, UINT32, FitWriter, fit_time
+from tests.support.fit_files import DEVICE_INFO, ENUM, FILE_ID, SESSION, UINT16, UINT32, FitWriter, fit_time
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SAM = AthleteSettings(id="sam", name="Sam", email="sam@example.org", timezone="Europe/Berlin")

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from strainwatch.kinds import parse_settings
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.sources.intervals.sync import IntervalsReport, sync_intervals
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, Alert, Outbox
-from tests import clock
-from tests.fake_intervals import KEY, FakeIntervals, Fault, intervals_table, running
+from tests.support import clock
+from tests.support.config import settings_of
+from tests.support.fake_intervals import KEY, FakeIntervals, Fault, intervals_table, running
 
 NOW = clock.now().replace(microsecond=0)
 LISTING = "/api/v1/athlete/i424242/activities"
@@ -29,23 +29,12 @@ def fake() -> Iterator[FakeIntervals]:
 
 
 def _config(
-    tmp_path: Path, database_url: str, fake: FakeIntervals, *, key: str = KEY, files: str = ""
+    tmp_path: Path, database_url: str, fake: FakeIntervals, *, key: str = KEY, files: list[Path] | None = None
 ) -> Any:
-    text = f"""
-[storage]
-url = "{database_url}"
-[notify]
-digest = "off"
-quiet_hours = ""
-mbox = "{tmp_path / "mail.mbox"}"
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-{files}
-{intervals_table(fake, tmp_path, key=key)}"""
-    return parse_settings(text, tmp_path / "config.toml")
+    return settings_of(
+        tmp_path / "config.toml", database_url, files, immediate=True, notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
+        athlete=intervals_table(fake, tmp_path, key=key),
+    )
 
 
 def _sync(settings: Any, sessions: Any, now: datetime = NOW) -> IntervalsReport:
@@ -207,14 +196,14 @@ def test_late_edits_and_deletions_in_the_window(
 def test_the_same_run_from_a_file_and_intervals_is_stored_once(
     tmp_path: Path, database_url: str, fake: FakeIntervals
 ) -> None:
-    from tests.rules_support import write_gpx
+    from tests.support.histories import write_gpx
 
     start = NOW - timedelta(days=1)
     folder = tmp_path / "runs"
     folder.mkdir()
     write_gpx(folder / "run.gpx", start, 10.0, speed=1000 / 330)
     fake.add_run("i77", start + timedelta(seconds=20), 10.05)
-    settings = _config(tmp_path, database_url, fake, files=f'[athletes.files]\npaths = ["{folder}"]\n')
+    settings = _config(tmp_path, database_url, fake, files=[folder])
     sessions = open_database(database_url)
     report = run_pass(settings, sessions, now=NOW)
     assert report.of("intervals")[0].new == 0

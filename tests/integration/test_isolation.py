@@ -21,10 +21,11 @@ from strainwatch.rules.base import Rule
 from strainwatch.rules.registry import RULES
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Alert, Outbox
-from tests import clock
-from tests.e2e.test_cli import EXE, run
-from tests.integration.test_mail import Recorder, plain_smtp
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
+from tests.support.cli import EXE, run
+from tests.support.config import write_config
+from tests.support.histories import write_gpx, write_steady_weeks
+from tests.support.smtp import Recorder
 
 
 def _broken(_history: History, day: date, _settings: Any) -> list[Finding]:
@@ -34,7 +35,7 @@ def _broken(_history: History, day: date, _settings: Any) -> list[Finding]:
 BROKEN = Rule(
     id="broken-rule", title="A rule with a bug", grade="D", citation="none", why="to test isolation",
     defaults={}, evaluate=_broken, needs="nothing",
-)  # fmt: skip
+)
 
 
 def _config(
@@ -50,24 +51,10 @@ def _config(
         write_steady_weeks(folder, today, days_back=2)
         for back, km in enumerate(reversed(spikes), start=1):
             write_gpx(folder / f"spike{back}.gpx", today - timedelta(days=back, hours=-back), km)
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[storage]
-url = "{database_url}"
-{plain_smtp(port)}
-[notify]
-quiet_hours = ""
-digest = "off"
-""" + "".join(f"""
-[[athletes]]
-id = "{athlete}"
-name = "{athlete.title()}"
-email = "{athlete}@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{tmp_path / athlete}"]
-""" for athlete in athletes))
-    return config
+    return write_config(
+        tmp_path / "config.toml", database_url, lambda athlete: [tmp_path / athlete], athletes=athletes,
+        smtp_port=port, immediate=True,
+    )
 
 
 def _settings(config: Path) -> Any:
@@ -80,7 +67,7 @@ def _settings(config: Path) -> Any:
 def test_a_rule_that_raises_is_logged_once_and_named_by_doctor_and_status(
     tmp_path: Path, database_url: str, recorder: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     if not EXE.exists():
         pytest.skip("the strainwatch command is not installed")
     handler, port = recorder

@@ -16,8 +16,8 @@ from strainwatch.notify.transport import deliver_all
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Athlete
 from strainwatch.views.system import system_json
-from tests import clock
-from tests.webhook_server import WebhookServer
+from tests.support import clock
+from tests.support.webhook_server import WebhookServer
 
 SECRET = "whsec_status_0123456789"  # noqa: S105 -- the test's shared secret
 
@@ -60,7 +60,9 @@ send = ["notice"]
         data = system_json(session, ["sam"], statuses)
     hook = next(s for s in statuses if s.name == "webhook")
     [line] = hook.lines
-    assert line.startswith(f"hook of sam: 1 sent (last {now:%Y-%m-%d %H:%M} UTC), 0 pending, 1 parked; last error:")
+    assert line.startswith(
+        f"hook of sam: 1 sent (last {now:%Y-%m-%d %H:%M} UTC), 0 pending, 1 parked; last error:"
+    )
     assert "HTTP 400" in line and hook.problems == [line] and SECRET not in line
     mail = next(s for s in statuses if s.title == "Mail")
     assert mail.lines == ["email: 2 sent" + f" (last {now:%Y-%m-%d %H:%M} UTC), 0 pending, 0 parked"]

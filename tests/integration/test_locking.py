@@ -33,7 +33,7 @@ def test_a_killed_holder_leaves_no_stale_lock(database_url: str) -> None:
          "import sys, time; from strainwatch.store.locking import pass_lock\n"
          f"with pass_lock({database_url!r}):\n    print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(PassBusy), pass_lock(database_url):
@@ -51,9 +51,9 @@ def test_a_killed_holder_leaves_no_stale_lock(database_url: str) -> None:
 def test_a_pass_longer_than_the_idle_in_transaction_timeout_keeps_its_lock(tmp_path: Path) -> None:
     """The lock's session is never idle in a transaction, so the server's timeout (1 s here)
     cannot end it: a second holder is refused for the whole pass of several seconds."""
-    from tests.conftest import _postgres_database
+    from tests.support.databases import postgres_database
 
-    databases = _postgres_database()
+    databases = postgres_database()
     url = next(databases)
     try:
         engine = create_db_engine(url)
@@ -79,9 +79,9 @@ def test_a_pass_longer_than_the_idle_in_transaction_timeout_keeps_its_lock(tmp_p
 def test_athletes_passes_run_in_parallel_but_never_twice_at_once(tmp_path: Path) -> None:
     """Workers: one pass per athlete at a time, different athletes at once, and a whole-
     installation pass (a manual `sync`) excludes them all, both ways."""
-    from tests.conftest import _postgres_database
+    from tests.support.databases import postgres_database
 
-    for database_url in _postgres_database():
+    for database_url in postgres_database():
         with pass_lock(database_url, athlete_id="ann"):
             with pass_lock(database_url, athlete_id="bob"):  # another athlete: at once
                 pass

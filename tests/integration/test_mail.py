@@ -3,9 +3,7 @@ and AUTH, outages, 4xx retries, 5xx parking, and hostile activity names."""
 
 from __future__ import annotations
 
-import socket
 import ssl
-from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
@@ -14,38 +12,16 @@ from typing import Any
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-from strainwatch.kinds import parse_settings
 from strainwatch.notify.channels.email.kind import mail_channel
 from strainwatch.notify.outbox import deliver_due, retry
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
-from tests import clock
-from tests.rules_support import write_gpx, write_steady_weeks
-
-
-@dataclass
-class Recorder:
-    """An SMTP handler that keeps what it accepted and answers DATA from a script of replies."""
-
-    messages: list[tuple[list[str], bytes]] = field(default_factory=list)
-    replies: list[str] = field(default_factory=list)  # consumed one per DATA; empty: accept
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.replies:
-            return self.replies.pop(0)
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
-        return "250 2.0.0 queued as 42"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support import clock
+from tests.support.config import settings_of
+from tests.support.smtp import Recorder, free_port, start_smtp
 
 
 @pytest.fixture(scope="module")
@@ -59,57 +35,6 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, Path]
     return context, ca_file
 
 
-def start(handler: Recorder, port: int, tls_context: ssl.SSLContext | None = None) -> Controller:
-    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"sw", b"s3cret-pass")
-        return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself
-
-    kwargs: dict[str, Any] = {}
-    if tls_context is not None:
-        kwargs = {"tls_context": tls_context, "require_starttls": True, "authenticator": authenticate,
-                  "auth_require_tls": True, "auth_exclude_mechanism": ["LOGIN"]}  # fmt: skip
-    controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
-    controller.start()
-    return controller
-
-
-@pytest.fixture
-def history(tmp_path: Path) -> Path:
-    """Six steady weeks, then yesterday a run more than twice the 30-day longest: a warning,
-    named to attack the headers and the HTML."""
-    folder = tmp_path / "runs"
-    folder.mkdir()
-    today = clock.now().replace(hour=6, minute=0, second=0, microsecond=0)
-    write_steady_weeks(folder, today)
-    write_gpx(folder / "long.gpx", today - timedelta(days=1), 14.0,
-              note="Easy run\r\nBcc: someone@example.org <script>alert(1)</script>")  # fmt: skip
-    return folder
-
-
-def settings_for(tmp_path: Path, database_url: str, folder: Path, smtp: str) -> Any:
-    text = f"""
-[storage]
-url = "{database_url}"
-{smtp}
-[notify]
-quiet_hours = ""
-digest = "off"
-
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{folder}"]
-"""
-    return parse_settings(text, tmp_path / "config.toml")
-
-
-def plain_smtp(port: int) -> str:
-    return f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "strainwatch <sw@example.org>"\ntimeout = 5\n'
-
-
 def _rows(sessions: Any) -> list[Outbox]:
     with sessions() as session:
         return list(session.scalars(select(Outbox).order_by(Outbox.id)))
@@ -119,7 +44,7 @@ def test_a_warning_is_mailed_once_and_activity_data_injects_nothing(
     tmp_path: Path, database_url: str, history: Path, recorder: tuple[Recorder, int]
 ) -> None:
     handler, port = recorder
-    settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
+    settings = settings_of(tmp_path / "config.toml", database_url, [history], smtp_port=port, immediate=True)
     sessions = open_database(database_url)
     now = clock.now()
     report = run_pass(settings, sessions, now=now)
@@ -147,7 +72,7 @@ def test_server_down_then_up_delivers_exactly_one_copy(
     tmp_path: Path, database_url: str, history: Path
 ) -> None:
     port = free_port()
-    settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
+    settings = settings_of(tmp_path / "config.toml", database_url, [history], smtp_port=port, immediate=True)
     sessions = open_database(database_url)
     now = clock.now()
     down = run_pass(settings, sessions, now=now)
@@ -156,7 +81,7 @@ def test_server_down_then_up_delivers_exactly_one_copy(
     assert (row.status, row.attempts) == ("pending", 1) and "ConnectionRefused" in str(row.last_error)
     assert row.next_attempt_at > now
     handler = Recorder()
-    controller = start(handler, port)
+    controller = start_smtp(handler, port)
     try:
         early = deliver_due(sessions, mail_channel(settings), now + timedelta(seconds=10))
         assert early.sent == []  # backoff: not yet
@@ -174,7 +99,7 @@ def test_4xx_is_retried_and_5xx_is_parked_until_retry(
 ) -> None:
     handler, port = recorder
     handler.replies = ["421 4.7.0 too busy", "451 4.3.0 try again later", "550 5.1.1 mailbox unavailable"]
-    settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
+    settings = settings_of(tmp_path / "config.toml", database_url, [history], smtp_port=port, immediate=True)
     sessions = open_database(database_url)
     now = clock.now()
     run_pass(settings, sessions, now=now)
@@ -200,14 +125,14 @@ def test_starttls_and_auth(
     context, ca_file = tls
     handler = Recorder()
     port = free_port()
-    controller = start(handler, port, context)
+    controller = start_smtp(handler, port, context)
     password = tmp_path / "smtp-password"
     password.write_text("s3cret-pass\n")
     password.chmod(0o600)
     smtp = (f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "sw"\n'
-            f'password_file = "{password}"\nca_file = "{ca_file}"\nfrom = "strainwatch <sw@example.org>"\ntimeout = 5\n')  # fmt: skip
+            f'password_file = "{password}"\nca_file = "{ca_file}"\nfrom = "strainwatch <sw@example.org>"\ntimeout = 5\n')
     try:
-        settings = settings_for(tmp_path, database_url, history, smtp)
+        settings = settings_of(tmp_path / "config.toml", database_url, [history], immediate=True, tables=smtp)
         sessions = open_database(database_url)
         report = run_pass(settings, sessions, now=clock.now())
         assert report.delivery is not None and len(report.delivery.sent) == 1, report.summary()
@@ -222,8 +147,9 @@ def test_starttls_and_auth(
             mail_channel(settings).send(notification_of(row))
         assert "wrong-password" not in str(caught.value)
         # without the private CA the certificate is not trusted: permanent, with a hint
-        untrusting = settings_for(
-            tmp_path, database_url, history, smtp.replace(f'ca_file = "{ca_file}"\n', "")
+        untrusting = settings_of(
+            tmp_path / "config.toml", database_url, [history], immediate=True,
+            tables=smtp.replace(f'ca_file = "{ca_file}"\n', ""),
         )
         password.write_text("s3cret-pass\n")
         with pytest.raises(PermanentDeliveryError, match="certificate not trusted") as caught:
@@ -237,7 +163,7 @@ def test_quiet_hours_hold_a_warning(
     tmp_path: Path, database_url: str, history: Path, recorder: tuple[Recorder, int]
 ) -> None:
     handler, port = recorder
-    settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
+    settings = settings_of(tmp_path / "config.toml", database_url, [history], smtp_port=port, immediate=True)
     settings = settings.model_copy(
         update={"notify": settings.notify.model_copy(update={"quiet_hours": "00:00-23:59"})}
     )

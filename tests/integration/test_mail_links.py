@@ -11,41 +11,22 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from strainwatch.kinds import parse_settings
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Alert
-from tests import clock
-from tests.integration.test_mail import Recorder, history, plain_smtp  # noqa: F401 - a fixture
-
-CONFIG = """
-[storage]
-url = "{url}"
-{smtp}
-{web}
-[notify]
-quiet_hours = ""
-digest = "off"
-
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{folder}"]
-"""
+from tests.support import clock
+from tests.support.config import settings_of
+from tests.support.smtp import Recorder
 
 
 @pytest.mark.parametrize("public_url", ["https://sw.example.org/base/", None])
 def test_the_alert_mail_links_to_its_page(
-    tmp_path: Path, history: Path, recorder: tuple[Recorder, int], public_url: str | None  # noqa: F811
+    tmp_path: Path, history: Path, recorder: tuple[Recorder, int], public_url: str | None
 ) -> None:
     handler, port = recorder
     url = f"sqlite:///{tmp_path / 'sw.db'}"
     web = f'[web]\npublic_url = "{public_url}"\n' if public_url else ""
-    settings = parse_settings(CONFIG.format(url=url, smtp=plain_smtp(port), web=web, folder=history),
-                              tmp_path / "config.toml")  # fmt: skip
+    settings = settings_of(tmp_path / "config.toml", url, [history], smtp_port=port, immediate=True, tables=web)
     sessions = open_database(url)
     report = run_pass(settings, sessions, now=clock.now())
     assert report.delivery is not None and len(report.delivery.sent) == 1, report.summary()

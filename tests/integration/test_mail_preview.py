@@ -12,12 +12,12 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from strainwatch.kinds import parse_settings
 from strainwatch.notify.preview import preview_mailbox
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
 from strainwatch.store.runs import facts_of, load_runs
-from tests.paths import CORPUS
+from tests.support.config import settings_of
+from tests.support.paths import CORPUS
 
 ZONE = ZoneInfo("America/Recife")
 LAST = date(2020, 8, 20)  # the first caution comes on 2020-08-14
@@ -38,11 +38,9 @@ def test_the_preview_agrees_with_daily_passes_on_real_data(tmp_path: Path) -> No
         by_day.setdefault(_day(f), []).append(f)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    settings = parse_settings(
-        f'[storage]\nurl = "sqlite:///{tmp_path / "sw.db"}"\n[notify]\nmbox = "{tmp_path / "mail.mbox"}"\n'
-        '[[athletes]]\nid = "runner"\nname = "R"\nemail = "r@example.org"\ntimezone = "America/Recife"\n'
-        f'[athletes.files]\npaths = ["{inbox}"]\n',
-        tmp_path / "strainwatch.toml",
+    settings = settings_of(
+        tmp_path / "strainwatch.toml", f"sqlite:///{tmp_path / 'sw.db'}", [inbox], athletes=("runner",),
+        timezone="America/Recife", notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
     )
     sessions = open_database(settings.database_url)
     day = min(by_day)
@@ -55,13 +53,13 @@ def test_the_preview_agrees_with_daily_passes_on_real_data(tmp_path: Path) -> No
         (parsedate_to_datetime(m["Date"]).astimezone(ZONE).date(),
          re.sub(r"\r?\n", "", str(m["Subject"])).removeprefix("[strainwatch] "))
         for m in mailbox.mbox(tmp_path / "mail.mbox")
-    )  # fmt: skip
+    )
     athlete = settings.athlete("runner")
     with sessions() as session:
         runs, facts = load_runs(session, athlete), facts_of(session, athlete)
     preview = preview_mailbox(
         runs, facts, settings.thresholds(athlete), athlete_id=athlete.id, zone=ZONE, schedule="daily",
         digest_time="07:00", pass_time=time(20), until=LAST,
-    )  # fmt: skip
+    )
     assert sent, "the six weeks hold a caution: some mail must have gone"
     assert sorted((m.day, m.subject) for m in preview.mails) == sent

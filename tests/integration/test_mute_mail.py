@@ -15,10 +15,9 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store import journal
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Alert, Outbox
-from tests import clock
-from tests.integration.test_mail import Recorder, history, plain_smtp, settings_for
-
-__all__ = ["history"]  # the fixtures, shared with test_mail
+from tests.support import clock
+from tests.support.config import settings_of
+from tests.support.smtp import Recorder
 
 
 def _mute(sessions: object, days: int, *, days_ago: int = 0) -> None:
@@ -32,7 +31,7 @@ def test_a_muted_rules_warning_is_recorded_not_mailed_and_mailed_once_unmuted(
     tmp_path: Path, database_url: str, history: Path, recorder: tuple[Recorder, int]
 ) -> None:
     handler, port = recorder
-    settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
+    settings = settings_of(tmp_path / "config.toml", database_url, [history], smtp_port=port, immediate=True)
     sessions = open_database(database_url)
     now = clock.now()
     _mute(sessions, 7)
@@ -57,7 +56,7 @@ def test_a_warning_that_began_during_a_mute_is_mailed_when_the_mute_ends(
     tmp_path: Path, database_url: str, history: Path, recorder: tuple[Recorder, int]
 ) -> None:
     handler, port = recorder
-    settings = settings_for(tmp_path, database_url, history, plain_smtp(port))
+    settings = settings_of(tmp_path / "config.toml", database_url, [history], smtp_port=port, immediate=True)
     sessions = open_database(database_url)
     _mute(sessions, 1, days_ago=1)  # muted yesterday for one day: speaks again today
     report = run_pass(settings, sessions, now=clock.now())

@@ -18,20 +18,20 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from strainwatch.kinds import parse_settings
 from strainwatch.pipeline.plan_check import check_plan
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.sources.plan.settings import WEEKDAYS
 from strainwatch.store.db import open_database
 from strainwatch.store.models import PlanForecast
 from strainwatch.store.runs import load_runs
-from tests import clock
-from tests.fake_intervals import FakeIntervals, intervals_table, running
-from tests.integration.test_mail import Recorder, plain_smtp
-from tests.plan_support import csv_plan
-from tests.push_servers import PushServer
-from tests.rules_support import write_gpx, write_steady_weeks
-from tests.web_support import serving
+from tests.support import clock
+from tests.support.config import settings_of
+from tests.support.fake_intervals import FakeIntervals, intervals_table, running
+from tests.support.histories import write_gpx, write_steady_weeks
+from tests.support.plan import csv_plan
+from tests.support.push_servers import PushServer
+from tests.support.smtp import Recorder
+from tests.support.web import serving
 
 
 def _settings(
@@ -40,28 +40,11 @@ def _settings(
     runs = tmp_path / "runs"
     runs.mkdir(exist_ok=True)
     write_steady_weeks(runs, clock.now().replace(hour=6, minute=0, second=0, microsecond=0))
-    text = f"""
-[storage]
-url = "{database_url}"
-{plain_smtp(port)}
-[notify]
-quiet_hours = ""
-digest = "off"
-
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{runs}"]
-{extra}
-[athletes.plan]
-lookahead_day = "{WEEKDAYS[lookahead.weekday()]}"
-lookahead_time = "00:00"
-{plan}
-"""
-    return parse_settings(text, tmp_path / "config.toml")
+    plan_table = f'[athletes.plan]\nlookahead_day = "{WEEKDAYS[lookahead.weekday()]}"\nlookahead_time = "00:00"\n'
+    return settings_of(
+        tmp_path / "config.toml", database_url, [runs], smtp_port=port, immediate=True,
+        athlete=f"{extra}\n{plan_table}{plan}\n",
+    )
 
 
 @dataclass(frozen=True)
@@ -195,7 +178,7 @@ def test_the_look_ahead_reaches_a_push_channel_that_takes_digests(
             path.write_text(server.apprise_url())
             path.chmod(0o600)
         channels = (f'[[athletes.channels]]\nname = "phone"\nurl_file = "{phone}"\nsend = ["digest"]\n'
-                    f'[[athletes.channels]]\nname = "club"\nurl_file = "{club}"\nsend = ["warning"]\n')  # fmt: skip
+                    f'[[athletes.channels]]\nname = "club"\nurl_file = "{club}"\nsend = ["warning"]\n')
         plan = f'[athletes.plan.csv]\npath = "{plan_file}"'
         settings = _settings(tmp_path, database_url, port, plan, lookahead=today, extra=channels)
         sessions = open_database(database_url)
@@ -242,7 +225,7 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
 
 
 @pytest.mark.parametrize(("real_km", "mailed"), [(28.0, "Warning: Long run"), (6.0, None), (None, None)],
-                         ids=["at plan", "under plan", "skipped"])  # fmt: skip
+                         ids=["at plan", "under plan", "skipped"])
 def test_a_told_forecast_settles_quietly_when_its_day_comes_and_the_real_run_speaks_for_itself(
     tmp_path: Path,
     database_url: str,

@@ -23,10 +23,10 @@ from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.sources.plan.ical_plan import fetch, parse_ical
 from strainwatch.store.db import open_database
 from strainwatch.store.health import health_of
-from tests import clock
-from tests.conftest import write_config
-from tests.fake_intervals import FakeIntervals, intervals_table, running
-from tests.plan_support import csv_plan, exported_calendar
+from tests.support import clock
+from tests.support.config import config_text
+from tests.support.fake_intervals import FakeIntervals, intervals_table, running
+from tests.support.plan import csv_plan, exported_calendar
 
 
 @contextmanager
@@ -60,7 +60,7 @@ def test_an_ical_feed_is_read_over_http() -> None:
 
 
 @pytest.mark.parametrize(("body", "status", "why"), [(b"x" * 5_000_001, 200, "larger than 5 MB"),
-                                                      (b"gone", 404, "answered HTTP 404")])  # fmt: skip
+                                                      (b"gone", 404, "answered HTTP 404")])
 def test_a_failing_feed_names_its_host_never_its_path(body: bytes, status: int, why: str) -> None:
     with _feed(body, status) as url, pytest.raises(SourceError, match=why) as caught:
         fetch(url, 5)
@@ -68,7 +68,7 @@ def test_a_failing_feed_names_its_host_never_its_path(body: bytes, status: int, 
 
 
 def _config(tmp_path: Path, plan: str, extra: str = "") -> str:
-    return write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [], extra + plan).read_text()
+    return config_text(f"sqlite:///{tmp_path}/sw.db", timezone="Europe/Berlin", athlete=extra + plan)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_the_plan_tables_are_checked(tmp_path: Path, plan: str, message: str) ->
 
 def test_webcal_is_https_and_relative_paths_are_the_configs(tmp_path: Path) -> None:
     text = _config(tmp_path, '[athletes.plan.ical]\nurl = "webcal://plans.example.org/p.ics"\n'
-                             '[athletes.plan.csv]\npath = "plan.csv"\n')  # fmt: skip
+                             '[athletes.plan.csv]\npath = "plan.csv"\n')
     plan = parse_settings(text, tmp_path / "config.toml").athletes[0].plan
     assert plan is not None and plan.ical is not None and plan.csv is not None
     assert plan.ical.url == "https://plans.example.org/p.ics"

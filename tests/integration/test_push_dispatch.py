@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from strainwatch.kinds import parse_settings
 from strainwatch.notify.outbox import retry
 from strainwatch.notify.transport import deliver_all
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Outbox
-from tests import clock
-from tests.integration.test_mail import Recorder, plain_smtp
-from tests.push_servers import PushServer
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
+from tests.support.config import settings_of
+from tests.support.histories import write_gpx, write_steady_weeks
+from tests.support.push_servers import PushServer
+from tests.support.smtp import Recorder
 
 
 def _secret(tmp_path: Path, name: str, url: str) -> Path:
@@ -41,22 +41,7 @@ def test_a_row_per_channel_before_any_attempt_and_no_channel_holds_another(
     write_gpx(tmp_path / "spike.gpx", today - timedelta(hours=20), 26.0)
     quiet = f"{(now - timedelta(hours=1)):%H:00}-{(now + timedelta(hours=2)):%H:00}"  # now is inside
     with PushServer("ntfy", "tk_phone_token") as ntfy, PushServer("gotify", "gotify_app_token") as gotify:
-        config = tmp_path / "config.toml"
-        config.write_text(f"""
-[storage]
-url = "{database_url}"
-{plain_smtp(port)}
-[notify]
-quiet_hours = ""
-digest = "off"
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.files]
-paths = ["{tmp_path}"]
-[[athletes.channels]]
+        channels = f"""[[athletes.channels]]
 name = "phone"
 url_file = "{_secret(tmp_path, "phone", ntfy.apprise_url())}"
 [[athletes.channels]]
@@ -71,8 +56,10 @@ quiet_hours = "{quiet}"
 name = "digests"
 url_file = "{_secret(tmp_path, "digests", ntfy.apprise_url())}"
 send = ["digest"]
-""")
-        settings = parse_settings(config.read_text(), config)
+"""
+        settings = settings_of(
+            tmp_path / "config.toml", database_url, [tmp_path], smtp_port=port, immediate=True, athlete=channels
+        )
         sessions = open_database(database_url)
         seen: list[dict[str, Any]] = []
 
@@ -114,10 +101,7 @@ def test_rows_of_a_channel_no_longer_configured_are_parked_with_the_reason(
     from strainwatch.store.models import Athlete
 
     now = clock.now()
-    config = tmp_path / "config.toml"
-    config.write_text(f'[storage]\nurl = "{database_url}"\n[notify]\nmbox = "{tmp_path}/mail.mbox"\n'
-                      '[[athletes]]\nid = "sam"\nname = "Sam"\nemail = "sam@example.org"\n')  # fmt: skip
-    settings = parse_settings(config.read_text(), config)
+    settings = settings_of(tmp_path / "config.toml", database_url, None, notify=f'mbox = "{tmp_path}/mail.mbox"\n')
     sessions = open_database(database_url)
     notice = push_notice(Recipient("sam", "Sam", "sam@example.org"), "sw", "A notice", "x", key="n:1", now=now)
     with sessions() as session, unit_of_work(session):

@@ -10,21 +10,21 @@ from pathlib import Path
 import pytest
 
 from strainwatch.cli.commands.passes import wrapped
-from strainwatch.kinds import parse_settings
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.store.db import open_database
-from tests import clock
-from tests.fake_intervals import FakeIntervals, intervals_table, running
+from tests.support import clock
+from tests.support.config import settings_of
+from tests.support.fake_intervals import FakeIntervals, intervals_table, running
 
 
 def test_a_refused_key_is_said_once_in_the_summary_and_once_in_the_log(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with running(FakeIntervals()) as fake:
-        text = (f'[storage]\nurl = "sqlite:///{tmp_path / "sw.db"}"\n[notify]\nmbox = "{tmp_path / "mail.mbox"}"\n'
-                '[[athletes]]\nid = "sam"\nname = "Sam"\nemail = "sam@example.org"\ntimezone = "UTC"\n'
-                + intervals_table(fake, tmp_path, key="revoked-key"))  # fmt: skip
-        settings = parse_settings(text, tmp_path / "config.toml")
+        settings = settings_of(
+            tmp_path / "config.toml", f"sqlite:///{tmp_path / 'sw.db'}", None,
+            notify=f'mbox = "{tmp_path / "mail.mbox"}"\n', athlete=intervals_table(fake, tmp_path, key="revoked-key"),
+        )
         with caplog.at_level(logging.INFO, logger="strainwatch"):
             report = run_pass(settings, open_database(settings.database_url), now=clock.now())
     [failure] = report.failures

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import clock
-from tests.sources_support import SOURCES, SourceHarness, days_ago, source_harness
+from tests.support import clock
+from tests.support.sources import SOURCES, SourceHarness, days_ago, source_harness
 
 NOW = clock.now().replace(microsecond=0)
 

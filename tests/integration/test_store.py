@@ -13,7 +13,7 @@ from strainwatch.errors import StoreError
 from strainwatch.store.db import create_db_engine, current_revision, open_database, upgrade
 from strainwatch.store.models import Activity, Athlete, Base, UTCDateTime
 from strainwatch.store.repository import known_activities
-from tests import clock
+from tests.support import clock
 
 
 def test_an_upgrade_cut_short_leaves_no_table_behind(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,7 +39,7 @@ def test_an_upgrade_cut_short_leaves_no_table_behind(database_url: str, monkeypa
     monkeypatch.undo()
     assert [t for t in inspect(engine).get_table_names() if t != "alembic_version"] == []
     upgrade(engine)  # the next start: a clean first upgrade, not a refusal
-    assert current_revision(engine) == "0015"
+    assert current_revision(engine) == "0016"
 
 
 def _activity(**overrides: object) -> Activity:
@@ -57,7 +57,7 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
     engine = create_db_engine(database_url)
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0015"
+    assert current_revision(engine) == "0016"
     tables = set(inspect(engine).get_table_names())
     assert {
         "athletes",

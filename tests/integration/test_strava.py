@@ -20,8 +20,17 @@ from strainwatch.sources.strava.sync import sync_strava
 from strainwatch.sources.strava.tables import StravaAccount
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Activity, Outbox
-from tests import clock
-from tests.fake_strava import INACTIVE, RATE_LIMITED, FakeStrava, Fault, link_athlete, running, strava_table
+from tests.support import clock
+from tests.support.config import settings_of
+from tests.support.fake_strava import (
+    INACTIVE,
+    RATE_LIMITED,
+    FakeStrava,
+    Fault,
+    link_athlete,
+    running,
+    strava_table,
+)
 
 NOW = clock.now().replace(microsecond=0)
 
@@ -37,25 +46,10 @@ def _no_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(strava_api, "RETRY_PAUSE_S", 0.0)  # our own back-off, not the code under test's logic
 
 
-def _setup(tmp_path: Path, database_url: str, fake: FakeStrava, extra: str = "") -> tuple[Any, Any]:
-    settings = parse_settings(
-        f"""
-[storage]
-url = "{database_url}"
-{strava_table(fake, tmp_path)}quota_reserve = 10
-[notify]
-digest = "off"
-quiet_hours = ""
-{extra}
-[[athletes]]
-id = "sam"
-name = "Sam"
-email = "sam@example.org"
-timezone = "UTC"
-[athletes.strava]
-backfill_days = 120
-""",
-        tmp_path / "config.toml",
+def _setup(tmp_path: Path, database_url: str, fake: FakeStrava) -> tuple[Any, Any]:
+    settings = settings_of(
+        tmp_path / "config.toml", database_url, None, immediate=True,
+        tables=f"{strava_table(fake, tmp_path)}quota_reserve = 10\n", athlete="[athletes.strava]\nbackfill_days = 120\n",
     )
     link_athlete(settings)
     return settings, open_database(database_url)
@@ -285,7 +279,7 @@ def test_the_same_run_from_a_file_and_strava_is_stored_once(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
     from strainwatch.importing.importer import import_paths
-    from tests.rules_support import write_gpx
+    from tests.support.histories import write_gpx
 
     start = NOW - timedelta(days=1)
     write_gpx(tmp_path / "run.gpx", start, 10.0, speed=1000 / 330)
@@ -312,7 +306,7 @@ def test_a_manual_entry_and_the_watch_file_of_the_same_run_count_once_the_file_c
     and 0.4 km different: one run, and the recording counts over the typed-in figures."""
     from strainwatch.importing.importer import import_paths
     from strainwatch.store.runs import load_runs
-    from tests.rules_support import write_gpx
+    from tests.support.histories import write_gpx
 
     start = NOW - timedelta(days=1)
     fake.add_run(78, start + timedelta(minutes=4), 10.4, manual=True, name="Long run")
@@ -363,10 +357,10 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
 ) -> None:
     from strainwatch.pipeline.run_pass import run_pass
     from strainwatch.store.health import health_of
-    from tests.rules_support import write_gpx
+    from tests.support.histories import write_gpx
 
     runs = {11: "fine", 12: "detail 404", 13: "streams 410", 14: "detail 400", 15: "detail 500",
-            16: "malformed detail", 17: "fine", 18: "fine"}  # fmt: skip
+            16: "malformed detail", 17: "fine", 18: "fine"}
     for i, activity_id in enumerate(runs):
         gear = {11: "g-known", 17: "g-retired", 18: "g-broken"}.get(activity_id)
         fake.add_run(activity_id, NOW - timedelta(days=9 - i), 8.0 + i, gear_id=gear)
@@ -430,7 +424,7 @@ def test_an_unexpected_answer_to_the_listing_fails_that_athlete_only(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
     from strainwatch.pipeline.run_pass import run_pass
-    from tests.rules_support import write_gpx
+    from tests.support.histories import write_gpx
 
     fake.add_run(1, NOW - timedelta(days=1), 10.0)
     fake.faults.append(Fault("/athlete/activities", 422, {"message": "Unprocessable", "errors": []}, times=99))
@@ -484,7 +478,7 @@ def test_manual_entries_and_runs_without_streams_are_kept_and_counted(
     assert fake.calls("/activities/21/streams") == []  # a manual entry has none to ask for
     assert (stored["22"].streams_state, stored["23"].streams_state, stored["24"].streams_state) == (
         "none", "none", "fetched",
-    )  # fmt: skip
+    )
     with sessions() as session:
         runs = load_runs(session, settings.athletes[0])
     assert sum(r.distance_m for r in runs if r.is_running) == 29_000

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import clock
-from tests.surfaces_support import assert_miles_in_words, cli, mail_bodies, synced_comeback, visible
-from tests.web_support import serving
+from tests.support import clock
+from tests.support.surfaces import assert_miles_in_words, cli, mail_bodies, synced_comeback, visible
+from tests.support.web import serving
 
 pytest.importorskip("starlette")
 

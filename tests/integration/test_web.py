@@ -15,28 +15,19 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from tests import clock
-from tests.web_support import HOSTILE_NOTE, seed, serving, settings_for
+from tests.support import clock
+from tests.support.web import (
+    HOSTILE_NOTE,
+    csrf_token,
+    open_seeded,
+    password_hash,
+    serving,
+    settings_for,
+)
 
 pytest.importorskip("starlette")
 
 CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "no CSRF field in the page"
-    return found.group(1)
-
-
-def _open(tmp_path: Path, database_url: str, web: str = "") -> tuple[Any, Any, dict[str, dict[str, int]]]:
-    from strainwatch.store.db import open_database
-
-    settings = settings_for(tmp_path, database_url, web)
-    sessions = open_database(database_url)
-    now = clock.now()
-    ids = {a: seed(sessions, tmp_path, a, now) for a in ("sam", "bob")}
-    return settings, sessions, ids
 
 
 def _cli_json(tmp_path: Path, *args: str) -> Any:
@@ -48,7 +39,7 @@ def _cli_json(tmp_path: Path, *args: str) -> Any:
 
 
 def test_pages_and_json_twins_speak_the_commands_contracts(tmp_path: Path, database_url: str) -> None:
-    settings, sessions, ids = _open(tmp_path, database_url)
+    settings, sessions, ids = open_seeded(tmp_path, database_url)
     sam = ids["sam"]
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         assert http.get("/").status_code == 200  # two athletes: the picker
@@ -66,15 +57,15 @@ def test_pages_and_json_twins_speak_the_commands_contracts(tmp_path: Path, datab
 
         listed = _cli_json(tmp_path, "activities", "--athlete", "sam", "--json")
         page = http.get("/athletes/sam/activities.json").json()
-        assert sorted(page, key=lambda a: a["id"]) == sorted(listed, key=lambda a: a["id"])
+        assert page["activities"] == list(reversed(listed)) and page["next"] is None  # one page, newest first
         last_day = next(a for a in listed if a["id"] == sam["last_run"])["start_date_local"][:10]
         week = next(w for w in reversed(overview["weeks_26"]) if w["start"] <= last_day)  # the last run's week
         end = str(date.fromisoformat(week["start"]) + timedelta(days=6))
         in_week = [a["distance_m"] / 1000 for a in listed if week["start"] <= a["start_date_local"][:10] <= end]
         assert week["longest_km"] == round(max(in_week), 1) and 2.7 in in_week
-        since = http.get("/athletes/sam/activities.json", params={"since": last_day}).json()
+        since = http.get("/athletes/sam/activities.json", params={"since": last_day}).json()["activities"]
         assert [a["id"] for a in since] == [sam["last_run"]]
-        assert http.get("/athletes/sam/activities.json", params={"q": "run 1"}).json()
+        assert http.get("/athletes/sam/activities.json", params={"q": "run 1"}).json()["activities"]
         assert http.get("/athletes/sam/activities", params={"since": "yesterday"}).status_code == 400
 
         alerts = {a["id"]: a for a in _cli_json(tmp_path, "alerts", "--all", "--json")}
@@ -96,7 +87,7 @@ def test_pages_and_json_twins_speak_the_commands_contracts(tmp_path: Path, datab
         system = http.get("/system.json").json()
         assert set(system["sources"]) == {"sam", "bob"} and system["outbox"] == []
         for path in ("/athletes/sam", "/athletes/sam/activities", f"/alerts/{sam['alert']}",
-                     f"/activities/{sam['last_run']}", "/athletes/sam/rules", "/system"):  # fmt: skip
+                     f"/activities/{sam['last_run']}", "/athletes/sam/rules", "/system"):
             response = http.get(path)
             assert response.status_code == 200, path
             assert response.headers["content-type"].startswith("text/html")
@@ -109,13 +100,13 @@ def test_pages_and_json_twins_speak_the_commands_contracts(tmp_path: Path, datab
 
 
 def test_every_dynamic_value_is_escaped(tmp_path: Path, database_url: str) -> None:
-    settings, sessions, ids = _open(tmp_path, database_url)
+    settings, sessions, ids = open_seeded(tmp_path, database_url)
     sam = ids["sam"]
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         pages = {path: http.get(path).text for path in (
             "/", "/athletes/sam", "/athletes/sam/activities", f"/alerts/{sam['alert']}",
             f"/activities/{sam['last_run']}",
-        )}  # fmt: skip
+        )}
         for path, html in pages.items():
             for raw in ("<script>", "<img src=x", "<svg onload", "</textarea>", "<marquee>", "<i>n"):
                 assert raw not in html, (path, raw)
@@ -127,8 +118,46 @@ def test_every_dynamic_value_is_escaped(tmp_path: Path, database_url: str) -> No
         assert run["description"] == HOSTILE_NOTE and "<script>alert(1)</script>" in run["name"]
 
 
+def test_the_run_page_takes_a_crop_and_a_duplicate_as_the_command_does(tmp_path: Path, database_url: str) -> None:
+    from strainwatch.store.models import ActivityOverride
+    from strainwatch.store.runs import load_runs
+
+    settings, sessions, ids = open_seeded(tmp_path, database_url)
+    sam, bob = ids["sam"], ids["bob"]
+    first, second, last = sam["first_run"], sam["first_run"] + 1, sam["last_run"]
+    with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
+        page = http.get(f"/activities/{first}")
+        token = csrf_token(page.text)
+        assert 'name="crop"' in page.text and 'name="duplicate_of"' in page.text
+
+        def say(run: int, **fields: str) -> httpx.Response:
+            return http.post(f"/activities/{run}/correct", data={"csrf": token, **fields})
+
+        assert say(first, crop="7 to 8").status_code == 400
+        refused = say(last, crop="07:05-07:40")  # its file is named, but no import record reads it again
+        assert refused.status_code == 400 and f"cannot crop #{last}" in refused.text
+        assert 'name="crop"' not in http.get(f"/activities/{last}").text  # not offered where it cannot hold
+        assert say(first, duplicate_of=str(bob["first_run"])).status_code == 400  # another athlete's run
+        assert say(first, duplicate_of=str(first)).status_code == 400
+        assert say(first, duplicate_of="12a").status_code == 400
+        assert say(first, crop="07:05-07:40", reset="1").status_code == 400  # reset stands alone
+
+        assert say(first, crop="07:05 - 07:40").status_code == 303
+        assert "You said: only 07:05-07:40 was the run." in http.get(f"/activities/{first}").text
+        assert say(first, duplicate_of=f"#{second}").status_code == 303
+        shown = http.get(f"/activities/{first}").text
+        assert f'Another recording of <a href="/activities/{second}">run #{second}</a>' in shown
+    with sessions() as session:
+        word = session.query(ActivityOverride).one()
+        zone = settings.athlete("sam").zone
+        assert (word.crop_from.astimezone(zone).strftime("%H:%M"), word.crop_to.astimezone(zone).strftime("%H:%M")) == (
+            "07:05", "07:40")  # fmt: skip
+        counted = {r.activity_id for r in load_runs(session, settings.athlete("sam"))}
+    assert first not in counted and second in counted
+
+
 def test_no_url_reaches_the_file_system_and_odd_hosts_get_nothing(tmp_path: Path) -> None:
-    settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}")
+    settings, sessions, _ids = open_seeded(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}")
     (tmp_path / "secret.txt").write_text("top secret", encoding="utf-8")
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         assert http.get("/static/style.css").headers["content-type"].startswith("text/css")
@@ -145,11 +174,11 @@ def test_writes_need_the_sessions_csrf_token_and_reach_the_rules(tmp_path: Path,
     from strainwatch.store.models import Alert, Injury
     from strainwatch.store.runs import load_runs
 
-    settings, sessions, ids = _open(tmp_path, database_url)
+    settings, sessions, ids = open_seeded(tmp_path, database_url)
     sam = ids["sam"]
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         page = http.get(f"/alerts/{sam['alert']}")
-        token = _csrf(page.text)
+        token = csrf_token(page.text)
         cookie = page.headers["set-cookie"]
         assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "secure" not in cookie.lower()
         assert http.post(f"/alerts/{sam['alert']}/ack", data={}).status_code == 403
@@ -170,7 +199,7 @@ def test_writes_need_the_sessions_csrf_token_and_reach_the_rules(tmp_path: Path,
         injury = http.post("/athletes/sam/injuries", data={"csrf": token, "start": str(start), "part": "calf"})
         assert injury.status_code == 303
         assert http.post("/athletes/sam/injuries", data={"csrf": token, "start": str(start),
-                                                         "part": "../../etc"}).status_code == 400  # fmt: skip
+                                                         "part": "../../etc"}).status_code == 400
         run_url = f"/activities/{sam['first_run']}"
         assert http.post(f"{run_url}/correct", data={"distance": "3.1"}).status_code == 403  # no token
         assert http.post(f"{run_url}/correct", data={"csrf": token, "distance": "far"}).status_code == 400
@@ -199,7 +228,7 @@ def test_the_pain_note_rule_fires_on_a_note_logged_afterwards(tmp_path: Path) ->
     from strainwatch.cli.main import cli
 
     url = f"sqlite:///{tmp_path / 'sw.db'}"
-    _settings, _sessions, ids = _open(tmp_path, url)
+    _settings, _sessions, ids = open_seeded(tmp_path, url)
     config = str(tmp_path / "config.toml")
     runner = CliRunner()
     assert runner.invoke(cli, ["--config", config, "sync"], env=clock.env()).exit_code == 0
@@ -219,30 +248,24 @@ def test_the_pain_note_rule_fires_on_a_note_logged_afterwards(tmp_path: Path) ->
     assert ack.exit_code == 0 and "marked read" in ack.output
 
 
-def _hash(password: str) -> str:
-    from strainwatch.web.access import hash_password
-
-    return hash_password(password)
-
-
 def test_logins_sessions_and_who_sees_what(tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    web = (f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("sam-secret-1")}"\nathletes = ["sam"]\n'
-           f'[[web.users]]\nname = "coach"\npassword_hash = "{_hash("coach-secret")}"\nathletes = ["*"]\n')  # fmt: skip
-    settings, sessions, ids = _open(tmp_path, database_url, web)
+    web = (f'[[web.users]]\nname = "sam"\npassword_hash = "{password_hash("sam-secret-1")}"\nathletes = ["sam"]\n'
+           f'[[web.users]]\nname = "coach"\npassword_hash = "{password_hash("coach-secret")}"\nathletes = ["*"]\n')
+    settings, sessions, ids = open_seeded(tmp_path, database_url, web)
     bob = ids["bob"]
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         assert http.get("/athletes/sam.json").status_code == 401
         to_login = http.get("/athletes/sam/activities?q=x")
         assert to_login.status_code == 303 and to_login.headers["location"] == "/login?next=%2Fathletes%2Fsam%2Factivities%3Fq%3Dx"
         form = http.get("/login?next=/athletes/sam")
-        token = _csrf(form.text)
+        token = csrf_token(form.text)
         with caplog.at_level(logging.WARNING, logger="strainwatch.web"):
             wrong = http.post("/login", data={"csrf": token, "name": "sam", "password": "nope", "next": "/"})
         assert wrong.status_code == 401 and "Wrong name or password" in wrong.text
         assert any("failed login for 'sam'" in r.getMessage() for r in caplog.records)
         assert all("nope" not in r.getMessage() for r in caplog.records)
         ok = http.post("/login", data={"csrf": token, "name": "sam", "password": "sam-secret-1",
-                                       "next": "//evil.example/x"})  # fmt: skip
+                                       "next": "//evil.example/x"})
         assert ok.status_code == 303 and ok.headers["location"] == "/"  # never off-site
         assert "httponly" in ok.headers["set-cookie"].lower()
         assert http.get("/athletes/sam.json").status_code == 200
@@ -253,54 +276,54 @@ def test_logins_sessions_and_who_sees_what(tmp_path: Path, database_url: str, ca
             assert http.get(path).status_code == 404, path
         assert set(http.get("/system.json").json()["sources"]) == {"sam"}
         assert http.get("/", follow_redirects=False).headers["location"] == "/athletes/sam"
-        csrf = _csrf(http.get("/athletes/sam").text)
+        csrf = csrf_token(http.get("/athletes/sam").text)
         assert http.post(f"/alerts/{bob['alert']}/ack", data={"csrf": csrf}).status_code == 404
         assert http.post("/athletes/bob/injuries", data={"csrf": csrf, "start": "2026-01-01", "part": "calf"}).status_code == 404
         assert http.post("/logout", data={"csrf": csrf}).status_code == 303
         assert http.get("/athletes/sam.json").status_code == 401  # the old cookie is dead
 
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as coach:
-        token = _csrf(coach.get("/login").text)
+        token = csrf_token(coach.get("/login").text)
         coach.post("/login", data={"csrf": token, "name": "coach", "password": "coach-secret"})
         assert coach.get("/athletes/bob.json").status_code == 200
         assert len(coach.get("/athletes.json").json()["athletes"]) == 2
 
 
 def test_failed_logins_are_rate_limited(tmp_path: Path) -> None:
-    web = f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("right-password")}"\nathletes = ["sam"]\n'
-    settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
+    web = f'[[web.users]]\nname = "sam"\npassword_hash = "{password_hash("right-password")}"\nathletes = ["sam"]\n'
+    settings, sessions, _ids = open_seeded(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
-        token = _csrf(http.get("/login").text)
+        token = csrf_token(http.get("/login").text)
         codes = [http.post("/login", data={"csrf": token, "name": "sam", "password": f"guess{i}"}).status_code
-                 for i in range(6)]  # fmt: skip
+                 for i in range(6)]
         assert codes == [401] * 5 + [429]
         right = http.post("/login", data={"csrf": token, "name": "sam", "password": "right-password"})
         assert right.status_code == 429  # even the right password waits
         assert http.get("/athletes/sam.json").status_code == 401
         # an X-Forwarded-For from an untrusted peer changes nothing: still this address
         spoofed = http.post("/login", data={"csrf": token, "name": "sam", "password": "right-password"},
-                            headers={"x-forwarded-for": "203.0.113.9"})  # fmt: skip
+                            headers={"x-forwarded-for": "203.0.113.9"})
         assert spoofed.status_code == 429
         huge = http.post("/login", content=b"csrf=" + b"x" * 100_000,
-                         headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+                         headers={"content-type": "application/x-www-form-urlencoded"})
         assert huge.status_code == 413
 
 
 def test_a_valid_login_buys_no_guesses_at_another_account(tmp_path: Path) -> None:
     """The issue's scenario: 4 wrong guesses at sam, the guesser's own good login, then more
     wrong guesses at sam: the 6th wrong try is refused, and sam's right password waits too."""
-    web = (f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("sam-password")}"\nathletes = ["sam"]\n'
-           f'[[web.users]]\nname = "bob"\npassword_hash = "{_hash("bob-password")}"\nathletes = ["bob"]\n')  # fmt: skip
-    settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
+    web = (f'[[web.users]]\nname = "sam"\npassword_hash = "{password_hash("sam-password")}"\nathletes = ["sam"]\n'
+           f'[[web.users]]\nname = "bob"\npassword_hash = "{password_hash("bob-password")}"\nathletes = ["bob"]\n')
+    settings, sessions, _ids = open_seeded(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
-        token = _csrf(http.get("/login").text)
+        token = csrf_token(http.get("/login").text)
 
         def guess(name: str, password: str) -> int:
             return http.post("/login", data={"csrf": token, "name": name, "password": password}).status_code
 
         codes = [guess("sam", f"guess{i}") for i in range(4)]
         assert guess("bob", "bob-password") == 303
-        token = _csrf(http.get("/login").text)  # the login gave a fresh session
+        token = csrf_token(http.get("/login").text)  # the login gave a fresh session
         codes += [guess("sam", f"guess{i}") for i in range(4, 9)]
         assert codes == [401] * 5 + [429] * 4
         refused = http.post("/login", data={"csrf": token, "name": "sam", "password": "sam-password"})
@@ -308,31 +331,31 @@ def test_a_valid_login_buys_no_guesses_at_another_account(tmp_path: Path) -> Non
         assert "try again in 15 minutes" in refused.text
         assert refused.headers["x-frame-options"] == "DENY"
         with httpx.Client(base_url=base) as elsewhere:  # another address is no way round it
-            other = _csrf(elsewhere.get("/login").text)
+            other = csrf_token(elsewhere.get("/login").text)
             assert elsewhere.post("/login", data={"csrf": other, "name": "sam", "password": "x"},
-                                  headers={"x-forwarded-for": "192.0.2.8"}).status_code == 429  # fmt: skip
+                                  headers={"x-forwarded-for": "192.0.2.8"}).status_code == 429
 
 
 def test_behind_a_trusted_proxy_failed_logins_count_per_forwarded_client(tmp_path: Path) -> None:
     web = (f'auth_header = "Remote-User"\ntrusted_proxies = ["127.0.0.1"]\n'
-           f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("right-password")}"\nathletes = ["sam"]\n'
-           f'[[web.users]]\nname = "bob"\npassword_hash = "{_hash("bob-password")}"\nathletes = ["bob"]\n')  # fmt: skip
-    settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
+           f'[[web.users]]\nname = "sam"\npassword_hash = "{password_hash("right-password")}"\nathletes = ["sam"]\n'
+           f'[[web.users]]\nname = "bob"\npassword_hash = "{password_hash("bob-password")}"\nathletes = ["bob"]\n')
+    settings, sessions, _ids = open_seeded(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
-        token = _csrf(http.get("/login").text)
+        token = csrf_token(http.get("/login").text)
         attacker = {"x-forwarded-for": "198.51.100.7"}
         codes = [http.post("/login", data={"csrf": token, "name": f"user{i}", "password": "guess"},
-                           headers=attacker).status_code for i in range(11)]  # fmt: skip
+                           headers=attacker).status_code for i in range(11)]
         assert codes == [401] * 10 + [429]  # the address's allowance, across names
         neighbour = http.post("/login", data={"csrf": token, "name": "bob", "password": "bob-password"},
-                              headers={"x-forwarded-for": "192.0.2.1"})  # fmt: skip
+                              headers={"x-forwarded-for": "192.0.2.1"})
         assert neighbour.status_code == 303  # the attacker's failures did not lock others out
 
 
 def test_a_trusted_proxy_header_logs_in_and_an_untrusted_one_does_not(tmp_path: Path) -> None:
     users = '[[web.users]]\nname = "sam"\nathletes = ["sam"]\n'
     trusted = f'auth_header = "Remote-User"\ntrusted_proxies = ["127.0.0.0/8"]\n{users}'
-    settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", trusted)
+    settings, sessions, _ids = open_seeded(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", trusted)
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         assert http.get("/athletes/sam.json", headers={"remote-user": "sam"}).status_code == 200
         assert http.get("/athletes/bob.json", headers={"remote-user": "sam"}).status_code == 404
@@ -386,7 +409,7 @@ def test_the_history_cache_is_rebuilt_when_its_inputs_change(tmp_path: Path, dat
     from strainwatch.store.models import Activity
     from strainwatch.web.cache import HistoryCache
 
-    settings, sessions, ids = _open(tmp_path, database_url)
+    settings, sessions, ids = open_seeded(tmp_path, database_url)
     sam = settings.athlete("sam")
     cache, today = HistoryCache(size=1), clock.now().date()
     with sessions() as session:

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import clock
-from tests.web_support import seed, serving, settings_for
+from tests.support import clock
+from tests.support.web import seed, serving, settings_for
 
 pytest.importorskip("starlette")
 
@@ -41,17 +41,17 @@ def test_every_alert_is_listed_and_filtered(tmp_path: Path, database_url: str) -
     settings, sessions, ids = _site(tmp_path, database_url)
     sam = ids["sam"]
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
-        every = http.get("/athletes/sam/alerts.json").json()
+        every = http.get("/athletes/sam/alerts.json").json()["alerts"]
         assert [a["id"] for a in every] == [sam["alert"], sam["old"]]  # newest first, resolved ones too
         assert set(every[0]) >= {"id", "athlete", "rule", "severity", "date", "status", "title", "activity_ids"}
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"state": "resolved"}).json()] == [sam["old"]]
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"severity": "warning"}).json()] == [sam["alert"]]
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"rule": "weekly-volume-jump"}).json()] == [sam["old"]]
+        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"state": "resolved"}).json()["alerts"]] == [sam["old"]]
+        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"severity": "warning"}).json()["alerts"]] == [sam["alert"]]
+        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"rule": "weekly-volume-jump"}).json()["alerts"]] == [sam["old"]]
         last_week = str((clock.now() - timedelta(days=7)).date())
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"since": last_week}).json()] == [sam["alert"]]
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"until": last_week}).json()] == [sam["old"]]
+        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"since": last_week}).json()["alerts"]] == [sam["alert"]]
+        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"until": last_week}).json()["alerts"]] == [sam["old"]]
         assert http.get("/athletes/sam/alerts.json", params={"severity": "panic"}).status_code == 400
-        everyone = http.get("/alerts.json").json()
+        everyone = http.get("/alerts.json").json()["alerts"]
         assert {a["athlete"] for a in everyone} == {"sam", "bob"} and len(everyone) == 3
         page = http.get("/athletes/sam/alerts", params={"state": "resolved"}).text
         assert f'href="/alerts/{sam["old"]}"' in page and f'href="/alerts/{sam["alert"]}"' not in page

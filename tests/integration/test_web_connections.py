@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import clock
-from tests.web_support import seed, serving, settings_for
+from tests.support import clock
+from tests.support.web import seed, serving, settings_for
 
 pytest.importorskip("starlette")
 

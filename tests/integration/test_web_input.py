@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests import clock
-from tests.web_support import seed, settings_for
+from tests.support import clock
+from tests.support.web import seed, settings_for
 
 pytest.importorskip("starlette")
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
@@ -144,7 +144,7 @@ days = st.one_of(
 )  # fmt: skip
 values = st.one_of(days, numbers, texts)
 FIELDS = ("csrf", "start", "closed", "part", "note", "days", "rule", "alert", "name", "password", "next")
-QUERY = ("as_of", "since", "until", "sport", "q", "next", "rule", "severity", "state", "x")
+QUERY = ("as_of", "since", "until", "sport", "q", "next", "rule", "severity", "state", "page", "x")
 
 
 @st.composite

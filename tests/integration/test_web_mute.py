@@ -10,9 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import clock
-from tests.integration.test_web import _csrf, _hash, _open
-from tests.web_support import serving
+from tests.support import clock
+from tests.support.web import csrf_token, open_seeded, password_hash, serving
 
 pytest.importorskip("starlette")
 
@@ -27,12 +26,12 @@ def _mutes(sessions: object) -> list[tuple[str, str]]:
 
 
 def test_mute_and_unmute_need_the_csrf_token_and_show_on_the_pages(tmp_path: Path, database_url: str) -> None:
-    settings, sessions, ids = _open(tmp_path, database_url)
+    settings, sessions, ids = open_seeded(tmp_path, database_url)
     alert_id = ids["sam"]["alert"]
     until = (clock.now().astimezone(settings.athlete("sam").zone).date() + timedelta(days=7)).isoformat()
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         page = http.get(f"/alerts/{alert_id}")
-        token = _csrf(page.text)
+        token = csrf_token(page.text)
         assert 'action="/athletes/sam/mute"' in page.text
         assert http.get(f"/alerts/{alert_id}.json").json()["muted_until"] is None
         form = {"rule": "long-run-spike", "days": "7", "alert": str(alert_id)}
@@ -56,7 +55,7 @@ def test_mute_and_unmute_need_the_csrf_token_and_show_on_the_pages(tmp_path: Pat
         for bad, reason in (({"rule": "no-such-rule", "days": "7"}, "long-run-spike, weekly-volume-jump"),
                             ({"rule": "hill-spike", "days": "0"}, "1 to 365 days"),
                             ({"rule": "hill-spike", "days": "366"}, "1 to 365 days"),
-                            ({"rule": "hill-spike", "days": "a week"}, "whole number")):  # fmt: skip
+                            ({"rule": "hill-spike", "days": "a week"}, "whole number")):
             refused = http.post("/athletes/sam/mute", data={**bad, "csrf": token})
             assert refused.status_code == 400 and reason in refused.text, bad
         assert _mutes(sessions) == [("sam", "long-run-spike")]
@@ -69,14 +68,14 @@ def test_mute_and_unmute_need_the_csrf_token_and_show_on_the_pages(tmp_path: Pat
 
 
 def test_only_a_login_that_may_see_the_athlete_mutes_its_rules(tmp_path: Path) -> None:
-    web = f'[[web.users]]\nname = "sam"\npassword_hash = "{_hash("sam-secret-1")}"\nathletes = ["sam"]\n'
-    settings, sessions, _ids = _open(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
+    web = f'[[web.users]]\nname = "sam"\npassword_hash = "{password_hash("sam-secret-1")}"\nathletes = ["sam"]\n'
+    settings, sessions, _ids = open_seeded(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}", web)
     form = {"rule": "long-run-spike", "days": "3"}
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         assert http.post("/athletes/sam/mute", data=form).status_code == 401  # no login
-        token = _csrf(http.get("/login").text)
+        token = csrf_token(http.get("/login").text)
         http.post("/login", data={"csrf": token, "name": "sam", "password": "sam-secret-1"})
-        csrf = _csrf(http.get("/athletes/sam/rules").text)
+        csrf = csrf_token(http.get("/athletes/sam/rules").text)
         assert http.post("/athletes/bob/mute", data={**form, "csrf": csrf}).status_code == 404
         assert http.post("/athletes/bob/unmute", data={**form, "csrf": csrf}).status_code == 404
         assert _mutes(sessions) == []

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web_support import free_socket
+from tests.support.web import free_socket
 
 pytest.importorskip("starlette")
 

@@ -22,8 +22,8 @@ from strainwatch.notify.notification import Notification, Recipient, reference
 from strainwatch.notify.transport import deliver_all
 from strainwatch.store.db import open_database, unit_of_work
 from strainwatch.store.models import Athlete
-from tests import clock
-from tests.webhook_server import WebhookServer
+from tests.support import clock
+from tests.support.webhook_server import WebhookServer
 
 SECRET = "whsec_0123456789abcdef"  # noqa: S105 -- the test's shared secret
 

@@ -10,8 +10,8 @@ import pytest
 from strainwatch.domain import Run, Severity
 from strainwatch.metrics.history import History
 from strainwatch.rules.registry import effective, evaluate_day
-from tests.clock import this_monday
-from tests.rules_support import make_run
+from tests.support.clock import this_monday
+from tests.support.histories import make_run
 
 pytestmark = pytest.mark.clock
 

@@ -12,7 +12,7 @@ from strainwatch.errors import ConfigError
 from strainwatch.kinds import parse_settings
 from strainwatch.notify.channels.registry import KINDS, routes_for
 from strainwatch.notify.channels.webhook.kind import options_of
-from tests.paths import REPO
+from tests.support.paths import REPO
 
 PACKAGE = REPO / "daemon" / "strainwatch"
 CHANNELS = PACKAGE / "notify" / "channels"

@@ -11,7 +11,7 @@ from strainwatch.config.secret_files import read_secret
 from strainwatch.config.settings import find_config_file
 from strainwatch.errors import ConfigError, SecretFileError
 from strainwatch.kinds import load_settings, parse_settings
-from tests.paths import REPO
+from tests.support.paths import REPO
 
 MINIMAL = """
 [[athletes]]

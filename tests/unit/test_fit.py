@@ -20,7 +20,7 @@ from strainwatch.sources.files import fit_profile
 from strainwatch.sources.files.activity_files import parse_stream
 from strainwatch.sources.files.fit import parse_fit
 from strainwatch.sources.files.fit_crc import crc_byte_sdk, fit_crc
-from tests.fit_files import (
+from tests.support.fit_files import (
     FLOAT32,
     RECORD,
     SESSION,
@@ -34,7 +34,7 @@ from tests.fit_files import (
     utc,
     write_run,
 )
-from tests.paths import CORPUS
+from tests.support.paths import CORPUS
 
 CORPUS_FITS = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("*/*.fit*"))
 RAW_TEXT = re.compile(r"[A-Z]\w*(Error|Exception)\b|Traceback|struct\.|@ \d+")

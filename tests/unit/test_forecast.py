@@ -13,8 +13,8 @@ from strainwatch.alerts.guidance import guidance
 from strainwatch.domain import Run, Severity
 from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.registry import effective
-from tests import clock
-from tests.rules_support import make_run, steady
+from tests.support import clock
+from tests.support.histories import make_run, steady
 
 pytestmark = pytest.mark.clock  # swept by --clock-sweep
 

@@ -14,8 +14,8 @@ from strainwatch.metrics.history import History
 from strainwatch.rules.registry import RULES, effective
 from strainwatch.units import climb_mark, distance_mark, pace_mark, say
 from strainwatch.views.words import numbers_sentence, setting_words
-from tests import clock
-from tests.rules_support import make_run, shifted, steady
+from tests.support import clock
+from tests.support.histories import make_run, shifted, steady
 
 pytestmark = pytest.mark.clock  # swept by --clock-sweep
 

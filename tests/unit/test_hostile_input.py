@@ -25,7 +25,7 @@ from strainwatch.safe_text import NAME_LIMIT, clean_line, clean_text
 from strainwatch.sources.files.activity_files import parse_stream
 from strainwatch.store.models import Activity
 from strainwatch.views.activity import activity_json
-from tests.paths import CORPUS
+from tests.support.paths import CORPUS
 
 SEEDS = [
     CORPUS / "formats" / "tomtom_run.gpx",

@@ -13,8 +13,8 @@ from strainwatch.metrics.history import AthleteFacts
 from strainwatch.notify.mailbox import Pending, entries, plan
 from strainwatch.notify.preview import preview_mailbox
 from strainwatch.rules.registry import effective
-from tests.clock import this_monday, today
-from tests.rules_support import make_run, steady
+from tests.support.clock import this_monday, today
+from tests.support.histories import make_run, steady
 
 pytestmark = pytest.mark.clock
 
@@ -24,7 +24,7 @@ def pending(
     key: str, severity: Severity = Severity.CAUTION, *, rule: str = "long-run-spike", day: date | None = None,
     active: bool = True, told: bool = False, late: bool = False, ids: tuple[int, ...] = (),
     is_period: bool = False, cleared_told: bool = False,
-) -> Pending:  # fmt: skip
+) -> Pending:
     return Pending(key, rule, severity, day or today(), active, late, told, cleared_told, ids, is_period)
 
 
@@ -107,13 +107,13 @@ def test_preview_lists_a_planted_spike_on_its_day_and_steady_training_is_silent(
     quiet = preview_mailbox(
         runs, AthleteFacts(), effective({}), athlete_id="me", zone=ZoneInfo("Europe/Berlin"),
         schedule="daily", digest_time="07:00", pass_time=time(20, 0), until=spike_day,
-    )  # fmt: skip
+    )
     assert quiet.mails == []
     loud = preview_mailbox(
         [*runs, make_run(999, spike_day, longest * 1.4), make_run(1000, spike_day + timedelta(days=3), longest * 3)],
         AthleteFacts(), effective({}), athlete_id="me", zone=ZoneInfo("Europe/Berlin"),
         schedule="daily", digest_time="07:00", pass_time=time(20, 0),
-    )  # fmt: skip
+    )
     first, second = loud.mails[:2]
     assert (first.day, first.kind) == (spike_day, "digest")
     assert first.subject.startswith(f"Digest {spike_day}: Caution: Long run 40% above")
@@ -123,27 +123,27 @@ def test_preview_lists_a_planted_spike_on_its_day_and_steady_training_is_silent(
 
 
 @pytest.mark.parametrize("name", ["long-run-spike", "weekly-volume-jump", "return-after-layoff", "pain-note",
-                                  "shoe-change", "speed-novelty", "hill-spike"])  # fmt: skip
+                                  "shoe-change", "speed-novelty", "hill-spike"])
 def test_every_planted_caution_or_warning_reaches_the_runner_on_its_day(name: str) -> None:
     from strainwatch.alerts.replay import replay
-    from tests.unit.test_rule_overrides import SCENARIOS, _spike_dependents
+    from tests.support.rule_scenarios import SCENARIOS, spike_dependents
 
-    scenario = _spike_dependents() if name in ("speed-novelty", "hill-spike") else SCENARIOS[name]()
+    scenario = spike_dependents() if name in ("speed-novelty", "hill-spike") else SCENARIOS[name]()
     thresholds = effective({})
     raised = [
         a for a in replay(scenario.runs, scenario.facts, thresholds).alerts
         if a.finding.severity >= Severity.CAUTION
-    ]  # fmt: skip
+    ]
     assert any(a.finding.rule == name for a in raised)
     mails = preview_mailbox(
         scenario.runs, scenario.facts, thresholds, athlete_id="me", zone=ZoneInfo("UTC"),
         schedule="daily", digest_time="07:00", pass_time=time(20, 0), until=scenario.last,
-    ).mails  # fmt: skip
+    ).mails
     for alert in raised:
         f = alert.finding
         said = [m for m in mails if m.day == alert.raised_on
                 and any(f"{f.severity.label} {f.rule}:" in line or f"{f.severity.label} ({f.rule}):" in line
-                        for line in m.findings)]  # fmt: skip
+                        for line in m.findings)]
         assert said, (alert.raised_on, f.rule, f.severity, [(m.day, m.findings) for m in mails])
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from strainwatch.domain import Severity
 from strainwatch.notify.mailbox import Pending, muted_rules, plan
-from tests.clock import today
+from tests.support.clock import today
 
 pytestmark = pytest.mark.clock
 

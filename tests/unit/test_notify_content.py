@@ -8,7 +8,7 @@ from importlib.resources import files
 from strainwatch.notify.chart import sample_chart
 from strainwatch.notify.notification import Recipient
 from strainwatch.notify.render import AlertContent, alert_message, notice_message
-from tests import clock
+from tests.support import clock
 
 HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script> & \"q\" 'a'"
 NOW = datetime(2026, 11, 22, 7, tzinfo=UTC)

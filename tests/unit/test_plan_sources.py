@@ -11,8 +11,8 @@ from strainwatch.errors import SourceError
 from strainwatch.sources.plan.csv_plan import parse_csv
 from strainwatch.sources.plan.ical_plan import parse_ical
 from strainwatch.sources.plan.intervals_plan import parse_events
-from tests import clock
-from tests.plan_support import csv_plan, exported_calendar
+from tests.support import clock
+from tests.support.plan import csv_plan, exported_calendar
 
 pytestmark = pytest.mark.clock  # swept by --clock-sweep
 

@@ -17,7 +17,7 @@ from strainwatch.notify.notification import Recipient
 from strainwatch.notify.render import AlertContent, DigestContent, alert_message, message_id
 from strainwatch.notify.transport import channels_for
 from strainwatch.rules.ceilings import Ceiling, Longest
-from tests import clock
+from tests.support import clock
 
 pytestmark = pytest.mark.clock  # swept by --clock-sweep
 

@@ -3,97 +3,23 @@ the rules and the guidance that reuse its signal, in the same direction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from strainwatch.alerts.guidance import guidance
-from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
+from strainwatch.domain import Finding, Severity, Shoe
 from strainwatch.kinds import parse_settings
 from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.base import Thresholds
 from strainwatch.rules.registry import RULES, effective, evaluate_day
 from strainwatch.units import say
-from tests.clock import this_monday
-from tests.rules_support import EASY, make_run, steady
-
-
-@dataclass(frozen=True)
-class Scenario:
-    runs: list[Run]
-    first: date
-    last: date
-    facts: AthleteFacts = field(default_factory=AthleteFacts)
-
-
-def _spike() -> Scenario:
-    runs = steady(this_monday(), 6)
-    day = this_monday() + timedelta(weeks=6)
-    return Scenario([*runs, make_run(999, day, 16.8)], day, day)
-
-
-def _jump() -> Scenario:
-    runs = steady(this_monday(), 8)
-    week = this_monday() + timedelta(weeks=8)
-    jump = [make_run(900 + i, week + timedelta(days=d), km)
-            for i, (d, km) in enumerate([(0, 11), (2, 9), (3, 11), (5, 10), (6, 17)])]  # fmt: skip
-    return Scenario([*runs, *jump], week + timedelta(days=6), week + timedelta(days=6))
-
-
-def _layoff() -> Scenario:
-    back = this_monday() + timedelta(weeks=8, days=12)
-    comeback = [make_run(900 + i, back + timedelta(days=d), km) for i, (d, km) in enumerate([(0, 8), (1, 8), (3, 10)])]
-    return Scenario([*steady(this_monday(), 8), *comeback], back, back + timedelta(days=3))
-
-
-def _speed() -> Scenario:
-    day = this_monday() + timedelta(weeks=6, days=2)
-    return Scenario([*steady(this_monday(), 6), make_run(999, day, 7.0, fast_minutes=16)], day, day)
-
-
-def _hill() -> Scenario:
-    day = this_monday() + timedelta(weeks=6, days=2)
-    return Scenario([*steady(this_monday(), 6), make_run(999, day, 8.0, descent=400.0)], day, day)
-
-
-def _monotonous() -> Scenario:
-    first = this_monday() + timedelta(weeks=6)
-    daily = [make_run(900 + i, first + timedelta(days=i), 9.0 + (i % 3) * 0.4) for i in range(21)]
-    return Scenario([*steady(this_monday(), 6), *daily], first, first + timedelta(days=20))
-
-
-def _ramp() -> Scenario:
-    first = this_monday() + timedelta(weeks=8)
-    hard = [make_run(900 + i, first + timedelta(days=i), 14.0 + (i % 4) * 3, pace=EASY * 0.85) for i in range(28)]
-    return Scenario([*steady(this_monday(), 8), *hard], first, first + timedelta(days=27))
-
-
-def _shoes() -> Scenario:
-    runs = steady(this_monday(), 15)
-    new_week, minimal_week = this_monday() + timedelta(weeks=15), this_monday() + timedelta(weeks=16)
-    plan = [(0, 8), (2, 6), (3, 8), (5, 6), (6, 12)]
-    runs += [make_run(800 + i, new_week + timedelta(days=d), km, gear="Novo") for i, (d, km) in enumerate(plan)]
-    runs += [make_run(900 + i, minimal_week + timedelta(days=d), km, gear="Vivo") for i, (d, km) in enumerate(plan)]
-    facts = AthleteFacts(shoes=(Shoe("Vivo", ("minimalist",)), Shoe("A", since=this_monday())))
-    return Scenario(runs, this_monday(), minimal_week + timedelta(days=6), facts)
-
-
-def _pain() -> Scenario:
-    day = this_monday() + timedelta(weeks=6, days=2)
-    runs = [*steady(this_monday(), 6), make_run(900, day, 6.0, text="Left calf tight"),
-            make_run(901, day + timedelta(days=1), 6.0), make_run(902, day + timedelta(days=6), 17.0)]  # fmt: skip
-    return Scenario(runs, day, day + timedelta(days=6))
-
-
-SCENARIOS: dict[str, Callable[[], Scenario]] = {
-    "long-run-spike": _spike, "weekly-volume-jump": _jump, "return-after-layoff": _layoff,
-    "speed-novelty": _speed, "hill-spike": _hill, "no-rest-days": _monotonous, "fatigue": _ramp,
-    "acwr": _ramp, "shoe-mileage": _shoes, "shoe-change": _shoes, "pain-note": _pain,
-}  # fmt: skip
+from tests.support import rule_scenarios
+from tests.support.clock import this_monday
+from tests.support.histories import make_run, steady
+from tests.support.rule_scenarios import SCENARIOS, Scenario
 
 
 def run_rule(scenario: Scenario, thresholds: Thresholds, rule: str | None = None) -> list[Finding]:
@@ -149,27 +75,13 @@ def test_the_athletes_table_overlays_the_global_one(tmp_path: Path) -> None:
     assert t.of("long-run-spike")["warning"] == RULES["long-run-spike"].defaults["warning"]
 
 
-def _spike_dependents() -> Scenario:
-    """One 17 km run after six weeks of at most 12 km (+40 %): downhill, fast, after a pain
-    note, with an open calf injury; every rule that reads the spike signal sees it."""
-    note_day = this_monday() + timedelta(weeks=6)
-    day = note_day + timedelta(days=5)
-    facts = AthleteFacts(injuries=(Injury(1, note_day - timedelta(days=1), "soleus"),))
-    runs = [
-        *steady(this_monday(), 6),
-        make_run(900, note_day, 6.0, text="calf tight"),
-        make_run(999, day, 17.0, descent=400.0, fast_minutes=16),
-    ]
-    return Scenario(runs, day, day, facts)
-
-
 @pytest.mark.parametrize(("override", "spiked"), [("caution = 0.5", False), ("caution = 0.1", True)])
 def test_a_spike_override_moves_every_rule_that_reads_the_spike(
     tmp_path: Path, override: str, spiked: bool
 ) -> None:
     t = _athlete_thresholds(tmp_path, "[rules.long-run-spike]\ncaution = 0.1\n",
-                            f"[athletes.rules.long-run-spike]\n{override}\n")  # fmt: skip
-    scenario = _spike_dependents()
+                            f"[athletes.rules.long-run-spike]\n{override}\n")
+    scenario = rule_scenarios.spike_dependents()
     found = {f.rule: f for f in run_rule(scenario, t)}
     assert ("long-run-spike" in found) is spiked
     assert (found["hill-spike"].severity == Severity.CAUTION) is spiked
@@ -201,13 +113,13 @@ def test_speed_hill_and_shoe_overrides_move_the_calf_modifiers(tmp_path: Path) -
 
 def test_next_run_and_next_week_factors_have_one_home(tmp_path: Path) -> None:
     t = _athlete_thresholds(tmp_path, "", "[athletes.rules.long-run-spike]\nnext_run_factor = 1.05\n"
-                            "[athletes.rules.weekly-volume-jump]\nnext_week_factor = 1.2\n")  # fmt: skip
-    [spike] = run_rule(_spike(), t, "long-run-spike")
+                            "[athletes.rules.weekly-volume-jump]\nnext_week_factor = 1.2\n")
+    [spike] = run_rule(rule_scenarios.spike(), t, "long-run-spike")
     assert "1.05 x your longest run of the last 30 days" in spike.advice
     assert spike.numbers["next_run_ceiling_km"] == pytest.approx(1.05 * spike.numbers["reference_km"], abs=0.01)
-    [jump] = run_rule(_jump(), t, "weekly-volume-jump")
+    [jump] = run_rule(rule_scenarios.jump(), t, "weekly-volume-jump")
     assert "1.2 x your weekly mean of the 2 weeks before this jump" in jump.advice
-    scenario = _spike()
+    scenario = rule_scenarios.spike()
     g = guidance(History.build(scenario.runs, scenario.last), scenario.last, t)
     assert g.next_run_factor == 1.05 and g.next_week_factor == 1.2
     weekly = [c.metres / 1000 for c in g.advised if c.rule == "weekly-volume-jump"]
@@ -217,14 +129,14 @@ def test_next_run_and_next_week_factors_have_one_home(tmp_path: Path) -> None:
 
 def test_return_after_layoff_advice_prints_the_values_in_effect() -> None:
     t = effective({"return-after-layoff": {"first_run": 0.5, "first_week": 0.25}})
-    found = run_rule(_layoff(), t, "return-after-layoff")
+    found = run_rule(rule_scenarios.layoff(), t, "return-after-layoff")
     typical_run, typical_week = found[0].numbers["typical_run_km"], found[0].numbers["typical_week_km"]
     said = say(found[0].advice, "km")
     assert f"under {typical_week * 0.25:.1f} km (" in said and f"single runs under {typical_run * 0.5:.1f} km (" in said
 
 
 def test_shoe_and_strain_texts_print_the_values_in_effect() -> None:
-    shoe = run_rule(_shoes(), effective({"shoe-change": {"new_share": 0.3, "new_days": 14}}), "shoe-change")
+    shoe = run_rule(rule_scenarios.shoes(), effective({"shoe-change": {"new_share": 0.3, "new_days": 14}}), "shoe-change")
     assert any("at most 30 % of the week for 14 days" in f.advice for f in shoe)
-    strain = run_rule(_monotonous(), effective({"no-rest-days": {"strain_percentile": 75}}), "no-rest-days")
+    strain = run_rule(rule_scenarios.monotonous(), effective({"no-rest-days": {"strain_percentile": 75}}), "no-rest-days")
     assert any("75th percentile" in f.summary for f in strain)

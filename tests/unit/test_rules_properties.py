@@ -14,7 +14,7 @@ from strainwatch.alerts.replay import replay
 from strainwatch.domain import Finding, Severity
 from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES, effective, evaluate_day, period_rules
-from tests.rules_support import make_run, steady
+from tests.support.histories import make_run, steady
 
 START = date(2026, 1, 5)
 THRESHOLDS = effective({})

@@ -10,8 +10,8 @@ import pytest
 from strainwatch.domain import Finding, Injury, Run, Severity, Shoe
 from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.registry import RULES, effective, evaluate_day
-from tests.clock import this_monday
-from tests.rules_support import EASY, make_run, steady
+from tests.support.clock import this_monday
+from tests.support.histories import EASY, make_run, steady
 
 pytestmark = pytest.mark.clock
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from strainwatch.web.when import day_words, moment_words, time_tag
-from tests import clock
+from tests.support import clock
 
 pytestmark = pytest.mark.clock  # swept by --clock-sweep
 

@@ -95,9 +95,8 @@ def test_tcx_takes_the_first_heart_rate_that_is_a_number() -> None:
     assert (activity.description, activity.device, activity.summary.timer_time_s) == ("ab", "Forerunner", 5.0)
 
 
-_SECONDS = st.datetimes(  # hypothesis bounds are naive; the values are UTC
-    datetime(1980, 1, 1), datetime(2099, 12, 31), timezones=st.just(UTC)  # noqa: DTZ001
-)
+# hypothesis's bounds are naive; the values are UTC
+_SECONDS = st.datetimes(datetime(1980, 1, 1), datetime(2099, 12, 31), timezones=st.just(UTC))  # noqa: DTZ001
 
 
 @given(_SECONDS, st.sampled_from(["seconds", "milliseconds", "microseconds"]), st.integers(0, 3))
@@ -113,7 +112,7 @@ def test_fast_timestamps_equal_the_slow_ones(when: datetime, precision: str, lat
     "text",
     ["2024-05-01T06:00:60Z", "2024-05-01T06:00:5xZ", "2024-05-01T06:00:05.12Z", " 2024-05-01T06:00:05Z ",
      "2024-05-01T06:00:٣5Z", "2024-05-01T06:00:05+02:00", "2024-05-01T06:00:05.1234567Z"],
-)  # fmt: skip
+)
 def test_unusual_timestamps_take_the_slow_path_to_the_same_outcome(text: str) -> None:
     epoch_seconds("2024-05-01T06:00:00Z")  # the minute is remembered
     try:

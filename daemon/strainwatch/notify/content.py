@@ -51,6 +51,8 @@ class MailView:
     late: str = ""  # digests: "3 acwr, 1 long-run-spike"
     resolved: Sequence[str] = ()
     guidance: Sequence[str] = ()
+    withdrawn: Sequence[str] = ()  # digests: alerts whose run the runner corrected away
+    not_counted: Sequence[str] = ()  # digests: runs left out of running load, and why
     body: str = ""  # notices
     disclaimer: str = DISCLAIMER
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,7 +34,8 @@ from strainwatch.store.journal import active_mutes
 from strainwatch.store.models import Activity, Alert, Athlete, Outbox
 from strainwatch.store.runs import facts_of, load_runs
 from strainwatch.units import say
-from strainwatch.views.activity import format_distance
+from strainwatch.views.activity import format_distance, left_out_line, untold_not_counted
+from strainwatch.views.alert import withdrawal_line
 from strainwatch.views.links import alert_url, alerts_url
 
 log = logging.getLogger(__name__)
@@ -124,15 +126,16 @@ def queue_notifications(
         )
     )  # fmt: skip
     recent = [aware(t).astimezone(athlete.zone).date() for t in sent]
+    left_out = untold_not_counted(session, athlete.id, athlete.units) if digest or force_digest else []
     planned = plan(
         [pending_of(a) for a in alerts], today=local_now.date(), digest_due=digest, recent_mail_days=recent,
-        force_digest=force_digest, mutes=mutes,
+        force_digest=force_digest, mutes=mutes, not_counted=len(left_out),
     )  # fmt: skip
     if planned.held:
         log.info("%s: the digest waits: %d mails in the last 7 days already", athlete.id, len(recent))
     if not planned.mails:
         return Queued()
-    mail = _AthleteMail(session, settings, athlete, now, alerts)
+    mail = _AthleteMail(session, settings, athlete, now, alerts, left_out=left_out)
     for planned_mail in planned.mails:
         if planned_mail.kind == "alert":
             mail.queue_alert(planned_mail.entries[0])
@@ -156,8 +159,11 @@ class _AthleteMail:
         athlete: AthleteSettings,
         now: datetime,
         alerts: list[Alert],
+        *,
+        left_out: Sequence[tuple[Activity, str]] = (),
     ) -> None:
         self.session, self.settings, self.athlete, self.now = session, settings, athlete, now
+        self.left_out = left_out  # runs left out of running load, untold: named in the digest
         self.rows = {a.fingerprint: a for a in alerts}
         self.today = now.astimezone(athlete.zone).date()
         self.sender = sender_of(settings)
@@ -236,14 +242,18 @@ class _AthleteMail:
     def queue_digest(self, planned: PlannedMail) -> None:
         iso = self.today.isocalendar()
         weekly = self.settings.notify.digest == "weekly"
+        units, zone = self.athlete.units, self.athlete.zone
         content = DigestContent(
             period=f"week {iso.year}-W{iso.week:02d}" if weekly else self.today.isoformat(),
             findings=[self._content(e) for e in planned.entries],
             late=dict(Counter(p.rule for p in planned.late)),
-            resolved=[say(self.rows[p.key].title, self.athlete.units) for p in planned.cleared],
+            resolved=[say(self.rows[p.key].title, units) for p in planned.cleared if not p.withdrawn],
             guidance=guidance(self.history, self.today, self.settings.thresholds(self.athlete)),
-            units=self.athlete.units,
-        )
+            units=units,
+            withdrawn=[withdrawal_line(self.session, self.rows[p.key], zone, units)
+                       for p in planned.cleared if p.withdrawn],
+            not_counted=not_counted_lines(self.left_out, zone),
+        )  # fmt: skip
         link = alerts_url(self.settings.web.public_url, self.athlete.id)  # every finding it sums up
         digest_row: Outbox | None = None
         for route in self.routes:
@@ -275,6 +285,13 @@ class _AthleteMail:
             self.rows[p.key].digest_id = digest_row.id
         for p in planned.cleared:
             self.rows[p.key].resolved_digest_id = digest_row.id
+        for activity, _why in self.left_out:
+            activity.not_counted_told = True
+
+
+def not_counted_lines(left_out: Sequence[tuple[Activity, str]], zone: ZoneInfo) -> list[str]:
+    """One line per run left out of running load, oldest first (the mail names the newest)."""
+    return [left_out_line(a.start_time.astimezone(zone), a.name, a.id, why) for a, why in left_out]
 
 
 def queue_notice(

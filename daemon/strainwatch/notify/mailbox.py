@@ -7,7 +7,8 @@ The same plan drives the live pass (notify/dispatch) and the mailbox preview
   or a late import), or an info that has held for `INFO_NEWS_DAYS` without a mail to ride
   along with. An info that appears and clears before that is not news on its own; `acwr` is
   display-only and never news; "cleared" lines (a condition the runner was told about no
-  longer holds) only ride along.
+  longer holds, or a run alert withdrawn after a correction) and the runs left out of running
+  load ("not counted") only ride along, each said once.
 - Findings about the same run or the same day are one entry, led by the strongest.
 - A warning goes at once, with the untold findings about the same run or day inside it. Other
   news waits for the digest; a digest that would be the fourth mail in 7 days waits for a
@@ -121,10 +122,12 @@ def plan(
     recent_mail_days: Sequence[date],
     force_digest: bool = False,
     mutes: Mapping[str, date] | None = None,
+    not_counted: int = 0,
 ) -> Plan:
     """The mail to send now. `recent_mail_days`: the dates of the mail sent in the last week;
     `force_digest` (`strainwatch digest --now`): a digest of whatever is untold, news or not;
-    `mutes`: rule -> the first day it may be mailed again."""
+    `mutes`: rule -> the first day it may be mailed again; `not_counted`: how many runs left
+    out of running load the runner has not been told of (they ride along in a digest)."""
     out = Plan()
     silent = muted_rules(mutes or {}, today)
     alerts = [a for a in alerts if a.rule not in silent]
@@ -144,7 +147,7 @@ def plan(
         a for a in alerts if (a.is_period or a.withdrawn) and not a.active and a.told and not a.cleared_told
     )
     if force_digest:
-        if fresh or late or cleared:
+        if fresh or late or cleared or not_counted:
             out.mails.append(PlannedMail("digest", tuple(entries(fresh)), late, cleared))
         return out
     if not (late or any(is_news(a, today) for a in fresh)):

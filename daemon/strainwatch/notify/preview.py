@@ -25,6 +25,7 @@ from strainwatch.notify.render import AlertContent, alert_subject, digest_subjec
 from strainwatch.rules.base import Thresholds
 from strainwatch.rules.registry import RULES
 from strainwatch.units import say
+from strainwatch.views.activity import left_out_reason
 
 
 @dataclass(slots=True)
@@ -120,6 +121,10 @@ def preview_mailbox(
     states: dict[str, Any] = {}
     store: dict[str, _Stored] = {}
     last_digest: date | None = None
+    left_out = [
+        (r, why) for r in ordered
+        if r.counted is None and (why := left_out_reason(r.sport_type, r.distance_m, r.moving_time_s, units))
+    ]  # fmt: skip
     day = first
     while day <= last:
         now = datetime.combine(day, pass_time, zone)
@@ -149,7 +154,9 @@ def preview_mailbox(
             last_digest = day
         recent = [m.day for m in out.mails if day - m.day < timedelta(days=7)]
         pending = [s.pending(k) for k, s in store.items()]
-        for mail in plan(pending, today=day, digest_due=due, recent_mail_days=recent).mails:
+        untold = [(r, why) for r, why in left_out if r.local_date <= day]
+        planned = plan(pending, today=day, digest_due=due, recent_mail_days=recent, not_counted=len(untold))
+        for mail in planned.mails:
             lines: list[str] = []
             contents = []
             for entry in mail.entries:
@@ -171,7 +178,10 @@ def preview_mailbox(
                 period = f"week {iso.year}-W{iso.week:02d}" if schedule == "weekly" else day.isoformat()
                 late = dict(Counter(p.rule for p in mail.late))
                 cleared = [store[p.key].finding.title for p in mail.cleared]
-                subject = f"Digest {period}: {digest_subject(contents, late, cleared)}"
+                said = digest_subject(contents, late, cleared, not_counted=len(untold))
+                subject = f"Digest {period}: {said}"
+                lines += [f"not counted: {r.local_date}: {why}" for r, why in untold]
+                left_out = left_out[len(untold) :]
             out.mails.append(PreviewMail(day, mail.kind, header_text(subject), tuple(lines)))
         day += timedelta(days=1)
     return out

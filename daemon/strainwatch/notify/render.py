@@ -51,6 +51,8 @@ class DigestContent:
     resolved: Sequence[str]  # titles of alerts whose condition cleared
     guidance: Guidance
     units: str = "km"
+    withdrawn: Sequence[str] = ()  # "the 21.7 km run on Sun 17 Jan was 9.1 km: warning withdrawn (…)"
+    not_counted: Sequence[str] = ()  # every run left out of running load untold (left_out_line)
 
 
 def message_id(key: str, sender: str) -> str:
@@ -97,7 +99,10 @@ def alert_message(
     return _notification(mail, recipient, sender, alert_subject(a), key, now=now, alert_keys=[a.fingerprint])
 
 
-def digest_subject(findings: Sequence[AlertContent], late: Mapping[str, int], resolved: Sequence[str]) -> str:
+def digest_subject(
+    findings: Sequence[AlertContent], late: Mapping[str, int], resolved: Sequence[str], *,
+    withdrawn: int = 0, not_counted: int = 0,
+) -> str:  # fmt: skip
     """The strongest entry's title, so the mailbox list alone says what it is about."""
     count, old = len(findings), sum(late.values())
     parts = []
@@ -109,7 +114,27 @@ def digest_subject(findings: Sequence[AlertContent], late: Mapping[str, int], re
         parts.append(f"{old} in older runs")
     if resolved:
         parts.append(f"{len(resolved)} cleared")
+    if withdrawn:
+        parts.append(f"{withdrawn} withdrawn")
+    if not_counted:
+        parts.append(f"{not_counted} not counted")
     return ", ".join(parts) or "nothing new"
+
+
+MAX_NOT_COUNTED = 5  # runs named in one digest; older ones are counted (a first sync of years)
+
+
+def named_not_counted(lines: Sequence[str], most: int = MAX_NOT_COUNTED) -> list[str]:
+    """The newest `most` of the runs left out, then how many older ones `activities` names."""
+    if len(lines) <= most:
+        return list(lines)
+    return [*lines[-most:], f"and {len(lines) - most} older: `strainwatch activities` names them"]
+
+
+def digest_subject_of(d: DigestContent) -> str:
+    return digest_subject(
+        d.findings, d.late, d.resolved, withdrawn=len(d.withdrawn), not_counted=len(d.not_counted)
+    )
 
 
 def digest_message(
@@ -119,9 +144,10 @@ def digest_message(
         "digest", _greeting(recipient), chart_view(chart, d.units), [_finding(a) for a in d.findings],
         period=d.period,
         late=", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items())), resolved=d.resolved,
-        guidance=guidance_lines(d.guidance, d.units),
+        guidance=guidance_lines(d.guidance, d.units), withdrawn=d.withdrawn,
+        not_counted=named_not_counted(d.not_counted),
     )  # fmt: skip
-    subject = f"Digest {d.period}: {digest_subject(d.findings, d.late, d.resolved)}"
+    subject = f"Digest {d.period}: {digest_subject_of(d)}"
     key = f"digest:{recipient.athlete_id}:{d.period}"
     keys = [a.fingerprint for a in d.findings]
     return _notification(mail, recipient, sender, subject, key, now=now, alert_keys=keys)

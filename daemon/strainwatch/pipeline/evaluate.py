@@ -8,6 +8,7 @@ marked late.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -78,7 +79,8 @@ def evaluate_athlete(
         log.error("rule %s failed for %s on %s: %s (the other rules ran)", rule_id, athlete.id, day, error)
     # a broken rule found nothing: that must not resolve the alerts it raised before
     ledger.resolved -= {fp for fp in ledger.resolved if fp in rows and rows[fp].rule in failed}
-    write_ledger(session, athlete.id, rows, ledger, now)
+    distances = {r.activity_id: r.distance_m for r in runs}
+    write_ledger(session, athlete.id, rows, ledger, now, distances=distances)
     stored = session.get(models.Athlete, athlete.id)
     if stored is not None:
         stored.evaluated_on = today
@@ -104,17 +106,21 @@ def _first_day_to_evaluate(session: Session, athlete: AthleteSettings, history: 
     return max(first_run, min(earliest, stored.evaluated_on))
 
 
-def _fill(alert: models.Alert, finding: Finding) -> None:
+def _fill(alert: models.Alert, finding: Finding, distances: Mapping[int, float]) -> None:
     alert.severity = finding.severity.label
     alert.title, alert.summary, alert.advice = finding.title, finding.summary, finding.advice
     alert.numbers = dict(finding.numbers)
     alert.modifiers = list(finding.modifiers)
     alert.activity_ids = list(finding.activity_ids)
+    alert.basis = {str(i): round(distances[i], 1) for i in finding.activity_ids if i in distances}
 
 
 def write_ledger(
-    session: Session, athlete_id: str, rows: dict[str, models.Alert], ledger: Ledger, now: datetime
-) -> None:
+    session: Session, athlete_id: str, rows: dict[str, models.Alert], ledger: Ledger, now: datetime,
+    *, distances: Mapping[int, float],
+) -> None:  # fmt: skip
+    """`distances`: each run's as it counts now, kept with its alerts (a withdrawal says
+    what the run was)."""
     for fp, finding in ledger.latest.items():
         alert = rows.get(fp)
         if alert is None:
@@ -134,8 +140,10 @@ def write_ledger(
             alert.status, alert.resolved_at = "active", None
             alert.digest_id = alert.mailed_severity = None  # what got worse is news again
         elif alert.severity == finding.severity.label and alert.numbers == dict(finding.numbers):
+            if alert.basis is None:  # raised before 0016
+                alert.basis = {str(i): round(distances[i], 1) for i in finding.activity_ids if i in distances}
             continue
-        _fill(alert, finding)
+        _fill(alert, finding, distances)
         alert.updated_at = now
     for fp in ledger.resolved:
         alert = rows[fp]

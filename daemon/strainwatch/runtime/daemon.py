@@ -262,9 +262,10 @@ class Daemon:
         if not self.settings.web.enabled:
             return
         try:
+            from strainwatch.sources.samples import recorded_track
             from strainwatch.web.serve import ServerThread
 
-            self.web = ServerThread(self.settings, self.sessions, self.clock).start()
+            self.web = ServerThread(self.settings, self.sessions, self.clock, samples=recorded_track).start()
         except ImportError:
             log.warning("web page not served: install the `web` extra (pip install 'strainwatch[web]')")
             return

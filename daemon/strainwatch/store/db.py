@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -232,3 +232,9 @@ def sandbox(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
                 outer.rollback()
     finally:
         engine.dispose()
+
+
+# The names the pages hold a session factory and a session by, so that the web never imports
+# sqlalchemy itself (an import-linter contract): what a session is stays the store's business.
+DbSession: TypeAlias = Session
+Sessions: TypeAlias = sessionmaker[Session]

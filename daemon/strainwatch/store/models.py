@@ -142,6 +142,8 @@ class Activity(Base):
     gap_profile: Mapped[dict[str, Any]]
     # what import left out of the figures, and why: metrics.cleaning's corrections as JSON
     corrections: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    # left out of running load (views.activity.not_counted) and named in a digest once
+    not_counted_told: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     raw: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -223,6 +225,9 @@ class Alert(Base):
     # its run was corrected (or cleaned, or made a duplicate) so that no replay finds it: resolved,
     # and new again if a later correction brings it back
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the distance of each of its runs when it was last raised or refreshed ({"41": 21740.0}):
+    # what a withdrawal says the run was
+    basis: Mapped[dict[str, float] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     escalated_at: Mapped[datetime | None]

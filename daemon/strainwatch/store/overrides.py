@@ -6,11 +6,13 @@ history is read (store.runs), and the day it changes is evaluated again on the n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from strainwatch.errors import StrainwatchError
+from strainwatch.safe_text import clean_line
 from strainwatch.store.models import Activity, ActivityOverride, Athlete
 
 
@@ -18,6 +20,8 @@ from strainwatch.store.models import Activity, ActivityOverride, Athlete
 class Override:
     distance_m: float | None = None
     running: bool | None = None
+    crop_from: datetime | None = None
+    crop_to: datetime | None = None
 
 
 def _evaluate_again(session: Session, activity: Activity) -> None:
@@ -48,9 +52,21 @@ def crops_of(session: Session, athlete_id: str) -> dict[tuple[str, str], tuple[f
     }
 
 
+def cannot_crop(activity: Activity) -> str | None:
+    """Why `activity` has no recording to crop, in words; None when it has one (a file, or
+    a Strava or intervals.icu run whose streams can be asked for again)."""
+    if activity.file is not None:
+        return None
+    if activity.manual:
+        return "a manual entry: it has no recording to crop"
+    if activity.raw.get("file") is not None or activity.streams_state == "none":
+        return "without a recording strainwatch can read again"
+    return None
+
+
 def crop(session: Session, activity: Activity, start: datetime, stop: datetime, now: datetime) -> None:
-    """Only [start, stop] of a file's recording was the run: the file is read again on the
-    next pass with everything else left out."""
+    """Only [start, stop] of the recording was the run: the file is read again, or the
+    source's streams fetched again, on the next pass with everything else left out."""
     row = correct(session, activity, now)
     row.crop_from, row.crop_to = start, stop
     _read_again(activity)
@@ -59,6 +75,10 @@ def crop(session: Session, activity: Activity, start: datetime, stop: datetime, 
 def _read_again(activity: Activity) -> None:
     if activity.file is not None:
         activity.file.mtime_ns, activity.file.sha256 = 0, "recheck"
+    elif activity.streams_state is not None and activity.streams_state != "none":
+        # an API source's run: its streams are asked for again, and cleaned with the crop
+        activity.streams_state = None
+        activity.raw = {k: v for k, v in activity.raw.items() if k != "streams_pending_since"}
 
 
 def override_of(session: Session, activity: Activity) -> ActivityOverride | None:
@@ -113,3 +133,72 @@ def reset(session: Session, activity: Activity, now: datetime) -> bool:
         activity.updated_at = now
         _evaluate_again(session, activity)
     return changed
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """What the runner says about one run, from `strainwatch activity ID` or the run page's form:
+    both go through `say_word`, so they accept and refuse the same things in the same words."""
+
+    distance_m: float | None = None
+    running: bool | None = None
+    crop: str | None = None  # "HH:MM-HH:MM", local time on the day the recording started
+    duplicate_of: int | None = None
+    reset: bool = False
+
+    def says_nothing(self) -> bool:
+        return not self.reset and self.distance_m is None and self.running is None and not self.crop \
+            and self.duplicate_of is None  # fmt: skip
+
+
+def say_word(session: Session, row: Activity, word: Word, zone: tzinfo, now: datetime) -> list[str]:
+    """Store the runner's word about `row`; what was done, one phrase each. A word that
+    cannot hold (reset with something else, a crop of a manual entry, a duplicate of a run
+    that is not theirs) raises before anything is stored."""
+    if word.reset and word != Word(reset=True):
+        raise StrainwatchError("reset forgets every correction: give it alone")
+    said: list[str] = []
+    window = crop_window(word.crop, row.start_time.astimezone(zone)) if word.crop else None
+    if window is not None and (why := cannot_crop(row)) is not None:
+        name = clean_line(row.name) or row.sport_type
+        local = row.start_time.astimezone(zone)
+        raise StrainwatchError(
+            f"cannot crop #{row.id} ({local:%Y-%m-%d %H:%M} {name[:40]}), {why}: "
+            f"say what you ran instead with `strainwatch activity {row.id} --distance KM`"
+        )
+    twin = None
+    if word.duplicate_of is not None:
+        twin = session.get(Activity, word.duplicate_of)
+        if twin is None or twin.deleted or twin.athlete_id != row.athlete_id or twin.id == row.id:
+            raise StrainwatchError(f"no other activity #{word.duplicate_of} of {row.athlete_id} to duplicate")
+    if word.reset:
+        said.append("your corrections forgotten" if reset(session, row, now) else "nothing to forget")
+    if word.distance_m is not None or word.running is not None:
+        correct(session, row, now, distance_m=word.distance_m, running=word.running)
+        said.append("corrected")
+    if window is not None:
+        crop(session, row, *window, now)
+        again = "the file is read again" if row.file else f"its {row.source} streams are fetched again"
+        said.append(f"cropped to {word.crop}: {again} on the next pass")
+    if twin is not None:
+        mark_duplicate(session, row, twin, now)
+        said.append(f"now a duplicate of #{twin.id}: not counted twice")
+    return said
+
+
+def crop_times(text: str) -> tuple[time, time]:
+    """The two local times of `HH:MM-HH:MM`."""
+    try:
+        first, last = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise StrainwatchError(f"crop: not HH:MM-HH:MM: {text[:40]!r}") from None
+    return first, last
+
+
+def crop_window(text: str, start: datetime) -> tuple[datetime, datetime]:
+    """`HH:MM-HH:MM` on the day the recording started, in its time zone (an end before the
+    start is the next day)."""
+    first, last = crop_times(text)
+    begin = datetime.combine(start.date(), first, start.tzinfo)
+    end = datetime.combine(start.date(), last, start.tzinfo)
+    return begin, end + timedelta(days=1) if end <= begin else end

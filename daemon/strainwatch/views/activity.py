@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from strainwatch.domain import RUNNING_SPORT_TYPES, Correction, too_fast_to_run
 from strainwatch.safe_text import clean_line, clean_text
 from strainwatch.store.models import Activity
-from strainwatch.store.overrides import Override
+from strainwatch.store.overrides import Override, overrides_of
 from strainwatch.units import climb_text, distance_text, duration_text, pace_text, say
 
 
@@ -130,14 +133,30 @@ def correction_lines(activity: Activity, units: str, *, notable: bool = False) -
 
 def not_counted(activity: Activity, units: str) -> str | None:
     """Why a run is left out of running load, in words, or None when it counts (a ride is
-    not a run, and needs no word)."""
-    if activity.sport_type not in RUNNING_SPORT_TYPES or activity.deleted or activity.duplicate_of:
+    not a run, and needs no word). The one reason `activities`, `activity ID`, the run page
+    and the digest give."""
+    if activity.deleted or activity.duplicate_of:
         return None
-    if not too_fast_to_run(activity.distance_m, activity.moving_time_s):
+    return left_out_reason(activity.sport_type, activity.distance_m, activity.moving_time_s, units)
+
+
+def left_out_reason(sport_type: str, distance_m: float, moving_time_s: float, units: str) -> str | None:
+    """`not_counted` over plain figures (the mailbox preview has Runs, not rows)."""
+    if sport_type not in RUNNING_SPORT_TYPES or not too_fast_to_run(distance_m, moving_time_s):
         return None
-    pace = format_pace(activity.moving_time_s / activity.distance_m * 1000, units)
-    distance = format_distance(activity.distance_m, units)
-    return f"{distance} at {pace}: too fast for a run, looks like a vehicle"
+    pace = format_pace(moving_time_s / distance_m * 1000, units)
+    return f"{format_distance(distance_m, units)} at {pace}: too fast for a run, looks like a vehicle"
+
+
+def running_hint(activity_id: int) -> str:
+    return f"`strainwatch activity {activity_id} --running` if it was a run"
+
+
+def left_out_line(when: datetime, name: str | None, activity_id: int, reason: str) -> str:
+    """A run left out of running load, named for a digest: its day, its name (cleaned: it
+    comes from the activity), why, and how to say it was a run."""
+    title = (clean_line(name) or "")[:60] or "run"
+    return f"{when:%a %d %b}, {title}: {reason}; {running_hint(activity_id)}"
 
 
 def also_recorded(duplicate: Activity, units: str) -> str:
@@ -148,11 +167,35 @@ def also_recorded(duplicate: Activity, units: str) -> str:
     return f"#{duplicate.id} {clean_line(str(where))} ({distance}, not counted twice)"
 
 
-def runner_word(word: Override, units: str) -> str:
+def runner_word(word: Override, units: str, zone: tzinfo = UTC) -> str:
     """The runner's corrections of a run, for `activities` (`strainwatch activity ID`)."""
     said = []
     if word.distance_m is not None:
         said.append(f"{format_distance(word.distance_m, units)} run")
+    if word.crop_from is not None and word.crop_to is not None:
+        span = f"{word.crop_from.astimezone(zone):%H:%M}-{word.crop_to.astimezone(zone):%H:%M}"
+        said.append(f"only {span} was the run")
     if word.running is not None:
         said.append("a run" if word.running else "not a run")
     return ", ".join(said) or "no change"
+
+
+def untold_not_counted(session: Session, athlete_id: str, units: str) -> list[tuple[Activity, str]]:
+    """The athlete's runs left out of running load that no digest has named yet, with why,
+    oldest first. A run the runner has a word about is theirs to know: not named."""
+    rows = session.scalars(
+        select(Activity).where(
+            Activity.athlete_id == athlete_id, Activity.deleted.is_(False), Activity.duplicate_of.is_(None),
+            Activity.not_counted_told.is_(False), Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
+        ).order_by(Activity.start_time, Activity.id)
+    )  # fmt: skip
+    words = overrides_of(session, athlete_id)
+    return [
+        (row, why)
+        for row in rows
+        if (why := not_counted(row, units)) is not None and (row.source, row.external_id) not in words
+    ]
+
+
+StoredActivity = Activity
+"""A stored activity, by the name the web's type hints use (the web imports no table)."""

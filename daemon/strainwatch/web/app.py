@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strainwatch.config.settings import Settings, split_listen
 from strainwatch.errors import StrainwatchError
+from strainwatch.views.profile import ProfileCache
 from strainwatch.web import alerts_history, pages
 from strainwatch.web.access import (
     OPEN,
@@ -48,8 +49,8 @@ from strainwatch.web.recent import RecentPages
 from strainwatch.web.when import time_tag
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session as DbSession
-    from sqlalchemy.orm import sessionmaker
+    from strainwatch.store.db import Sessions
+    from strainwatch.views.profile import TrackReader
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +93,9 @@ def stylesheet() -> bytes:
 
 
 class Web:
-    def __init__(self, settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime],
+    def __init__(self, settings: Settings, db: Sessions, now: Callable[[], datetime],
                  histories: HistoryCache | None = None, recent: RecentPages[Page | Redirect] | None = None,
-                 ) -> None:  # fmt: skip
+                 *, samples: TrackReader | None = None) -> None:  # fmt: skip
         self.settings = settings
         self.db = db
         self.now = now
@@ -102,6 +103,7 @@ class Web:
         self.limiter = LoginLimiter()
         self.histories = histories or HistoryCache()
         self.recent: RecentPages[Page | Redirect] = recent or RecentPages()
+        self.profiles = ProfileCache(samples)
         host = split_listen(settings.web.listen)[0]
         public = urlsplit(settings.web.public_url).hostname if settings.web.public_url else None
         self.open_hosts = LOOPBACK_NAMES | {host} | ({public} if public else set())
@@ -273,7 +275,8 @@ def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Reque
                             request.url.path, web.client(request))  # fmt: skip
                 return message_response(request, 403, "this form has expired: reload the page and try again")
         query = dict(request.query_params)
-        ctx = Ctx(web.settings, web.db, web.now, login, session, query, form, web.histories)
+        ctx = Ctx(web.settings, web.db, web.now, login, session, query, form, web.histories, web.profiles,
+                  request.url.path)  # fmt: skip
         params = dict(request.path_params)
         started = time.perf_counter()
         try:
@@ -396,11 +399,14 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def create_app(settings: Settings, db: sessionmaker[DbSession], now: Callable[[], datetime],
+def create_app(settings: Settings, db: Sessions, now: Callable[[], datetime],
                histories: HistoryCache | None = None, recent: RecentPages[Page | Redirect] | None = None,
-               ) -> ASGIApp:  # fmt: skip
+               *, samples: TrackReader | None = None) -> ASGIApp:  # fmt: skip
+    """`samples`: how a run's samples are read from its file for the run page's profile
+    (sources.samples.recorded_track, handed in by who serves: the web reads no source);
+    None shows no profile."""
     register_url_convertor("id", IdConvertor())
-    web = Web(settings, db, now, histories, recent)
+    web = Web(settings, db, now, histories, recent, samples=samples)
     env = templates()
     for name in env.list_templates(extensions=["j2"]):  # compiled now, not on a runner's first look
         env.get_template(name)

@@ -10,12 +10,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.metrics.history import History
 from strainwatch.views.overview import build_history, history_version
+
+if TYPE_CHECKING:
+    from strainwatch.store.db import DbSession, Sessions
 
 SIZE = 16  # athletes (and days) kept: a club's coach flips through a few
 
@@ -26,7 +28,9 @@ class HistoryCache:
         self._items: OrderedDict[tuple[str, date, bool], tuple[tuple[object, ...], History]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, athlete: AthleteSettings, today: date, *, light: bool = False) -> History:
+    def get(
+        self, session: DbSession, athlete: AthleteSettings, today: date, *, light: bool = False
+    ) -> History:
         version = history_version(session, athlete.id)
         key = (athlete.id, today, light)
         with self._lock:
@@ -42,7 +46,7 @@ class HistoryCache:
                 self._items.popitem(last=False)
         return history
 
-    def warm(self, db: sessionmaker[Session], athletes: Iterable[AthleteSettings], now: datetime) -> None:
+    def warm(self, db: Sessions, athletes: Iterable[AthleteSettings], now: datetime) -> None:
         """Today's overview history of these athletes, built again where it changed (the daemon
         calls this after each pass): a runner opens the page right after a run lands."""
         for athlete in list(athletes)[: self.size]:

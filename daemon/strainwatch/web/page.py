@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from strainwatch.config.settings import Settings
+from strainwatch.views.profile import ProfileCache
 from strainwatch.web.access import Login, Session
 from strainwatch.web.cache import HistoryCache
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session as DbSession
-    from sqlalchemy.orm import sessionmaker
+    from strainwatch.store.db import Sessions
 
 
 class NotFound(Exception):
@@ -44,13 +44,15 @@ class Ctx:
     """What a handler knows beyond its path parameters."""
 
     settings: Settings
-    db: sessionmaker[DbSession]
+    db: Sessions
     clock: Callable[[], datetime]
     login: Login
     session: Session
     query: Mapping[str, str]
     form: Mapping[str, str] = field(default_factory=dict)
     histories: HistoryCache = field(default_factory=HistoryCache)
+    profiles: ProfileCache = field(default_factory=lambda: ProfileCache(None))
+    path: str = ""  # the address asked for, without its query (for a list's page links)
 
     def now(self) -> datetime:
         return self.clock()

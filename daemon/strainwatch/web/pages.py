@@ -5,12 +5,9 @@ adds). A login sees only its athletes: anything else is "not found"."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from strainwatch.alerts.guidance import Guidance, guidance, guidance_lines, left_out_sentence
 from strainwatch.config.settings import AthleteSettings
@@ -20,7 +17,6 @@ from strainwatch.rules.ceilings import Ceiling
 from strainwatch.rules.registry import RULES
 from strainwatch.safe_text import clean_text
 from strainwatch.store import journal, overrides
-from strainwatch.store.models import Activity, Alert, Injury, PainNote
 from strainwatch.units import KM, MILE, MILE_KM, climb_text, distance_text, say
 from strainwatch.views.activity import (
     activity_json,
@@ -31,21 +27,28 @@ from strainwatch.views.activity import (
     not_counted,
     runner_word,
 )
-from strainwatch.views.alert import alert_json
+from strainwatch.views.activity_list import ActivityFilter, activities_page, sports_of
+from strainwatch.views.alert import alert_detail, alert_json, alert_mark, strongest_by_run, worst_active
+from strainwatch.views.journal import activity_row, alert_row, injuries_of, injury_row, mutes_of
 from strainwatch.views.overview import athlete_overview
 from strainwatch.views.plan import plan_ahead
-from strainwatch.views.profile import run_profile
+from strainwatch.views.run_page import run_detail
 from strainwatch.views.status import StatusReport
 from strainwatch.views.system import system_json
 from strainwatch.views.words import FORM_CONVENTION, acwr_text, form_zone, number_lines, setting_words
 from strainwatch.web import charts
 from strainwatch.web.page import BadRequest, Ctx, NotFound, Page, Redirect
+from strainwatch.web.paging import page_asked, page_json, page_values
 from strainwatch.web.when import moment_words
 
-ACTIVITY_LIMIT = 500
+if TYPE_CHECKING:
+    from strainwatch.store.db import DbSession
+    from strainwatch.views.activity import StoredActivity
+
 GAUGE_TOP = 2.5  # the ACWR gauge's scale runs 0 to this
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)  # the days any date field may name
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" is a digit to str.isdigit
+CROP = re.compile(r"[0-2][0-9]:[0-5][0-9] ?- ?[0-2][0-9]:[0-5][0-9]")
 
 
 def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
@@ -89,17 +92,16 @@ def index(ctx: Ctx) -> Page | Redirect:
     return Page("picker", values, data)
 
 
-def _status_line(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[str, Any]:
+def _status_line(session: DbSession, ctx: Ctx, athlete: AthleteSettings) -> dict[str, Any]:
     """What a coach scans the club for: the worst active alert, and the last 7 days' distance
     against the ceiling for the next 7 (the overview's guidance)."""
     today = _today(ctx, athlete)
-    active = session.scalars(select(Alert).where(Alert.athlete_id == athlete.id, Alert.status == "active"))
-    worst = max(active, key=_rank, default=None)
+    worst = worst_active(session, athlete.id)
     h = ctx.histories.get(session, athlete, today, light=True)
     g = guidance(h, today, ctx.settings.thresholds(athlete))
     unit, per_km = _units(athlete)
     return {
-        "worst_alert": _mark(worst, athlete.units),
+        "worst_alert": alert_mark(worst, athlete.units),
         "last_7_days_km": round(h.km_between(date.fromordinal(today.toordinal() - 6), today), 1),
         "next_week_ceiling_km": None if g.next_week_ceiling_km is None else round(g.next_week_ceiling_km, 1),
         "unit": unit, "per_km": per_km,
@@ -115,9 +117,7 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
             session, athlete, ctx.settings.thresholds(athlete), ctx.now(), as_of=as_of,
             history=ctx.histories.get(session, athlete, today, light=as_of is None),
         )  # fmt: skip
-        injuries = list(session.scalars(
-            select(Injury).where(Injury.athlete_id == athlete.id).order_by(Injury.start.desc())
-        ))  # fmt: skip
+        injuries = injuries_of(session, [athlete.id])
         ahead = plan_ahead(session, athlete.id, today) if athlete.has("plan") and as_of is None else None
     unit, per_km = _units(athlete)
     g = view.status.guidance
@@ -193,62 +193,31 @@ def _gauge(value: float | None, top: float = GAUGE_TOP) -> float | None:
 
 
 def activities(ctx: Ctx, athlete_id: str) -> Page:
+    """A page of the athlete's activities, newest first, filtered; the JSON twin holds the
+    same page in the rows of `activities --json`, and the addresses of the pages beside it."""
     athlete = _athlete(ctx, athlete_id)
     since, until = _date(ctx.query.get("since"), "since"), _date(ctx.query.get("until"), "until")
     sport, text = ctx.query.get("sport", "")[:32], ctx.query.get("q", "")[:100]
-    query = select(Activity).where(
-        Activity.athlete_id == athlete.id, Activity.deleted.is_(False), Activity.duplicate_of.is_(None)
-    )
-    if sport:
-        query = query.where(Activity.sport_type == sport)
-    if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Activity.name.ilike(f"%{escaped}%", escape="\\"))
+    wanted = ActivityFilter(since, until, sport, text)
+    number = page_asked(ctx)
     with ctx.db() as session:
-        rows = list(session.scalars(query.order_by(Activity.start_time.desc(), Activity.id.desc())))
-        kinds = session.scalars(select(Activity.sport_type).where(Activity.athlete_id == athlete.id))
-        sports = sorted(set(kinds))
-        marks = _alert_marks(session.scalars(select(Alert).where(Alert.athlete_id == athlete.id)))
-    zone = athlete.zone
-    rows = [r for r in rows if (since is None or r.start_time.astimezone(zone).date() >= since)
-            and (until is None or r.start_time.astimezone(zone).date() <= until)]  # fmt: skip
+        paged = activities_page(session, athlete.id, athlete.zone, wanted, page=number)
+        sports = sports_of(session, athlete.id)
+        marks = strongest_by_run(session, athlete.id, [r.id for r in paged.items])
     unit, _ = _units(athlete)
     now = ctx.now()
-    shown = [_activity_row(r, athlete, unit, now) | {"mark": _mark(marks.get(r.id), athlete.units)}
-             for r in rows[:ACTIVITY_LIMIT]]  # fmt: skip
-    values = {"title": f"{athlete.name}: activities", "athlete": athlete, "rows": shown, "total": len(rows),
-              "limit": ACTIVITY_LIMIT, "sports": sports,
+    shown = [_activity_row(r, athlete, unit, now) | {"mark": alert_mark(marks.get(r.id), athlete.units)}
+             for r in paged.items]  # fmt: skip
+    values = {"title": f"{athlete.name}: activities", "athlete": athlete, "rows": shown, "sports": sports,
               "filters": {"since": ctx.query.get("since", ""), "until": ctx.query.get("until", ""),
-                          "sport": sport, "q": text}}  # fmt: skip
-    # the twin of `activities --json`: oldest first, as the command lists them; the page newest first
-    return Page("activities", values, [activity_json(r, zone) for r in reversed(rows)])
+                          "sport": sport, "q": text},
+              **page_values(ctx, paged)}  # fmt: skip
+    data = page_json(ctx, paged, "activities", [activity_json(r, athlete.zone) for r in paged.items])
+    return Page("activities", values, data)
 
 
-SEVERITY_RANK = {"warning": 3, "caution": 2, "info": 1}
-
-
-def _alert_marks(alerts: Iterable[Alert]) -> dict[int, Alert]:
-    """Each run's strongest alert (the newest among equals), for a marker beside it."""
-    marks: dict[int, Alert] = {}
-    for a in alerts:
-        for run in a.activity_ids or []:
-            held = marks.get(run)
-            if held is None or _rank(a) > _rank(held):
-                marks[run] = a
-    return marks
-
-
-def _mark(alert: Alert | None, units: str) -> dict[str, Any] | None:
-    if alert is None:
-        return None
-    return {"id": alert.id, "severity": alert.severity, "title": say(alert.title, units)}
-
-
-def _rank(alert: Alert) -> tuple[int, int]:
-    return SEVERITY_RANK.get(alert.severity, 0), alert.id
-
-
-def _activity_row(r: Activity, athlete: AthleteSettings, unit: str, now: datetime) -> dict[str, Any]:
+def _activity_row(r: StoredActivity, athlete: AthleteSettings, unit: str, now: datetime) -> dict[str, Any]:
+    """A stored activity as a row of a page's table."""
     return {
         "id": r.id, "when": moment_words(r.start_time, now, athlete.zone), "start": r.start_time,
         "sport": r.sport_type,
@@ -262,26 +231,19 @@ def _activity_row(r: Activity, athlete: AthleteSettings, unit: str, now: datetim
 
 def activity(ctx: Ctx, activity_id: int) -> Page:
     with ctx.db() as session:
-        row = session.get(Activity, activity_id)
-        if row is None or row.deleted:
+        found = run_detail(session, activity_id)
+        if found is None:
             raise NotFound
-        athlete = _athlete(ctx, row.athlete_id)
-        mine = select(Alert).where(Alert.athlete_id == athlete.id)
-        newest = mine.order_by(Alert.day.desc(), Alert.id.desc())  # as `alerts` lists them
-        about = [a for a in session.scalars(newest)
-                 if row.id in (a.activity_ids or [])]  # fmt: skip
-        notes = list(
-            session.scalars(select(PainNote).where(PainNote.activity_id == row.id).order_by(PainNote.id))
-        )
-        profile = run_profile(row)
-        data = activity_json(row, athlete.zone)
-        unit, _ = _units(athlete)
-        summary = _activity_row(row, athlete, unit, ctx.now())
-        description = clean_text(row.description) or ""
-        corrected = correction_lines(row, unit)
-        word = overrides.override_of(session, row)
-        left_out = not_counted(row, unit) if word is None else None
-        said = runner_word(overrides.Override(word.distance_m, word.running), unit) if word else ""
+        athlete = _athlete(ctx, found.activity.athlete_id)
+    row, about, notes, word = found.activity, found.alerts, found.notes, found.word
+    profile = ctx.profiles.get(row)  # outside the session: a file read holds no connection
+    data = activity_json(row, athlete.zone)
+    unit, _ = _units(athlete)
+    summary = _activity_row(row, athlete, unit, ctx.now())
+    description = clean_text(row.description) or ""
+    corrected = correction_lines(row, unit)
+    left_out = not_counted(row, unit) if word is None else None
+    said = runner_word(word, unit, athlete.zone) if word else ""
     data |= {
         "profile": profile.as_json(),
         "alerts": [alert_json(a, athlete.units) for a in about],
@@ -293,6 +255,7 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
         "description": description, "alerts": about,
         "alert_titles": [say(a.title, athlete.units) for a in about], "notes": notes, "profile": profile,
         "corrections": corrected, "not_counted": left_out, "word": said, "unit": unit,
+        "can_crop": found.can_crop, "duplicate_of": row.duplicate_of,
         "pace": charts.responsive(charts.profile_chart, profile.points, "pace_s_per_km", units, invert=True),
         "hr": charts.responsive(charts.profile_chart, profile.points, "hr", units),
         "altitude": charts.responsive(charts.profile_chart, profile.points, "altitude_m", units),
@@ -300,18 +263,18 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
     return Page("activity", values, data)
 
 
-def _mutes(session: Session, ctx: Ctx, athlete: AthleteSettings) -> dict[str, date]:
-    return journal.active_mutes(session, [athlete.id], _today(ctx, athlete)).get(athlete.id, {})
+def _mutes(session: DbSession, ctx: Ctx, athlete: AthleteSettings) -> dict[str, date]:
+    return mutes_of(session, athlete.id, _today(ctx, athlete))
 
 
 def alert(ctx: Ctx, alert_id: int) -> Page:
     with ctx.db() as session:
-        row = session.get(Alert, alert_id)
-        if row is None:
+        found = alert_detail(session, alert_id)
+        if found is None:
             raise NotFound
+        row, runs = found.alert, found.runs
         athlete = _athlete(ctx, row.athlete_id)
         muted_until = _mutes(session, ctx, athlete).get(row.rule)
-        runs = [a for i in row.activity_ids if (a := session.get(Activity, i)) is not None]
         unit, _ = _units(athlete)
         run_rows = [_activity_row(a, athlete, unit, ctx.now()) for a in runs]
         data = alert_json(row, athlete.units)
@@ -401,7 +364,7 @@ def add_injury(ctx: Ctx, athlete_id: str) -> Redirect:
 
 def close_injury(ctx: Ctx, injury_id: int) -> Redirect:
     with ctx.db() as session, session.begin():
-        row = session.get(Injury, injury_id)
+        row = injury_row(session, injury_id)
         if row is None:
             raise NotFound
         athlete = _athlete(ctx, row.athlete_id)
@@ -415,7 +378,7 @@ def close_injury(ctx: Ctx, injury_id: int) -> Redirect:
 
 def acknowledge(ctx: Ctx, alert_id: int) -> Redirect:
     with ctx.db() as session, session.begin():
-        row = session.get(Alert, alert_id)
+        row = alert_row(session, alert_id)
         if row is None:
             raise NotFound
         _athlete(ctx, row.athlete_id)
@@ -425,8 +388,8 @@ def acknowledge(ctx: Ctx, alert_id: int) -> Redirect:
 
 def add_pain(ctx: Ctx, activity_id: int) -> Redirect:
     with ctx.db() as session, session.begin():
-        row = session.get(Activity, activity_id)
-        if row is None or row.deleted:
+        row = activity_row(session, activity_id)
+        if row is None:
             raise NotFound
         _athlete(ctx, row.athlete_id)
         journal.add_pain_note(session, row, clean_text(ctx.form.get("note")) or "", _by(ctx), ctx.now())
@@ -434,8 +397,8 @@ def add_pain(ctx: Ctx, activity_id: int) -> Redirect:
 
 
 def correct_activity(ctx: Ctx, activity_id: int) -> Redirect:
-    """The runner's word about a run, as `strainwatch activity ID --distance/--running/
-    --not-running/--reset` says it."""
+    """The runner's word about a run, through the same `say_word` as `strainwatch activity ID
+    --distance/--running/--not-running/--crop/--duplicate-of/--reset`."""
     distance, counts = ctx.form.get("distance", "").strip(), ctx.form.get("counts", "")
     try:
         km = float(distance) if distance else None
@@ -443,21 +406,24 @@ def correct_activity(ctx: Ctx, activity_id: int) -> Redirect:
         raise BadRequest("distance: a number of km (or miles) is needed") from None
     if km is not None and not 0 < km <= 1000:
         raise BadRequest("distance: more than 0 and at most 1000")
+    twin = ctx.form.get("duplicate_of", "").strip().lstrip("#")
+    if twin and not WHOLE_NUMBER.fullmatch(twin):
+        raise BadRequest("duplicate of: the number of the other recording (as in #12)")
+    crop = ctx.form.get("crop", "").strip()
+    if crop and not CROP.fullmatch(crop):
+        raise BadRequest("crop: the part that was the run, as HH:MM-HH:MM")
     running = {"running": True, "not-running": False}.get(counts)
     reset = ctx.form.get("reset") == "1"
-    if not reset and km is None and running is None:
-        raise BadRequest("nothing to correct: a distance, run or not a run, or reset")
-    now = ctx.now()
+    word = overrides.Word(None, running, crop or None, int(twin) if twin else None, reset)
+    if km is None and word.says_nothing():
+        raise BadRequest("nothing to correct: a distance, run or not a run, a crop, a duplicate, or reset")
     with ctx.db() as session, session.begin():
-        row = session.get(Activity, activity_id)
-        if row is None or row.deleted:
+        row = activity_row(session, activity_id)
+        if row is None:
             raise NotFound
         athlete = _athlete(ctx, row.athlete_id)
-        if reset:
-            overrides.reset(session, row, now)
-        else:
-            metres = None if km is None else km * (MILE if athlete.units == "mi" else KM)
-            overrides.correct(session, row, now, distance_m=metres, running=running)
+        metres = None if km is None else km * (MILE if athlete.units == "mi" else KM)
+        overrides.say_word(session, row, replace(word, distance_m=metres), athlete.zone, ctx.now())
     return Redirect(f"/activities/{activity_id}#correct")
 
 

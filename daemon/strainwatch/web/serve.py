@@ -27,7 +27,9 @@ from strainwatch.web.recent import RecentPages
 
 if TYPE_CHECKING:
     import uvicorn
-    from sqlalchemy.orm import Session, sessionmaker
+
+    from strainwatch.store.db import Sessions
+    from strainwatch.views.profile import TrackReader
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,8 @@ def url_of(sock: socket.socket) -> str:
 
 
 def _server(
-    settings: Settings, db: sessionmaker[Session], now: Callable[[], datetime], histories: HistoryCache,
-    recent: RecentPages[Page | Redirect] | None = None,
+    settings: Settings, db: Sessions, now: Callable[[], datetime], histories: HistoryCache,
+    recent: RecentPages[Page | Redirect] | None = None, *, samples: TrackReader | None = None,
 ) -> tuple[uvicorn.Server, threading.Event]:
     """The server, and the event it sets once it accepts connections."""
     try:
@@ -73,18 +75,20 @@ def _server(
             ready.set()
 
     config = uvicorn.Config(
-        create_app(settings, db, now, histories, recent), lifespan="off", proxy_headers=False,
-        server_header=False, log_config=None, access_log=False, timeout_graceful_shutdown=3,
-        http=GuardedH11Protocol, ws="none", timeout_keep_alive=KEEP_ALIVE_S,
+        create_app(settings, db, now, histories, recent, samples=samples), lifespan="off",
+        proxy_headers=False, server_header=False, log_config=None, access_log=False,
+        timeout_graceful_shutdown=3, http=GuardedH11Protocol, ws="none", timeout_keep_alive=KEEP_ALIVE_S,
         h11_max_incomplete_event_size=64 * 1024,
     )  # fmt: skip
     return Server(config), ready
 
 
-def serve_forever(settings: Settings, db: sessionmaker[Session], now: Callable[[], datetime],
-                  sock: socket.socket, on_ready: Callable[[str], None]) -> None:  # fmt: skip
+def serve_forever(
+    settings: Settings, db: Sessions, now: Callable[[], datetime], sock: socket.socket,
+    on_ready: Callable[[str], None], *, samples: TrackReader | None = None,
+) -> None:  # fmt: skip
     """Until SIGTERM or SIGINT (uvicorn's handlers, in the main thread)."""
-    server, ready = _server(settings, db, now, HistoryCache())
+    server, ready = _server(settings, db, now, HistoryCache(), samples=samples)
 
     def announce() -> None:
         if ready.wait():
@@ -103,13 +107,15 @@ class ServerThread:
     """The page in a thread of the daemon (and of the tests): `start` returns once uvicorn is
     accepting; `stop` ends it within a few seconds."""
 
-    def __init__(self, settings: Settings, db: sessionmaker[Session], now: Callable[[], datetime],
-                 sock: socket.socket | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, settings: Settings, db: Sessions, now: Callable[[], datetime],
+        sock: socket.socket | None = None, *, samples: TrackReader | None = None,
+    ) -> None:  # fmt: skip
         self.sock = sock or bind(settings.web.listen)
         self.settings, self.db, self.now = settings, db, now
         self.histories = HistoryCache()
         self.recent: RecentPages[Page | Redirect] = RecentPages()
-        self.server, self.ready = _server(settings, db, now, self.histories, self.recent)
+        self.server, self.ready = _server(settings, db, now, self.histories, self.recent, samples=samples)
         self.thread = threading.Thread(target=self._run, name="web", daemon=True)
         self.error: BaseException | None = None
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 import click
 
 from strainwatch.cli.app import AppContext, current_time, pass_app
@@ -17,7 +15,7 @@ from strainwatch.errors import StrainwatchError
 @click.option("--running/--not-running", "running", default=None,
               help="It was a run (counts as running load) / it was not.")  # fmt: skip
 @click.option("--crop", "crop", metavar="HH:MM-HH:MM",
-              help="Only this part of the recording (local time) was the run; files only.")  # fmt: skip
+              help="Only this part of the recording (local time) was the run (file or streams).")  # fmt: skip
 @click.option("--duplicate-of", "duplicate_of", type=int, metavar="ID", help="Another recording of run ID.")
 @click.option("--reset", is_flag=True, help="Forget your corrections: the sources' figures stand again.")
 @pass_app
@@ -31,71 +29,44 @@ def activity_command(
     from strainwatch.store.db import unit_of_work
     from strainwatch.store.models import Activity
     from strainwatch.units import KM, MILE
-    from strainwatch.views.activity import correction_lines, not_counted, table_row
+    from strainwatch.views.activity import correction_lines, not_counted, running_hint, table_row
 
     if reset and (distance_km is not None or running is not None or duplicate_of is not None or crop):
         raise click.UsageError("--reset forgets every correction: give it alone")
+    if crop is not None:
+        try:
+            overrides.crop_times(crop)
+        except StrainwatchError as error:
+            raise click.BadParameter(f"not HH:MM-HH:MM: {crop[:40]!r}", param_hint="--crop") from error
     now = current_time()
     with app.sessions()() as session, unit_of_work(session):
         row = session.get(Activity, activity_id)
         if row is None or row.deleted:
             raise StrainwatchError(f"no activity #{activity_id}", hint="strainwatch activities lists them")
         athlete = app.settings.athlete(row.athlete_id)
-        said: list[str] = []
         unit = MILE if athlete.units == "mi" else KM
-        if reset:
-            forgot = overrides.reset(session, row, now)
-            said.append("your corrections forgotten" if forgot else "nothing to forget")
-        if distance_km is not None or running is not None:
-            metres = None if distance_km is None else distance_km * unit
-            overrides.correct(session, row, now, distance_m=metres, running=running)
-            said.append("corrected")
-        if crop is not None:
-            if row.file is None:
-                raise StrainwatchError(
-                    f"#{row.id} has no recording strainwatch can read again: --crop works on files",
-                    hint="say what you ran instead: --distance KM",
-                )
-            start, stop = _crop_window(crop, row.start_time.astimezone(athlete.zone))
-            overrides.crop(session, row, start, stop, now)
-            said.append(f"cropped to {crop}: the file is read again on the next pass")
-        if duplicate_of is not None:
-            twin = session.get(Activity, duplicate_of)
-            if twin is None or twin.deleted or twin.athlete_id != row.athlete_id or twin.id == row.id:
-                raise StrainwatchError(f"no other activity #{duplicate_of} of {athlete.id} to duplicate")
-            overrides.mark_duplicate(session, row, twin, now)
-            said.append(f"now a duplicate of #{twin.id}: not counted twice")
+        metres = None if distance_km is None else distance_km * unit
+        word = overrides.Word(metres, running, crop, duplicate_of, reset)
+        said = overrides.say_word(session, row, word, athlete.zone, now)
         click.echo(f"#{row.id} {table_row(row, athlete.zone, athlete.units)}")
-        word = overrides.override_of(session, row)
-        if word is not None and word.distance_m is not None:
-            shown, stored = word.distance_m / unit, row.distance_m / unit
-            click.echo(f"  your word: {shown:.2f} {athlete.units} run (from the source: {stored:.2f})")
-        if word is not None and word.crop_from is not None and word.crop_to is not None:
+        stored = overrides.override_of(session, row)
+        if stored is not None and stored.distance_m is not None:
+            shown, brought = stored.distance_m / unit, row.distance_m / unit
+            click.echo(f"  your word: {shown:.2f} {athlete.units} run (from the source: {brought:.2f})")
+        if stored is not None and stored.crop_from is not None and stored.crop_to is not None:
             zone = athlete.zone
-            span = f"{word.crop_from.astimezone(zone):%H:%M}-{word.crop_to.astimezone(zone):%H:%M}"
+            span = f"{stored.crop_from.astimezone(zone):%H:%M}-{stored.crop_to.astimezone(zone):%H:%M}"
             click.echo(f"  your word: only {span} was the run")
-        if word is not None and word.running is not None:
-            click.echo(f"  your word: {'a run' if word.running else 'not a run'}")
+        if stored is not None and stored.running is not None:
+            click.echo(f"  your word: {'a run' if stored.running else 'not a run'}")
         if row.duplicate_of is not None:
             click.echo(f"  a duplicate of #{row.duplicate_of}: not counted")
         for line in correction_lines(row, athlete.units):
             click.echo(f"  corrected at import: {line}")
-        if word is None and (why := not_counted(row, athlete.units)) is not None:
-            click.echo(f"  not counted: {why}; `strainwatch activity {row.id} --running` if it was a run")
+        if stored is None and (why := not_counted(row, athlete.units)) is not None:
+            click.echo(f"  not counted: {why}; {running_hint(row.id)}")
         if said:
             click.echo(f"{'; '.join(said)}: its day is evaluated again on the next pass (strainwatch sync)")
-
-
-def _crop_window(text: str, start: datetime) -> tuple[datetime, datetime]:
-    """`HH:MM-HH:MM` on the day the recording started, in its time zone (an end before the
-    start is the next day)."""
-    try:
-        first, last = (time.fromisoformat(part.strip()) for part in text.split("-"))
-    except ValueError:
-        raise click.BadParameter(f"not HH:MM-HH:MM: {text[:40]!r}", param_hint="--crop") from None
-    begin = datetime.combine(start.date(), first, start.tzinfo)
-    end = datetime.combine(start.date(), last, start.tzinfo)
-    return begin, end + timedelta(days=1) if end <= begin else end
 
 
 COMMANDS = (activity_command,)

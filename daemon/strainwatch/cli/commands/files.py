@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, time
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -97,7 +97,7 @@ def import_command(
 def activities(app: AppContext, since: date | None, athlete_id: str | None, as_json: bool) -> None:
     """List stored activities, oldest first."""
     from strainwatch.store.overrides import overrides_of
-    from strainwatch.store.repository import duplicates_by_activity, list_activities
+    from strainwatch.store.repository import duplicates_by_activity
     from strainwatch.views.activity import (
         TABLE_HEADER,
         activity_json,
@@ -107,6 +107,7 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
         runner_word,
         table_row,
     )
+    from strainwatch.views.activity_list import ActivityFilter, activities_of
 
     settings = app.settings
     athletes = [settings.athlete(athlete_id)] if athlete_id else list(settings.athletes)
@@ -115,8 +116,7 @@ def activities(app: AppContext, since: date | None, athlete_id: str | None, as_j
     lines: list[str] = []
     with sessions() as session:
         for athlete in athletes:
-            start = datetime.combine(since, time(), athlete.zone) if since else None
-            found = list_activities(session, [athlete.id], since=start)
+            found = activities_of(session, athlete.id, athlete.zone, ActivityFilter(since=since))
             twins = duplicates_by_activity(session, athlete.id) if not as_json else {}
             words = overrides_of(session, athlete.id) if not as_json else {}
             rows.extend(activity_json(a, athlete.zone) for a in found)

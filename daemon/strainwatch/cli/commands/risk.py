@@ -74,10 +74,9 @@ def _kind_problems(app: AppContext, sessions: sessionmaker[Session], athlete_ids
 
 
 def _mutes_of(session: Session, athlete: AthleteSettings) -> dict[str, date]:
-    from strainwatch.store.journal import active_mutes
+    from strainwatch.views.journal import mutes_of
 
-    today = current_time().astimezone(athlete.zone).date()
-    return active_mutes(session, [athlete.id], today).get(athlete.id, {})
+    return mutes_of(session, athlete.id, current_time().astimezone(athlete.zone).date())
 
 
 def _mute_line(rule: str, until: date) -> str:
@@ -94,19 +93,12 @@ def alerts(
     app: AppContext, show_all: bool, since: date | None, athlete_id: str | None, as_json: bool
 ) -> None:
     """List alerts, newest first (active ones unless --all)."""
-    from sqlalchemy import select
-
-    from strainwatch.store.models import Alert
-    from strainwatch.views.alert import alert_json, alert_line
+    from strainwatch.views.alert import AlertFilter, alert_json, alert_line, alerts_history
 
     units = {a.id: a.units for a in _athletes(app, athlete_id)}
-    query = select(Alert).where(Alert.athlete_id.in_(units))
-    if not show_all:
-        query = query.where(Alert.status == "active")
-    if since:
-        query = query.where(Alert.day >= since)
+    wanted = AlertFilter(state="" if show_all else "active", since=since)
     with app.sessions()() as session:
-        rows = list(session.scalars(query.order_by(Alert.day.desc(), Alert.id.desc())))
+        rows = alerts_history(session, list(units), wanted)
     if as_json:
         shown = [alert_json(a, units[a.athlete_id]) for a in rows]
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
@@ -124,22 +116,20 @@ def explain(app: AppContext, alert_id: int) -> None:
     """The numbers behind an alert, the evidence and what to do."""
     from strainwatch.alerts.guidance import guidance, guidance_lines
     from strainwatch.rules.registry import RULES
-    from strainwatch.store.models import Activity, Alert
     from strainwatch.views.activity import correction_lines, table_row
-    from strainwatch.views.alert import explain_text
+    from strainwatch.views.alert import alert_detail, explain_text
     from strainwatch.views.overview import build_history
 
     with app.sessions()() as session:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
+        found = alert_detail(session, alert_id)
+        if found is None:
             raise StrainwatchError(f"no alert #{alert_id}", hint="list them with: strainwatch alerts --all")
+        alert = found.alert
         athlete = app.settings.athlete(alert.athlete_id)
-        rows = [session.get(Activity, i) for i in alert.activity_ids]
         lines = []
-        for a in rows:
-            if a is not None:
-                lines.append(f"#{a.id} {table_row(a, athlete.zone, athlete.units)}")
-                lines.extend(f"  corrected: {line}" for line in correction_lines(a, athlete.units))
+        for a in found.runs:
+            lines.append(f"#{a.id} {table_row(a, athlete.zone, athlete.units)}")
+            lines.extend(f"  corrected: {line}" for line in correction_lines(a, athlete.units))
         thresholds = app.settings.thresholds(athlete)
         in_effect = thresholds.of(alert.rule) if alert.rule in RULES else None
         history = build_history(session, athlete, alert.day, light=True)
@@ -272,15 +262,11 @@ def _mark_stale(session: Session, athlete_id: str) -> None:
 @pass_app
 def injury_list(app: AppContext, athlete_id: str | None) -> None:
     """Logged injuries, newest first."""
-    from sqlalchemy import select
-
-    from strainwatch.store.models import Injury
+    from strainwatch.views.journal import injuries_of
 
     ids = [a.id for a in _athletes(app, athlete_id)]
     with app.sessions()() as session:
-        rows = list(
-            session.scalars(select(Injury).where(Injury.athlete_id.in_(ids)).order_by(Injury.start.desc()))
-        )
+        rows = injuries_of(session, ids)
     if not rows:
         click.echo("no injuries logged")
     for row in rows:

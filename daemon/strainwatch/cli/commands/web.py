@@ -42,6 +42,7 @@ def serve(app: AppContext, listen: str | None) -> None:
     from strainwatch.config.settings import WebSettings
 
     _need_web_extra()
+    from strainwatch.sources.samples import recorded_track
     from strainwatch.web.serve import bind, serve_forever
 
     settings = app.settings
@@ -59,7 +60,7 @@ def serve(app: AppContext, listen: str | None) -> None:
         how = "logins required" if settings.web.login_required else "no login: loopback only"
         click.echo(f"strainwatch: serving on {url} ({how}); Ctrl-C stops", err=True)
 
-    serve_forever(settings, sessions, clock.running(), sock, ready)
+    serve_forever(settings, sessions, clock.running(), sock, ready, samples=recorded_track)
 
 
 @click.group()

@@ -1,8 +1,8 @@
 """FIT profile names for the few enumerations strainwatch reads (file type, maker, product, sport).
 
-Generated from fitdecode 0.11.0's FIT profile by tests/fit_files.py (`python -m
-tests.fit_files > daemon/strainwatch/sources/fit_profile.py`); tests/unit/test_fit.py checks
-that they still agree. A value missing here is kept as its number, as fitdecode does.
+Generated from fitdecode 0.11.0's FIT profile by `python -m tests.support.fit_files >
+daemon/strainwatch/sources/files/fit_profile.py`; tests/unit/test_fit.py checks that they still
+agree. A value missing here is kept as its number, as fitdecode does.
 """
 
 # fmt: off

@@ -83,10 +83,11 @@ def _integrated(times: list[Any], speeds: list[Any]) -> list[float | None]:
 
 
 def stream_values(
-    start: datetime, summary: Mapping[str, Any], streams: Mapping[str, list[Any]]
-) -> dict[str, Any] | None:
+    start: datetime, summary: Mapping[str, Any], streams: Mapping[str, list[Any]],
+    keep: tuple[float, float] | None = None,
+) -> dict[str, Any] | None:  # fmt: skip
     """Grade-adjusted pace, descent and the pace profile from the streams, through the same
-    metrics as files; None when there are no usable samples."""
+    metrics as files; None when there are no usable samples. `keep`: the runner's crop."""
     times = streams.get("time") or []
     if len(times) < 2:
         return None
@@ -105,11 +106,11 @@ def stream_values(
     device = DeviceSummary(
         summary.get("distance_m"), summary.get("moving_time_s"), summary.get("elapsed_time_s")
     )
-    m = compute_metrics(track, device, sport_type=summary.get("sport_type"))
+    m = compute_metrics(track, device, sport_type=summary.get("sport_type"), keep=keep)
     return {
         "gap_s_per_km": m.gap_s_per_km,
         "descent_m": m.descent_m,
         "gap_profile": {str(k): v for k, v in m.gap_profile.items()},
         "avg_hr": m.avg_hr if m.avg_hr is not None else summary.get("avg_hr"),
-        **cleaned_values(m),
+        **cleaned_values(m, summary.get("distance_m"), summary.get("moving_time_s")),
     }

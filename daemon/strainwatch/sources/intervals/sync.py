@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.secret_files import read_secret
@@ -38,7 +38,7 @@ from strainwatch.sources.intervals.client import (
 from strainwatch.sources.intervals.mapping import is_strava_stub, start_of, stream_values, summary_values
 from strainwatch.sources.intervals.settings import AthleteIntervalsSettings, account_of
 from strainwatch.sources.intervals.tables import IntervalsAccount
-from strainwatch.store import repository
+from strainwatch.store import overrides, repository
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.dedup import KnownActivities
 from strainwatch.store.models import Activity
@@ -270,6 +270,7 @@ class _Sync:
         activity.raw = {"summary": item}
         activity.gap_s_per_km, activity.descent_m, activity.gap_profile = values["pace_s_per_km"], None, {}
         activity.streams_state = "none" if values["manual"] else None
+        activity.corrections = None  # the streams' cleaning (and the runner's crop) come again
         activity.deleted, activity.updated_at = False, self.now
         self.report.updated += 1
 
@@ -306,11 +307,16 @@ class _Sync:
             )
 
     def _fetch_streams(self) -> None:
+        """Streams of the analysis window's runs, and of runs the runner cropped (whatever
+        their age), cleaned with the crop."""
         with unit_of_work(self.session):
+            crops = {k: v for (source, k), v in overrides.crops_of(self.session, self.athlete.id).items()
+                     if source == SOURCE}  # fmt: skip
+            recent = Activity.start_time >= self.now - ANALYSIS_WINDOW
             candidates = list(self.session.scalars(select(Activity).where(
                 Activity.athlete_id == self.athlete.id, Activity.source == SOURCE,
                 Activity.deleted.is_(False), Activity.streams_state.is_(None),
-                Activity.start_time >= self.now - ANALYSIS_WINDOW,
+                or_(recent, Activity.external_id.in_(sorted(crops))),
                 Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
             ).order_by(Activity.start_time)))  # fmt: skip
         for activity in candidates:
@@ -324,14 +330,26 @@ class _Sync:
                 self.report.held_back.append(f"{activity.external_id}: {error.what}")
                 continue
             with unit_of_work(self.session):
-                summary = {"distance_m": activity.distance_m, "moving_time_s": activity.moving_time_s,
-                           "elapsed_time_s": activity.elapsed_time_s, "avg_hr": activity.avg_hr,
-                           "sport_type": activity.sport_type}  # fmt: skip
-                refined = stream_values(activity.start_time, summary, streams)
+                summary = self._summary(activity)
+                keep = crops.get(activity.external_id)
+                refined = stream_values(activity.start_time, summary, streams, keep)
                 for name, value in (refined or {}).items():
                     setattr(activity, name, value)
                 activity.streams_state = "fetched" if refined is not None else "none"
                 activity.updated_at = self.now
+
+
+    def _summary(self, activity: Activity) -> dict[str, Any]:
+        """The figures intervals.icu listed (not the stored ones: a crop or a cleaning may have
+        changed those), for the streams' metrics."""
+        listed = activity.raw.get("summary")
+        values = summary_values(listed, self.athlete.zone) if isinstance(listed, dict) and listed else {}
+        return {
+            "distance_m": values.get("distance_m", activity.distance_m),
+            "moving_time_s": values.get("moving_time_s", activity.moving_time_s),
+            "elapsed_time_s": values.get("elapsed_time_s", activity.elapsed_time_s),
+            "avg_hr": values.get("avg_hr", activity.avg_hr), "sport_type": activity.sport_type,
+        }  # fmt: skip
 
 
 __all__ = ["IntervalsReport", "start_of", "sync_intervals"]

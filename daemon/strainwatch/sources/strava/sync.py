@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.secret_files import read_secret
@@ -44,7 +44,7 @@ from strainwatch.sources.strava.client import (
 )
 from strainwatch.sources.strava.settings import StravaSettings, app_of, link_of
 from strainwatch.sources.strava.tables import StravaAccount, StravaAppState, StravaGear
-from strainwatch.store import repository
+from strainwatch.store import overrides, repository
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.dedup import KnownActivities
 from strainwatch.store.models import Activity
@@ -139,8 +139,11 @@ def summary_values(item: Mapping[str, Any], gear_names: Mapping[str, str]) -> di
     }
 
 
-def stream_values(item: Mapping[str, Any], streams: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Per-sample metrics (grade-adjusted pace, descent, the pace profile) from streams."""
+def stream_values(
+    item: Mapping[str, Any], streams: Mapping[str, Any], keep: tuple[float, float] | None = None
+) -> dict[str, Any] | None:
+    """Per-sample metrics (grade-adjusted pace, descent, the pace profile) from streams;
+    `keep`: the runner's crop (store.overrides), everything outside it left out."""
 
     def data(key: str) -> list[Any]:
         entry = streams.get(key)
@@ -156,13 +159,18 @@ def stream_values(item: Mapping[str, Any], streams: Mapping[str, Any]) -> dict[s
         row = [float(c[i]) if i < len(c) and c[i] is not None else NAN for c in columns.values()]
         track.append(start + float(t), NAN, NAN, row[1], row[0], row[2], row[3])
     summary = DeviceSummary(item.get("distance"), item.get("moving_time"), item.get("elapsed_time"))
-    m = compute_metrics(track, summary, sport_type=str(item.get("sport_type") or item.get("type") or "Run"))
+    sport = str(item.get("sport_type") or item.get("type") or "Run")
+    m = compute_metrics(track, summary, sport_type=sport, keep=keep)
     return {
         "gap_s_per_km": m.gap_s_per_km, "descent_m": m.descent_m,
         "gap_profile": {str(k): v for k, v in m.gap_profile.items()},
         "avg_hr": m.avg_hr if m.avg_hr is not None else item.get("average_heartrate"),
-        **cleaned_values(m),
+        **cleaned_values(m, _number(item.get("distance")), _number(item.get("moving_time"))),
     }  # fmt: skip
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class _AthleteSync:
@@ -173,6 +181,7 @@ class _AthleteSync:
         self.session, self.athlete, self.account = session, athlete, account
         self.client, self.now, self.report, self.reserve = client, now, report, reserve
         self.should_stop: Callable[[], bool] = lambda: False
+        self.crops: dict[str, tuple[float, float]] = {}  # the runner's, by Strava id (store.overrides)
         with unit_of_work(session):
             self.known: KnownActivities = repository.known_activities(session, athlete.id)
 
@@ -249,6 +258,8 @@ class _AthleteSync:
                     kept = {k: v for k, v in activity.raw.items() if k not in ("gone", "held_back")}
                     activity.raw = {**kept, "summary": dict(item)}
                     activity.deleted, activity.updated_at = False, self.now
+                    if activity.corrections and not activity.manual:  # the summary undid them
+                        activity.streams_state, activity.corrections = None, None
                     if (
                         "detail" in activity.raw
                         and self._in_window(start)
@@ -365,10 +376,16 @@ class _AthleteSync:
         self.report.held_back.append(f"{activity.external_id}: {reason}")
 
     def _candidates(self) -> list[Activity]:
+        """Runs of the analysis window, and runs the runner cropped (their streams, whatever
+        their age)."""
+        self.crops = {k: v for (source, k), v in overrides.crops_of(self.session, self.athlete.id).items()
+                      if source == "strava"}  # fmt: skip
+        recent = Activity.start_time >= self.now - ANALYSIS_WINDOW
+        cropped = and_(Activity.external_id.in_(sorted(self.crops)), Activity.streams_state.is_(None))
         return list(self.session.scalars(
             select(Activity).where(
                 Activity.athlete_id == self.athlete.id, Activity.source == "strava",
-                Activity.deleted.is_(False), Activity.start_time >= self.now - ANALYSIS_WINDOW,
+                Activity.deleted.is_(False), or_(recent, cropped),
                 Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
             ).order_by(Activity.start_time)
         ))  # fmt: skip
@@ -411,7 +428,9 @@ class _AthleteSync:
             except StravaGone as error:  # what Strava answers for a manual entry's streams
                 self._no_streams(activity, f"streams answered {error.status}")
                 return
-            refined = stream_values(activity.raw["summary"], streams) if isinstance(streams, dict) else None
+            keep = self.crops.get(activity.external_id)
+            summary = activity.raw["summary"]
+            refined = stream_values(summary, streams, keep) if isinstance(streams, dict) else None
             with unit_of_work(self.session):
                 if refined is not None:
                     for name, value in refined.items():

@@ -13,7 +13,14 @@ from datetime import datetime
 
 from strainwatch.notify.chart import Chart
 from strainwatch.notify.notification import Notification, Recipient, header_text, reference
-from strainwatch.notify.render import AlertContent, DigestContent, alert_subject, digest_subject, message_id
+from strainwatch.notify.render import (
+    AlertContent,
+    DigestContent,
+    alert_subject,
+    digest_subject_of,
+    message_id,
+    named_not_counted,
+)
 from strainwatch.units import distance_text
 from strainwatch.views.words import numbers_sentence
 
@@ -73,11 +80,13 @@ def push_digest(
         lines.append(f"{old} finding(s) in older runs")
     if d.resolved:
         lines.append(f"{len(d.resolved)} no longer the case")
+    lines += d.withdrawn[:MAX_DIGEST_LINES]
+    lines += [f"Not counted: {line}" for line in named_not_counted(d.not_counted, 2)]
     g = d.guidance
     if g.next_run is not None:
         lines.append(f"Next run: under {distance_text(g.next_run.metres, d.units)}")
     key = f"digest:{recipient.athlete_id}:{d.period}"
-    title = f"Digest {d.period}: {digest_subject(d.findings, d.late, d.resolved)}"
+    title = f"Digest {d.period}: {digest_subject_of(d)}"
     severity = d.findings[0].severity if d.findings else None
     return _push(
         key, recipient, sender, title, lines, now=now, severity=severity,

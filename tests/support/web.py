@@ -3,6 +3,7 @@ the app on a free loopback port in this process (started when it accepts connect
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,28 +11,48 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests import clock
-from tests.hostile_files import gpx
+from tests.support import clock
+from tests.support.config import settings_of
+from tests.support.hostile_files import gpx
 
 HOSTILE = "Run Easy run\r\nBcc: someone@example.org <script>alert(1)</script> & \"q\" 'a' <img src=x onerror=alert(2)>"
 TPX = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
 HOSTILE_NOTE = "</textarea><svg onload=alert(3)> calf ok"
 
 
-def config_text(database_url: str, web: str = "", athletes: tuple[str, ...] = ("sam", "bob")) -> str:
-    blocks = "\n".join(
-        f'[[athletes]]\nid = "{a}"\nname = "{a.title()} <marquee>"\nemail = "{a}@example.org"\ntimezone = "Europe/Berlin"\n'
-        for a in athletes
+def settings_for(
+    tmp_path: Path, database_url: str, web: str = "", athletes: tuple[str, ...] = ("sam", "bob")
+) -> Any:
+    """sam and bob (Berlin), named to attack the page, with the [web] keys `web`."""
+    return settings_of(
+        tmp_path / "config.toml", database_url, None, athletes=athletes, timezone="Europe/Berlin",
+        name=lambda a: f"{a.title()} <marquee>", tables=f"[web]\n{web}\n",
     )
-    return f'[storage]\nurl = "{database_url}"\n\n[web]\n{web}\n\n{blocks}'
 
 
-def settings_for(tmp_path: Path, database_url: str, web: str = "", **kw: Any) -> Any:
-    from strainwatch.kinds import parse_settings
+def open_seeded(tmp_path: Path, database_url: str, web: str = "") -> tuple[Any, Any, dict[str, dict[str, int]]]:
+    """Settings with the [web] keys `web`, the database, and sam's and bob's seeded ids."""
+    from strainwatch.store.db import open_database
 
-    path = tmp_path / "config.toml"
-    path.write_text(config_text(database_url, web, **kw), encoding="utf-8")
-    return parse_settings(path.read_text(encoding="utf-8"), path)
+    settings = settings_for(tmp_path, database_url, web)
+    sessions = open_database(database_url)
+    now = clock.now()
+    ids = {a: seed(sessions, tmp_path, a, now) for a in ("sam", "bob")}
+    return settings, sessions, ids
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the page's form."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def password_hash(password: str) -> str:
+    """`password` hashed as `[[web.users]] password_hash` wants it."""
+    from strainwatch.web.access import hash_password
+
+    return hash_password(password)
 
 
 def seed(sessions: Any, tmp_path: Path, athlete_id: str, now: datetime, runs: int = 12) -> dict[str, int]:
@@ -57,7 +78,7 @@ def seed(sessions: Any, tmp_path: Path, athlete_id: str, now: datetime, runs: in
                 elapsed_time_s=distance / 3 + 30, pace_s_per_km=333.3, gap_s_per_km=330.0, ascent_m=12.0,
                 descent_m=12.0, avg_hr=141.0, max_hr=170.0, gap_profile={"330": distance / 3},
                 raw={"file": str(track)} if last else {}, created_at=now, updated_at=now,
-            )  # fmt: skip
+            )
             session.add(row)
             rows.append(row)
         session.flush()
@@ -67,7 +88,7 @@ def seed(sessions: Any, tmp_path: Path, athlete_id: str, now: datetime, runs: in
             activity_ids=[rows[-1].id], title=HOSTILE, summary=HOSTILE, advice=HOSTILE,
             numbers={"distance_km": 2.7, "<i>n": HOSTILE}, modifiers=[HOSTILE], status="active",
             created_at=now, updated_at=now,
-        )  # fmt: skip
+        )
         session.add(alert)
         session.flush()
         return {"last_run": rows[-1].id, "first_run": rows[0].id, "alert": alert.id}
@@ -81,7 +102,7 @@ def _points(n: int, start: datetime) -> str:
         ele = 40 + 30 * (1 - abs(i - n / 2) / (n / 2))
         out.append(f'<trkpt lat="{52.5 + i * 0.00003:.6f}" lon="13.4"><ele>{ele:.1f}</ele><time>{when}</time>'
                    f'<extensions><x:TrackPointExtension xmlns:x="{TPX}"><x:hr>{120 + i * 40 // n}</x:hr>'
-                   "</x:TrackPointExtension></extensions></trkpt>")  # fmt: skip
+                   "</x:TrackPointExtension></extensions></trkpt>")
     return "\n".join(out)
 
 
@@ -92,11 +113,13 @@ def free_socket() -> socket.socket:
 
 
 @contextmanager
-def serving(settings: Any, sessions: Any) -> Iterator[str]:
-    """The app on a free port; yields its base URL once uvicorn has started."""
+def serving(settings: Any, sessions: Any, samples: Any = None) -> Iterator[str]:
+    """The app on a free port; yields its base URL once uvicorn has started. `samples`: how
+    the run page reads a file's samples (the real reader unless given)."""
+    from strainwatch.sources.samples import recorded_track
     from strainwatch.web.serve import ServerThread
 
-    server = ServerThread(settings, sessions, clock.now, sock=free_socket()).start()
+    server = ServerThread(settings, sessions, clock.now, sock=free_socket(), samples=samples or recorded_track).start()
     try:
         yield server.url.rstrip("/")
     finally:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests import clock
+from tests.support import clock
 
 INACTIVE = {
     "message": "Forbidden",

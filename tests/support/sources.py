@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests import fake_intervals, fake_strava
-from tests.conftest import write_config
-from tests.rules_support import write_gpx
+from tests.support import fake_intervals, fake_strava
+from tests.support.config import settings_of
+from tests.support.histories import write_gpx
 
 SOURCES = ("files", "strava", "intervals")
 
@@ -98,7 +98,6 @@ def _strava_id(name: str) -> int:
 @contextmanager
 def source_harness(kind: str, tmp: Path, database_url: str) -> Iterator[SourceHarness]:
     """A config with a files folder and, for Strava and intervals.icu, that source on its fake."""
-    from strainwatch.kinds import parse_settings
     from strainwatch.store.db import open_database
 
     folder = tmp / "runs"
@@ -112,10 +111,10 @@ def source_harness(kind: str, tmp: Path, database_url: str) -> Iterator[SourceHa
         athlete = "[athletes.strava]\nbackfill_days = 60\n" if strava is not None else ""
         if intervals is not None:
             athlete = fake_intervals.intervals_table(intervals, tmp)
-        extra = f'{tables}[notify]\ndigest = "off"\nquiet_hours = ""\nmbox = "{tmp / "mail.mbox"}"\n{athlete}'
-        config = write_config(tmp / "config.toml", database_url, [folder], extra=extra)
-        text = config.read_text(encoding="utf-8").replace('"Europe/Berlin"', '"UTC"')
-        settings = parse_settings(text, tmp / "config.toml")
+        settings = settings_of(
+            tmp / "config.toml", database_url, [folder], tables=tables, athlete=athlete, immediate=True,
+            notify=f'mbox = "{tmp / "mail.mbox"}"\n',
+        )
         if strava is not None:
             fake_strava.link_athlete(settings)
         yield SourceHarness(kind, tmp, folder, settings, open_database(database_url), strava, intervals)

@@ -7,7 +7,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("STRAINWATCH_CORPUS", REPO / "tests" / "corpus")).resolve()
 EXAMPLE = REPO / "examples"
 EXAMPLE_LAST_RUN = datetime(2021, 7, 4, 13, tzinfo=UTC)  # the example year's last run ends before this

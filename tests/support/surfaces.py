@@ -11,9 +11,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tests import clock
-from tests.conftest import write_config
-from tests.rules_support import write_gpx, write_steady_weeks
+from tests.support import clock
+from tests.support.config import write_config
+from tests.support.histories import write_gpx, write_steady_weeks
 
 # a raw key, a kilometre or a mark left unspelt, in what a miles athlete reads
 RAW = re.compile(r"_km\b|_pct\b|ceiling|\[\[(distance|climb|pace):|\d km\b|/km\b")
@@ -58,9 +58,10 @@ def synced_comeback(tmp_path: Path, units: str = "km", extra: str = "") -> tuple
     now = clock.now()
     write_steady_weeks(folder, now, km=8.0, days_back=13)
     url = f"sqlite:///{tmp_path / 'state' / 'sw.db'}"
-    config = write_config(tmp_path / "config.toml", url, [folder], extra='[notify]\nquiet_hours = ""\n' + extra)  # mail now
-    text = config.read_text().replace('timezone = "Europe/Berlin"', f'timezone = "Europe/Berlin"\nunits = "{units}"')
-    config.write_text(text)
+    config = write_config(
+        tmp_path / "config.toml", url, [folder], timezone="Europe/Berlin", athlete=f'units = "{units}"\n',
+        notify='quiet_hours = ""\n', tables=extra,  # mail now
+    )
     cli(config, "sync")
     write_gpx(folder / "back.gpx", now - timedelta(hours=30), 6.0)
     write_gpx(folder / "long.gpx", now - timedelta(hours=27), 20.0)

@@ -3,7 +3,7 @@
 `FitWriter` writes FIT files message by message, in either byte order, with compressed-
 timestamp headers and developer fields when asked; `run_fit` makes a whole activity.
 `reference_read` reads a file the way strainwatch did with fitdecode (the loop the decoder
-replaced), so tests can hold the decoder to it. `python -m tests.fit_files` prints the
+replaced), so tests can hold the decoder to it. `python -m tests.support.fit_files` prints the
 profile tables of `strainwatch.sources.files.fit_profile` from fitdecode's profile.
 """
 
@@ -291,9 +291,9 @@ def profile_tables_source() -> str:
     lines = [
         '"""FIT profile names for the few enumerations strainwatch reads (file type, maker, product, sport).',
         "",
-        f"Generated from fitdecode {fitdecode.__version__}'s FIT profile by tests/fit_files.py (`python -m",
-        "tests.fit_files > daemon/strainwatch/sources/fit_profile.py`); tests/unit/test_fit.py checks",
-        "that they still agree. A value missing here is kept as its number, as fitdecode does.",
+        f"Generated from fitdecode {fitdecode.__version__}'s FIT profile by `python -m tests.support.fit_files >",
+        "daemon/strainwatch/sources/files/fit_profile.py`; tests/unit/test_fit.py checks that they still",
+        "agree. A value missing here is kept as its number, as fitdecode does.",
         '"""',
         "",
         "# fmt: off",

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from strainwatch.domain import Run
-from tests import clock
+from tests.support import clock
 
 EASY = 360.0  # 6:00/km grade-adjusted
 WEEK = {0: 8.0, 1: 0.0, 2: 6.0, 3: 8.0, 4: 0.0, 5: 6.0, 6: 12.0}  # Mon..Sun, 40 km

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,9 +17,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from tests.rules_support import write_gpx, write_steady_weeks
-
-EXE = Path(sys.executable).with_name("strainwatch")
+from tests.support.cli import EXE
+from tests.support.config import write_config
+from tests.support.histories import write_gpx, write_steady_weeks
 
 
 def write_fleet(root: Path, athletes: int, now: datetime, *, spike_every: int = 20, runs: int = 2) -> int:
@@ -43,21 +42,15 @@ def write_fleet(root: Path, athletes: int, now: datetime, *, spike_every: int = 
 
 
 def fleet_config(root: Path, database_url: str, athletes: int, extra: str = "") -> Path:
-    lines = [
-        f'[storage]\nurl = "{database_url}"\n',
-        '[notify]\ndigest = "off"\nquiet_hours = ""\n',
-        "[daemon]\ninterval = 86400\n",  # one pass per athlete: the clock never makes one due again
-        "[workers]\ntick = 1\nheartbeat = 1\nstalled_after = 3\n",
-        extra,
-    ]
-    for i in range(athletes):
-        lines.append(
-            f'[[athletes]]\nid = "a{i:04d}"\nname = "Runner {i}"\nemail = "a{i:04d}@example.org"\n'
-            f'timezone = "UTC"\n[athletes.files]\npaths = ["{root / f"a{i:04d}"}"]\n'
-        )
-    config = root / "config.toml"
-    config.write_text("\n".join(lines), encoding="utf-8")
-    return config
+    """athletes a0000, a0001, … each reading its folder of `write_fleet`, mail at once."""
+    return write_config(
+        root / "config.toml", database_url, lambda athlete: [root / athlete],
+        athletes=[f"a{i:04d}" for i in range(athletes)], name=lambda athlete: f"Runner {int(athlete[1:])}",
+        immediate=True, tables=(
+            "[daemon]\ninterval = 86400\n"  # one pass per athlete: the clock never makes one due again
+            "[workers]\ntick = 1\nheartbeat = 1\nstalled_after = 3\n" + extra
+        ),
+    )
 
 
 @dataclass
@@ -80,14 +73,14 @@ class Fleet:
         done = subprocess.run(
             [str(EXE), "--config", str(self.config), *args], env=self.env, capture_output=True, text=True,
             timeout=timeout, check=True,
-        )  # fmt: skip
+        )
         return done.stdout
 
     def start(self, timeout: float = 60, *, wait: bool = True) -> WorkerProcess:
         process = subprocess.Popen(
             [str(EXE), "--config", str(self.config), "worker"], env=self.env, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        )
         worker = WorkerProcess(process)
         threading.Thread(target=self._read, args=(worker, process.stderr), daemon=True).start()
         if wait and not worker.ready.wait(timeout):
