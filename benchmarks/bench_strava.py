@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.fake_strava import FakeStrava, link_athlete, running, strava_table
 
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.sources.strava.sync import sync_strava
 from strainwatch.store.db import open_database
 

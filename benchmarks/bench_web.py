@@ -47,7 +47,7 @@ def config(root: Path, web: str) -> Path:
 
 def build(root: Path, runs: int) -> None:
     sys.path.insert(0, str(REPO / "daemon"))
-    from strainwatch.config.settings import load_settings
+    from strainwatch.kinds import load_settings
     from strainwatch.pipeline.run_pass import run_pass
     from strainwatch.store.db import open_database
     from strainwatch.store.models import Activity, Athlete

@@ -56,7 +56,7 @@ def _history(fake: FakeStrava, now: datetime) -> int:
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
 
     rng = random.Random(20261122)
     now = clock.now().replace(microsecond=0)

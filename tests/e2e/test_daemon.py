@@ -88,6 +88,7 @@ def test_doctor_lists_what_is_wrong(tmp_path: Path) -> None:
     assert "[FAIL] secret smtp-password:" in out and "chmod 600" in out
     assert f"[FAIL] files of sam: {tmp_path / 'missing'} missing or not readable" in out
     assert "[FAIL] mail:" in out
+    assert "[ok  ] mail channel: email: 0 sent, 0 pending, 0 parked" in out  # the channel's status
     assert "problem(s)" in out
 
 
@@ -137,7 +138,7 @@ def test_sigterm_during_start_up_exits_0(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_hung_pass_starves_the_watchdog_and_sigterm_still_ends_it(tmp_path: Path) -> None:
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from tests.support.fake_strava import FakeStrava, Fault, link_athlete, running, strava_table
 
     release = threading.Event()

@@ -59,7 +59,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The example's runner (a year of real runs) beside an athlete with hostile activity text,
     synced by the real pass (which also writes the mails to the mbox), served on loopback."""
     from strainwatch.cli.main import cli
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from strainwatch.store.db import open_database
     from strainwatch.store.models import Activity, Alert
 

@@ -73,7 +73,7 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
             config.write_text(config.read_text() + "\n" + strava_athlete)
             fleet = Fleet(config, worker_env(now))
             assert fleet.command("worker", "init").strip() == "job tables created"
-            from strainwatch.config.settings import load_settings
+            from strainwatch.kinds import load_settings
 
             link_athlete(load_settings(str(config)), "strava")
             engine = create_engine(postgres_url)

@@ -17,7 +17,7 @@ pytest.importorskip("starlette")
 
 @pytest.mark.slow
 def test_the_band_in_effect_is_the_one_every_surface_draws(tmp_path: Path) -> None:
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from strainwatch.store.db import open_database
 
     config, url = synced_comeback(tmp_path, extra="[rules.acwr]\nlow = 0.7\nhigh = 1.3\n")

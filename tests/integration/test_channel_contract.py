@@ -28,9 +28,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from strainwatch.config.settings import SmtpSettings
 from strainwatch.notify.channels.base import Channel
 from strainwatch.notify.channels.email import MboxChannel, SmtpChannel
+from strainwatch.notify.channels.email.settings import SmtpSettings
 from strainwatch.notify.notification import Notification, Recipient
 from strainwatch.notify.outbox import deliver_due, enqueue, retry
 from strainwatch.notify.render import notice_message

@@ -29,7 +29,7 @@ def test_every_example_alert_reads_the_same_in_miles_everywhere(tmp_path: Path) 
     from sqlalchemy import select
 
     from strainwatch.alerts.guidance import guidance, guidance_lines
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from strainwatch.metrics.history import History
     from strainwatch.notify.channels.push.render import push_alert
     from strainwatch.notify.chart import weekly_chart

@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from strainwatch.config.settings import AthleteSettings, FileSourceSettings
+from strainwatch.config.settings import AthleteSettings
 from strainwatch.importing import analyse as analyse_module
 from strainwatch.importing import discover, importer, workers
 from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.safe_text import NAME_LIMIT, TEXT_LIMIT
 from strainwatch.sources.files import gpx, tcx
+from strainwatch.sources.files.settings import FileSourceSettings
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, ImportedFile
 from tests.support.hostile_files import CASES, Case, run_gpx

@@ -58,7 +58,7 @@ def _config(
 
 
 def _settings(config: Path) -> Any:
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
 
     return parse_settings(config.read_text(), config)
 

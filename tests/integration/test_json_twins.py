@@ -38,7 +38,7 @@ def _every(http: httpx.Client, path: str, key: str, **params: str) -> list[Any]:
 
 @pytest.mark.slow
 def test_every_json_twin_equals_its_command(tmp_path: Path) -> None:
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from strainwatch.store.db import open_database
 
     config, url = synced_comeback(tmp_path)

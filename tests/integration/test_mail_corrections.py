@@ -12,7 +12,7 @@ from email.policy import default
 from pathlib import Path
 from typing import Any
 
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.notify.dispatch import queue_notifications
 from strainwatch.notify.transport import deliver_all
 from strainwatch.pipeline.run_pass import run_pass

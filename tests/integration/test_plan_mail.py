@@ -18,9 +18,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from strainwatch.config.plan_settings import WEEKDAYS
 from strainwatch.pipeline.plan_check import check_plan
 from strainwatch.pipeline.run_pass import run_pass
+from strainwatch.sources.plan.settings import WEEKDAYS
 from strainwatch.store.db import open_database
 from strainwatch.store.models import PlanForecast
 from strainwatch.store.runs import load_runs

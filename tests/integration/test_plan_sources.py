@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from strainwatch.config.settings import parse_settings
 from strainwatch.errors import ConfigError, SourceError
+from strainwatch.kinds import parse_settings
 from strainwatch.pipeline.plans import PLAN_KINDS
 from strainwatch.pipeline.run_pass import run_pass
 from strainwatch.sources.plan.ical_plan import fetch, parse_ical

@@ -73,8 +73,14 @@ def test_migrations_create_the_schema_and_rerun_cleanly(database_url: str) -> No
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:
+    """The store's tables and every kind's own (registered with the kinds) against the
+    migrations."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
+
+    from strainwatch.pipeline.sources import KINDS
+
+    assert all(table.metadata is Base.metadata for kind in KINDS for table in kind.tables())
 
     engine = create_db_engine(database_url)
     upgrade(engine)

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from strainwatch.config.settings import parse_settings
+from strainwatch.kinds import parse_settings
 from strainwatch.sources.strava import client as strava_api
 from strainwatch.sources.strava import sync as strava_sync
 from strainwatch.sources.strava.sync import sync_strava
+from strainwatch.sources.strava.tables import StravaAccount
 from strainwatch.store.db import open_database, unit_of_work
-from strainwatch.store.models import Activity, Outbox, StravaAccount
+from strainwatch.store.models import Activity, Outbox
 from tests.support import clock
 from tests.support.config import settings_of
 from tests.support.fake_strava import (

@@ -23,7 +23,7 @@ pytest.importorskip("starlette")
 def test_a_miles_athlete_reads_miles_and_one_next_run_number_everywhere(tmp_path: Path) -> None:
     from sqlalchemy import select
 
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from strainwatch.notify.channels.push.render import push_alert
     from strainwatch.notify.dispatch import content_of
     from strainwatch.notify.notification import Recipient

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from strainwatch.config.settings import Settings, parse_settings
+from strainwatch.config.settings import Settings
+from strainwatch.kinds import parse_settings
 from strainwatch.runtime.watch import FolderWatcher, file_system_of, plan_watch
 
 MOUNTS = """sysfs /sys sysfs rw 0 0

@@ -73,7 +73,7 @@ def _history(sessions: Any, athlete_id: str, seed: int, days: int = 3 * 365) -> 
 
 
 def _open(tmp_path: Path, database_url: str) -> tuple[Any, Any]:
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
     from strainwatch.store.db import open_database
 
     path = tmp_path / "config.toml"

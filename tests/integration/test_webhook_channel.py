@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from strainwatch.cli.checks import _channel_checks
-from strainwatch.config.settings import Settings, parse_settings
+from strainwatch.config.settings import Settings
 from strainwatch.errors import StrainwatchError
+from strainwatch.kinds import parse_settings
 from strainwatch.notify.channels.base import PermanentDeliveryError, TemporaryDeliveryError
 from strainwatch.notify.channels.webhook.channel import WebhookChannel, payload, signature
 from strainwatch.notify.dispatch import queue_notice

@@ -69,7 +69,7 @@ def write_config(path: Path, database_url: str, paths: Paths | None = (), **over
 
 def settings_of(path: Path, database_url: str, paths: Paths | None = (), **overrides: Any) -> Settings:
     """The settings of `config_text` written to `path`, as the command would read them."""
-    from strainwatch.config.settings import parse_settings
+    from strainwatch.kinds import parse_settings
 
     write_config(path, database_url, paths, **overrides)
     return parse_settings(path.read_text(encoding="utf-8"), path)

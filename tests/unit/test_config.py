@@ -8,8 +8,9 @@ import pytest
 
 from strainwatch.config.example import example_config_text
 from strainwatch.config.secret_files import read_secret
-from strainwatch.config.settings import find_config_file, load_settings, parse_settings
+from strainwatch.config.settings import find_config_file
 from strainwatch.errors import ConfigError, SecretFileError
+from strainwatch.kinds import load_settings, parse_settings
 from tests.support.paths import REPO
 
 MINIMAL = """
@@ -28,14 +29,38 @@ def test_example_file_is_valid_and_the_packaged_copy_matches() -> None:
     assert example_config_text() == text
 
 
-def test_example_documents_every_option() -> None:
-    """Every field of the model appears in the example (set or commented), so users find it."""
-    from strainwatch.config.settings import AthleteSettings, FileSourceSettings, StorageSettings
+def test_the_example_s_tables_are_written_from_their_models() -> None:
+    """Each table of the example (the centre's, each source's and channel's) is its model
+    printed (key, default or example, meaning): a key added to a model and not to the example
+    fails here. Rewrite them with `python -m strainwatch.kinds`."""
+    from strainwatch.kinds import example_blocks, with_kind_blocks
 
     text = example_config_text()
-    tables = {"[storage]", "[[athletes]]", "[athletes.files]", "[[athletes.shoes]]", "[athletes.rules.", "[strava]",
-              "[athletes.strava]", "[smtp]", "[notify]", "[web]", "[[web.users]]", "[watch]",
-              "[athletes.intervals]", "[[athletes.channels]]"}  # fmt: skip
+    assert with_kind_blocks(text) == text
+    for _, block in example_blocks():
+        assert block in text
+
+
+def test_the_configuration_reference_is_written_from_the_models() -> None:
+    from strainwatch.kinds import reference_markdown
+
+    assert (REPO / "docs" / "configuration.md").read_text(encoding="utf-8") == reference_markdown()
+
+
+def test_example_documents_every_option_of_the_centre() -> None:
+    """Every field of the centre's tables appears in the example (set or commented)."""
+    from strainwatch.config.settings import (
+        AthleteSettings,
+        NotifySettings,
+        StorageSettings,
+        WatchSettings,
+        WebSettings,
+        WebUser,
+    )
+
+    text = example_config_text()
+    tables = {"[storage]", "[[athletes]]", "[[athletes.shoes]]", "[athletes.rules.", "[notify]", "[web]",
+              "[[web.users]]", "[watch]"}  # fmt: skip
     assert all(table in text for table in tables)
     from strainwatch.rules.registry import RULES
 
@@ -43,32 +68,24 @@ def test_example_documents_every_option() -> None:
         assert f"[rules.{rule.id}]" in text, rule.id
         for key in rule.defaults:
             assert f"# {key} = " in text, (rule.id, key)
-    from strainwatch.config.plan_settings import (
-        PlanCsvSettings,
-        PlanIcalSettings,
-        PlanIntervalsSettings,
-        PlanSettings,
-    )
-    from strainwatch.config.settings import (
-        AthleteIntervalsSettings,
-        AthleteStravaSettings,
-        ChannelSettings,
-        NotifySettings,
-        SmtpSettings,
-        StravaSettings,
-        WatchSettings,
-        WebSettings,
-        WebUser,
-    )
-
-    models = (AthleteSettings, FileSourceSettings, StorageSettings, SmtpSettings, NotifySettings, StravaSettings,
-              AthleteStravaSettings, WebSettings, WebUser, AthleteIntervalsSettings, WatchSettings,
-              ChannelSettings, PlanSettings, PlanCsvSettings, PlanIcalSettings, PlanIntervalsSettings)  # fmt: skip
-    subtables = {"files", "shoes", "rules", "strava", "users", "intervals", "watch", "channels", "plan", "csv", "ical"}
+    models = (AthleteSettings, StorageSettings, NotifySettings, WebSettings, WebUser, WatchSettings)
+    subtables = {"shoes", "rules", "users", "channels"}
     for model in models:
         keys = {info.alias or name for name, info in model.model_fields.items()}
         for key in keys - subtables:
             assert f"\n{key} = " in text or f"# {key} = " in text, key
+
+
+def test_a_file_without_a_kind_s_table_is_read_and_the_kind_s_table_is_checked(tmp_path: Path) -> None:
+    """The composed settings: every kind's table is a field, absent or validated."""
+    from strainwatch.kinds import settings_model
+
+    base = '[[athletes]]\nid = "me"\nname = "Me"\nemail = "me@example.org"\n'
+    settings = parse_settings(base, tmp_path / "c.toml")
+    assert isinstance(settings, settings_model())
+    assert settings.strava is None and settings.athletes[0].intervals is None
+    with pytest.raises(ConfigError, match=r"c.toml: \[athletes.intervals\] of athlete 'me', key 'athlete_id'"):
+        parse_settings(base + '[athletes.intervals]\nathlete_id = "x12"\n', tmp_path / "c.toml")
 
 
 @pytest.mark.parametrize(
@@ -262,3 +279,29 @@ def test_intervals_table_paths_and_ids(tmp_path: Path) -> None:
         )
     with pytest.raises(ConfigError, match="mode"):
         parse_settings('[watch]\nmode = "fanotify"\n' + base + 'athlete_id = "0"\n', tmp_path / "c.toml")
+
+
+def test_a_new_kind_s_table_is_one_kind_config(tmp_path: Path) -> None:
+    """What a new source brings to the config is its model: the composed settings read, check
+    and name its table like any other; a table name taken twice is refused at composition."""
+    from pydantic import Field
+
+    from strainwatch.config.compose import KindConfig, compose
+    from strainwatch.config.settings import ConfigModel, parse_settings_as, table_of
+
+    class GarminSettings(ConfigModel):
+        """`[athletes.garmin]`: a made-up source."""
+
+        user: str
+        days: int = Field(default=7, ge=1)
+
+    model = compose([KindConfig("garmin", athlete=GarminSettings)], "push")
+    base = '[[athletes]]\nid = "me"\nname = "Me"\nemail = "me@example.org"\n'
+    settings = parse_settings_as(model, base + '[athletes.garmin]\nuser = "me"\n', tmp_path / "c.toml")
+    assert table_of(settings.athletes[0], "garmin", GarminSettings) == GarminSettings(user="me", days=7)
+    with pytest.raises(ConfigError, match=r"c.toml: \[athletes.garmin\] of athlete 'me', key 'dayz': unknown key"):
+        parse_settings_as(model, base + '[athletes.garmin]\nuser = "me"\ndayz = 3\n', tmp_path / "c.toml")
+    with pytest.raises(ValueError, match="named twice: garmin"):
+        compose([KindConfig("garmin", athlete=GarminSettings)] * 2, "push")
+    with pytest.raises(ValueError, match="named twice: timezone"):
+        compose([KindConfig("timezone", athlete=GarminSettings)], "push")

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strainwatch.config.settings import parse_settings
 from strainwatch.domain import Track
 from strainwatch.errors import ActivityFileError, ConfigError
 from strainwatch.importing.analyse import analyse
 from strainwatch.importing.discover import plan_import
+from strainwatch.kinds import parse_settings
 from strainwatch.metrics.activity import compute_metrics
 from strainwatch.safe_text import NAME_LIMIT, clean_line, clean_text
 from strainwatch.sources.files.activity_files import parse_stream
@@ -183,7 +183,7 @@ _BASE = '[[athletes]]\nid = "sam"\nname = "Sam"\nemail = "sam@example.org"\n'
         (_BASE + 'timezone = "Europe"\n', "key 'timezone': unknown time zone 'Europe'"),
         (_BASE + f'timezone = "Europe/{"A" * 56}"\n', "key 'timezone': unknown time zone"),
         (_BASE + f'timezone = "{"A" * 256}"\n', "key 'timezone'"),
-        (_BASE + f'[athletes.files]\npaths = ["/srv/{"a" * 256}"]\n', "key 'paths': a folder or file name"),
+        (_BASE + f'[athletes.files]\npaths = ["/srv/{"a" * 256}"]\n', "key 'paths' (item 1): a folder or file name"),
         (
             '[storage]\nurl = "postgresql://[::1/x"\n' + _BASE,
             "[storage], key 'url': not a valid database URL",

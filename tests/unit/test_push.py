@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from strainwatch.alerts.guidance import Guidance
-from strainwatch.config.settings import parse_settings
 from strainwatch.errors import ConfigError
+from strainwatch.kinds import parse_settings
 from strainwatch.notify.channels.push import classify, public_name, redact, secret_parts
 from strainwatch.notify.channels.push.render import push_alert, push_digest, push_ref
 from strainwatch.notify.notification import Recipient

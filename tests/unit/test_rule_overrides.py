@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from strainwatch.alerts.guidance import guidance
-from strainwatch.config.settings import parse_settings
 from strainwatch.domain import Finding, Severity, Shoe
+from strainwatch.kinds import parse_settings
 from strainwatch.metrics.history import AthleteFacts, History
 from strainwatch.rules.base import Thresholds
 from strainwatch.rules.registry import RULES, effective, evaluate_day

@@ -271,8 +271,8 @@ def test_trimp_load_drives_acwr_and_fitness_and_fills_missing_heart_rate() -> No
 def test_trimp_needs_heart_rates_in_the_config(tmp_path: object) -> None:
     from pathlib import Path
 
-    from strainwatch.config.settings import parse_settings
     from strainwatch.errors import ConfigError
+    from strainwatch.kinds import parse_settings
 
     base = '[[athletes]]\nid = "me"\nname = "S"\nemail = "s@e.org"\nload = "trimp"\n'
     with pytest.raises(ConfigError, match="needs hr_rest and hr_max"):

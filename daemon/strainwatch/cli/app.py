@@ -31,7 +31,7 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            from strainwatch.config.settings import load_settings
+            from strainwatch.kinds import load_settings
 
             self._settings = load_settings(self.config_path)
         return self._settings

@@ -35,6 +35,7 @@ def checks(settings: Settings) -> list[Check]:
         results.extend(_health_checks(settings, sessions))
     results.extend(_channel_checks(settings))
     if sessions is not None:
+        results.extend(_channel_status(settings, sessions))
         results.append(_outbox(sessions))
         if (workers := _workers(settings)) is not None:
             results.append(workers)
@@ -85,14 +86,11 @@ def _database(settings: Settings) -> str:
 
 
 def _secret_checks(settings: Settings) -> list[Check]:
-    """Each secret the config needs, read as the mail and Strava code read it."""
+    """Each secret file a kind reads, read as the kind reads it."""
     from strainwatch.config.secret_files import read_secret
+    from strainwatch.kinds import kind_configs
 
-    wanted: list[tuple[str, Path | None]] = []
-    if settings.smtp is not None and settings.smtp.username:
-        wanted.append(("smtp-password", settings.smtp.password_file))
-    if settings.strava is not None:
-        wanted.append(("strava-client-secret", settings.strava.client_secret_file))
+    wanted = [secret for config in kind_configs() for secret in config.secrets_of(settings)]
     out = []
     for name, file in wanted:
 
@@ -116,11 +114,25 @@ def _health_checks(settings: Settings, sessions: sessionmaker[Session]) -> list[
 
 
 def _channel_checks(settings: Settings) -> list[Check]:
-    """Each kind of channel's own checks, without sending; a channel of no known kind fails."""
-    from strainwatch.notify.channels.registry import KINDS, unknown_kinds
+    """Each kind of channel's own checks, without sending (a channel of no known kind is
+    refused when the config is read)."""
+    from strainwatch.notify.channels.registry import KINDS
 
-    out = [check for kind in KINDS for check in kind.doctor(settings)]
-    return out + [Check("channels", False, problem) for problem in unknown_kinds(settings)]
+    return [check for kind in KINDS for check in kind.doctor(settings)]
+
+
+def _channel_status(settings: Settings, sessions: sessionmaker[Session]) -> list[Check]:
+    """What each channel delivered: sent (and when last), waiting, parked, the last error."""
+    from strainwatch.notify.channels.registry import KINDS
+
+    ids = [a.id for a in settings.athletes]
+    with sessions() as session:
+        found = [s for kind in KINDS if (s := kind.status(settings, session, ids)) is not None]
+    return [
+        Check(f"{status.title.lower()} channel", line not in status.problems, line)
+        for status in found
+        for line in status.lines
+    ]
 
 
 def _outbox(sessions: sessionmaker[Session]) -> Check:

@@ -6,6 +6,8 @@ the command, so registering them all keeps `strainwatch --help` instant.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from strainwatch.cli.app import cli
 from strainwatch.cli.commands import (
     config,
@@ -16,13 +18,16 @@ from strainwatch.cli.commands import (
     passes,
     plan,
     risk,
-    strava,
     web,
     worker,
 )
+from strainwatch.pipeline.source_commands import COMMAND_MODULES
 
-for _module in (config, corrections, doctor, files, notify, passes, plan, risk, strava, web, worker):
+for _module in (config, corrections, doctor, files, notify, passes, plan, risk, web, worker):
     for _command in _module.COMMANDS:
+        cli.add_command(_command)
+for _name in COMMAND_MODULES:  # the source kinds' own commands
+    for _command in import_module(_name).COMMANDS:
         cli.add_command(_command)
 
 

@@ -14,34 +14,48 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from strainwatch.config.paths import config_candidates, default_database_url, state_dir
-from strainwatch.config.plan_settings import PlanSettings, resolve_plan_paths
-from strainwatch.config.urls import check_service_url as _check_service_url
-from strainwatch.domain import SportType
 from strainwatch.errors import ConfigError
 from strainwatch.metrics.cleaning import CleaningLimits
 
 if TYPE_CHECKING:
     from strainwatch.rules.base import Thresholds
 
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-DEFAULT_TIME_LIMIT_S = 120.0  # per activity file: [athletes.files] time_limit
+T = TypeVar("T", bound=BaseModel)
+S = TypeVar("S", bound="Settings")
+
+EMAIL_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
-class _Model(BaseModel):
+class ConfigModel(BaseModel):
+    """A table of the config file: unknown keys are errors, values never change."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_Model = ConfigModel
 
 
 _MAX_NAME_BYTES = 255  # one path component, on every common file system
 _MAX_PATH_BYTES = 4096
 
 
-def _check_path(value: Path | None) -> Path | None:
+def check_path(value: Path | None) -> Path | None:
     """A path the operating system can take: no NUL, no component over 255 bytes."""
     if value is None:
         return None
@@ -55,6 +69,26 @@ def _check_path(value: Path | None) -> Path | None:
     return value
 
 
+def _relative_to_the_file(value: Any, info: ValidationInfo) -> Any:
+    """A relative path in the file is relative to the file's folder (given as the context)."""
+    folder = (info.context or {}).get(CONFIG_DIR)
+    if isinstance(value, str) and isinstance(folder, Path):
+        return str(folder / Path(value).expanduser())
+    return value
+
+
+CONFIG_DIR = "config_dir"  # the validation context's key: the config file's folder
+RESERVED_NAMES = "reserved_channel_names"  # and the channel names kinds keep, with why
+# A path key of any table: relative to the config file, one the operating system can take.
+ConfigPath = Annotated[Path, BeforeValidator(_relative_to_the_file), AfterValidator(check_path)]
+
+
+def table_of(owner: BaseModel, table: str, model: type[T]) -> T | None:
+    """A kind's own table of the composed settings (config/compose.py), typed as its model."""
+    value = getattr(owner, table, None)
+    return value if isinstance(value, model) else None
+
+
 def _check_database_url(value: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -66,14 +100,21 @@ def _check_database_url(value: str) -> str:
     except (ArgumentError, ValueError):
         raise ValueError(f"not a valid database URL: {value[:80]!r}") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        _check_path(Path(parsed.database))
+        check_path(Path(parsed.database))
     return value
 
 
 class StorageSettings(_Model):
+    """`[storage]`: where the data lives."""
+
     url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL; default: SQLite in $STATE_DIRECTORY or the XDG data dir",
+        examples=["sqlite:////var/lib/strainwatch/strainwatch.db"],
+        description="SQLAlchemy database URL. SQLite needs no server; use PostgreSQL for a club: "
+        "postgresql://strainwatch@localhost/strainwatch (pip install 'strainwatch[postgres]'). "
+        "Default when omitted: SQLite at $STATE_DIRECTORY/strainwatch.db under systemd, else "
+        "~/.local/share/strainwatch/strainwatch.db. A relative SQLite path is relative to this "
+        "file's folder.",
     )
 
     @field_validator("url")
@@ -82,59 +123,27 @@ class StorageSettings(_Model):
         return None if value is None else _check_database_url(value)
 
 
-class FileSourceSettings(_Model):
-    paths: list[Path] = Field(default_factory=list)
-    default_sport_type: SportType = "Run"
-    time_limit: Annotated[float, Field(ge=1, le=3600, allow_inf_nan=False)] = DEFAULT_TIME_LIMIT_S  # per file
-
-    @field_validator("paths")
-    @classmethod
-    def _paths(cls, value: list[Path]) -> list[Path]:
-        for path in value:
-            _check_path(path)
-        return value
-
-
-class SmtpSettings(_Model):
-    host: Annotated[str, Field(min_length=1)]
-    port: Annotated[int, Field(ge=1, le=65535)] = 587
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    username: str | None = None
-    password_file: Path | None = None
-    sender: str = Field(alias="from")
-    timeout: Annotated[int, Field(ge=1, le=600)] = 30
-    ca_file: Path | None = None  # a private CA for a home mail server's certificate
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @field_validator("password_file", "ca_file")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
-
-    @field_validator("sender")
-    @classmethod
-    def _sender(cls, value: str) -> str:
-        from email.utils import parseaddr
-
-        if "\n" in value or "\r" in value or not _EMAIL.match(parseaddr(value)[1]):
-            raise ValueError(f"not a sender address: {value!r}")
-        return value
-
-
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class NotifySettings(_Model):
-    digest: Literal["daily", "weekly", "off"] = "daily"
-    digest_time: str = "07:00"
-    quiet_hours: str | None = "22:00-07:00"
-    mbox: Path | None = None  # where mail goes without [smtp]; default: beside the database
+    """`[notify]`: when digests go and warnings wait."""
 
-    @field_validator("mbox")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
+    digest: Literal["daily", "weekly", "off"] = Field(
+        default="daily",
+        description='"daily", "weekly" (Mondays) or "off": when caution and info findings are mailed.',
+    )
+    digest_time: str = Field(
+        default="07:00", description="When the digest goes, in each athlete's own time zone."
+    )
+    quiet_hours: str | None = Field(
+        default="22:00-07:00", description='Warnings found in these hours wait until they end; "" for none.'
+    )
+    mbox: ConfigPath | None = Field(
+        default=None,
+        examples=["/var/lib/strainwatch/mail.mbox"],
+        description="Where mail goes without [smtp]; default: mail.mbox beside a SQLite database.",
+    )
 
     @field_validator("digest_time")
     @classmethod
@@ -161,42 +170,29 @@ CHANNEL_MESSAGES: tuple[ChannelMessage, ...] = ("warning", "digest", "notice")
 
 
 class ChannelSettings(_Model):
-    """A channel of one athlete and what goes there; email stays every athlete's default.
-    `kind` picks the channel kind (notify/channels/<kind>): "push", an Apprise URL (it holds
-    the service's token, so it is read from a secret file), is the default. A kind's own
-    keys are kept here and checked by the kind when it builds the channel (and by `doctor`)."""
+    """`[[athletes.channels]]`: one more channel of one athlete and what goes there; email
+    stays every athlete's default. `kind` picks the channel kind (notify/channels/<kind>),
+    whose model adds its own keys to these (config/compose.py)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")]
-    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,15}$")] = "push"
-    url_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/<name>
-    send: list[ChannelMessage] = Field(default_factory=lambda: list(CHANNEL_MESSAGES))
-    quiet_hours: str | None = None  # None: [notify] quiet_hours; "" for none on this channel
-    timeout: Annotated[int, Field(ge=1, le=120)] = 10  # seconds per request
-
-    @field_validator("url_file")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
-
-    @field_validator("name")
-    @classmethod
-    def _not_email(cls, value: str) -> str:
-        if value == "email":
-            raise ValueError('"email" is the mail channel\'s name: choose another')
-        return value
-
-    @model_validator(mode="after")
-    def _push_keys(self) -> ChannelSettings:
-        if self.kind == "push" and self.model_extra:
-            raise ValueError(f"unknown key {', '.join(sorted(self.model_extra))} for a push channel")
-        return self
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """The keys of the channel's own kind (a webhook's url, ...), as written."""
-        return dict(self.model_extra or {})
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")] = Field(
+        examples=["phone"],
+        description='A short name: lower-case letters, digits, "-" and "_", at most 16 characters, '
+        'not "email".',
+    )
+    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,15}$")]
+    send: list[ChannelMessage] = Field(
+        default_factory=lambda: list(CHANNEL_MESSAGES),
+        description='What goes there: "warning" (at once), "digest" (as a short summary), "notice" (a source '
+        "that needs you, like a revoked Strava link). Default: all three.",
+    )
+    quiet_hours: str | None = Field(
+        default=None, examples=["22:00-07:00"],
+        description="Warnings found in these hours wait until they end; default: [notify] quiet_hours; "
+        '"" for none.',
+    )  # fmt: skip
+    timeout: Annotated[int, Field(ge=1, le=120)] = Field(
+        default=10, description="Seconds the service may take to connect and to answer (1-120)."
+    )
 
     @field_validator("quiet_hours")
     @classmethod
@@ -208,77 +204,74 @@ class ChannelSettings(_Model):
             raise ValueError(f"not a range like 22:00-07:00: {value!r}")
         return value
 
-
-class StravaSettings(_Model):
-    client_id: Annotated[int, Field(ge=1)]
-    client_secret_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/strava-client-secret
-    api_url: str = "https://www.strava.com/api/v3"
-    oauth_url: str = "https://www.strava.com/oauth"
-    quota_reserve: Annotated[int, Field(ge=0, le=90)] = 10  # percent of each limit left unused
-    timeout: Annotated[int, Field(ge=1, le=300)] = 30
-
-    @field_validator("client_secret_file")
+    @field_validator("name")
     @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
-
-    @field_validator("api_url", "oauth_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _check_service_url(value)
-
-
-class AthleteStravaSettings(_Model):
-    enabled: bool = True
-    backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
-
-
-class AthleteIntervalsSettings(_Model):
-    """`[athletes.intervals]`: the athlete's intervals.icu account, read with a personal API key."""
-
-    athlete_id: Annotated[str, Field(pattern=r"^(0|i?[0-9]{1,12})$")]  # "i12345"; "0": the key's own
-    api_key_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/intervals-<athlete id>
-    base_url: str = "https://intervals.icu"
-    enabled: bool = True
-    backfill_days: Annotated[int, Field(ge=1, le=3650)] = 120
-    timeout: Annotated[int, Field(ge=1, le=300)] = 30
-
-    @field_validator("api_key_file")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _check_service_url(value)
+    def _not_reserved(cls, value: str, info: ValidationInfo) -> str:
+        reserved: dict[str, str] = (info.context or {}).get(RESERVED_NAMES, {})
+        if value in reserved:
+            raise ValueError(f'"{value}" is {reserved[value]}: choose another')
+        return value
 
 
 class WatchSettings(_Model):
-    """`[watch]`: the daemon imports a file that lands in a files folder within seconds."""
+    """`[watch]`: watched folders: the daemon starts an athlete's pass within seconds of a file
+    landing in one of their [athletes.files] folders (a sync tool, a phone app, a USB mount),
+    once the file has stopped growing. Inotify needs `pip install 'strainwatch[watch]'`;
+    network mounts get no inotify events, so they are polled. `strainwatch doctor` says which
+    is in use."""
 
     enabled: bool = True
-    mode: Literal["auto", "inotify", "poll"] = "auto"  # auto: inotify, polling where it cannot work
-    poll_interval: Annotated[float, Field(ge=0.2, le=3600, allow_inf_nan=False)] = 2.0  # seconds
-    settle: Annotated[float, Field(ge=0.1, le=600, allow_inf_nan=False)] = 1.0  # s unchanged, then a pass
+    mode: Literal["auto", "inotify", "poll"] = Field(
+        default="auto", description='"auto" (inotify where it works, else polling), "inotify" or "poll".'
+    )
+    poll_interval: Annotated[float, Field(ge=0.2, le=3600, allow_inf_nan=False)] = Field(
+        default=2.0, description="Seconds between looks at a polled folder."
+    )
+    settle: Annotated[float, Field(ge=0.1, le=600, allow_inf_nan=False)] = Field(
+        default=1.0, description="Seconds a file's size and time must stay unchanged before its pass."
+    )
 
 
 _Positive = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
 
 
 class CleaningSettings(_Model):
-    """`[cleaning]`: the limits of a plausible run, by which import leaves out what was not
-    running (a car ride, a jump of the position, a stop of hours); metrics.cleaning."""
+    """`[cleaning]`: what import leaves out of a run because it was not running, each
+    correction recorded with the activity and shown by `activities`, the run page and
+    `explain` (the file is never changed): a stretch of `sustained` seconds faster than
+    `max_speed` m/s (a car, a train), or faster than `hr_speed` with a heart rate under
+    `hr_ratio` of the run's median; a single jump of the position farther than `max_speed`
+    allows plus `jump_slack` metres; a stop longer than `gap` seconds (not moving time, no
+    distance across it); everything after a stop longer than `tail_gap` seconds (another
+    outing the device kept recording). Records sparser than one sample per `sparse_interval`
+    seconds take the device's own timer and distance. Walks and hikes share the running
+    limits; rides lose only stops and tails (metrics.cleaning)."""
 
     enabled: bool = True
-    max_speed: Annotated[float, Field(gt=2, le=50, allow_inf_nan=False)] = 7.0  # m/s, walking and running
-    sustained: Annotated[float, Field(ge=5, le=3600, allow_inf_nan=False)] = 60.0  # s faster than that
-    hr_speed: Annotated[float, Field(gt=1, le=50, allow_inf_nan=False)] = 5.0  # m/s with an idle heart
-    hr_ratio: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.7  # of the median heart rate
-    jump_slack: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 10.0  # m of GPS noise
-    gap: _Positive = 1800.0  # s: a longer stop is not moving time
-    tail_gap: _Positive = 7200.0  # s: a longer stop ends the recording
-    sparse_interval: _Positive = 10.0  # s per sample: sparser records take the device's timer
+    max_speed: Annotated[float, Field(gt=2, le=50, allow_inf_nan=False)] = Field(
+        default=7.0, description="m/s (2:23/km), walking and running."
+    )
+    sustained: Annotated[float, Field(ge=5, le=3600, allow_inf_nan=False)] = Field(
+        default=60.0, description="Seconds faster than that."
+    )
+    hr_speed: Annotated[float, Field(gt=1, le=50, allow_inf_nan=False)] = Field(
+        default=5.0, description="m/s (3:20/km) with an idle heart."
+    )
+    hr_ratio: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = Field(
+        default=0.7, description="Of the run's median heart rate."
+    )
+    jump_slack: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = Field(
+        default=10.0, description="Metres of GPS noise."
+    )
+    gap: _Positive = Field(
+        default=1800.0, description="Seconds (30 minutes): a longer stop is not moving time."
+    )
+    tail_gap: _Positive = Field(
+        default=7200.0, description="Seconds (2 hours): a longer stop ends the recording."
+    )
+    sparse_interval: _Positive = Field(
+        default=10.0, description="Seconds per sample: sparser records take the device's timer."
+    )
 
     def limits(self) -> CleaningLimits:
         return CleaningLimits(
@@ -311,13 +304,21 @@ def is_loopback(host: str) -> bool:
 
 
 class WebUser(_Model):
-    """A login for the web page (`strainwatch web passwd` prints the hash) and the athletes
-    it may see ("*": all of them)."""
+    """`[[web.users]]`: logins, one table per person. `strainwatch web passwd` prints the
+    argon2 hash (or writes it to a 0600 file with --output). athletes: the ids this login may
+    see, "*" for all (a coach lists the club). A proxy user needs an entry too (without a
+    password) for its athletes."""
 
-    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@+-]+$")]
-    password_hash: str | None = None
-    password_hash_file: Path | None = None
-    athletes: Annotated[list[Annotated[str, Field(min_length=1, max_length=32)]], Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@+-]+$")] = Field(
+        examples=["me"]
+    )
+    password_hash: str | None = Field(default=None, examples=["$argon2id$v=19$m=65536,t=3,p=4$…"])
+    password_hash_file: ConfigPath | None = Field(
+        default=None, examples=["/etc/strainwatch/web-me.hash"], description="Instead of password_hash."
+    )
+    athletes: Annotated[list[Annotated[str, Field(min_length=1, max_length=32)]], Field(min_length=1)] = (
+        Field(examples=[["*"]])
+    )
 
     @field_validator("password_hash")
     @classmethod
@@ -325,11 +326,6 @@ class WebUser(_Model):
         if value is not None and not value.startswith("$argon2"):
             raise ValueError("must be an argon2 hash from `strainwatch web passwd`")
         return value
-
-    @field_validator("password_hash_file")
-    @classmethod
-    def _path(cls, value: Path | None) -> Path | None:
-        return _check_path(value)
 
     @model_validator(mode="after")
     def _one_hash(self) -> WebUser:
@@ -339,16 +335,37 @@ class WebUser(_Model):
 
 
 class WebSettings(_Model):
-    """The web page (`strainwatch serve`, and the daemon): where it listens, the address
-    runners reach it by (which mails and pushes link to), and who may log in."""
+    """`[web]`: the web page: `strainwatch serve`, and the daemon too while enabled is true.
+    Overview, alerts, runs, rules and system pages; add .json to any page's address for its
+    JSON."""
 
-    enabled: bool = True  # the daemon serves the page too; `strainwatch serve` always does
-    listen: str = "127.0.0.1:8750"
-    public_url: str | None = None  # e.g. https://strainwatch.example.org; links need it
+    enabled: bool = Field(
+        default=True, description="false: the daemon does not serve it (`strainwatch serve` still does)."
+    )
+    listen: str = Field(
+        default="127.0.0.1:8750",
+        description="Where it listens. Loopback without users or auth_header needs no login (and answers "
+        "only to the names localhost, 127.0.0.1 and [::1]); any other address is refused unless "
+        "logins are set.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        examples=["https://strainwatch.example.org"],
+        description="The address runners reach it by; mails and pushes link to alert pages when it is set.",
+    )
     users: list[WebUser] = Field(default_factory=list)
-    auth_header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")] | None = None  # e.g. Remote-User
-    trusted_proxies: list[str] = Field(default_factory=list)  # addresses or networks sending auth_header
-    session_hours: Annotated[int, Field(ge=1, le=24 * 90)] = 12
+    auth_header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")] | None = Field(
+        default=None,
+        examples=["Remote-User"],
+        description="Behind a reverse proxy that authenticates (Authelia, Authentik): the header carrying "
+        "the user name, and the proxy's addresses or networks (the header is ignored from anywhere else).",
+    )
+    trusted_proxies: list[str] = Field(default_factory=list, examples=[["127.0.0.1", "10.0.0.0/24"]])
+    session_hours: Annotated[int, Field(ge=1, le=24 * 90)] = Field(
+        default=12,
+        description="How long a login lasts, in hours (sessions live in memory: a restart logs "
+        "everyone out).",
+    )
 
     @field_validator("listen")
     @classmethod
@@ -402,17 +419,38 @@ class WebSettings(_Model):
 
 
 class DaemonSettings(_Model):
-    interval: Annotated[int, Field(ge=5, le=86400)] = 900  # seconds between sync passes
+    """`[daemon]`: how often `strainwatch run` syncs."""
+
+    interval: Annotated[int, Field(ge=5, le=86400)] = Field(
+        default=900,
+        description="Seconds between sync passes of `strainwatch run` (at least 5; up to 10 % "
+        "jitter is added).",
+    )
 
 
 class WorkersSettings(_Model):
-    """`strainwatch worker` (PostgreSQL installs): how each worker process takes jobs and how
-    soon a dead worker's jobs are taken over."""
+    """`[workers]`: `strainwatch worker` (PostgreSQL installs only; see README "Many
+    athletes"): several worker processes, on one or many machines, share the passes, mail and
+    digests through jobs in the database. A worker killed mid-job loses nothing: its jobs run
+    again on another worker at most `stalled_after` + `tick` seconds later."""
 
-    concurrency: Annotated[int, Field(ge=1, le=64)] = 1  # jobs at once in one worker process
-    tick: Annotated[int, Field(ge=1, le=60)] = 60  # seconds between the scheduler's ticks
-    heartbeat: Annotated[int, Field(ge=1, le=600)] = 10  # seconds between a worker's heartbeats
-    stalled_after: Annotated[int, Field(ge=2, le=3600)] = 30  # silent that long: a worker is dead
+    concurrency: Annotated[int, Field(ge=1, le=64)] = Field(
+        default=1,
+        description="Jobs one worker process runs at once (threads); run more processes to use more cores.",
+    )
+    tick: Annotated[int, Field(ge=1, le=60)] = Field(
+        default=60,
+        description="Seconds between ticks; each tick queues a pass for every athlete whose last pass is "
+        "older than [daemon] interval, the mail delivery, the digests due, and takes over dead workers' "
+        "jobs. Must divide 60.",
+    )
+    heartbeat: Annotated[int, Field(ge=1, le=600)] = Field(
+        default=10, description="Seconds between a worker's heartbeats in the database."
+    )
+    stalled_after: Annotated[int, Field(ge=2, le=3600)] = Field(
+        default=30,
+        description="A worker silent for this many seconds is dead: its running jobs are queued again.",
+    )
 
     @field_validator("tick")
     @classmethod
@@ -429,9 +467,18 @@ class WorkersSettings(_Model):
 
 
 class ShoeSettings(_Model):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    tags: list[Literal["minimalist", "low-drop", "trail", "racing"]] = Field(default_factory=list)
-    since: date | None = None
+    """`[[athletes.shoes]]`: shoes, for the shoe rules when files do not name their gear (a
+    Strava export does). Runs use the shoe with the latest `since` on or before their date."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] = Field(examples=["Pegasus 40"])
+    tags: list[Literal["minimalist", "low-drop", "trail", "racing"]] = Field(
+        default_factory=list,
+        description='"minimalist" or "low-drop" (a calf modifier), "trail", "racing".',
+        json_schema_extra={"set_in_example": True},
+    )
+    since: date | None = Field(
+        default=None, examples=[date(2026, 3, 1)], json_schema_extra={"set_in_example": True}
+    )
 
 
 RuleOverrides = dict[str, dict[str, Any]]
@@ -475,22 +522,58 @@ def _check_rule_overrides(value: RuleOverrides) -> RuleOverrides:
     return value
 
 
+def _email_address(value: str) -> str:
+    if not EMAIL_ADDRESS.match(value):
+        raise ValueError(f"not an email address: {value!r}")
+    return value
+
+
 class AthleteSettings(_Model):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    email: Annotated[str, Field(max_length=254)]
-    timezone: Annotated[str, Field(max_length=64)] = "UTC"
-    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
-    units: Literal["km", "mi"] = "km"
-    load: Literal["distance", "trimp"] = "distance"
-    hr_rest: Annotated[int, Field(ge=25, le=120)] | None = None
-    hr_max: Annotated[int, Field(ge=100, le=240)] | None = None
-    sex: Literal["female", "male"] | None = None
-    files: FileSourceSettings = Field(default_factory=FileSourceSettings)
+    """`[[athletes]]`: one table per runner. Each gets their own analysis and their own mail."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] = Field(
+        examples=["me"],
+        description='Short stable identifier: lower-case letters, digits, "-" and "_" (used by --athlete).',
+    )
+    name: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        examples=["Sam"], description="Display name."
+    )
+    email: Annotated[str, Field(max_length=254), AfterValidator(_email_address)] = Field(
+        examples=["sam@example.org"], description="Where this runner's alerts go."
+    )
+    timezone: Annotated[str, Field(max_length=64)] = Field(
+        default="UTC",
+        examples=["Europe/Berlin"],
+        description="IANA time zone: days and weeks are counted in the runner's own local time.",
+    )
+    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = Field(
+        default=None,
+        examples=[1979],
+        description="Optional. Age is a calf-strain risk factor; omit it if you prefer not to say.",
+        json_schema_extra={"set_in_example": True},
+    )
+    units: Literal["km", "mi"] = Field(
+        default="km",
+        description='"km" or "mi": how distances and paces are shown. Everything is stored in metres.',
+    )
+    load: Literal["distance", "trimp"] = Field(
+        default="distance",
+        description='Daily training load for ACWR, monotony/strain and fitness/fatigue: "distance" (km), or '
+        '"trimp" (Banister\'s heart-rate load; needs hr_rest and hr_max). Pick one and keep it: changing it '
+        "changes every ratio. Runs without heart rate get your typical TRIMP per minute.",
+    )
+    hr_rest: Annotated[int, Field(ge=25, le=120)] | None = Field(
+        default=None, examples=[50], description='Resting heart rate (beats per minute), for "trimp".'
+    )
+    hr_max: Annotated[int, Field(ge=100, le=240)] | None = Field(
+        default=None, examples=[185], description='Maximum heart rate (beats per minute), for "trimp".'
+    )
+    sex: Literal["female", "male"] | None = Field(
+        default=None,
+        examples=["female"],
+        description='"female" or "male": TRIMP\'s weighting differs (Banister). Optional.',
+    )
     shoes: list[ShoeSettings] = Field(default_factory=list)
-    strava: AthleteStravaSettings | None = None
-    intervals: AthleteIntervalsSettings | None = None
-    plan: PlanSettings | None = None  # the training plan the forecasts read (config/plan_settings.py)
     rules: RuleOverrides = Field(default_factory=dict)
     channels: list[ChannelSettings] = Field(default_factory=list)
 
@@ -506,13 +589,6 @@ class AthleteSettings(_Model):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"channel name {twice[0]!r} is used twice")
-        return value
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if not _EMAIL.match(value):
-            raise ValueError(f"not an email address: {value!r}")
         return value
 
     @field_validator("timezone")
@@ -532,11 +608,9 @@ class AthleteSettings(_Model):
             raise ValueError("hr_rest must be below hr_max")
         return self
 
-    @model_validator(mode="after")
-    def _plan_intervals_needs_link(self) -> AthleteSettings:
-        if self.plan is not None and self.plan.intervals is not None and self.intervals is None:
-            raise ValueError("[athletes.plan.intervals] reads the account of [athletes.intervals]: add it")
-        return self
+    def has(self, table: str) -> bool:
+        """Whether the athlete's `[athletes.<table>]` of some kind is there."""
+        return getattr(self, table, None) is not None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -545,8 +619,6 @@ class AthleteSettings(_Model):
 
 class Settings(_Model):
     storage: StorageSettings = Field(default_factory=StorageSettings)
-    smtp: SmtpSettings | None = None
-    strava: StravaSettings | None = None
     notify: NotifySettings = Field(default_factory=NotifySettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     workers: WorkersSettings = Field(default_factory=WorkersSettings)
@@ -573,13 +645,8 @@ class Settings(_Model):
         return effective(merged)
 
     source_file: Path | None = Field(default=None, exclude=True)
-
-    @model_validator(mode="after")
-    def _strava_needs_an_app(self) -> Settings:
-        users = [a.id for a in self.athletes if a.strava is not None and a.strava.enabled]
-        if users and self.strava is None:
-            raise ValueError(f"athletes {', '.join(users)} use Strava, but there is no [strava] table")
-        return self
+    # channel names that kinds keep for themselves, with why (config/compose.py)
+    reserved_channel_names: ClassVar[dict[str, str]] = {}
 
     @model_validator(mode="after")
     def _web_users_know_their_athletes(self) -> Settings:
@@ -628,6 +695,21 @@ class Settings(_Model):
         raise ConfigError(f"no athlete with id {athlete_id!r} (configured: {ids})")
 
 
+# The centre's tables, in the order the docs list them: (header, model, set in the example).
+CENTRE_TABLES: tuple[tuple[str, type[BaseModel], bool], ...] = (
+    ("[storage]", StorageSettings, True),
+    ("[daemon]", DaemonSettings, True),
+    ("[workers]", WorkersSettings, True),
+    ("[web]", WebSettings, True),
+    ("[[web.users]]", WebUser, False),
+    ("[watch]", WatchSettings, False),
+    ("[cleaning]", CleaningSettings, False),
+    ("[notify]", NotifySettings, True),
+    ("[[athletes]]", AthleteSettings, True),
+    ("[[athletes.shoes]]", ShoeSettings, True),
+)
+
+
 def _describe_location(loc: Sequence[int | str], data: Mapping[str, Any]) -> str:
     """('athletes', 0, 'files', 'paths', 2) -> "[athletes.files] of athlete 'me', key 'paths' (item 3)"."""
     parts = list(loc)
@@ -636,7 +718,10 @@ def _describe_location(loc: Sequence[int | str], data: Mapping[str, Any]) -> str
     tables: list[str] = []
     owners: list[str] = []
     node: Any = data
-    for part in parts:
+    for i, part in enumerate(parts):
+        tag = isinstance(part, str) and i and isinstance(parts[i - 1], int) and isinstance(node, dict)
+        if tag and part not in node:
+            continue  # the kind of an [[athletes.channels]] table, as pydantic tags it
         if isinstance(part, int):
             entry = node[part] if isinstance(node, list) and part < len(node) else None
             ident = entry.get("id") if isinstance(entry, dict) else None
@@ -674,8 +759,8 @@ def _format_validation_error(exc: ValidationError, path: Path, data: Mapping[str
     return "\n".join(lines)
 
 
-def _resolve_relative(data: dict[str, Any], base: Path) -> None:
-    """Make relative file paths and SQLite paths relative to the config file's folder."""
+def _resolve_database_url(data: dict[str, Any], base: Path) -> None:
+    """A relative SQLite path is relative to the config file's folder (other paths: ConfigPath)."""
     storage = data.get("storage")
     if isinstance(storage, dict) and isinstance(storage.get("url"), str):
         url: str = storage["url"]
@@ -684,44 +769,22 @@ def _resolve_relative(data: dict[str, Any], base: Path) -> None:
             storage["url"] = url = prefix + os.path.expanduser(url[len(prefix) :])  # noqa: PTH111
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
             storage["url"] = prefix + str(base / url[len(prefix) :])
-    for table, key in (
-        ("smtp", "password_file"), ("smtp", "ca_file"), ("notify", "mbox"), ("strava", "client_secret_file")
-    ):  # fmt: skip
-        section = data.get(table)
-        if isinstance(section, dict) and isinstance(section.get(key), str):
-            section[key] = str(base / Path(section[key]).expanduser())
-    web = data.get("web")
-    for user in (web.get("users") if isinstance(web, dict) else None) or []:
-        if isinstance(user, dict) and isinstance(user.get("password_hash_file"), str):
-            user["password_hash_file"] = str(base / Path(user["password_hash_file"]).expanduser())
-    for athlete in data.get("athletes") or []:
-        for channel in (athlete.get("channels") or []) if isinstance(athlete, dict) else []:
-            for key, value in channel.items() if isinstance(channel, dict) else ():
-                if key.endswith("_file") and isinstance(value, str):  # every kind's files
-                    channel[key] = str(base / Path(value).expanduser())
-        files = athlete.get("files") if isinstance(athlete, dict) else None
-        if isinstance(files, dict) and isinstance(files.get("paths"), list):
-            files["paths"] = [
-                str(base / Path(p).expanduser()) if isinstance(p, str) else p for p in files["paths"]
-            ]
-        intervals = athlete.get("intervals") if isinstance(athlete, dict) else None
-        if isinstance(intervals, dict) and isinstance(intervals.get("api_key_file"), str):
-            intervals["api_key_file"] = str(base / Path(intervals["api_key_file"]).expanduser())
-        if isinstance(athlete, dict):
-            resolve_plan_paths(athlete, base)
 
 
-def parse_settings(text: str, path: Path) -> Settings:
-    """Validate a config file's text; `path` names it in errors and anchors relative paths."""
+def parse_settings_as(model: type[S], text: str, path: Path) -> S:
+    """Validate a config file's text as `model` (the composed settings: strainwatch.kinds);
+    `path` names it in errors and anchors relative paths."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", where=str(path)) from None
     except RecursionError:
         raise ConfigError("invalid TOML: tables or arrays nested too deeply", where=str(path)) from None
-    _resolve_relative(data, path.resolve().parent)
+    folder = path.resolve().parent
+    _resolve_database_url(data, folder)
     try:
-        settings = Settings.model_validate(data)
+        context = {CONFIG_DIR: folder, RESERVED_NAMES: model.reserved_channel_names}
+        settings = model.model_validate(data, context=context)
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(exc, path, data)) from None
     return settings.model_copy(update={"source_file": path})
@@ -742,12 +805,10 @@ def find_config_file(explicit: str | None, env: Mapping[str, str] | None = None)
     )
 
 
-def load_settings(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    path = find_config_file(explicit, env)
+def read_config_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config file: {exc.strerror}", where=str(path)) from None
     except UnicodeDecodeError:
         raise ConfigError("config file is not UTF-8 text", where=str(path)) from None
-    return parse_settings(text, path)

@@ -28,6 +28,7 @@ from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, 
 from strainwatch.importing.workers import analyse_in_workers
 from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.safe_text import NAME_LIMIT, clean_json, clean_line, clean_text
+from strainwatch.sources.files.settings import files_of
 from strainwatch.store import overrides, repository
 from strainwatch.store.apply import BatchResult, apply_batch
 from strainwatch.store.db import store_error, unit_of_work
@@ -130,7 +131,7 @@ def _activity_values(item: AnalysedActivity, athlete: AthleteSettings, job: File
     """The row to store: text cleaned and capped (see `strainwatch.safe_text`), no NaN or infinity."""
     p, m = item.parsed, item.metrics
     return {
-        "sport_type": (p.sport_type or athlete.files.default_sport_type)[:32],
+        "sport_type": (p.sport_type or files_of(athlete).default_sport_type)[:32],
         "name": clean_line(p.name),
         "description": clean_text(p.description),
         "private_note": clean_text(p.private_note),
@@ -326,7 +327,7 @@ def import_paths(
                 records = repository.file_records(session, athlete.id)
                 known = repository.known_activities(session, athlete.id)
                 crops = overrides.crops_of(session, athlete.id)
-            time_limit = athlete.files.time_limit
+            time_limit = files_of(athlete).time_limit
             plan = plan_import(paths, records, time_limit, athlete.units)
             plan.jobs[:] = [
                 replace(job, cleaning=cleaning or job.cleaning, crop=crops.get((job.source, job.key)))

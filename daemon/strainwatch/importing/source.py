@@ -7,16 +7,23 @@ skipped without being opened.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from strainwatch.importing.importer import ImportReport, import_paths
+from strainwatch.config.compose import KindConfig
 from strainwatch.sources.base import Check, PassHooks
+from strainwatch.sources.files.activity_files import is_activity_name
+from strainwatch.sources.files.settings import TABLE, FileSourceSettings, files_of
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.importing.importer import ImportReport
+    from strainwatch.kind_status import KindStatus
     from strainwatch.metrics.cleaning import CleaningLimits
 
 
@@ -27,27 +34,46 @@ class FilesSource:
     name: str = "files"
 
     def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> ImportReport:
+        from strainwatch.importing.importer import import_paths  # the readers, when a pass runs
+
         return import_paths(
-            sessions, self.athlete, self.athlete.files.paths, now=hooks.now, on_planned=hooks.on_planned,
+            sessions, self.athlete, files_of(self.athlete).paths, now=hooks.now, on_planned=hooks.on_planned,
             on_file=hooks.on_file, should_stop=hooks.should_stop, cleaning=self.cleaning,
         )  # fmt: skip
 
 
 class FilesKind:
-    name = "files"
+    """The files source: its state is the passes' health, shown by every page already."""
+
+    name = TABLE
+    config = KindConfig(TABLE, athlete=FileSourceSettings, always=True)
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> FilesSource | None:
-        return FilesSource(athlete, settings.cleaning.limits()) if athlete.files.paths else None
+        return FilesSource(athlete, settings.cleaning.limits()) if files_of(athlete).paths else None
 
     def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
         """Every configured path readable (a folder also searchable); no database needed."""
         out = []
         for athlete in settings.athletes:
-            for path in athlete.files.paths:
+            for path in files_of(athlete).paths:
                 readable = path.exists() and os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0))
                 detail = f"{path} readable" if readable else f"{path} missing or not readable"
                 out.append(Check(f"files of {athlete.id}", readable, detail))
         return out
+
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        return None
+
+    def watched(self, athlete: AthleteSettings) -> list[Path]:
+        return list(files_of(athlete).paths)
+
+    def takes_file(self, name: str) -> bool:
+        """An activity file (.gpx, .fit, .tcx, each also .gz) or a zip that may be an export."""
+        return is_activity_name(name) or name.lower().endswith(".zip")
+
+    def tables(self) -> list[type]:
+        return []  # the store's own: activities and files
 
 
 FILES = FilesKind()

@@ -25,6 +25,7 @@ from strainwatch.notify.dispatch import aware
 from strainwatch.notify.notification import Recipient
 from strainwatch.notify.outbox import enqueue
 from strainwatch.notify.transport import channels_for, sender_of
+from strainwatch.sources.plan.settings import plan_of
 from strainwatch.store.models import Outbox, PlanForecast
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ def queue_plan_mail(
 ) -> list[str]:  # fmt: skip
     """Record the forecasts and queue the look-ahead or the plan mail when there is news; the
     subjects queued. The caller's transaction commits both."""
-    plan = athlete.plan
+    plan = plan_of(athlete)
     if plan is None:
         return []
     local_now = now.astimezone(athlete.zone)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from strainwatch.config.settings import AthleteSettings, Settings
 from strainwatch.errors import StrainwatchError
 from strainwatch.notify.channels.base import Route, sender_of
-from strainwatch.notify.channels.registry import routes_for, unknown_kinds
+from strainwatch.notify.channels.registry import routes_for
 from strainwatch.notify.outbox import DeliveryReport, deliver_due
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.models import Outbox
@@ -73,9 +73,6 @@ def deliver_all(
             report.blocked.append(str(exc))
             log.error("%s not delivered: %s", route.name, exc)
     report.parked += park_unconfigured(settings, sessions, now)
-    for problem in unknown_kinds(settings):
-        report.problems.append(problem)
-        log.error("not delivered: %s", problem)
     for athlete in settings.athletes:
         for route in routes_for(settings, athlete):
             if route.athlete_id is None:

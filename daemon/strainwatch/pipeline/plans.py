@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 from strainwatch.sources.plan.csv_plan import CSV_PLAN
 from strainwatch.sources.plan.ical_plan import ICAL_PLAN
 from strainwatch.sources.plan.intervals_plan import INTERVALS_PLAN
+from strainwatch.sources.plan.settings import CONFIG
 
 if TYPE_CHECKING:
     from strainwatch.config.settings import AthleteSettings, Settings
     from strainwatch.sources.plan.base import PlanKind, PlanReading, PlanSource
 
 PLAN_KINDS: tuple[PlanKind, ...] = (CSV_PLAN, ICAL_PLAN, INTERVALS_PLAN)
+PLAN_CONFIG = CONFIG  # [athletes.plan] and its three tables
 
 
 def plans_of(settings: Settings, athlete: AthleteSettings) -> list[PlanSource]:

@@ -31,8 +31,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from strainwatch import clock
-from strainwatch.config.settings import Settings, load_settings
+from strainwatch.config.settings import Settings
 from strainwatch.errors import StrainwatchError
+from strainwatch.kinds import load_settings
 from strainwatch.runtime.heartbeat import Heartbeat
 from strainwatch.runtime.sd_notify import notify, watchdog_s
 from strainwatch.runtime.watch import FolderWatcher

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from strainwatch.config.settings import Settings
-from strainwatch.sources.files.activity_files import is_activity_name
+from strainwatch.pipeline.sources import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class WatchPlan:
 def plan_watch(settings: Settings, mounts: str | None = None) -> WatchPlan:
     owners: dict[Path, list[str]] = {}
     for athlete in settings.athletes:
-        for path in athlete.files.paths:
+        for path in (p for kind in KINDS for p in kind.watched(athlete)):
             folder = path.parent if path.is_file() else path
             owners.setdefault(folder, []).append(athlete.id)
     mode = settings.watch.mode
@@ -110,7 +110,7 @@ def plan_watch(settings: Settings, mounts: str | None = None) -> WatchPlan:
 
 def _wanted(path: str) -> bool:
     name = os.path.basename(path)  # noqa: PTH119 - str paths keep undecodable bytes
-    return not name.startswith(".") and (is_activity_name(name) or name.lower().endswith(".zip"))
+    return not name.startswith(".") and any(kind.takes_file(name) for kind in KINDS)
 
 
 def _scan(folder: Path) -> Iterator[tuple[str, tuple[int, int]]]:

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import make_url
 
 from strainwatch import clock
-from strainwatch.config.settings import Settings, load_settings
+from strainwatch.config.settings import Settings
 from strainwatch.errors import ConfigError
+from strainwatch.kinds import load_settings
 from strainwatch.runtime.sd_notify import notify
 from strainwatch.runtime.worker_jobs import (
     PASS_PRIORITY,

@@ -10,9 +10,10 @@ config table and its `doctor` checks, listed once in pipeline/sources.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from strainwatch.errors import StrainwatchError
@@ -20,7 +21,9 @@ from strainwatch.errors import StrainwatchError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from strainwatch.config.compose import KindConfig
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.kind_status import KindStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +100,40 @@ class Source(Protocol):
     def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> SourceReport: ...
 
 
+class CommandContext(Protocol):
+    """What a kind's own commands get from `strainwatch` (click's context object)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def sessions(self) -> sessionmaker[Session]: ...
+
+
 class SourceKind(Protocol):
     """A kind of source: which athletes it serves, and its lines in `doctor`."""
 
     name: str
+    config: KindConfig  # its tables in the config file
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> Source | None: ...
 
     def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
         """Its checks; `sessions` is None when the database cannot be used."""
+        ...
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        """Its state for these athletes (a link, a cursor, a quota), for the system page."""
+        ...
+
+    def watched(self, athlete: AthleteSettings) -> list[Path]:
+        """The athlete's folders and files where a new file should start a pass soon."""
+        ...
+
+    def takes_file(self, name: str) -> bool:
+        """Whether a file of this name, landing in a watched folder, is one it reads."""
+        ...
+
+    def tables(self) -> list[type]:
+        """Its own tables (models on the store's Base), imported now: with them the store's
+        metadata is whole (what the migrations are compared with)."""
         ...

@@ -281,46 +281,6 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
 
 
-class StravaAccount(Base):
-    """One athlete's Strava link: tokens (the refresh token rotates and is saved before use),
-    where listing resumes, and which notices were already sent."""
-
-    __tablename__ = "strava_accounts"
-
-    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
-    strava_athlete_id: Mapped[int | None] = mapped_column(BigInteger)
-    access_token: Mapped[str] = mapped_column(Text)
-    refresh_token: Mapped[str] = mapped_column(Text)
-    expires_at: Mapped[datetime]
-    scopes: Mapped[str | None] = mapped_column(Text)
-    synced_until: Mapped[datetime | None]  # newest start_date seen; the next listing starts 48 h before
-    last_sync_at: Mapped[datetime | None]
-    problem: Mapped[str | None] = mapped_column(String(16))  # revoked | inactive: noticed once
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-
-class StravaAppState(Base):
-    """The application's quota as Strava last reported it: shared by every athlete."""
-
-    __tablename__ = "strava_app_state"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    limits: Mapped[dict[str, Any]]  # {"short": [limit, usage], "daily": …, "read_short": …, "read_daily": …}
-    seen_at: Mapped[datetime]
-    blocked_until: Mapped[datetime | None]  # after a 429: no request before the window resets
-
-
-class StravaGear(Base):
-    __tablename__ = "strava_gear"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    distance_m: Mapped[float] = mapped_column(Float)
-    raw: Mapped[dict[str, Any]]
-    updated_at: Mapped[datetime]
-
-
 class SourceHealth(Base):
     """Per athlete and source (files, strava, rules, mail): when it last worked and when and
     why it last failed, so `doctor` and `status` can say what needs a look."""
@@ -332,22 +292,6 @@ class SourceHealth(Base):
     last_success_at: Mapped[datetime | None]
     last_error_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-
-
-class IntervalsAccount(Base):
-    """One athlete's intervals.icu cursor and standing: where listing resumes, why requests
-    stopped (a refused key, identified by its fingerprint, never the key), and the back-off."""
-
-    __tablename__ = "intervals_accounts"
-
-    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
-    synced_until: Mapped[datetime | None]  # newest start seen; the next listing starts 48 h before
-    last_sync_at: Mapped[datetime | None]
-    refused_key: Mapped[str | None] = mapped_column(String(80))  # fingerprint of the key answered 401/403
-    blocked_until: Mapped[datetime | None]  # after a 429/5xx: no request before this
-    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row, for the back-off
-    stubs_noted_at: Mapped[datetime | None]  # the one note about Strava-sourced activities
-    updated_at: Mapped[datetime]
 
 
 class RateQuota(Base):

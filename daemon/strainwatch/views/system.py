@@ -1,18 +1,20 @@
-"""The system page: each source's last pass per athlete, the outbox, the Strava quota.
+"""The system page: each source's last pass per athlete, the outbox, and what each kind of
+source and channel says of itself (a link, a quota, deliveries), handed in by the caller.
 
 `outbox` rows use the keys of `strainwatch outbox --json`; `sources` those of `status --json`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from strainwatch.kind_status import KindStatus
 from strainwatch.store.health import health_of
-from strainwatch.store.models import Outbox, StravaAccount, StravaAppState
+from strainwatch.store.models import Outbox
 from strainwatch.views.activity import iso_utc
 
 RECENT_MESSAGES = 30
@@ -37,9 +39,12 @@ def outbox_json(r: Outbox) -> dict[str, object]:
     }
 
 
-def system_json(session: Session, athlete_ids: Collection[str]) -> dict[str, Any]:
-    """Only what concerns `athlete_ids` (a login sees its own athletes); the Strava quota is
-    the application's, shared by every athlete, and holds no athlete's data."""
+def system_json(
+    session: Session, athlete_ids: Collection[str], kinds: Sequence[KindStatus] = ()
+) -> dict[str, Any]:
+    """Only what concerns `athlete_ids` (a login sees its own athletes). `kinds`: each kind's
+    status for them, under its name (a kind's data shared by every athlete, like Strava's
+    quota, holds no athlete's data) and listed in `kinds` for the page."""
     ids = sorted(athlete_ids)
     sources = {a: {h.source: h.as_json() for h in health_of(session, a)} for a in ids}
     counts = dict(
@@ -50,22 +55,13 @@ def system_json(session: Session, athlete_ids: Collection[str]) -> dict[str, Any
     recent = session.scalars(
         select(Outbox).where(Outbox.athlete_id.in_(ids)).order_by(Outbox.id.desc()).limit(RECENT_MESSAGES)
     )
-    app = session.scalars(select(StravaAppState).order_by(StravaAppState.id.desc()).limit(1)).first()
-    accounts = session.scalars(select(StravaAccount).where(StravaAccount.athlete_id.in_(ids)))
     return {
         "athletes": ids,
         "sources": sources,
         "outbox_counts": {str(k): int(v) for k, v in counts.items()},
         "outbox": [outbox_json(r) for r in recent],
-        "strava": {
-            "quota": None if app is None else {
-                "limits": app.limits, "seen_at": iso_utc(app.seen_at),
-                "blocked_until": iso_utc(app.blocked_until) if app.blocked_until else None,
-            },
-            "accounts": [
-                {"athlete": a.athlete_id, "last_sync_at": iso_utc(a.last_sync_at) if a.last_sync_at else None,
-                 "problem": a.problem, "scopes": a.scopes}
-                for a in accounts
-            ],
-        },
-    }  # fmt: skip
+        **{kind.name: kind.data for kind in kinds},
+        "kinds": [
+            {"name": k.name, "title": k.title, "lines": k.lines, "problems": k.problems} for k in kinds
+        ],
+    }

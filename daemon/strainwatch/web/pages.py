@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from strainwatch.alerts.guidance import Guidance, guidance, guidance_lines, left_out_sentence
 from strainwatch.config.settings import AthleteSettings
+from strainwatch.kinds import kind_statuses
 from strainwatch.rules.base import DISCLAIMER
 from strainwatch.rules.ceilings import Ceiling
 from strainwatch.rules.registry import RULES
@@ -117,7 +118,7 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
             history=ctx.histories.get(session, athlete, today, light=as_of is None),
         )  # fmt: skip
         injuries = injuries_of(session, [athlete.id])
-        ahead = plan_ahead(session, athlete.id, today) if athlete.plan is not None and as_of is None else None
+        ahead = plan_ahead(session, athlete.id, today) if athlete.has("plan") and as_of is None else None
     unit, per_km = _units(athlete)
     g = view.status.guidance
     data = view.as_json()
@@ -335,7 +336,7 @@ def rules(ctx: Ctx, athlete_id: str) -> Page:
 def system(ctx: Ctx) -> Page:
     ids = [a.id for a in ctx.settings.athletes if ctx.login.may_see(a.id)]
     with ctx.db() as session:
-        data = system_json(session, ids)
+        data = system_json(session, ids, kind_statuses(ctx.settings, session, ids))
     zones = {a.id: a.zone for a in ctx.settings.athletes if a.id in ids}
     zone = next(iter(zones.values()), UTC)  # for what is no athlete's: the first one's time
     return Page("system", {"title": "System", "data": data, "zones": zones, "zone": zone}, data)

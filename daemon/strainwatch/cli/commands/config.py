@@ -21,8 +21,10 @@ def config_check(app: AppContext) -> None:
     from strainwatch.store.db import safe_url
 
     click.echo(f"  storage: {safe_url(settings.database_url)}")
+    from strainwatch.pipeline.sources import KINDS
+
     for athlete in settings.athletes:
-        paths = ", ".join(str(p) for p in athlete.files.paths) or "no file paths"
+        paths = ", ".join(str(p) for kind in KINDS for p in kind.watched(athlete)) or "no file paths"
         click.echo(f"  athlete {athlete.id} ({athlete.name}, {athlete.timezone}, {athlete.units}): {paths}")
 
 

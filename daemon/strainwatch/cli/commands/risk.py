@@ -12,7 +12,7 @@ from strainwatch.cli.app import AppContext, current_time, parse_date, pass_app
 from strainwatch.errors import StrainwatchError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings
     from strainwatch.domain import Run
@@ -49,6 +49,7 @@ def status(app: AppContext, athlete_id: str | None, as_of: date | None, as_json:
         click.echo(json.dumps([r.as_json() for r in reports], indent=2, ensure_ascii=False))
         return
     click.echo("\n\n".join(texts))
+    _kind_problems(app, sessions, [a.id for a in _athletes(app, athlete_id)])
     from strainwatch.store.db import create_db_engine
     from strainwatch.store.job_queue import queue_overview
 
@@ -59,6 +60,17 @@ def status(app: AppContext, athlete_id: str | None, as_of: date | None, as_json:
         engine.dispose()
     if overview is not None:
         click.echo(f"\nworkers: {overview.line()}")
+
+
+def _kind_problems(app: AppContext, sessions: sessionmaker[Session], athlete_ids: list[str]) -> None:
+    """What a kind of source or channel says needs a look (a revoked link, parked messages)."""
+    from strainwatch.kinds import kind_statuses
+
+    with sessions() as session:
+        found = kind_statuses(app.settings, session, athlete_ids)
+    said = [f"  {status.title}: {line}" for status in found for line in status.problems]
+    if said:
+        click.echo("\nneeds a look:\n" + "\n".join(said))
 
 
 def _mutes_of(session: Session, athlete: AthleteSettings) -> dict[str, date]:

@@ -13,7 +13,7 @@ the pass and the commands work through these alone and never name a kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -22,7 +22,11 @@ from strainwatch.errors import StrainwatchError
 from strainwatch.notify.notification import DEFAULT_SENDER, Notification, Recipient
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from strainwatch.config.compose import KindConfig
     from strainwatch.config.settings import AthleteSettings, ChannelSettings, Settings
+    from strainwatch.kind_status import KindStatus
     from strainwatch.notify.chart import Chart
     from strainwatch.notify.render import AlertContent, DigestContent
     from strainwatch.sources.base import Check
@@ -102,6 +106,7 @@ class ChannelKind(Protocol):
     """A kind of channel: where it takes each athlete's messages, and its lines in `doctor`."""
 
     name: str  # what `kind =` says in [[athletes.channels]]
+    config: KindConfig  # its tables, or its keys of [[athletes.channels]]
 
     def routes(self, settings: Settings, athlete: AthleteSettings) -> list[Route]:
         """This athlete's routes of this kind, in config order; no secret is read."""
@@ -109,6 +114,10 @@ class ChannelKind(Protocol):
 
     def doctor(self, settings: Settings) -> list[Check]:
         """Its checks, without sending anything."""
+        ...
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        """What its channels did for these athletes (sent, waiting, parked, the last error)."""
         ...
 
 
@@ -120,7 +129,8 @@ def quiet_hours_of(settings: Settings, own: str | None) -> str | None:
 def sender_of(settings: Settings) -> str:
     """Who every message is from (the mail's From, every message-id's domain): [smtp] from,
     else the local default."""
-    return settings.smtp.sender if settings.smtp is not None else DEFAULT_SENDER
+    sender = getattr(getattr(settings, "smtp", None), "sender", None)
+    return sender if isinstance(sender, str) else DEFAULT_SENDER
 
 
 def own_routes(
@@ -140,6 +150,14 @@ def own_routes(
     ]  # fmt: skip
 
 
+def own_route_names(
+    settings: Settings, kind: str, athlete_ids: Collection[str]
+) -> list[tuple[str, str | None]]:
+    """(channel name, athlete) of each `[[athletes.channels]]` table of this kind."""
+    athletes = [a for a in settings.athletes if a.id in athlete_ids]
+    return [(c.name, a.id) for a in athletes for c in a.channels if c.kind == kind]
+
+
 def own_checks(settings: Settings, kind: str, check: Callable[[ChannelSettings], str]) -> list[Check]:
     """One `doctor` line per channel table of this kind: "channel <name> of <athlete>"."""
     from functools import partial
@@ -152,3 +170,48 @@ def own_checks(settings: Settings, kind: str, check: Callable[[ChannelSettings],
         for c in a.channels
         if c.kind == kind
     ]
+
+
+def outbox_status(
+    session: Session, name: str, title: str, routes: Sequence[tuple[str, str | None]],
+    athlete_ids: Collection[str],
+) -> KindStatus | None:  # fmt: skip
+    """A channel kind's state from its outbox rows: per route ((channel name, athlete or None
+    for a shared one)), how many were sent (and when last), wait and are parked, and the last
+    error. None when the kind has no route."""
+    from sqlalchemy import func, select
+
+    from strainwatch.kind_status import KindStatus
+    from strainwatch.store.models import Outbox
+
+    if not routes:
+        return None
+    ids = sorted(athlete_ids)
+    lines, problems, channels = [], [], []
+    for channel, owner in routes:
+        rows = select(Outbox.status, func.count(), func.max(Outbox.sent_at)).where(
+            Outbox.channel == channel, Outbox.athlete_id.in_(ids if owner is None else [owner])
+        )
+        counts = {status: (int(n), last) for status, n, last in session.execute(rows.group_by(Outbox.status))}
+        error = session.scalars(
+            select(Outbox.last_error)
+            .where(Outbox.channel == channel, Outbox.status != "sent", Outbox.last_error.is_not(None))
+            .where(Outbox.athlete_id.in_(ids if owner is None else [owner]))
+            .order_by(Outbox.id.desc())
+            .limit(1)
+        ).first()
+        sent, last = counts.get("sent", (0, None))
+        pending, parked = counts.get("pending", (0, None))[0], counts.get("parked", (0, None))[0]
+        label = channel if owner is None else f"{channel} of {owner}"
+        when = f" (last {last:%Y-%m-%d %H:%M} UTC)" if last is not None else ""
+        line = f"{label}: {sent} sent{when}, {pending} pending, {parked} parked"
+        if error:
+            line += f"; last error: {error}"
+        lines.append(line)
+        if parked:
+            problems.append(line)
+        channels.append({
+            "name": channel, "athlete": owner, "sent": sent, "pending": pending, "parked": parked,
+            "last_sent_at": last.isoformat() if last is not None else None, "last_error": error,
+        })  # fmt: skip
+    return KindStatus(name, title, lines, {"channels": channels}, problems)

@@ -13,6 +13,7 @@ from strainwatch.notify.channels.push.kind import KIND as PUSH_KIND
 from strainwatch.notify.channels.webhook.kind import KIND as WEBHOOK_KIND
 
 KINDS: tuple[ChannelKind, ...] = (EMAIL_KIND, PUSH_KIND, WEBHOOK_KIND)
+DEFAULT_KIND = PUSH_KIND.name  # of an [[athletes.channels]] table without `kind`
 
 
 def routes_for(settings: Settings, athlete: AthleteSettings) -> list[Route]:
@@ -21,14 +22,3 @@ def routes_for(settings: Settings, athlete: AthleteSettings) -> list[Route]:
     routes = [route for kind in KINDS for route in kind.routes(settings, athlete)]
     order = {c.name: i for i, c in enumerate(athlete.channels)}
     return sorted(routes, key=lambda r: (r.athlete_id is not None, order.get(r.name, -1)))
-
-
-def unknown_kinds(settings: Settings) -> list[str]:
-    """Channels whose `kind` no registered kind takes: "<athlete> <channel>: <kind>"."""
-    known = {kind.name for kind in KINDS}
-    return [
-        f"{a.id} {c.name}: no channel kind {c.kind!r} (known: {', '.join(sorted(known))})"
-        for a in settings.athletes
-        for c in a.channels
-        if c.kind not in known
-    ]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from strainwatch.config.compose import KindConfig
 from strainwatch.sources.base import Check, PassHooks
+from strainwatch.sources.intervals.settings import TABLE, AthleteIntervalsSettings, account_of
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.kind_status import KindStatus
     from strainwatch.sources.intervals.sync import IntervalsReport
 
 
@@ -28,10 +34,12 @@ class IntervalsSource:
 
 
 class IntervalsKind:
-    name = "intervals"
+    name = TABLE
+    config = KindConfig(TABLE, athlete=AthleteIntervalsSettings)
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> IntervalsSource | None:
-        if athlete.intervals is None or not athlete.intervals.enabled:
+        account = account_of(athlete)
+        if account is None or not account.enabled:
             return None
         return IntervalsSource(athlete)
 
@@ -40,11 +48,11 @@ class IntervalsKind:
         from strainwatch.config.secret_files import read_secret
         from strainwatch.errors import StrainwatchError
         from strainwatch.sources.intervals.client import key_fingerprint
-        from strainwatch.store.models import IntervalsAccount
+        from strainwatch.sources.intervals.tables import IntervalsAccount
 
         out = []
         for athlete in settings.athletes:
-            config = athlete.intervals
+            config = account_of(athlete)
             if config is None or not config.enabled:
                 continue
             name = f"intervals {athlete.id}"
@@ -76,6 +84,45 @@ class IntervalsKind:
                     )
                 )
         return out
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        """Each of these athletes' cursor: the last sync, a refused key, a back-off."""
+        from strainwatch.kind_status import KindStatus
+        from strainwatch.sources.intervals.tables import IntervalsAccount
+
+        linked = [a.id for a in settings.athletes if a.id in athlete_ids and account_of(a) is not None]
+        if not linked:
+            return None
+        lines, problems, accounts = [], [], []
+        for athlete_id in sorted(linked):
+            account = session.get(IntervalsAccount, athlete_id)
+            last = account.last_sync_at if account is not None else None
+            refused = account is not None and account.refused_key is not None
+            blocked = account.blocked_until if account is not None else None
+            line = f"{athlete_id}: last sync " + (f"{last:%Y-%m-%d %H:%M} UTC" if last else "never")
+            if refused:
+                line += ", the API key was refused"
+            if blocked is not None:
+                line += f", waiting until {blocked:%Y-%m-%d %H:%M} UTC"
+            lines.append(line)
+            if refused:
+                problems.append(line)
+            accounts.append({
+                "athlete": athlete_id, "last_sync_at": last.isoformat() if last else None,
+                "key_refused": refused, "blocked_until": blocked.isoformat() if blocked else None,
+            })  # fmt: skip
+        return KindStatus(TABLE, "intervals.icu", lines, {"accounts": accounts}, problems)
+
+    def watched(self, athlete: AthleteSettings) -> list[Path]:
+        return []  # nothing to watch: a pass asks the service
+
+    def takes_file(self, name: str) -> bool:
+        return False
+
+    def tables(self) -> list[type]:
+        from strainwatch.sources.intervals.tables import IntervalsAccount
+
+        return [IntervalsAccount]
 
 
 INTERVALS = IntervalsKind()

@@ -23,7 +23,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.secret_files import read_secret
-from strainwatch.config.settings import AthleteIntervalsSettings, AthleteSettings
+from strainwatch.config.settings import AthleteSettings
 from strainwatch.domain import RUNNING_SPORT_TYPES, Deletion, Recording, SourceBatch
 from strainwatch.errors import ConfigError
 from strainwatch.sources.base import Notice
@@ -36,11 +36,13 @@ from strainwatch.sources.intervals.client import (
     key_fingerprint,
 )
 from strainwatch.sources.intervals.mapping import is_strava_stub, start_of, stream_values, summary_values
+from strainwatch.sources.intervals.settings import AthleteIntervalsSettings, account_of
+from strainwatch.sources.intervals.tables import IntervalsAccount
 from strainwatch.store import overrides, repository
 from strainwatch.store.apply import apply_batch
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.dedup import KnownActivities
-from strainwatch.store.models import Activity, IntervalsAccount
+from strainwatch.store.models import Activity
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +130,7 @@ def sync_intervals(
     should_stop: Callable[[], bool] | None = None, on_request: Callable[[], None] | None = None,
 ) -> IntervalsReport:  # fmt: skip
     """One athlete's intervals.icu pass; reports trouble instead of raising it."""
-    config = athlete.intervals
+    config = account_of(athlete)
     if config is None:
         raise ConfigError(f"athlete {athlete.id} has no [athletes.intervals] table")
     report = IntervalsReport(athlete.id)

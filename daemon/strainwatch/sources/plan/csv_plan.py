@@ -15,6 +15,7 @@ from strainwatch.alerts.forecast import PlannedRun, Unparsed
 from strainwatch.sources.base import Check, probe
 from strainwatch.sources.plan import text
 from strainwatch.sources.plan.base import PlanReading, read_plan_file, reading_line
+from strainwatch.sources.plan.settings import plan_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -97,7 +98,7 @@ class CsvPlanKind:
     name = NAME
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> CsvPlan | None:
-        plan = athlete.plan
+        plan = plan_of(athlete)
         return CsvPlan(plan.csv.path) if plan is not None and plan.csv is not None else None
 
     def doctor(self, settings: Settings, now: datetime) -> list[Check]:

@@ -17,10 +17,11 @@ from strainwatch.errors import SourceError
 from strainwatch.sources.base import Check, probe
 from strainwatch.sources.plan import text
 from strainwatch.sources.plan.base import MAX_PLAN_BYTES, PlanReading, read_plan_file, reading_line
+from strainwatch.sources.plan.settings import plan_of
 
 if TYPE_CHECKING:
-    from strainwatch.config.plan_settings import PlanIcalSettings
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.sources.plan.settings import PlanIcalSettings
 
 NAME = "ical"
 MIN_SLOT_S, MAX_SLOT_S = 10 * 60, 6 * 3600  # an event's own length taken as the run's duration
@@ -138,7 +139,7 @@ class IcalPlanKind:
     name = NAME
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> IcalPlan | None:
-        plan = athlete.plan
+        plan = plan_of(athlete)
         return IcalPlan(plan.ical, athlete.zone) if plan is not None and plan.ical is not None else None
 
     def doctor(self, settings: Settings, now: datetime) -> list[Check]:

@@ -17,7 +17,8 @@ from strainwatch.sources.plan import text
 from strainwatch.sources.plan.base import PlanReading, reading_line
 
 if TYPE_CHECKING:
-    from strainwatch.config.settings import AthleteIntervalsSettings, AthleteSettings, Settings
+    from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.sources.intervals.settings import AthleteIntervalsSettings
 
 NAME = "intervals"
 
@@ -99,7 +100,10 @@ class IntervalsPlanKind:
     name = NAME
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> IntervalsPlan | None:
-        plan, link = athlete.plan, athlete.intervals
+        from strainwatch.sources.intervals.settings import account_of
+        from strainwatch.sources.plan.settings import plan_of
+
+        plan, link = plan_of(athlete), account_of(athlete)
         if plan is None or plan.intervals is None or link is None or not link.enabled:
             return None
         return IntervalsPlan(athlete, link, tuple(plan.intervals.types))

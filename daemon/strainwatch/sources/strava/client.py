@@ -23,8 +23,8 @@ import requests
 from stravalib import exc
 from stravalib.protocol import ApiV3
 
-from strainwatch.config.settings import StravaSettings
 from strainwatch.errors import SourceError
+from strainwatch.sources.strava.settings import StravaSettings
 from strainwatch.store.quota import SharedQuota
 
 log = logging.getLogger(__name__)

@@ -6,20 +6,33 @@ sync.py); stravalib is imported only when a pass actually syncs (a third of a se
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from strainwatch import clock
+from strainwatch.config.compose import KindConfig
 from strainwatch.sources.base import Check, Notice, PassHooks
+from strainwatch.sources.strava.settings import (
+    TABLE,
+    AthleteStravaSettings,
+    StravaSettings,
+    app_of,
+    link_of,
+    needs_an_app,
+    secrets,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from pathlib import Path
 
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
+    from strainwatch.kind_status import KindStatus
     from strainwatch.sources.strava.sync import StravaReport
-    from strainwatch.store.models import StravaAccount
+    from strainwatch.sources.strava.tables import StravaAccount
 
 SUBJECTS = {"revoked": "Strava access needs renewing", "inactive": "Strava refuses the application"}
 
@@ -45,18 +58,22 @@ class StravaSource:
 
 
 class StravaKind:
-    name = "strava"
+    name = TABLE
+    config = KindConfig(
+        TABLE, top=StravaSettings, athlete=AthleteStravaSettings, check=needs_an_app, secrets=secrets
+    )
 
     def configured(self, settings: Settings, athlete: AthleteSettings) -> StravaSource | None:
-        if settings.strava is None or athlete.strava is None or not athlete.strava.enabled:
+        link = link_of(athlete)
+        if app_of(settings) is None or link is None or not link.enabled:
             return None
         return StravaSource(settings, athlete)
 
     def doctor(self, settings: Settings, sessions: sessionmaker[Session] | None) -> list[Check]:
         """Each linked athlete's token and scopes, and the last quota Strava reported."""
-        from strainwatch.store.models import StravaAccount, StravaAppState
+        from strainwatch.sources.strava.tables import StravaAccount, StravaAppState
 
-        if settings.strava is None or sessions is None:
+        if app_of(settings) is None or sessions is None:
             return []
         out = []
         now = clock.now()
@@ -70,6 +87,60 @@ class StravaKind:
                 seen = f"last seen {state.seen_at:%Y-%m-%d %H:%M} UTC: {shown}"
                 out.append(Check("strava quota", True, seen))
         return out
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        return _status(session, athlete_ids)
+
+    def watched(self, athlete: AthleteSettings) -> list[Path]:
+        return []  # nothing to watch: a pass asks the service
+
+    def takes_file(self, name: str) -> bool:
+        return False
+
+    def tables(self) -> list[type]:
+        from strainwatch.sources.strava.tables import StravaAccount, StravaAppState, StravaGear
+
+        return [StravaAccount, StravaAppState, StravaGear]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _status(session: Session, athlete_ids: Collection[str]) -> KindStatus:
+    """The application's quota (shared by every athlete, no athlete's data) and each of these
+    athletes' link."""
+    from sqlalchemy import select
+
+    from strainwatch.kind_status import KindStatus
+    from strainwatch.sources.strava.tables import StravaAccount, StravaAppState
+
+    app = session.scalars(select(StravaAppState).order_by(StravaAppState.id.desc()).limit(1)).first()
+    accounts = session.scalars(
+        select(StravaAccount).where(StravaAccount.athlete_id.in_(sorted(athlete_ids))).order_by(StravaAccount.athlete_id)
+    ).all()
+    lines, problems = [], []
+    if app is not None and app.limits:
+        shown = ", ".join(f"{n} {u}/{lim}" for n, (lim, u) in sorted(app.limits.items()))
+        blocked = f", blocked until {app.blocked_until:%Y-%m-%d %H:%M} UTC" if app.blocked_until else ""
+        lines.append(f"quota seen {app.seen_at:%Y-%m-%d %H:%M} UTC: {shown}{blocked}")
+    for a in accounts:
+        last = f"{a.last_sync_at:%Y-%m-%d %H:%M} UTC" if a.last_sync_at else "never"
+        line = f"{a.athlete_id}: last sync {last}" + (f", {a.problem}" if a.problem else "")
+        lines.append(line)
+        if a.problem:
+            problems.append(line)
+    data = {
+        "quota": None if app is None else {
+            "limits": app.limits, "seen_at": _iso(app.seen_at), "blocked_until": _iso(app.blocked_until),
+        },
+        "accounts": [
+            {"athlete": a.athlete_id, "last_sync_at": _iso(a.last_sync_at), "problem": a.problem,
+             "scopes": a.scopes}
+            for a in accounts
+        ],
+    }  # fmt: skip
+    return KindStatus(TABLE, "Strava", lines, data, problems)
 
 
 def _account_check(athlete_id: str, account: StravaAccount | None, now: datetime) -> Check:

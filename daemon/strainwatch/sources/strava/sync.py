@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.secret_files import read_secret
-from strainwatch.config.settings import AthleteSettings, Settings, StravaSettings
+from strainwatch.config.settings import AthleteSettings, Settings
 from strainwatch.domain import (
     NAN,
     RUNNING_SPORT_TYPES,
@@ -50,11 +50,13 @@ from strainwatch.sources.strava.client import (
     Tokens,
     window_start,
 )
+from strainwatch.sources.strava.settings import StravaSettings, app_of, link_of
+from strainwatch.sources.strava.tables import StravaAccount, StravaAppState, StravaGear
 from strainwatch.store import overrides, repository
 from strainwatch.store.apply import apply_batch
 from strainwatch.store.db import unit_of_work
 from strainwatch.store.dedup import KnownActivities
-from strainwatch.store.models import Activity, StravaAccount, StravaAppState, StravaGear
+from strainwatch.store.models import Activity
 from strainwatch.store.quota import SharedQuota
 
 log = logging.getLogger(__name__)
@@ -197,7 +199,8 @@ class _AthleteSync:
         return self.client.get(path, self.reserve, **params)
 
     def run(self) -> None:
-        backfill_days = self.athlete.strava.backfill_days if self.athlete.strava else 120
+        link = link_of(self.athlete)
+        backfill_days = link.backfill_days if link else 120
         first = self.account.synced_until is None
         if self.account.synced_until is None:
             after = self.now - timedelta(days=backfill_days)
@@ -489,9 +492,10 @@ def strava_client(
 
 
 def strava_app(settings: Settings) -> StravaSettings:
-    if settings.strava is None:
+    app = app_of(settings)
+    if app is None:
         raise ConfigError("no [strava] table in the config", hint="see `strainwatch config example`")
-    return settings.strava
+    return app
 
 
 def _app_state(session: Session, now: datetime) -> StravaAppState:

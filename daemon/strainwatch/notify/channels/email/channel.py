@@ -24,8 +24,8 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import IO
 
-from strainwatch.config.settings import SmtpSettings
 from strainwatch.notify.channels.base import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+from strainwatch.notify.channels.email.settings import SmtpSettings
 from strainwatch.notify.notification import DEFAULT_SENDER, Notification, header_text
 
 EMAIL = "email"

@@ -4,47 +4,39 @@ $CREDENTIALS_DIRECTORY/<name>). Messages are sent whole, as text: the mail rende
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import partial
-from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-
+from strainwatch.config.compose import KindConfig
 from strainwatch.config.secret_files import read_secret
 from strainwatch.config.settings import AthleteSettings, ChannelSettings, Settings
-from strainwatch.errors import ConfigError
-from strainwatch.notify.channels.base import Route, own_checks, own_routes, sender_of
+from strainwatch.notify.channels.base import (
+    Route,
+    outbox_status,
+    own_checks,
+    own_route_names,
+    own_routes,
+    sender_of,
+)
 from strainwatch.notify.channels.webhook.channel import WebhookChannel
+from strainwatch.notify.channels.webhook.settings import WEBHOOK, WebhookChannelSettings
 from strainwatch.notify.render import FullRenderer
 from strainwatch.sources.base import Check
 
-WEBHOOK = "webhook"
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from strainwatch.kind_status import KindStatus
+
 RENDERER = FullRenderer()
 
 
-class WebhookOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    url: str
-    secret_file: Path | None = None  # else $CREDENTIALS_DIRECTORY/<name>
-
-    @field_validator("url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("not an http:// or https:// URL")
-        return value
-
-
-def options_of(channel: ChannelSettings) -> WebhookOptions:
-    where = f"[athletes.channels] {channel.name!r}"
-    try:
-        return WebhookOptions.model_validate(channel.options)
-    except ValidationError as exc:
-        said = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        said = said.replace("Extra inputs are not permitted", "unknown key")
-        raise ConfigError(said, where=where) from None
+def options_of(channel: ChannelSettings) -> WebhookChannelSettings:
+    """The channel's webhook keys, checked when the config was read."""
+    if not isinstance(channel, WebhookChannelSettings):
+        raise TypeError(f"channel {channel.name!r} is not a webhook")
+    return channel
 
 
 def webhook_channel(channel: ChannelSettings, *, sender: str) -> WebhookChannel:
@@ -66,7 +58,8 @@ def _check(channel: ChannelSettings) -> str:
 
 
 class WebhookKind:
-    name = WEBHOOK
+    name: str = WEBHOOK
+    config = KindConfig(WEBHOOK, channel=WebhookChannelSettings)
 
     def routes(self, settings: Settings, athlete: AthleteSettings) -> list[Route]:
         build = partial(webhook_channel, sender=sender_of(settings))
@@ -74,6 +67,10 @@ class WebhookKind:
 
     def doctor(self, settings: Settings) -> list[Check]:
         return own_checks(settings, self.name, _check)
+
+    def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
+        routes = own_route_names(settings, self.name, athlete_ids)
+        return outbox_status(session, self.name, "Webhooks", routes, athlete_ids)
 
 
 KIND = WebhookKind()

@@ -1,10 +1,17 @@
-"""`strainwatch strava auth|status`: link an athlete's Strava account on a headless server."""
+"""`strainwatch strava auth|status`: link an athlete's Strava account on a headless server.
+
+The Strava kind's commands, added to `strainwatch` through pipeline/source_commands.py; they
+import heavy modules inside the command, so `strainwatch --help` stays instant.
+"""
 
 from __future__ import annotations
 
 import click
 
-from strainwatch.cli.app import AppContext, current_time, pass_app
+from strainwatch.clock import now as current_time
+from strainwatch.sources.base import CommandContext as AppContext
+
+pass_app = click.pass_obj
 
 
 @click.group()
@@ -28,8 +35,8 @@ def strava_auth(app: AppContext, athlete_id: str | None, code_text: str | None, 
     from strainwatch.sources.strava.auth import REDIRECT, parse_code, receive_redirect
     from strainwatch.sources.strava.client import Quota
     from strainwatch.sources.strava.sync import strava_client
+    from strainwatch.sources.strava.tables import StravaAccount
     from strainwatch.store.db import unit_of_work
-    from strainwatch.store.models import StravaAccount
     from strainwatch.store.repository import ensure_athlete
 
     athlete = app.settings.athlete(athlete_id)
@@ -61,7 +68,7 @@ def strava_auth(app: AppContext, athlete_id: str | None, code_text: str | None, 
 @pass_app
 def strava_status(app: AppContext) -> None:
     """Each athlete's link: scopes, token expiry, last sync, problems, the last quota seen."""
-    from strainwatch.store.models import StravaAccount, StravaAppState
+    from strainwatch.sources.strava.tables import StravaAccount, StravaAppState
 
     now = current_time()
     with app.sessions()() as session:
