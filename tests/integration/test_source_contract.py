@@ -134,11 +134,6 @@ class TestEverySource:
         """The service sums the whole recording (the car too); what counts is what was run,
         within 15 %, with what was left out named."""
         corpus_file, ran_m, kinds = case
-        if corpus_file == CAR_RIDE and source.kind != "files":
-            request.applymarker(pytest.mark.xfail(
-                reason="streams carry the service's distance, not positions: the 1.5 km jump of the "
-                "position stays in (10.6 km; the file gives 9.0)", strict=True,
-            ))  # fmt: skip
         run = recorded(corpus / corpus_file, days_ago(NOW, 3))
         source.add_recorded("a", run)
         source.sync(NOW)

@@ -185,10 +185,24 @@ def test_sparse_records_of_a_real_run_take_the_devices_timer(corpus: Path) -> No
 
 
 def test_clean_real_runs_keep_their_figures(corpus: Path) -> None:
-    """Device distances (FIT, TCX) are left as they are: their single steps are real."""
-    for name in ("runpandas-fr645m-run.fit", "activity-small-fenix2-run.fit", "run_garmin.tcx"):
+    """Device distances (FIT, TCX) of clean runs are left as they are."""
+    for name in ("runpandas-fr645m-run.fit", "run_garmin.tcx"):
         [read] = parse_file(str(corpus / "formats" / name), name, ReadLimits())
         cleaned = compute_metrics(read.track, read.summary, sport_type=read.sport_type)
         raw = compute_metrics(read.track, read.summary, cleaning=CleaningLimits(enabled=False))
         assert cleaned.corrections == (), name
         assert (cleaned.distance_m, cleaned.moving_time_s) == (raw.distance_m, raw.moving_time_s), name
+
+
+def test_a_watch_finding_its_satellites_loses_only_its_first_jumps(corpus: Path) -> None:
+    """The fēnix 2 counts 30 m in one second while it finds its position: a device's own
+    distance is held to the same single-step limit as the positions, and nothing else of
+    the run is touched."""
+    name = "activity-small-fenix2-run.fit"
+    [read] = parse_file(str(corpus / "formats" / name), name, ReadLimits())
+    cleaned = compute_metrics(read.track, read.summary, sport_type=read.sport_type)
+    raw = compute_metrics(read.track, read.summary, cleaning=CleaningLimits(enabled=False))
+    [jump] = cleaned.corrections
+    assert jump.kind == "teleport" and jump.end_s < 30
+    assert 0 < jump.removed_m < 0.01 * raw.distance_m
+    assert cleaned.distance_m == pytest.approx(raw.distance_m - jump.removed_m, abs=5)

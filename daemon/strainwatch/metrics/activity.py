@@ -303,9 +303,7 @@ def compute_metrics(
     steps = interval_distances(track, near)
     on_foot = sport_type is None or sport_type in _ON_FOOT
     speed_limit = limits.max_speed_ms if on_foot else None
-    verdict = clean_track(
-        time, steps, track.heart_rate, limits, speed_limit, jumps=_all_nan(track.distance), keep=keep
-    )
+    verdict = clean_track(time, steps, track.heart_rate, limits, speed_limit, keep=keep)
     dropped = verdict.dropped
     if verdict.end < len(track):
         track, steps, dropped = _head(track, verdict.end), steps[: verdict.end], dropped[: verdict.end]

@@ -17,7 +17,9 @@ removed (metres and moving seconds) and why:
   faster than `hr_speed_ms` counts too when its heart rate is below `hr_ratio` of the
   recording's median (a runner's heart does not idle at 5 m/s);
 - **teleport**: a single step farther than the sport allows in its time (plus `jump_slack_m`
-  of GPS noise) adds no distance and no moving time.
+  of GPS noise) adds no distance and no moving time, whether the distance comes from the
+  positions or is the device's or the service's own (a watch still finding its satellites
+  counts tens of metres in a second; a stream of a bus ride in bursts, tens in a tenth).
 
 The original file is never changed; only what is counted from it.
 """
@@ -261,16 +263,14 @@ def _median_hr(heart_rate: Sequence[float], end: int) -> float | None:
 
 def clean_track(
     times: Sequence[float], steps: Sequence[float], heart_rate: Sequence[float],
-    limits: CleaningLimits, speed_limit: float | None, *, jumps: bool = True,
-    keep: tuple[float, float] | None = None,
+    limits: CleaningLimits, speed_limit: float | None, *, keep: tuple[float, float] | None = None,
 ) -> Cleaning:  # fmt: skip
     """Find what in a recording was not running (the rules are in the module docstring).
 
     `steps` are the metres between consecutive samples (first entry 0); `speed_limit` the
     sport's top speed in m/s, None for sports with no such limit (rides): those lose only
-    gaps and tails. `jumps=False` where the distances are the device's own, which filters
-    jumps of the position itself (its single steps after a pause are real). `keep`: the
-    runner's crop (epoch seconds): everything outside it is left out, whatever the limits.
+    gaps and tails. `keep`: the runner's crop (epoch seconds): everything outside it is left
+    out, whatever the limits.
     """
     n = len(times)
     if n < 2 or (not limits.enabled and keep is None):
@@ -285,8 +285,7 @@ def clean_track(
         recording.mark_gaps()
         if speed_limit is not None:
             recording.mark_vehicles(speed_limit)
-            if jumps:
-                recording.mark_jumps(speed_limit)
+            recording.mark_jumps(speed_limit)
     corrections = sorted(recording.corrections, key=lambda c: (c.start_s, c.kind))
     return Cleaning(recording.end, recording.dropped, tuple(corrections))
 
