@@ -58,9 +58,14 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     last = runs[-1].local_date
     extra = Run(
-        activity_id=len(runs) + 1, start=datetime(last.year, last.month, last.day, 18, tzinfo=UTC),
-        local_date=last, sport_type="Run", distance_m=21_000, moving_time_s=21 * 330, gap_s_per_km=330,
-    )  # fmt: skip
+        activity_id=len(runs) + 1,
+        start=datetime(last.year, last.month, last.day, 18, tzinfo=UTC),
+        local_date=last,
+        sport_type="Run",
+        distance_m=21_000,
+        moving_time_s=21 * 330,
+        gap_s_per_km=330,
+    )
     times = []
     for _ in range(5):
         started = time.perf_counter()

@@ -72,13 +72,17 @@ async def request(port: int, raw: bytes) -> tuple[int, bytes, float]:
 
 
 def get(path: str, cookie: str) -> bytes:
-    return (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n").encode()
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    ).encode()
 
 
 def post(path: str, cookie: str, form: dict[str, str]) -> bytes:
     body = urlencode(form).encode()
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n"
-            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 def cookie_of(answer: bytes) -> str:
@@ -92,8 +96,9 @@ async def log_in(port: int) -> tuple[str, str]:
     _, form, _ = await request(port, get("/login", ""))
     cookie = cookie_of(form)
     csrf = re.search(rb'name="csrf" value="([^"]+)"', form).group(1).decode()  # type: ignore[union-attr]
-    status, answer, _ = await request(port, post("/login", cookie, {"csrf": csrf, "name": "runner",
-                                                                    "password": PASSWORD}))  # fmt: skip
+    status, answer, _ = await request(
+        port, post("/login", cookie, {"csrf": csrf, "name": "runner", "password": PASSWORD})
+    )
     assert status == 303, answer[:300]
     return cookie_of(answer), csrf
 
@@ -144,9 +149,11 @@ async def burst(port: int, cookie: str, count: int) -> None:
     times = [s for _, _, s in answers]
     errors = sum(1 for status, _, _ in answers if status != 200)
     codes = sorted({status for status, _, _ in answers})
-    print(f"  {count} overviews: {errors} errors (statuses {codes}), median {statistics.median(times) * 1000:.0f} ms, "
-          f"p95 {pct(times, 0.95) * 1000:.0f} ms, slowest {max(times) * 1000:.0f} ms; "
-          f"login during it: {login_status} in {login_s * 1000:.0f} ms")
+    print(
+        f"  {count} overviews: {errors} errors (statuses {codes}), median {statistics.median(times) * 1000:.0f} ms, "
+        f"p95 {pct(times, 0.95) * 1000:.0f} ms, slowest {max(times) * 1000:.0f} ms; "
+        f"login during it: {login_status} in {login_s * 1000:.0f} ms"
+    )
 
 
 async def measure(port: int, requests: int, idle: int, rounds: int) -> None:
@@ -160,8 +167,10 @@ async def measure(port: int, requests: int, idle: int, rounds: int) -> None:
     closed = await asyncio.gather(*held)
     dropped = [s for s in closed if s >= 0]
     if dropped:
-        print(f"idle connections closed by the server after {min(dropped):.1f}-{max(dropped):.1f} s "
-              f"({len(dropped)} of {idle} had connected)")
+        print(
+            f"idle connections closed by the server after {min(dropped):.1f}-{max(dropped):.1f} s "
+            f"({len(dropped)} of {idle} had connected)"
+        )
 
 
 def main() -> None:
@@ -173,8 +182,9 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="bench-connections-") as tmp:
         config = prepare(Path(tmp))
-        server = subprocess.Popen([str(EXE), "--config", str(config), "serve"], stderr=subprocess.PIPE, text=True,
-                                  env=env())  # fmt: skip
+        server = subprocess.Popen(
+            [str(EXE), "--config", str(config), "serve"], stderr=subprocess.PIPE, text=True, env=env()
+        )
         try:
             assert server.stderr is not None
             line = server.stderr.readline()

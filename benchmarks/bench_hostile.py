@@ -55,8 +55,11 @@ def main() -> None:
             started = time.perf_counter()
             done = subprocess.run(
                 [str(exe), "--config", str(config), "import", str(watch)],
-                capture_output=True, text=True, env=env, check=False,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
             elapsed = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(f"{label}: {elapsed:.1f} s, exit {done.returncode}, peak RSS so far {peak:.0f} MB")

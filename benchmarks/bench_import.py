@@ -121,7 +121,12 @@ def _floor(files: list[Path]) -> dict[str, object]:
                 previous = (lat, lon)
                 points += 1
                 element.clear()
-    return {"seconds": time.perf_counter() - started, "cpu_s": _cpu_s() - cpu, "distance_m": total, "points": points}
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_s": _cpu_s() - cpu,
+        "distance_m": total,
+        "points": points,
+    }
 
 
 def _floor_fields(files: list[Path]) -> dict[str, object]:
@@ -161,7 +166,12 @@ def _floor_fields(files: list[Path]) -> dict[str, object]:
                 previous = (lat, lon, when, ele, hr, cad)
                 points += 1
                 element.clear()
-    return {"seconds": time.perf_counter() - started, "cpu_s": _cpu_s() - cpu, "distance_m": total, "points": points}
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_s": _cpu_s() - cpu,
+        "distance_m": total,
+        "points": points,
+    }
 
 
 def _gpx_text(start: datetime, points: int, rng: random.Random, cadence: bool = False) -> str:
@@ -241,7 +251,7 @@ def _fit_run(start: datetime, seconds: int, rng: random.Random) -> bytes:
         UINT32,
         FitWriter,
         fit_time,
-    )  # fmt: skip
+    )
 
     writer = FitWriter()
     t0 = fit_time(start)
@@ -261,13 +271,31 @@ def _fit_run(start: datetime, seconds: int, rng: random.Random) -> bytes:
         ele += rng.uniform(-0.3, 0.3)
         dist += 2.8
         body += pack(
-            2, t0 + i, round(lat * SEMICIRCLES_PER_DEG), round(lon * SEMICIRCLES_PER_DEG),
-            round(dist * 100), round((ele + 500) * 5), 2800, 140 + i % 20, 84 + i % 5, 64, 21, 820, 2450,
-        )  # fmt: skip
+            2,
+            t0 + i,
+            round(lat * SEMICIRCLES_PER_DEG),
+            round(lon * SEMICIRCLES_PER_DEG),
+            round(dist * 100),
+            round((ele + 500) * 5),
+            2800,
+            140 + i % 20,
+            84 + i % 5,
+            64,
+            21,
+            820,
+            2450,
+        )
     t1 = t0 + seconds
     summary = [t1, t0, 1, 0, seconds * 1000, seconds * 1000, round(dist * 100)]
-    fields = [(253, 4, UINT32), (2, 4, UINT32), (5, 1, ENUM), (6, 1, ENUM), (7, 4, UINT32), (8, 4, UINT32),
-              (9, 4, UINT32)]  # fmt: skip
+    fields = [
+        (253, 4, UINT32),
+        (2, 4, UINT32),
+        (5, 1, ENUM),
+        (6, 1, ENUM),
+        (7, 4, UINT32),
+        (8, 4, UINT32),
+        (9, 4, UINT32),
+    ]
     writer.define(3, LAP, fields)
     writer.message(3, summary)
     writer.define(4, SESSION, fields)
@@ -341,13 +369,25 @@ def _fitdecode_baseline(datas: list[bytes]) -> dict[str, object]:
                 with fitdecode.FitReader(io.BytesIO(data)) as reader:
                     for frame in reader:
                         if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record":
-                            for name in ("timestamp", "position_lat", "position_long", "enhanced_altitude",
-                                         "distance", "heart_rate", "cadence"):  # fmt: skip
+                            for name in (
+                                "timestamp",
+                                "position_lat",
+                                "position_long",
+                                "enhanced_altitude",
+                                "distance",
+                                "heart_rate",
+                                "cadence",
+                            ):
                                 frame.get_value(name, fallback=None)
                             records += 1
         except Exception:
             failed += 1
-    return {"seconds": time.perf_counter() - started, "files": len(datas), "records": records, "failed": failed}
+    return {
+        "seconds": time.perf_counter() - started,
+        "files": len(datas),
+        "records": records,
+        "failed": failed,
+    }
 
 
 def corpus_fits(corpus: Path) -> list[Path]:
@@ -376,7 +416,6 @@ def garmin_gpx(files: int, points: int) -> Path:
     return folder
 
 
-
 def _sizes(quick: bool) -> dict[str, int]:
     return {
         "fit_runs": 300 if quick else 3000,
@@ -386,7 +425,9 @@ def _sizes(quick: bool) -> dict[str, int]:
     }
 
 
-def scenario(name: str, corpus: Path, work: Path, quick: bool, baseline_files: int | None = None) -> dict[str, object]:
+def scenario(
+    name: str, corpus: Path, work: Path, quick: bool, baseline_files: int | None = None
+) -> dict[str, object]:
     sizes = _sizes(quick)
     runner = sorted((corpus / "runner-2020").glob("*.gpx"))
     garmin = sorted(garmin_gpx(sizes["gpx_files"], sizes["gpx_points"]).glob("*.gpx"))
@@ -563,18 +604,23 @@ def _report(results: dict[str, dict[str, float]], sizes: dict[str, int]) -> None
             f"{_rss(big)} (target < 300 MB)"
         )
     if "help" in results:
-        print(f"strainwatch --help: {results['help']['median_s'] * 1000:.0f} ms median of 5 (target < 300 ms)")
+        print(
+            f"strainwatch --help: {results['help']['median_s'] * 1000:.0f} ms median of 5 (target < 300 ms)"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "--corpus", type=Path, default=Path(os.environ.get("STRAINWATCH_CORPUS", REPO / "tests" / "corpus"))
     )
     parser.add_argument(
-        "--quick", action="store_true",
+        "--quick",
+        action="store_true",
         help="300 FIT runs (fitdecode on 40), 50 GPX files, a 100-run GPX export and a 20 MB GPX",
-    )  # fmt: skip
+    )
     parser.add_argument("--only", help="comma-separated scenarios: " + ", ".join(SCENARIOS))
     parser.add_argument("--baseline-files", type=int, help="export files the fitdecode loop reads")
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
@@ -592,7 +638,16 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as work:
         for name in names:
-            command = [sys.executable, __file__, "--scenario", name, "--work", work, "--corpus", str(args.corpus)]
+            command = [
+                sys.executable,
+                __file__,
+                "--scenario",
+                name,
+                "--work",
+                work,
+                "--corpus",
+                str(args.corpus),
+            ]
             if args.quick:
                 command.append("--quick")
             if args.baseline_files:

@@ -63,7 +63,9 @@ def sync(config: Path, now: str, in_process: bool) -> None:
     env = {**os.environ, "STRAINWATCH_NOW": now}
     args = ["--config", str(config), "-q", "sync"]
     if not in_process:
-        subprocess.run([sys.executable, "-m", "strainwatch", *args], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "strainwatch", *args], env=env, check=True, stdout=subprocess.DEVNULL
+        )
         return
     from strainwatch.cli.main import cli
 
@@ -78,8 +80,10 @@ def sync(config: Path, now: str, in_process: bool) -> None:
 def cli_json(config: Path, *args: str) -> Any:
     out = subprocess.run(
         [sys.executable, "-m", "strainwatch", "--config", str(config), *args, "--json"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -96,14 +100,20 @@ def compare_with_preview(config: Path, last: date, mails: list[tuple[date, str, 
         return
     print("backtest --mail DISAGREES with the replay:")
     for item in sorted(set(listed) ^ set(mails)):
-        print(f"  {'preview only' if item in listed else 'sent only':<12}  {item[0]}  {item[1]:<6}  {item[2]}")
+        print(
+            f"  {'preview only' if item in listed else 'sent only':<12}  {item[0]}  {item[1]:<6}  {item[2]}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("STRAINWATCH_CORPUS", "tests/corpus")))
+    parser.add_argument(
+        "--corpus", type=Path, default=Path(os.environ.get("STRAINWATCH_CORPUS", "tests/corpus"))
+    )
     parser.add_argument("--in-process", action="store_true", help="call the sync command in this process")
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument(
+        "--keep", type=Path, help="work in this folder and keep it (default: a temporary one)"
+    )
     args = parser.parse_args()
     zone = ZoneInfo(ZONE)
     files = sorted((args.corpus / "runner-2020").glob("*.gpx"))
@@ -125,7 +135,11 @@ def main() -> None:
     while day <= last:
         for f in by_day.get(day, []):
             shutil.copy(f, root / "inbox" / f.name)
-        sync(config, datetime.combine(day, datetime.min.time().replace(hour=20), zone).isoformat(), args.in_process)
+        sync(
+            config,
+            datetime.combine(day, datetime.min.time().replace(hour=20), zone).isoformat(),
+            args.in_process,
+        )
         passes += 1
         day += timedelta(days=1)
     elapsed = time.perf_counter() - started
@@ -142,15 +156,21 @@ def main() -> None:
     months = (last - first).days / 30.44
     per_month = Counter(d.strftime("%Y-%m") for d, _, _ in mails)
     busiest = max(
-        ((sum(1 for d, _, _ in mails if start <= d < start + timedelta(days=7)), start)
-         for start in (first + timedelta(days=i) for i in range((last - first).days + 1))),
+        (
+            (sum(1 for d, _, _ in mails if start <= d < start + timedelta(days=7)), start)
+            for start in (first + timedelta(days=i) for i in range((last - first).days + 1))
+        ),
         default=(0, first),
-    )  # fmt: skip
-    print(f"runner-2020: {len(files)} files, {passes} daily passes {first}..{last} "
-          f"({'in-process' if args.in_process else 'one process per pass'}), {elapsed:.0f} s")  # fmt: skip
-    print(f"mails: {len(mails)} in {months:.1f} months = {len(mails) / months:.1f} a month "
-          f"({Counter(k for _, k, _ in mails)['alert']} alerts at once, "
-          f"{Counter(k for _, k, _ in mails)['digest']} digests)")  # fmt: skip
+    )
+    print(
+        f"runner-2020: {len(files)} files, {passes} daily passes {first}..{last} "
+        f"({'in-process' if args.in_process else 'one process per pass'}), {elapsed:.0f} s"
+    )
+    print(
+        f"mails: {len(mails)} in {months:.1f} months = {len(mails) / months:.1f} a month "
+        f"({Counter(k for _, k, _ in mails)['alert']} alerts at once, "
+        f"{Counter(k for _, k, _ in mails)['digest']} digests)"
+    )
     print("  per month: " + ", ".join(f"{m} {n}" for m, n in sorted(per_month.items())))
     print(f"busiest 7 days: {busiest[0]} mails from {busiest[1]}")
     acwr = Counter(str(a["date"])[:4] for a in alerts if a["rule"] == "acwr")

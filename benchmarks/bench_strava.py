@@ -23,8 +23,10 @@ from strainwatch.store.db import open_database
 
 def main() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    with running(FakeStrava(limits=(100_000, 1_000_000), read_limits=(100_000, 1_000_000))) as fake, \
-            tempfile.TemporaryDirectory() as tmp:  # fmt: skip
+    with (
+        running(FakeStrava(limits=(100_000, 1_000_000), read_limits=(100_000, 1_000_000))) as fake,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         runs_recent = 0
         for i in range(1000):
             start = now - timedelta(days=120) + timedelta(seconds=i * 119 * 86400 // 1000)

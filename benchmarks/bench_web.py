@@ -64,17 +64,33 @@ def build(root: Path, runs: int) -> None:
             start = first + timedelta(days=i * gap, hours=rng.uniform(-2, 2))
             metres = rng.choice([5000, 6000, 8000, 10000, 12000, 16000, 21000]) * rng.uniform(0.8, 1.2)
             pace = rng.uniform(290, 380)
-            session.add(Activity(
-                athlete_id="runner", source="file", external_id=f"r{i}", sport_type="Run", name=f"Run {i}",
-                start_time=start, distance_m=metres, moving_time_s=metres / 1000 * pace,
-                elapsed_time_s=metres / 1000 * pace + 60, pace_s_per_km=pace, gap_s_per_km=pace - 5,
-                ascent_m=rng.uniform(0, 200), descent_m=rng.uniform(0, 200), avg_hr=rng.uniform(130, 160),
-                gap_profile={str(int(pace) // 5 * 5): metres / 1000 * pace}, raw={}, created_at=start,
-                updated_at=start,
-            ))  # fmt: skip
+            session.add(
+                Activity(
+                    athlete_id="runner",
+                    source="file",
+                    external_id=f"r{i}",
+                    sport_type="Run",
+                    name=f"Run {i}",
+                    start_time=start,
+                    distance_m=metres,
+                    moving_time_s=metres / 1000 * pace,
+                    elapsed_time_s=metres / 1000 * pace + 60,
+                    pace_s_per_km=pace,
+                    gap_s_per_km=pace - 5,
+                    ascent_m=rng.uniform(0, 200),
+                    descent_m=rng.uniform(0, 200),
+                    avg_hr=rng.uniform(130, 160),
+                    gap_profile={str(int(pace) // 5 * 5): metres / 1000 * pace},
+                    raw={},
+                    created_at=start,
+                    updated_at=start,
+                )
+            )
     started = time.perf_counter()
     report = run_pass(settings, sessions, now=NOW)
-    print(f"history: {runs} runs over 10 years; first pass {time.perf_counter() - started:.1f} s: {report.summary()}")
+    print(
+        f"history: {runs} runs over 10 years; first pass {time.perf_counter() - started:.1f} s: {report.summary()}"
+    )
 
 
 def rss_mb(pid: int) -> float:
@@ -90,11 +106,24 @@ def new_run(root: Path, n: int) -> None:
 
     with open_database(f"sqlite:///{root}/sw.db")() as session, session.begin():
         start = NOW - timedelta(hours=n + 1)
-        session.add(Activity(
-            athlete_id="runner", source="file", external_id=f"new{n}", sport_type="Run", name="new",
-            start_time=start, distance_m=8000.0 + n, moving_time_s=2640.0, elapsed_time_s=2700.0,
-            gap_s_per_km=325.0, gap_profile={}, raw={}, created_at=start, updated_at=start,
-        ))  # fmt: skip
+        session.add(
+            Activity(
+                athlete_id="runner",
+                source="file",
+                external_id=f"new{n}",
+                sport_type="Run",
+                name="new",
+                start_time=start,
+                distance_m=8000.0 + n,
+                moving_time_s=2640.0,
+                elapsed_time_s=2700.0,
+                gap_s_per_km=325.0,
+                gap_profile={},
+                raw={},
+                created_at=start,
+                updated_at=start,
+            )
+        )
 
 
 class Daemon:
@@ -103,7 +132,9 @@ class Daemon:
     def __init__(self, root: Path, web: str, interval: int = 3600) -> None:
         exe = Path(sys.executable).with_name("strainwatch")
         path = config(root, web)
-        path.write_text(path.read_text().replace("interval = 3600", f"interval = {interval}"), encoding="utf-8")
+        path.write_text(
+            path.read_text().replace("interval = 3600", f"interval = {interval}"), encoding="utf-8"
+        )
         env = {**os.environ, "STRAINWATCH_CONFIG": str(path), "STRAINWATCH_NOW": NOW.isoformat()}
         self.process = subprocess.Popen([str(exe), "run"], stderr=subprocess.PIPE, text=True, env=env)
         self.lines: queue.Queue[str] = queue.Queue()

@@ -34,17 +34,26 @@ NOW = datetime.now(UTC)  # the real clock: each worker process would start its o
 
 def passes_after(engine: object, since: datetime) -> int:
     with engine.connect() as c:  # type: ignore[attr-defined]
-        return int(c.execute(text(
-            "SELECT count(*) FROM source_health WHERE source = 'rules' AND last_success_at > :t"
-        ), {"t": since}).scalar_one())  # fmt: skip
+        return int(
+            c.execute(
+                text("SELECT count(*) FROM source_health WHERE source = 'rules' AND last_success_at > :t"),
+                {"t": since},
+            ).scalar_one()
+        )
 
 
 def run(admin_url: str, athletes: int, workers: int) -> tuple[float, float]:
-    admin = create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
     name = f"strainwatch_bench_{uuid.uuid4().hex[:10]}"
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    url = (
+        make_url(admin_url)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
+    )
     fleet: Fleet | None = None
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -59,13 +68,22 @@ def run(admin_url: str, athletes: int, workers: int) -> tuple[float, float]:
                 fleet.start()
             start = time.monotonic()
             before = datetime(2000, 1, 1, tzinfo=UTC)
-            wait_for(lambda: passes_after(engine, before) >= athletes, 1800, "the backlog", lambda: time.sleep(0.1))
+            wait_for(
+                lambda: passes_after(engine, before) >= athletes, 1800, "the backlog", lambda: time.sleep(0.1)
+            )
             backlog = time.monotonic() - start
             with engine.connect() as c:
-                mark = c.execute(text("SELECT max(last_success_at) FROM source_health WHERE source = 'rules'")).scalar_one()
+                mark = c.execute(
+                    text("SELECT max(last_success_at) FROM source_health WHERE source = 'rules'")
+                ).scalar_one()
             start = time.monotonic()
             fleet.command("worker", "enqueue")
-            wait_for(lambda: passes_after(engine, mark) >= athletes, 1800, "the quiet passes", lambda: time.sleep(0.1))
+            wait_for(
+                lambda: passes_after(engine, mark) >= athletes,
+                1800,
+                "the quiet passes",
+                lambda: time.sleep(0.1),
+            )
             quiet = time.monotonic() - start
             fleet.stop_all()
             engine.dispose()
@@ -96,8 +114,10 @@ def main() -> None:
             f"{args.athletes / quiet * 60 / workers:.0f} athletes per worker-minute"
         )
     one, two = min(results[1]), min(results[2])
-    print(f"best of {args.rounds}: 1 worker {one:.1f} s, 2 workers {two:.1f} s: 2 workers take {two / one:.0%} "
-          f"of 1 worker's backlog time (load average {os.getloadavg()[0]:.1f} at the end)")
+    print(
+        f"best of {args.rounds}: 1 worker {one:.1f} s, 2 workers {two:.1f} s: 2 workers take {two / one:.0%} "
+        f"of 1 worker's backlog time (load average {os.getloadavg()[0]:.1f} at the end)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,9 +34,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     today = date(2026, 11, 22)
     runs = steady(today - timedelta(weeks=11), 11)
-    runs.append(
-        make_run(9999, today - timedelta(days=1), 26.0, text=HOSTILE)
-    )
+    runs.append(make_run(9999, today - timedelta(days=1), 26.0, text=HOSTILE))
     history = History.build(runs, today)
     [finding] = [
         f
@@ -45,22 +43,35 @@ def main() -> None:
     ]
     chart = weekly_chart(history, today, effective({}), frozenset({finding.day}))
     content = AlertContent(
-        fingerprint="sam:long-run-spike:activity:9999", rule=finding.rule, severity=finding.severity.label,
-        day=finding.day.isoformat(), title=say(finding.title, "km"), summary=say(finding.summary, "km"),
+        fingerprint="sam:long-run-spike:activity:9999",
+        rule=finding.rule,
+        severity=finding.severity.label,
+        day=finding.day.isoformat(),
+        title=say(finding.title, "km"),
+        summary=say(finding.summary, "km"),
         advice=say(finding.advice, "km"),
-        numbers=dict(finding.numbers), modifiers=finding.modifiers,
+        numbers=dict(finding.numbers),
+        modifiers=finding.modifiers,
         activities=[f"Sat 21 Nov: {HOSTILE}, 26.00 km"],
-    )  # fmt: skip
+    )
     who = Recipient("sam", "Sam", "sam@example.org")
     now = datetime(2026, 11, 22, 7, tzinfo=UTC)
     pages = {
         "alert": alert_message(content, who, chart, "strainwatch <sw@example.org>", now),
         "digest": digest_message(
-            DigestContent("2026-11-22", [content], {"acwr": 3, "long-run-spike": 1}, ["Every day looks the same"],
-                          guidance(history, today, effective({}))),
-            who, chart, "strainwatch <sw@example.org>", now,
+            DigestContent(
+                "2026-11-22",
+                [content],
+                {"acwr": 3, "long-run-spike": 1},
+                ["Every day looks the same"],
+                guidance(history, today, effective({})),
+            ),
+            who,
+            chart,
+            "strainwatch <sw@example.org>",
+            now,
         ),
-    }  # fmt: skip
+    }
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     for name, message in pages.items():
         page = out / f"{name}.html"
@@ -72,11 +83,23 @@ def main() -> None:
             continue
         shot = out / f"{name}.png"
         subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--no-first-run", f"--screenshot={shot}", "--window-size=700,1400",
-             "--hide-scrollbars", page.resolve().as_uri()],
-            check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                f"--screenshot={shot}",
+                "--window-size=700,1400",
+                "--hide-scrollbars",
+                page.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         print(f"  screenshot: {shot}")
 
 

@@ -17,12 +17,16 @@ from tests.support.paths import CORPUS
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--clock", metavar="ISO-8601|now", default=None,
+        "--clock",
+        metavar="ISO-8601|now",
+        default=None,
         help="the instant every test that reasons about time starts from, e.g. 2027-03-28T00:59:50Z; "
         "'now' for the real clock; default: a random instant in 2000-2040 drawn from the run's seed",
     )
     parser.addoption(
-        "--clock-sweep", action="store_true", default=False,
+        "--clock-sweep",
+        action="store_true",
+        default=False,
         help="run every test marked 'clock' at each instant of tests.support.clock.sweep_instants() "
         "(DST changes, midnights, month and year ends, 29 February, week starts)",
     )
@@ -40,7 +44,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if text:
         instant = clock.parse(text)
     else:
-        instant = clock.instant_from_seed(seed if seed is not None else random.SystemRandom().randrange(2**32))
+        instant = clock.instant_from_seed(
+            seed if seed is not None else random.SystemRandom().randrange(2**32)
+        )
     os.environ[_CLOCK_ENV] = instant.isoformat()
     clock.start_at(instant)
     if seed is not None and config.getoption("--hypothesis-seed", None) is None:
@@ -58,9 +64,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     from tests.support import clock
 
     seed = _seed(config)
-    lines = [f"test clock starts at {clock.start():%Y-%m-%dT%H:%M:%SZ}: reproduce with {clock.option(clock.start())}"]
+    lines = [
+        f"test clock starts at {clock.start():%Y-%m-%dT%H:%M:%SZ}: reproduce with {clock.option(clock.start())}"
+    ]
     if seed is not None:
-        lines.append(f"order, clock and Hypothesis from --randomly-seed={seed} (-p no:randomly for file order)")
+        lines.append(
+            f"order, clock and Hypothesis from --randomly-seed={seed} (-p no:randomly for file order)"
+        )
     return lines
 
 
@@ -92,7 +102,9 @@ def _swept_clock(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():
-        pytest.fail(f"the activity corpus is not at {CORPUS} (it ships in tests/corpus; STRAINWATCH_CORPUS overrides)")
+        pytest.fail(
+            f"the activity corpus is not at {CORPUS} (it ships in tests/corpus; STRAINWATCH_CORPUS overrides)"
+        )
     return CORPUS
 
 

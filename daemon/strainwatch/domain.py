@@ -19,10 +19,27 @@ NAN = math.nan
 
 # Strava's sport types: the vocabulary every source is mapped onto
 SportType = Literal[
-    "Run", "TrailRun", "VirtualRun", "Walk", "Hike", "Ride", "VirtualRide", "GravelRide",
-    "MountainBikeRide", "EBikeRide", "Swim", "Rowing", "NordicSki", "AlpineSki",
-    "Workout", "WeightTraining", "Yoga", "Elliptical", "StairStepper", "Transition",
-]  # fmt: skip
+    "Run",
+    "TrailRun",
+    "VirtualRun",
+    "Walk",
+    "Hike",
+    "Ride",
+    "VirtualRide",
+    "GravelRide",
+    "MountainBikeRide",
+    "EBikeRide",
+    "Swim",
+    "Rowing",
+    "NordicSki",
+    "AlpineSki",
+    "Workout",
+    "WeightTraining",
+    "Yoga",
+    "Elliptical",
+    "StairStepper",
+    "Transition",
+]
 SPORT_TYPES: tuple[str, ...] = get_args(SportType)
 RUNNING_SPORT_TYPES = frozenset({"Run", "TrailRun", "VirtualRun"})
 FASTEST_RUN_S_PER_KM = 150.0
@@ -133,9 +150,13 @@ class Correction:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Correction:
         return cls(
-            str(data.get("kind", "")), float(data.get("start_s", 0.0)), float(data.get("end_s", 0.0)),
-            float(data.get("removed_m", 0.0)), float(data.get("removed_s", 0.0)), str(data.get("why", "")),
-        )  # fmt: skip
+            str(data.get("kind", "")),
+            float(data.get("start_s", 0.0)),
+            float(data.get("end_s", 0.0)),
+            float(data.get("removed_m", 0.0)),
+            float(data.get("removed_s", 0.0)),
+            str(data.get("why", "")),
+        )
 
 
 @dataclass(frozen=True, slots=True)

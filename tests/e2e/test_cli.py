@@ -15,9 +15,23 @@ from tests.support.config import write_config
 from tests.support.paths import REPO
 
 JSON_KEYS = {
-    "id", "athlete", "source", "external_id", "sport_type", "name", "start_time", "start_date_local",
-    "distance_m", "moving_time_s", "elapsed_time_s", "ascent_m", "descent_m", "pace_s_per_km",
-    "gap_s_per_km", "avg_hr", "gear",
+    "id",
+    "athlete",
+    "source",
+    "external_id",
+    "sport_type",
+    "name",
+    "start_time",
+    "start_date_local",
+    "distance_m",
+    "moving_time_s",
+    "elapsed_time_s",
+    "ascent_m",
+    "descent_m",
+    "pace_s_per_km",
+    "gap_s_per_km",
+    "avg_hr",
+    "gear",
 }
 
 

@@ -25,7 +25,10 @@ def test_sync_doctor_and_a_wrong_key_through_the_command(tmp_path: Path) -> None
         table = intervals_table(fake, tmp_path)
         (tmp_path / "runs").mkdir()
         config = write_config(
-            tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [tmp_path / "runs"], athlete=table,
+            tmp_path / "config.toml",
+            f"sqlite:///{tmp_path}/sw.db",
+            [tmp_path / "runs"],
+            athlete=table,
             tables='[watch]\nmode = "poll"\n',
         )
         first = run("sync", config=config)

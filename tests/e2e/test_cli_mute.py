@@ -19,17 +19,24 @@ from tests.support.histories import write_steady_then_spike
 def test_mute_list_unmute_and_what_reaches_the_mailbox(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
     write_steady_then_spike(folder, 14.0)
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/db/sw.db", [folder], immediate=True)
+    config = write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/db/sw.db", [folder], immediate=True
+    )
     box = tmp_path / "db" / "mail.mbox"
 
     assert run("mute", "--list", config=config).stdout.strip() == "no rule is muted"
     muted = run("mute", "long-run-spike", "--days", "7", config=config)
     assert muted.returncode == 0, muted.stderr
-    found = re.fullmatch(r"long-run-spike muted for sam until (\d{4}-\d\d-\d\d): .*no mail or push\n", muted.stdout)
+    found = re.fullmatch(
+        r"long-run-spike muted for sam until (\d{4}-\d\d-\d\d): .*no mail or push\n", muted.stdout
+    )
     assert found, muted.stdout
     until = found.group(1)
     listed = run("mute", "--list", config=config).stdout
-    assert listed.strip() == f"sam: muted: long-run-spike until {until} (alerts recorded; no mail or push before then)"
+    assert (
+        listed.strip()
+        == f"sam: muted: long-run-spike until {until} (alerts recorded; no mail or push before then)"
+    )
 
     unknown = run("mute", "long-run", "--days", "7", config=config)
     assert unknown.returncode == 1 and "unknown rule 'long-run'" in unknown.stderr
@@ -42,7 +49,9 @@ def test_mute_list_unmute_and_what_reaches_the_mailbox(tmp_path: Path) -> None:
     synced = run("sync", config=config)
     assert synced.returncode == 0 and "mail: 0 sent" in synced.stdout, synced.stdout
     assert not box.exists() or len(mailbox.mbox(box)) == 0
-    [alert] = [a for a in json.loads(run("alerts", "--json", config=config).stdout) if a["rule"] == "long-run-spike"]
+    [alert] = [
+        a for a in json.loads(run("alerts", "--json", config=config).stdout) if a["rule"] == "long-run-spike"
+    ]
     assert alert["severity"] == "warning"  # recorded and listed all the same
     note = f"muted: long-run-spike until {until}"
     assert note in run("status", config=config).stdout
@@ -50,7 +59,10 @@ def test_mute_list_unmute_and_what_reaches_the_mailbox(tmp_path: Path) -> None:
 
     unmuted = run("unmute", "long-run-spike", config=config)
     assert unmuted.returncode == 0 and unmuted.stdout.strip() == "long-run-spike unmuted for sam"
-    assert run("unmute", "long-run-spike", config=config).stdout.strip() == "long-run-spike was not muted for sam"
+    assert (
+        run("unmute", "long-run-spike", config=config).stdout.strip()
+        == "long-run-spike was not muted for sam"
+    )
     assert note not in run("status", config=config).stdout
     again = run("sync", config=config)
     assert "mail: 1 sent" in again.stdout, again.stdout

@@ -10,14 +10,25 @@ from tests.support.cli import run
 from tests.support.config import write_config
 from tests.support.histories import write_steady_then_spike
 
-OUTBOX_KEYS = {"id", "alert_id", "athlete", "kind", "status", "attempts", "next_attempt_at", "last_error",
-               "message_id"}
+OUTBOX_KEYS = {
+    "id",
+    "alert_id",
+    "athlete",
+    "kind",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "message_id",
+}
 
 
 def test_mail_without_a_server_goes_to_an_mbox(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
     write_steady_then_spike(folder, 14.0)
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/db/sw.db", [folder], immediate=True)
+    config = write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/db/sw.db", [folder], immediate=True
+    )
     dry = run("sync", "--dry-run", config=config)
     assert dry.returncode == 0 and "would send: [strainwatch] Warning: Long run" in dry.stdout, dry.stdout
     assert not (tmp_path / "db" / "mail.mbox").exists()
@@ -43,7 +54,9 @@ def test_a_secret_readable_by_others_is_refused_with_a_hint(tmp_path: Path) -> N
     secret.write_text("x")
     secret.chmod(0o644)
     smtp = f'[smtp]\nhost = "127.0.0.1"\nusername = "u"\npassword_file = "{secret}"\nfrom = "a@example.org"\n'
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", None, athletes=("me",), tables=smtp)
+    config = write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", None, athletes=("me",), tables=smtp
+    )
     result = run("notify", "test", config=config)
     assert result.returncode == 1
     assert "readable by group or others" in result.stderr and f"chmod 600 {secret}" in result.stderr

@@ -41,8 +41,13 @@ def config(tmp_path: Path) -> Path:
     shutil.copy(REPO / "examples" / "plan.csv", tmp_path / "plan.csv")
     extra = f'[athletes.plan.csv]\npath = "{tmp_path / "plan.csv"}"\n'
     return write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [folder], timezone="America/Recife",
-        athlete=extra, immediate=True, notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
+        tmp_path / "config.toml",
+        f"sqlite:///{tmp_path}/sw.db",
+        [folder],
+        timezone="America/Recife",
+        athlete=extra,
+        immediate=True,
+        notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
     )
 
 

@@ -21,8 +21,19 @@ def run(*args: str, config: Path, env: dict[str, str] | None = None) -> subproce
     return cli_run(*args, config=config, env={**clock.env(clock.after(EXAMPLE_LAST_RUN)), **(env or {})})
 
 
-ALERT_KEYS = {"id", "athlete", "rule", "severity", "date", "activity_ids", "title", "summary", "numbers",
-              "status", "created_at"}
+ALERT_KEYS = {
+    "id",
+    "athlete",
+    "rule",
+    "severity",
+    "date",
+    "activity_ids",
+    "title",
+    "summary",
+    "numbers",
+    "status",
+    "created_at",
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +42,11 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp / "runs"
     shutil.copytree(REPO / "examples" / "activities", folder)
     config = write_config(
-        tmp / "config.toml", f"sqlite:///{tmp}/sw.db", [folder], timezone="America/Recife", athlete="birth_year = 1980\n"
+        tmp / "config.toml",
+        f"sqlite:///{tmp}/sw.db",
+        [folder],
+        timezone="America/Recife",
+        athlete="birth_year = 1980\n",
     )
     result = run("sync", config=config)
     assert result.returncode == 0, result.stderr
@@ -160,8 +175,11 @@ def test_the_first_digest_of_an_old_history_charts_its_last_weeks_and_rules_show
     tmp_path: Path,
 ) -> None:
     config = write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [REPO / "examples" / "activities"],
-        timezone="America/Recife", athlete="[athletes.rules.long-run-spike]\ncaution = 0.2\n",
+        tmp_path / "config.toml",
+        f"sqlite:///{tmp_path}/sw.db",
+        [REPO / "examples" / "activities"],
+        timezone="America/Recife",
+        athlete="[athletes.rules.long-run-spike]\ncaution = 0.2\n",
     )
     synced = run("sync", config=config, env={"STRAINWATCH_NOW": "2026-12-01T20:00:00-03:00"})
     assert synced.returncode == 0, synced.stderr
@@ -169,7 +187,9 @@ def test_the_first_digest_of_an_old_history_charts_its_last_weeks_and_rules_show
 
     [digest] = list(mailbox.mbox(tmp_path / "mail.mbox"))
     text = next(p for p in digest.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
-    assert b"The 12 weeks to your last run (2021-07-04), distance (km)" in text and b"Last 12 weeks" not in text
+    assert (
+        b"The 12 weeks to your last run (2021-07-04), distance (km)" in text and b"Last 12 weeks" not in text
+    )
     assert b"Mon 28 Jun " in text and b"Mon 30 Nov " not in text  # 2021-W26, not the weeks before now
     rules = run("rules", "--athlete", "sam", config=config).stdout
     assert "a caution from +20 % (default +10 %)" in rules and "high from +30 %;" in rules

@@ -25,8 +25,12 @@ def fake() -> Iterator[FakeStrava]:
 
 def _config(tmp_path: Path, fake: FakeStrava) -> Path:
     return write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", None, notify='digest = "off"\n',
-        tables=strava_table(fake, tmp_path), athlete="[athletes.strava]\nbackfill_days = 30\n",
+        tmp_path / "config.toml",
+        f"sqlite:///{tmp_path}/sw.db",
+        None,
+        notify='digest = "off"\n',
+        tables=strava_table(fake, tmp_path),
+        athlete="[athletes.strava]\nbackfill_days = 30\n",
     )
 
 
@@ -64,8 +68,12 @@ def test_auth_receives_the_redirect_on_a_loopback_port(tmp_path: Path, fake: Fak
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([str(EXE), "--config", str(config), "strava", "auth", "--listen", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(EXE), "--config", str(config), "strava", "auth", "--listen", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
     def browser() -> None:
         for _ in range(100):

@@ -33,8 +33,13 @@ KILLS = 20
 
 def _config(tmp_path: Path, fake: FakeStrava, smtp_port: int) -> Path:
     return write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", None, smtp_port=smtp_port, immediate=True,
-        tables=f"{strava_table(fake, tmp_path)}[daemon]\ninterval = 5\n", athlete="[athletes.strava]\nbackfill_days = 90\n",
+        tmp_path / "config.toml",
+        f"sqlite:///{tmp_path}/state/sw.db",
+        None,
+        smtp_port=smtp_port,
+        immediate=True,
+        tables=f"{strava_table(fake, tmp_path)}[daemon]\ninterval = 5\n",
+        athlete="[athletes.strava]\nbackfill_days = 90\n",
     )
 
 
@@ -73,25 +78,34 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
             db = tmp_path / "state" / "sw.db"
             moments = []
             for kill in range(KILLS):
-                daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                daemon = subprocess.Popen(
+                    [str(EXE), "run"],
+                    env={**env, **clock.env()},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 # the first half lands in the backfill, the second half later in the pass: in
                 # evaluation, queueing and delivery
                 time.sleep(rng.uniform(1.0, 3.0) if kill < KILLS // 2 else rng.uniform(1.0, 6.0))
                 daemon.send_signal(signal.SIGKILL)
                 daemon.wait(timeout=10)
                 with sqlite3.connect(db) as conn:
-                    moments.append((
-                        conn.execute("SELECT count(*) FROM activities").fetchone()[0],
-                        conn.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0],
-                        len(handler.messages),
-                    ))
+                    moments.append(
+                        (
+                            conn.execute("SELECT count(*) FROM activities").fetchone()[0],
+                            conn.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0],
+                            len(handler.messages),
+                        )
+                    )
             print(f"\nafter each kill (activities, mails marked sent, mails received): {moments}")
             notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             notify.bind(str(tmp_path / "notify.sock"))
             daemon = subprocess.Popen(
-                [str(EXE), "run"], env={**env, **clock.env(), "NOTIFY_SOCKET": str(tmp_path / "notify.sock")},
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                [str(EXE), "run"],
+                env={**env, **clock.env(), "NOTIFY_SOCKET": str(tmp_path / "notify.sock")},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             db = tmp_path / "state" / "sw.db"
             deadline = time.monotonic() + 120
@@ -105,7 +119,8 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
                     mails = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
                     fetched = conn.execute(
                         "SELECT count(*) FROM activities WHERE source = 'strava' AND streams_state IS NULL "
-                        "AND sport_type = 'Run' AND start_time >= ?", ((now - timedelta(days=42)).strftime("%Y-%m-%d %H:%M:%S"),)
+                        "AND sport_type = 'Run' AND start_time >= ?",
+                        ((now - timedelta(days=42)).strftime("%Y-%m-%d %H:%M:%S"),),
                     ).fetchone()[0]
                 if stored == expected and mails >= 2 and pending == 0 and fetched == 0:
                     break

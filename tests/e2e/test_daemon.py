@@ -28,13 +28,18 @@ def test_notify_journald_reload_and_stop(tmp_path: Path) -> None:
     for name in sorted((REPO / "examples" / "activities").iterdir())[:5]:
         (folder / name.name).write_bytes(name.read_bytes())
     config = write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder], tables="[daemon]\ninterval = 5\n"
+        tmp_path / "config.toml",
+        f"sqlite:///{tmp_path}/state/sw.db",
+        [folder],
+        tables="[daemon]\ninterval = 5\n",
     )
     notify_path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(notify_path))
-        daemon = start_daemon(config, {"NOTIFY_SOCKET": str(notify_path), "JOURNAL_STREAM": "8:1234",
-                                  "WATCHDOG_USEC": "2000000"})
+        daemon = start_daemon(
+            config,
+            {"NOTIFY_SOCKET": str(notify_path), "JOURNAL_STREAM": "8:1234", "WATCHDOG_USEC": "2000000"},
+        )
         try:
             assert "READY=1" in receive(sock, "READY=1")
             status = receive(sock, "STATUS=sync: 1 athlete(s); files: imported 5")
@@ -42,7 +47,9 @@ def test_notify_journald_reload_and_stop(tmp_path: Path) -> None:
             assert "WATCHDOG=1" in receive(sock, "WATCHDOG=1", timeout=5)
             config.write_text(config.read_text().replace("interval = 5", "interval = 7"))
             daemon.send_signal(signal.SIGHUP)
-            assert any(line.startswith("STATUS=config reloaded") for line in receive(sock, "STATUS=config reloaded"))
+            assert any(
+                line.startswith("STATUS=config reloaded") for line in receive(sock, "STATUS=config reloaded")
+            )
             manual = run("sync", "--wait", "60", config=config)  # waits for the daemon's pass, if any
             assert manual.returncode == 0 and "sync: 1 athlete(s)" in manual.stdout
             stopped = time.monotonic()
@@ -79,7 +86,9 @@ def test_doctor_lists_what_is_wrong(tmp_path: Path) -> None:
         f'[smtp]\nhost = "127.0.0.1"\nport = 1\nusername = "u"\npassword_file = "{secret}"\n'
         'from = "a@example.org"\ntimeout = 2\n'
     )
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [tmp_path / "missing"], tables=smtp)
+    config = write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", [tmp_path / "missing"], tables=smtp
+    )
     run("db", "upgrade", config=config)
     result = run("doctor", config=config)
     assert result.returncode == 1
@@ -147,7 +156,9 @@ def test_a_hung_pass_starves_the_watchdog_and_sigterm_still_ends_it(tmp_path: Pa
     with running(fake):
         table = strava_table(fake, tmp_path).replace("timeout = 5", "timeout = 60")
         config = write_config(
-            tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", tables=f"[daemon]\ninterval = 60\n{table}",
+            tmp_path / "config.toml",
+            f"sqlite:///{tmp_path}/state/sw.db",
+            tables=f"[daemon]\ninterval = 60\n{table}",
             athlete="[athletes.strava]\nbackfill_days = 30\n",
         )
         link_athlete(parse_settings(config.read_text(), config))
@@ -201,9 +212,13 @@ def test_import_waits_for_the_pass_lock_and_says_so(tmp_path: Path) -> None:
     thread = threading.Thread(target=holder)
     thread.start()
     held.wait(10)
-    process = subprocess.Popen([str(EXE), "--config", str(config), "import", "--wait", "60", str(example)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, **clock.env()})
+    process = subprocess.Popen(
+        [str(EXE), "--config", str(config), "import", "--wait", "60", str(example)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **clock.env()},
+    )
     try:
         assert process.stderr is not None
         _lines_until(process.stderr, "import: another strainwatch pass is running")

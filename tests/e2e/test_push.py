@@ -39,7 +39,11 @@ def _setup(tmp_path: Path, smtp_port: int, ntfy: PushServer) -> Path:
     secret.write_text(ntfy.apprise_url() + "\n")
     secret.chmod(0o600)
     return write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder], smtp_port=smtp_port, immediate=True,
+        tmp_path / "config.toml",
+        f"sqlite:///{tmp_path}/state/sw.db",
+        [folder],
+        smtp_port=smtp_port,
+        immediate=True,
         tables='[web]\npublic_url = "https://sw.example.org"\n',
         athlete=f'[[athletes.channels]]\nname = "phone"\nurl_file = "{secret}"\nsend = ["warning", "notice"]\n',
     )
@@ -70,10 +74,14 @@ def test_one_warning_one_mail_one_push_and_no_token_anywhere(
         assert first.returncode == 0, first.stderr
         assert len(handler.messages) == 1 and len(ntfy.received) == 1, (first.stdout, first.stderr)
         [push] = ntfy.received
-        assert push.title.startswith("Warning: ") and push.priority == "high" and push.tags == "rotating_light"
+        assert (
+            push.title.startswith("Warning: ") and push.priority == "high" and push.tags == "rotating_light"
+        )
         assert re.match(r"https://sw\.example\.org/alerts/\d+$", push.click), push.click
         assert "ref " in push.message and "km" in push.message
-        queued = _log_time(first.stderr, r"strainwatch\.notify\.dispatch: sam: warning long-run-spike .* queued")
+        queued = _log_time(
+            first.stderr, r"strainwatch\.notify\.dispatch: sam: warning long-run-spike .* queued"
+        )
         latency = push.accepted_at - queued
         print(f"\nfrom the warning queued in the pass to the push accepted: {latency * 1000:.0f} ms")
         assert 0 <= latency < 30
@@ -120,7 +128,9 @@ def test_receiver_down_then_up_gives_exactly_one_push(tmp_path: Path, recorder: 
     assert TOKEN not in _outputs(down, listing, back)
 
 
-def test_a_channel_without_apprise_is_named_with_the_extra(tmp_path: Path, recorder: tuple[Recorder, int]) -> None:
+def test_a_channel_without_apprise_is_named_with_the_extra(
+    tmp_path: Path, recorder: tuple[Recorder, int]
+) -> None:
     """Apprise hidden from the command (a PYTHONPATH entry that shadows it with a module that
     cannot be imported): the mail goes, the push waits, and the message names the extra."""
     handler, port = recorder

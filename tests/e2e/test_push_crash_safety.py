@@ -50,8 +50,13 @@ def _config(tmp_path: Path, smtp_port: int, ntfy: PushServer) -> Path:
         for hours, km in ((60, 14.0), (36, 30.0), (12, 62.0)):  # each more than double the longest before
             write_gpx(folder / f"spike{hours}.gpx", now - timedelta(hours=hours), km)
     return write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", lambda athlete: [tmp_path / athlete],
-        athletes=ATHLETES, smtp_port=smtp_port, immediate=True, tables="[daemon]\ninterval = 5\n",
+        tmp_path / "config.toml",
+        f"sqlite:///{tmp_path}/state/sw.db",
+        lambda athlete: [tmp_path / athlete],
+        athletes=ATHLETES,
+        smtp_port=smtp_port,
+        immediate=True,
+        tables="[daemon]\ninterval = 5\n",
         athlete=f'[[athletes.channels]]\nname = "phone"\nurl_file = "{secret}"\ntimeout = 2\n',
     )
 
@@ -80,16 +85,25 @@ def test_sigkill_during_delivery_pushes_each_warning_once_or_twice_never_lost(tm
             db = tmp_path / "state" / "sw.db"
             moments = []
             for _kill in range(KILLS):
-                daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                daemon = subprocess.Popen(
+                    [str(EXE), "run"],
+                    env={**env, **clock.env()},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 time.sleep(rng.uniform(1.0, 4.5))
                 daemon.send_signal(signal.SIGKILL)
                 daemon.wait(timeout=10)
                 rows = _rows(db)
                 moments.append((len(rows), sum(s == "sent" for *_, s in rows), len(ntfy.received)))
             print(f"\nafter each kill (outbox rows, rows marked sent, pushes received): {moments}")
-            daemon = subprocess.Popen([str(EXE), "run"], env={**env, **clock.env()},
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            daemon = subprocess.Popen(
+                [str(EXE), "run"],
+                env={**env, **clock.env()},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 time.sleep(1)
@@ -105,12 +119,17 @@ def test_sigkill_during_delivery_pushes_each_warning_once_or_twice_never_lost(tm
         controller.stop()
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        warnings = conn.execute("SELECT count(*) FROM alerts WHERE severity = 'warning' AND late = 0").fetchone()[0]
+        warnings = conn.execute(
+            "SELECT count(*) FROM alerts WHERE severity = 'warning' AND late = 0"
+        ).fetchone()[0]
     rows = _rows(db)
     mails = Counter(str(message_from_bytes(raw)["Message-ID"]) for _, raw in handler.messages)
     by_channel = Counter(channel for channel, *_ in rows)
     keys = {channel: sorted(k for c, k, *_ in rows if c == channel) for channel in ("email", "phone")}
-    assert warnings >= 2 * len(ATHLETES) and by_channel["email"] >= 1 and keys["email"] == keys["phone"], (warnings, rows)
+    assert warnings >= 2 * len(ATHLETES) and by_channel["email"] >= 1 and keys["email"] == keys["phone"], (
+        warnings,
+        rows,
+    )
     assert all(status == "sent" for *_, status in rows)
     for channel, key, message_id, _status in rows:
         copies = mails[message_id] if channel == "email" else pushes[push_ref(key)]

@@ -14,7 +14,10 @@ from tests.support.cli import EXE
 from tests.support.paths import REPO
 
 UNITS = (
-    "strainwatch.service", "strainwatch-sync.service", "strainwatch-sync.timer", "strainwatch-worker.service",
+    "strainwatch.service",
+    "strainwatch-sync.service",
+    "strainwatch-sync.timer",
+    "strainwatch-worker.service",
 )
 
 
@@ -32,16 +35,30 @@ def units(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_units_verify(units: Path) -> None:
-    result = subprocess.run(["systemd-analyze", "verify", *[f"./{u}" for u in UNITS]], cwd=units,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *[f"./{u}" for u in UNITS]],
+        cwd=units,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "strainwatch" not in result.stderr, result.stderr  # no warning about our units
 
 
-@pytest.mark.parametrize("unit", ["strainwatch.service", "strainwatch-sync.service", "strainwatch-worker.service"])
+@pytest.mark.parametrize(
+    "unit", ["strainwatch.service", "strainwatch-sync.service", "strainwatch-worker.service"]
+)
 def test_exposure_is_at_most_2(units: Path, unit: str) -> None:
-    result = subprocess.run(["systemd-analyze", "security", "--offline=true", f"./{unit}"], cwd=units,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", f"./{unit}"],
+        cwd=units,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     match = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
     assert match, result.stdout + result.stderr
     assert float(match.group(1)) <= 2.0, result.stdout

@@ -63,12 +63,17 @@ def test_a_file_written_slowly_into_a_watched_folder_is_imported_once_and_warned
     data = spike.read_bytes()
     mbox = tmp_path / "mail.mbox"
     config = write_config(
-        tmp_path / "config.toml", f"sqlite:///{tmp_path}/state/sw.db", [folder], immediate=True,
-        notify=f'mbox = "{mbox}"\n', tables="[daemon]\ninterval = 3600\n[watch]\nsettle = 1.5\n",
+        tmp_path / "config.toml",
+        f"sqlite:///{tmp_path}/state/sw.db",
+        [folder],
+        immediate=True,
+        notify=f'mbox = "{mbox}"\n',
+        tables="[daemon]\ninterval = 3600\n[watch]\nsettle = 1.5\n",
     )
     env = {**os.environ, **clock.env(), "STRAINWATCH_CONFIG": str(config)}
-    daemon = subprocess.Popen([str(EXE), "-v", "run"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True, env=env)
+    daemon = subprocess.Popen(
+        [str(EXE), "-v", "run"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+    )
     try:
         assert daemon.stderr is not None
         log = _Log(daemon.stderr)

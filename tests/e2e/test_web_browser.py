@@ -99,7 +99,10 @@ def test_login_in_the_browser(browser: Any, tmp_path: Path) -> None:
             page.fill("input[name=name]", "sam")
             page.fill("input[name=password]", "sam-secret-1")
             page.click("button[type=submit]")
-            assert page.url == f"{base}/athletes/sam/rules" and "rules in effect" in page.locator("h1").inner_text()
+            assert (
+                page.url == f"{base}/athletes/sam/rules"
+                and "rules in effect" in page.locator("h1").inner_text()
+            )
             cookie = next(c for c in watched.context.cookies() if c["name"] == "sw_session")
             assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
             page.goto(f"{base}/athletes/bob")
@@ -117,8 +120,12 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
     config = str(example / "strainwatch.toml")
     env = {**os.environ, **clock.env(clock.after(EXAMPLE_LAST_RUN))}  # the example year lies in the past
     subprocess.run([str(EXE), "--config", config, "sync"], check=True, env=env, capture_output=True)
-    server = subprocess.Popen([str(EXE), "--config", config, "serve", "--listen", "127.0.0.1:0"],
-                              stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    server = subprocess.Popen(
+        [str(EXE), "--config", config, "serve", "--listen", "127.0.0.1:0"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     watched = Watched(browser)
     page = watched.page
     shots = os.environ.get("STRAINWATCH_SCREENSHOTS")
@@ -135,9 +142,16 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
         page.goto(f"{base}/athletes/runner/activities")
         rows = page.locator("table.list tbody tr").count()
         assert rows == 68
-        alerts = subprocess.run([str(EXE), "--config", config, "alerts", "--all", "--json"], check=True, env=env,
-                                capture_output=True, text=True).stdout  # fmt: skip
-        spike = next(a for a in json.loads(alerts) if a["rule"] == "long-run-spike" and a["date"] == "2021-06-13")
+        alerts = subprocess.run(
+            [str(EXE), "--config", config, "alerts", "--all", "--json"],
+            check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout
+        spike = next(
+            a for a in json.loads(alerts) if a["rule"] == "long-run-spike" and a["date"] == "2021-06-13"
+        )
         page.goto(f"{base}/alerts/{spike['id']}")
         assert "What to do now" in page.locator("main").inner_text()
         if shots:
@@ -151,4 +165,3 @@ def test_the_example_served_by_the_command(browser: Any, tmp_path: Path) -> None
         watched.close()
         server.terminate()
         assert server.wait(10) == 0
-

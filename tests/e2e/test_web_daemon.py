@@ -17,7 +17,9 @@ pytest.importorskip("uvicorn")
 
 
 def test_the_daemon_serves_the_page_and_stops_on_sigterm(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", tables='[web]\nlisten = "127.0.0.1:0"\n')
+    config = write_config(
+        tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db", tables='[web]\nlisten = "127.0.0.1:0"\n'
+    )
     daemon = start_daemon(config, {})
     try:
         assert daemon.stderr is not None

@@ -68,44 +68,78 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     url = f"sqlite:///{tmp / 'sw.db'}"
     settings_for(tmp, url, athletes=("ann",))  # writes config.toml
     config = tmp / "config.toml"
-    config.write_text(config.read_text(encoding="utf-8") + (
-        '\n[[athletes]]\nid = "runner"\nname = "Example Runner"\nemail = "runner@example.org"\n'
-        f'timezone = "America/Recife"\n[athletes.files]\npaths = ["{tmp / "activities"}"]\n'
-    ), encoding="utf-8")  # fmt: skip
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + (
+            '\n[[athletes]]\nid = "runner"\nname = "Example Runner"\nemail = "runner@example.org"\n'
+            f'timezone = "America/Recife"\n[athletes.files]\npaths = ["{tmp / "activities"}"]\n'
+        ),
+        encoding="utf-8",
+    )
     sessions = open_database(url)
     seed(sessions, tmp, "ann", clock.now())
     with sessions() as session, session.begin():  # two pages of ann's activities: the pager shows
         early = clock.now() - timedelta(days=60)
-        session.add_all(Activity(
-            athlete_id="ann", source="file", external_id=f"early-{i}", sport_type="Run", name=f"Early {i}",
-            start_time=early - timedelta(hours=6 * i), distance_m=6000.0, moving_time_s=1900.0,
-            elapsed_time_s=1900.0, gap_profile={}, raw={}, created_at=clock.now(), updated_at=clock.now(),
-        ) for i in range(100))  # fmt: skip
+        session.add_all(
+            Activity(
+                athlete_id="ann",
+                source="file",
+                external_id=f"early-{i}",
+                sport_type="Run",
+                name=f"Early {i}",
+                start_time=early - timedelta(hours=6 * i),
+                distance_m=6000.0,
+                moving_time_s=1900.0,
+                elapsed_time_s=1900.0,
+                gap_profile={},
+                raw={},
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+            for i in range(100)
+        )
     # the example is a fixed year of running: its pass is pinned a fortnight after it, whatever
     # the test clock (the page itself runs on the test clock)
-    result = CliRunner().invoke(cli, ["--config", str(config), "sync"], env={"STRAINWATCH_NOW": EXAMPLE_SYNC_AT})
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "sync"], env={"STRAINWATCH_NOW": EXAMPLE_SYNC_AT}
+    )
     assert result.exit_code == 0, result.output
     settings = parse_settings(config.read_text(encoding="utf-8"), config)
     with sessions() as session:
-        spike = (session.query(Alert).filter_by(athlete_id="runner", rule="long-run-spike")
-                 .order_by(Alert.day.desc()).first())  # the year's last spike (2021-06-13)  # fmt: skip
+        spike = (
+            session.query(Alert)
+            .filter_by(athlete_id="runner", rule="long-run-spike")
+            .order_by(Alert.day.desc())
+            .first()
+        )  # the year's last spike (2021-06-13)
         assert spike is not None
         run = session.get(Activity, spike.activity_ids[0])
         as_of = spike.day.isoformat()
         assert run is not None
     pages = {
-        "picker": "/", "overview": f"/athletes/runner?as_of={as_of}", "overview-today": "/athletes/ann",
-        "activities": "/athletes/runner/activities", "activities-paged": "/athletes/ann/activities?page=2",
-        "activities-first": "/athletes/ann/activities", "run": f"/activities/{run.id}", "alert": f"/alerts/{spike.id}",
-        "alerts": "/athletes/runner/alerts", "alerts-all": "/alerts", "rules": "/athletes/runner/rules",
-        "system": "/system", "login": "/login", "not-found": "/alerts/999999999",
-    }  # fmt: skip
+        "picker": "/",
+        "overview": f"/athletes/runner?as_of={as_of}",
+        "overview-today": "/athletes/ann",
+        "activities": "/athletes/runner/activities",
+        "activities-paged": "/athletes/ann/activities?page=2",
+        "activities-first": "/athletes/ann/activities",
+        "run": f"/activities/{run.id}",
+        "alert": f"/alerts/{spike.id}",
+        "alerts": "/athletes/runner/alerts",
+        "alerts-all": "/alerts",
+        "rules": "/athletes/runner/rules",
+        "system": "/system",
+        "login": "/login",
+        "not-found": "/alerts/999999999",
+    }
     with serving(settings, sessions) as base:
         yield Site(base, pages, next(tmp.glob("*.mbox")))
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_every_page_fits_the_screen_with_readable_charts(browser: Any, site: Site, width: int, height: int) -> None:
+def test_every_page_fits_the_screen_with_readable_charts(
+    browser: Any, site: Site, width: int, height: int
+) -> None:
     shots = os.environ.get("STRAINWATCH_SCREENSHOTS")
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
@@ -123,8 +157,11 @@ def test_every_page_fits_the_screen_with_readable_charts(browser: Any, site: Sit
                 page.screenshot(path=f"{shots}/{name}-{width}.png", full_page=True)
         assert charted == 3  # the overview of a past day, today's, the run
         page.goto(site.base + site.pages["run"])
-        heights = page.eval_on_selector_all("svg.chart", "s => s.filter(e => e.getBoundingClientRect().width > 0)"
-                                            ".map(e => e.getBoundingClientRect().height)")  # fmt: skip
+        heights = page.eval_on_selector_all(
+            "svg.chart",
+            "s => s.filter(e => e.getBoundingClientRect().width > 0)"
+            ".map(e => e.getBoundingClientRect().height)",
+        )
         assert len(heights) == 3 and min(heights) >= 150, heights  # not thin strips
     finally:
         context.close()
@@ -132,8 +169,12 @@ def test_every_page_fits_the_screen_with_readable_charts(browser: Any, site: Sit
 
 def test_the_mail_fits_a_phone(browser: Any, site: Site) -> None:
     """What the pass mailed (a year of history found at once: its digest, with the chart)."""
-    bodies = [p.get_payload(decode=True).decode() for m in mailbox.mbox(site.mbox) for p in m.walk()
-              if p.get_content_type() == "text/html"]  # fmt: skip
+    bodies = [
+        p.get_payload(decode=True).decode()
+        for m in mailbox.mbox(site.mbox)
+        for p in m.walk()
+        if p.get_content_type() == "text/html"
+    ]
     assert bodies and any("Last 12 weeks" in b or "weeks" in b for b in bodies)
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
@@ -157,8 +198,11 @@ def test_no_serious_accessibility_violation(browser: Any, site: Site, width: int
         for name, path in site.pages.items():
             page.goto(site.base + path)
             results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
-            bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:4])
-                   for v in results.response["violations"] if v["impact"] in ("serious", "critical")]  # fmt: skip
+            bad = [
+                (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:4])
+                for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
             if bad:
                 found[name] = bad
         assert found == {}
@@ -172,7 +216,8 @@ def test_the_forms_are_reached_with_the_tab_key_in_order(browser: Any, site: Sit
     try:
         page.goto(site.base + "/athletes/ann")
         controls = page.eval_on_selector_all(
-            "main input:not([type=hidden]), main select, main button", "els => els.map(e => e.name || e.textContent.trim())"
+            "main input:not([type=hidden]), main select, main button",
+            "els => els.map(e => e.name || e.textContent.trim())",
         )
         reached, ringed = [], set()  # a date field is tabbed through part by part, its picker last
         for _ in range(80):

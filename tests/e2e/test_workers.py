@@ -45,7 +45,9 @@ def postgres_url() -> Iterator[str]:
 
 def test_a_worker_refuses_sqlite_in_one_line(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/sw.db")
-    done = subprocess.run([str(EXE), "--config", str(config), "worker"], check=False, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(EXE), "--config", str(config), "worker"], check=False, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert lines[0] == "strainwatch: error: strainwatch worker needs PostgreSQL; this install uses sqlite"
@@ -69,7 +71,9 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
                 '[[athletes]]\nid = "strava"\nname = "Linked"\nemail = "linked@example.org"\ntimezone = "UTC"\n'
                 "[athletes.strava]\nbackfill_days = 90\n"
             )
-            config = fleet_config(tmp_path, postgres_url, ATHLETES, plain_smtp(port) + strava_table(fake, tmp_path))
+            config = fleet_config(
+                tmp_path, postgres_url, ATHLETES, plain_smtp(port) + strava_table(fake, tmp_path)
+            )
             config.write_text(config.read_text() + "\n" + strava_athlete)
             fleet = Fleet(config, worker_env(now))
             assert fleet.command("worker", "init").strip() == "job tables created"
@@ -81,17 +85,25 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
 
             def passed() -> int:
                 with engine.connect() as c:
-                    return int(c.execute(text(
-                        "SELECT count(*) FROM source_health WHERE source = 'rules' AND last_success_at IS NOT NULL"
-                    )).scalar_one())
+                    return int(
+                        c.execute(
+                            text(
+                                "SELECT count(*) FROM source_health WHERE source = 'rules' AND last_success_at IS NOT NULL"
+                            )
+                        ).scalar_one()
+                    )
 
             def settled() -> bool:
                 with engine.connect() as c:
-                    busy = c.execute(text(
-                        "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
-                        "AND task_name <> 'strainwatch.tick'"
-                    )).scalar_one()
-                    pending = c.execute(text("SELECT count(*) FROM outbox WHERE status = 'pending'")).scalar_one()
+                    busy = c.execute(
+                        text(
+                            "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
+                            "AND task_name <> 'strainwatch.tick'"
+                        )
+                    ).scalar_one()
+                    pending = c.execute(
+                        text("SELECT count(*) FROM outbox WHERE status = 'pending'")
+                    ).scalar_one()
                 return passed() == total and busy == 0 and pending == 0
 
             def pause() -> None:
@@ -103,8 +115,12 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
             kills = 0
             while kills < KILLS and passed() < total:
                 target = passed() + rng.randint(1, max(1, total // (KILLS * 4)))
-                wait_for(lambda t=target: passed() >= min(t, total) or passed() >= total, 120,  # type: ignore[misc]
-                         "passes between kills", pause)
+                wait_for(
+                    lambda t=target: passed() >= min(t, total) or passed() >= total,
+                    120,  # type: ignore[misc]
+                    "passes between kills",
+                    pause,
+                )
                 if passed() >= total:
                     break
                 victim = rng.choice(fleet.workers)
@@ -119,30 +135,38 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
 
             with engine.connect() as c:
                 stored = c.execute(text("SELECT count(*) FROM activities WHERE source = 'file'")).scalar_one()
-                twins = c.execute(text(
-                    "SELECT count(*) FROM (SELECT athlete_id, start_time FROM activities "
-                    "GROUP BY athlete_id, start_time HAVING count(*) > 1) t"
-                )).scalar_one()
-                strava = c.execute(text("SELECT count(*) FROM activities WHERE source = 'strava'")).scalar_one()
+                twins = c.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT athlete_id, start_time FROM activities "
+                        "GROUP BY athlete_id, start_time HAVING count(*) > 1) t"
+                    )
+                ).scalar_one()
+                strava = c.execute(
+                    text("SELECT count(*) FROM activities WHERE source = 'strava'")
+                ).scalar_one()
                 alerts = c.execute(text("SELECT count(*) FROM alerts")).scalar_one()
-                alert_twins = c.execute(text(
-                    "SELECT count(*) FROM (SELECT athlete_id, rule, day FROM alerts GROUP BY athlete_id, rule, day "
-                    "HAVING count(*) > 1) t"
-                )).scalar_one()
-                odd_files = c.execute(text(
-                    "SELECT athlete_id, path, status, error FROM imported_files WHERE status <> 'imported'"
-                )).all()
+                alert_twins = c.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT athlete_id, rule, day FROM alerts GROUP BY athlete_id, rule, day "
+                        "HAVING count(*) > 1) t"
+                    )
+                ).scalar_one()
+                odd_files = c.execute(
+                    text(
+                        "SELECT athlete_id, path, status, error FROM imported_files WHERE status <> 'imported'"
+                    )
+                ).all()
                 outbox = dict(c.execute(text("SELECT message_id, status FROM outbox")).all())
-                linked_ok = c.execute(text(
-                    "SELECT last_success_at IS NOT NULL FROM source_health WHERE athlete_id = 'strava' AND source = 'strava'"
-                )).scalar_one()
+                linked_ok = c.execute(
+                    text(
+                        "SELECT last_success_at IS NOT NULL FROM source_health WHERE athlete_id = 'strava' AND source = 'strava'"
+                    )
+                ).scalar_one()
             engine.dispose()
     finally:
         controller.stop()
 
-    received = Counter(
-        str(message_from_bytes(raw)["Message-ID"]).strip("<>") for _, raw in handler.messages
-    )
+    received = Counter(str(message_from_bytes(raw)["Message-ID"]).strip("<>") for _, raw in handler.messages)
     outbox_ids = {mid.strip("<>") for mid in outbox}
     passes = sum(1 for line in fleet.logs if "strainwatch.runtime.worker_jobs: pass of " in line)
     revived = sum(1 for line in fleet.logs if "of a dead worker queued again" in line)
@@ -160,5 +184,7 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_path: Path, postg
     assert alerts > 0 and alert_twins == 0  # every alert once
     assert outbox and set(outbox.values()) == {"sent"}
     assert set(received) == outbox_ids  # every message delivered ...
-    assert all(n <= 2 for n in received.values()) and duplicates <= kills  # ... at most once more after a kill
+    assert (
+        all(n <= 2 for n in received.values()) and duplicates <= kills
+    )  # ... at most once more after a kill
     assert kills >= min(KILLS, 3)  # the workers were killed while athletes were still waiting

@@ -22,13 +22,27 @@ def _store_runs(sessions, runs) -> None:  # type: ignore[no-untyped-def]
         session.add(Athlete(id="sam", name="Sam", created_at=now))
         session.flush()
         for r in runs:
-            session.add(Activity(
-                id=r.activity_id, athlete_id="sam", source="file", external_id=f"/{r.activity_id}.gpx",
-                sport_type="Run", start_time=r.start, distance_m=r.distance_m, moving_time_s=r.moving_time_s,
-                elapsed_time_s=r.moving_time_s, gap_s_per_km=r.gap_s_per_km, ascent_m=r.ascent_m,
-                descent_m=r.descent_m, name=r.text or None, gap_profile={str(k): v for k, v in r.gap_profile},
-                raw={}, created_at=now, updated_at=now,
-            ))
+            session.add(
+                Activity(
+                    id=r.activity_id,
+                    athlete_id="sam",
+                    source="file",
+                    external_id=f"/{r.activity_id}.gpx",
+                    sport_type="Run",
+                    start_time=r.start,
+                    distance_m=r.distance_m,
+                    moving_time_s=r.moving_time_s,
+                    elapsed_time_s=r.moving_time_s,
+                    gap_s_per_km=r.gap_s_per_km,
+                    ascent_m=r.ascent_m,
+                    descent_m=r.descent_m,
+                    name=r.text or None,
+                    gap_profile={str(k): v for k, v in r.gap_profile},
+                    raw={},
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
 
 
 def _count(sessions) -> int:  # type: ignore[no-untyped-def]
@@ -83,7 +97,9 @@ def test_disabled_rule_is_not_evaluated(tmp_path: Path, database_url: str) -> No
     sessions = open_database(database_url)
     runs = [*steady(START, 6), make_run(999, START + timedelta(weeks=6), 16.5)]
     _store_runs(sessions, runs)
-    settings = settings_of(tmp_path / "c.toml", database_url, None, tables="[rules.long-run-spike]\nenabled = false\n")
+    settings = settings_of(
+        tmp_path / "c.toml", database_url, None, tables="[rules.long-run-spike]\nenabled = false\n"
+    )
     athlete = settings.athletes[0]
     now = datetime.combine(START + timedelta(weeks=6), datetime.min.time(), UTC) + timedelta(hours=20)
     with sessions() as session, session.begin():

@@ -24,7 +24,9 @@ NOW = clock.now().replace(microsecond=0)
 def api_source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SourceHarness]:
     with source_harness(request.param, tmp_path, f"sqlite:///{tmp_path}/sw.db") as harness:
         config = tmp_path / "config.toml"  # the harness's athlete lives at UTC: so does the CLI's
-        config.write_text(config.read_text(encoding="utf-8").replace('"Europe/Berlin"', '"UTC"'), encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8").replace('"Europe/Berlin"', '"UTC"'), encoding="utf-8"
+        )
         yield harness
 
 
@@ -77,7 +79,9 @@ def test_a_crop_of_a_synced_run_keeps_only_that_part_through_an_edit(api_source:
     assert not _stored(source, "a")["corrections"]
 
 
-def test_a_crop_of_a_run_older_than_the_analysis_window_fetches_its_streams(api_source: SourceHarness) -> None:
+def test_a_crop_of_a_run_older_than_the_analysis_window_fetches_its_streams(
+    api_source: SourceHarness,
+) -> None:
     source = api_source
     start = days_ago(NOW, 50).replace(hour=18, minute=0, second=0)
     source.add_run("old", start, 10.8)

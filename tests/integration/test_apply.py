@@ -23,10 +23,17 @@ NOW = clock.now().replace(microsecond=0)
 def _recording(key: str, start: datetime, km: float, name: str = "Run", **extra: Any) -> Recording:
     summary = {"id": key, "name": name, "distance": km * 1000}
     values = {
-        "sport_type": "Run", "name": name, "start_time": start, "distance_m": km * 1000,
-        "moving_time_s": km * 330, "elapsed_time_s": km * 330 + 60, "avg_hr": 150.0, "manual": False,
-        "gap_profile": {}, **extra,
-    }  # fmt: skip
+        "sport_type": "Run",
+        "name": name,
+        "start_time": start,
+        "distance_m": km * 1000,
+        "moving_time_s": km * 330,
+        "elapsed_time_s": km * 330 + 60,
+        "avg_hr": 150.0,
+        "manual": False,
+        "gap_profile": {},
+        **extra,
+    }
     return Recording(key, values, samples=True, summary=summary)
 
 
@@ -62,8 +69,10 @@ def test_a_batch_costs_one_query_for_its_stored_recordings(database_url: str) ->
     with sessions() as session, unit_of_work(session), _selects(sessions) as selects:
         first = apply_batch(session, "sam", SourceBatch("strava", tuple(runs)), known, NOW)
     assert first.new == 100 and selects == []
-    edited = [_recording(r.external_id, r.start_time, 8.0, name="Renamed" if i % 2 else "Run")
-              for i, r in enumerate(runs)]  # fmt: skip
+    edited = [
+        _recording(r.external_id, r.start_time, 8.0, name="Renamed" if i % 2 else "Run")
+        for i, r in enumerate(runs)
+    ]
     with sessions() as session, unit_of_work(session), _selects(sessions) as selects:
         again = apply_batch(session, "sam", SourceBatch("strava", tuple(edited)), known, NOW)
     assert (again.updated, again.count("unchanged"), again.new) == (50, 50, 0)
@@ -76,7 +85,9 @@ def test_a_recording_of_another_athletes_key_is_left_alone(database_url: str) ->
     with sessions() as session, unit_of_work(session):
         apply_batch(session, "kim", SourceBatch("strava", (run,)), known_activities(session, "kim"), NOW)
     with sessions() as session, unit_of_work(session):
-        result = apply_batch(session, "sam", SourceBatch("strava", (run,)), known_activities(session, "sam"), NOW)
+        result = apply_batch(
+            session, "sam", SourceBatch("strava", (run,)), known_activities(session, "sam"), NOW
+        )
     assert [(a.outcome, a.owner) for a in result.applied] == [("foreign", "kim")]
     with sessions() as session:
         assert [a.athlete_id for a in session.scalars(select(Activity))] == ["kim"]
@@ -111,11 +122,15 @@ def test_a_rolled_back_batch_leaves_the_known_runs_as_they_were(database_url: st
         with unit_of_work(session):
             known = known_activities(session, "sam")
         with unit_of_work(session, dry_run=True):
-            result = apply_batch(session, "sam", SourceBatch("file", (_recording("/a.gpx", start, 9.0),)), known, NOW)
+            result = apply_batch(
+                session, "sam", SourceBatch("file", (_recording("/a.gpx", start, 9.0),)), known, NOW
+            )
         result.undo(known, keep_unstored=False)
         assert known.runs == [] and known.keys == {}
         with unit_of_work(session):
-            again = apply_batch(session, "sam", SourceBatch("file", (_recording("/b.gpx", start, 9.0),)), known, NOW)
+            again = apply_batch(
+                session, "sam", SourceBatch("file", (_recording("/b.gpx", start, 9.0),)), known, NOW
+            )
     assert [a.outcome for a in again.applied] == ["new"]
     with sessions() as session:
         assert session.get(Athlete, "sam") is not None

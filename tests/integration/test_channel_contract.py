@@ -57,8 +57,12 @@ class Arrival:
 
 def _mail_notice(key: str, now: datetime) -> Notification:
     return notice_message(
-        Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
-        key=key, now=now,
+        Recipient("sam", "Sam", "sam@example.org"),
+        SENDER,
+        "A notice",
+        "Strava needs attention.",
+        key=key,
+        now=now,
     )
 
 
@@ -71,7 +75,9 @@ class Harness:
     break_temporarily: Callable[[], None]
     break_permanently: Callable[[], None]
     heal: Callable[[], None]
-    render: Callable[[str, datetime], Notification] = _mail_notice  # (key, now): as the channel's rows hold it
+    render: Callable[[str, datetime], Notification] = (
+        _mail_notice  # (key, now): as the channel's rows hold it
+    )
     key_of: Callable[[Notification], str] = lambda n: n.message_id  # what the far side tells copies by
 
     def delivered(self) -> list[str]:
@@ -99,7 +105,8 @@ def _smtp(tmp_path: Path) -> Iterator[Harness]:
 
     try:
         yield Harness(
-            SmtpChannel(settings, None), arrivals,
+            SmtpChannel(settings, None),
+            arrivals,
             break_temporarily=lambda: handler.replies.extend(["451 4.3.0 try again later"] * 10),
             break_permanently=lambda: handler.replies.extend(["550 5.1.1 mailbox unavailable"] * 10),
             heal=heal,
@@ -140,8 +147,12 @@ def _push_notice(key: str, now: datetime) -> Notification:
     from strainwatch.notify.channels.push.render import push_notice
 
     return push_notice(
-        Recipient("sam", "Sam", "sam@example.org"), SENDER, "A notice", "Strava needs attention.",
-        key=key, now=now,
+        Recipient("sam", "Sam", "sam@example.org"),
+        SENDER,
+        "A notice",
+        "Strava needs attention.",
+        key=key,
+        now=now,
     )
 
 
@@ -165,10 +176,13 @@ def _push(kind: str) -> Callable[[Path], Iterator[Harness]]:
                 return out
 
             yield Harness(
-                PushChannel("phone", server.apprise_url(), timeout=5), arrivals,
+                PushChannel("phone", server.apprise_url(), timeout=5),
+                arrivals,
                 break_temporarily=lambda: server.fail_next(429 if kind == "ntfy" else 503, 10),
-                break_permanently=lambda: server.fail_next(401, 10), heal=server.heal,
-                render=_push_notice, key_of=lambda n: push_ref(n.key),
+                break_permanently=lambda: server.fail_next(401, 10),
+                heal=server.heal,
+                render=_push_notice,
+                key_of=lambda n: push_ref(n.key),
             )
 
     return harness
@@ -192,15 +206,23 @@ def _webhook(tmp_path: Path) -> Iterator[Harness]:
             return out
 
         yield Harness(
-            WebhookChannel("hook", server.url, b"contract-secret", timeout=5, sender=SENDER), arrivals,
+            WebhookChannel("hook", server.url, b"contract-secret", timeout=5, sender=SENDER),
+            arrivals,
             break_temporarily=lambda: server.fail_next(503, 10),
-            break_permanently=lambda: server.fail_next(410, 10), heal=server.heal,
+            break_permanently=lambda: server.fail_next(410, 10),
+            heal=server.heal,
             key_of=lambda n: reference(n.key),
         )
 
 
-HARNESSES = {"smtp": _smtp, "mbox": _mbox, "ntfy": _push("ntfy"), "gotify": _push("gotify"), "json": _push("json"),
-             "webhook": _webhook}
+HARNESSES = {
+    "smtp": _smtp,
+    "mbox": _mbox,
+    "ntfy": _push("ntfy"),
+    "gotify": _push("gotify"),
+    "json": _push("json"),
+    "webhook": _webhook,
+}
 
 
 @pytest.fixture(params=sorted(HARNESSES))
@@ -217,13 +239,20 @@ def sessions(database_url: str) -> sessionmaker[Session]:
     return made
 
 
-def _queue(sessions: sessionmaker[Session], now: datetime, harness: Harness, key: str = "notice:1") -> Notification:
+def _queue(
+    sessions: sessionmaker[Session], now: datetime, harness: Harness, key: str = "notice:1"
+) -> Notification:
     notification = harness.render(key, now)
     channel = harness.channel.name
     with sessions() as session, unit_of_work(session):
-        assert enqueue(session, athlete_id="sam", kind="notice", message=notification, now=now, channel=channel)
+        assert enqueue(
+            session, athlete_id="sam", kind="notice", message=notification, now=now, channel=channel
+        )
         # the same notification again is not a second row
-        assert enqueue(session, athlete_id="sam", kind="notice", message=notification, now=now, channel=channel) is None
+        assert (
+            enqueue(session, athlete_id="sam", kind="notice", message=notification, now=now, channel=channel)
+            is None
+        )
     return notification
 
 

@@ -42,7 +42,11 @@ def test_every_example_alert_reads_the_same_in_miles_everywhere(tmp_path: Path) 
 
     url = f"sqlite:///{tmp_path / 'sw.db'}"
     config = write_config(
-        tmp_path / "config.toml", url, [REPO / "examples" / "activities"], timezone="America/Recife", athlete='units = "mi"\n'
+        tmp_path / "config.toml",
+        url,
+        [REPO / "examples" / "activities"],
+        timezone="America/Recife",
+        athlete='units = "mi"\n',
     )
     cli(config, "sync", env=AFTER)
     alerts = json.loads(cli(config, "alerts", "--all", "--json", env=AFTER))
@@ -62,8 +66,12 @@ def test_every_example_alert_reads_the_same_in_miles_everywhere(tmp_path: Path) 
             chart = weekly_chart(History.build(runs, row.day, facts), row.day, t, frozenset({row.day}))
             mail = alert_message(content, recipient_of(athlete), chart, "sw@example.org", AFTER_NOW)
             push = push_alert(content, recipient_of(athlete), "sw@example.org", AFTER_NOW)
-            for where, text in (("mail text", mail.text), ("mail html", visible(mail.html)),
-                                ("push", f"{push.subject}\n{push.text}"), ("subject", mail.subject)):
+            for where, text in (
+                ("mail text", mail.text),
+                ("mail html", visible(mail.html)),
+                ("push", f"{push.subject}\n{push.text}"),
+                ("subject", mail.subject),
+            ):
                 assert_miles_in_words(f"{where} of #{a['id']} {a['rule']}", text)
             if limits[a["id"]]:
                 assert f"Next run: under {limits[a['id']]} (" in mail.text, a["id"]

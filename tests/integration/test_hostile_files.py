@@ -178,7 +178,9 @@ def test_a_reader_that_hangs_or_dies_costs_only_its_file(
     assert [by_name[f"run{d}.gpx"].outcome for d in range(1, 9)] == ["imported"] * 8
 
 
-def test_a_crash_while_reading_is_repeated_once_not_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_while_reading_is_repeated_once_not_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The outcome is recorded before reading: a file that took the process down is read
     once more on the next pass (the kill may have come from outside: a worker's SIGKILL, the
     OOM killer), and after a second crash on it never again; the files after it are read."""
@@ -199,7 +201,9 @@ def test_a_crash_while_reading_is_repeated_once_not_twice(tmp_path: Path, monkey
     report = import_paths(sessions, SAM, [tmp_path], now=NOW, workers=1)
     by_name = {Path(o.path).name: o for o in report.outcomes}
     assert by_name["a_crash.gpx"].outcome == "unchanged"
-    assert "stopped while reading this file (a crash, or out of memory), twice" in str(by_name["a_crash.gpx"].reason)
+    assert "stopped while reading this file (a crash, or out of memory), twice" in str(
+        by_name["a_crash.gpx"].reason
+    )
     assert by_name["b_fine.gpx"].outcome == "imported"
 
 

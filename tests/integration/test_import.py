@@ -61,7 +61,9 @@ def test_whole_corpus_then_nothing_changed(database_url: str, corpus: Path) -> N
     # a duplicate file's run is stored too, linked to the recording that counts
     assert stored == sum(o.activities for o in report.outcomes if o.outcome in ("imported", "duplicate"))
     with sessions() as session:
-        counted = session.scalar(select(func.count()).select_from(Activity).where(Activity.duplicate_of.is_(None)))
+        counted = session.scalar(
+            select(func.count()).select_from(Activity).where(Activity.duplicate_of.is_(None))
+        )
     assert counted == sum(o.activities for o in report.outcomes if o.outcome == "imported")
 
     again = import_paths(sessions, SAM, [corpus], now=NOW)
@@ -95,8 +97,10 @@ def test_changed_file_is_reimported_in_place(database_url: str, corpus: Path, tm
 
 
 def _make_export(path: Path, corpus: Path) -> None:
-    header = ("Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,"
-              "Distance,Activity Private Note,Activity Gear,Filename")  # fmt: skip
+    header = (
+        "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,"
+        "Distance,Activity Private Note,Activity Gear,Filename"
+    )
     rows = [
         '5001,"Jan 10, 2021",Sunday long run,TrailRun,"long, easy",4487,12.6,calf tight,Pegasus 40,activities/5001.gpx.gz',
         '5002,"May 29, 2022",Park,Run,,1411,3.3,,,activities/5002.fit.gz',
@@ -134,7 +138,12 @@ def test_strava_export_and_the_same_run_as_a_file_are_stored_once(
         assert run.description == "long, easy"
         assert run.sport_type == "Run"  # the file says 9 (Run): the file wins over the CSV
         manual = session.scalars(select(Activity).where(Activity.external_id == "5003")).one()
-        assert (manual.manual, manual.distance_m, manual.elapsed_time_s, manual.name) == (True, 5000.0, 1800.0, "Treadmill")
+        assert (manual.manual, manual.distance_m, manual.elapsed_time_s, manual.name) == (
+            True,
+            5000.0,
+            1800.0,
+            "Treadmill",
+        )
         assert manual.start_time == datetime(2022, 5, 30, tzinfo=UTC) and manual.sport_type == "Run"
     # the original watch file of run 5002 arrives later from another folder
     folder = tmp_path / "watch"
@@ -163,7 +172,9 @@ def test_dry_run_stores_nothing(database_url: str, corpus: Path) -> None:
     assert _count(sessions, ImportedFile) == 0
 
 
-def test_a_dry_run_still_sees_another_file_of_the_same_run(database_url: str, corpus: Path, tmp_path: Path) -> None:
+def test_a_dry_run_still_sees_another_file_of_the_same_run(
+    database_url: str, corpus: Path, tmp_path: Path
+) -> None:
     """Nothing is stored, yet the second copy of a run is said to be its duplicate, and the
     next real import starts from an empty store."""
     import shutil
@@ -172,7 +183,10 @@ def test_a_dry_run_still_sees_another_file_of_the_same_run(database_url: str, co
     for name in ("a.tcx", "b.tcx"):
         shutil.copy(corpus / "formats" / "run_garmin.tcx", tmp_path / name)
     report = import_paths(sessions, SAM, [tmp_path], now=NOW, dry_run=True, workers=1)
-    assert [(Path(o.path).name, o.outcome) for o in report.outcomes] == [("a.tcx", "imported"), ("b.tcx", "duplicate")]
+    assert [(Path(o.path).name, o.outcome) for o in report.outcomes] == [
+        ("a.tcx", "imported"),
+        ("b.tcx", "duplicate"),
+    ]
     assert "another file" in (report.outcomes[1].reason or "")
     assert _count(sessions) == 0
     real = import_paths(sessions, SAM, [tmp_path], now=NOW, workers=1)
@@ -207,8 +221,10 @@ def test_result_does_not_depend_on_workers(tmp_path: Path, corpus: Path) -> None
         report = import_paths(sessions, SAM, [corpus / "runner-2020"], now=NOW, workers=workers)
         assert [o.outcome for o in report.outcomes].count("imported") == 68
         with sessions() as session:
-            results.append({
-                Path(a.external_id).name: (a.distance_m, a.moving_time_s, a.gap_s_per_km)
-                for a in session.scalars(select(Activity))
-            })  # fmt: skip
+            results.append(
+                {
+                    Path(a.external_id).name: (a.distance_m, a.moving_time_s, a.gap_s_per_km)
+                    for a in session.scalars(select(Activity))
+                }
+            )
     assert results[0] == results[1]

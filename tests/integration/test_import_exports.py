@@ -22,9 +22,11 @@ from tests.support.fit_files import DEVICE_INFO, ENUM, FILE_ID, SESSION, UINT16,
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SAM = AthleteSettings(id="sam", name="Sam", email="sam@example.org", timezone="Europe/Berlin")
-GERMAN = ("Aktivitäts-ID,Datum der Aktivität,Name der Aktivität,Aktivitätsart,Beschreibung der Aktivität,"
-          "Verstrichene Zeit,Distanz,Max. Herzfrequenz,Relative Effort,Pendeln,Private Notiz zur Aktivität,"
-          "Aktivitätsausrüstung,Dateiname,Verstrichene Zeit,Bewegungszeit,Distanz")  # fmt: skip
+GERMAN = (
+    "Aktivitäts-ID,Datum der Aktivität,Name der Aktivität,Aktivitätsart,Beschreibung der Aktivität,"
+    "Verstrichene Zeit,Distanz,Max. Herzfrequenz,Relative Effort,Pendeln,Private Notiz zur Aktivität,"
+    "Aktivitätsausrüstung,Dateiname,Verstrichene Zeit,Bewegungszeit,Distanz"
+)
 
 
 def _activities(sessions) -> dict[str, Activity]:  # type: ignore[no-untyped-def]
@@ -99,10 +101,31 @@ def _session_only_fit(start: datetime, seconds: int, metres: float) -> bytes:
     writer.message(0, [4, 1, 3113, fit_time(start)])
     writer.define(1, DEVICE_INFO, [(253, 4, UINT32), (2, 2, UINT16), (4, 2, UINT16)])
     writer.message(1, [fit_time(start), 1, 3113])
-    writer.define(2, SESSION, [(253, 4, UINT32), (2, 4, UINT32), (5, 1, ENUM), (6, 1, ENUM), (7, 4, UINT32),
-                               (8, 4, UINT32), (9, 4, UINT32)])  # fmt: skip
-    writer.message(2, [fit_time(start) + seconds, fit_time(start), 1, 0, seconds * 1000, seconds * 1000,
-                       round(metres * 100)])  # fmt: skip
+    writer.define(
+        2,
+        SESSION,
+        [
+            (253, 4, UINT32),
+            (2, 4, UINT32),
+            (5, 1, ENUM),
+            (6, 1, ENUM),
+            (7, 4, UINT32),
+            (8, 4, UINT32),
+            (9, 4, UINT32),
+        ],
+    )
+    writer.message(
+        2,
+        [
+            fit_time(start) + seconds,
+            fit_time(start),
+            1,
+            0,
+            seconds * 1000,
+            seconds * 1000,
+            round(metres * 100),
+        ],
+    )
     return writer.part()
 
 
@@ -117,8 +140,13 @@ def test_a_fit_with_a_session_but_no_records_is_a_manual_activity(database_url: 
     assert (activity.distance_m, activity.moving_time_s, activity.elapsed_time_s) == (9000.0, 2700.0, 2700.0)
 
 
-@pytest.mark.parametrize(("stamp", "says"), [("1970-01-01T00:00:00Z", "clock was wrong"),
-                                            ("2024-05-01T07:00:00Z", "same time (2024-05-01T07:00:00Z)")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("stamp", "says"),
+    [
+        ("1970-01-01T00:00:00Z", "clock was wrong"),
+        ("2024-05-01T07:00:00Z", "same time (2024-05-01T07:00:00Z)"),
+    ],
+)
 def test_a_track_whose_points_share_one_timestamp_is_unusable(
     database_url: str, tmp_path: Path, stamp: str, says: str
 ) -> None:
@@ -148,8 +176,12 @@ def test_reading_the_corpus_prints_no_library_warnings(
     folder.mkdir()
     for fit in sorted((corpus / "formats").glob("*.fit")) + sorted((corpus / "broken").glob("*.fit")):
         shutil.copy(fit, folder / fit.name)
-    job = FileJob(record_path=str(folder / "sample-activity.fit"), file_path=str(folder / "sample-activity.fit"),
-                  size=0, mtime_ns=0)  # fmt: skip
+    job = FileJob(
+        record_path=str(folder / "sample-activity.fit"),
+        file_path=str(folder / "sample-activity.fit"),
+        size=0,
+        mtime_ns=0,
+    )
     original = analyse.parse_file
 
     def noisy(*args, **kwargs):  # type: ignore[no-untyped-def]

@@ -32,7 +32,11 @@ def _config(
     tmp_path: Path, database_url: str, fake: FakeIntervals, *, key: str = KEY, files: list[Path] | None = None
 ) -> Any:
     return settings_of(
-        tmp_path / "config.toml", database_url, files, immediate=True, notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
+        tmp_path / "config.toml",
+        database_url,
+        files,
+        immediate=True,
+        notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
         athlete=intervals_table(fake, tmp_path, key=key),
     )
 

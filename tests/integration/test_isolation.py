@@ -33,13 +33,23 @@ def _broken(_history: History, day: date, _settings: Any) -> list[Finding]:
 
 
 BROKEN = Rule(
-    id="broken-rule", title="A rule with a bug", grade="D", citation="none", why="to test isolation",
-    defaults={}, evaluate=_broken, needs="nothing",
+    id="broken-rule",
+    title="A rule with a bug",
+    grade="D",
+    citation="none",
+    why="to test isolation",
+    defaults={},
+    evaluate=_broken,
+    needs="nothing",
 )
 
 
 def _config(
-    tmp_path: Path, database_url: str, port: int, spikes: tuple[float, ...], athletes: tuple[str, ...] = ("sam",)
+    tmp_path: Path,
+    database_url: str,
+    port: int,
+    spikes: tuple[float, ...],
+    athletes: tuple[str, ...] = ("sam",),
 ) -> Path:
     """Six steady weeks of 6 km runs, then one long run a day for the last days: each more than
     double the longest before it, so each is a warning to mail at once; the same runs in a
@@ -52,8 +62,12 @@ def _config(
         for back, km in enumerate(reversed(spikes), start=1):
             write_gpx(folder / f"spike{back}.gpx", today - timedelta(days=back, hours=-back), km)
     return write_config(
-        tmp_path / "config.toml", database_url, lambda athlete: [tmp_path / athlete], athletes=athletes,
-        smtp_port=port, immediate=True,
+        tmp_path / "config.toml",
+        database_url,
+        lambda athlete: [tmp_path / athlete],
+        athletes=athletes,
+        smtp_port=port,
+        immediate=True,
     )
 
 
@@ -65,7 +79,10 @@ def _settings(config: Path) -> Any:
 
 @pytest.mark.slow
 def test_a_rule_that_raises_is_logged_once_and_named_by_doctor_and_status(
-    tmp_path: Path, database_url: str, recorder: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    database_url: str,
+    recorder: tuple[Recorder, int],
+    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     if not EXE.exists():
@@ -93,7 +110,9 @@ def test_a_rule_that_raises_is_logged_once_and_named_by_doctor_and_status(
     assert "[ok  ] files of sam: last success" in doctor.stdout
     status = run("status", "--json", config=config)
     [sam] = json.loads(status.stdout)
-    assert sam["sources"]["rules"]["failing"] is True and "broken-rule" in sam["sources"]["rules"]["last_error"]
+    assert (
+        sam["sources"]["rules"]["failing"] is True and "broken-rule" in sam["sources"]["rules"]["last_error"]
+    )
     assert sam["sources"]["files"]["failing"] is False and sam["sources"]["files"]["last_success"]
     assert "FAILING rules: last success never" in run("status", config=config).stdout
 

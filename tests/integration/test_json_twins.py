@@ -53,20 +53,34 @@ def test_every_json_twin_equals_its_command(tmp_path: Path) -> None:
 
     with serving(settings, open_database(url)) as base, httpx.Client(base_url=base) as http:
         twins: list[tuple[str, Any, Any]] = [
-            ("/athletes/sam/activities.json", _every(http, "/athletes/sam/activities.json", "activities"), listed),
-            (f"activities since {since}", _every(http, "/athletes/sam/activities.json", "activities", since=since),
-             listed_since),
+            (
+                "/athletes/sam/activities.json",
+                _every(http, "/athletes/sam/activities.json", "activities"),
+                listed,
+            ),
+            (
+                f"activities since {since}",
+                _every(http, "/athletes/sam/activities.json", "activities", since=since),
+                listed_since,
+            ),
             ("/alerts.json", _every(http, "/alerts.json", "alerts"), alerts),
             ("/athletes/sam.json", _shared(http.get("/athletes/sam.json").json(), status), status),
-            ("/athletes/sam.json?as_of", _shared(http.get("/athletes/sam.json", params={"as_of": str(spike_day)})
-                                                 .json(), past), past),
-        ]  # fmt: skip
+            (
+                "/athletes/sam.json?as_of",
+                _shared(http.get("/athletes/sam.json", params={"as_of": str(spike_day)}).json(), past),
+                past,
+            ),
+        ]
         for a in alerts:
-            twins.append((f"/alerts/{a['id']}.json", _shared(http.get(f"/alerts/{a['id']}.json").json(), a), a))
+            twins.append(
+                (f"/alerts/{a['id']}.json", _shared(http.get(f"/alerts/{a['id']}.json").json(), a), a)
+            )
         for row in listed:
             page = http.get(f"/activities/{row['id']}.json").json()
             twins.append((f"/activities/{row['id']}.json", _shared(page, row), row))
-            assert [x["id"] for x in page["alerts"]] == [a["id"] for a in alerts if row["id"] in a["activity_ids"]]
+            assert [x["id"] for x in page["alerts"]] == [
+                a["id"] for a in alerts if row["id"] in a["activity_ids"]
+            ]
     for where, page, command in twins:
         assert json.dumps(page) == json.dumps(command), where  # same keys, same order, same values
     # a past day's alerts carry the ids of the stored alerts their pages show

@@ -29,10 +29,14 @@ def test_one_pass_at_a_time(database_url: str) -> None:
 def test_a_killed_holder_leaves_no_stale_lock(database_url: str) -> None:
     upgrade(create_db_engine(database_url))
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from strainwatch.store.locking import pass_lock\n"
-         f"with pass_lock({database_url!r}):\n    print('held', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from strainwatch.store.locking import pass_lock\n"
+            f"with pass_lock({database_url!r}):\n    print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
@@ -60,7 +64,9 @@ def test_a_pass_longer_than_the_idle_in_transaction_timeout_keeps_its_lock(tmp_p
         upgrade(engine)
         with engine.connect() as connection:
             database = connection.execute(text("SELECT current_database()")).scalar()
-            connection.execute(text(f'ALTER DATABASE "{database}" SET idle_in_transaction_session_timeout = 1000'))
+            connection.execute(
+                text(f'ALTER DATABASE "{database}" SET idle_in_transaction_session_timeout = 1000')
+            )
             connection.commit()
         engine.dispose()
         with pass_lock(url):

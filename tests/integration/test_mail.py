@@ -129,8 +129,10 @@ def test_starttls_and_auth(
     password = tmp_path / "smtp-password"
     password.write_text("s3cret-pass\n")
     password.chmod(0o600)
-    smtp = (f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "sw"\n'
-            f'password_file = "{password}"\nca_file = "{ca_file}"\nfrom = "strainwatch <sw@example.org>"\ntimeout = 5\n')
+    smtp = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "sw"\n'
+        f'password_file = "{password}"\nca_file = "{ca_file}"\nfrom = "strainwatch <sw@example.org>"\ntimeout = 5\n'
+    )
     try:
         settings = settings_of(tmp_path / "config.toml", database_url, [history], immediate=True, tables=smtp)
         sessions = open_database(database_url)
@@ -148,7 +150,10 @@ def test_starttls_and_auth(
         assert "wrong-password" not in str(caught.value)
         # without the private CA the certificate is not trusted: permanent, with a hint
         untrusting = settings_of(
-            tmp_path / "config.toml", database_url, [history], immediate=True,
+            tmp_path / "config.toml",
+            database_url,
+            [history],
+            immediate=True,
             tables=smtp.replace(f'ca_file = "{ca_file}"\n', ""),
         )
         password.write_text("s3cret-pass\n")
@@ -190,9 +195,22 @@ def test_a_row_is_claimed_by_one_process_only(tmp_path: Path, database_url: str)
     with sessions() as session, unit_of_work(session):
         session.add(Athlete(id="sam", name="Sam", created_at=now))
         session.flush()
-        row = enqueue(session, athlete_id="sam", kind="notice", message=message, now=now, channel="email", own_id=True)
+        row = enqueue(
+            session, athlete_id="sam", kind="notice", message=message, now=now, channel="email", own_id=True
+        )
         assert row is not None
-        assert enqueue(session, athlete_id="sam", kind="notice", message=message, now=now, channel="email", own_id=True) is None  # same id
+        assert (
+            enqueue(
+                session,
+                athlete_id="sam",
+                kind="notice",
+                message=message,
+                now=now,
+                channel="email",
+                own_id=True,
+            )
+            is None
+        )  # same id
         row_id = row.id
     first, second = sessions(), sessions()
     with first, unit_of_work(first):

@@ -26,7 +26,9 @@ def test_the_alert_mail_links_to_its_page(
     handler, port = recorder
     url = f"sqlite:///{tmp_path / 'sw.db'}"
     web = f'[web]\npublic_url = "{public_url}"\n' if public_url else ""
-    settings = settings_of(tmp_path / "config.toml", url, [history], smtp_port=port, immediate=True, tables=web)
+    settings = settings_of(
+        tmp_path / "config.toml", url, [history], smtp_port=port, immediate=True, tables=web
+    )
     sessions = open_database(url)
     report = run_pass(settings, sessions, now=clock.now())
     assert report.delivery is not None and len(report.delivery.sent) == 1, report.summary()
@@ -42,7 +44,10 @@ def test_the_alert_mail_links_to_its_page(
         assert f"The numbers, the runs and the evidence: {link}" in lines
         assert f'<a href="{link}">' in html
         history = "https://sw.example.org/base/athletes/sam/alerts"  # the alerts history beside it
-        assert lines[lines.index(f"The numbers, the runs and the evidence: {link}") + 1] == f"Every alert so far: {history}"
+        assert (
+            lines[lines.index(f"The numbers, the runs and the evidence: {link}") + 1]
+            == f"Every alert so far: {history}"
+        )
         assert f'<a href="{history}">every alert so far</a>' in html
     else:
         assert "/alerts/" not in text and "<a href" not in html

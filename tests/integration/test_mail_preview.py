@@ -39,8 +39,12 @@ def test_the_preview_agrees_with_daily_passes_on_real_data(tmp_path: Path) -> No
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     settings = settings_of(
-        tmp_path / "strainwatch.toml", f"sqlite:///{tmp_path / 'sw.db'}", [inbox], athletes=("runner",),
-        timezone="America/Recife", notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
+        tmp_path / "strainwatch.toml",
+        f"sqlite:///{tmp_path / 'sw.db'}",
+        [inbox],
+        athletes=("runner",),
+        timezone="America/Recife",
+        notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
     )
     sessions = open_database(settings.database_url)
     day = min(by_day)
@@ -50,16 +54,25 @@ def test_the_preview_agrees_with_daily_passes_on_real_data(tmp_path: Path) -> No
         run_pass(settings, sessions, now=datetime.combine(day, time(20), ZONE))
         day += timedelta(days=1)
     sent = sorted(
-        (parsedate_to_datetime(m["Date"]).astimezone(ZONE).date(),
-         re.sub(r"\r?\n", "", str(m["Subject"])).removeprefix("[strainwatch] "))
+        (
+            parsedate_to_datetime(m["Date"]).astimezone(ZONE).date(),
+            re.sub(r"\r?\n", "", str(m["Subject"])).removeprefix("[strainwatch] "),
+        )
         for m in mailbox.mbox(tmp_path / "mail.mbox")
     )
     athlete = settings.athlete("runner")
     with sessions() as session:
         runs, facts = load_runs(session, athlete), facts_of(session, athlete)
     preview = preview_mailbox(
-        runs, facts, settings.thresholds(athlete), athlete_id=athlete.id, zone=ZONE, schedule="daily",
-        digest_time="07:00", pass_time=time(20), until=LAST,
+        runs,
+        facts,
+        settings.thresholds(athlete),
+        athlete_id=athlete.id,
+        zone=ZONE,
+        schedule="daily",
+        digest_time="07:00",
+        pass_time=time(20),
+        until=LAST,
     )
     assert sent, "the six weeks hold a caution: some mail must have gone"
     assert sorted((m.day, m.subject) for m in preview.mails) == sent

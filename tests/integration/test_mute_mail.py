@@ -71,7 +71,9 @@ def test_a_mute_that_has_ended_is_not_listed_nor_unmuted(tmp_path: Path, databas
     with sessions() as session, session.begin():
         journal.mute_rule(session, "sam", "Sam", "hill-spike", 5, today=now.date(), now=now)
         today = now.date()
-        assert journal.active_mutes(session, ["sam"], today) == {"sam": {"hill-spike": today + timedelta(days=5)}}
+        assert journal.active_mutes(session, ["sam"], today) == {
+            "sam": {"hill-spike": today + timedelta(days=5)}
+        }
         assert journal.active_mutes(session, ["sam"], today + timedelta(days=5)) == {}
         assert not journal.unmute_rule(session, "sam", "long-run-spike", today)  # it had ended
         assert journal.unmute_rule(session, "sam", "hill-spike", today)

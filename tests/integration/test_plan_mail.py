@@ -40,9 +40,15 @@ def _settings(
     runs = tmp_path / "runs"
     runs.mkdir(exist_ok=True)
     write_steady_weeks(runs, clock.now().replace(hour=6, minute=0, second=0, microsecond=0))
-    plan_table = f'[athletes.plan]\nlookahead_day = "{WEEKDAYS[lookahead.weekday()]}"\nlookahead_time = "00:00"\n'
+    plan_table = (
+        f'[athletes.plan]\nlookahead_day = "{WEEKDAYS[lookahead.weekday()]}"\nlookahead_time = "00:00"\n'
+    )
     return settings_of(
-        tmp_path / "config.toml", database_url, [runs], smtp_port=port, immediate=True,
+        tmp_path / "config.toml",
+        database_url,
+        [runs],
+        smtp_port=port,
+        immediate=True,
         athlete=f"{extra}\n{plan_table}{plan}\n",
     )
 
@@ -177,8 +183,10 @@ def test_the_look_ahead_reaches_a_push_channel_that_takes_digests(
         for path, server in ((phone, ntfy), (club, gotify)):
             path.write_text(server.apprise_url())
             path.chmod(0o600)
-        channels = (f'[[athletes.channels]]\nname = "phone"\nurl_file = "{phone}"\nsend = ["digest"]\n'
-                    f'[[athletes.channels]]\nname = "club"\nurl_file = "{club}"\nsend = ["warning"]\n')
+        channels = (
+            f'[[athletes.channels]]\nname = "phone"\nurl_file = "{phone}"\nsend = ["digest"]\n'
+            f'[[athletes.channels]]\nname = "club"\nurl_file = "{club}"\nsend = ["warning"]\n'
+        )
         plan = f'[athletes.plan.csv]\npath = "{plan_file}"'
         settings = _settings(tmp_path, database_url, port, plan, lookahead=today, extra=channels)
         sessions = open_database(database_url)
@@ -197,7 +205,14 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
 ) -> None:
     _, port = recorder
     p = _long_run_planned(tmp_path, database_url, port, name="Long run <script>")
-    settings, sessions, now, today, long_day, plan_file = p.settings, p.sessions, p.now, p.today, p.long_day, p.plan_file
+    settings, sessions, now, today, long_day, plan_file = (
+        p.settings,
+        p.sessions,
+        p.now,
+        p.today,
+        p.long_day,
+        p.plan_file,
+    )
     run_pass(settings, sessions, now=now)
     plan_file.unlink()  # the page shows what the pass read; it never reads the plan itself
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
@@ -208,7 +223,11 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
     assert data["checked_on"] == today.isoformat() and len(data["days"]) == 15
     assert [d["planned_km"] for d in data["days"] if d["date"] == long_day.isoformat()] == [28.0]
     assert data["forecasts"][0]["rule"] == "long-run-spike"
-    assert 'fill="url(#hatch-wide)"' in page and 'fill="url(#hatch-narrow)"' in page and "Next 14 days of the plan" in page
+    assert (
+        'fill="url(#hatch-wide)"' in page
+        and 'fill="url(#hatch-narrow)"' in page
+        and "Next 14 days of the plan" in page
+    )
     assert (
         f"planned 28.0 km ({long_day.day} {long_day:%b})" in page
         and "capped: 28.0 km -&gt; up to 6.6 km" in page
@@ -224,8 +243,11 @@ def test_the_web_overview_shows_the_next_14_days_hatched_with_the_forecasts(
     )  # the plan's words, escaped
 
 
-@pytest.mark.parametrize(("real_km", "mailed"), [(28.0, "Warning: Long run"), (6.0, None), (None, None)],
-                         ids=["at plan", "under plan", "skipped"])
+@pytest.mark.parametrize(
+    ("real_km", "mailed"),
+    [(28.0, "Warning: Long run"), (6.0, None), (None, None)],
+    ids=["at plan", "under plan", "skipped"],
+)
 def test_a_told_forecast_settles_quietly_when_its_day_comes_and_the_real_run_speaks_for_itself(
     tmp_path: Path,
     database_url: str,

@@ -59,8 +59,10 @@ def test_an_ical_feed_is_read_over_http() -> None:
     assert any(p.distance_m == 28_000 for p in reading.planned)
 
 
-@pytest.mark.parametrize(("body", "status", "why"), [(b"x" * 5_000_001, 200, "larger than 5 MB"),
-                                                      (b"gone", 404, "answered HTTP 404")])
+@pytest.mark.parametrize(
+    ("body", "status", "why"),
+    [(b"x" * 5_000_001, 200, "larger than 5 MB"), (b"gone", 404, "answered HTTP 404")],
+)
 def test_a_failing_feed_names_its_host_never_its_path(body: bytes, status: int, why: str) -> None:
     with _feed(body, status) as url, pytest.raises(SourceError, match=why) as caught:
         fetch(url, 5)
@@ -90,8 +92,11 @@ def test_the_plan_tables_are_checked(tmp_path: Path, plan: str, message: str) ->
 
 
 def test_webcal_is_https_and_relative_paths_are_the_configs(tmp_path: Path) -> None:
-    text = _config(tmp_path, '[athletes.plan.ical]\nurl = "webcal://plans.example.org/p.ics"\n'
-                             '[athletes.plan.csv]\npath = "plan.csv"\n')
+    text = _config(
+        tmp_path,
+        '[athletes.plan.ical]\nurl = "webcal://plans.example.org/p.ics"\n'
+        '[athletes.plan.csv]\npath = "plan.csv"\n',
+    )
     plan = parse_settings(text, tmp_path / "config.toml").athletes[0].plan
     assert plan is not None and plan.ical is not None and plan.csv is not None
     assert plan.ical.url == "https://plans.example.org/p.ics"

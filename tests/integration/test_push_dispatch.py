@@ -58,7 +58,12 @@ url_file = "{_secret(tmp_path, "digests", ntfy.apprise_url())}"
 send = ["digest"]
 """
         settings = settings_of(
-            tmp_path / "config.toml", database_url, [tmp_path], smtp_port=port, immediate=True, athlete=channels
+            tmp_path / "config.toml",
+            database_url,
+            [tmp_path],
+            smtp_port=port,
+            immediate=True,
+            athlete=channels,
         )
         sessions = open_database(database_url)
         seen: list[dict[str, Any]] = []
@@ -70,7 +75,12 @@ send = ["digest"]
         ntfy.on_request = gotify.on_request = rows_now
         report = run_pass(settings, sessions, now=now)
         assert report.delivery is not None
-        assert seen and seen[0] == {"email": "sent", "phone": "pending", "club": "pending", "night": "pending"}
+        assert seen and seen[0] == {
+            "email": "sent",
+            "phone": "pending",
+            "club": "pending",
+            "night": "pending",
+        }
         with sessions() as session:
             rows = {r.channel: r for r in session.scalars(select(Outbox))}
         assert set(rows) == {"email", "phone", "club", "night"}  # "digests" takes no warning
@@ -101,9 +111,13 @@ def test_rows_of_a_channel_no_longer_configured_are_parked_with_the_reason(
     from strainwatch.store.models import Athlete
 
     now = clock.now()
-    settings = settings_of(tmp_path / "config.toml", database_url, None, notify=f'mbox = "{tmp_path}/mail.mbox"\n')
+    settings = settings_of(
+        tmp_path / "config.toml", database_url, None, notify=f'mbox = "{tmp_path}/mail.mbox"\n'
+    )
     sessions = open_database(database_url)
-    notice = push_notice(Recipient("sam", "Sam", "sam@example.org"), "sw", "A notice", "x", key="n:1", now=now)
+    notice = push_notice(
+        Recipient("sam", "Sam", "sam@example.org"), "sw", "A notice", "x", key="n:1", now=now
+    )
     with sessions() as session, unit_of_work(session):
         session.add(Athlete(id="sam", name="Sam", created_at=now))
         session.flush()
@@ -126,7 +140,9 @@ def test_a_service_slower_than_the_timeout_is_temporary_and_leaves_no_thread_beh
     from strainwatch.notify.channels.push.render import push_notice
     from strainwatch.notify.notification import Recipient
 
-    notice = push_notice(Recipient("sam", "Sam", "s@example.org"), "sw", "A notice", "x", key="n:1", now=clock.now())
+    notice = push_notice(
+        Recipient("sam", "Sam", "s@example.org"), "sw", "A notice", "x", key="n:1", now=clock.now()
+    )
     with PushServer("ntfy", "tk_slow_token") as ntfy:
         ntfy.delay = 3.0
         channel = PushChannel("phone", ntfy.apprise_url(), timeout=1)

@@ -22,8 +22,11 @@ def test_a_refused_key_is_said_once_in_the_summary_and_once_in_the_log(
 ) -> None:
     with running(FakeIntervals()) as fake:
         settings = settings_of(
-            tmp_path / "config.toml", f"sqlite:///{tmp_path / 'sw.db'}", None,
-            notify=f'mbox = "{tmp_path / "mail.mbox"}"\n', athlete=intervals_table(fake, tmp_path, key="revoked-key"),
+            tmp_path / "config.toml",
+            f"sqlite:///{tmp_path / 'sw.db'}",
+            None,
+            notify=f'mbox = "{tmp_path / "mail.mbox"}"\n',
+            athlete=intervals_table(fake, tmp_path, key="revoked-key"),
         )
         with caplog.at_level(logging.INFO, logger="strainwatch"):
             report = run_pass(settings, open_database(settings.database_url), now=clock.now())

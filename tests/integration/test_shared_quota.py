@@ -20,7 +20,9 @@ def test_concurrent_takers_keep_the_reserve_together(database_url: str) -> None:
     granted: list[bool] = []
     lock = threading.Lock()
     barrier = threading.Barrier(6, timeout=30)
-    takers = [SharedQuota(open_database(database_url, migrate=False), "strava", window_start) for _ in range(6)]
+    takers = [
+        SharedQuota(open_database(database_url, migrate=False), "strava", window_start) for _ in range(6)
+    ]
 
     def worker(mine: SharedQuota) -> None:  # each with its own engine and connections
         barrier.wait()

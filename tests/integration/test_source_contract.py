@@ -16,7 +16,9 @@ from tests.support import clock
 from tests.support.sources import SOURCES, SourceHarness, days_ago, recorded, source_harness
 
 NOW = clock.now().replace(microsecond=0)
-CAR_RIDE = "runner-2020/720bf570-d855-4303-87c2-74d85429e52d.gpx"  # 2021-01-17: ~7-9 km run, then a bus and a drive
+CAR_RIDE = (
+    "runner-2020/720bf570-d855-4303-87c2-74d85429e52d.gpx"  # 2021-01-17: ~7-9 km run, then a bus and a drive
+)
 VEHICLE = "runner-2020/eea8fa30-e280-472f-9262-5690fb40fb32.gpx"  # 2020-10-07: 4.1 km at ~59 km/h, ran ~4.86
 TELEPORT = "runner-2020/556160e9-d74c-440c-b0af-363efb753430.gpx"  # 2020-09-20: a 16.7 km jump, ran ~5.3
 SPARSE = "formats/runpandas-fr645m-run.fit"  # thinned to one sample a minute, as Apple Health keeps
@@ -99,7 +101,9 @@ class TestEverySource:
         assert source.counted() == {source.key("a"): pytest.approx(10_000, rel=0.02)}
         assert source.stored("b").distance_m == pytest.approx(6060, rel=0.02)
 
-    def test_the_runners_correction_moves_to_a_better_recording_of_the_run(self, source: SourceHarness) -> None:
+    def test_the_runners_correction_moves_to_a_better_recording_of_the_run(
+        self, source: SourceHarness
+    ) -> None:
         """A watch file without heart rate, corrected by the runner; then the source brings the
         same run with heart rate (the better recording, counted from then on): still the
         runner's distance, and the watch file is its duplicate."""
@@ -129,7 +133,11 @@ class TestEverySource:
         "case", [(VEHICLE, 4860, {"vehicle"}), (TELEPORT, 5300, {"vehicle"}), (CAR_RIDE, 9000, {"tail"})]
     )
     def test_a_real_run_with_a_vehicle_or_a_jump_counts_what_was_run(
-        self, source: SourceHarness, corpus: Path, case: tuple[str, float, set[str]], request: pytest.FixtureRequest
+        self,
+        source: SourceHarness,
+        corpus: Path,
+        case: tuple[str, float, set[str]],
+        request: pytest.FixtureRequest,
     ) -> None:
         """The service sums the whole recording (the car too); what counts is what was run,
         within 15 %, with what was left out named."""
@@ -144,7 +152,9 @@ class TestEverySource:
         assert kinds <= {c["kind"] for c in stored.corrections or []}
         assert stored.pace_s_per_km > 240  # a runner's pace, not a bus's
 
-    def test_sparse_records_keep_the_devices_timer_and_count(self, source: SourceHarness, corpus: Path) -> None:
+    def test_sparse_records_keep_the_devices_timer_and_count(
+        self, source: SourceHarness, corpus: Path
+    ) -> None:
         """A real run thinned to one sample a minute: the device's timer and distance stand."""
         run = recorded(corpus / SPARSE, days_ago(NOW, 3), every=60)
         source.add_recorded("a", run)
@@ -177,7 +187,9 @@ class TestApiSources:
         assert source.stored("m").manual
 
     @pytest.mark.parametrize("status", [404, 410])
-    def test_a_run_whose_streams_are_refused_keeps_its_summary(self, api_source: SourceHarness, status: int) -> None:
+    def test_a_run_whose_streams_are_refused_keeps_its_summary(
+        self, api_source: SourceHarness, status: int
+    ) -> None:
         """Only the activity itself answering 404 means it is gone; its streams answering 404
         or 410 mean it has none: stored with the summary's figures, counted."""
         source = api_source

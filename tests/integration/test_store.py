@@ -16,7 +16,9 @@ from strainwatch.store.repository import known_activities
 from tests.support import clock
 
 
-def test_an_upgrade_cut_short_leaves_no_table_behind(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_upgrade_cut_short_leaves_no_table_behind(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A process killed half-way through its first upgrade (the crash tests' SIGKILL) must
     not leave tables without a revision, which the next start refuses as another program's:
     on SQLite too, where pysqlite commits each CREATE on its own unless told otherwise."""
@@ -45,10 +47,19 @@ def test_an_upgrade_cut_short_leaves_no_table_behind(database_url: str, monkeypa
 def _activity(**overrides: object) -> Activity:
     now = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)
     values: dict[str, object] = {
-        "athlete_id": "sam", "source": "file", "external_id": "/runs/a.gpx", "sport_type": "Run",
-        "start_time": now, "distance_m": 10_000.0, "moving_time_s": 3000.0, "elapsed_time_s": 3100.0,
-        "gap_profile": {}, "raw": {"format": "gpx"}, "created_at": now, "updated_at": now,
-    }  # fmt: skip
+        "athlete_id": "sam",
+        "source": "file",
+        "external_id": "/runs/a.gpx",
+        "sport_type": "Run",
+        "start_time": now,
+        "distance_m": 10_000.0,
+        "moving_time_s": 3000.0,
+        "elapsed_time_s": 3100.0,
+        "gap_profile": {},
+        "raw": {"format": "gpx"},
+        "created_at": now,
+        "updated_at": now,
+    }
     values.update(overrides)
     return Activity(**values)
 
@@ -173,16 +184,30 @@ def test_a_mail_queued_before_0006_is_delivered_as_it_was_rendered(database_url:
     when = UTCDateTime()
     athletes = table("athletes", column("id"), column("name"), column("created_at", when))
     outbox = table(
-        "outbox", *(column(name) for name in ("athlete_id", "kind", "status", "message_id", "recipient")),
-        column("subject"), column("message"), column("attempts"), column("next_attempt_at", when),
+        "outbox",
+        *(column(name) for name in ("athlete_id", "kind", "status", "message_id", "recipient")),
+        column("subject"),
+        column("message"),
+        column("attempts"),
+        column("next_attempt_at", when),
         column("created_at", when),
-    )  # fmt: skip
+    )
     with engine.begin() as connection:
         connection.execute(insert(athletes).values(id="sam", name="Sam", created_at=now))
-        connection.execute(insert(outbox).values(
-            athlete_id="sam", kind="notice", status="pending", message_id=old["Message-ID"], recipient=old["To"],
-            subject=old["Subject"], message=old.as_string(), attempts=0, next_attempt_at=now, created_at=now,
-        ))  # fmt: skip
+        connection.execute(
+            insert(outbox).values(
+                athlete_id="sam",
+                kind="notice",
+                status="pending",
+                message_id=old["Message-ID"],
+                recipient=old["To"],
+                subject=old["Subject"],
+                message=old.as_string(),
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
     sessions = open_database(database_url)  # migrates to the head
     box = tmp_path / "mail.mbox"
     report = deliver_due(sessions, MboxChannel(box, "sw@example.org"), now)

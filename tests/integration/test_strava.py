@@ -48,8 +48,12 @@ def _no_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _setup(tmp_path: Path, database_url: str, fake: FakeStrava) -> tuple[Any, Any]:
     settings = settings_of(
-        tmp_path / "config.toml", database_url, None, immediate=True,
-        tables=f"{strava_table(fake, tmp_path)}quota_reserve = 10\n", athlete="[athletes.strava]\nbackfill_days = 120\n",
+        tmp_path / "config.toml",
+        database_url,
+        None,
+        immediate=True,
+        tables=f"{strava_table(fake, tmp_path)}quota_reserve = 10\n",
+        athlete="[athletes.strava]\nbackfill_days = 120\n",
     )
     link_athlete(settings)
     return settings, open_database(database_url)
@@ -359,8 +363,16 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     from strainwatch.store.health import health_of
     from tests.support.histories import write_gpx
 
-    runs = {11: "fine", 12: "detail 404", 13: "streams 410", 14: "detail 400", 15: "detail 500",
-            16: "malformed detail", 17: "fine", 18: "fine"}
+    runs = {
+        11: "fine",
+        12: "detail 404",
+        13: "streams 410",
+        14: "detail 400",
+        15: "detail 500",
+        16: "malformed detail",
+        17: "fine",
+        18: "fine",
+    }
     for i, activity_id in enumerate(runs):
         gear = {11: "g-known", 17: "g-retired", 18: "g-broken"}.get(activity_id)
         fake.add_run(activity_id, NOW - timedelta(days=9 - i), 8.0 + i, gear_id=gear)
@@ -411,7 +423,9 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     assert sorted(h.split(":")[0] for h in third.of("strava")[0].held_back) == []
     asked = Counter(line.split(" ", 1)[1] for line in fake.log)
     assert not any(path.startswith(("/activities/12", "/activities/13", "/gear/g-retired")) for path in asked)
-    assert all(asked[f"/activities/{k}"] == 1 and asked[f"/activities/{k}/streams"] == 1 for k in (14, 15, 16))
+    assert all(
+        asked[f"/activities/{k}"] == 1 and asked[f"/activities/{k}/streams"] == 1 for k in (14, 15, 16)
+    )
     stored = _activities(sessions)
     assert all(stored[k].streams_state == "fetched" and stored[k].description for k in ("14", "15", "16"))
     assert stored["12"].deleted and not stored["13"].deleted
@@ -427,7 +441,9 @@ def test_an_unexpected_answer_to_the_listing_fails_that_athlete_only(
     from tests.support.histories import write_gpx
 
     fake.add_run(1, NOW - timedelta(days=1), 10.0)
-    fake.faults.append(Fault("/athlete/activities", 422, {"message": "Unprocessable", "errors": []}, times=99))
+    fake.faults.append(
+        Fault("/athlete/activities", 422, {"message": "Unprocessable", "errors": []}, times=99)
+    )
     folder = tmp_path / "kim"
     folder.mkdir()
     write_gpx(folder / "kim.gpx", NOW - timedelta(days=1), 7.0)
@@ -477,7 +493,9 @@ def test_manual_entries_and_runs_without_streams_are_kept_and_counted(
     assert stored["21"].manual and stored["21"].streams_state == "none" and stored["21"].distance_m == 10_000
     assert fake.calls("/activities/21/streams") == []  # a manual entry has none to ask for
     assert (stored["22"].streams_state, stored["23"].streams_state, stored["24"].streams_state) == (
-        "none", "none", "fetched",
+        "none",
+        "none",
+        "fetched",
     )
     with sessions() as session:
         runs = load_runs(session, settings.athletes[0])

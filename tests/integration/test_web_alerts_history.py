@@ -27,10 +27,23 @@ def _site(tmp_path: Path, database_url: str) -> tuple[Any, Any, dict[str, dict[s
     with sessions() as session, session.begin():  # an old, resolved caution for sam, about his first run
         day = (now - timedelta(days=30)).date()
         old = Alert(
-            athlete_id="sam", fingerprint="sam:weekly-volume-jump:old", rule="weekly-volume-jump", severity="caution",
-            day=day, period=day.isoformat(), is_period=True, activity_ids=[ids["sam"]["first_run"]], title="Old jump",
-            summary="s", advice="a", numbers={}, modifiers=[], status="resolved", created_at=now, updated_at=now,
-        )  # fmt: skip
+            athlete_id="sam",
+            fingerprint="sam:weekly-volume-jump:old",
+            rule="weekly-volume-jump",
+            severity="caution",
+            day=day,
+            period=day.isoformat(),
+            is_period=True,
+            activity_ids=[ids["sam"]["first_run"]],
+            title="Old jump",
+            summary="s",
+            advice="a",
+            numbers={},
+            modifiers=[],
+            status="resolved",
+            created_at=now,
+            updated_at=now,
+        )
         session.add(old)
         session.flush()
         ids["sam"]["old"] = old.id
@@ -43,13 +56,39 @@ def test_every_alert_is_listed_and_filtered(tmp_path: Path, database_url: str) -
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         every = http.get("/athletes/sam/alerts.json").json()["alerts"]
         assert [a["id"] for a in every] == [sam["alert"], sam["old"]]  # newest first, resolved ones too
-        assert set(every[0]) >= {"id", "athlete", "rule", "severity", "date", "status", "title", "activity_ids"}
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"state": "resolved"}).json()["alerts"]] == [sam["old"]]
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"severity": "warning"}).json()["alerts"]] == [sam["alert"]]
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"rule": "weekly-volume-jump"}).json()["alerts"]] == [sam["old"]]
+        assert set(every[0]) >= {
+            "id",
+            "athlete",
+            "rule",
+            "severity",
+            "date",
+            "status",
+            "title",
+            "activity_ids",
+        }
+        assert [
+            a["id"]
+            for a in http.get("/athletes/sam/alerts.json", params={"state": "resolved"}).json()["alerts"]
+        ] == [sam["old"]]
+        assert [
+            a["id"]
+            for a in http.get("/athletes/sam/alerts.json", params={"severity": "warning"}).json()["alerts"]
+        ] == [sam["alert"]]
+        assert [
+            a["id"]
+            for a in http.get("/athletes/sam/alerts.json", params={"rule": "weekly-volume-jump"}).json()[
+                "alerts"
+            ]
+        ] == [sam["old"]]
         last_week = str((clock.now() - timedelta(days=7)).date())
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"since": last_week}).json()["alerts"]] == [sam["alert"]]
-        assert [a["id"] for a in http.get("/athletes/sam/alerts.json", params={"until": last_week}).json()["alerts"]] == [sam["old"]]
+        assert [
+            a["id"]
+            for a in http.get("/athletes/sam/alerts.json", params={"since": last_week}).json()["alerts"]
+        ] == [sam["alert"]]
+        assert [
+            a["id"]
+            for a in http.get("/athletes/sam/alerts.json", params={"until": last_week}).json()["alerts"]
+        ] == [sam["old"]]
         assert http.get("/athletes/sam/alerts.json", params={"severity": "panic"}).status_code == 400
         everyone = http.get("/alerts.json").json()["alerts"]
         assert {a["athlete"] for a in everyone} == {"sam", "bob"} and len(everyone) == 3
@@ -76,7 +115,9 @@ def test_the_coachs_picker_shows_each_athletes_status(tmp_path: Path) -> None:
     settings, sessions, ids = _site(tmp_path, f"sqlite:///{tmp_path / 'sw.db'}")
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         picker = {a["id"]: a["status"] for a in http.get("/athletes.json").json()["athletes"]}
-        assert picker["sam"]["worst_alert"]["id"] == ids["sam"]["alert"]  # the active warning, not the old caution
+        assert (
+            picker["sam"]["worst_alert"]["id"] == ids["sam"]["alert"]
+        )  # the active warning, not the old caution
         assert picker["sam"]["last_7_days_km"] > 0 and picker["sam"]["next_week_ceiling_km"] > 0
         page = http.get("/").text
         assert page.count('class="mark sev-warning"') == 2 and "last 7 days" in page

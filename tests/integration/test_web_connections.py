@@ -101,14 +101,21 @@ def test_a_body_that_does_not_come_is_a_408_with_the_headers(site: str) -> None:
         cookie = page.headers["set-cookie"].split(";")[0]
     sock = socket.create_connection(("127.0.0.1", _port(site)))
     try:
-        sock.sendall(b"POST /athletes/sam/injuries HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + cookie.encode()
-                     + b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ncsrf=")
+        sock.sendall(
+            b"POST /athletes/sam/injuries HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: "
+            + cookie.encode()
+            + b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ncsrf="
+        )
         sock.settimeout(5)
         answer = b""
         while chunk := sock.recv(4096):
             answer += chunk
         head = answer.split(b"\r\n\r\n")[0].lower()
-        assert head.startswith(b"http/1.1 408") and b"x-frame-options: deny" in head and b"connection: close" in head
+        assert (
+            head.startswith(b"http/1.1 408")
+            and b"x-frame-options: deny" in head
+            and b"connection: close" in head
+        )
     finally:
         sock.close()
 
@@ -138,8 +145,18 @@ def test_the_queue_waits_rather_than_refuses_and_a_full_one_says_503_with_the_he
 
     async def call(path: str) -> tuple[int, dict[bytes, bytes]]:
         sent: list[Any] = []
-        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
-                 "headers": [], "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 1), "client": None}
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [],
+            "http_version": "1.1",
+            "scheme": "http",
+            "server": ("127.0.0.1", 1),
+            "client": None,
+        }
 
         async def receive() -> Any:
             return {"type": "http.request", "body": b"", "more_body": False}
@@ -213,7 +230,12 @@ def test_a_write_is_seen_on_the_next_look(tmp_path: Path) -> None:
         assert http.get("/athletes/sam.json").json()["injuries"] == []
         token = page.text.split('name="csrf" value="')[1].split('"')[0]
         start = str(clock.now().date())
-        assert http.post("/athletes/sam/injuries", data={"csrf": token, "start": start, "part": "calf"}).status_code == 303
+        assert (
+            http.post(
+                "/athletes/sam/injuries", data={"csrf": token, "start": start, "part": "calf"}
+            ).status_code
+            == 303
+        )
         assert [i["start"] for i in http.get("/athletes/sam.json").json()["injuries"]] == [start]
 
 
@@ -224,12 +246,22 @@ def test_a_shared_page_carries_each_sessions_own_token(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, url, athletes=("sam",))
     sessions = open_database(url)
     seed(sessions, tmp_path, "sam", clock.now())
-    with serving(settings, sessions) as base, httpx.Client(base_url=base) as one, httpx.Client(base_url=base) as two:
+    with (
+        serving(settings, sessions) as base,
+        httpx.Client(base_url=base) as one,
+        httpx.Client(base_url=base) as two,
+    ):
         first, second = one.get("/athletes/sam").text, two.get("/athletes/sam").text  # the same page, shared
         tokens = [page.split('name="csrf" value="')[1].split('"')[0] for page in (first, second)]
         assert tokens[0] != tokens[1] and first.replace(tokens[0], "") == second.replace(tokens[1], "")
-        assert two.post("/athletes/sam/mute", data={"csrf": tokens[0], "rule": "acwr", "days": "2"}).status_code == 403
-        assert two.post("/athletes/sam/mute", data={"csrf": tokens[1], "rule": "acwr", "days": "2"}).status_code == 303
+        assert (
+            two.post("/athletes/sam/mute", data={"csrf": tokens[0], "rule": "acwr", "days": "2"}).status_code
+            == 403
+        )
+        assert (
+            two.post("/athletes/sam/mute", data={"csrf": tokens[1], "rule": "acwr", "days": "2"}).status_code
+            == 303
+        )
 
 
 def test_bytes_that_are_no_request_get_a_400_with_the_headers(site: str) -> None:

@@ -56,17 +56,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def _check(response: Any, path: str) -> None:
     assert response.status_code < 500, (path, response.status_code, response.text[:300])
-    assert response.headers["x-frame-options"] == "DENY" and "default-src 'none'" in response.headers[
-        "content-security-policy"]  # fmt: skip
+    assert (
+        response.headers["x-frame-options"] == "DENY"
+        and "default-src 'none'" in response.headers["content-security-policy"]
+    )
     if path.split("?", maxsplit=1)[0].endswith(".json") and response.status_code != 303:
         assert response.headers["content-type"] == "application/json", path
         response.json()
 
 
-@pytest.mark.parametrize("path", [
-    f"/activities/{HUGE}", f"/activities/{HUGE}.json", "/alerts/9223372036854775808.json",
-    "/alerts/9223372036854775807.json", "/activities/0", "/alerts/-1.json", "/nowhere.json", "/athletes/nobody.json",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/activities/{HUGE}",
+        f"/activities/{HUGE}.json",
+        "/alerts/9223372036854775808.json",
+        "/alerts/9223372036854775807.json",
+        "/activities/0",
+        "/alerts/-1.json",
+        "/nowhere.json",
+        "/athletes/nobody.json",
+    ],
+)
 def test_ids_out_of_range_are_not_found(site: Site, path: str) -> None:
     response = site.client.get(path)
     _check(response, path)
@@ -77,8 +88,15 @@ def test_ids_out_of_range_are_not_found(site: Site, path: str) -> None:
         assert "not found" in response.text and "<nav>" in response.text
 
 
-@pytest.mark.parametrize("path", [f"/alerts/{HUGE}/ack", f"/injuries/{HUGE}/close", "/injuries/9223372036854775808/close",
-                                  f"/activities/{HUGE}/pain"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/alerts/{HUGE}/ack",
+        f"/injuries/{HUGE}/close",
+        "/injuries/9223372036854775808/close",
+        f"/activities/{HUGE}/pain",
+    ],
+)
 def test_writes_to_ids_out_of_range_are_not_found(site: Site, path: str) -> None:
     response = site.client.post(path, data={"csrf": site.csrf, "closed": "2020-01-01", "note": "x"})
     _check(response, path)
@@ -97,11 +115,15 @@ def test_days_out_of_range_are_bad_requests(site: Site, as_of: str) -> None:
 def test_an_injury_cannot_start_in_the_future_or_heal_there(site: Site) -> None:
     today = clock.now().date()
     for start in ("9999-12-31", (today + timedelta(days=3)).isoformat(), "0001-01-01"):
-        response = site.client.post("/athletes/sam/injuries", data={"csrf": site.csrf, "start": start, "part": "calf"})
+        response = site.client.post(
+            "/athletes/sam/injuries", data={"csrf": site.csrf, "start": start, "part": "calf"}
+        )
         _check(response, "/athletes/sam/injuries")
         assert response.status_code == 400, start
-    logged = site.client.post("/athletes/sam/injuries", data={
-        "csrf": site.csrf, "start": (today - timedelta(days=20)).isoformat(), "part": "calf"})  # fmt: skip
+    logged = site.client.post(
+        "/athletes/sam/injuries",
+        data={"csrf": site.csrf, "start": (today - timedelta(days=20)).isoformat(), "part": "calf"},
+    )
     assert logged.status_code == 303
     injury = site.client.get("/athletes/sam.json").json()["injuries"][0]["id"]
     late = site.client.post(f"/injuries/{injury}/close", data={"csrf": site.csrf, "closed": "9999-12-31"})
@@ -110,10 +132,14 @@ def test_an_injury_cannot_start_in_the_future_or_heal_there(site: Site) -> None:
 
 def test_a_digit_python_reads_but_int_refuses_is_a_bad_request(site: Site) -> None:
     for days in ("²", "١٢", "1" * 40):
-        response = site.client.post("/athletes/sam/mute", data={"csrf": site.csrf, "rule": "acwr", "days": days})
+        response = site.client.post(
+            "/athletes/sam/mute", data={"csrf": site.csrf, "rule": "acwr", "days": days}
+        )
         _check(response, "/athletes/sam/mute")
         assert response.status_code == 400, days
-    back = site.client.post("/athletes/sam/mute", data={"csrf": site.csrf, "rule": "acwr", "days": "3", "alert": "²"})
+    back = site.client.post(
+        "/athletes/sam/mute", data={"csrf": site.csrf, "rule": "acwr", "days": "3", "alert": "²"}
+    )
     assert back.status_code == 303 and back.headers["location"] == "/athletes/sam/rules#acwr"
 
 
@@ -127,6 +153,7 @@ def test_unknown_addresses_and_methods_answer_in_the_askers_language(site: Site)
 
 # -- Hypothesis over every route
 
+
 def _routes() -> list[tuple[str, str]]:
     from strainwatch.web import alerts_history, pages
 
@@ -137,11 +164,14 @@ def _routes() -> list[tuple[str, str]]:
 
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=24)
-numbers = st.one_of(st.integers(-5, 10**25).map(str), st.sampled_from(["0", "1", HUGE, "9223372036854775808"]))
+numbers = st.one_of(
+    st.integers(-5, 10**25).map(str), st.sampled_from(["0", "1", HUGE, "9223372036854775808"])
+)
 days = st.one_of(
-    st.dates().map(lambda d: d.isoformat()), texts,
+    st.dates().map(lambda d: d.isoformat()),
+    texts,
     st.sampled_from(["0001-01-01", "9999-12-31", "1899-12-31", "2100-12-31", "", "2026-02-30", "20260101"]),
-)  # fmt: skip
+)
 values = st.one_of(days, numbers, texts)
 FIELDS = ("csrf", "start", "closed", "part", "note", "days", "rule", "alert", "name", "password", "next")
 QUERY = ("as_of", "since", "until", "sport", "q", "next", "rule", "severity", "state", "page", "x")
@@ -183,8 +213,18 @@ def test_no_route_answers_5xx_to_any_input(site: Site, data: st.DataObject) -> N
 
 
 @settings(max_examples=60, deadline=None)
-@given(body=st.binary(max_size=300), kind=st.sampled_from([
-    "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "multipart/form-data", "text/plain", ""]))
+@given(
+    body=st.binary(max_size=300),
+    kind=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "multipart/form-data",
+            "text/plain",
+            "",
+        ]
+    ),
+)
 def test_no_body_makes_a_5xx(site: Site, body: bytes, kind: str) -> None:
     for path in ("/athletes/sam/injuries", "/login", "/athletes/sam/mute.json"):
         response = site.client.post(path, content=body, headers={"content-type": kind} if kind else {})

@@ -52,10 +52,12 @@ def test_mute_and_unmute_need_the_csrf_token_and_show_on_the_pages(tmp_path: Pat
         assert f"muted until {until}" in http.get("/athletes/sam/rules").text
         assert http.get("/athletes/bob/rules.json").json()["rules"][0]["muted_until"] is None  # sam's only
 
-        for bad, reason in (({"rule": "no-such-rule", "days": "7"}, "long-run-spike, weekly-volume-jump"),
-                            ({"rule": "hill-spike", "days": "0"}, "1 to 365 days"),
-                            ({"rule": "hill-spike", "days": "366"}, "1 to 365 days"),
-                            ({"rule": "hill-spike", "days": "a week"}, "whole number")):
+        for bad, reason in (
+            ({"rule": "no-such-rule", "days": "7"}, "long-run-spike, weekly-volume-jump"),
+            ({"rule": "hill-spike", "days": "0"}, "1 to 365 days"),
+            ({"rule": "hill-spike", "days": "366"}, "1 to 365 days"),
+            ({"rule": "hill-spike", "days": "a week"}, "whole number"),
+        ):
             refused = http.post("/athletes/sam/mute", data={**bad, "csrf": token})
             assert refused.status_code == 400 and reason in refused.text, bad
         assert _mutes(sessions) == [("sam", "long-run-spike")]

@@ -52,23 +52,46 @@ def _history(sessions: Any, athlete_id: str, seed: int, days: int = 3 * 365) -> 
             metres = rng.choice([3000, 5000, 8000, 10000, 16000, 21100, 30000]) * rng.uniform(0.8, 1.2)
             pace = rng.choice([rng.uniform(250, 420)] * 9 + [70.0])
             row = Activity(
-                athlete_id=athlete_id, source="file", external_id=f"{athlete_id}-{i}",
-                sport_type=rng.choice(["Run"] * 6 + ["TrailRun", "Ride", "VirtualRun"]), name=f"Run {i}",
-                description=rng.choice([None, "easy", "calf tight"]), start_time=start, distance_m=metres,
-                moving_time_s=metres / 1000 * pace, elapsed_time_s=metres / 1000 * pace + 60, pace_s_per_km=pace,
-                gap_s_per_km=rng.choice([pace - 4, pace + 3, None]), ascent_m=rng.uniform(0, 300),
-                descent_m=rng.uniform(0, 300), avg_hr=rng.choice([rng.uniform(120, 175), None]),
-                gap_profile={str(int(pace) // 5 * 5): metres / 1000 * pace}, trainer=rng.random() < 0.08,
-                manual=rng.random() < 0.04, deleted=rng.random() < 0.02, raw={}, created_at=start, updated_at=start,
-            )  # fmt: skip
+                athlete_id=athlete_id,
+                source="file",
+                external_id=f"{athlete_id}-{i}",
+                sport_type=rng.choice(["Run"] * 6 + ["TrailRun", "Ride", "VirtualRun"]),
+                name=f"Run {i}",
+                description=rng.choice([None, "easy", "calf tight"]),
+                start_time=start,
+                distance_m=metres,
+                moving_time_s=metres / 1000 * pace,
+                elapsed_time_s=metres / 1000 * pace + 60,
+                pace_s_per_km=pace,
+                gap_s_per_km=rng.choice([pace - 4, pace + 3, None]),
+                ascent_m=rng.uniform(0, 300),
+                descent_m=rng.uniform(0, 300),
+                avg_hr=rng.choice([rng.uniform(120, 175), None]),
+                gap_profile={str(int(pace) // 5 * 5): metres / 1000 * pace},
+                trainer=rng.random() < 0.08,
+                manual=rng.random() < 0.04,
+                deleted=rng.random() < 0.02,
+                raw={},
+                created_at=start,
+                updated_at=start,
+            )
             session.add(row)
             rows.append(row)
         session.flush()
         for row in rng.sample(rows, 5):
             row.duplicate_of = rows[0].id
-        session.add(Injury(athlete_id=athlete_id, start=(NOW - timedelta(days=40)).date(), part="calf",
-                           note="twinge", created_at=NOW))  # fmt: skip
-        session.add(PainNote(athlete_id=athlete_id, activity_id=rows[-1].id, note="calf sore", created_at=NOW))
+        session.add(
+            Injury(
+                athlete_id=athlete_id,
+                start=(NOW - timedelta(days=40)).date(),
+                part="calf",
+                note="twinge",
+                created_at=NOW,
+            )
+        )
+        session.add(
+            PainNote(athlete_id=athlete_id, activity_id=rows[-1].id, note="calf sore", created_at=NOW)
+        )
         return [r.id for r in rows]
 
 
@@ -100,7 +123,9 @@ def test_the_light_overview_is_the_full_one(tmp_path: Path, database_url: str) -
                 assert getattr(light, series) == getattr(full, series), (athlete.id, series)
             expected = athlete_overview(session, athlete, thresholds, NOW, history=full).as_json()
             assert athlete_overview(session, athlete, thresholds, NOW, history=light).as_json() == expected
-            assert athlete_overview(session, athlete, thresholds, NOW).as_json() == expected  # light by default
+            assert (
+                athlete_overview(session, athlete, thresholds, NOW).as_json() == expected
+            )  # light by default
             assert expected["ctl"] and expected["acwr"] and expected["guidance"]["next_run_ceiling_km"]
 
 
@@ -120,16 +145,30 @@ def test_the_web_thread_models_the_overview_again_after_a_pass(tmp_path: Path, d
         page = httpx.get(f"{server.url}athletes/sam.json").json()
         with sessions() as session:
             assert server.histories.get(session, sam, today, light=True) is warm_sam  # the page used it
-            full = athlete_overview(session, sam, settings.thresholds(sam), NOW,
-                                    history=build_history(session, sam, today)).as_json()  # fmt: skip
+            full = athlete_overview(
+                session, sam, settings.thresholds(sam), NOW, history=build_history(session, sam, today)
+            ).as_json()
         assert {k: page[k] for k in full} == full
 
         with sessions() as session, session.begin():  # a new run lands for sam
-            session.add(Activity(
-                athlete_id="sam", source="file", external_id="sam-new", sport_type="Run", name="new",
-                start_time=NOW - timedelta(hours=3), distance_m=12000.0, moving_time_s=3600.0,
-                elapsed_time_s=3700.0, gap_s_per_km=300.0, gap_profile={}, raw={}, created_at=NOW, updated_at=NOW,
-            ))  # fmt: skip
+            session.add(
+                Activity(
+                    athlete_id="sam",
+                    source="file",
+                    external_id="sam-new",
+                    sport_type="Run",
+                    name="new",
+                    start_time=NOW - timedelta(hours=3),
+                    distance_m=12000.0,
+                    moving_time_s=3600.0,
+                    elapsed_time_s=3700.0,
+                    gap_s_per_km=300.0,
+                    gap_profile={},
+                    raw={},
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
         server.warm(["sam"])
         with sessions() as session:
             rebuilt = server.histories.get(session, sam, today, light=True)

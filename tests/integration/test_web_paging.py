@@ -37,10 +37,21 @@ def _site(tmp_path: Path, database_url: str) -> tuple[Any, Any]:
     with sessions() as session, session.begin():
         rows = [
             Activity(
-                athlete_id="sam", source="file", external_id=f"bulk-{i}", sport_type="Ride" if i % 5 == 0 else "Run",
-                name=f"Bulk {i}", start_time=start - timedelta(hours=3 * i), distance_m=5000.0, moving_time_s=1500.0,
-                elapsed_time_s=1500.0, pace_s_per_km=300.0, gap_s_per_km=300.0, gap_profile={}, raw={},
-                created_at=now, updated_at=now,
+                athlete_id="sam",
+                source="file",
+                external_id=f"bulk-{i}",
+                sport_type="Ride" if i % 5 == 0 else "Run",
+                name=f"Bulk {i}",
+                start_time=start - timedelta(hours=3 * i),
+                distance_m=5000.0,
+                moving_time_s=1500.0,
+                elapsed_time_s=1500.0,
+                pace_s_per_km=300.0,
+                gap_s_per_km=300.0,
+                gap_profile={},
+                raw={},
+                created_at=now,
+                updated_at=now,
             )
             for i in range(EXTRA)
         ]
@@ -48,10 +59,22 @@ def _site(tmp_path: Path, database_url: str) -> tuple[Any, Any]:
         session.flush()
         session.add_all(
             Alert(
-                athlete_id="sam", fingerprint=f"sam:bulk:{r.id}", rule="weekly-volume-jump", severity="caution",
-                day=(start - timedelta(hours=3 * i)).date(), period=f"bulk {i}", is_period=False, activity_ids=[r.id],
-                title=f"Bulk {i}", summary="s", advice="a", numbers={}, modifiers=[], status="resolved",
-                created_at=now, updated_at=now,
+                athlete_id="sam",
+                fingerprint=f"sam:bulk:{r.id}",
+                rule="weekly-volume-jump",
+                severity="caution",
+                day=(start - timedelta(hours=3 * i)).date(),
+                period=f"bulk {i}",
+                is_period=False,
+                activity_ids=[r.id],
+                title=f"Bulk {i}",
+                summary="s",
+                advice="a",
+                numbers={},
+                modifiers=[],
+                status="resolved",
+                created_at=now,
+                updated_at=now,
             )
             for i, r in enumerate(rows)
         )
@@ -81,9 +104,14 @@ def test_the_activity_list_is_paged_and_walks_to_every_activity(tmp_path: Path, 
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         rows, pages = _walk(http, "/athletes/sam/activities.json", "activities")
         assert rows == list(reversed(listed))  # each once, newest first: the command's rows, reversed
-        assert [(p["page"], p["total"], p["page_size"]) for p in pages] == [(n, 12 + EXTRA, PAGE_SIZE) for n in (1, 2, 3)]
-        assert [p["previous"] for p in pages] == [None, "/athletes/sam/activities.json",
-                                                  "/athletes/sam/activities.json?page=2"]  # fmt: skip
+        assert [(p["page"], p["total"], p["page_size"]) for p in pages] == [
+            (n, 12 + EXTRA, PAGE_SIZE) for n in (1, 2, 3)
+        ]
+        assert [p["previous"] for p in pages] == [
+            None,
+            "/athletes/sam/activities.json",
+            "/athletes/sam/activities.json?page=2",
+        ]
         assert pages[0]["next"] == "/athletes/sam/activities.json?page=2" and pages[-1]["next"] is None
 
         ride_count = len(range(0, EXTRA, 5))
@@ -117,7 +145,9 @@ def test_the_alerts_history_is_paged_across_athletes(tmp_path: Path, database_ur
         assert [len(p) for p in (rows[:100], rows[100:200], rows[200:])] == [100, 100, 7]
         assert [p["next"] for p in pages] == ["/alerts.json?page=2", "/alerts.json?page=3", None]
         sam, _ = _walk(http, "/athletes/sam/alerts.json?state=resolved", "alerts")
-        assert [a["id"] for a in sam] == [a["id"] for a in every if a["athlete"] == "sam" and a["status"] == "resolved"]
+        assert [a["id"] for a in sam] == [
+            a["id"] for a in every if a["athlete"] == "sam" and a["status"] == "resolved"
+        ]
         html = http.get("/athletes/sam/alerts", params={"page": "3"}).text
         assert 'rel="prev" href="/athletes/sam/alerts?page=2"' in html and 'rel="next"' not in html
         assert "201–206 shown (page 3 of 3)" in html
@@ -146,14 +176,29 @@ def test_a_day_of_activities_is_the_athletes_local_day(tmp_path: Path) -> None:
     day = (clock.now() - timedelta(days=60)).date()
     berlin = settings.athletes[0].zone
     with sessions() as session, session.begin():
-        session.add(Activity(
-            athlete_id="sam", source="file", external_id="midnight", sport_type="Run", name="Midnight",
-            start_time=datetime.combine(day, datetime.min.time(), berlin).replace(minute=30).astimezone(UTC),
-            distance_m=3000.0, moving_time_s=900.0, elapsed_time_s=900.0, gap_profile={}, raw={},
-            created_at=clock.now(), updated_at=clock.now(),
-        ))  # fmt: skip
+        session.add(
+            Activity(
+                athlete_id="sam",
+                source="file",
+                external_id="midnight",
+                sport_type="Run",
+                name="Midnight",
+                start_time=datetime.combine(day, datetime.min.time(), berlin)
+                .replace(minute=30)
+                .astimezone(UTC),
+                distance_m=3000.0,
+                moving_time_s=900.0,
+                elapsed_time_s=900.0,
+                gap_profile={},
+                raw={},
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
     with serving(settings, sessions) as base, httpx.Client(base_url=base) as http:
         for since, until, found in ((day, day, 1), (day - timedelta(days=1), day - timedelta(days=1), 0)):
-            page = http.get("/athletes/sam/activities.json", params={"since": str(since), "until": str(until),
-                                                                     "q": "midnight"}).json()  # fmt: skip
+            page = http.get(
+                "/athletes/sam/activities.json",
+                params={"since": str(since), "until": str(until), "q": "midnight"},
+            ).json()
             assert page["total"] == found, (since, until)

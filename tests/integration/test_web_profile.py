@@ -36,7 +36,9 @@ def _flat(n: int, start: Any, altitude: float) -> str:
     points = []
     for i in range(n):
         when = (start + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        points.append(f'<trkpt lat="{52.5 + i * 0.00003:.6f}" lon="13.4"><ele>{altitude}</ele><time>{when}</time></trkpt>')
+        points.append(
+            f'<trkpt lat="{52.5 + i * 0.00003:.6f}" lon="13.4"><ele>{altitude}</ele><time>{when}</time></trkpt>'
+        )
     return "\n".join(points)
 
 
@@ -97,8 +99,10 @@ def test_the_profiles_kept_are_bounded_and_an_unreadable_file_is_tried_again() -
 
     now = clock.now()
     cache = ProfileCache(read, size=3)
-    runs = [Activity(id=i, external_id=str(i), start_time=now, updated_at=now, raw={"file": f"{i}.gpx"})
-            for i in range(4)]  # fmt: skip
+    runs = [
+        Activity(id=i, external_id=str(i), start_time=now, updated_at=now, raw={"file": f"{i}.gpx"})
+        for i in range(4)
+    ]
     for run in [*runs, *runs[1:]]:  # four runs, then the three newest again
         cache.get(run)
     assert calls == ["0.gpx", "1.gpx", "2.gpx", "3.gpx"]

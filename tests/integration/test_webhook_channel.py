@@ -33,7 +33,8 @@ def _settings(tmp_path: Path, url: str, mode: int = 0o600) -> Settings:
     secret.write_text(SECRET + "\n")
     secret.chmod(mode)
     mbox = tmp_path / "mail.mbox"
-    return parse_settings(f"""
+    return parse_settings(
+        f"""
 [notify]
 mbox = "{mbox}"
 [[athletes]]
@@ -46,7 +47,9 @@ kind = "webhook"
 url = "{url}"
 secret_file = "hook.secret"
 send = ["notice"]
-""", tmp_path / "config.toml")  # fmt: skip
+""",
+        tmp_path / "config.toml",
+    )
 
 
 def test_a_notice_reaches_the_receiver_signed(
@@ -59,7 +62,9 @@ def test_a_notice_reaches_the_receiver_signed(
         with sessions() as session, unit_of_work(session):
             session.add(Athlete(id="sam", name="Sam", created_at=now))
         with sessions() as session, unit_of_work(session):
-            queue_notice(session, settings, settings.athletes[0], "Strava needs you", "Reconnect.", key="n:1", now=now)
+            queue_notice(
+                session, settings, settings.athletes[0], "Strava needs you", "Reconnect.", key="n:1", now=now
+            )
         with caplog.at_level(logging.DEBUG):
             report = deliver_all(settings, sessions, now)
         assert report.problems == [] and len(report.sent) == 2  # the mail and the hook
@@ -84,9 +89,14 @@ def test_doctor_checks_the_secret_file_without_sending(tmp_path: Path) -> None:
 
 def _notice() -> Notification:
     return Notification(
-        key="n:2", message_id="<x@strainwatch>", recipient=Recipient("sam", "Sam", "sam@example.org"),
-        subject="A notice", text="Text", html="", created_at=clock.now(),
-    )  # fmt: skip
+        key="n:2",
+        message_id="<x@strainwatch>",
+        recipient=Recipient("sam", "Sam", "sam@example.org"),
+        subject="A notice",
+        text="Text",
+        html="",
+        created_at=clock.now(),
+    )
 
 
 def test_the_signature_is_the_hmac_of_the_exact_body() -> None:

@@ -151,5 +151,8 @@ def sweep_instants() -> list[datetime]:
     # The start of a week on each weekday: midnight at the turn from each day to the next.
     monday = datetime(2032, 3, 8, tzinfo=UTC)  # a Monday
     instants += [monday + timedelta(days=day, seconds=-20) for day in range(7)]
-    instants += [datetime(2006, 1, 2, 0, 0, tzinfo=UTC) + timedelta(days=day, hours=23, minutes=59, seconds=50) for day in range(7)]
+    instants += [
+        datetime(2006, 1, 2, 0, 0, tzinfo=UTC) + timedelta(days=day, hours=23, minutes=59, seconds=50)
+        for day in range(7)
+    ]
     return sorted(set(instants))

@@ -48,22 +48,47 @@ class FakeIntervals:
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
 
-    def add_run(self, activity_id: str, start: datetime, km: float, *, sport: str = "Run", name: str = "Morning Run",
-                description: str | None = None, gear: str | None = "Pegasus 40", source: str = "GARMIN_CONNECT",
-                streams: bool = True) -> None:  # fmt: skip
+    def add_run(
+        self,
+        activity_id: str,
+        start: datetime,
+        km: float,
+        *,
+        sport: str = "Run",
+        name: str = "Morning Run",
+        description: str | None = None,
+        gear: str | None = "Pegasus 40",
+        source: str = "GARMIN_CONNECT",
+        streams: bool = True,
+    ) -> None:
         """An activity as GET /athlete/{id}/activities lists it (the athlete lives at UTC, so local = UTC)."""
         seconds = int(km * 330)
         local = start.astimezone(UTC).replace(tzinfo=None)
         self.activities[activity_id] = {
-            "id": activity_id, "icu_athlete_id": ATHLETE, "start_date": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "start_date_local": local.strftime("%Y-%m-%dT%H:%M:%S"), "type": sport, "name": name,
-            "description": description, "distance": km * 1000.0, "icu_distance": km * 1000.0,
-            "moving_time": seconds, "elapsed_time": seconds + 60, "total_elevation_gain": 35.0,
-            "average_heartrate": 148, "max_heartrate": 171, "average_cadence": 84.5, "trainer": False,
-            "source": source, "device_name": "Garmin Forerunner 265", "has_heartrate": True,
+            "id": activity_id,
+            "icu_athlete_id": ATHLETE,
+            "start_date": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "start_date_local": local.strftime("%Y-%m-%dT%H:%M:%S"),
+            "type": sport,
+            "name": name,
+            "description": description,
+            "distance": km * 1000.0,
+            "icu_distance": km * 1000.0,
+            "moving_time": seconds,
+            "elapsed_time": seconds + 60,
+            "total_elevation_gain": 35.0,
+            "average_heartrate": 148,
+            "max_heartrate": 171,
+            "average_cadence": 84.5,
+            "trainer": False,
+            "source": source,
+            "device_name": "Garmin Forerunner 265",
+            "has_heartrate": True,
             "gear": {"id": "g123", "name": gear, "distance": 312000.0} if gear else None,
-            "icu_training_load": 61, "timezone": "UTC", "analyzed": local.strftime("%Y-%m-%dT%H:%M:%S"),
-        }  # fmt: skip
+            "icu_training_load": 61,
+            "timezone": "UTC",
+            "analyzed": local.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
         if streams:
             n = seconds // 5
             self.streams[activity_id] = [
@@ -77,24 +102,53 @@ class FakeIntervals:
     def add_strava_stub(self, activity_id: str, start: datetime, sport: str = "Run") -> None:
         """What the API lists for an activity intervals.icu received from Strava."""
         self.activities[activity_id] = {
-            "id": activity_id, "icu_athlete_id": ATHLETE, "start_date_local": start.strftime("%Y-%m-%dT%H:%M:%S"),
-            "type": sport, "source": "STRAVA", "_note": STUB_NOTE,
-        }  # fmt: skip
+            "id": activity_id,
+            "icu_athlete_id": ATHLETE,
+            "start_date_local": start.strftime("%Y-%m-%dT%H:%M:%S"),
+            "type": sport,
+            "source": "STRAVA",
+            "_note": STUB_NOTE,
+        }
 
-    def add_planned(self, event_id: int, day: date, km: float | None, *, minutes: float | None = None,
-                    sport: str = "Run", name: str = "Long run", paired: str | None = None,
-                    category: str = "WORKOUT") -> None:  # fmt: skip
+    def add_planned(
+        self,
+        event_id: int,
+        day: date,
+        km: float | None,
+        *,
+        minutes: float | None = None,
+        sport: str = "Run",
+        name: str = "Long run",
+        paired: str | None = None,
+        category: str = "WORKOUT",
+    ) -> None:
         """A calendar event as GET /athlete/{id}/events lists it (a planned workout by default)."""
         self.events[event_id] = {
-            "id": event_id, "uid": f"{event_id}@intervals.icu", "athlete_id": ATHLETE, "category": category,
-            "start_date_local": f"{day.isoformat()}T00:00:00", "end_date_local": f"{day.isoformat()}T00:00:00",
-            "type": sport, "name": name, "description": None, "indoor": False, "color": None,
+            "id": event_id,
+            "uid": f"{event_id}@intervals.icu",
+            "athlete_id": ATHLETE,
+            "category": category,
+            "start_date_local": f"{day.isoformat()}T00:00:00",
+            "end_date_local": f"{day.isoformat()}T00:00:00",
+            "type": sport,
+            "name": name,
+            "description": None,
+            "indoor": False,
+            "color": None,
             "moving_time": None if minutes is None else int(minutes * 60),
-            "distance": None if km is None else km * 1000.0, "icu_training_load": 80 if km else None,
-            "icu_intensity": 70.0, "load_target": None, "time_target": None, "distance_target": None,
-            "paired_activity_id": paired, "updated": "2026-01-01T00:00:00Z", "not_on_fitness_chart": False,
-            "show_as_note": False, "show_on_ctl_line": True, "workout_doc": None,
-        }  # fmt: skip
+            "distance": None if km is None else km * 1000.0,
+            "icu_training_load": 80 if km else None,
+            "icu_intensity": 70.0,
+            "load_target": None,
+            "time_target": None,
+            "distance_target": None,
+            "paired_activity_id": paired,
+            "updated": "2026-01-01T00:00:00Z",
+            "not_on_fitness_chart": False,
+            "show_as_note": False,
+            "show_on_ctl_line": True,
+            "workout_doc": None,
+        }
 
     def calls(self, prefix: str = "") -> list[str]:
         with self.lock:
@@ -159,9 +213,11 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 wanted = set(query.get("category", "").split(",")) - {""}
                 events = [
-                    e for e in fake.events.values()
-                    if oldest <= e["start_date_local"][:10] <= newest and (not wanted or e["category"] in wanted)
-                ]  # fmt: skip
+                    e
+                    for e in fake.events.values()
+                    if oldest <= e["start_date_local"][:10] <= newest
+                    and (not wanted or e["category"] in wanted)
+                ]
                 self._send(200, sorted(events, key=lambda e: e["start_date_local"]))
                 return
             if path.startswith("/activity/") and path.endswith("/streams.json"):
@@ -200,5 +256,7 @@ def intervals_table(fake: FakeIntervals, folder: Any, athlete: str = "sam", key:
     secret = folder / f"intervals-{athlete}"
     secret.write_text(key + "\n")
     secret.chmod(0o600)
-    return (f'[athletes.intervals]\nathlete_id = "{ATHLETE}"\napi_key_file = "{secret}"\n'
-            f'base_url = "{fake.url}"\ntimeout = 5\n')  # fmt: skip
+    return (
+        f'[athletes.intervals]\nathlete_id = "{ATHLETE}"\napi_key_file = "{secret}"\n'
+        f'base_url = "{fake.url}"\ntimeout = 5\n'
+    )

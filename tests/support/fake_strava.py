@@ -66,34 +66,84 @@ class FakeStrava:
 
     # -- helpers for tests
 
-    def add_run(self, activity_id: int, start: datetime, km: float, *, sport: str = "Run", name: str = "Run",
-                private_note: str | None = None, gear_id: str | None = None, streams: bool = True,
-                manual: bool = False) -> None:  # fmt: skip
+    def add_run(
+        self,
+        activity_id: int,
+        start: datetime,
+        km: float,
+        *,
+        sport: str = "Run",
+        name: str = "Run",
+        private_note: str | None = None,
+        gear_id: str | None = None,
+        streams: bool = True,
+        manual: bool = False,
+    ) -> None:
         """`manual`: typed in afterwards, no map, and its streams answer 404 as Strava's do."""
         seconds = int(km * 330)
         self.activities[activity_id] = {
-            "resource_state": 2, "athlete": {"id": 4242, "resource_state": 1}, "id": activity_id, "name": name,
-            "distance": km * 1000, "moving_time": seconds, "elapsed_time": seconds + 60,
-            "total_elevation_gain": 35.0, "type": sport, "sport_type": sport,
+            "resource_state": 2,
+            "athlete": {"id": 4242, "resource_state": 1},
+            "id": activity_id,
+            "name": name,
+            "distance": km * 1000,
+            "moving_time": seconds,
+            "elapsed_time": seconds + 60,
+            "total_elevation_gain": 35.0,
+            "type": sport,
+            "sport_type": sport,
             "start_date": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "start_date_local": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "timezone": "(GMT+01:00) Europe/Berlin",
-            "trainer": False, "commute": False, "manual": False, "private": False, "gear_id": gear_id,
-            "average_speed": km * 1000 / seconds, "max_speed": 4.5, "average_heartrate": 148.0,
-            "max_heartrate": 171.0, "has_heartrate": True, "map": {"id": f"a{activity_id}", "summary_polyline": "abc"},
-            "_private_note": private_note, "_description": f"{name}, felt fine",
-        }  # fmt: skip
+            "start_date_local": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timezone": "(GMT+01:00) Europe/Berlin",
+            "trainer": False,
+            "commute": False,
+            "manual": False,
+            "private": False,
+            "gear_id": gear_id,
+            "average_speed": km * 1000 / seconds,
+            "max_speed": 4.5,
+            "average_heartrate": 148.0,
+            "max_heartrate": 171.0,
+            "has_heartrate": True,
+            "map": {"id": f"a{activity_id}", "summary_polyline": "abc"},
+            "_private_note": private_note,
+            "_description": f"{name}, felt fine",
+        }
         if manual:
-            self.activities[activity_id] |= {"manual": True, "map": {"id": f"a{activity_id}", "summary_polyline": ""}}
+            self.activities[activity_id] |= {
+                "manual": True,
+                "map": {"id": f"a{activity_id}", "summary_polyline": ""},
+            }
             self.no_streams[activity_id] = 404
             self.streams.pop(activity_id, None)
         elif streams:
             n = seconds // 5
             self.streams[activity_id] = {
-                "time": {"data": [i * 5 for i in range(n)], "series_type": "distance", "original_size": n, "resolution": "high"},
-                "distance": {"data": [i * 5 * km * 1000 / seconds for i in range(n)], "series_type": "distance", "original_size": n, "resolution": "high"},
-                "altitude": {"data": [100 + (i % 40) for i in range(n)], "series_type": "distance", "original_size": n, "resolution": "high"},
-                "heartrate": {"data": [148] * n, "series_type": "distance", "original_size": n, "resolution": "high"},
-            }  # fmt: skip
+                "time": {
+                    "data": [i * 5 for i in range(n)],
+                    "series_type": "distance",
+                    "original_size": n,
+                    "resolution": "high",
+                },
+                "distance": {
+                    "data": [i * 5 * km * 1000 / seconds for i in range(n)],
+                    "series_type": "distance",
+                    "original_size": n,
+                    "resolution": "high",
+                },
+                "altitude": {
+                    "data": [100 + (i % 40) for i in range(n)],
+                    "series_type": "distance",
+                    "original_size": n,
+                    "resolution": "high",
+                },
+                "heartrate": {
+                    "data": [148] * n,
+                    "series_type": "distance",
+                    "original_size": n,
+                    "resolution": "high",
+                },
+            }
         else:
             self.streams[activity_id] = {}
 
@@ -106,8 +156,13 @@ class FakeStrava:
         expires = clock.now() + timedelta(seconds=expires_in)
         self.access[access] = expires
         self.refresh.add(refresh)
-        return {"token_type": "Bearer", "access_token": access, "refresh_token": refresh,
-                "expires_at": int(expires.timestamp()), "expires_in": expires_in}  # fmt: skip
+        return {
+            "token_type": "Bearer",
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_at": int(expires.timestamp()),
+            "expires_in": expires_in,
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -196,10 +251,13 @@ class _Handler(BaseHTTPRequestHandler):
             after = int(query.get("after", 0))
             page, per_page = int(query.get("page", 1)), int(query.get("per_page", 30))
             chosen = sorted(
-                (a for a in fake.activities.values()
-                 if datetime.fromisoformat(a["start_date"].replace("Z", "+00:00")).timestamp() > after),
+                (
+                    a
+                    for a in fake.activities.values()
+                    if datetime.fromisoformat(a["start_date"].replace("Z", "+00:00")).timestamp() > after
+                ),
                 key=lambda a: a["start_date"],
-            )  # fmt: skip
+            )
             self._send(200, [public(a) for a in chosen[(page - 1) * per_page : page * per_page]])
         elif path.startswith("/activities/") and path.endswith("/streams"):
             activity_id = int(path.split("/")[2])
@@ -212,8 +270,12 @@ class _Handler(BaseHTTPRequestHandler):
             if activity is None:
                 self._send(404, {"message": "Record Not Found", "errors": []})
                 return
-            detail = {**public(activity), "resource_state": 3, "description": activity["_description"],
-                      "private_note": activity["_private_note"]}  # fmt: skip
+            detail = {
+                **public(activity),
+                "resource_state": 3,
+                "description": activity["_description"],
+                "private_note": activity["_private_note"],
+            }
             self._send(200, detail)
         elif path.startswith("/gear/"):
             gear = fake.gear.get(path.split("/")[2])
@@ -245,8 +307,10 @@ def strava_table(fake: FakeStrava, folder: Path) -> str:
     secret = folder / "strava-client-secret"
     secret.write_text("app-secret\n")
     secret.chmod(0o600)
-    return (f'[strava]\nclient_id = 12345\nclient_secret_file = "{secret}"\n'
-            f'api_url = "{fake.url}/api/v3"\noauth_url = "{fake.url}/oauth"\ntimeout = 5\n')  # fmt: skip
+    return (
+        f'[strava]\nclient_id = 12345\nclient_secret_file = "{secret}"\n'
+        f'api_url = "{fake.url}/api/v3"\noauth_url = "{fake.url}/oauth"\ntimeout = 5\n'
+    )
 
 
 def link_athlete(settings: Any, athlete_id: str = "sam") -> None:

@@ -25,8 +25,26 @@ SEMICIRCLES_PER_DEG = 2**31 / 180.0
 ENUM, SINT8, UINT8, SINT16, UINT16, SINT32, UINT32, STRING, FLOAT32, BYTE = (
     0x00, 0x01, 0x02, 0x83, 0x84, 0x85, 0x86, 0x07, 0x88, 0x0D,
 )  # fmt: skip
-_CODES = {ENUM: "B", SINT8: "b", UINT8: "B", SINT16: "h", UINT16: "H", SINT32: "i", UINT32: "I", FLOAT32: "f", 0x8E: "q"}
-_INVALID = {ENUM: 0xFF, SINT8: 0x7F, UINT8: 0xFF, SINT16: 0x7FFF, UINT16: 0xFFFF, SINT32: 0x7FFFFFFF, UINT32: 0xFFFFFFFF}
+_CODES = {
+    ENUM: "B",
+    SINT8: "b",
+    UINT8: "B",
+    SINT16: "h",
+    UINT16: "H",
+    SINT32: "i",
+    UINT32: "I",
+    FLOAT32: "f",
+    0x8E: "q",
+}
+_INVALID = {
+    ENUM: 0xFF,
+    SINT8: 0x7F,
+    UINT8: 0xFF,
+    SINT16: 0x7FFF,
+    UINT16: 0xFFFF,
+    SINT32: 0x7FFFFFFF,
+    UINT32: 0xFFFFFFFF,
+}
 
 FILE_ID, SESSION, LAP, RECORD, EVENT, DEVICE_INFO = 0, 18, 19, 20, 21, 23
 DEVELOPER_DATA_ID, FIELD_DESCRIPTION = 207, 206
@@ -64,7 +82,9 @@ class FitWriter:
         """fields: (number, size, base type); dev_fields: (number, size, developer index)."""
         big = self.big_endian if big is None else big
         header = 0x40 | (0x20 if dev_fields else 0) | local
-        self.body += struct.pack(">BBBHB" if big else "<BBBHB", header, 0, 1 if big else 0, global_num, len(fields))
+        self.body += struct.pack(
+            ">BBBHB" if big else "<BBBHB", header, 0, 1 if big else 0, global_num, len(fields)
+        )
         for number, size, base in fields:
             self.body += bytes((number, size, base))
         if dev_fields:
@@ -73,7 +93,9 @@ class FitWriter:
                 self.body += bytes((number, size, index))
         self._definitions[local] = _Definition(list(fields), big, [s for _, s, _ in dev_fields])
 
-    def message(self, local: int, values: list[Any], *, time_offset: int | None = None, dev: bytes = b"") -> None:
+    def message(
+        self, local: int, values: list[Any], *, time_offset: int | None = None, dev: bytes = b""
+    ) -> None:
         """values in definition order; None writes the invalid value; bytes are written as they are."""
         definition = self._definitions[local]
         if time_offset is None:
@@ -157,10 +179,18 @@ def write_run(
     for sample in samples:
         stamp = fit_time(sample.time)
         values = [
-            _scaled(sample.lat, SEMICIRCLES_PER_DEG), _scaled(sample.lon, SEMICIRCLES_PER_DEG),
-            _scaled(sample.distance, 100), _scaled(sample.altitude, 5, 500), 2800,
-            sample.heart_rate, sample.cadence, 64, 21, 820, 2450,
-        ]  # fmt: skip
+            _scaled(sample.lat, SEMICIRCLES_PER_DEG),
+            _scaled(sample.lon, SEMICIRCLES_PER_DEG),
+            _scaled(sample.distance, 100),
+            _scaled(sample.altitude, 5, 500),
+            2800,
+            sample.heart_rate,
+            sample.cadence,
+            64,
+            21,
+            820,
+            2450,
+        ]
         dev = b"\x10\x01" if developer else b""
         if compressed and last is not None and 0 < stamp - last < 32:
             writer.message(2, values, time_offset=stamp & 0x1F, dev=dev)
@@ -169,12 +199,25 @@ def write_run(
         last = stamp
     end = samples[-1].time
     sessions = sessions or [(start, "running")]
-    writer.define(6, SESSION, [(253, 4, UINT32), (2, 4, UINT32), (5, 1, ENUM), (6, 1, ENUM), (7, 4, UINT32),
-                               (8, 4, UINT32), (9, 4, UINT32)])  # fmt: skip
+    writer.define(
+        6,
+        SESSION,
+        [
+            (253, 4, UINT32),
+            (2, 4, UINT32),
+            (5, 1, ENUM),
+            (6, 1, ENUM),
+            (7, 4, UINT32),
+            (8, 4, UINT32),
+            (9, 4, UINT32),
+        ],
+    )
     for index, (begin, sport) in enumerate(sessions):
         finish = sessions[index + 1][0] if index + 1 < len(sessions) else end
         seconds = int((finish - begin).total_seconds())
-        writer.message(6, [fit_time(finish), fit_time(begin), sports[sport], 0, seconds * 1000, seconds * 1000, None])
+        writer.message(
+            6, [fit_time(finish), fit_time(begin), sports[sport], 0, seconds * 1000, seconds * 1000, None]
+        )
 
 
 # ------------------------------------------------------------------ the reference: fitdecode
@@ -229,23 +272,31 @@ def reference_read(data: bytes) -> tuple[str, Any]:
                 if frame.name == "record":
                     when = utc(frame.get_value("timestamp", fallback=None))
                     if when is not None:
-                        records.append((
-                            when, pos(frame.get_value("position_lat", fallback=None)),
-                            pos(frame.get_value("position_long", fallback=None)),
-                            num(first(frame, "enhanced_altitude", "altitude")),
-                            num(frame.get_value("distance", fallback=None)),
-                            num(frame.get_value("heart_rate", fallback=None)),
-                            num(frame.get_value("cadence", fallback=None)),
-                        ))  # fmt: skip
+                        records.append(
+                            (
+                                when,
+                                pos(frame.get_value("position_lat", fallback=None)),
+                                pos(frame.get_value("position_long", fallback=None)),
+                                num(first(frame, "enhanced_altitude", "altitude")),
+                                num(frame.get_value("distance", fallback=None)),
+                                num(frame.get_value("heart_rate", fallback=None)),
+                                num(frame.get_value("cadence", fallback=None)),
+                            )
+                        )
                 elif frame.name == "session":
-                    sessions.append({
-                        "sport": str(first(frame, "sport") or "") or None,
-                        "start": utc(first(frame, "start_time")),
-                        "summary": tuple(
-                            float(v) if isinstance(v, int | float) and v > 0 else None
-                            for v in (first(frame, n) for n in ("total_distance", "total_timer_time", "total_elapsed_time"))
-                        ),
-                    })  # fmt: skip
+                    sessions.append(
+                        {
+                            "sport": str(first(frame, "sport") or "") or None,
+                            "start": utc(first(frame, "start_time")),
+                            "summary": tuple(
+                                float(v) if isinstance(v, int | float) and v > 0 else None
+                                for v in (
+                                    first(frame, n)
+                                    for n in ("total_distance", "total_timer_time", "total_elapsed_time")
+                                )
+                            ),
+                        }
+                    )
                 elif frame.name == "file_id" and file_type is None:
                     file_type = frame.get_value("type", fallback=None)
                     maker = frame.get_value("manufacturer", fallback=None)

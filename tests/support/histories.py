@@ -71,7 +71,13 @@ def shifted(run: Run, **changes: object) -> Run:
 
 
 def write_gpx(
-    path: object, start: datetime, km: float, *, speed: float = 2.8, note: str = "", heart_rate: float | None = None
+    path: object,
+    start: datetime,
+    km: float,
+    *,
+    speed: float = 2.8,
+    note: str = "",
+    heart_rate: float | None = None,
 ) -> None:
     """A straight-line run at `speed` m/s, one point every 10 s, as a GPX file (with a
     steady `heart_rate` if given)."""
@@ -86,8 +92,9 @@ def write_gpx(
         heart = (
             f"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{heart_rate:.0f}</gpxtpx:hr>"
             "</gpxtpx:TrackPointExtension></extensions>"
-            if heart_rate else ""
-        )  # fmt: skip
+            if heart_rate
+            else ""
+        )
         points.append(f'<trkpt lat="{lat:.7f}" lon="13.4"><ele>40</ele><time>{when}</time>{heart}</trkpt>')
     Path(str(path)).write_text(
         '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1" '

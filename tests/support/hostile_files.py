@@ -81,8 +81,11 @@ def _patch_zip(path: Path, member: str, *, flags: int | None = None, method: int
 
 def csv_not_utf8(folder: Path, big: bool) -> list[Path]:
     row = "9001,x,Lauf am Fluß – Café,Run,Ünterwegs,activities/9001.gpx\n"
-    return _export(folder / "export_cp1252.zip", (CSV_HEADER + row).encode("cp1252"),
-                   {"activities/9001.gpx": run_gpx(11).encode()})  # fmt: skip
+    return _export(
+        folder / "export_cp1252.zip",
+        (CSV_HEADER + row).encode("cp1252"),
+        {"activities/9001.gpx": run_gpx(11).encode()},
+    )
 
 
 def csv_huge_field(folder: Path, big: bool) -> list[Path]:

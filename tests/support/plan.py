@@ -58,9 +58,15 @@ def exported_calendar(today: date) -> bytes:
         f"DTSTART;VALUE=DATE:{ics_day(vague_day)}\r\nSUMMARY:Hill reps\r\nEND:VEVENT",
     ]
     body = "\r\n".join(
-        ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Plan Example//EN", BERLIN_VTIMEZONE.replace("\n", "\r\n"), *events,
-         "END:VCALENDAR"]
-    )  # fmt: skip
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//Plan Example//EN",
+            BERLIN_VTIMEZONE.replace("\n", "\r\n"),
+            *events,
+            "END:VCALENDAR",
+        ]
+    )
     return (body + "\r\n").encode()
 
 

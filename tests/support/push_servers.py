@@ -135,8 +135,14 @@ class _Handler(BaseHTTPRequestHandler):
                 status, {"code": code, "http": status, "error": text, "link": "https://ntfy.sh/docs/"}
             )
         elif self.push.kind == "gotify":
-            self._answer(status, {"error": self.responses[status][0], "errorCode": status,
-                                  "errorDescription": "you need to provide a valid access token"})  # fmt: skip
+            self._answer(
+                status,
+                {
+                    "error": self.responses[status][0],
+                    "errorCode": status,
+                    "errorDescription": "you need to provide a valid access token",
+                },
+            )
         else:
             self._answer(status, {"error": self.responses[status][0]})
 
@@ -173,7 +179,9 @@ class _Handler(BaseHTTPRequestHandler):
         with push.lock:
             push.received.append(stamped)
             number = len(push.received)
-        self._answer(200, {"id": f"m{number:04d}", "time": int(time.time()), "event": "message"})  # clock-ok: ntfy answers its own time
+        self._answer(
+            200, {"id": f"m{number:04d}", "time": int(time.time()), "event": "message"}
+        )  # clock-ok: ntfy answers its own time
 
     def _authorised(self) -> bool:
         token = self.push.token
@@ -216,10 +224,20 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw)
         if not body.get("message"):
             raise ValueError("message is required")
-        return Received("gotify", body.get("title", ""), body["message"], str(body.get("priority", "")),
-                        headers=dict(self.headers.items()))  # fmt: skip
+        return Received(
+            "gotify",
+            body.get("title", ""),
+            body["message"],
+            str(body.get("priority", "")),
+            headers=dict(self.headers.items()),
+        )
 
     def _json(self, raw: bytes) -> Received | None:
         body = json.loads(raw)
-        return Received("json", body.get("title", ""), body.get("message", ""), body.get("type", ""),
-                        headers=dict(self.headers.items()))  # fmt: skip
+        return Received(
+            "json",
+            body.get("title", ""),
+            body.get("message", ""),
+            body.get("type", ""),
+            headers=dict(self.headers.items()),
+        )

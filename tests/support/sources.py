@@ -45,10 +45,14 @@ class SourceHarness:
         elif self.strava is not None:
             self.strava.add_run(_strava_id(name), start, km, manual=manual)
         elif self.intervals is not None:
-            self.intervals.add_run(f"i{name}", start, km, streams=not manual, source="MANUAL" if manual else "GARMIN_CONNECT")
+            self.intervals.add_run(
+                f"i{name}", start, km, streams=not manual, source="MANUAL" if manual else "GARMIN_CONNECT"
+            )
         self.written[name] = (start, km)
 
-    def add_watch_file(self, name: str, start: datetime, km: float, *, heart_rate: float | None = None) -> None:
+    def add_watch_file(
+        self, name: str, start: datetime, km: float, *, heart_rate: float | None = None
+    ) -> None:
         """The same run recorded by another device, as a file in the folder."""
         write_gpx(self.folder / f"watch-{name}.gpx", start, km, heart_rate=heart_rate)
 
@@ -59,8 +63,12 @@ class SourceHarness:
             self.files[name] = run.write(self.folder / name)
             return
         km, hr = run.distance_m / 1000, run.avg_hr
-        summary = {"distance": run.distance_m, "moving_time": round(run.moving_time_s),
-                   "elapsed_time": round(run.elapsed_time_s), "average_heartrate": hr}  # fmt: skip
+        summary = {
+            "distance": run.distance_m,
+            "moving_time": round(run.moving_time_s),
+            "elapsed_time": round(run.elapsed_time_s),
+            "average_heartrate": hr,
+        }
         if self.strava is not None:
             self.strava.add_run(_strava_id(name), run.start, km)
             self.strava.activities[_strava_id(name)] |= summary
@@ -126,7 +134,9 @@ class SourceHarness:
         from strainwatch.store.models import Activity
 
         with self.sessions() as session:
-            return int(session.scalars(select(Activity.id).where(Activity.external_id == self.key(name))).one())
+            return int(
+                session.scalars(select(Activity.id).where(Activity.external_id == self.key(name))).one()
+            )
 
 
 def _strava_id(name: str) -> int:
@@ -141,16 +151,25 @@ def source_harness(kind: str, tmp: Path, database_url: str) -> Iterator[SourceHa
     folder = tmp / "runs"
     folder.mkdir()
     with ExitStack() as stack:
-        strava = stack.enter_context(fake_strava.running(fake_strava.FakeStrava())) if kind == "strava" else None
+        strava = (
+            stack.enter_context(fake_strava.running(fake_strava.FakeStrava())) if kind == "strava" else None
+        )
         intervals = (
-            stack.enter_context(fake_intervals.running(fake_intervals.FakeIntervals())) if kind == "intervals" else None
+            stack.enter_context(fake_intervals.running(fake_intervals.FakeIntervals()))
+            if kind == "intervals"
+            else None
         )
         tables = fake_strava.strava_table(strava, tmp) if strava is not None else ""
         athlete = "[athletes.strava]\nbackfill_days = 60\n" if strava is not None else ""
         if intervals is not None:
             athlete = fake_intervals.intervals_table(intervals, tmp)
         settings = settings_of(
-            tmp / "config.toml", database_url, [folder], tables=tables, athlete=athlete, immediate=True,
+            tmp / "config.toml",
+            database_url,
+            [folder],
+            tables=tables,
+            athlete=athlete,
+            immediate=True,
             notify=f'mbox = "{tmp / "mail.mbox"}"\n',
         )
         if strava is not None:
@@ -200,9 +219,12 @@ class Recorded:
             position = (
                 f"<Position><LatitudeDegrees>{self.lat[i]}</LatitudeDegrees>"
                 f"<LongitudeDegrees>{self.lon[i]}</LongitudeDegrees></Position>"
-                if self.lat[i] is not None else ""
-            )  # fmt: skip
-            heart = f"<HeartRateBpm><Value>{int(h)}</Value></HeartRateBpm>" if (h := self.heartrate[i]) else ""
+                if self.lat[i] is not None
+                else ""
+            )
+            heart = (
+                f"<HeartRateBpm><Value>{int(h)}</Value></HeartRateBpm>" if (h := self.heartrate[i]) else ""
+            )
             points.append(
                 f"<Trackpoint><Time>{when}</Time>{position}<DistanceMeters>{self.distance[i]:.1f}</DistanceMeters>"
                 f"{heart}</Trackpoint>"
@@ -222,12 +244,20 @@ class Recorded:
         def stream(data: list[Any]) -> dict[str, Any]:
             return {"data": data, "series_type": "distance", "original_size": len(data), "resolution": "high"}
 
-        return {"time": stream(self.offsets), "distance": stream(self.distance),
-                "altitude": stream(self.altitude), "heartrate": stream(self.heartrate)}  # fmt: skip
+        return {
+            "time": stream(self.offsets),
+            "distance": stream(self.distance),
+            "altitude": stream(self.altitude),
+            "heartrate": stream(self.heartrate),
+        }
 
     def intervals_streams(self) -> list[dict[str, Any]]:
-        columns = {"time": self.offsets, "distance": self.distance,
-                   "altitude": self.altitude, "heartrate": self.heartrate}  # fmt: skip
+        columns = {
+            "time": self.offsets,
+            "distance": self.distance,
+            "altitude": self.altitude,
+            "heartrate": self.heartrate,
+        }
         return [{"type": kind, "name": None, "data": data} for kind, data in columns.items()]
 
     @property
@@ -263,12 +293,19 @@ def recorded(source: Path, start: datetime, *, every: int = 1) -> Recorded:
     t0 = track.time[0]
     device = read.summary
     return Recorded(
-        source, start, [track.time[i] - t0 for i in keep], [value(track.lat[i]) for i in keep],
-        [value(track.lon[i]) for i in keep], [value(track.altitude[i]) for i in keep],
-        [value(track.heart_rate[i]) for i in keep], [cumulative[i] for i in keep],
-        device.distance_m or raw.distance_m, device.timer_time_s or raw.moving_time_s, raw.elapsed_time_s,
+        source,
+        start,
+        [track.time[i] - t0 for i in keep],
+        [value(track.lat[i]) for i in keep],
+        [value(track.lon[i]) for i in keep],
+        [value(track.altitude[i]) for i in keep],
+        [value(track.heart_rate[i]) for i in keep],
+        [cumulative[i] for i in keep],
+        device.distance_m or raw.distance_m,
+        device.timer_time_s or raw.moving_time_s,
+        raw.elapsed_time_s,
         timer=bool(device.timer_time_s and every > 1),
-    )  # fmt: skip
+    )
 
 
 def _iso(moment: datetime) -> str:

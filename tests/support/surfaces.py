@@ -21,7 +21,9 @@ RAW = re.compile(r"_km\b|_pct\b|ceiling|\[\[(distance|climb|pace):|\d km\b|/km\b
 
 def assert_miles_in_words(where: str, text: str) -> None:
     found = RAW.search(text)
-    assert found is None, f"{where}: {found.group(0)!r} in …{text[max(0, found.start() - 80):found.end() + 80]}…"
+    assert found is None, (
+        f"{where}: {found.group(0)!r} in …{text[max(0, found.start() - 80) : found.end() + 80]}…"
+    )
 
 
 def visible(html: str) -> str:
@@ -59,8 +61,13 @@ def synced_comeback(tmp_path: Path, units: str = "km", extra: str = "") -> tuple
     write_steady_weeks(folder, now, km=8.0, days_back=13)
     url = f"sqlite:///{tmp_path / 'state' / 'sw.db'}"
     config = write_config(
-        tmp_path / "config.toml", url, [folder], timezone="Europe/Berlin", athlete=f'units = "{units}"\n',
-        notify='quiet_hours = ""\n', tables=extra,  # mail now
+        tmp_path / "config.toml",
+        url,
+        [folder],
+        timezone="Europe/Berlin",
+        athlete=f'units = "{units}"\n',
+        notify='quiet_hours = ""\n',
+        tables=extra,  # mail now
     )
     cli(config, "sync")
     write_gpx(folder / "back.gpx", now - timedelta(hours=30), 6.0)

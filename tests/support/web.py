@@ -25,12 +25,19 @@ def settings_for(
 ) -> Any:
     """sam and bob (Berlin), named to attack the page, with the [web] keys `web`."""
     return settings_of(
-        tmp_path / "config.toml", database_url, None, athletes=athletes, timezone="Europe/Berlin",
-        name=lambda a: f"{a.title()} <marquee>", tables=f"[web]\n{web}\n",
+        tmp_path / "config.toml",
+        database_url,
+        None,
+        athletes=athletes,
+        timezone="Europe/Berlin",
+        name=lambda a: f"{a.title()} <marquee>",
+        tables=f"[web]\n{web}\n",
     )
 
 
-def open_seeded(tmp_path: Path, database_url: str, web: str = "") -> tuple[Any, Any, dict[str, dict[str, int]]]:
+def open_seeded(
+    tmp_path: Path, database_url: str, web: str = ""
+) -> tuple[Any, Any, dict[str, dict[str, int]]]:
     """Settings with the [web] keys `web`, the database, and sam's and bob's seeded ids."""
     from strainwatch.store.db import open_database
 
@@ -72,22 +79,47 @@ def seed(sessions: Any, tmp_path: Path, athlete_id: str, now: datetime, runs: in
             last = i == runs - 1
             distance = 2700.0 if last else 8000.0 - 100 * i
             row = Activity(
-                athlete_id=athlete_id, source="file", external_id=f"{athlete_id}-{i}", sport_type="Run",
-                name=HOSTILE if last else f"Run {i}", description=HOSTILE_NOTE if last else None,
-                start_time=when.astimezone(UTC), distance_m=distance, moving_time_s=distance / 3,
-                elapsed_time_s=distance / 3 + 30, pace_s_per_km=333.3, gap_s_per_km=330.0, ascent_m=12.0,
-                descent_m=12.0, avg_hr=141.0, max_hr=170.0, gap_profile={"330": distance / 3},
-                raw={"file": str(track)} if last else {}, created_at=now, updated_at=now,
+                athlete_id=athlete_id,
+                source="file",
+                external_id=f"{athlete_id}-{i}",
+                sport_type="Run",
+                name=HOSTILE if last else f"Run {i}",
+                description=HOSTILE_NOTE if last else None,
+                start_time=when.astimezone(UTC),
+                distance_m=distance,
+                moving_time_s=distance / 3,
+                elapsed_time_s=distance / 3 + 30,
+                pace_s_per_km=333.3,
+                gap_s_per_km=330.0,
+                ascent_m=12.0,
+                descent_m=12.0,
+                avg_hr=141.0,
+                max_hr=170.0,
+                gap_profile={"330": distance / 3},
+                raw={"file": str(track)} if last else {},
+                created_at=now,
+                updated_at=now,
             )
             session.add(row)
             rows.append(row)
         session.flush()
         alert = Alert(
-            athlete_id=athlete_id, fingerprint=f"{athlete_id}:long-run-spike:{rows[-1].id}", rule="long-run-spike",
-            severity="warning", day=start.date(), period=start.date().isoformat(), is_period=False,
-            activity_ids=[rows[-1].id], title=HOSTILE, summary=HOSTILE, advice=HOSTILE,
-            numbers={"distance_km": 2.7, "<i>n": HOSTILE}, modifiers=[HOSTILE], status="active",
-            created_at=now, updated_at=now,
+            athlete_id=athlete_id,
+            fingerprint=f"{athlete_id}:long-run-spike:{rows[-1].id}",
+            rule="long-run-spike",
+            severity="warning",
+            day=start.date(),
+            period=start.date().isoformat(),
+            is_period=False,
+            activity_ids=[rows[-1].id],
+            title=HOSTILE,
+            summary=HOSTILE,
+            advice=HOSTILE,
+            numbers={"distance_km": 2.7, "<i>n": HOSTILE},
+            modifiers=[HOSTILE],
+            status="active",
+            created_at=now,
+            updated_at=now,
         )
         session.add(alert)
         session.flush()
@@ -100,9 +132,11 @@ def _points(n: int, start: datetime) -> str:
     for i in range(n):
         when = (start + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
         ele = 40 + 30 * (1 - abs(i - n / 2) / (n / 2))
-        out.append(f'<trkpt lat="{52.5 + i * 0.00003:.6f}" lon="13.4"><ele>{ele:.1f}</ele><time>{when}</time>'
-                   f'<extensions><x:TrackPointExtension xmlns:x="{TPX}"><x:hr>{120 + i * 40 // n}</x:hr>'
-                   "</x:TrackPointExtension></extensions></trkpt>")
+        out.append(
+            f'<trkpt lat="{52.5 + i * 0.00003:.6f}" lon="13.4"><ele>{ele:.1f}</ele><time>{when}</time>'
+            f'<extensions><x:TrackPointExtension xmlns:x="{TPX}"><x:hr>{120 + i * 40 // n}</x:hr>'
+            "</x:TrackPointExtension></extensions></trkpt>"
+        )
     return "\n".join(out)
 
 
@@ -119,7 +153,9 @@ def serving(settings: Any, sessions: Any, samples: Any = None) -> Iterator[str]:
     from strainwatch.sources.samples import recorded_track
     from strainwatch.web.serve import ServerThread
 
-    server = ServerThread(settings, sessions, clock.now, sock=free_socket(), samples=samples or recorded_track).start()
+    server = ServerThread(
+        settings, sessions, clock.now, sock=free_socket(), samples=samples or recorded_track
+    ).start()
     try:
         yield server.url.rstrip("/")
     finally:

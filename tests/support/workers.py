@@ -44,9 +44,13 @@ def write_fleet(root: Path, athletes: int, now: datetime, *, spike_every: int = 
 def fleet_config(root: Path, database_url: str, athletes: int, extra: str = "") -> Path:
     """athletes a0000, a0001, … each reading its folder of `write_fleet`, mail at once."""
     return write_config(
-        root / "config.toml", database_url, lambda athlete: [root / athlete],
-        athletes=[f"a{i:04d}" for i in range(athletes)], name=lambda athlete: f"Runner {int(athlete[1:])}",
-        immediate=True, tables=(
+        root / "config.toml",
+        database_url,
+        lambda athlete: [root / athlete],
+        athletes=[f"a{i:04d}" for i in range(athletes)],
+        name=lambda athlete: f"Runner {int(athlete[1:])}",
+        immediate=True,
+        tables=(
             "[daemon]\ninterval = 86400\n"  # one pass per athlete: the clock never makes one due again
             "[workers]\ntick = 1\nheartbeat = 1\nstalled_after = 3\n" + extra
         ),
@@ -71,15 +75,22 @@ class Fleet:
 
     def command(self, *args: str, timeout: float = 120) -> str:
         done = subprocess.run(
-            [str(EXE), "--config", str(self.config), *args], env=self.env, capture_output=True, text=True,
-            timeout=timeout, check=True,
+            [str(EXE), "--config", str(self.config), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
         )
         return done.stdout
 
     def start(self, timeout: float = 60, *, wait: bool = True) -> WorkerProcess:
         process = subprocess.Popen(
-            [str(EXE), "--config", str(self.config), "worker"], env=self.env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True,
+            [str(EXE), "--config", str(self.config), "worker"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         worker = WorkerProcess(process)
         threading.Thread(target=self._read, args=(worker, process.stderr), daemon=True).start()

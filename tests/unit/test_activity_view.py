@@ -8,11 +8,18 @@ from strainwatch.store.models import Activity
 from strainwatch.views.activity import also_recorded, correction_lines, not_counted
 
 
-def _activity(distance_m: float, moving_s: float, sport: str = "Run", corrections: tuple[Correction, ...] = ()) -> Activity:
+def _activity(
+    distance_m: float, moving_s: float, sport: str = "Run", corrections: tuple[Correction, ...] = ()
+) -> Activity:
     return Activity(
-        id=41, sport_type=sport, distance_m=distance_m, moving_time_s=moving_s, deleted=False, duplicate_of=None,
+        id=41,
+        sport_type=sport,
+        distance_m=distance_m,
+        moving_time_s=moving_s,
+        deleted=False,
+        duplicate_of=None,
         corrections=[c.to_json() for c in corrections] or None,
-    )  # fmt: skip
+    )
 
 
 def test_a_run_too_fast_to_be_one_says_why_it_is_not_counted() -> None:
@@ -24,7 +31,9 @@ def test_a_run_too_fast_to_be_one_says_why_it_is_not_counted() -> None:
 
 
 def test_corrections_are_listed_with_how_much_and_why_and_noise_only_where_asked() -> None:
-    car = Correction("vehicle", 600, 900, 4080, 201, "68 km/h for 3:36, heart rate 80 (run: 152): a vehicle, not running")
+    car = Correction(
+        "vehicle", 600, 900, 4080, 201, "68 km/h for 3:36, heart rate 80 (run: 152): a vehicle, not running"
+    )
     noise = Correction("teleport", 100, 101, 21, 0, "1 impossible jump of the position (up to 21 m at once)")
     run = _activity(4850, 2216, corrections=(car, noise))
     lines = correction_lines(run, "km")
@@ -38,6 +47,8 @@ def test_corrections_are_listed_with_how_much_and_why_and_noise_only_where_asked
 
 def test_a_duplicate_is_named_by_its_source() -> None:
     phone = Activity(id=7, source="strava", external_id="123", distance_m=25_030.0, raw={})
-    watch = Activity(id=8, source="file", external_id="/runs/a.fit", distance_m=29_000.0, raw={"file": "/runs/a.fit"})
+    watch = Activity(
+        id=8, source="file", external_id="/runs/a.fit", distance_m=29_000.0, raw={"file": "/runs/a.fit"}
+    )
     assert also_recorded(phone, "km") == "#7 strava 123 (25.03 km, not counted twice)"
     assert also_recorded(watch, "km") == "#8 /runs/a.fit (29.00 km, not counted twice)"

@@ -18,13 +18,22 @@ pytestmark = pytest.mark.clock
 THRESHOLDS = effective({})
 
 
-def schedule(weekdays: tuple[int, ...], weeks: int, km: float, *, first: date | None = None, seed: int = 1,
-             start_id: int = 1) -> list[Run]:  # fmt: skip
+def schedule(
+    weekdays: tuple[int, ...],
+    weeks: int,
+    km: float,
+    *,
+    first: date | None = None,
+    seed: int = 1,
+    start_id: int = 1,
+) -> list[Run]:
     rnd = random.Random(seed)
     first = first or this_monday()
     days = [first + timedelta(days=d) for d in range(weeks * 7)]
-    return [make_run(start_id + i, day, km * rnd.uniform(0.7, 1.3))
-            for i, day in enumerate(d for d in days if d.weekday() in weekdays)]  # fmt: skip
+    return [
+        make_run(start_id + i, day, km * rnd.uniform(0.7, 1.3))
+        for i, day in enumerate(d for d in days if d.weekday() in weekdays)
+    ]
 
 
 def acwr_days(runs: list[Run], first: date, last: date) -> list[tuple[date, str]]:
@@ -46,7 +55,7 @@ def test_a_sustained_tripling_speaks_for_a_daily_and_a_twice_weekly_runner() -> 
         ramp_start = this_monday() + timedelta(weeks=10)
         ramp = schedule(weekdays, 4, 18.0, first=ramp_start, start_id=500)
         found = acwr_days([*base, *ramp], ramp_start, ramp_start + timedelta(weeks=4))
-        assert ("high" in {band for _, band in found}), weekdays
+        assert "high" in {band for _, band in found}, weekdays
         first_day = min(d for d, band in found if band == "high")
         assert first_day >= ramp_start + timedelta(days=6)  # at least the acute window
 

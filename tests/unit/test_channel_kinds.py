@@ -42,7 +42,9 @@ def _kind_mentions(path: Path, names: set[str]) -> list[str]:
             module = node.module.split(".")
             if module[:3] == ["strainwatch", "notify", "channels"] and len(module) > 3 and module[3] in names:
                 found.append(f"{node.lineno}: from {node.module}")
-            found += [f"{node.lineno}: import {a.name}" for a in node.names if a.name.isupper() and a.name in names]
+            found += [
+                f"{node.lineno}: import {a.name}" for a in node.names if a.name.isupper() and a.name in names
+            ]
     return found
 
 
@@ -62,10 +64,10 @@ def test_the_grep_finds_a_planted_name(tmp_path: Path) -> None:
     """The check above can fail: each way of naming a kind is caught."""
     planted = tmp_path / "planted.py"
     planted.write_text(
-        'from strainwatch.notify.channels.email import MboxChannel\n'
-        'from strainwatch.notify.channels.email.channel import EMAIL\n'
+        "from strainwatch.notify.channels.email import MboxChannel\n"
+        "from strainwatch.notify.channels.email.channel import EMAIL\n"
         'def f(name: str) -> bool:\n    return name == "webhook" or name == EMAIL\n'
-    )  # fmt: skip
+    )
     found = _kind_mentions(planted, _names_of_kinds())
     assert [line.split(":")[0] for line in found] == ["1", "2", "2", "4", "4"]
 
@@ -79,7 +81,9 @@ email = "sam@example.org"
 
 
 def test_a_webhook_is_a_channel_table_of_its_kind_with_its_own_keys(tmp_path: Path) -> None:
-    settings = parse_settings(BASE + """
+    settings = parse_settings(
+        BASE
+        + """
 [[athletes.channels]]
 name = "phone"
 [[athletes.channels]]
@@ -88,7 +92,9 @@ kind = "webhook"
 url = "https://hooks.example.org/strainwatch"
 secret_file = "secrets/hook"
 send = ["warning", "notice"]
-""", tmp_path / "config.toml")  # fmt: skip
+""",
+        tmp_path / "config.toml",
+    )
     athlete = settings.athletes[0]
     routes = routes_for(settings, athlete)
     assert [(r.name, r.athlete_id) for r in routes] == [("email", None), ("phone", "sam"), ("hook", "sam")]
@@ -105,7 +111,9 @@ send = ["warning", "notice"]
         ("", "'url': Field required"),
     ],
 )
-def test_a_webhook_s_bad_keys_are_refused_when_the_config_is_read(tmp_path: Path, keys: str, message: str) -> None:
+def test_a_webhook_s_bad_keys_are_refused_when_the_config_is_read(
+    tmp_path: Path, keys: str, message: str
+) -> None:
     text = BASE + f'[[athletes.channels]]\nname = "hook"\nkind = "webhook"\n{keys}\n'
     with pytest.raises(ConfigError, match=message) as caught:
         parse_settings(text, tmp_path / "config.toml")

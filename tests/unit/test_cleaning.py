@@ -123,7 +123,9 @@ def test_rides_lose_only_stops_and_tails() -> None:
 def test_limits_are_settings_and_cleaning_can_be_turned_off() -> None:
     track = _Walker().leg(600, 3.0).leg(300, 8.0, hr=80).leg(600, 3.0).track
     assert _kinds(compute_metrics(track).corrections) == ["vehicle"]
-    assert compute_metrics(track, cleaning=CleaningLimits(max_speed_ms=9.0, hr_speed_ms=9.0)).corrections == ()
+    assert (
+        compute_metrics(track, cleaning=CleaningLimits(max_speed_ms=9.0, hr_speed_ms=9.0)).corrections == ()
+    )
     off = compute_metrics(track, cleaning=CleaningLimits(enabled=False))
     assert off.corrections == ()
     assert off.distance_m == pytest.approx(6000, rel=0.01)
@@ -132,7 +134,14 @@ def test_limits_are_settings_and_cleaning_can_be_turned_off() -> None:
 def test_corrections_survive_json() -> None:
     m = compute_metrics(_Walker().leg(600, 3.0).leg(300, 15.0, hr=70).leg(600, 3.0).track)
     assert [Correction.from_json(c.to_json()) for c in m.corrections] == [
-        Correction(c.kind, round(c.start_s, 1), round(c.end_s, 1), round(c.removed_m, 1), round(c.removed_s, 1), c.why)
+        Correction(
+            c.kind,
+            round(c.start_s, 1),
+            round(c.end_s, 1),
+            round(c.removed_m, 1),
+            round(c.removed_s, 1),
+            c.why,
+        )
         for c in m.corrections
     ]
 
@@ -160,7 +169,9 @@ def test_the_readme_example_car_ride_is_stored_at_its_running_distance(corpus: P
         ("556160e9-d74c-440c-b0af-363efb753430.gpx", 5300),  # 2020-09-20: a 16.7 km jump
     ],
 )
-def test_example_runs_with_a_vehicle_stretch_come_within_15_percent(corpus: Path, name: str, ran_m: float) -> None:
+def test_example_runs_with_a_vehicle_stretch_come_within_15_percent(
+    corpus: Path, name: str, ran_m: float
+) -> None:
     m = compute_metrics(*_example(corpus, name))
     assert abs(m.distance_m - ran_m) <= 0.15 * ran_m
     assert "vehicle" in _kinds(m.corrections)

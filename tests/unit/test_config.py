@@ -59,8 +59,16 @@ def test_example_documents_every_option_of_the_centre() -> None:
     )
 
     text = example_config_text()
-    tables = {"[storage]", "[[athletes]]", "[[athletes.shoes]]", "[athletes.rules.", "[notify]", "[web]",
-              "[[web.users]]", "[watch]"}  # fmt: skip
+    tables = {
+        "[storage]",
+        "[[athletes]]",
+        "[[athletes.shoes]]",
+        "[athletes.rules.",
+        "[notify]",
+        "[web]",
+        "[[web.users]]",
+        "[watch]",
+    }
     assert all(table in text for table in tables)
     from strainwatch.rules.registry import RULES
 
@@ -84,7 +92,9 @@ def test_a_file_without_a_kind_s_table_is_read_and_the_kind_s_table_is_checked(t
     settings = parse_settings(base, tmp_path / "c.toml")
     assert isinstance(settings, settings_model())
     assert settings.strava is None and settings.athletes[0].intervals is None
-    with pytest.raises(ConfigError, match=r"c.toml: \[athletes.intervals\] of athlete 'me', key 'athlete_id'"):
+    with pytest.raises(
+        ConfigError, match=r"c.toml: \[athletes.intervals\] of athlete 'me', key 'athlete_id'"
+    ):
         parse_settings(base + '[athletes.intervals]\nathlete_id = "x12"\n', tmp_path / "c.toml")
 
 
@@ -299,7 +309,9 @@ def test_a_new_kind_s_table_is_one_kind_config(tmp_path: Path) -> None:
     base = '[[athletes]]\nid = "me"\nname = "Me"\nemail = "me@example.org"\n'
     settings = parse_settings_as(model, base + '[athletes.garmin]\nuser = "me"\n', tmp_path / "c.toml")
     assert table_of(settings.athletes[0], "garmin", GarminSettings) == GarminSettings(user="me", days=7)
-    with pytest.raises(ConfigError, match=r"c.toml: \[athletes.garmin\] of athlete 'me', key 'dayz': unknown key"):
+    with pytest.raises(
+        ConfigError, match=r"c.toml: \[athletes.garmin\] of athlete 'me', key 'dayz': unknown key"
+    ):
         parse_settings_as(model, base + '[athletes.garmin]\nuser = "me"\ndayz = 3\n', tmp_path / "c.toml")
     with pytest.raises(ValueError, match="named twice: garmin"):
         compose([KindConfig("garmin", athlete=GarminSettings)] * 2, "push")

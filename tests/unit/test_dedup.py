@@ -52,7 +52,9 @@ def test_matching_does_not_depend_on_insertion_order(runs: list[tuple[float, flo
         assert a.same_run(start, distance) is not None
 
 
-def _span(start: float, seconds: float, distance: float, activity_id: int, quality: Quality = (1, 1, 1, 0)) -> KnownRun:
+def _span(
+    start: float, seconds: float, distance: float, activity_id: int, quality: Quality = (1, 1, 1, 0)
+) -> KnownRun:
     return KnownRun(start, distance, activity_id, f"file: /{activity_id}.gpx", start + seconds, quality)
 
 

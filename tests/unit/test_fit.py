@@ -99,7 +99,15 @@ def test_corpus_file_reads_as_fitdecode_reads_it(corpus: Path, name: str) -> Non
         assert (summary.distance_m, summary.timer_time_s, summary.elapsed_time_s) == ref.summary
         track = mine.track
         assert len(track) == len(ref.records)
-        columns = (track.time, track.lat, track.lon, track.altitude, track.distance, track.heart_rate, track.cadence)
+        columns = (
+            track.time,
+            track.lat,
+            track.lon,
+            track.altitude,
+            track.distance,
+            track.heart_rate,
+            track.cadence,
+        )
         for i, record in enumerate(ref.records):
             for column, value in zip(columns, record, strict=True):
                 assert _same(column[i], value), (i, record, [c[i] for c in columns])
@@ -113,11 +121,16 @@ def _samples(start_minute: int = 0, count: int = 120, step: int = 1) -> list[Sam
     start = utc(2024, 5, 1, 7, start_minute)
     return [
         Sample(
-            start + timedelta(seconds=i * step), 52.5 + i * 1e-5, 13.4 - i * 1e-5, 2.5 * i, 34.2 + (i % 7),
-            140 + i % 20, 85 + i % 3,
+            start + timedelta(seconds=i * step),
+            52.5 + i * 1e-5,
+            13.4 - i * 1e-5,
+            2.5 * i,
+            34.2 + (i % 7),
+            140 + i % 20,
+            85 + i % 3,
         )
         for i in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def _check_track(activity: ParsedActivity, samples: list[Sample]) -> None:
@@ -193,7 +206,11 @@ def test_a_file_cut_before_its_checksum_keeps_what_was_read() -> None:
 
 def test_impossible_and_non_finite_values_are_dropped() -> None:
     writer = FitWriter()
-    writer.define(0, RECORD, [(253, 4, UINT32), (0, 4, 0x85), (1, 4, 0x85), (78, 4, FLOAT32), (3, 4, FLOAT32), (4, 1, UINT8)])
+    writer.define(
+        0,
+        RECORD,
+        [(253, 4, UINT32), (0, 4, 0x85), (1, 4, 0x85), (78, 4, FLOAT32), (3, 4, FLOAT32), (4, 1, UINT8)],
+    )
     start = utc(2024, 1, 1)
     rows = [  # enhanced_altitude is stored as (metres + 500) * 5
         [fit_time(start), 0x7FFFFFF0, 10, -99_999.0, math.inf, 80],  # latitude past the pole, -20,500 m, inf
@@ -226,7 +243,11 @@ def test_thirty_thousand_sessions_are_split_in_one_pass() -> None:
     assert len(activities) == 30_000
     assert {len(a.track) for a in activities} == {10}
     assert activities[-1].external_id == "many#30000"
-    assert activities[12_345].track.time[0] == activities[12_345].start_time.timestamp() == start + 123_450 + 631065600
+    assert (
+        activities[12_345].track.time[0]
+        == activities[12_345].start_time.timestamp()
+        == start + 123_450 + 631065600
+    )
 
 
 def _run_bytes() -> bytes:
@@ -290,7 +311,10 @@ def test_damaged_fit_is_a_clean_refusal_or_partial_read(data: bytes) -> None:
             assert text is None or not RAW_TEXT.search(text)
 
 
-@pytest.mark.parametrize("name", ["formats/garmin-fenix-5-run.fit", "broken/elemnt-bolt-no-application-id-inside-developer-data-id.fit"])
+@pytest.mark.parametrize(
+    "name",
+    ["formats/garmin-fenix-5-run.fit", "broken/elemnt-bolt-no-application-id-inside-developer-data-id.fit"],
+)
 def test_corpus_files_mutated_are_clean_refusals_or_partial_reads(corpus: Path, name: str) -> None:
     data = (corpus / name).read_bytes()
     SEEDS.append(data)

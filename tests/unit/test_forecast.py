@@ -108,8 +108,14 @@ def test_a_skipped_run_is_not_counted_and_the_rest_is_replanned(today: date) -> 
 
 
 def test_a_run_planned_by_time_gets_the_runners_usual_pace(today: date) -> None:
-    outlook = forecast(_history(today), AthleteFacts(), T, [_planned(today + timedelta(days=1), None, 60)],
-                       today=today, zone=UTC)  # fmt: skip
+    outlook = forecast(
+        _history(today),
+        AthleteFacts(),
+        T,
+        [_planned(today + timedelta(days=1), None, 60)],
+        today=today,
+        zone=UTC,
+    )
     [run] = outlook.planned
     assert run.distance_m == pytest.approx(10_000, rel=0.06)  # an hour at about 6:00/km
 

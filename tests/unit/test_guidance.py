@@ -36,7 +36,9 @@ def _comeback() -> tuple[list[Run], date]:
     return [*runs, make_run(900, back, 6.0), make_run(901, back, 2.2 * 12.0)], back
 
 
-def _findings(runs: list[Run], day: date, overrides: dict[str, dict[str, object]] | None = None) -> dict[str, Any]:
+def _findings(
+    runs: list[Run], day: date, overrides: dict[str, dict[str, object]] | None = None
+) -> dict[str, Any]:
     t = effective(overrides or {})
     h = History.build(runs, day)
     found = {rule_id: RULES[rule_id].evaluate(h, day, t) for rule_id in t}
@@ -71,8 +73,9 @@ def test_the_window_longest_says_which_runs_it_leaves_out() -> None:
     runs, day = _comeback()
     g = _findings(runs, day)["g"]
     assert [r.activity_id for r in g.longest.left_out] == [901]  # the spike is not the new normal
-    assert g.longest.metres == pytest.approx(max(r.distance_m for r in runs if r.activity_id != 901
-                                                 and r.local_date > day - timedelta(days=30)))  # fmt: skip
+    assert g.longest.metres == pytest.approx(
+        max(r.distance_m for r in runs if r.activity_id != 901 and r.local_date > day - timedelta(days=30))
+    )
     said = left_out_sentence(g.longest, "mi")
     assert f"16.4 mi on {day} (spikes:" in said and "km" not in said and "treadmill" not in said
 
@@ -91,7 +94,12 @@ def test_a_miles_athlete_reads_no_km_and_no_key() -> None:
     r = _findings(runs, day)
     texts = guidance_lines(r["g"], "mi")
     for f in (f for found in r["found"].values() for f in found):
-        texts += [say(f.title, "mi"), say(f.summary, "mi"), say(f.advice, "mi"), numbers_sentence(f.numbers, "mi")]
+        texts += [
+            say(f.title, "mi"),
+            say(f.summary, "mi"),
+            say(f.advice, "mi"),
+            numbers_sentence(f.numbers, "mi"),
+        ]
         texts += [say(m, "mi") for m in f.modifiers]
     for rule_id in r["t"]:
         texts += setting_words(rule_id, r["t"].of(rule_id), "mi", RULES[rule_id].defaults)
@@ -119,8 +127,12 @@ def test_a_ratio_over_next_to_no_descent_is_said_in_absolute_terms() -> None:
 
 
 def test_thresholds_read_as_words() -> None:
-    said = setting_words("long-run-spike", effective({"long-run-spike": {"caution": 0.2}}).of("long-run-spike"), "mi",
-                         RULES["long-run-spike"].defaults)  # fmt: skip
+    said = setting_words(
+        "long-run-spike",
+        effective({"long-run-spike": {"caution": 0.2}}).of("long-run-spike"),
+        "mi",
+        RULES["long-run-spike"].defaults,
+    )
     assert "a caution from +20 % (default +10 %)" in said and "a warning from +100 %" in said
     assert "only when longer by at least 0.6 mi" in said
     assert setting_words("pain-note", effective({}).of("pain-note"), "km")[0].endswith(" words")

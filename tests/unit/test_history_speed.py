@@ -27,13 +27,19 @@ def _runs(n: int, seed: int) -> list[Run]:
         start = first + timedelta(days=rng.randrange(0, 3 * n // 2), hours=rng.uniform(0, 14))
         metres = rng.uniform(1000, 25000)
         pace = rng.uniform(240, 420)
-        runs.append(Run(
-            activity_id=i, start=start, local_date=start.date(),
-            sport_type=rng.choice(["Run", "Run", "Run", "TrailRun", "Ride"]), distance_m=metres,
-            moving_time_s=metres / 1000 * rng.choice([pace, pace, 60.0]),  # some at car pace
-            gap_s_per_km=rng.choice([pace - 3, pace + 4, None, 0.0]), trainer=rng.random() < 0.1,
-            manual=rng.random() < 0.05,
-        ))  # fmt: skip
+        runs.append(
+            Run(
+                activity_id=i,
+                start=start,
+                local_date=start.date(),
+                sport_type=rng.choice(["Run", "Run", "Run", "TrailRun", "Ride"]),
+                distance_m=metres,
+                moving_time_s=metres / 1000 * rng.choice([pace, pace, 60.0]),  # some at car pace
+                gap_s_per_km=rng.choice([pace - 3, pace + 4, None, 0.0]),
+                trainer=rng.random() < 0.1,
+                manual=rng.random() < 0.05,
+            )
+        )
     return runs
 
 

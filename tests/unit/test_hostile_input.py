@@ -163,12 +163,29 @@ def test_activities_json_never_holds_a_non_finite_number() -> None:
     from zoneinfo import ZoneInfo
 
     activity = Activity(
-        id=1, athlete_id="sam", source="file", external_id="x", sport_type="Run", name="\x1b[2Jx",
-        description=None, start_time=datetime(2024, 1, 1, tzinfo=UTC), distance_m=math.inf,
-        moving_time_s=math.nan, elapsed_time_s=10.0, ascent_m=-math.inf, descent_m=None,
-        pace_s_per_km=None, gap_s_per_km=math.nan, avg_hr=math.inf, max_hr=None, gear=None,
-        trainer=False, manual=False, partial_reason=None, raw={},
-    )  # fmt: skip
+        id=1,
+        athlete_id="sam",
+        source="file",
+        external_id="x",
+        sport_type="Run",
+        name="\x1b[2Jx",
+        description=None,
+        start_time=datetime(2024, 1, 1, tzinfo=UTC),
+        distance_m=math.inf,
+        moving_time_s=math.nan,
+        elapsed_time_s=10.0,
+        ascent_m=-math.inf,
+        descent_m=None,
+        pace_s_per_km=None,
+        gap_s_per_km=math.nan,
+        avg_hr=math.inf,
+        max_hr=None,
+        gear=None,
+        trainer=False,
+        manual=False,
+        partial_reason=None,
+        raw={},
+    )
     document = activity_json(activity, ZoneInfo("UTC"))
     json.dumps(document, allow_nan=False)
     assert document["avg_hr"] is None and document["distance_m"] is None and document["name"] == "x"
@@ -183,7 +200,10 @@ _BASE = '[[athletes]]\nid = "sam"\nname = "Sam"\nemail = "sam@example.org"\n'
         (_BASE + 'timezone = "Europe"\n', "key 'timezone': unknown time zone 'Europe'"),
         (_BASE + f'timezone = "Europe/{"A" * 56}"\n', "key 'timezone': unknown time zone"),
         (_BASE + f'timezone = "{"A" * 256}"\n', "key 'timezone'"),
-        (_BASE + f'[athletes.files]\npaths = ["/srv/{"a" * 256}"]\n', "key 'paths' (item 1): a folder or file name"),
+        (
+            _BASE + f'[athletes.files]\npaths = ["/srv/{"a" * 256}"]\n',
+            "key 'paths' (item 1): a folder or file name",
+        ),
         (
             '[storage]\nurl = "postgresql://[::1/x"\n' + _BASE,
             "[storage], key 'url': not a valid database URL",

@@ -24,7 +24,11 @@ PLANTS = [
     ("web-not-in-store-tables", "web/planted_page.py", "from strainwatch.store.models import Alert"),
     ("web-not-in-store-tables", "web/pages.py", "from sqlalchemy import select"),
     ("sources-independent", "sources/strava/planted.py", "import strainwatch.sources.files.gpx"),
-    ("channels-independent", "notify/channels/webhook/planted.py", "import strainwatch.notify.channels.push.render"),
+    (
+        "channels-independent",
+        "notify/channels/webhook/planted.py",
+        "import strainwatch.notify.channels.push.render",
+    ),
 ]
 
 
@@ -32,17 +36,23 @@ def _lint(root: Path, contract: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(root / "daemon")}
     return subprocess.run(
         [str(LINT_IMPORTS), "--no-cache", "--contract", contract, str(root / "pyproject.toml")],
-        cwd=root, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     """The package and its contracts, apart from the installed one."""
     shutil.copytree(
-        REPO / "daemon" / "strainwatch", tmp_path / "daemon" / "strainwatch",
+        REPO / "daemon" / "strainwatch",
+        tmp_path / "daemon" / "strainwatch",
         ignore=shutil.ignore_patterns("__pycache__"),
-    )  # fmt: skip
+    )
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 

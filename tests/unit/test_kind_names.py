@@ -99,6 +99,6 @@ def test_the_grep_finds_each_way_of_naming_a_kind(tmp_path: Path) -> None:
         'def f(settings: object, kind: str) -> object:\n    return kind == "intervals" or settings.strava\n'
         "def sync_intervals() -> None: ...\n"
         "files = resources.files('x')\n"  # an ordinary word: not a kind
-    )  # fmt: skip
+    )
     found = kind_mentions(planted, _names())
     assert [line.split(":")[0] for line in found] == ["1", "1", "2", "4", "4", "5"], found

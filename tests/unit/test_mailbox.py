@@ -19,11 +19,18 @@ from tests.support.histories import make_run, steady
 pytestmark = pytest.mark.clock
 
 
-
 def pending(
-    key: str, severity: Severity = Severity.CAUTION, *, rule: str = "long-run-spike", day: date | None = None,
-    active: bool = True, told: bool = False, late: bool = False, ids: tuple[int, ...] = (),
-    is_period: bool = False, cleared_told: bool = False,
+    key: str,
+    severity: Severity = Severity.CAUTION,
+    *,
+    rule: str = "long-run-spike",
+    day: date | None = None,
+    active: bool = True,
+    told: bool = False,
+    late: bool = False,
+    ids: tuple[int, ...] = (),
+    is_period: bool = False,
+    cleared_told: bool = False,
 ) -> Pending:
     return Pending(key, rule, severity, day or today(), active, late, told, cleared_told, ids, is_period)
 
@@ -56,7 +63,9 @@ def test_acwr_never_makes_a_mail_but_rides_along() -> None:
 def test_cleared_lines_ride_along_only() -> None:
     told_then_cleared = pending("w", rule="weekly-volume-jump", active=False, told=True, is_period=True)
     assert digest([told_then_cleared]) == []
-    out = plan([told_then_cleared, pending("s", ids=(7,))], today=today(), digest_due=True, recent_mail_days=[])
+    out = plan(
+        [told_then_cleared, pending("s", ids=(7,))], today=today(), digest_due=True, recent_mail_days=[]
+    )
     assert [p.key for p in out.mails[0].cleared] == ["w"]
     aged_run_alert = pending("old", active=False, told=True, is_period=False)
     out = plan([aged_run_alert, pending("s")], today=today(), digest_due=True, recent_mail_days=[])
@@ -67,7 +76,9 @@ def test_the_same_run_or_day_is_one_entry_led_by_the_strongest() -> None:
     spike = pending("spike", Severity.CAUTION, ids=(9,))
     jump = pending("jump", Severity.CAUTION, rule="weekly-volume-jump", ids=(5, 9), is_period=True)
     hill = pending("hill", Severity.INFO, rule="hill-spike", ids=(9,))
-    other_day = pending("speed", Severity.INFO, rule="speed-novelty", ids=(3,), day=today() - timedelta(days=3))
+    other_day = pending(
+        "speed", Severity.INFO, rule="speed-novelty", ids=(3,), day=today() - timedelta(days=3)
+    )
     grouped = entries([hill, jump, spike, other_day])
     assert [e.lead.key for e in grouped] == ["spike", "speed"]
     assert {p.key for p in grouped[0].also} == {"jump", "hill"}
@@ -105,14 +116,30 @@ def test_preview_lists_a_planted_spike_on_its_day_and_steady_training_is_silent(
     spike_day = start + timedelta(weeks=8, days=6)
     longest = max(r.distance_m for r in runs[-12:]) / 1000
     quiet = preview_mailbox(
-        runs, AthleteFacts(), effective({}), athlete_id="me", zone=ZoneInfo("Europe/Berlin"),
-        schedule="daily", digest_time="07:00", pass_time=time(20, 0), until=spike_day,
+        runs,
+        AthleteFacts(),
+        effective({}),
+        athlete_id="me",
+        zone=ZoneInfo("Europe/Berlin"),
+        schedule="daily",
+        digest_time="07:00",
+        pass_time=time(20, 0),
+        until=spike_day,
     )
     assert quiet.mails == []
     loud = preview_mailbox(
-        [*runs, make_run(999, spike_day, longest * 1.4), make_run(1000, spike_day + timedelta(days=3), longest * 3)],
-        AthleteFacts(), effective({}), athlete_id="me", zone=ZoneInfo("Europe/Berlin"),
-        schedule="daily", digest_time="07:00", pass_time=time(20, 0),
+        [
+            *runs,
+            make_run(999, spike_day, longest * 1.4),
+            make_run(1000, spike_day + timedelta(days=3), longest * 3),
+        ],
+        AthleteFacts(),
+        effective({}),
+        athlete_id="me",
+        zone=ZoneInfo("Europe/Berlin"),
+        schedule="daily",
+        digest_time="07:00",
+        pass_time=time(20, 0),
     )
     first, second = loud.mails[:2]
     assert (first.day, first.kind) == (spike_day, "digest")
@@ -122,8 +149,18 @@ def test_preview_lists_a_planted_spike_on_its_day_and_steady_training_is_silent(
     assert loud.per_month() == dict(Counter(f"{m.day:%Y-%m}" for m in loud.mails))
 
 
-@pytest.mark.parametrize("name", ["long-run-spike", "weekly-volume-jump", "return-after-layoff", "pain-note",
-                                  "shoe-change", "speed-novelty", "hill-spike"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "long-run-spike",
+        "weekly-volume-jump",
+        "return-after-layoff",
+        "pain-note",
+        "shoe-change",
+        "speed-novelty",
+        "hill-spike",
+    ],
+)
 def test_every_planted_caution_or_warning_reaches_the_runner_on_its_day(name: str) -> None:
     from strainwatch.alerts.replay import replay
     from tests.support.rule_scenarios import SCENARIOS, spike_dependents
@@ -131,19 +168,33 @@ def test_every_planted_caution_or_warning_reaches_the_runner_on_its_day(name: st
     scenario = spike_dependents() if name in ("speed-novelty", "hill-spike") else SCENARIOS[name]()
     thresholds = effective({})
     raised = [
-        a for a in replay(scenario.runs, scenario.facts, thresholds).alerts
+        a
+        for a in replay(scenario.runs, scenario.facts, thresholds).alerts
         if a.finding.severity >= Severity.CAUTION
     ]
     assert any(a.finding.rule == name for a in raised)
     mails = preview_mailbox(
-        scenario.runs, scenario.facts, thresholds, athlete_id="me", zone=ZoneInfo("UTC"),
-        schedule="daily", digest_time="07:00", pass_time=time(20, 0), until=scenario.last,
+        scenario.runs,
+        scenario.facts,
+        thresholds,
+        athlete_id="me",
+        zone=ZoneInfo("UTC"),
+        schedule="daily",
+        digest_time="07:00",
+        pass_time=time(20, 0),
+        until=scenario.last,
     ).mails
     for alert in raised:
         f = alert.finding
-        said = [m for m in mails if m.day == alert.raised_on
-                and any(f"{f.severity.label} {f.rule}:" in line or f"{f.severity.label} ({f.rule}):" in line
-                        for line in m.findings)]
+        said = [
+            m
+            for m in mails
+            if m.day == alert.raised_on
+            and any(
+                f"{f.severity.label} {f.rule}:" in line or f"{f.severity.label} ({f.rule}):" in line
+                for line in m.findings
+            )
+        ]
         assert said, (alert.raised_on, f.rule, f.severity, [(m.day, m.findings) for m in mails])
 
 
@@ -153,7 +204,8 @@ def test_a_told_warning_withdrawn_after_a_correction_is_said_in_the_next_mail() 
     from dataclasses import replace
 
     withdrawn = replace(
-        pending("w", Severity.WARNING, active=False, told=True, day=today() - timedelta(days=3)), withdrawn=True
+        pending("w", Severity.WARNING, active=False, told=True, day=today() - timedelta(days=3)),
+        withdrawn=True,
     )
     aged = pending("o", Severity.WARNING, active=False, told=True, day=today() - timedelta(days=20))
     news = pending("n", Severity.CAUTION, rule="weekly-volume-jump", is_period=True)

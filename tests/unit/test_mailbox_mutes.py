@@ -13,7 +13,6 @@ from tests.support.clock import today
 pytestmark = pytest.mark.clock
 
 
-
 def until() -> date:
     """Muted today and the next two days; the rule speaks again on this day."""
     return today() + timedelta(days=3)
@@ -24,18 +23,26 @@ def mutes() -> dict[str, date]:
 
 
 def pending(
-    key: str, severity: Severity = Severity.WARNING, *, rule: str = "long-run-spike", day: date | None = None,
-    active: bool = True, told: bool = False, late: bool = False, ids: tuple[int, ...] = (),
+    key: str,
+    severity: Severity = Severity.WARNING,
+    *,
+    rule: str = "long-run-spike",
+    day: date | None = None,
+    active: bool = True,
+    told: bool = False,
+    late: bool = False,
+    ids: tuple[int, ...] = (),
     is_period: bool = False,
-) -> Pending:  # fmt: skip
+) -> Pending:
     return Pending(key, rule, severity, day or today(), active, late, told, False, ids, is_period)
 
 
 def mailed(alerts: list[Pending], today: date, *, digest_due: bool = False) -> list[list[str]]:
     """The keys in each planned mail, leads first."""
     out = plan(alerts, today=today, digest_due=digest_due, recent_mail_days=[], mutes=mutes())
-    return [[p.key for e in m.entries for p in e.members] + [p.key for p in m.late + m.cleared]
-            for m in out.mails]  # fmt: skip
+    return [
+        [p.key for e in m.entries for p in e.members] + [p.key for p in m.late + m.cleared] for m in out.mails
+    ]
 
 
 def test_the_mute_holds_until_its_day() -> None:
@@ -46,7 +53,9 @@ def test_the_mute_holds_until_its_day() -> None:
 
 def test_a_muted_warning_is_not_mailed_and_another_rule_is() -> None:
     spike = pending("spike", ids=(1,))
-    jump = pending("jump", rule="weekly-volume-jump", day=today() - timedelta(days=2), ids=(2,), is_period=True)
+    jump = pending(
+        "jump", rule="weekly-volume-jump", day=today() - timedelta(days=2), ids=(2,), is_period=True
+    )
     assert mailed([spike, jump], today()) == [["jump"]]
     assert mailed([spike], today(), digest_due=True) == []
 

@@ -18,10 +18,19 @@ CHART = sample_chart(clock.now().date())
 
 def test_every_field_is_escaped_in_html_and_plain_in_text() -> None:
     content = AlertContent(
-        fingerprint="sam:x", rule="long-run-spike", severity="warning", day="2026-11-21", title=HOSTILE,
-        summary=HOSTILE, advice=HOSTILE, numbers={"<i>n": HOSTILE}, modifiers=[HOSTILE], activities=[HOSTILE],
-        previous_severity="caution", also=[HOSTILE],
-    )  # fmt: skip
+        fingerprint="sam:x",
+        rule="long-run-spike",
+        severity="warning",
+        day="2026-11-21",
+        title=HOSTILE,
+        summary=HOSTILE,
+        advice=HOSTILE,
+        numbers={"<i>n": HOSTILE},
+        modifiers=[HOSTILE],
+        activities=[HOSTILE],
+        previous_severity="caution",
+        also=[HOSTILE],
+    )
     n = alert_message(content, WHO, CHART, "strainwatch <sw@example.org>", NOW)
     assert "<script>" not in n.html and "<i>n" not in n.html and "Hello Sam &lt;b&gt;," in n.html
     assert n.html.count("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;q&#34; &#39;a&#39;") == 7
@@ -36,7 +45,10 @@ def test_every_field_is_escaped_in_html_and_plain_in_text() -> None:
     # the chart is drawn in both bodies from the same rows
     last = CHART.weeks[-1].week
     row = f"{last.start:%a %d %b}   41.0 km ############################## longest 10.0 km"
-    assert row + " <- this week (spike)" in n.text and "distance (km) of each week from the Monday shown" in n.text
+    assert (
+        row + " <- this week (spike)" in n.text
+        and "distance (km) of each week from the Monday shown" in n.text
+    )
     assert n.html.count("<tr>") == 12 and "41.0 km" in n.html and "width:150px" in n.html
 
 

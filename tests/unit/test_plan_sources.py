@@ -22,15 +22,26 @@ BERLIN = ZoneInfo("Europe/Berlin")
 def test_csv_reads_runs_leaves_out_rest_days_and_lists_what_it_cannot_read() -> None:
     today = clock.now().date()
     d = [today + timedelta(days=i) for i in range(8)]
-    text = csv_plan([
-        (d[1], "8", "", "easy", ""), (d[2], "", "", "rest", ""), (d[3], "", "45", "easy", ""),
-        (d[4], "", "", "long", "Long run 28 km"), (d[5], "", "", "", "tempo session"),
-        (d[6], "ten", "", "easy", ""), (d[7], "", "", "", "Bike 60 min"),
-    ]) + "2021-02-30,5,,,\n"  # fmt: skip
+    text = (
+        csv_plan(
+            [
+                (d[1], "8", "", "easy", ""),
+                (d[2], "", "", "rest", ""),
+                (d[3], "", "45", "easy", ""),
+                (d[4], "", "", "long", "Long run 28 km"),
+                (d[5], "", "", "", "tempo session"),
+                (d[6], "ten", "", "easy", ""),
+                (d[7], "", "", "", "Bike 60 min"),
+            ]
+        )
+        + "2021-02-30,5,,,\n"
+    )
     reading = parse_csv(text, today, today + timedelta(days=14))
     assert [(p.day, p.distance_m, p.duration_s) for p in reading.planned] == [
-        (d[1], 8000, None), (d[3], None, 2700), (d[4], 28_000, None)
-    ]  # fmt: skip
+        (d[1], 8000, None),
+        (d[3], None, 2700),
+        (d[4], 28_000, None),
+    ]
     assert [(u.where, u.reason) for u in reading.unparsed] == [
         ("line 6", "no distance or duration"),
         ("line 7", "distance_km is not a number: 'ten'"),
@@ -82,21 +93,56 @@ def test_intervals_workouts_of_running_types_not_yet_done() -> None:
     today = clock.now().date()
     day = (today + timedelta(days=2)).isoformat()
     events = [
-        {"id": 101, "category": "WORKOUT", "type": "Run", "start_date_local": f"{day}T00:00:00",
-         "name": "Long run", "distance": 28000.0, "moving_time": 9600, "icu_training_load": 180},
-        {"id": 102, "category": "WORKOUT", "type": "Run", "start_date_local": f"{day}T00:00:00",
-         "name": "Easy 45 min", "distance": None, "moving_time": None},
-        {"id": 103, "category": "WORKOUT", "type": "Ride", "start_date_local": f"{day}T00:00:00",
-         "name": "Endurance ride", "moving_time": 7200},
-        {"id": 104, "category": "WORKOUT", "type": "Run", "start_date_local": f"{day}T00:00:00",
-         "name": "Done already", "distance": 8000.0, "paired_activity_id": "i555"},
+        {
+            "id": 101,
+            "category": "WORKOUT",
+            "type": "Run",
+            "start_date_local": f"{day}T00:00:00",
+            "name": "Long run",
+            "distance": 28000.0,
+            "moving_time": 9600,
+            "icu_training_load": 180,
+        },
+        {
+            "id": 102,
+            "category": "WORKOUT",
+            "type": "Run",
+            "start_date_local": f"{day}T00:00:00",
+            "name": "Easy 45 min",
+            "distance": None,
+            "moving_time": None,
+        },
+        {
+            "id": 103,
+            "category": "WORKOUT",
+            "type": "Ride",
+            "start_date_local": f"{day}T00:00:00",
+            "name": "Endurance ride",
+            "moving_time": 7200,
+        },
+        {
+            "id": 104,
+            "category": "WORKOUT",
+            "type": "Run",
+            "start_date_local": f"{day}T00:00:00",
+            "name": "Done already",
+            "distance": 8000.0,
+            "paired_activity_id": "i555",
+        },
         {"id": 105, "category": "NOTE", "start_date_local": f"{day}T00:00:00", "name": "Holiday"},
-        {"id": 106, "category": "WORKOUT", "type": "Run", "start_date_local": f"{day}T00:00:00", "name": "Drills"},
-    ]  # fmt: skip
+        {
+            "id": 106,
+            "category": "WORKOUT",
+            "type": "Run",
+            "start_date_local": f"{day}T00:00:00",
+            "name": "Drills",
+        },
+    ]
     reading = parse_events(events, ["Run", "TrailRun"], today, today + timedelta(days=14))
     assert [(p.uid, p.distance_m, p.duration_s, p.load) for p in reading.planned] == [
-        ("intervals:101", 28000.0, 9600.0, 180.0), ("intervals:102", None, 2700.0, None)
-    ]  # fmt: skip
+        ("intervals:101", 28000.0, 9600.0, 180.0),
+        ("intervals:102", None, 2700.0, None),
+    ]
     assert reading.not_runs == 1
     assert [u.reason for u in reading.unparsed] == ["no planned distance or moving time"]
 
@@ -125,6 +171,8 @@ def test_ical_exceptions_and_moved_instances_and_a_google_style_utc_export() -> 
     )
     reading = parse_ical(text.encode(), today, today + timedelta(days=30), BERLIN)
     assert [(p.day - today, p.distance_m) for p in reading.planned] == [
-        (timedelta(days=1), 10_000), (timedelta(days=16), 14_000), (timedelta(days=22), 10_000)
-    ]  # fmt: skip
+        (timedelta(days=1), 10_000),
+        (timedelta(days=16), 14_000),
+        (timedelta(days=22), 10_000),
+    ]
     assert len({p.uid for p in reading.planned}) == 3

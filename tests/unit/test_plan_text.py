@@ -45,8 +45,16 @@ def test_durations(words: str, seconds: float | None) -> None:
 
 @pytest.mark.parametrize(
     ("words", "run"),
-    [("Easy run + strides", True), ("Long run", True), ("Rest", False), ("Bike 60 min", False),
-     ("Yoga", False), ("Strength and mobility", False), ("Tempo 8 km", True), ("8 km", True)],
-)  # fmt: skip
+    [
+        ("Easy run + strides", True),
+        ("Long run", True),
+        ("Rest", False),
+        ("Bike 60 min", False),
+        ("Yoga", False),
+        ("Strength and mobility", False),
+        ("Tempo 8 km", True),
+        ("8 km", True),
+    ],
+)
 def test_what_is_a_run(words: str, run: bool) -> None:
     assert is_running(words) is run

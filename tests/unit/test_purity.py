@@ -47,9 +47,9 @@ def test_pure_modules_import_only_the_core(path: Path) -> None:
         for name in names:
             top = name.split(".")[0]
             if top == "strainwatch":
-                assert name in {"strainwatch.domain", "strainwatch.units"} or name.startswith("strainwatch.metrics"), (
-                    f"{path.name} imports {name}"
-                )
+                assert name in {"strainwatch.domain", "strainwatch.units"} or name.startswith(
+                    "strainwatch.metrics"
+                ), f"{path.name} imports {name}"
             else:
                 assert top in ALLOWED_STDLIB, f"{path.name} imports {name}"
 

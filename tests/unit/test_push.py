@@ -36,7 +36,9 @@ def _settings(tmp_path: Path, channels: str) -> object:
 
 
 def test_channels_route_what_each_takes_with_its_own_quiet_hours(tmp_path: Path) -> None:
-    settings = parse_settings(BASE + """
+    settings = parse_settings(
+        BASE
+        + """
 [[athletes.channels]]
 name = "phone"
 url_file = "secrets/phone"
@@ -44,12 +46,21 @@ send = ["warning"]
 quiet_hours = ""
 [[athletes.channels]]
 name = "club-matrix"
-""", tmp_path / "config.toml")  # fmt: skip
+""",
+        tmp_path / "config.toml",
+    )
     athlete = settings.athletes[0]
     email, phone, matrix = channels_for(settings, athlete)
-    assert (email.name, email.kinds, email.quiet_hours) == ("email", {"alert", "digest", "notice"}, "22:00-07:00")
+    assert (email.name, email.kinds, email.quiet_hours) == (
+        "email",
+        {"alert", "digest", "notice"},
+        "22:00-07:00",
+    )
     assert (phone.name, phone.kinds, phone.quiet_hours) == ("phone", {"alert"}, "")
-    assert (matrix.kinds, matrix.quiet_hours) == ({"alert", "digest", "notice"}, "22:00-07:00")  # the defaults
+    assert (matrix.kinds, matrix.quiet_hours) == (
+        {"alert", "digest", "notice"},
+        "22:00-07:00",
+    )  # the defaults
     assert athlete.channels[0].url_file == tmp_path / "secrets" / "phone"  # relative to the config file
 
 
@@ -75,12 +86,16 @@ def test_a_channel_name_used_twice_is_refused(tmp_path: Path) -> None:
 
 
 SPIKE = AlertContent(
-    fingerprint="sam:long-run-spike:2026-11-20", rule="long-run-spike", severity="warning", day="2026-11-20",
+    fingerprint="sam:long-run-spike:2026-11-20",
+    rule="long-run-spike",
+    severity="warning",
+    day="2026-11-20",
     title="Long run 117% above your 30-day longest",
     summary="26.0 km against your longest run of the previous 30 days, 12.0 km: +117 %",
     advice="Keep the next runs under 13.2 km. Take a rest day tomorrow.\nMore about calves below.",
-    numbers={"distance_km": 26.0}, also=["Caution (hill-spike): 400 m down"],
-)  # fmt: skip
+    numbers={"distance_km": 26.0},
+    also=["Caution (hill-spike): 400 m down"],
+)
 SAM = Recipient("sam", "Sam", "sam@example.org")
 
 
@@ -111,16 +126,24 @@ def test_a_digest_is_a_short_summary() -> None:
     findings = [replace(SPIKE, severity="caution", title=f"finding {i}") for i in range(7)]
     day = clock.now().date()
     guide = Guidance(
-        day, Ceiling("run", 13_200, "long-run-spike", "1.1 x your longest run"),
-        Ceiling("week", 52_000, "weekly-volume-jump", "1.3 x your weekly mean"), (), Longest(30, 12_000), 40.0, 1.1, 1.3,
-    )  # fmt: skip
+        day,
+        Ceiling("run", 13_200, "long-run-spike", "1.1 x your longest run"),
+        Ceiling("week", 52_000, "weekly-volume-jump", "1.3 x your weekly mean"),
+        (),
+        Longest(30, 12_000),
+        40.0,
+        1.1,
+        1.3,
+    )
     digest = DigestContent("2026-11-22", findings, {"acwr": 2}, ["cleared one"], guide)
     push = push_digest(digest, SAM, "sw", clock.now(), "https://sw.example.org/athletes/sam")
     lines = push.text.splitlines()
     assert lines[:6] == [f"Caution: finding {i}" for i in range(5)] + ["+ 2 more"]
     assert "2 finding(s) in older runs" in lines and "1 no longer the case" in lines
     assert "Next run: under 13.2 km" in lines and lines[-2] == "https://sw.example.org/athletes/sam"
-    assert push.key == "digest:sam:2026-11-22" and push.subject.startswith("Digest 2026-11-22: Caution: finding 0")
+    assert push.key == "digest:sam:2026-11-22" and push.subject.startswith(
+        "Digest 2026-11-22: Caution: finding 0"
+    )
 
 
 @pytest.mark.parametrize(
@@ -146,15 +169,25 @@ def test_failures_are_sorted_by_the_status_the_service_answered(
 @pytest.mark.parametrize(
     ("url", "secrets", "shown"),
     [
-        ("ntfys://:tk_abcdef123@ntfy.example.org/my-topic?priority=high", ["tk_abcdef123", "my-topic"],
-         "ntfys://ntfy.example.org"),
+        (
+            "ntfys://:tk_abcdef123@ntfy.example.org/my-topic?priority=high",
+            ["tk_abcdef123", "my-topic"],
+            "ntfys://ntfy.example.org",
+        ),
         ("gotify://gotify.example.org:8080/AbCdEf12345", ["AbCdEf12345"], "gotify://gotify.example.org"),
-        ("tgram://123456789:AAE-bot_Token/987654321", ["123456789", "AAE-bot_Token", "987654321"], "tgram://***"),
+        (
+            "tgram://123456789:AAE-bot_Token/987654321",
+            ["123456789", "AAE-bot_Token", "987654321"],
+            "tgram://***",
+        ),
         ("ntfy://secret-topic-name", ["secret-topic-name"], "ntfy://***"),
-        ("json://hooks.example.org/path/hook_S3cret?token=qs_S3cret", ["hook_S3cret", "qs_S3cret"],
-         "json://hooks.example.org"),
+        (
+            "json://hooks.example.org/path/hook_S3cret?token=qs_S3cret",
+            ["hook_S3cret", "qs_S3cret"],
+            "json://hooks.example.org",
+        ),
     ],
-)  # fmt: skip
+)
 def test_every_secret_piece_of_a_url_is_redacted(url: str, secrets: list[str], shown: str) -> None:
     parts = secret_parts(url)
     said = redact(f"sending to {url} failed; token {secrets[-1]}", parts)
@@ -164,7 +197,9 @@ def test_every_secret_piece_of_a_url_is_redacted(url: str, secrets: list[str], s
 
 
 def test_plain_options_of_a_url_are_not_taken_for_secrets() -> None:
-    parts = secret_parts("ntfys://:tk_abcdef123@ntfy.example.org/topic9?auth=token&priority=high&format=markdown")
+    parts = secret_parts(
+        "ntfys://:tk_abcdef123@ntfy.example.org/topic9?auth=token&priority=high&format=markdown"
+    )
     assert {"token", "high", "markdown", "8080"}.isdisjoint(parts) and "tk_abcdef123" in parts
 
 

@@ -60,8 +60,8 @@ def test_an_override_of_every_key_changes_its_rules_result(rule: str, key: str) 
 def _athlete_thresholds(tmp_path: Path, global_rules: str, athlete_rules: str) -> Thresholds:
     """Through the config file: global [rules.*] overlaid by [athletes.rules.*]."""
     text = (
-        f"{global_rules}\n[[athletes]]\nid = \"me\"\nname = \"Me\"\nemail = \"me@example.org\"\n"
-        f"{athlete_rules}\n[[athletes]]\nid = \"other\"\nname = \"Other\"\nemail = \"o@example.org\"\n"
+        f'{global_rules}\n[[athletes]]\nid = "me"\nname = "Me"\nemail = "me@example.org"\n'
+        f'{athlete_rules}\n[[athletes]]\nid = "other"\nname = "Other"\nemail = "o@example.org"\n'
     )
     settings = parse_settings(text, tmp_path / "strainwatch.toml")
     return settings.thresholds(settings.athlete("me"))
@@ -69,7 +69,9 @@ def _athlete_thresholds(tmp_path: Path, global_rules: str, athlete_rules: str) -
 
 def test_the_athletes_table_overlays_the_global_one(tmp_path: Path) -> None:
     t = _athlete_thresholds(
-        tmp_path, "[rules.long-run-spike]\ncaution = 0.2\nhigh = 0.4\n", "[athletes.rules.long-run-spike]\ncaution = 0.5\n"
+        tmp_path,
+        "[rules.long-run-spike]\ncaution = 0.2\nhigh = 0.4\n",
+        "[athletes.rules.long-run-spike]\ncaution = 0.5\n",
     )
     assert t.of("long-run-spike")["caution"] == 0.5 and t.of("long-run-spike")["high"] == 0.4
     assert t.of("long-run-spike")["warning"] == RULES["long-run-spike"].defaults["warning"]
@@ -79,8 +81,9 @@ def test_the_athletes_table_overlays_the_global_one(tmp_path: Path) -> None:
 def test_a_spike_override_moves_every_rule_that_reads_the_spike(
     tmp_path: Path, override: str, spiked: bool
 ) -> None:
-    t = _athlete_thresholds(tmp_path, "[rules.long-run-spike]\ncaution = 0.1\n",
-                            f"[athletes.rules.long-run-spike]\n{override}\n")
+    t = _athlete_thresholds(
+        tmp_path, "[rules.long-run-spike]\ncaution = 0.1\n", f"[athletes.rules.long-run-spike]\n{override}\n"
+    )
     scenario = rule_scenarios.spike_dependents()
     found = {f.rule: f for f in run_rule(scenario, t)}
     assert ("long-run-spike" in found) is spiked
@@ -112,11 +115,17 @@ def test_speed_hill_and_shoe_overrides_move_the_calf_modifiers(tmp_path: Path) -
 
 
 def test_next_run_and_next_week_factors_have_one_home(tmp_path: Path) -> None:
-    t = _athlete_thresholds(tmp_path, "", "[athletes.rules.long-run-spike]\nnext_run_factor = 1.05\n"
-                            "[athletes.rules.weekly-volume-jump]\nnext_week_factor = 1.2\n")
+    t = _athlete_thresholds(
+        tmp_path,
+        "",
+        "[athletes.rules.long-run-spike]\nnext_run_factor = 1.05\n"
+        "[athletes.rules.weekly-volume-jump]\nnext_week_factor = 1.2\n",
+    )
     [spike] = run_rule(rule_scenarios.spike(), t, "long-run-spike")
     assert "1.05 x your longest run of the last 30 days" in spike.advice
-    assert spike.numbers["next_run_ceiling_km"] == pytest.approx(1.05 * spike.numbers["reference_km"], abs=0.01)
+    assert spike.numbers["next_run_ceiling_km"] == pytest.approx(
+        1.05 * spike.numbers["reference_km"], abs=0.01
+    )
     [jump] = run_rule(rule_scenarios.jump(), t, "weekly-volume-jump")
     assert "1.2 x your weekly mean of the 2 weeks before this jump" in jump.advice
     scenario = rule_scenarios.spike()
@@ -132,11 +141,18 @@ def test_return_after_layoff_advice_prints_the_values_in_effect() -> None:
     found = run_rule(rule_scenarios.layoff(), t, "return-after-layoff")
     typical_run, typical_week = found[0].numbers["typical_run_km"], found[0].numbers["typical_week_km"]
     said = say(found[0].advice, "km")
-    assert f"under {typical_week * 0.25:.1f} km (" in said and f"single runs under {typical_run * 0.5:.1f} km (" in said
+    assert (
+        f"under {typical_week * 0.25:.1f} km (" in said
+        and f"single runs under {typical_run * 0.5:.1f} km (" in said
+    )
 
 
 def test_shoe_and_strain_texts_print_the_values_in_effect() -> None:
-    shoe = run_rule(rule_scenarios.shoes(), effective({"shoe-change": {"new_share": 0.3, "new_days": 14}}), "shoe-change")
+    shoe = run_rule(
+        rule_scenarios.shoes(), effective({"shoe-change": {"new_share": 0.3, "new_days": 14}}), "shoe-change"
+    )
     assert any("at most 30 % of the week for 14 days" in f.advice for f in shoe)
-    strain = run_rule(rule_scenarios.monotonous(), effective({"no-rest-days": {"strain_percentile": 75}}), "no-rest-days")
+    strain = run_rule(
+        rule_scenarios.monotonous(), effective({"no-rest-days": {"strain_percentile": 75}}), "no-rest-days"
+    )
     assert any("75th percentile" in f.summary for f in strain)

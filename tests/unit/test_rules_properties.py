@@ -63,11 +63,17 @@ def test_result_does_not_depend_on_arrival_order(seed: int, rnd: random.Random) 
 @given(st.integers(0, 10_000), st.sampled_from([0.5, 1.609344, 2.0]))
 def test_ratio_rules_are_scale_invariant(seed: int, scale: float) -> None:
     """Spikes and jumps are ratios: the same pattern in miles or at twice the volume fires alike."""
-    ratio_rules = effective({
-        **{rule: {"enabled": False} for rule in RULES if rule not in ("long-run-spike", "weekly-volume-jump")},
-        "long-run-spike": {"min_increase_km": 0.0},
-        "weekly-volume-jump": {"min_increase_km": 0.0, "min_baseline_km": 0.0},
-    })  # fmt: skip
+    ratio_rules = effective(
+        {
+            **{
+                rule: {"enabled": False}
+                for rule in RULES
+                if rule not in ("long-run-spike", "weekly-volume-jump")
+            },
+            "long-run-spike": {"min_increase_km": 0.0},
+            "weekly-volume-jump": {"min_increase_km": 0.0, "min_baseline_km": 0.0},
+        }
+    )
     runs = _noisy_history(seed)
     scaled = [
         replace(r, distance_m=r.distance_m * scale, moving_time_s=r.moving_time_s * scale) for r in runs

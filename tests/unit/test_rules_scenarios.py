@@ -60,14 +60,19 @@ def test_long_run_40_percent_above_the_30_day_longest() -> None:
 )
 def test_long_run_spike_thresholds(factor: float, severity: Severity | None) -> None:
     runs = steady(this_monday(), 6)
-    longest = max(r.distance_m for r in runs if r.local_date > this_monday() + timedelta(weeks=6, days=-30)) / 1000
+    longest = (
+        max(r.distance_m for r in runs if r.local_date > this_monday() + timedelta(weeks=6, days=-30)) / 1000
+    )
     day = this_monday() + timedelta(weeks=6)
     found = of(findings([*runs, make_run(999, day, longest * factor)], day, day), "long-run-spike")
     assert [f.severity for f in found] == ([severity] if severity else [])
 
 
 def test_long_run_spike_needs_one_more_kilometre() -> None:
-    runs = [make_run(1, this_monday(), 3.0), make_run(2, this_monday() + timedelta(days=2), 3.8)]  # +27 % but 0.8 km
+    runs = [
+        make_run(1, this_monday(), 3.0),
+        make_run(2, this_monday() + timedelta(days=2), 3.8),
+    ]  # +27 % but 0.8 km
     assert of(findings(runs, this_monday(), this_monday() + timedelta(days=2)), "long-run-spike") == []
 
 
@@ -176,9 +181,15 @@ def test_calf_tight_then_a_run_the_next_day() -> None:
 def test_pain_words_are_whole_words_in_several_languages() -> None:
     from strainwatch.rules.pain_note import DEFAULTS, pain_words
 
-    assert pain_words(make_run(1, this_monday(), 5, text="Wade zwickt, Schmerzen"), DEFAULTS) == ["wade", "schmerzen"]
+    assert pain_words(make_run(1, this_monday(), 5, text="Wade zwickt, Schmerzen"), DEFAULTS) == [
+        "wade",
+        "schmerzen",
+    ]
     assert pain_words(make_run(1, this_monday(), 5, text="calfskin gloves, painless"), DEFAULTS) == []
-    assert pain_words(make_run(1, this_monday(), 5, text="Douleur au MOLLET"), DEFAULTS) == ["mollet", "douleur"]
+    assert pain_words(make_run(1, this_monday(), 5, text="Douleur au MOLLET"), DEFAULTS) == [
+        "mollet",
+        "douleur",
+    ]
 
 
 def test_rehab_mode_flags_consecutive_days() -> None:

@@ -143,12 +143,16 @@ def _export(tmp_path: Path, corpus: Path, header: str, rows: list[str]) -> zipfi
     return zipfile.ZipFile(path)
 
 
-ENGLISH = ("Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,"
-           "Distance,Max Heart Rate,Relative Effort,Commute,Activity Private Note,Activity Gear,Filename,"
-           "Elapsed Time,Distance")  # fmt: skip
-GERMAN = ("Aktivitäts-ID,Datum der Aktivität,Name der Aktivität,Aktivitätsart,Beschreibung der Aktivität,"
-          "Verstrichene Zeit,Distanz,Max. Herzfrequenz,Relative Effort,Pendeln,Private Notiz zur Aktivität,"
-          "Aktivitätsausrüstung,Dateiname,Verstrichene Zeit,Distanz")  # fmt: skip
+ENGLISH = (
+    "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,"
+    "Distance,Max Heart Rate,Relative Effort,Commute,Activity Private Note,Activity Gear,Filename,"
+    "Elapsed Time,Distance"
+)
+GERMAN = (
+    "Aktivitäts-ID,Datum der Aktivität,Name der Aktivität,Aktivitätsart,Beschreibung der Aktivität,"
+    "Verstrichene Zeit,Distanz,Max. Herzfrequenz,Relative Effort,Pendeln,Private Notiz zur Aktivität,"
+    "Aktivitätsausrüstung,Dateiname,Verstrichene Zeit,Distanz"
+)
 
 
 @pytest.mark.parametrize("header", [ENGLISH, GERMAN], ids=["english", "german"])
@@ -163,8 +167,11 @@ def test_export_index_in_any_language(tmp_path: Path, corpus: Path, header: str)
     assert [r.activity_id for r in index] == ["111", "222", "333"]
     first = index[0]
     assert (first.name, first.description, first.private_note, first.gear) == (
-        "Morning <b>run</b>", "Easy, hills", "calf tight", "Pegasus 40",
-    )  # fmt: skip
+        "Morning <b>run</b>",
+        "Easy, hills",
+        "calf tight",
+        "Pegasus 40",
+    )
     assert first.filename == "activities/111.gpx"
     assert index[2].filename is None
     with archive.open("activities/111.gpx") as stream:

@@ -32,23 +32,38 @@ def _check(refined: dict[str, Any] | None) -> None:
 
 def test_intervals_streams_with_a_car_ride_are_cleaned() -> None:
     times, distance, hr = _streams()
-    summary = {"distance_m": distance[-1], "moving_time_s": 2400.0, "elapsed_time_s": 2400.0, "avg_hr": 140.0,
-               "sport_type": "Run"}  # fmt: skip
+    summary = {
+        "distance_m": distance[-1],
+        "moving_time_s": 2400.0,
+        "elapsed_time_s": 2400.0,
+        "avg_hr": 140.0,
+        "sport_type": "Run",
+    }
     _check(intervals_values(START, summary, {"time": times, "distance": distance, "heartrate": hr}))
 
 
 def test_strava_streams_with_a_car_ride_are_cleaned() -> None:
     times, distance, hr = _streams()
-    item = {"start_date": "2026-01-01T07:00:00Z", "distance": distance[-1], "moving_time": 2400,
-            "elapsed_time": 2400, "sport_type": "Run"}  # fmt: skip
+    item = {
+        "start_date": "2026-01-01T07:00:00Z",
+        "distance": distance[-1],
+        "moving_time": 2400,
+        "elapsed_time": 2400,
+        "sport_type": "Run",
+    }
     streams = {"time": {"data": times}, "distance": {"data": distance}, "heartrate": {"data": hr}}
     _check(strava_values(item, streams))
 
 
 def test_clean_streams_leave_the_summary_as_it_is() -> None:
     times = list(range(0, 1800, 5))
-    summary = {"distance_m": 5400.0, "moving_time_s": 1800.0, "elapsed_time_s": 1800.0, "avg_hr": None,
-               "sport_type": "Run"}  # fmt: skip
+    summary = {
+        "distance_m": 5400.0,
+        "moving_time_s": 1800.0,
+        "elapsed_time_s": 1800.0,
+        "avg_hr": None,
+        "sport_type": "Run",
+    }
     refined = intervals_values(START, summary, {"time": times, "distance": [3.0 * t for t in times]})
     assert refined is not None and refined["corrections"] is None  # the summary's own figures stand:
     assert (refined["distance_m"], refined["moving_time_s"]) == (5400.0, 1800.0)  # never a crop's

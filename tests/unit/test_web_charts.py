@@ -12,7 +12,9 @@ from strainwatch.web.charts import TOP, profile_chart, weekly_chart
 
 def _weeks(kms: list[float]) -> list[Week]:
     start = date(2026, 1, 5)
-    return [Week(f"2026-W{i + 2:02d}", start + timedelta(weeks=i), km, km / 3, 10.0) for i, km in enumerate(kms)]
+    return [
+        Week(f"2026-W{i + 2:02d}", start + timedelta(weeks=i), km, km / 3, 10.0) for i, km in enumerate(kms)
+    ]
 
 
 def test_bars_are_in_proportion_and_the_ceiling_sits_at_its_value() -> None:
@@ -24,14 +26,19 @@ def test_bars_are_in_proportion_and_the_ceiling_sits_at_its_value() -> None:
     assert chart.rule_y == twenty and chart.rule_label == "next run ≤ 20.0 km"
     assert all(b.inner_h * 3 - b.h < 0.5 for b in chart.bars)  # the longest run inside its week
     first = chart.bars[0]
-    assert first.title.startswith("2026-W02 (from ") and first.title.endswith("): 10.0 km, longest run 3.3 km")
+    assert first.title.startswith("2026-W02 (from ") and first.title.endswith(
+        "): 10.0 km, longest run 3.3 km"
+    )
     assert first.label == f"{_weeks([1.0])[0].start:%d %b}"  # weeks are dated
     miles = weekly_chart(_weeks([16.09344]), None, "mi", 1 / 1.609344)
     assert "): 10.0 mi" in miles.bars[0].title and miles.rule_y is None
 
 
 def test_pace_is_drawn_faster_higher_with_outliers_clipped() -> None:
-    points = [ProfilePoint(km=i / 10, pace_s_per_km=300.0 + (i % 2) * 30, hr=None, altitude_m=None) for i in range(100)]
+    points = [
+        ProfilePoint(km=i / 10, pace_s_per_km=300.0 + (i % 2) * 30, hr=None, altitude_m=None)
+        for i in range(100)
+    ]
     points[50] = ProfilePoint(km=5.0, pace_s_per_km=60.0, hr=None, altitude_m=None)  # a GPS jump
     chart = profile_chart(points, "pace_s_per_km", "km", invert=True)
     ys = [float(p.split(",")[1]) for p in chart.lines[0].points.split()]

@@ -104,14 +104,23 @@ def test_fast_timestamps_equal_the_slow_ones(when: datetime, precision: str, lat
     """Consecutive samples share the minute the fast path keeps; each value must be the one
     `datetime.timestamp()` gives, to the bit."""
     for step in range(later + 1):
-        text = when.replace(second=min(59, when.second + step), tzinfo=None).isoformat(timespec=precision) + "Z"
+        text = (
+            when.replace(second=min(59, when.second + step), tzinfo=None).isoformat(timespec=precision) + "Z"
+        )
         assert epoch_seconds(text) == parse_iso_utc(text).timestamp()
 
 
 @pytest.mark.parametrize(
     "text",
-    ["2024-05-01T06:00:60Z", "2024-05-01T06:00:5xZ", "2024-05-01T06:00:05.12Z", " 2024-05-01T06:00:05Z ",
-     "2024-05-01T06:00:٣5Z", "2024-05-01T06:00:05+02:00", "2024-05-01T06:00:05.1234567Z"],
+    [
+        "2024-05-01T06:00:60Z",
+        "2024-05-01T06:00:5xZ",
+        "2024-05-01T06:00:05.12Z",
+        " 2024-05-01T06:00:05Z ",
+        "2024-05-01T06:00:٣5Z",
+        "2024-05-01T06:00:05+02:00",
+        "2024-05-01T06:00:05.1234567Z",
+    ],
 )
 def test_unusual_timestamps_take_the_slow_path_to_the_same_outcome(text: str) -> None:
     epoch_seconds("2024-05-01T06:00:00Z")  # the minute is remembered

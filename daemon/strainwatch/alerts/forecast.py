@@ -120,15 +120,25 @@ def _as_run(p: PlannedRun, index: int, zone: ZoneInfo) -> Run:
     words or shoe: the rules about those stay silent on a plan)."""
     start = datetime.combine(p.day, time(12), zone).astimezone(UTC)
     return Run(
-        activity_id=-(index + 1), start=start, local_date=p.day, sport_type="Run",
-        distance_m=p.distance_m or 0.0, moving_time_s=p.duration_s or 0.0,
-    )  # fmt: skip
+        activity_id=-(index + 1),
+        start=start,
+        local_date=p.day,
+        sport_type="Run",
+        distance_m=p.distance_m or 0.0,
+        moving_time_s=p.duration_s or 0.0,
+    )
 
 
 def forecast(
-    runs: Sequence[Run], facts: AthleteFacts, thresholds: Thresholds, planned: Sequence[PlannedRun], *,
-    today: date, zone: ZoneInfo, days: int = HORIZON_DAYS,
-) -> Outlook:  # fmt: skip
+    runs: Sequence[Run],
+    facts: AthleteFacts,
+    thresholds: Thresholds,
+    planned: Sequence[PlannedRun],
+    *,
+    today: date,
+    zone: ZoneInfo,
+    days: int = HORIZON_DAYS,
+) -> Outlook:
     """The forecasts of the planned runs from today to `days` ahead."""
     ahead, over = in_effect(planned, runs, today, days)
     pace = usual_pace(runs, today)
@@ -211,10 +221,20 @@ def _forecast_of(
         cap = f"up to {ceiling:.1f} km" if ceiling is not None else "a shorter run"
         capped = f"{planned_km:.1f} km -> {cap}, or move it after a lighter week"
         return Forecast(
-            f"{finding.rule}:{run.uid}", finding.rule, finding.severity, day, (run,), text, capped,
-            {**_measured(finding), "planned_km": round(planned_km, 2), "ratio": round(ratio, 2),
-             "capped_km": None if ceiling is None else round(ceiling, 1)},
-        )  # fmt: skip
+            f"{finding.rule}:{run.uid}",
+            finding.rule,
+            finding.severity,
+            day,
+            (run,),
+            text,
+            capped,
+            {
+                **_measured(finding),
+                "planned_km": round(planned_km, 2),
+                "ratio": round(ratio, 2),
+                "capped_km": None if ceiling is None else round(ceiling, 1),
+            },
+        )
     if finding.rule == "weekly-volume-jump":
         last = float(finding.numbers["last_7_days_km"] or 0.0)
         before = float(finding.numbers["previous_weekly_mean_km"] or 0.0)
@@ -228,15 +248,27 @@ def _forecast_of(
         capped = f"{last:.1f} km -> {cap} in those 7 days, or spread the increase over more weeks"
         return Forecast(
             # one per rule: a re-planned week that still climbs is no news
-            f"{finding.rule}:plan", finding.rule, finding.severity, day, planned, text, capped,
+            f"{finding.rule}:plan",
+            finding.rule,
+            finding.severity,
+            day,
+            planned,
+            text,
+            capped,
             {**_measured(finding), "capped_km": None if ceiling is None else round(ceiling, 1)},
-        )  # fmt: skip
+        )
     runs_on_day = [p for p in planned if p.day == day]
     what = ", ".join(f"{(p.distance_m or 0) / 1000:.1f} km" for p in runs_on_day)
     head = f"{_when(day, o.today)} planned {what} {on}" if runs_on_day else f"With the plan, {day:%A} {on}"
     text = f"{head}: {finding.title} - the {rule_name} rule would {verb}"
     uid = runs_on_day[0].uid if runs_on_day else "plan"
     return Forecast(
-        f"{finding.rule}:{uid}", finding.rule, finding.severity, day, planned, text, finding.advice,
+        f"{finding.rule}:{uid}",
+        finding.rule,
+        finding.severity,
+        day,
+        planned,
+        text,
+        finding.advice,
         dict(finding.numbers),
-    )  # fmt: skip
+    )

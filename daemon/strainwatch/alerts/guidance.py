@@ -59,8 +59,12 @@ class Guidance:
         def limit(c: Ceiling | None) -> dict[str, Any] | None:
             if c is None:
                 return None
-            return {"distance_km": round(c.metres / 1000, 1), "distance": distance_text(c.metres, units),
-                    "rule": c.rule, "reason": say(c.reason, units)}  # fmt: skip
+            return {
+                "distance_km": round(c.metres / 1000, 1),
+                "distance": distance_text(c.metres, units),
+                "rule": c.rule,
+                "reason": say(c.reason, units),
+            }
 
         def km(value: float | None) -> float | None:
             return None if value is None else round(value, 1)
@@ -76,11 +80,14 @@ class Guidance:
             "next_run": limit(self.next_run),
             "next_week": limit(self.next_week),
             "longest_left_out": [
-                {"activity_id": r.activity_id, "date": r.local_date.isoformat(),
-                 "distance_km": round(r.distance_m / 1000, 1)}
+                {
+                    "activity_id": r.activity_id,
+                    "date": r.local_date.isoformat(),
+                    "distance_km": round(r.distance_m / 1000, 1),
+                }
                 for r in self.longest.left_out
             ],
-        }  # fmt: skip
+        }
 
 
 def guidance(h: History, today: date, t: Thresholds) -> Guidance:
@@ -105,8 +112,9 @@ def left_out_sentence(longest: Longest, units: str) -> str:
     def runs(spikes: bool) -> str:
         return ", ".join(
             f"{distance_text(r.distance_m, units)} on {r.local_date}"
-            for r in longest.left_out if r.counts_for_spikes == spikes
-        )  # fmt: skip
+            for r in longest.left_out
+            if r.counts_for_spikes == spikes
+        )
 
     parts = []
     if spiked := runs(spikes=True):

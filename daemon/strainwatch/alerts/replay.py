@@ -87,9 +87,14 @@ def replay_days(
     while day <= last:
         findings = evaluate_day(history, day, thresholds, failed)
         changes = reconcile(
-            athlete_id, ledger.states, findings, today=day, period_rules=periods,
-            activity_start=starts, now=clock(day),
-        )  # fmt: skip
+            athlete_id,
+            ledger.states,
+            findings,
+            today=day,
+            period_rules=periods,
+            activity_start=starts,
+            now=clock(day),
+        )
         for finding, late in changes.created:
             fp = fingerprint(athlete_id, finding)
             ledger.events.append(RaisedAlert(day, finding))
@@ -145,9 +150,14 @@ def replay(
     history = History.build(ordered, last, facts)
     first = max(since or ordered[0].local_date, ordered[0].local_date)
     ledger = replay_days(
-        history, first, last, thresholds, Ledger(states={}), athlete_id="backtest",
+        history,
+        first,
+        last,
+        thresholds,
+        Ledger(states={}),
+        athlete_id="backtest",
         clock=lambda day: datetime.combine(day, time(23, 59), UTC),
-    )  # fmt: skip
+    )
     return BacktestResult(first, last, ledger.events)
 
 

@@ -46,10 +46,11 @@ def weeks_to(h: History, end: date, count: int, t: Thresholds, today: date | Non
         iso = start.isocalendar()
         out.append(
             Week(
-                label=f"{iso.year}-W{iso.week:02d}", start=start,
+                label=f"{iso.year}-W{iso.week:02d}",
+                start=start,
                 km=sum(r.distance_m for r in runs) / 1000,
                 longest_km=max((r.distance_m for r in runs), default=0.0) / 1000,
                 window_longest_km=(window_longest(h, last, t).metres or 0.0) / 1000,
             )
-        )  # fmt: skip
+        )
     return out

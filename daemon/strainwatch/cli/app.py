@@ -77,10 +77,13 @@ def current_time() -> datetime:
 
 @click.group(cls=StrainwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--config", "config_path", metavar="FILE", envvar="STRAINWATCH_CONFIG",
+    "--config",
+    "config_path",
+    metavar="FILE",
+    envvar="STRAINWATCH_CONFIG",
     help="Config file. Default: $STRAINWATCH_CONFIG, /etc/strainwatch/config.toml, "
     "then ~/.config/strainwatch/config.toml.",
-)  # fmt: skip
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv: debug and tracebacks).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.version_option(__version__, prog_name="strainwatch")
@@ -114,7 +117,6 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool) 
 pass_app = click.make_pass_decorator(AppContext)
 
 
-
 def waiting(command: str, wait_s: float) -> Callable[[], None]:
     def say() -> None:
         click.echo(
@@ -126,11 +128,13 @@ def waiting(command: str, wait_s: float) -> Callable[[], None]:
 
 
 wait_option = click.option(
-    "--wait", "wait_s", type=click.FloatRange(0, 3600), default=60, show_default=True,
+    "--wait",
+    "wait_s",
+    type=click.FloatRange(0, 3600),
+    default=60,
+    show_default=True,
     help="Seconds to wait for another pass (the daemon's) to finish.",
-)  # fmt: skip
-
-
+)
 
 
 def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -140,4 +144,3 @@ def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-01-31") from None
-

@@ -41,9 +41,12 @@ class Progress:
         self.total, self.done, self.read, self.started = total, 0, 0, self.clock()
         if self.enabled and total > 1:
             self.bar = click.progressbar(
-                length=total, label=self.label, file=sys.stderr, show_eta=False,
+                length=total,
+                label=self.label,
+                file=sys.stderr,
+                show_eta=False,
                 item_show_func=lambda status: status,
-            )  # fmt: skip
+            )
             self.bar.__enter__()
 
     def advance(self, outcome: FileOutcome) -> None:

@@ -85,9 +85,13 @@ def _doc(model: type[BaseModel]) -> str:
 
 def _comment(text: str, indent: str = "") -> list[str]:
     return textwrap.wrap(
-        " ".join(text.split()), WIDTH, initial_indent="# " + indent, subsequent_indent="# ",
-        break_on_hyphens=False, break_long_words=False,
-    )  # fmt: skip
+        " ".join(text.split()),
+        WIDTH,
+        initial_indent="# " + indent,
+        subsequent_indent="# ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
 
 
 def _key(name: str, info: FieldInfo) -> str:

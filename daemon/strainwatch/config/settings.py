@@ -186,10 +186,11 @@ class ChannelSettings(_Model):
         "that needs you, like a revoked Strava link). Default: all three.",
     )
     quiet_hours: str | None = Field(
-        default=None, examples=["22:00-07:00"],
+        default=None,
+        examples=["22:00-07:00"],
         description="Warnings found in these hours wait until they end; default: [notify] quiet_hours; "
         '"" for none.',
-    )  # fmt: skip
+    )
     timeout: Annotated[int, Field(ge=1, le=120)] = Field(
         default=10, description="Seconds the service may take to connect and to answer (1-120)."
     )
@@ -275,9 +276,16 @@ class CleaningSettings(_Model):
 
     def limits(self) -> CleaningLimits:
         return CleaningLimits(
-            self.enabled, self.max_speed, self.sustained, self.hr_speed, self.hr_ratio,
-            self.jump_slack, self.gap, max(self.tail_gap, self.gap), self.sparse_interval,
-        )  # fmt: skip
+            self.enabled,
+            self.max_speed,
+            self.sustained,
+            self.hr_speed,
+            self.hr_ratio,
+            self.jump_slack,
+            self.gap,
+            max(self.tail_gap, self.gap),
+            self.sparse_interval,
+        )
 
 
 def split_listen(value: str) -> tuple[str, int]:

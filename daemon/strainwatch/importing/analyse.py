@@ -143,12 +143,18 @@ def _manual_row(job: FileJob, row: ExportRow) -> AnalysedActivity:
     if not plausible_epoch(row.start_time.timestamp()):
         raise UnusableActivity(f"a manual entry dated {row.start_time.year}: not imported")
     parsed = ParsedActivity(
-        external_id=job.key, start_time=row.start_time, track=Track(),
-        sport_type=normalize_sport(row.sport_type), name=row.name, description=row.description,
-        private_note=row.private_note, gear=row.gear, manual=True,
+        external_id=job.key,
+        start_time=row.start_time,
+        track=Track(),
+        sport_type=normalize_sport(row.sport_type),
+        name=row.name,
+        description=row.description,
+        private_note=row.private_note,
+        gear=row.gear,
+        manual=True,
         summary=DeviceSummary(row.distance_m, row.moving_time_s or row.elapsed_time_s, row.elapsed_time_s),
         raw={"format": "strava_export_row", "strava_export": {"activity_id": row.activity_id}},
-    )  # fmt: skip
+    )
     return AnalysedActivity(parsed, compute_metrics(parsed.track, parsed.summary))
 
 

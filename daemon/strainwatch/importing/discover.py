@@ -139,8 +139,9 @@ def _retry_reason(record: ImportedFile, path: str) -> str | None:
     return None
 
 
-def _plan_members(job: FileJob, infos: Mapping[str, zipfile.ZipInfo], records: Mapping[str, ImportedFile],
-                  plan: Plan) -> None:  # fmt: skip
+def _plan_members(
+    job: FileJob, infos: Mapping[str, zipfile.ZipInfo], records: Mapping[str, ImportedFile], plan: Plan
+) -> None:
     """A zip that is not a Strava export (Garmin Connect's "Export Original", a zip of GPX or
     TCX from another tool): every activity file in it, member by member."""
     members = sorted(
@@ -158,10 +159,17 @@ def _plan_members(job: FileJob, infos: Mapping[str, zipfile.ZipInfo], records: M
         if record is not None and record.sha256 == fingerprint:
             plan.outcomes.append(FileOutcome(member_path, "unchanged", record.error, previous=record.status))
             continue
-        plan.jobs.append(FileJob(
-            record_path=member_path, file_path=job.file_path, size=info.file_size, mtime_ns=job.mtime_ns,
-            member=name, fingerprint=fingerprint, compressed_size=info.compress_size,
-        ))  # fmt: skip
+        plan.jobs.append(
+            FileJob(
+                record_path=member_path,
+                file_path=job.file_path,
+                size=info.file_size,
+                mtime_ns=job.mtime_ns,
+                member=name,
+                fingerprint=fingerprint,
+                compressed_size=info.compress_size,
+            )
+        )
     plan.zips.append(job)
 
 
@@ -169,17 +177,34 @@ def _manual_job(job: FileJob, row: ExportRow, records: Mapping[str, ImportedFile
     """A row of activities.csv without a file: a manual entry, imported from its figures."""
     member_path = f"{job.record_path}!activity {clean_line(row.activity_id)}"
     when = row.start_time.isoformat() if row.start_time else None
-    figures = (when, row.distance_m, row.elapsed_time_s, row.moving_time_s, row.sport_type, row.name,
-               row.description, row.private_note, row.gear)  # fmt: skip
+    figures = (
+        when,
+        row.distance_m,
+        row.elapsed_time_s,
+        row.moving_time_s,
+        row.sport_type,
+        row.name,
+        row.description,
+        row.private_note,
+        row.gear,
+    )
     fingerprint = "row:" + hashlib.sha256(repr(figures).encode()).hexdigest()[:32]
     record = records.get(member_path)
     if record is not None and record.sha256 == fingerprint:
         plan.outcomes.append(FileOutcome(member_path, "unchanged", record.error, previous=record.status))
         return
-    plan.jobs.append(FileJob(
-        record_path=member_path, file_path=job.file_path, size=0, mtime_ns=job.mtime_ns,
-        source="strava_export", external_id=row.activity_id, fingerprint=fingerprint, export_row=row,
-    ))  # fmt: skip
+    plan.jobs.append(
+        FileJob(
+            record_path=member_path,
+            file_path=job.file_path,
+            size=0,
+            mtime_ns=job.mtime_ns,
+            source="strava_export",
+            external_id=row.activity_id,
+            fingerprint=fingerprint,
+            export_row=row,
+        )
+    )
 
 
 def _plan_zip(
@@ -232,17 +257,20 @@ def _plan_zip(
     if repeated:
         plan.outcomes.append(
             FileOutcome(
-                f"{job.record_path}!activities.csv", "not_activity",
+                f"{job.record_path}!activities.csv",
+                "not_activity",
                 f"{repeated:,} rows name a file an earlier row already names: ignored",
             )
-        )  # fmt: skip
+        )
     plan.zips.append(job)
 
 
 def plan_import(
-    paths: Iterable[Path], records: Mapping[str, ImportedFile], time_limit: float | None = None,
+    paths: Iterable[Path],
+    records: Mapping[str, ImportedFile],
+    time_limit: float | None = None,
     units: str = "km",
-) -> Plan:  # fmt: skip
+) -> Plan:
     plan = Plan()
     seen: set[str] = set()
     for path in _expand(paths, plan):

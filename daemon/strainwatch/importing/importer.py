@@ -214,9 +214,12 @@ class _Writer:
 
     def _new_record(self, job: FileJob) -> ImportedFile:
         record = ImportedFile(
-            athlete_id=self.athlete.id, path=job.record_path, first_seen_at=self.now,
-            activity_count=0, status="pending",
-        )  # fmt: skip
+            athlete_id=self.athlete.id,
+            path=job.record_path,
+            first_seen_at=self.now,
+            activity_count=0,
+            status="pending",
+        )
         self.session.add(record)
         self.records[job.record_path] = record
         return record
@@ -248,7 +251,8 @@ class _Writer:
         job = analysis.job
         recordings = tuple(
             Recording(
-                item.parsed.external_id, {**_activity_values(item, self.athlete, job), "file": record},
+                item.parsed.external_id,
+                {**_activity_values(item, self.athlete, job), "file": record},
                 samples=not item.parsed.manual,
             )
             for item in analysis.activities

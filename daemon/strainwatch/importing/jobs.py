@@ -9,9 +9,7 @@ from strainwatch.domain import ActivityMetrics, ParsedActivity
 from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.sources.files.strava_export import ExportRow
 
-Outcome = Literal[
-    "imported", "updated", "unchanged", "duplicate", "not_activity", "unusable", "failed"
-]  # fmt: skip
+Outcome = Literal["imported", "updated", "unchanged", "duplicate", "not_activity", "unusable", "failed"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,9 +37,15 @@ class FilesSource:
         from strainwatch.importing.importer import import_paths  # the readers, when a pass runs
 
         return import_paths(
-            sessions, self.athlete, files_of(self.athlete).paths, now=hooks.now, on_planned=hooks.on_planned,
-            on_file=hooks.on_file, should_stop=hooks.should_stop, cleaning=self.cleaning,
-        )  # fmt: skip
+            sessions,
+            self.athlete,
+            files_of(self.athlete).paths,
+            now=hooks.now,
+            on_planned=hooks.on_planned,
+            on_file=hooks.on_file,
+            should_stop=hooks.should_stop,
+            cleaning=self.cleaning,
+        )
 
 
 class FilesKind:
@@ -60,7 +66,6 @@ class FilesKind:
                 detail = f"{path} readable" if readable else f"{path} missing or not readable"
                 out.append(Check(f"files of {athlete.id}", readable, detail))
         return out
-
 
     def status(self, settings: Settings, session: Session, athlete_ids: Collection[str]) -> KindStatus | None:
         return None

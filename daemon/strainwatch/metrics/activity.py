@@ -286,10 +286,13 @@ def _head(track: Track, end: int) -> Track:
 
 
 def compute_metrics(
-    track: Track, summary: DeviceSummary | None = None, *,
-    sport_type: str | None = None, cleaning: CleaningLimits | None = None,
+    track: Track,
+    summary: DeviceSummary | None = None,
+    *,
+    sport_type: str | None = None,
+    cleaning: CleaningLimits | None = None,
     keep: tuple[float, float] | None = None,
-) -> ActivityMetrics:  # fmt: skip
+) -> ActivityMetrics:
     """All per-activity figures; `summary` supplies what the device measured itself.
 
     What the runner did not run (a car ride, a jump of the position, a stop of hours, see

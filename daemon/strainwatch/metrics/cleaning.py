@@ -115,11 +115,16 @@ class _Recording:
         for i in outside:
             self.dropped[i] = _CROP
         t0 = self.times[0]
-        self.corrections.append(Correction(
-            "crop", self.times[outside[0] - 1] - t0, self.times[outside[-1]] - t0,
-            sum(self.steps[i] for i in outside), sum(self.moving_s(i, i + 1) for i in outside),
-            "you said the run was only part of the recording",
-        ))  # fmt: skip
+        self.corrections.append(
+            Correction(
+                "crop",
+                self.times[outside[0] - 1] - t0,
+                self.times[outside[-1]] - t0,
+                sum(self.steps[i] for i in outside),
+                sum(self.moving_s(i, i + 1) for i in outside),
+                "you said the run was only part of the recording",
+            )
+        )
 
     def cut_tail(self) -> None:
         n, dts = len(self.times), self.dts
@@ -226,12 +231,17 @@ class _Recording:
         for i in jumps:
             self.dropped[i] = _TELEPORT
         t0 = self.times[0]
-        self.corrections.append(Correction(
-            "teleport", self.times[jumps[0] - 1] - t0, self.times[jumps[-1]] - t0,
-            sum(self.steps[i] for i in jumps), sum(self.moving_s(i, i + 1) for i in jumps),
-            f"{len(jumps)} impossible jump{'s' if len(jumps) > 1 else ''} of the position "
-            f"(up to {max(self.steps[i] for i in jumps):.0f} m at once)",
-        ))  # fmt: skip
+        self.corrections.append(
+            Correction(
+                "teleport",
+                self.times[jumps[0] - 1] - t0,
+                self.times[jumps[-1]] - t0,
+                sum(self.steps[i] for i in jumps),
+                sum(self.moving_s(i, i + 1) for i in jumps),
+                f"{len(jumps)} impossible jump{'s' if len(jumps) > 1 else ''} of the position "
+                f"(up to {max(self.steps[i] for i in jumps):.0f} m at once)",
+            )
+        )
 
 
 def _stretches(dropped: bytearray, mark: int, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -262,9 +272,14 @@ def _median_hr(heart_rate: Sequence[float], end: int) -> float | None:
 
 
 def clean_track(
-    times: Sequence[float], steps: Sequence[float], heart_rate: Sequence[float],
-    limits: CleaningLimits, speed_limit: float | None, *, keep: tuple[float, float] | None = None,
-) -> Cleaning:  # fmt: skip
+    times: Sequence[float],
+    steps: Sequence[float],
+    heart_rate: Sequence[float],
+    limits: CleaningLimits,
+    speed_limit: float | None,
+    *,
+    keep: tuple[float, float] | None = None,
+) -> Cleaning:
     """Find what in a recording was not running (the rules are in the module docstring).
 
     `steps` are the metres between consecutive samples (first entry 0); `speed_limit` the
@@ -298,7 +313,11 @@ def device_timer(
     if not limits.enabled or not timer_s or samples * limits.sparse_interval_s >= timer_s:
         return None
     return Correction(
-        "device-timer", 0.0, timer_s, 0.0, computed_moving_s - timer_s,
+        "device-timer",
+        0.0,
+        timer_s,
+        0.0,
+        computed_moving_s - timer_s,
         f"{samples} samples over {_clock(timer_s)} are too sparse to time the run: "
         "moving time and distance from the device's own totals",
     )

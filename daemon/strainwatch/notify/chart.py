@@ -84,13 +84,18 @@ def chart_view(chart: Chart, units: str) -> ChartView:
         w = b.week
         mark = " <- this week" if b.current and chart.last_run is None else ""
         mark += " (spike)" if b.spike else ""
-        rows.append(ChartRow(
-            label=f"{w.start:%a %d %b}", distance=distance_text(w.km * 1000, units),
-            longest=distance_text(w.longest_km * 1000, units), hashes=round(w.km / top * 30), mark=mark,
-            width=max(1, round(w.km / top * BAR_PX)),
-            colour="#e8590c" if b.spike else ("#1c7ed6" if b.current else "#adb5bd"),
-            weight="bold" if b.current or b.spike else "normal",
-        ))  # fmt: skip
+        rows.append(
+            ChartRow(
+                label=f"{w.start:%a %d %b}",
+                distance=distance_text(w.km * 1000, units),
+                longest=distance_text(w.longest_km * 1000, units),
+                hashes=round(w.km / top * 30),
+                mark=mark,
+                width=max(1, round(w.km / top * BAR_PX)),
+                colour="#e8590c" if b.spike else ("#1c7ed6" if b.current else "#adb5bd"),
+                weight="bold" if b.current or b.spike else "normal",
+            )
+        )
     low, high = chart.band
     inside = chart.acwr is not None and low <= chart.acwr <= high
     axis = f"distance ({unit_name(units)}) of each week from the Monday shown; its longest run beside it"

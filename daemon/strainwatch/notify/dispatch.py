@@ -67,21 +67,36 @@ def content_of(
                 f"{format_distance(activity.distance_m, athlete.units)}"
             )
     return AlertContent(
-        fingerprint=alert.fingerprint, rule=alert.rule, severity=alert.severity, day=alert.day.isoformat(),
-        title=say(alert.title, units), summary=say(alert.summary, units), advice=say(alert.advice, units),
-        numbers=dict(alert.numbers), modifiers=[say(m, units) for m in alert.modifiers], activities=lines,
-        previous_severity=alert.previous_severity, units=units, limits=tuple(limits),
-    )  # fmt: skip
+        fingerprint=alert.fingerprint,
+        rule=alert.rule,
+        severity=alert.severity,
+        day=alert.day.isoformat(),
+        title=say(alert.title, units),
+        summary=say(alert.summary, units),
+        advice=say(alert.advice, units),
+        numbers=dict(alert.numbers),
+        modifiers=[say(m, units) for m in alert.modifiers],
+        activities=lines,
+        previous_severity=alert.previous_severity,
+        units=units,
+        limits=tuple(limits),
+    )
 
 
 def pending_of(alert: Alert) -> Pending:
     return Pending(
-        key=alert.fingerprint, rule=alert.rule, severity=Severity[alert.severity.upper()], day=alert.day,
-        active=alert.status == "active", late=alert.late,
+        key=alert.fingerprint,
+        rule=alert.rule,
+        severity=Severity[alert.severity.upper()],
+        day=alert.day,
+        active=alert.status == "active",
+        late=alert.late,
         told=alert.digest_id is not None or alert.mailed_severity is not None,
-        cleared_told=alert.resolved_digest_id is not None, activity_ids=tuple(alert.activity_ids),
-        is_period=alert.is_period, withdrawn=alert.withdrawn,
-    )  # fmt: skip
+        cleared_told=alert.resolved_digest_id is not None,
+        activity_ids=tuple(alert.activity_ids),
+        is_period=alert.is_period,
+        withdrawn=alert.withdrawn,
+    )
 
 
 def also_line(p: Pending, title: str) -> str:
@@ -104,12 +119,18 @@ def queue_notifications(
     # every pass asks only for untold warnings of rules not muted; the athlete's whole alert
     # list is read when there may be mail to write
     urgent = session.scalar(
-        select(Alert.id).where(
-            Alert.athlete_id == athlete.id, Alert.status == "active", Alert.severity == "warning",
-            Alert.late.is_(False), Alert.mailed_severity.is_(None), Alert.digest_id.is_(None),
+        select(Alert.id)
+        .where(
+            Alert.athlete_id == athlete.id,
+            Alert.status == "active",
+            Alert.severity == "warning",
+            Alert.late.is_(False),
+            Alert.mailed_severity.is_(None),
+            Alert.digest_id.is_(None),
             Alert.rule.not_in(list(mutes)),
-        ).limit(1)
-    )  # fmt: skip
+        )
+        .limit(1)
+    )
     stored = session.get(Athlete, athlete.id)
     last = stored.last_digest_on if stored else None
     digest = digest_due(local_now, settings.notify.digest, settings.notify.digest_time, last)
@@ -121,16 +142,22 @@ def queue_notifications(
     week_ago = now - timedelta(days=7)
     sent = session.scalars(
         select(Outbox.created_at).where(
-            Outbox.athlete_id == athlete.id, Outbox.kind.in_(("alert", "digest")),
+            Outbox.athlete_id == athlete.id,
+            Outbox.kind.in_(("alert", "digest")),
             Outbox.created_at > week_ago,
         )
-    )  # fmt: skip
+    )
     recent = [aware(t).astimezone(athlete.zone).date() for t in sent]
     left_out = untold_not_counted(session, athlete.id, athlete.units) if digest or force_digest else []
     planned = plan(
-        [pending_of(a) for a in alerts], today=local_now.date(), digest_due=digest, recent_mail_days=recent,
-        force_digest=force_digest, mutes=mutes, not_counted=len(left_out),
-    )  # fmt: skip
+        [pending_of(a) for a in alerts],
+        today=local_now.date(),
+        digest_due=digest,
+        recent_mail_days=recent,
+        force_digest=force_digest,
+        mutes=mutes,
+        not_counted=len(left_out),
+    )
     if planned.held:
         log.info("%s: the digest waits: %d mails in the last 7 days already", athlete.id, len(recent))
     if not planned.mails:
@@ -179,13 +206,18 @@ class _AthleteMail:
         content = content_of(self.session, row, self.athlete, guidance_lines(day, self.athlete.units))
         also = [also_line(p, say(self.rows[p.key].title, self.athlete.units)) for p in entry.also]
         public = self.settings.web.public_url
-        return replace(content, also=also, url=alert_url(public, row.id),
-                       history_url=alerts_url(public, row.athlete_id))  # fmt: skip
+        return replace(
+            content, also=also, url=alert_url(public, row.id), history_url=alerts_url(public, row.athlete_id)
+        )
 
     def _render(
-        self, what: str, key: str, render: Callable[[], Notification], route: Route,
+        self,
+        what: str,
+        key: str,
+        render: Callable[[], Notification],
+        route: Route,
         alert_id: int | None = None,
-    ) -> Notification | None:  # fmt: skip
+    ) -> Notification | None:
         """The rendered message, or None when rendering fails: then a parked row with the reason
         stands in for it (listed by `outbox` and `doctor`), and the other messages go."""
         try:
@@ -197,13 +229,27 @@ class _AthleteMail:
             unrendered = f"<unrendered.{key}.{self.athlete.id}@strainwatch>"
             message_id = row_id(channel, unrendered, own_id=route.own_id)
             if self.session.scalar(select(Outbox.id).where(Outbox.message_id == message_id)) is None:
-                self.session.add(Outbox(
-                    athlete_id=self.athlete.id, alert_id=alert_id, kind=key.split(".", 1)[0], channel=channel,
-                    status="parked", idempotency_key=message_id, message_id=message_id,
-                    recipient=self.athlete.email, recipient_name=self.athlete.name, subject=what,
-                    body_text="", body_html="", alert_keys=[], attempts=0, next_attempt_at=self.now,
-                    last_error=reason, created_at=self.now,
-                ))  # fmt: skip
+                self.session.add(
+                    Outbox(
+                        athlete_id=self.athlete.id,
+                        alert_id=alert_id,
+                        kind=key.split(".", 1)[0],
+                        channel=channel,
+                        status="parked",
+                        idempotency_key=message_id,
+                        message_id=message_id,
+                        recipient=self.athlete.email,
+                        recipient_name=self.athlete.name,
+                        subject=what,
+                        body_text="",
+                        body_html="",
+                        alert_keys=[],
+                        attempts=0,
+                        next_attempt_at=self.now,
+                        last_error=reason,
+                        created_at=self.now,
+                    )
+                )
             self.queued.parked.append(f"{what}: {reason}")
             return None
 
@@ -216,26 +262,45 @@ class _AthleteMail:
             if not route.takes("alert"):
                 continue
             held = quiet_until(self.now.astimezone(self.athlete.zone), route.quiet_hours)
+
             def render(route: Route = route) -> Notification:  # the content, too, inside _render's guard
                 content = self._content(entry)
                 return route.renderer.alert(
-                    content, recipient_of(self.athlete), self.chart, sender=self.sender, now=self.now,
+                    content,
+                    recipient_of(self.athlete),
+                    self.chart,
+                    sender=self.sender,
+                    now=self.now,
                     link=link,
                 )
+
             what = f"alert {lead.rule} of {lead.day}"
             message = self._render(what, f"alert.{lead.id}", render, route, lead.id)
             if message is None:  # parked once, not again on every pass
                 continue
             row = enqueue(
-                self.session, athlete_id=self.athlete.id, kind="alert", message=message, now=self.now,
-                not_before=held, alert_id=lead.id, channel=route.name, own_id=route.own_id,
-            )  # fmt: skip
+                self.session,
+                athlete_id=self.athlete.id,
+                kind="alert",
+                message=message,
+                now=self.now,
+                not_before=held,
+                alert_id=lead.id,
+                channel=route.name,
+                own_id=route.own_id,
+            )
             if row is not None and not told:
                 self.queued.subjects.append(message.subject)
                 told = True
         channels = [route.name for route in self.routes if route.takes("alert")]
-        log.info("%s: %s %s of %s queued for %s", self.athlete.id, lead.severity, lead.rule, lead.day,
-                 ", ".join(channels))  # fmt: skip
+        log.info(
+            "%s: %s %s of %s queued for %s",
+            self.athlete.id,
+            lead.severity,
+            lead.rule,
+            lead.day,
+            ", ".join(channels),
+        )
         for p in entry.members:
             self.rows[p.key].mailed_severity = p.severity.label
 
@@ -250,27 +315,40 @@ class _AthleteMail:
             resolved=[say(self.rows[p.key].title, units) for p in planned.cleared if not p.withdrawn],
             guidance=guidance(self.history, self.today, self.settings.thresholds(self.athlete)),
             units=units,
-            withdrawn=[withdrawal_line(self.session, self.rows[p.key], zone, units)
-                       for p in planned.cleared if p.withdrawn],
+            withdrawn=[
+                withdrawal_line(self.session, self.rows[p.key], zone, units)
+                for p in planned.cleared
+                if p.withdrawn
+            ],
             not_counted=not_counted_lines(self.left_out, zone),
-        )  # fmt: skip
+        )
         link = alerts_url(self.settings.web.public_url, self.athlete.id)  # every finding it sums up
         digest_row: Outbox | None = None
         for route in self.routes:
             if not route.takes("digest"):
                 continue
             render = partial(
-                route.renderer.digest, content, recipient_of(self.athlete), self.chart,
-                sender=self.sender, now=self.now, link=link,
-            )  # fmt: skip
+                route.renderer.digest,
+                content,
+                recipient_of(self.athlete),
+                self.chart,
+                sender=self.sender,
+                now=self.now,
+                link=link,
+            )
             what, key = f"digest of {self.today}", f"digest.{self.today}"
             message = self._render(what, key, render, route)
             if message is None:
                 continue
             row = enqueue(
-                self.session, athlete_id=self.athlete.id, kind="digest", message=message, now=self.now,
-                channel=route.name, own_id=route.own_id,
-            )  # fmt: skip
+                self.session,
+                athlete_id=self.athlete.id,
+                kind="digest",
+                message=message,
+                now=self.now,
+                channel=route.name,
+                own_id=route.own_id,
+            )
             if row is None:
                 continue
             if digest_row is None:  # reported once, by its first channel's subject
@@ -295,9 +373,15 @@ def not_counted_lines(left_out: Sequence[tuple[Activity, str]], zone: ZoneInfo) 
 
 
 def queue_notice(
-    session: Session, settings: Settings, athlete: AthleteSettings, subject: str, text: str, *, key: str,
+    session: Session,
+    settings: Settings,
+    athlete: AthleteSettings,
+    subject: str,
+    text: str,
+    *,
+    key: str,
     now: datetime,
-) -> None:  # fmt: skip
+) -> None:
     """An operational notice (a source that needs the runner's attention) on every channel
     of the athlete's that takes notices."""
     recipient, sender = recipient_of(athlete), sender_of(settings)
@@ -306,6 +390,11 @@ def queue_notice(
             continue
         message = route.renderer.notice(recipient, sender, subject, text, key=key, now=now)
         enqueue(
-            session, athlete_id=athlete.id, kind="notice", message=message, now=now, channel=route.name,
+            session,
+            athlete_id=athlete.id,
+            kind="notice",
+            message=message,
+            now=now,
+            channel=route.name,
             own_id=route.own_id,
-        )  # fmt: skip
+        )

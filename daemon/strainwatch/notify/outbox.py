@@ -55,12 +55,25 @@ def enqueue(
     if session.scalar(queued.limit(1)) is not None:
         return None
     row = Outbox(
-        athlete_id=athlete_id, alert_id=alert_id, kind=kind, status="pending", channel=channel,
-        idempotency_key=n.key, message_id=message_id, recipient=n.recipient.email,
-        recipient_name=n.recipient.name, subject=n.subject, body_text=n.text, body_html=n.html,
-        severity=n.severity, alert_keys=list(n.alert_keys), message="", attempts=0,
-        next_attempt_at=not_before or now, created_at=now,
-    )  # fmt: skip
+        athlete_id=athlete_id,
+        alert_id=alert_id,
+        kind=kind,
+        status="pending",
+        channel=channel,
+        idempotency_key=n.key,
+        message_id=message_id,
+        recipient=n.recipient.email,
+        recipient_name=n.recipient.name,
+        subject=n.subject,
+        body_text=n.text,
+        body_html=n.html,
+        severity=n.severity,
+        alert_keys=list(n.alert_keys),
+        message="",
+        attempts=0,
+        next_attempt_at=not_before or now,
+        created_at=now,
+    )
     session.add(row)
     session.flush()
     return row
@@ -75,11 +88,16 @@ def row_id(channel: str, message_id: str, *, own_id: bool) -> str:
 def notification_of(row: Outbox) -> Notification:
     """The stored notification, as it was rendered."""
     return Notification(
-        key=row.idempotency_key, message_id=row.message_id.removeprefix(f"{row.channel}:"),
-        recipient=Recipient(row.athlete_id, row.recipient_name, row.recipient), subject=row.subject,
-        text=row.body_text, html=row.body_html, created_at=row.created_at, severity=row.severity,
+        key=row.idempotency_key,
+        message_id=row.message_id.removeprefix(f"{row.channel}:"),
+        recipient=Recipient(row.athlete_id, row.recipient_name, row.recipient),
+        subject=row.subject,
+        text=row.body_text,
+        html=row.body_html,
+        created_at=row.created_at,
+        severity=row.severity,
         alert_keys=tuple(row.alert_keys),
-    )  # fmt: skip
+    )
 
 
 def _claim(session: Session, row_id: int, now: datetime, lease: timedelta) -> bool:
@@ -126,9 +144,13 @@ class DeliveryReport:
 
 
 def deliver_due(
-    sessions: sessionmaker[Session], transport: Channel, now: datetime,
-    on_message: Callable[[], None] | None = None, *, athlete_id: str | None = None,
-) -> DeliveryReport:  # fmt: skip
+    sessions: sessionmaker[Session],
+    transport: Channel,
+    now: datetime,
+    on_message: Callable[[], None] | None = None,
+    *,
+    athlete_id: str | None = None,
+) -> DeliveryReport:
     """Send every due row of this channel once (of one athlete's, for an athlete's own
     channel: its name is the athlete's own); failures are recorded on the row, never raised. `on_message`
     is called before each row (the daemon's progress report)."""

@@ -151,9 +151,14 @@ def _key(athlete_id: str, news: PlanNews, today: date, lookahead: bool) -> str:
 
 
 def queue_plan_mail(
-    session: Session, settings: Settings, athlete: AthleteSettings, outlook: Outlook, *, ran_today: bool,
+    session: Session,
+    settings: Settings,
+    athlete: AthleteSettings,
+    outlook: Outlook,
+    *,
+    ran_today: bool,
     now: datetime,
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """Record the forecasts and queue the look-ahead or the plan mail when there is news; the
     subjects queued. The caller's transaction commits both."""
     plan = plan_of(athlete)
@@ -187,15 +192,25 @@ def queue_plan_mail(
         short = push_body(news)  # for a channel that shows a few lines
         message = route.renderer.notice(recipient, sender, subject, body, key=key, now=now, short=short)
         row = enqueue(
-            session, athlete_id=athlete.id, kind=PLAN, message=message, now=now, channel=route.name,
+            session,
+            athlete_id=athlete.id,
+            kind=PLAN,
+            message=message,
+            now=now,
+            channel=route.name,
             own_id=route.own_id,
-        )  # fmt: skip
+        )
         if row is not None and not queued:  # reported once, by its first channel's subject
             queued.append(message.subject)
     for r in news.untold:
         r.told_severity = r.severity
     for r in news.withdrawn:
         r.withdrawal_told = True
-    log.info("%s: plan mail (%s): %d forecasts, %d withdrawn", athlete.id, LOOKAHEAD if due else PLAN,
-             len(news.untold), len(news.withdrawn))  # fmt: skip
+    log.info(
+        "%s: plan mail (%s): %d forecasts, %d withdrawn",
+        athlete.id,
+        LOOKAHEAD if due else PLAN,
+        len(news.untold),
+        len(news.withdrawn),
+    )
     return queued

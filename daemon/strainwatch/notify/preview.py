@@ -43,17 +43,31 @@ class _Stored:
     def pending(self, key: str) -> Pending:
         f = self.finding
         return Pending(
-            key, f.rule, f.severity, self.day, self.active, self.late, self.told, self.cleared_told,
-            f.activity_ids, RULES[f.rule].kind == "period",
-        )  # fmt: skip
+            key,
+            f.rule,
+            f.severity,
+            self.day,
+            self.active,
+            self.late,
+            self.told,
+            self.cleared_told,
+            f.activity_ids,
+            RULES[f.rule].kind == "period",
+        )
 
     def content(self, key: str, also: Sequence[str] = ()) -> AlertContent:
         f = self.finding
         return AlertContent(
-            fingerprint=key, rule=f.rule, severity=f.severity.label, day=self.day.isoformat(), title=f.title,
-            summary=f.summary, advice=f.advice, also=also,
+            fingerprint=key,
+            rule=f.rule,
+            severity=f.severity.label,
+            day=self.day.isoformat(),
+            title=f.title,
+            summary=f.summary,
+            advice=f.advice,
+            also=also,
             previous_severity=self.previous.label if self.previous else None,
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +78,12 @@ class PreviewMail:
     findings: tuple[str, ...]  # one line per finding: the entry leads, "also" lines, late, cleared
 
     def as_json(self) -> dict[str, Any]:
-        return {"date": self.day.isoformat(), "kind": self.kind, "subject": self.subject,
-                "findings": list(self.findings)}  # fmt: skip
+        return {
+            "date": self.day.isoformat(),
+            "kind": self.kind,
+            "subject": self.subject,
+            "findings": list(self.findings),
+        }
 
 
 @dataclass(slots=True)
@@ -122,9 +140,10 @@ def preview_mailbox(
     store: dict[str, _Stored] = {}
     last_digest: date | None = None
     left_out = [
-        (r, why) for r in ordered
+        (r, why)
+        for r in ordered
         if r.counted is None and (why := left_out_reason(r.sport_type, r.distance_m, r.moving_time_s, units))
-    ]  # fmt: skip
+    ]
     day = first
     while day <= last:
         now = datetime.combine(day, pass_time, zone)
@@ -138,8 +157,12 @@ def preview_mailbox(
             clock=lambda d: datetime.combine(d, pass_time, zone),  # = now: one day is replayed
         )
         for key, marked in ledger.latest.items():
-            finding = replace(marked, title=say(marked.title, units), summary=say(marked.summary, units),
-                              advice=say(marked.advice, units))  # fmt: skip
+            finding = replace(
+                marked,
+                title=say(marked.title, units),
+                summary=say(marked.summary, units),
+                advice=say(marked.advice, units),
+            )
             stored = store.get(key)
             if stored is None:
                 store[key] = _Stored(finding, finding.day, True, ledger.created.get(key, False))

@@ -62,24 +62,48 @@ def message_id(key: str, sender: str) -> str:
 
 
 def _notification(
-    mail: MailView, recipient: Recipient, sender: str, subject: str, key: str, *, now: datetime,
+    mail: MailView,
+    recipient: Recipient,
+    sender: str,
+    subject: str,
+    key: str,
+    *,
+    now: datetime,
     alert_keys: Sequence[str] = (),
-) -> Notification:  # fmt: skip
+) -> Notification:
     text, html = render_bodies(mail)
     return Notification(
-        key=key, message_id=message_id(key, sender), recipient=recipient,
-        subject=header_text(f"[strainwatch] {subject}"), text=text, html=html, created_at=now,
-        severity=mail.findings[0].severity if mail.findings else None, alert_keys=tuple(alert_keys),
-    )  # fmt: skip
+        key=key,
+        message_id=message_id(key, sender),
+        recipient=recipient,
+        subject=header_text(f"[strainwatch] {subject}"),
+        text=text,
+        html=html,
+        created_at=now,
+        severity=mail.findings[0].severity if mail.findings else None,
+        alert_keys=tuple(alert_keys),
+    )
 
 
 def _finding(a: AlertContent) -> FindingView:
     return FindingView(
-        rule_id=a.rule, severity=a.severity, colour=SEVERITY_COLOURS.get(a.severity, "#495057"),
-        title=a.title, summary=a.summary, advice=a.advice, numbers=numbers_sentence(a.numbers, a.units),
-        modifiers=a.modifiers, activities=a.activities, also=a.also, previous_severity=a.previous_severity,
-        rule=RULES.get(a.rule), url=a.url, day=a.day, limits=a.limits, history_url=a.history_url,
-    )  # fmt: skip
+        rule_id=a.rule,
+        severity=a.severity,
+        colour=SEVERITY_COLOURS.get(a.severity, "#495057"),
+        title=a.title,
+        summary=a.summary,
+        advice=a.advice,
+        numbers=numbers_sentence(a.numbers, a.units),
+        modifiers=a.modifiers,
+        activities=a.activities,
+        also=a.also,
+        previous_severity=a.previous_severity,
+        rule=RULES.get(a.rule),
+        url=a.url,
+        day=a.day,
+        limits=a.limits,
+        history_url=a.history_url,
+    )
 
 
 def _greeting(recipient: Recipient) -> str:
@@ -100,9 +124,13 @@ def alert_message(
 
 
 def digest_subject(
-    findings: Sequence[AlertContent], late: Mapping[str, int], resolved: Sequence[str], *,
-    withdrawn: int = 0, not_counted: int = 0,
-) -> str:  # fmt: skip
+    findings: Sequence[AlertContent],
+    late: Mapping[str, int],
+    resolved: Sequence[str],
+    *,
+    withdrawn: int = 0,
+    not_counted: int = 0,
+) -> str:
     """The strongest entry's title, so the mailbox list alone says what it is about."""
     count, old = len(findings), sum(late.values())
     parts = []
@@ -141,12 +169,17 @@ def digest_message(
     d: DigestContent, recipient: Recipient, chart: Chart, sender: str, now: datetime
 ) -> Notification:
     mail = MailView(
-        "digest", _greeting(recipient), chart_view(chart, d.units), [_finding(a) for a in d.findings],
+        "digest",
+        _greeting(recipient),
+        chart_view(chart, d.units),
+        [_finding(a) for a in d.findings],
         period=d.period,
-        late=", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items())), resolved=d.resolved,
-        guidance=guidance_lines(d.guidance, d.units), withdrawn=d.withdrawn,
+        late=", ".join(f"{n} {rule}" for rule, n in sorted(d.late.items())),
+        resolved=d.resolved,
+        guidance=guidance_lines(d.guidance, d.units),
+        withdrawn=d.withdrawn,
         not_counted=named_not_counted(d.not_counted),
-    )  # fmt: skip
+    )
     subject = f"Digest {d.period}: {digest_subject_of(d)}"
     key = f"digest:{recipient.athlete_id}:{d.period}"
     keys = [a.fingerprint for a in d.findings]
@@ -166,19 +199,38 @@ class FullRenderer:
     that show everything (email) or hand all of it on (a webhook)."""
 
     def alert(
-        self, content: AlertContent, recipient: Recipient, chart: Chart, *, sender: str,
-        now: datetime, link: str | None,
-    ) -> Notification:  # fmt: skip
+        self,
+        content: AlertContent,
+        recipient: Recipient,
+        chart: Chart,
+        *,
+        sender: str,
+        now: datetime,
+        link: str | None,
+    ) -> Notification:
         return alert_message(content, recipient, chart, sender, now)
 
     def digest(
-        self, content: DigestContent, recipient: Recipient, chart: Chart, *, sender: str,
-        now: datetime, link: str | None,
-    ) -> Notification:  # fmt: skip
+        self,
+        content: DigestContent,
+        recipient: Recipient,
+        chart: Chart,
+        *,
+        sender: str,
+        now: datetime,
+        link: str | None,
+    ) -> Notification:
         return digest_message(content, recipient, chart, sender, now)
 
     def notice(
-        self, recipient: Recipient, sender: str, subject: str, text: str, *, key: str, now: datetime,
+        self,
+        recipient: Recipient,
+        sender: str,
+        subject: str,
+        text: str,
+        *,
+        key: str,
+        now: datetime,
         short: str | None = None,
-    ) -> Notification:  # fmt: skip
+    ) -> Notification:
         return notice_message(recipient, sender, subject, text, key=key, now=now)

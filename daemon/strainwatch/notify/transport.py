@@ -57,9 +57,11 @@ def route_named(settings: Settings, athlete: AthleteSettings, name: str | None) 
 
 
 def deliver_all(
-    settings: Settings, sessions: sessionmaker[Session], now: datetime,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    now: datetime,
     on_message: Callable[[], None] | None = None,
-) -> DeliveryReport:  # fmt: skip
+) -> DeliveryReport:
     """Send what is due on every channel. A channel that cannot be built (an extra not
     installed, an unreadable secret, a URL its service cannot use) is reported in `problems`
     (a shared one's also in `blocked`: it holds back everyone's messages); its rows wait."""

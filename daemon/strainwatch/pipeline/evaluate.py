@@ -72,9 +72,15 @@ def evaluate_athlete(
     }
     failed: dict[str, tuple[date, str]] = {}
     ledger = replay_days(
-        history, first, today, thresholds, Ledger(states=states), athlete_id=athlete.id, clock=lambda _: now,
+        history,
+        first,
+        today,
+        thresholds,
+        Ledger(states=states),
+        athlete_id=athlete.id,
+        clock=lambda _: now,
         failed=failed,
-    )  # fmt: skip
+    )
     for rule_id, (day, error) in sorted(failed.items()):
         log.error("rule %s failed for %s on %s: %s (the other rules ran)", rule_id, athlete.id, day, error)
     # a broken rule found nothing: that must not resolve the alerts it raised before
@@ -85,9 +91,12 @@ def evaluate_athlete(
     if stored is not None:
         stored.evaluated_on = today
     return EvaluationResult(
-        athlete.id, len(ledger.created), len(ledger.escalated), len(ledger.resolved),
+        athlete.id,
+        len(ledger.created),
+        len(ledger.escalated),
+        len(ledger.resolved),
         {rule_id: f"on {day}: {error}" for rule_id, (day, error) in failed.items()},
-    )  # fmt: skip
+    )
 
 
 def _first_day_to_evaluate(session: Session, athlete: AthleteSettings, history: History, today: date) -> date:
@@ -116,19 +125,31 @@ def _fill(alert: models.Alert, finding: Finding, distances: Mapping[int, float])
 
 
 def write_ledger(
-    session: Session, athlete_id: str, rows: dict[str, models.Alert], ledger: Ledger, now: datetime,
-    *, distances: Mapping[int, float],
-) -> None:  # fmt: skip
+    session: Session,
+    athlete_id: str,
+    rows: dict[str, models.Alert],
+    ledger: Ledger,
+    now: datetime,
+    *,
+    distances: Mapping[int, float],
+) -> None:
     """`distances`: each run's as it counts now, kept with its alerts (a withdrawal says
     what the run was)."""
     for fp, finding in ledger.latest.items():
         alert = rows.get(fp)
         if alert is None:
             alert = models.Alert(
-                athlete_id=athlete_id, fingerprint=fp, rule=finding.rule, day=finding.day,
-                period=finding.period, is_period=RULES[finding.rule].kind == "period",
-                status="active", late=ledger.created.get(fp, False), created_at=now, updated_at=now,
-            )  # fmt: skip
+                athlete_id=athlete_id,
+                fingerprint=fp,
+                rule=finding.rule,
+                day=finding.day,
+                period=finding.period,
+                is_period=RULES[finding.rule].kind == "period",
+                status="active",
+                late=ledger.created.get(fp, False),
+                created_at=now,
+                updated_at=now,
+            )
             session.add(alert)
             rows[fp] = alert
         elif fp in ledger.created:  # withdrawn before, and found again: news again

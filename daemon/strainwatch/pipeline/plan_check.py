@@ -38,18 +38,27 @@ def read_plan(
 
 
 def check_plan(
-    session: Session, settings: Settings, athlete: AthleteSettings, now: datetime, today: date | None = None,
-    *, read: tuple[PlanReading, list[str]] | None = None,
-) -> PlanCheck:  # fmt: skip
+    session: Session,
+    settings: Settings,
+    athlete: AthleteSettings,
+    now: datetime,
+    today: date | None = None,
+    *,
+    read: tuple[PlanReading, list[str]] | None = None,
+) -> PlanCheck:
     """The forecasts of the next 14 days from `today` (default: `now`'s local date; a past day
     sees only the runs up to it); `read`: the plan already read (`read_plan`)."""
     today = today or now.astimezone(athlete.zone).date()
     reading, problems = read or read_plan(settings, athlete, now, today)
     runs = [r for r in load_runs(session, athlete) if r.local_date <= today]
     outlook = forecast(
-        runs, facts_of(session, athlete), settings.thresholds(athlete), reading.planned, today=today,
+        runs,
+        facts_of(session, athlete),
+        settings.thresholds(athlete),
+        reading.planned,
+        today=today,
         zone=athlete.zone,
-    )  # fmt: skip
+    )
     ran_today = any(r.is_running and r.local_date == today for r in runs)
     return PlanCheck(outlook, reading.unparsed, reading.not_runs, problems, ran_today)
 

@@ -62,7 +62,7 @@ class PassReport:
 
     @property
     def failed(self) -> list[str]:
-        """"athlete source: reason" for each failure."""
+        """ "athlete source: reason" for each failure."""
         return [str(f) for f in self.failures]
 
     def of(self, source: str) -> list[SourceReport]:
@@ -149,17 +149,29 @@ def run_pass(
     report = PassReport(started_at=now, dry_run=dry_run)
     if not dry_run:
         _pass(
-            settings, sessions, now, report, on_planned=on_planned, on_file=on_file, should_stop=should_stop,
-            on_progress=on_progress, athlete_ids=athlete_ids,
-        )  # fmt: skip
+            settings,
+            sessions,
+            now,
+            report,
+            on_planned=on_planned,
+            on_file=on_file,
+            should_stop=should_stop,
+            on_progress=on_progress,
+            athlete_ids=athlete_ids,
+        )
         if deliver:
             _deliver(settings, sessions, now, report, on_message=on_progress)
     else:
         with sandbox(sessions) as rolled_back:
             _pass(
-                settings, rolled_back, now, report, on_planned=on_planned, on_file=on_file,
+                settings,
+                rolled_back,
+                now,
+                report,
+                on_planned=on_planned,
+                on_file=on_file,
                 athlete_ids=athlete_ids,
-            )  # fmt: skip
+            )
     log.info("%s", report.summary())
     return report
 
@@ -194,17 +206,21 @@ def _pass(
                 changed = changed or done.changed
         if should_stop is not None and should_stop():
             return
-        isolated("rules", functools.partial(
-            _evaluate_and_queue, sessions, settings, athlete, now, report, changed=changed
-        ))  # fmt: skip
+        isolated(
+            "rules",
+            functools.partial(_evaluate_and_queue, sessions, settings, athlete, now, report, changed=changed),
+        )
         if has_plan(settings, athlete):
             isolated("plan", functools.partial(_check_plan, sessions, settings, athlete, now, report))
 
 
 def _sync(
-    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, source: Source,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    athlete: AthleteSettings,
+    source: Source,
     hooks: PassHooks,
-) -> SourceReport:  # fmt: skip
+) -> SourceReport:
     report = source.sync(sessions, hooks)
     if report.notice is not None:
         _send_notice(sessions, settings, athlete, report.notice, hooks.now)
@@ -222,9 +238,14 @@ class _Recorded(Exception):  # not an error of the pass: a result with a failure
 
 
 def _evaluate_and_queue(
-    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime,
-    report: PassReport, *, changed: bool,
-) -> EvaluationResult:  # fmt: skip
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    athlete: AthleteSettings,
+    now: datetime,
+    report: PassReport,
+    *,
+    changed: bool,
+) -> EvaluationResult:
     with sessions() as session, unit_of_work(session):
         evaluations = _evaluate_if_needed(session, settings, athlete, now=now, changed=changed)
         report.evaluations.extend(evaluations)
@@ -242,9 +263,12 @@ def _evaluate_and_queue(
 
 
 def _check_plan(
-    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    athlete: AthleteSettings,
+    now: datetime,
     report: PassReport,
-) -> PlanCheck:  # fmt: skip
+) -> PlanCheck:
     """The plan's forecasts, mailed when news; an unreadable plan source is recorded against
     "plan" (the other plan sources still count)."""
     checked, subjects = check_and_mail(sessions, settings, athlete, now)
@@ -255,9 +279,14 @@ def _check_plan(
 
 
 def _isolated(
-    sessions: sessionmaker[Session], report: PassReport, athlete_id: str, source: str, work: Callable[[], T],
-    *, now: datetime,
-) -> T | None:  # fmt: skip
+    sessions: sessionmaker[Session],
+    report: PassReport,
+    athlete_id: str,
+    source: str,
+    work: Callable[[], T],
+    *,
+    now: datetime,
+) -> T | None:
     """`work()`, its success or failure recorded for `athlete_id` and `source`; None on failure."""
     try:
         result = work()
@@ -269,9 +298,12 @@ def _isolated(
     except Exception as error:  # one athlete's or source's failure never stops the pass
         text = error_text(error)
         log.error(
-            "%s of %s failed: %s (the pass goes on)", source, athlete_id, text,
+            "%s of %s failed: %s (the pass goes on)",
+            source,
+            athlete_id,
+            text,
             exc_info=not isinstance(error, StrainwatchError | SQLAlchemyError),
-        )  # fmt: skip
+        )
         report.failures.append(Failure(athlete_id, source, text))
         _record(sessions, athlete_id, source, now, text)
         return None
@@ -301,9 +333,12 @@ def _record(
 
 
 def _send_notice(
-    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, notice: Notice,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    athlete: AthleteSettings,
+    notice: Notice,
     now: datetime,
-) -> None:  # fmt: skip
+) -> None:
     """One notice per problem through each of the athlete's channels: never a retry storm."""
     from strainwatch.notify.dispatch import queue_notice
 
@@ -312,9 +347,12 @@ def _send_notice(
 
 
 def _deliver(
-    settings: Settings, sessions: sessionmaker[Session], now: datetime, report: PassReport,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    now: datetime,
+    report: PassReport,
     on_message: Callable[[], None] | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Send what is due on every channel; a channel's problem is reported, never fatal: its
     rows wait."""
     report.delivery = deliver_all(settings, sessions, now, on_message)

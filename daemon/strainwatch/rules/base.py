@@ -97,25 +97,55 @@ def km(metres: float) -> str:
 
 
 def about_run(
-    rule: str, severity: Severity, day: date, run: Run, *, title: str, summary: str, advice: str,
-    numbers: Mapping[str, float | int | str | None], modifiers: Sequence[str] = (),
-) -> Finding:  # fmt: skip
+    rule: str,
+    severity: Severity,
+    day: date,
+    run: Run,
+    *,
+    title: str,
+    summary: str,
+    advice: str,
+    numbers: Mapping[str, float | int | str | None],
+    modifiers: Sequence[str] = (),
+) -> Finding:
     """A finding about one run: the run is its period (one alert per run) and its activity."""
     return Finding(
-        rule=rule, severity=severity, day=day, period=f"activity:{run.activity_id}", title=title,
-        summary=summary, advice=advice, numbers=numbers, activity_ids=(run.activity_id,),
+        rule=rule,
+        severity=severity,
+        day=day,
+        period=f"activity:{run.activity_id}",
+        title=title,
+        summary=summary,
+        advice=advice,
+        numbers=numbers,
+        activity_ids=(run.activity_id,),
         modifiers=tuple(modifiers),
-    )  # fmt: skip
+    )
 
 
 def in_episode(
-    rule: str, severity: Severity, day: date, since: date, *, title: str, summary: str, advice: str,
-    numbers: Mapping[str, float | int | str | None], activity_ids: Sequence[int] = (),
+    rule: str,
+    severity: Severity,
+    day: date,
+    since: date,
+    *,
+    title: str,
+    summary: str,
+    advice: str,
+    numbers: Mapping[str, float | int | str | None],
+    activity_ids: Sequence[int] = (),
     modifiers: Sequence[str] = (),
-) -> Finding:  # fmt: skip
+) -> Finding:
     """A finding about an episode that began on `since`: one alert for as long as it lasts."""
     return Finding(
-        rule=rule, severity=severity, day=day, period=f"since:{since.isoformat()}", title=title,
-        summary=summary, advice=advice, numbers=numbers, activity_ids=tuple(activity_ids),
+        rule=rule,
+        severity=severity,
+        day=day,
+        period=f"since:{since.isoformat()}",
+        title=title,
+        summary=summary,
+        advice=advice,
+        numbers=numbers,
+        activity_ids=tuple(activity_ids),
         modifiers=tuple(modifiers),
-    )  # fmt: skip
+    )

@@ -95,10 +95,13 @@ def comeback(h: History, day: date, settings: Settings) -> Comeback | None:
     typical_run = median(r.distance_m for r in pre)
     typical_week = sum(r.distance_m for r in pre) / (baseline_days / 7)
     return Comeback(
-        first, last_before, typical_run, typical_week,
+        first,
+        last_before,
+        typical_run,
+        typical_week,
         run_limit_m=number(settings, "first_run") * typical_run,
         week_limit_m=number(settings, "first_week") * typical_week,
-    )  # fmt: skip
+    )
 
 
 def weekly_jump(h: History, day: date, settings: Settings) -> tuple[float, float, float] | None:
@@ -127,27 +130,39 @@ def advised(h: History, today: date, t: Thresholds) -> tuple[Ceiling, ...]:
         longest = window_longest(h, today, t)
         factor = number(t.of(SPIKE), "next_run_factor")
         if longest.metres is not None:
-            found.append(Ceiling(
-                "run", factor * longest.metres, SPIKE,
-                f"{factor:g} x your longest run of the last {longest.window_days} days, "
-                f"{distance_mark(longest.metres)}",
-            ))  # fmt: skip
+            found.append(
+                Ceiling(
+                    "run",
+                    factor * longest.metres,
+                    SPIKE,
+                    f"{factor:g} x your longest run of the last {longest.window_days} days, "
+                    f"{distance_mark(longest.metres)}",
+                )
+            )
     if WEEKLY in t:
         settings = t.of(WEEKLY)
         factor = number(settings, "next_week_factor")
         mean_km = h.km_between(today - timedelta(days=13), today) / 2
         if mean_km > 0:
-            found.append(Ceiling(
-                "week", factor * mean_km * 1000, WEEKLY,
-                f"{factor:g} x your weekly mean of the last 2 weeks, {distance_mark(mean_km * 1000)}",
-            ))  # fmt: skip
+            found.append(
+                Ceiling(
+                    "week",
+                    factor * mean_km * 1000,
+                    WEEKLY,
+                    f"{factor:g} x your weekly mean of the last 2 weeks, {distance_mark(mean_km * 1000)}",
+                )
+            )
         jump = weekly_jump(h, today, settings)
         if jump is not None:
-            found.append(Ceiling(
-                "week", factor * jump[1] * 1000, WEEKLY,
-                f"{factor:g} x your weekly mean of the 2 weeks before this jump, "
-                f"{distance_mark(jump[1] * 1000)}",
-            ))  # fmt: skip
+            found.append(
+                Ceiling(
+                    "week",
+                    factor * jump[1] * 1000,
+                    WEEKLY,
+                    f"{factor:g} x your weekly mean of the 2 weeks before this jump, "
+                    f"{distance_mark(jump[1] * 1000)}",
+                )
+            )
     if RETURN in t:
         settings = t.of(RETURN)
         back = comeback(h, today, settings)
@@ -155,16 +170,20 @@ def advised(h: History, today: date, t: Thresholds) -> tuple[Ceiling, ...]:
             gap = f"after {back.gap_days} days off"
             found += [
                 Ceiling(
-                    "run", back.run_limit_m, RETURN,
+                    "run",
+                    back.run_limit_m,
+                    RETURN,
                     f"{gap}: {_percent(number(settings, 'first_run'))} of your typical run before the "
                     f"break, {distance_mark(back.typical_run_m)}",
                 ),
                 Ceiling(
-                    "week", back.week_limit_m, RETURN,
+                    "week",
+                    back.week_limit_m,
+                    RETURN,
                     f"{gap}: the first week back at {_percent(number(settings, 'first_week'))} of your "
                     f"typical week before the break, {distance_mark(back.typical_week_m)}",
                 ),
-            ]  # fmt: skip
+            ]
     return tuple(found)
 
 

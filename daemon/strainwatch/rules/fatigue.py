@@ -50,7 +50,10 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
     since = h.episode_start("fatigue", day, lambda d: _holds(h, d, settings))
     return [
         in_episode(
-            RULE.id, severity, day, since,
+            RULE.id,
+            severity,
+            day,
+            since,
             title="Training load rising faster than fitness"
             if ramp > number(settings, "ramp_info")
             else "Deep fatigue",

@@ -54,7 +54,10 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         days = int(number(settings, "window_days"))
         findings.append(
             about_run(
-                RULE.id, Severity.CAUTION if spiked else Severity.INFO, day, run,
+                RULE.id,
+                Severity.CAUTION if spiked else Severity.INFO,
+                day,
+                run,
                 title=_title(run.descent_m, most, number(settings, "min_descent_m"), days),
                 summary=(
                     f"{climb_mark(run.descent_m)} down against at most {climb_mark(most)} in any run of the "

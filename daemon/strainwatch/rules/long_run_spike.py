@@ -49,7 +49,10 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         days = int(number(settings, "window_days"))
         findings.append(
             about_run(
-                RULE.id, severity, day, run,
+                RULE.id,
+                severity,
+                day,
+                run,
                 title=f"Long run {increase * 100:.0f}% above your {days}-day longest",
                 summary=(
                     f"{km(run.distance_m)}, {pct(increase)} over your longest run of the previous {days} "

@@ -62,7 +62,10 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
     since = h.episode_start("no-rest-days", day, lambda d: _holds(h, d, settings))
     return [
         in_episode(
-            RULE.id, severity, day, since,
+            RULE.id,
+            severity,
+            day,
+            since,
             title=f"{days_in_a_row} days without a rest day" if long_streak else "Every day looks the same",
             summary="; ".join(parts),
             advice=(

@@ -71,7 +71,10 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         if words:
             findings.append(
                 about_run(
-                    RULE.id, Severity.CAUTION, day, run,
+                    RULE.id,
+                    Severity.CAUTION,
+                    day,
+                    run,
                     title=f"You wrote \u201c{words[0]}\u201d about this run",
                     summary=f"pain words in your notes: {', '.join(words)}",
                     advice=PAIN_ADVICE + " Log it with `strainwatch injury add` if it is a strain.",

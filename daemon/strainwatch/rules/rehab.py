@@ -42,7 +42,10 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         if reasons:
             findings.append(
                 about_run(
-                    RULE.id, Severity.CAUTION, day, run,
+                    RULE.id,
+                    Severity.CAUTION,
+                    day,
+                    run,
                     title=f"Rehab ({injury.part}, since {injury.start}): {reasons[0]}",
                     summary="; ".join(reasons),
                     advice=(

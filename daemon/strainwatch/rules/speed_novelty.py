@@ -32,7 +32,10 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
         severity = Severity.CAUTION if (mods or spiked) else Severity.INFO
         findings.append(
             about_run(
-                RULE.id, severity, day, run,
+                RULE.id,
+                severity,
+                day,
+                run,
                 title=f"First speed session in {int(number(settings, 'novel_days'))} days",
                 summary=(
                     f"{minutes:.0f} min at or faster than {pace_mark(threshold)} "

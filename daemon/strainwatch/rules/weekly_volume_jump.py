@@ -41,7 +41,10 @@ def evaluate(h: History, day: date, t: Thresholds) -> list[Finding]:
     since = h.episode_start("weekly-volume-jump", day, lambda d: weekly_jump(h, d, settings) is not None)
     return [
         in_episode(
-            RULE.id, severity, day, since,
+            RULE.id,
+            severity,
+            day,
+            since,
             title=f"Weekly distance {increase * 100:.0f}% above the two weeks before",
             summary=(
                 f"{km(last * 1000)} in the last 7 days, {pct(increase)} over your weekly mean of the two "

@@ -112,9 +112,14 @@ class Daemon:
         watchdog = watchdog_s()
         self.heartbeat = Heartbeat(watchdog or 0.0)
         self.watchdog_interval_s = watchdog / 2 if watchdog else None
-        self.scheduler = BlockingScheduler(timezone=UTC, job_defaults={
-            "coalesce": True, "max_instances": 1, "misfire_grace_time": 300,
-        })  # fmt: skip
+        self.scheduler = BlockingScheduler(
+            timezone=UTC,
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": 300,
+            },
+        )
         self.failing: dict[str, str] = {}  # job -> the error last logged, so an outage is logged once
         self.watcher: FolderWatcher | None = None
         self.web: ServerThread | None = None
@@ -160,9 +165,13 @@ class Daemon:
 
         with self.heartbeat.working(), pass_lock(self.settings.database_url):
             report = run_pass(
-                self.settings, self.sessions, now=self.clock(), should_stop=self._progress,
-                on_file=lambda _outcome: self.heartbeat.beat(), on_progress=self.heartbeat.beat,
-            )  # fmt: skip
+                self.settings,
+                self.sessions,
+                now=self.clock(),
+                should_stop=self._progress,
+                on_file=lambda _outcome: self.heartbeat.beat(),
+                on_progress=self.heartbeat.beat,
+            )
         self._warm_web(None)
         return report.summary()
 
@@ -173,10 +182,14 @@ class Daemon:
         # the lock first: waiting for another pass is no stalled progress for the watchdog
         with pass_lock(self.settings.database_url, wait_s=WATCH_WAIT_S), self.heartbeat.working():
             report = run_pass(
-                self.settings, self.sessions, now=self.clock(), should_stop=self._progress,
-                on_file=lambda _outcome: self.heartbeat.beat(), on_progress=self.heartbeat.beat,
+                self.settings,
+                self.sessions,
+                now=self.clock(),
+                should_stop=self._progress,
+                on_file=lambda _outcome: self.heartbeat.beat(),
+                on_progress=self.heartbeat.beat,
                 athlete_ids=athlete_ids,
-            )  # fmt: skip
+            )
         self._warm_web(athlete_ids)
         return report.summary()
 
@@ -226,9 +239,13 @@ class Daemon:
         every = IntervalTrigger(seconds=interval, jitter=max(1, interval // 10))
         first = datetime.now(UTC) + timedelta(seconds=random.uniform(0, 1))  # noqa: S311
         self.scheduler.add_job(
-            self._guarded("sync", self.sync_pass), every, id="sync", name="sync pass",
-            next_run_time=first, misfire_grace_time=interval,
-        )  # fmt: skip
+            self._guarded("sync", self.sync_pass),
+            every,
+            id="sync",
+            name="sync pass",
+            next_run_time=first,
+            misfire_grace_time=interval,
+        )
         delivery = IntervalTrigger(seconds=DELIVERY_INTERVAL_S)
         self.scheduler.add_job(
             self._guarded("delivery", self.deliver), delivery, id="delivery", name="mail delivery"
@@ -279,9 +296,11 @@ class Daemon:
         self.watch()
         if self.watchdog_interval_s:
             threading.Thread(
-                target=self.heartbeat.feed, args=(self.stop, self.watchdog_interval_s), name="watchdog",
+                target=self.heartbeat.feed,
+                args=(self.stop, self.watchdog_interval_s),
+                name="watchdog",
                 daemon=True,
-            ).start()  # fmt: skip
+            ).start()
         if self.stop.is_set():
             return 0
         self.start_web()

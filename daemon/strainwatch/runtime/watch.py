@@ -25,10 +25,25 @@ from strainwatch.pipeline.sources import KINDS
 
 log = logging.getLogger(__name__)
 
-NETWORK_FILE_SYSTEMS = frozenset({
-    "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "fuse.sshfs",
-    "fuse.rclone", "fuse.glusterfs", "davfs", "fuse.davfs2", "virtiofs",
-})  # fmt: skip
+NETWORK_FILE_SYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "9p",
+        "afs",
+        "ceph",
+        "glusterfs",
+        "fuse.sshfs",
+        "fuse.rclone",
+        "fuse.glusterfs",
+        "davfs",
+        "fuse.davfs2",
+        "virtiofs",
+    }
+)
 TICK_S = 0.2  # how often pending files are looked at
 
 
@@ -104,8 +119,12 @@ def plan_watch(settings: Settings, mounts: str | None = None) -> WatchPlan:
             reasons.add(f"a {kind} network mount raises no inotify events")
         else:
             inotify.append(folder)
-    return WatchPlan({k: tuple(v) for k, v in owners.items()}, tuple(inotify), tuple(polled),
-                     "; ".join(sorted(reasons)) or None)  # fmt: skip
+    return WatchPlan(
+        {k: tuple(v) for k, v in owners.items()},
+        tuple(inotify),
+        tuple(polled),
+        "; ".join(sorted(reasons)) or None,
+    )
 
 
 def _wanted(path: str) -> bool:
@@ -175,8 +194,9 @@ class FolderWatcher:
             threading.Thread(target=self._inotify, args=(before,), name="watch-inotify", daemon=True).start()
         if self.plan.polled:
             before = _snapshot(self.plan.polled)
-            threading.Thread(target=self._poll, args=(self.plan.polled, before), name="watch-poll",
-                             daemon=True).start()  # fmt: skip
+            threading.Thread(
+                target=self._poll, args=(self.plan.polled, before), name="watch-poll", daemon=True
+            ).start()
         threading.Thread(target=self._settle, name="watch-settle", daemon=True).start()
 
     def _owners(self, path: str) -> tuple[str, ...]:
@@ -209,9 +229,14 @@ class FolderWatcher:
         caught_up = False
         try:
             for changes in watchfiles.watch(
-                *self.plan.inotify, stop_event=self.stop, debounce=200, step=50, rust_timeout=1000,
-                yield_on_timeout=True, raise_interrupt=False,
-            ):  # fmt: skip
+                *self.plan.inotify,
+                stop_event=self.stop,
+                debounce=200,
+                step=50,
+                rust_timeout=1000,
+                yield_on_timeout=True,
+                raise_interrupt=False,
+            ):
                 if not caught_up:  # the watches are in place now: what landed while they were set up
                     self._differences(before, _snapshot(self.plan.inotify))
                     caught_up = True

@@ -122,9 +122,12 @@ def run_worker(config_path: str | None) -> int:
     stopping = threading.Event()
     sessions = open_database(settings.database_url)
     ctx = WorkerContext(
-        settings=settings, sessions=sessions, lock_engine=create_db_engine(settings.database_url),
-        clock=clock.running(), stopping=stopping,
-    )  # fmt: skip
+        settings=settings,
+        sessions=sessions,
+        lock_engine=create_db_engine(settings.database_url),
+        clock=clock.running(),
+        stopping=stopping,
+    )
     name = f"{socket.gethostname()}:{os.getpid()}"
 
     async def main() -> None:
@@ -134,11 +137,16 @@ def run_worker(config_path: str | None) -> int:
         async with app.open_async():
             if await ensure_schema(app):
                 log.info("procrastinate's schema applied")
-            run = asyncio.ensure_future(app.run_worker_async(
-                name=name, concurrency=workers.concurrency, install_signal_handlers=False,
-                update_heartbeat_interval=workers.heartbeat, stalled_worker_timeout=workers.stalled_after,
-                delete_jobs="successful",
-            ))  # fmt: skip
+            run = asyncio.ensure_future(
+                app.run_worker_async(
+                    name=name,
+                    concurrency=workers.concurrency,
+                    install_signal_handlers=False,
+                    update_heartbeat_interval=workers.heartbeat,
+                    stalled_worker_timeout=workers.stalled_after,
+                    delete_jobs="successful",
+                )
+            )
             loop = asyncio.get_running_loop()
 
             def stop(signum: int) -> None:
@@ -152,9 +160,11 @@ def run_worker(config_path: str | None) -> int:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop, signum)
             log.info(
-                "strainwatch worker %s ready: %d job(s) at once, tick every %d s", name,
-                workers.concurrency, workers.tick,
-            )  # fmt: skip
+                "strainwatch worker %s ready: %d job(s) at once, tick every %d s",
+                name,
+                workers.concurrency,
+                workers.tick,
+            )
             notify("READY=1", f"STATUS=worker {name}, {workers.concurrency} job(s) at once")
             try:
                 await run

@@ -103,9 +103,13 @@ def athlete_pass(ctx: WorkerContext, athlete_id: str) -> tuple[str, bool]:
     try:
         with pass_lock(ctx.settings.database_url, athlete_id=athlete_id, engine=ctx.lock_engine):
             report = run_pass(
-                ctx.settings, ctx.sessions, now=ctx.clock(), athlete_ids={athlete_id}, deliver=False,
+                ctx.settings,
+                ctx.sessions,
+                now=ctx.clock(),
+                athlete_ids={athlete_id},
+                deliver=False,
                 should_stop=ctx.stopping.is_set,
-            )  # fmt: skip
+            )
     except PassBusy as busy:
         return f"pass of {athlete_id} skipped: {busy.what}", False
     return f"pass of {athlete_id}: {report.summary()}", bool(report.queued)
@@ -193,8 +197,12 @@ def register(app: App, ctx: WorkerContext) -> Tasks:
                 digests += await _defer(digest_task, f"digest:{athlete_id}", athlete_id=athlete_id)
         await _defer(deliver_task, "deliver")
         if queued or digests or revived:
-            log.info("tick: %d pass(es) and %d digest(s) queued, %d stalled job(s) taken over",
-                     queued, digests, revived)  # fmt: skip
+            log.info(
+                "tick: %d pass(es) and %d digest(s) queued, %d stalled job(s) taken over",
+                queued,
+                digests,
+                revived,
+            )
 
     return Tasks(pass_task, deliver_task, digest_task)
 
@@ -223,8 +231,9 @@ async def _revive_stalled(app: App, stalled_after: int) -> int:
             log.info("stalled job %s of %s not retried (%s): closed", job.id, job.task_name, error)
             await app.job_manager.finish_job(job, status=jobs.Status.FAILED, delete_job=False)
             continue
-        log.warning("job %s (%s %s) of a dead worker queued again", job.id, job.task_name,
-                    _args(job.task_kwargs))  # fmt: skip
+        log.warning(
+            "job %s (%s %s) of a dead worker queued again", job.id, job.task_name, _args(job.task_kwargs)
+        )
         revived += 1
     return revived
 

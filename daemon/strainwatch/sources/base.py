@@ -94,7 +94,7 @@ class Source(Protocol):
 
     @property
     def name(self) -> str:
-        """"files", "strava": its health key and its name in reports."""
+        """ "files", "strava": its health key and its name in reports."""
         ...
 
     def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> SourceReport: ...

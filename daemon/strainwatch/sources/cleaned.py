@@ -20,8 +20,12 @@ def cleaned_values(
         if not distance_m and not moving_time_s:
             return {"corrections": None}
         distance, moving = float(distance_m or 0.0), float(moving_time_s or 0.0)
-        return {"distance_m": distance, "moving_time_s": moving,
-                "pace_s_per_km": pace_s_per_km(moving, distance), "corrections": None}  # fmt: skip
+        return {
+            "distance_m": distance,
+            "moving_time_s": moving,
+            "pace_s_per_km": pace_s_per_km(moving, distance),
+            "corrections": None,
+        }
     return {
         "distance_m": metrics.distance_m,
         "moving_time_s": metrics.moving_time_s,

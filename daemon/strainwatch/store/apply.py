@@ -102,9 +102,14 @@ class BatchResult:
 
 
 def apply_batch(
-    session: Session, athlete_id: str, batch: SourceBatch, known: KnownActivities, now: datetime, *,
+    session: Session,
+    athlete_id: str,
+    batch: SourceBatch,
+    known: KnownActivities,
+    now: datetime,
+    *,
     settle: bool = True,
-) -> BatchResult:  # fmt: skip
+) -> BatchResult:
     """Store `batch` for `athlete_id` inside the caller's transaction; `known` follows.
 
     New rows get their ids from the transaction's flush: with `settle`, one flush at the end
@@ -185,9 +190,14 @@ class _Applier:
             twin = known.same_run(start, distance, end)
         better = twin is not None and twin.activity_id is not None and quality > twin.quality
         activity = Activity(
-            athlete_id=self.athlete_id, source=self.source, external_id=recording.external_id, deleted=False,
-            created_at=self.now, updated_at=self.now, **values,
-        )  # fmt: skip
+            athlete_id=self.athlete_id,
+            source=self.source,
+            external_id=recording.external_id,
+            deleted=False,
+            created_at=self.now,
+            updated_at=self.now,
+            **values,
+        )
         if recording.summary is not None:
             activity.raw = {"summary": dict(recording.summary)}
         activity.duplicate_of = twin.activity_id if twin is not None and not better else None
@@ -234,10 +244,12 @@ class _Applier:
         gone = {d.external_id: d.gone for d in deletions}
         rows = self.session.scalars(
             select(Activity).where(
-                Activity.athlete_id == self.athlete_id, Activity.source == self.source,
-                Activity.external_id.in_(list(gone)), Activity.deleted.is_(False),
+                Activity.athlete_id == self.athlete_id,
+                Activity.source == self.source,
+                Activity.external_id.in_(list(gone)),
+                Activity.deleted.is_(False),
             )
-        )  # fmt: skip
+        )
         for activity in rows:
             heir = repository.mark_deleted(self.session, activity, self.now)
             self.known.drop(activity.id)

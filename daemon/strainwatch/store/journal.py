@@ -56,8 +56,9 @@ def add_pain_note(session: Session, activity: Activity, note: str, by: str | Non
     text = _note(note)
     if text is None:
         raise StrainwatchError("the pain note is empty")
-    row = PainNote(athlete_id=activity.athlete_id, activity_id=activity.id, note=text,
-                   created_by=by, created_at=now)  # fmt: skip
+    row = PainNote(
+        athlete_id=activity.athlete_id, activity_id=activity.id, note=text, created_by=by, created_at=now
+    )
     session.add(row)
     session.flush()
     _stale(session, activity.athlete_id)

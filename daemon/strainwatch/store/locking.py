@@ -45,9 +45,13 @@ class PassBusy(StrainwatchError):
 
 @contextmanager
 def pass_lock(
-    database_url: str, wait_s: float = 0.0, on_wait: Callable[[], None] | None = None,
-    *, athlete_id: str | None = None, engine: Engine | None = None,
-) -> Iterator[None]:  # fmt: skip
+    database_url: str,
+    wait_s: float = 0.0,
+    on_wait: Callable[[], None] | None = None,
+    *,
+    athlete_id: str | None = None,
+    engine: Engine | None = None,
+) -> Iterator[None]:
     """Hold the pass lock for the block; PassBusy when it is still taken after `wait_s`.
     `on_wait` is called once when the lock is taken and waiting begins. With `athlete_id`
     (PostgreSQL), only that athlete's passes are excluded; `engine` reuses a worker's pool."""

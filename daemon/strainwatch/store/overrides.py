@@ -90,17 +90,24 @@ def override_of(session: Session, activity: Activity) -> ActivityOverride | None
 
 
 def correct(
-    session: Session, activity: Activity, now: datetime, *,
-    distance_m: float | None = None, running: bool | None = None,
-) -> ActivityOverride:  # fmt: skip
+    session: Session,
+    activity: Activity,
+    now: datetime,
+    *,
+    distance_m: float | None = None,
+    running: bool | None = None,
+) -> ActivityOverride:
     """Record the runner's correction (None leaves a value as it was); the run's day is
     evaluated again on the next pass."""
     row = override_of(session, activity)
     if row is None:
         row = ActivityOverride(
-            athlete_id=activity.athlete_id, source=activity.source, external_id=activity.external_id,
-            created_at=now, updated_at=now,
-        )  # fmt: skip
+            athlete_id=activity.athlete_id,
+            source=activity.source,
+            external_id=activity.external_id,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(row)
     if distance_m is not None:
         row.distance_m = distance_m
@@ -117,10 +124,17 @@ def carry(session: Session, old: Activity, key: tuple[str, str]) -> None:
     row = override_of(session, old)
     if row is None or (row.distance_m is None and row.running is None):
         return
-    session.add(ActivityOverride(
-        athlete_id=row.athlete_id, source=key[0], external_id=key[1], distance_m=row.distance_m,
-        running=row.running, created_at=row.created_at, updated_at=row.updated_at,
-    ))  # fmt: skip
+    session.add(
+        ActivityOverride(
+            athlete_id=row.athlete_id,
+            source=key[0],
+            external_id=key[1],
+            distance_m=row.distance_m,
+            running=row.running,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+    )
 
 
 def mark_duplicate(session: Session, activity: Activity, of: Activity, now: datetime) -> None:
@@ -159,8 +173,13 @@ class Word:
     reset: bool = False
 
     def says_nothing(self) -> bool:
-        return not self.reset and self.distance_m is None and self.running is None and not self.crop \
-            and self.duplicate_of is None  # fmt: skip
+        return (
+            not self.reset
+            and self.distance_m is None
+            and self.running is None
+            and not self.crop
+            and self.duplicate_of is None
+        )
 
 
 def say_word(session: Session, row: Activity, word: Word, zone: tzinfo, now: datetime) -> list[str]:

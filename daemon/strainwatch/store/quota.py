@@ -80,8 +80,14 @@ class SharedQuota:
             greatest = func.greatest if dialect == "postgresql" else func.max
             for name, (limit, usage) in sorted(limits.items()):  # one order: no deadlock between processes
                 start = self.window_start(name, now)
-                row = {"source": self.source, "window": name, "window_start": start, "limit": limit,
-                       "used": usage, "updated_at": now}  # fmt: skip
+                row = {
+                    "source": self.source,
+                    "window": name,
+                    "window_start": start,
+                    "limit": limit,
+                    "used": usage,
+                    "updated_at": now,
+                }
                 statement = insert(RateQuota).values(row)
                 current = RateQuota.__table__.c
                 statement = statement.on_conflict_do_update(

@@ -54,9 +54,17 @@ def known_activities(session: Session, athlete_id: str) -> KnownActivities:
 
 
 _RUN_COLUMNS = (
-    Activity.start_time, Activity.distance_m, Activity.id, Activity.source, Activity.external_id,
-    Activity.elapsed_time_s, Activity.manual, Activity.avg_hr, Activity.has_gps, Activity.streams_state,
-)  # fmt: skip
+    Activity.start_time,
+    Activity.distance_m,
+    Activity.id,
+    Activity.source,
+    Activity.external_id,
+    Activity.elapsed_time_s,
+    Activity.manual,
+    Activity.avg_hr,
+    Activity.has_gps,
+    Activity.streams_state,
+)
 
 
 def _known_run(row: tuple[Any, ...]) -> KnownRun:
@@ -104,9 +112,11 @@ def duplicates_by_activity(session: Session, athlete_id: str) -> dict[int, list[
     """The recordings linked as duplicates, by the activity that counts."""
     out: dict[int, list[Activity]] = {}
     rows = session.scalars(
-        select(Activity).where(
+        select(Activity)
+        .where(
             Activity.athlete_id == athlete_id, Activity.deleted.is_(False), Activity.duplicate_of.is_not(None)
-        ).order_by(Activity.id)
+        )
+        .order_by(Activity.id)
     )
     for row in rows:
         out.setdefault(int(row.duplicate_of or 0), []).append(row)
@@ -120,10 +130,12 @@ def stored_since(
     start, raw): what a listing of that window must still hold."""
     rows = session.execute(
         select(Activity.external_id, Activity.start_time, Activity.raw).where(
-            Activity.athlete_id == athlete_id, Activity.source == source, Activity.start_time >= since,
+            Activity.athlete_id == athlete_id,
+            Activity.source == source,
+            Activity.start_time >= since,
             Activity.deleted.is_(False),
         )
-    )  # fmt: skip
+    )
     return [(key, start, raw) for key, start, raw in rows]
 
 
@@ -133,10 +145,13 @@ def mark_deleted(session: Session, activity: Activity, now: datetime) -> Activit
     activity.deleted, activity.updated_at = True, now
     if activity.duplicate_of is not None:
         return None
-    twins = list(session.scalars(
-        select(Activity).where(Activity.duplicate_of == activity.id, Activity.deleted.is_(False))
-        .order_by(Activity.id)
-    ))  # fmt: skip
+    twins = list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.duplicate_of == activity.id, Activity.deleted.is_(False))
+            .order_by(Activity.id)
+        )
+    )
     if twins:
         heir, *rest = twins
         heir.duplicate_of, heir.updated_at = None, now

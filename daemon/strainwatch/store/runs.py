@@ -19,21 +19,32 @@ from strainwatch.store.overrides import Override, overrides_of
 
 
 def run_of(
-    activity: models.Activity, zone: ZoneInfo, pain_notes: tuple[str, ...] = (),
+    activity: models.Activity,
+    zone: ZoneInfo,
+    pain_notes: tuple[str, ...] = (),
     override: Override | None = None,
-) -> Run:  # fmt: skip
+) -> Run:
     text = " \n".join(
         t for t in (activity.name, activity.description, activity.private_note, *pain_notes) if t
     )
     profile = tuple(sorted((int(k), float(v)) for k, v in activity.gap_profile.items()))
     run = Run(
-        activity_id=activity.id, start=activity.start_time,
-        local_date=activity.start_time.astimezone(zone).date(), sport_type=activity.sport_type,
-        distance_m=activity.distance_m, moving_time_s=activity.moving_time_s,
-        gap_s_per_km=activity.gap_s_per_km, ascent_m=activity.ascent_m, descent_m=activity.descent_m,
-        avg_hr=activity.avg_hr, gap_profile=profile, text=text, gear=activity.gear,
-        trainer=activity.trainer, manual=activity.manual,
-    )  # fmt: skip
+        activity_id=activity.id,
+        start=activity.start_time,
+        local_date=activity.start_time.astimezone(zone).date(),
+        sport_type=activity.sport_type,
+        distance_m=activity.distance_m,
+        moving_time_s=activity.moving_time_s,
+        gap_s_per_km=activity.gap_s_per_km,
+        ascent_m=activity.ascent_m,
+        descent_m=activity.descent_m,
+        avg_hr=activity.avg_hr,
+        gap_profile=profile,
+        text=text,
+        gear=activity.gear,
+        trainer=activity.trainer,
+        manual=activity.manual,
+    )
     return _overridden(run, override)
 
 
@@ -59,19 +70,34 @@ def facts_of(session: Session, athlete: AthleteSettings) -> AthleteFacts:
 
 
 _RUN_COLUMNS = (
-    models.Activity.id, models.Activity.start_time, models.Activity.sport_type, models.Activity.distance_m,
-    models.Activity.moving_time_s, models.Activity.gap_s_per_km, models.Activity.ascent_m,
-    models.Activity.descent_m, models.Activity.avg_hr, models.Activity.gap_profile, models.Activity.name,
-    models.Activity.description, models.Activity.private_note, models.Activity.gear, models.Activity.trainer,
-    models.Activity.manual, models.Activity.source, models.Activity.external_id,
-)  # fmt: skip
+    models.Activity.id,
+    models.Activity.start_time,
+    models.Activity.sport_type,
+    models.Activity.distance_m,
+    models.Activity.moving_time_s,
+    models.Activity.gap_s_per_km,
+    models.Activity.ascent_m,
+    models.Activity.descent_m,
+    models.Activity.avg_hr,
+    models.Activity.gap_profile,
+    models.Activity.name,
+    models.Activity.description,
+    models.Activity.private_note,
+    models.Activity.gear,
+    models.Activity.trainer,
+    models.Activity.manual,
+    models.Activity.source,
+    models.Activity.external_id,
+)
 
 
 def load_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
     """Only the columns a Run needs (not the raw payloads: ten years of them cost more to
     decode than everything else)."""
     activities = session.scalars(
-        select(models.Activity).options(load_only(*_RUN_COLUMNS)).where(
+        select(models.Activity)
+        .options(load_only(*_RUN_COLUMNS))
+        .where(
             models.Activity.athlete_id == athlete.id,
             models.Activity.deleted.is_(False),
             models.Activity.duplicate_of.is_(None),
@@ -93,23 +119,39 @@ def load_light_runs(session: Session, athlete: AthleteSettings) -> list[Run]:
     zone = athlete.zone
     rows = session.connection().execute(  # Core rows: no ORM bookkeeping for 3,000 tuples
         select(
-            models.Activity.id, models.Activity.start_time, models.Activity.sport_type,
-            models.Activity.distance_m, models.Activity.moving_time_s, models.Activity.gap_s_per_km,
-            models.Activity.avg_hr, models.Activity.trainer, models.Activity.manual,
-            models.Activity.source, models.Activity.external_id,
+            models.Activity.id,
+            models.Activity.start_time,
+            models.Activity.sport_type,
+            models.Activity.distance_m,
+            models.Activity.moving_time_s,
+            models.Activity.gap_s_per_km,
+            models.Activity.avg_hr,
+            models.Activity.trainer,
+            models.Activity.manual,
+            models.Activity.source,
+            models.Activity.external_id,
         ).where(
             models.Activity.athlete_id == athlete.id,
             models.Activity.deleted.is_(False),
             models.Activity.duplicate_of.is_(None),
         )
-    )  # fmt: skip
+    )
     words = overrides_of(session, athlete.id)
     return [
         _overridden(
-            Run(activity_id=id_, start=start, local_date=start.astimezone(zone).date(), sport_type=sport,
-                distance_m=metres, moving_time_s=moving, gap_s_per_km=gap, avg_hr=hr, trainer=trainer,
-                manual=manual),
+            Run(
+                activity_id=id_,
+                start=start,
+                local_date=start.astimezone(zone).date(),
+                sport_type=sport,
+                distance_m=metres,
+                moving_time_s=moving,
+                gap_s_per_km=gap,
+                avg_hr=hr,
+                trainer=trainer,
+                manual=manual,
+            ),
             words.get((source, key)),
         )
         for id_, start, sport, metres, moving, gap, hr, trainer, manual, source, key in rows
-    ]  # fmt: skip
+    ]

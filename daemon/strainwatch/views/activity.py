@@ -51,8 +51,11 @@ def activity_json(activity: Activity, zone: ZoneInfo) -> dict[str, Any]:
         "manual": activity.manual,
         "partial": activity.partial_reason,
         "file": activity.raw.get("file"),
-        "corrections": [c | {"why": say(str(c.get("why", "")), "km")}  # the JSON's figures are metric
-                        for c in activity.corrections or [] if isinstance(c, dict)],
+        "corrections": [
+            c | {"why": say(str(c.get("why", "")), "km")}  # the JSON's figures are metric
+            for c in activity.corrections or []
+            if isinstance(c, dict)
+        ],
         "not_counted": not_counted(activity, "km"),
     }
 
@@ -184,11 +187,16 @@ def untold_not_counted(session: Session, athlete_id: str, units: str) -> list[tu
     """The athlete's runs left out of running load that no digest has named yet, with why,
     oldest first. A run the runner has a word about is theirs to know: not named."""
     rows = session.scalars(
-        select(Activity).where(
-            Activity.athlete_id == athlete_id, Activity.deleted.is_(False), Activity.duplicate_of.is_(None),
-            Activity.not_counted_told.is_(False), Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
-        ).order_by(Activity.start_time, Activity.id)
-    )  # fmt: skip
+        select(Activity)
+        .where(
+            Activity.athlete_id == athlete_id,
+            Activity.deleted.is_(False),
+            Activity.duplicate_of.is_(None),
+            Activity.not_counted_told.is_(False),
+            Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
+        )
+        .order_by(Activity.start_time, Activity.id)
+    )
     words = overrides_of(session, athlete_id)
     return [
         (row, why)

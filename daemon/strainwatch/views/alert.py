@@ -92,10 +92,17 @@ def alert_json(alert: Alert, units: str) -> dict[str, Any]:
 def finding_json(f: Finding, units: str, alert_id: int | None) -> dict[str, Any]:
     """A finding replayed for a past day (`status --as-of`), spelt as `alert_json` spells it;
     `alert_id`: the stored alert it matches (None when none does)."""
-    return {"id": alert_id, "rule": f.rule, "severity": f.severity.label, "date": f.day.isoformat(),
-            "title": say(f.title, units), "summary": say(f.summary, units), "numbers": dict(f.numbers),
-            "numbers_text": numbers_sentence(f.numbers, units),
-            "activity_ids": list(f.activity_ids)}  # fmt: skip
+    return {
+        "id": alert_id,
+        "rule": f.rule,
+        "severity": f.severity.label,
+        "date": f.day.isoformat(),
+        "title": say(f.title, units),
+        "summary": say(f.summary, units),
+        "numbers": dict(f.numbers),
+        "numbers_text": numbers_sentence(f.numbers, units),
+        "activity_ids": list(f.activity_ids),
+    }
 
 
 def alert_line(alert: Alert, units: str) -> str:
@@ -111,9 +118,12 @@ def finding_line(f: Finding, units: str) -> str:
 
 
 def explain_text(
-    alert: Alert, activities: list[str], units: str, limits: Sequence[str] = (),
+    alert: Alert,
+    activities: list[str],
+    units: str,
+    limits: Sequence[str] = (),
     settings: Mapping[str, Any] | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """`limits`: the day's guidance lines (one answer for the day, as status shows it);
     `settings`: the rule's values in effect for the athlete now (`strainwatch rules --athlete`)."""
     rule = RULES.get(alert.rule)

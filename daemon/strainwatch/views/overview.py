@@ -44,17 +44,26 @@ class Overview:
         return {
             **self.status.as_json(),
             "weeks_26": [
-                {"week": w.label, "start": w.start.isoformat(), "distance_km": round(w.km, 1),
-                 "longest_km": round(w.longest_km, 1), "window_longest_km": round(w.window_longest_km, 1)}
+                {
+                    "week": w.label,
+                    "start": w.start.isoformat(),
+                    "distance_km": round(w.km, 1),
+                    "longest_km": round(w.longest_km, 1),
+                    "window_longest_km": round(w.window_longest_km, 1),
+                }
                 for w in self.weeks
             ],
             "charted_to": None if self.charted_to is None else self.charted_to.isoformat(),
             "load_series": [
-                {"date": p.day.isoformat(), "ctl": round(p.ctl, 1), "atl": round(p.atl, 1),
-                 "tsb": round(p.tsb, 1)}
+                {
+                    "date": p.day.isoformat(),
+                    "ctl": round(p.ctl, 1),
+                    "atl": round(p.atl, 1),
+                    "tsb": round(p.tsb, 1),
+                }
                 for p in self.load
             ],
-        }  # fmt: skip
+        }
 
 
 def build_history(session: Session, athlete: AthleteSettings, today: date, *, light: bool = False) -> History:
@@ -68,13 +77,18 @@ def history_version(session: Session, athlete_id: str) -> tuple[object, ...]:
     """Changes whenever anything a History is built from changes: activities (added, edited,
     deleted), injuries (logged, closed) and pain notes. One cheap query per table."""
     a = session.execute(
-        select(func.count(), func.max(Activity.updated_at), func.max(Activity.id),
-               func.count(case((Activity.deleted, 1))), func.count(Activity.duplicate_of))
-        .where(Activity.athlete_id == athlete_id)
+        select(
+            func.count(),
+            func.max(Activity.updated_at),
+            func.max(Activity.id),
+            func.count(case((Activity.deleted, 1))),
+            func.count(Activity.duplicate_of),
+        ).where(Activity.athlete_id == athlete_id)
     ).one()
     i = session.execute(
-        select(func.count(), func.max(Injury.id), func.count(Injury.closed), func.max(Injury.closed))
-        .where(Injury.athlete_id == athlete_id)
+        select(func.count(), func.max(Injury.id), func.count(Injury.closed), func.max(Injury.closed)).where(
+            Injury.athlete_id == athlete_id
+        )
     ).one()
     p = session.execute(
         select(func.count(), func.max(PainNote.id)).where(PainNote.athlete_id == athlete_id)
@@ -83,9 +97,14 @@ def history_version(session: Session, athlete_id: str) -> tuple[object, ...]:
 
 
 def athlete_overview(
-    session: Session, athlete: AthleteSettings, thresholds: Thresholds, now: datetime,
-    *, as_of: date | None = None, history: History | None = None,
-) -> Overview:  # fmt: skip
+    session: Session,
+    athlete: AthleteSettings,
+    thresholds: Thresholds,
+    now: datetime,
+    *,
+    as_of: date | None = None,
+    history: History | None = None,
+) -> Overview:
     """`as_of`: the overview of a past day (its alerts replayed, as `status --as-of`). A history
     that ended more than 26 weeks before the day is charted to its last run, so the chart
     shows running, not zeros (as the mail's chart does). A `history` given must be a full one
@@ -105,6 +124,10 @@ def athlete_overview(
         if h.runs and 0 <= i < len(h.ctl):
             load.append(LoadPoint(day, h.ctl[i], h.atl[i], h.tsb[i]))
     return Overview(
-        status=status, weeks=weeks, load=load, charted_to=ended,
-        acwr_low=status.acwr_band[0], acwr_high=status.acwr_band[1],
-    )  # fmt: skip
+        status=status,
+        weeks=weeks,
+        load=load,
+        charted_to=ended,
+        acwr_low=status.acwr_band[0],
+        acwr_high=status.acwr_band[1],
+    )

@@ -17,31 +17,44 @@ from strainwatch.store.models import PlanForecast, PlanOutlook
 
 def planned_json(p: PlannedRun) -> dict[str, Any]:
     return {
-        "uid": p.uid, "date": p.day.isoformat(), "source": p.source, "title": p.title,
+        "uid": p.uid,
+        "date": p.day.isoformat(),
+        "source": p.source,
+        "title": p.title,
         "distance_km": None if p.distance_m is None else round(p.distance_m / 1000, 2),
-        "duration_min": None if p.duration_s is None else round(p.duration_s / 60, 1), "load": p.load,
-    }  # fmt: skip
+        "duration_min": None if p.duration_s is None else round(p.duration_s / 60, 1),
+        "load": p.load,
+    }
 
 
 def forecast_json(f: Forecast) -> dict[str, Any]:
     return {
-        "key": f.key, "rule": f.rule, "severity": f.severity.label, "date": f.day.isoformat(), "text": f.text,
-        "capped": f.capped, "numbers": dict(f.numbers), "planned": [p.uid for p in f.planned],
-    }  # fmt: skip
+        "key": f.key,
+        "rule": f.rule,
+        "severity": f.severity.label,
+        "date": f.day.isoformat(),
+        "text": f.text,
+        "capped": f.capped,
+        "numbers": dict(f.numbers),
+        "planned": [p.uid for p in f.planned],
+    }
 
 
 def plan_json(
     athlete_id: str, outlook: Outlook, unparsed: Sequence[Unparsed], not_runs: int, problems: Sequence[str]
 ) -> dict[str, Any]:
     return {
-        "athlete": athlete_id, "today": outlook.today.isoformat(), "last": outlook.last.isoformat(),
+        "athlete": athlete_id,
+        "today": outlook.today.isoformat(),
+        "last": outlook.last.isoformat(),
         "planned": [planned_json(p) for p in outlook.planned],
         "done": [planned_json(p) for p in outlook.done],
         "forecasts": [forecast_json(f) for f in outlook.forecasts],
         "unparsed": [{"source": u.source, "where": u.where, "reason": u.reason} for u in unparsed],
-        "not_runs": not_runs, "problems": list(problems),
+        "not_runs": not_runs,
+        "problems": list(problems),
         "failed_rules": {rule: text for rule, (_, text) in outlook.failed.items()},
-    }  # fmt: skip
+    }
 
 
 def forecast_lines(f: Forecast) -> list[str]:
@@ -91,12 +104,18 @@ class PlanAhead:
             "checked_on": self.checked_on.isoformat(),
             "days": [{"date": d.isoformat(), "planned_km": round(km, 1)} for d, km in self.days],
             "forecasts": [
-                {"rule": f.rule, "severity": f.severity, "date": f.day.isoformat(), "text": f.text,
-                 "capped": f.capped, "numbers": dict(f.numbers or {})}
+                {
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "date": f.day.isoformat(),
+                    "text": f.text,
+                    "capped": f.capped,
+                    "numbers": dict(f.numbers or {}),
+                }
                 for f in self.forecasts
             ],
             "planned": self.planned,
-        }  # fmt: skip
+        }
 
 
 def plan_ahead(session: Session, athlete_id: str, today: date) -> PlanAhead | None:
@@ -118,4 +137,3 @@ def plan_ahead(session: Session, athlete_id: str, today: date) -> PlanAhead | No
     planned = [p for p in stored.planned if str(p.get("date")) >= today.isoformat()]
     days_km = [(d, km.get(d.isoformat(), 0.0)) for d in days]
     return PlanAhead(stored.checked_on, days_km, list(forecasts), planned)
-

@@ -50,11 +50,15 @@ class Profile:
         return {
             "source": self.source,
             "points": [
-                {"km": round(p.km, 3), "pace_s_per_km": _r(p.pace_s_per_km), "hr": _r(p.hr),
-                 "altitude_m": _r(p.altitude_m)}
+                {
+                    "km": round(p.km, 3),
+                    "pace_s_per_km": _r(p.pace_s_per_km),
+                    "hr": _r(p.hr),
+                    "altitude_m": _r(p.altitude_m),
+                }
                 for p in self.points
             ],
-        }  # fmt: skip
+        }
 
 
 def _r(value: float | None) -> float | None:

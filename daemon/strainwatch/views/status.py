@@ -57,15 +57,18 @@ class StatusReport:
             "weeks": [{"week": w, "distance_km": round(km, 1)} for w, km in self.weeks],
             "guidance": self.guidance.as_json(units),
             "acwr": None if self.acwr is None else round(self.acwr, 2),
-            "ctl": self.ctl, "atl": self.atl, "tsb": self.tsb, "form_zone": form_zone(self.tsb),
+            "ctl": self.ctl,
+            "atl": self.atl,
+            "tsb": self.tsb,
+            "form_zone": form_zone(self.tsb),
             "acwr_band": {"low": self.acwr_band[0], "high": self.acwr_band[1]},
             "warming_up": self.warming_up,
-            "alerts": [alert_json(a, units) for a in self.alerts] if not self.as_of else [
-                finding_json(f, units, i) for f, i in zip(self.past_alerts, self.past_ids, strict=True)
-            ],
+            "alerts": [alert_json(a, units) for a in self.alerts]
+            if not self.as_of
+            else [finding_json(f, units, i) for f, i in zip(self.past_alerts, self.past_ids, strict=True)],
             "as_of": self.as_of,
             "sources": {h.source: h.as_json() for h in self.sources},
-        }  # fmt: skip
+        }
 
 
 def active_on(runs: Sequence[Run], facts: AthleteFacts, thresholds: Thresholds, day: date) -> list[Finding]:
@@ -75,9 +78,14 @@ def active_on(runs: Sequence[Run], facts: AthleteFacts, thresholds: Thresholds, 
         return []
     history = History.build(ordered, day, facts)
     ledger = replay_days(
-        history, ordered[0].local_date, day, thresholds, Ledger(states={}), athlete_id=":as-of",
+        history,
+        ordered[0].local_date,
+        day,
+        thresholds,
+        Ledger(states={}),
+        athlete_id=":as-of",
         clock=lambda d: datetime.combine(d, time(23, 59), UTC),
-    )  # fmt: skip
+    )
     active = [ledger.latest[fp] for fp, state in ledger.states.items() if state.active]
     return sorted(active, key=lambda f: (f.day, f.severity), reverse=True)
 
@@ -94,9 +102,13 @@ def stored_ids(session: Session, athlete_id: str, findings: Sequence[Finding]) -
 
 
 def athlete_status(
-    session: Session, athlete: AthleteSettings, thresholds: Thresholds, now: datetime,
-    *, as_of: date | None = None,
-) -> StatusReport:  # fmt: skip
+    session: Session,
+    athlete: AthleteSettings,
+    thresholds: Thresholds,
+    now: datetime,
+    *,
+    as_of: date | None = None,
+) -> StatusReport:
     today = as_of or now.astimezone(athlete.zone).date()
     runs, facts = load_runs(session, athlete), facts_of(session, athlete)
     h = History.build(runs, today, facts)
@@ -104,9 +116,14 @@ def athlete_status(
 
 
 def status_of_history(
-    session: Session, athlete: AthleteSettings, thresholds: Thresholds, today: date, h: History,
-    *, as_of: date | None = None,
-) -> StatusReport:  # fmt: skip
+    session: Session,
+    athlete: AthleteSettings,
+    thresholds: Thresholds,
+    today: date,
+    h: History,
+    *,
+    as_of: date | None = None,
+) -> StatusReport:
     """The status from a history already built up to `today` (the web overview builds one)."""
     runs, facts = h.runs, h.facts
     weeks = [(w.label, w.km) for w in weeks_to(h, today, WEEKS, thresholds)]
@@ -130,15 +147,22 @@ def status_of_history(
     )
     past = active_on(runs, facts, thresholds, as_of) if as_of else []
     return StatusReport(
-        athlete=athlete, today=today, weeks=weeks, guidance=guidance(h, today, thresholds),
+        athlete=athlete,
+        today=today,
+        weeks=weeks,
+        guidance=guidance(h, today, thresholds),
         acwr=h.ratio[i] if i >= 0 else None,
         ctl=round(h.ctl[i], 1) if i >= 0 else None,
         atl=round(h.atl[i], 1) if i >= 0 else None,
         tsb=round(h.tsb[i], 1) if i >= 0 else None,
         acwr_band=(number(thresholds.of("acwr"), "low"), number(thresholds.of("acwr"), "high")),
-        warming_up=warming, alerts=alerts, as_of=as_of is not None, sources=health_of(session, athlete.id),
-        past_alerts=past, past_ids=stored_ids(session, athlete.id, past),
-    )  # fmt: skip
+        warming_up=warming,
+        alerts=alerts,
+        as_of=as_of is not None,
+        sources=health_of(session, athlete.id),
+        past_alerts=past,
+        past_ids=stored_ids(session, athlete.id, past),
+    )
 
 
 def _distance(km: float | None, units: str) -> str:

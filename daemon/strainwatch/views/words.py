@@ -94,8 +94,11 @@ SETTING_LABELS = {
 # settings that are fractions of a reference, said as a percentage ("+10 %", "75 %")
 _INCREASES = {"caution", "high", "warning", "info", "faster"}
 _SHARES = {"first_run", "first_week", "new_share"}
-_FACTORS = {"next_run_factor": "the window's longest run", "next_week_factor": "the recent weekly mean",
-            "factor": "the most descent in a recent run"}
+_FACTORS = {
+    "next_run_factor": "the window's longest run",
+    "next_week_factor": "the recent weekly mean",
+    "factor": "the most descent in a recent run",
+}
 _RATIOS = {"low", "exit_margin"}
 
 
@@ -188,7 +191,7 @@ def form_zone(tsb: float | None) -> str:
 
 
 def acwr_text(ratio: float | None, band: tuple[float, float]) -> str:
-    """"1.62, above your band of 0.8-1.5": the ratio against the acwr thresholds in effect."""
+    """ "1.62, above your band of 0.8-1.5": the ratio against the acwr thresholds in effect."""
     if ratio is None:
         return "-"
     low, high = band

@@ -66,8 +66,9 @@ class SessionStore:
             return found
 
     def new(self, login: Login | None = None) -> Session:
-        session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32),
-                          time.monotonic() + self.lifetime_s, login)  # fmt: skip
+        session = Session(
+            secrets.token_urlsafe(32), secrets.token_urlsafe(32), time.monotonic() + self.lifetime_s, login
+        )
         with self._lock:
             if len(self._sessions) >= MAX_SESSIONS:
                 now = time.monotonic()

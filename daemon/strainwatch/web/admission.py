@@ -77,8 +77,9 @@ class Admission:
             lane.semaphore.release()
 
     async def _busy(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = self.refuse(Request(scope, receive), 503, "the page is busy: try again in a moment",
-                               {"retry-after": "5"})  # fmt: skip
+        response = self.refuse(
+            Request(scope, receive), 503, "the page is busy: try again in a moment", {"retry-after": "5"}
+        )
         await response(scope, receive, send)
 
     def _with_deadline(self, receive: Receive) -> Callable[[], Awaitable[Message]]:

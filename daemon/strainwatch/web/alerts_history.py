@@ -28,8 +28,11 @@ def _choice(ctx: Ctx, name: str, allowed: Any) -> str:
 
 
 def history(ctx: Ctx, athlete_id: str | None = None) -> Page:
-    athletes = ([_athlete(ctx, athlete_id)] if athlete_id is not None
-                else [a for a in ctx.settings.athletes if ctx.login.may_see(a.id)])  # fmt: skip
+    athletes = (
+        [_athlete(ctx, athlete_id)]
+        if athlete_id is not None
+        else [a for a in ctx.settings.athletes if ctx.login.may_see(a.id)]
+    )
     rule, severity = _choice(ctx, "rule", list(RULES)), _choice(ctx, "severity", SEVERITIES)
     state = _choice(ctx, "state", list(STATES))
     latest = max((_today(ctx, a) for a in athletes), default=None)
@@ -41,21 +44,39 @@ def history(ctx: Ctx, athlete_id: str | None = None) -> Page:
         paged = alerts_page(session, [a.id for a in athletes], wanted, number)
         mutes = {a.id: _mutes(session, ctx, a) for a in athletes}
     by_id: dict[str, AthleteSettings] = {a.id: a for a in athletes}
-    rows = [{
-        "id": a.id, "athlete": by_id[a.athlete_id], "title": say(a.title, by_id[a.athlete_id].units),
-        "rule": a.rule, "severity": a.severity,
-        "status": a.status, "date": a.day.isoformat(),
-        "day": day_words(a.day, _today(ctx, by_id[a.athlete_id])),
-        "read": a.acknowledged_at is not None, "muted": a.rule in mutes[a.athlete_id],
-    } for a in paged.items]  # fmt: skip
+    rows = [
+        {
+            "id": a.id,
+            "athlete": by_id[a.athlete_id],
+            "title": say(a.title, by_id[a.athlete_id].units),
+            "rule": a.rule,
+            "severity": a.severity,
+            "status": a.status,
+            "date": a.day.isoformat(),
+            "day": day_words(a.day, _today(ctx, by_id[a.athlete_id])),
+            "read": a.acknowledged_at is not None,
+            "muted": a.rule in mutes[a.athlete_id],
+        }
+        for a in paged.items
+    ]
     one = athletes[0] if athlete_id is not None else None
     values = {
-        "title": f"{one.name}: alerts" if one else "Alerts", "rows": rows, **page_values(ctx, paged),
-        "rules": list(RULES), "severities": SEVERITIES, "states": STATES, "several": one is None,
-        "filters": {"rule": rule, "severity": severity, "state": state, "since": ctx.query.get("since", ""),
-                    "until": ctx.query.get("until", "")},
+        "title": f"{one.name}: alerts" if one else "Alerts",
+        "rows": rows,
+        **page_values(ctx, paged),
+        "rules": list(RULES),
+        "severities": SEVERITIES,
+        "states": STATES,
+        "several": one is None,
+        "filters": {
+            "rule": rule,
+            "severity": severity,
+            "state": state,
+            "since": ctx.query.get("since", ""),
+            "until": ctx.query.get("until", ""),
+        },
         **({"athlete": one} if one else {}),
-    }  # fmt: skip
+    }
     data = page_json(ctx, paged, "alerts", [alert_json(a, by_id[a.athlete_id].units) for a in paged.items])
     return Page("alerts", values, data)
 

@@ -93,9 +93,16 @@ def stylesheet() -> bytes:
 
 
 class Web:
-    def __init__(self, settings: Settings, db: Sessions, now: Callable[[], datetime],
-                 histories: HistoryCache | None = None, recent: RecentPages[Page | Redirect] | None = None,
-                 *, samples: TrackReader | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        db: Sessions,
+        now: Callable[[], datetime],
+        histories: HistoryCache | None = None,
+        recent: RecentPages[Page | Redirect] | None = None,
+        *,
+        samples: TrackReader | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.now = now
@@ -155,9 +162,14 @@ class Web:
 
     def set_cookie(self, request: Request, response: Response, session: Session) -> None:
         response.set_cookie(
-            COOKIE, session.token, max_age=int(self.sessions.lifetime_s), path="/", httponly=True,
-            samesite="lax", secure=self.https(request),
-        )  # fmt: skip
+            COOKIE,
+            session.token,
+            max_age=int(self.sessions.lifetime_s),
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=self.https(request),
+        )
 
     def render(self, request: Request, ctx: Ctx, page: Page, as_json: bool) -> Response:
         if as_json:
@@ -165,10 +177,13 @@ class Web:
         html = page.rendered.get(ctx.login)
         if html is None:  # once per page and login: a crowd sharing the page shares its HTML too
             values = {
-                **page.values, "login": ctx.login, "csrf": CSRF_SLOT,
+                **page.values,
+                "login": ctx.login,
+                "csrf": CSRF_SLOT,
                 "athletes_nav": [a for a in self.settings.athletes if ctx.login.may_see(a.id)],
-                "login_required": self.settings.web.login_required, "now": ctx.now(),
-            }  # fmt: skip
+                "login_required": self.settings.web.login_required,
+                "now": ctx.now(),
+            }
             html = templates().get_template(f"{page.template}.html.j2").render(**values)
             page.rendered[ctx.login] = html
         html = html.replace(CSRF_SLOT, ctx.session.csrf)
@@ -218,15 +233,18 @@ class IdConvertor(Convertor[int]):
         return str(int(value))
 
 
-def message_response(request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
-                     ) -> Response:  # fmt: skip
+def message_response(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
     """An error as the asker reads it: JSON for a .json address (or an Accept asking for
     it), else the page with the site's frame, without anything of a login in it."""
     extra = {"cache-control": "no-store", **(headers or {})}
     if wants_json(request):
         return JSONResponse({"error": message}, status_code=status, headers=extra)
-    html = templates().get_template("message.html.j2").render(
-        title=message, message=message, login=None, athletes_nav=[], csrf="", login_required=True
+    html = (
+        templates()
+        .get_template("message.html.j2")
+        .render(title=message, message=message, login=None, athletes_nav=[], csrf="", login_required=True)
     )
     return HTMLResponse(html, status_code=status, headers=extra)
 
@@ -271,12 +289,26 @@ def route(web: Web, handler: Handler, *, write: bool = False) -> Callable[[Reque
             parsed = await request.form(max_files=0, max_fields=20, max_part_size=16 * 1024)
             form = {k: v for k, v in parsed.items() if isinstance(v, str)}
             if new or not same_token(form.get("csrf"), session.csrf):
-                log.warning("web: %s %s refused: bad CSRF token (from %s)", request.method,
-                            request.url.path, web.client(request))  # fmt: skip
+                log.warning(
+                    "web: %s %s refused: bad CSRF token (from %s)",
+                    request.method,
+                    request.url.path,
+                    web.client(request),
+                )
                 return message_response(request, 403, "this form has expired: reload the page and try again")
         query = dict(request.query_params)
-        ctx = Ctx(web.settings, web.db, web.now, login, session, query, form, web.histories, web.profiles,
-                  request.url.path)  # fmt: skip
+        ctx = Ctx(
+            web.settings,
+            web.db,
+            web.now,
+            login,
+            session,
+            query,
+            form,
+            web.histories,
+            web.profiles,
+            request.url.path,
+        )
         params = dict(request.path_params)
         started = time.perf_counter()
         try:
@@ -345,10 +377,18 @@ async def login_page(request: Request) -> Response:
                 response: Response = RedirectResponse(next_url, status_code=303)
                 web.set_cookie(request, response, fresh)
                 return response
-    html = templates().get_template("login.html.j2").render(
-        csrf=session.csrf, next=next_url, error=error, login=None, athletes_nav=[],
-        login_required=web.settings.web.login_required,
-    )  # fmt: skip
+    html = (
+        templates()
+        .get_template("login.html.j2")
+        .render(
+            csrf=session.csrf,
+            next=next_url,
+            error=error,
+            login=None,
+            athletes_nav=[],
+            login_required=web.settings.web.login_required,
+        )
+    )
     response = HTMLResponse(html, status_code=status, headers=headers)
     if new:
         web.set_cookie(request, response, session)
@@ -399,9 +439,15 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def create_app(settings: Settings, db: Sessions, now: Callable[[], datetime],
-               histories: HistoryCache | None = None, recent: RecentPages[Page | Redirect] | None = None,
-               *, samples: TrackReader | None = None) -> ASGIApp:  # fmt: skip
+def create_app(
+    settings: Settings,
+    db: Sessions,
+    now: Callable[[], datetime],
+    histories: HistoryCache | None = None,
+    recent: RecentPages[Page | Redirect] | None = None,
+    *,
+    samples: TrackReader | None = None,
+) -> ASGIApp:
     """`samples`: how a run's samples are read from its file for the run page's profile
     (sources.samples.recorded_track, handed in by who serves: the web reads no source);
     None shows no profile."""

@@ -96,8 +96,15 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if abs(value) >= 1 or value == 0 else f"{value:.1f}"
 
 
-def weekly_chart(weeks: Sequence[Week], ceiling_km: float | None, unit: str, per_km: float, *,
-                 height: float = 240.0, width: float = WIDTH) -> Chart:  # fmt: skip
+def weekly_chart(
+    weeks: Sequence[Week],
+    ceiling_km: float | None,
+    unit: str,
+    per_km: float,
+    *,
+    height: float = 240.0,
+    width: float = WIDTH,
+) -> Chart:
     """Bars of weekly distance, the longest run inside each, the trailing-window longest as a
     line, and the next-run ceiling as a dashed rule. `per_km`: kilometres to the unit."""
     values = [w.km * per_km for w in weeks]
@@ -117,20 +124,28 @@ def weekly_chart(weeks: Sequence[Week], ceiling_km: float | None, unit: str, per
         longest = week.longest_km * per_km
         bars.append(
             Bar(
-                x=round(x + slot * 0.15, 1), y=y(km), w=round(slot * 0.7, 1), h=round(y(0) - y(km), 1),
-                inner_y=y(longest), inner_h=round(y(0) - y(longest), 1),
+                x=round(x + slot * 0.15, 1),
+                y=y(km),
+                w=round(slot * 0.7, 1),
+                h=round(y(0) - y(km), 1),
+                inner_y=y(longest),
+                inner_h=round(y(0) - y(longest), 1),
                 label=f"{week.start:%d %b}" if i % 4 == 0 or (i == len(weeks) - 1 and i % 4 >= 2) else "",
                 title=f"{week.label} (from {week.start:%a %d %b}): {km:.1f} {unit}, "
-                      f"longest run {longest:.1f} {unit}",
+                f"longest run {longest:.1f} {unit}",
             )
-        )  # fmt: skip
+        )
         trail.append(f"{round(x + slot / 2, 1)},{y(week.window_longest_km * per_km)}")
     ticks = tuple(Tick(y(v), f"{_fmt(v)} {unit}" if v == top else _fmt(v)) for v in _range(0.0, top, step))
     return Chart(
-        width, height, bars=tuple(bars), lines=(Line(" ".join(trail), "longest run, trailing window"),),
-        ticks=ticks, rule_y=None if ceiling is None else y(ceiling),
+        width,
+        height,
+        bars=tuple(bars),
+        lines=(Line(" ".join(trail), "longest run, trailing window"),),
+        ticks=ticks,
+        rule_y=None if ceiling is None else y(ceiling),
         rule_label="" if ceiling is None else f"next run ≤ {ceiling:.1f} {unit}",
-    )  # fmt: skip
+    )
 
 
 def _range(low: float, high: float, step: float) -> list[float]:
@@ -142,8 +157,11 @@ def load_chart(points: Sequence[LoadPoint], height: float = 170.0, width: float 
     """Fitness (CTL), fatigue (ATL) and form (TSB) by day."""
     if len(points) < 2:
         return Chart(width, height)
-    series = {"fitness": [p.ctl for p in points], "fatigue": [p.atl for p in points],
-              "form": [p.tsb for p in points]}  # fmt: skip
+    series = {
+        "fitness": [p.ctl for p in points],
+        "fatigue": [p.atl for p in points],
+        "form": [p.tsb for p in points],
+    }
     low = min(min(v) for v in series.values())
     high = max(max(v) for v in series.values())
     step, bottom, top = _scale(min(low, 0.0), max(high, 1.0), height)
@@ -155,15 +173,23 @@ def load_chart(points: Sequence[LoadPoint], height: float = 170.0, width: float 
     def x(i: int) -> float:
         return round(LEFT + plot_w * i / (len(points) - 1), 1)
 
-    lines = tuple(Line(" ".join(f"{x(i)},{y(v)}" for i, v in enumerate(vals)), name)
-                  for name, vals in series.items())  # fmt: skip
+    lines = tuple(
+        Line(" ".join(f"{x(i)},{y(v)}" for i, v in enumerate(vals)), name) for name, vals in series.items()
+    )
     labels = tuple((x(i), points[i].day.isoformat()) for i in (0, len(points) // 2, len(points) - 1))
     ticks = tuple(Tick(y(v), _fmt(v)) for v in _range(bottom, top, step))
     return Chart(width, height, lines=lines, ticks=ticks, zero_y=y(0.0), x_labels=labels)
 
 
-def profile_chart(points: Sequence[ProfilePoint], field: str, units: str, *, height: float = 180.0,
-                  invert: bool = False, width: float = WIDTH) -> Chart:  # fmt: skip
+def profile_chart(
+    points: Sequence[ProfilePoint],
+    field: str,
+    units: str,
+    *,
+    height: float = 180.0,
+    invert: bool = False,
+    width: float = WIDTH,
+) -> Chart:
     """One quantity along the run's distance (`invert`: smaller is drawn higher, for pace), in
     the athlete's units: pace per km or per mile, altitude in metres or feet."""
     per = {"pace_s_per_km": MILE_KM, "altitude_m": 1 / FOOT}.get(field, 1.0) if units == "mi" else 1.0
@@ -200,9 +226,15 @@ def _pace(seconds: float) -> str:
 
 
 def plan_chart(
-    days: Sequence[tuple[date, float]], ceiling_km: float | None, unit: str, per_km: float, *,
-    warned: frozenset[date] = frozenset(), height: float = 170.0, width: float = WIDTH,
-) -> Chart:  # fmt: skip
+    days: Sequence[tuple[date, float]],
+    ceiling_km: float | None,
+    unit: str,
+    per_km: float,
+    *,
+    warned: frozenset[date] = frozenset(),
+    height: float = 170.0,
+    width: float = WIDTH,
+) -> Chart:
     """The plan's next days as bars (the template hatches them: planned, not run), the
     next-run ceiling as a rule; a day with a forecast is labelled with a "!"."""
     values = [km * per_km for _, km in days]
@@ -216,18 +248,25 @@ def plan_chart(
 
     bars = tuple(
         Bar(
-            x=round(LEFT + i * slot + slot * 0.15, 1), y=y(km), w=round(slot * 0.7, 1),
-            h=round(y(0) - y(km), 1), inner_y=y(0), inner_h=0.0,
+            x=round(LEFT + i * slot + slot * 0.15, 1),
+            y=y(km),
+            w=round(slot * 0.7, 1),
+            h=round(y(0) - y(km), 1),
+            inner_y=y(0),
+            inner_h=0.0,
             label=f"{day:%a}"[:2] + ("!" if day in warned else ""),
             title=f"{day:%a %d %b}: {km:.1f} {unit} planned" + (" (a forecast)" if day in warned else ""),
         )
         for i, ((day, _), km) in enumerate(zip(days, values, strict=True))
-    )  # fmt: skip
+    )
     return Chart(
-        width, height, bars=bars, ticks=tuple(Tick(y(v), _fmt(v)) for v in _range(0.0, top, step)),
+        width,
+        height,
+        bars=bars,
+        ticks=tuple(Tick(y(v), _fmt(v)) for v in _range(0.0, top, step)),
         rule_y=None if ceiling is None else y(ceiling),
         rule_label="" if ceiling is None else f"next run ≤ {ceiling:.1f} {unit}",
-    )  # fmt: skip
+    )
 
 
 def responsive(draw: Callable[..., Chart], *args: Any, **kwargs: Any) -> Responsive:

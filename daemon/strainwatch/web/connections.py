@@ -59,9 +59,15 @@ class GuardedH11Protocol(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes that are no HTTP request, with the security headers too."""
-        event = h11.Response(status_code=400, reason=b"Bad Request", headers=[
-            (b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"), *SECURITY_HEADERS,
-        ])  # fmt: skip
+        event = h11.Response(
+            status_code=400,
+            reason=b"Bad Request",
+            headers=[
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"connection", b"close"),
+                *SECURITY_HEADERS,
+            ],
+        )
         for part in (event, h11.Data(data=msg.encode("ascii", "replace")), h11.EndOfMessage()):
             with contextlib.suppress(h11.LocalProtocolError):
                 self.transport.write(self.conn.send(part) or b"")
@@ -86,10 +92,13 @@ class GuardedH11Protocol(H11Protocol):
 
     def _make_room(self) -> None:
         """Close the oldest connections that wait for no answer; with none, this one."""
-        idle = sorted((c for c in self.connections if isinstance(c, GuardedH11Protocol) and c is not self
-                       and c.idle()), key=lambda c: c.opened)  # fmt: skip
+        idle = sorted(
+            (c for c in self.connections if isinstance(c, GuardedH11Protocol) and c is not self and c.idle()),
+            key=lambda c: c.opened,
+        )
         victims = idle[: len(self.connections) - self.max_connections] or [self]
-        log.warning("web: more than %d connections open: closing %d idle one(s)", self.max_connections,
-                    len(victims))  # fmt: skip
+        log.warning(
+            "web: more than %d connections open: closing %d idle one(s)", self.max_connections, len(victims)
+        )
         for victim in victims:
             victim.transport.close()

@@ -52,8 +52,9 @@ class LoginLimiter:
     def failed(self, account: str, client: str) -> None:
         now = self.clock()
         with self._lock:
-            for key, allowance in zip(self._keys(account, client), (ACCOUNT_ALLOWANCE, ADDRESS_ALLOWANCE),
-                                      strict=True):  # fmt: skip
+            for key, allowance in zip(
+                self._keys(account, client), (ACCOUNT_ALLOWANCE, ADDRESS_ALLOWANCE), strict=True
+            ):
                 count = self._get(key, now) or self._add(key, now)
                 count.failures += 1
                 count.last = now

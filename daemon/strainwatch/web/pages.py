@@ -86,8 +86,12 @@ def index(ctx: Ctx) -> Page | Redirect:
         return Redirect(f"/athletes/{visible[0].id}")
     with ctx.db() as session:
         lines = [_status_line(session, ctx, a) for a in visible]
-    data = {"athletes": [{"id": a.id, "name": a.name, "url": f"/athletes/{a.id}", "status": line}
-                         for a, line in zip(visible, lines, strict=True)]}  # fmt: skip
+    data = {
+        "athletes": [
+            {"id": a.id, "name": a.name, "url": f"/athletes/{a.id}", "status": line}
+            for a, line in zip(visible, lines, strict=True)
+        ]
+    }
     values = {"athletes": visible, "lines": lines, "title": "Athletes"}
     return Page("picker", values, data)
 
@@ -104,8 +108,9 @@ def _status_line(session: DbSession, ctx: Ctx, athlete: AthleteSettings) -> dict
         "worst_alert": alert_mark(worst, athlete.units),
         "last_7_days_km": round(h.km_between(date.fromordinal(today.toordinal() - 6), today), 1),
         "next_week_ceiling_km": None if g.next_week_ceiling_km is None else round(g.next_week_ceiling_km, 1),
-        "unit": unit, "per_km": per_km,
-    }  # fmt: skip
+        "unit": unit,
+        "per_km": per_km,
+    }
 
 
 def overview(ctx: Ctx, athlete_id: str) -> Page:
@@ -114,33 +119,57 @@ def overview(ctx: Ctx, athlete_id: str) -> Page:
     with ctx.db() as session:
         today = as_of or _today(ctx, athlete)
         view = athlete_overview(
-            session, athlete, ctx.settings.thresholds(athlete), ctx.now(), as_of=as_of,
+            session,
+            athlete,
+            ctx.settings.thresholds(athlete),
+            ctx.now(),
+            as_of=as_of,
             history=ctx.histories.get(session, athlete, today, light=as_of is None),
-        )  # fmt: skip
+        )
         injuries = injuries_of(session, [athlete.id])
         ahead = plan_ahead(session, athlete.id, today) if athlete.has("plan") and as_of is None else None
     unit, per_km = _units(athlete)
     g = view.status.guidance
     data = view.as_json()
     data["injuries"] = [
-        {"id": i.id, "part": i.part, "start": i.start.isoformat(),
-         "closed": i.closed.isoformat() if i.closed else None, "note": i.note}
+        {
+            "id": i.id,
+            "part": i.part,
+            "start": i.start.isoformat(),
+            "closed": i.closed.isoformat() if i.closed else None,
+            "note": i.note,
+        }
         for i in injuries
-    ]  # fmt: skip
+    ]
     values = {
-        "title": f"{athlete.name}: overview", "athlete": athlete, "view": view, "g": g, "unit": unit,
-        "per_km": per_km, "injuries": injuries, "parts": journal.INJURY_PARTS,
+        "title": f"{athlete.name}: overview",
+        "athlete": athlete,
+        "view": view,
+        "g": g,
+        "unit": unit,
+        "per_km": per_km,
+        "injuries": injuries,
+        "parts": journal.INJURY_PARTS,
         "weekly": charts.responsive(charts.weekly_chart, view.weeks, g.next_run_ceiling_km, unit, per_km),
-        "load": charts.responsive(charts.load_chart, view.load), "today": view.status.today.isoformat(),
+        "load": charts.responsive(charts.load_chart, view.load),
+        "today": view.status.today.isoformat(),
         "past_ids": view.status.past_ids,
         "past_titles": [say(f.title, athlete.units) for f in view.status.past_alerts],
         "titles": [say(a.title, athlete.units) for a in view.status.alerts],
-        **_limit_cards(g, athlete.units), **_load_cards(view.status),
-        "plan": ahead, "plan_chart": None if ahead is None else charts.responsive(
-            charts.plan_chart, ahead.days, g.next_run_ceiling_km, unit, per_km,
+        **_limit_cards(g, athlete.units),
+        **_load_cards(view.status),
+        "plan": ahead,
+        "plan_chart": None
+        if ahead is None
+        else charts.responsive(
+            charts.plan_chart,
+            ahead.days,
+            g.next_run_ceiling_km,
+            unit,
+            per_km,
             warned=frozenset(f.day for f in ahead.forecasts),
         ),
-    }  # fmt: skip
+    }
     if ahead is not None:
         data["plan"] = ahead.as_json()
     return Page("overview", values, data)
@@ -169,9 +198,11 @@ def _limit_cards(g: Guidance, units: str) -> dict[str, str]:
     return {
         "next_run_short": distance_text(g.next_run.metres if g.next_run else None, units),
         "next_week_short": distance_text(g.next_week.metres if g.next_week else None, units),
-        "next_run_why": why(g.next_run), "next_week_why": why(g.next_week),
-        "longest": distance_text(g.longest.metres, units), "left_out": left_out_sentence(g.longest, units),
-    }  # fmt: skip
+        "next_run_why": why(g.next_run),
+        "next_week_why": why(g.next_week),
+        "longest": distance_text(g.longest.metres, units),
+        "left_out": left_out_sentence(g.longest, units),
+    }
 
 
 def _load_cards(s: StatusReport) -> dict[str, Any]:
@@ -179,13 +210,17 @@ def _load_cards(s: StatusReport) -> dict[str, Any]:
     form with its zone and convention."""
     low, high = s.acwr_band
     return {
-        "acwr_pos": _gauge(s.acwr), "acwr_low_pos": _gauge(low), "acwr_high_pos": _gauge(high),
-        "gauge_top": GAUGE_TOP, "gauge_ticks": [_gauge(k / 2) for k in range(1, int(GAUGE_TOP * 2))],
+        "acwr_pos": _gauge(s.acwr),
+        "acwr_low_pos": _gauge(low),
+        "acwr_high_pos": _gauge(high),
+        "gauge_top": GAUGE_TOP,
+        "gauge_ticks": [_gauge(k / 2) for k in range(1, int(GAUGE_TOP * 2))],
         "acwr_said": acwr_text(s.acwr, s.acwr_band),
         "acwr_out": s.acwr is not None and not low <= s.acwr <= high,
         "acwr_off_scale": s.acwr is not None and s.acwr > GAUGE_TOP,
-        "form_zone": form_zone(s.tsb), "form_convention": FORM_CONVENTION,
-    }  # fmt: skip
+        "form_zone": form_zone(s.tsb),
+        "form_convention": FORM_CONVENTION,
+    }
 
 
 def _gauge(value: float | None, top: float = GAUGE_TOP) -> float | None:
@@ -206,12 +241,23 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
         marks = strongest_by_run(session, athlete.id, [r.id for r in paged.items])
     unit, _ = _units(athlete)
     now = ctx.now()
-    shown = [_activity_row(r, athlete, unit, now) | {"mark": alert_mark(marks.get(r.id), athlete.units)}
-             for r in paged.items]  # fmt: skip
-    values = {"title": f"{athlete.name}: activities", "athlete": athlete, "rows": shown, "sports": sports,
-              "filters": {"since": ctx.query.get("since", ""), "until": ctx.query.get("until", ""),
-                          "sport": sport, "q": text},
-              **page_values(ctx, paged)}  # fmt: skip
+    shown = [
+        _activity_row(r, athlete, unit, now) | {"mark": alert_mark(marks.get(r.id), athlete.units)}
+        for r in paged.items
+    ]
+    values = {
+        "title": f"{athlete.name}: activities",
+        "athlete": athlete,
+        "rows": shown,
+        "sports": sports,
+        "filters": {
+            "since": ctx.query.get("since", ""),
+            "until": ctx.query.get("until", ""),
+            "sport": sport,
+            "q": text,
+        },
+        **page_values(ctx, paged),
+    }
     data = page_json(ctx, paged, "activities", [activity_json(r, athlete.zone) for r in paged.items])
     return Page("activities", values, data)
 
@@ -219,14 +265,18 @@ def activities(ctx: Ctx, athlete_id: str) -> Page:
 def _activity_row(r: StoredActivity, athlete: AthleteSettings, unit: str, now: datetime) -> dict[str, Any]:
     """A stored activity as a row of a page's table."""
     return {
-        "id": r.id, "when": moment_words(r.start_time, now, athlete.zone), "start": r.start_time,
+        "id": r.id,
+        "when": moment_words(r.start_time, now, athlete.zone),
+        "start": r.start_time,
         "sport": r.sport_type,
-        "name": clean_text(r.name, one_line=True) or "", "distance": format_distance(r.distance_m, unit),
-        "moving": format_duration(r.moving_time_s), "pace": format_pace(r.pace_s_per_km, unit),
+        "name": clean_text(r.name, one_line=True) or "",
+        "distance": format_distance(r.distance_m, unit),
+        "moving": format_duration(r.moving_time_s),
+        "pace": format_pace(r.pace_s_per_km, unit),
         "gap": format_pace(r.gap_s_per_km, unit),
         "climb": climb_text(r.ascent_m, unit),
         "hr": "-" if r.avg_hr is None else f"{r.avg_hr:.0f}",
-    }  # fmt: skip
+    }
 
 
 def activity(ctx: Ctx, activity_id: int) -> Page:
@@ -251,15 +301,24 @@ def activity(ctx: Ctx, activity_id: int) -> Page:
     }
     units = athlete.units
     values = {
-        "title": f"{summary['name'] or 'Run'} ({summary['when']})", "athlete": athlete, "a": summary,
-        "description": description, "alerts": about,
-        "alert_titles": [say(a.title, athlete.units) for a in about], "notes": notes, "profile": profile,
-        "corrections": corrected, "not_counted": left_out, "word": said, "unit": unit,
-        "can_crop": found.can_crop, "duplicate_of": row.duplicate_of,
+        "title": f"{summary['name'] or 'Run'} ({summary['when']})",
+        "athlete": athlete,
+        "a": summary,
+        "description": description,
+        "alerts": about,
+        "alert_titles": [say(a.title, athlete.units) for a in about],
+        "notes": notes,
+        "profile": profile,
+        "corrections": corrected,
+        "not_counted": left_out,
+        "word": said,
+        "unit": unit,
+        "can_crop": found.can_crop,
+        "duplicate_of": row.duplicate_of,
         "pace": charts.responsive(charts.profile_chart, profile.points, "pace_s_per_km", units, invert=True),
         "hr": charts.responsive(charts.profile_chart, profile.points, "hr", units),
         "altitude": charts.responsive(charts.profile_chart, profile.points, "altitude_m", units),
-    }  # fmt: skip
+    }
     return Page("activity", values, data)
 
 
@@ -287,8 +346,14 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
     in_effect = {k: list(v) if isinstance(v, tuple) else v for k, v in applied.items()}
     data |= {
         "activities": runs_json,
-        "rule_info": None if rule is None else {
-            "id": rule.id, "title": rule.title, "why": rule.why, "grade": rule.grade, "phrase": rule.phrase,
+        "rule_info": None
+        if rule is None
+        else {
+            "id": rule.id,
+            "title": rule.title,
+            "why": rule.why,
+            "grade": rule.grade,
+            "phrase": rule.phrase,
             "citation": rule.citation,
         },
         "settings": in_effect,
@@ -297,15 +362,27 @@ def alert(ctx: Ctx, alert_id: int) -> Page:
         "muted_until": muted_until.isoformat() if muted_until else None,
         "disclaimer": DISCLAIMER,
         "guidance": day.as_json(athlete.units),
-    }  # fmt: skip
+    }
     units = athlete.units
-    values = {"title": f"Alert #{row.id}: {say(row.title, units)}", "athlete": athlete, "alert": row,
-              "rule": rule, "runs": run_rows, "settings": setting_words(row.rule, in_effect, units),
-              "disclaimer": DISCLAIMER,
-              "said": {"title": say(row.title, units), "summary": say(row.summary, units),
-                       "advice": say(row.advice, units), "modifiers": [say(m, units) for m in row.modifiers]},
-              "numbers": number_lines(row.numbers, units), "limits": guidance_lines(day, units),
-              "muted_until": muted_until, "mute_days": journal.MUTE_DAYS}  # fmt: skip
+    values = {
+        "title": f"Alert #{row.id}: {say(row.title, units)}",
+        "athlete": athlete,
+        "alert": row,
+        "rule": rule,
+        "runs": run_rows,
+        "settings": setting_words(row.rule, in_effect, units),
+        "disclaimer": DISCLAIMER,
+        "said": {
+            "title": say(row.title, units),
+            "summary": say(row.summary, units),
+            "advice": say(row.advice, units),
+            "modifiers": [say(m, units) for m in row.modifiers],
+        },
+        "numbers": number_lines(row.numbers, units),
+        "limits": guidance_lines(day, units),
+        "muted_until": muted_until,
+        "mute_days": journal.MUTE_DAYS,
+    }
     return Page("alert", values, data)
 
 
@@ -317,19 +394,34 @@ def rules(ctx: Ctx, athlete_id: str) -> Page:
     items = []
     for rule in RULES.values():
         settings = {
-            k: {"value": list(v) if isinstance(v, tuple) else v,
-                "default": list(d) if isinstance(d := rule.defaults[k], tuple) else d}
+            k: {
+                "value": list(v) if isinstance(v, tuple) else v,
+                "default": list(d) if isinstance(d := rule.defaults[k], tuple) else d,
+            }
             for k, v in applied.of(rule.id).items()
-        }  # fmt: skip
+        }
         said = setting_words(rule.id, applied.of(rule.id), athlete.units, rule.defaults)
-        items.append({"id": rule.id, "title": rule.title, "enabled": rule.id in applied, "grade": rule.grade,
-                      "settings_text": said,
-                      "phrase": rule.phrase, "citation": rule.citation, "needs": rule.needs,
-                      "settings": settings,
-                      "muted_until": m.isoformat() if (m := mutes.get(rule.id)) else None})  # fmt: skip
+        items.append(
+            {
+                "id": rule.id,
+                "title": rule.title,
+                "enabled": rule.id in applied,
+                "grade": rule.grade,
+                "settings_text": said,
+                "phrase": rule.phrase,
+                "citation": rule.citation,
+                "needs": rule.needs,
+                "settings": settings,
+                "muted_until": m.isoformat() if (m := mutes.get(rule.id)) else None,
+            }
+        )
     data = {"athlete": athlete.id, "rules": items}
-    values = {"title": f"{athlete.name}: rules in effect", "athlete": athlete, "rules": items,
-              "mute_days": journal.MUTE_DAYS}  # fmt: skip
+    values = {
+        "title": f"{athlete.name}: rules in effect",
+        "athlete": athlete,
+        "rules": items,
+        "mute_days": journal.MUTE_DAYS,
+    }
     return Page("rules", values, data)
 
 
@@ -356,9 +448,14 @@ def add_injury(ctx: Ctx, athlete_id: str) -> Redirect:
         raise BadRequest("start: the day it started is needed")
     with ctx.db() as session, session.begin():
         journal.log_injury(
-            session, athlete.id, athlete.name, start=start, part=ctx.form.get("part", ""),
-            note=clean_text(ctx.form.get("note")), now=ctx.now(),
-        )  # fmt: skip
+            session,
+            athlete.id,
+            athlete.name,
+            start=start,
+            part=ctx.form.get("part", ""),
+            note=clean_text(ctx.form.get("note")),
+            now=ctx.now(),
+        )
     return Redirect(f"/athletes/{athlete.id}#injuries")
 
 
@@ -441,8 +538,9 @@ def mute(ctx: Ctx, athlete_id: str) -> Redirect:
     if not WHOLE_NUMBER.fullmatch(days.strip()):
         raise BadRequest("days: a whole number of days is needed")
     with ctx.db() as session, session.begin():
-        journal.mute_rule(session, athlete.id, athlete.name, rule, int(days), today=_today(ctx, athlete),
-                          now=ctx.now())  # fmt: skip
+        journal.mute_rule(
+            session, athlete.id, athlete.name, rule, int(days), today=_today(ctx, athlete), now=ctx.now()
+        )
     return _mute_back(ctx, athlete, rule)
 
 

@@ -42,13 +42,24 @@ def page_json(ctx: Ctx, paged: Paged[Any], key: str, items: list[Any]) -> dict[s
     """The JSON twin of a paged list: its rows under `key`, where they stand, and the
     addresses of the pages on either side."""
     return {
-        key: items, "page": paged.page, "page_size": paged.size, "total": paged.total,
+        key: items,
+        "page": paged.page,
+        "page_size": paged.size,
+        "total": paged.total,
         **links(ctx, paged, ".json"),
-    }  # fmt: skip
+    }
 
 
 def page_values(ctx: Ctx, paged: Paged[Any]) -> dict[str, Any]:
     """What the list's template shows under the rows: where this page stands, and links."""
     first = paged.offset + 1 if paged.items else 0
-    return {"paged": {"page": paged.page, "pages": paged.pages, "total": paged.total, "first": first,
-                      "last": paged.offset + len(paged.items), **links(ctx, paged)}}  # fmt: skip
+    return {
+        "paged": {
+            "page": paged.page,
+            "pages": paged.pages,
+            "total": paged.total,
+            "first": first,
+            "last": paged.offset + len(paged.items),
+            **links(ctx, paged),
+        }
+    }

@@ -25,8 +25,9 @@ T = TypeVar("T")
 
 
 class RecentPages(Generic[T]):
-    def __init__(self, ttl_s: float = TTL_S, size: int = SIZE,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self, ttl_s: float = TTL_S, size: int = SIZE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl_s, self.size, self.clock = ttl_s, size, clock
         self._items: OrderedDict[Hashable, tuple[float, Future[T]]] = OrderedDict()
         self._lock = threading.Lock()

@@ -56,8 +56,13 @@ def url_of(sock: socket.socket) -> str:
 
 
 def _server(
-    settings: Settings, db: Sessions, now: Callable[[], datetime], histories: HistoryCache,
-    recent: RecentPages[Page | Redirect] | None = None, *, samples: TrackReader | None = None,
+    settings: Settings,
+    db: Sessions,
+    now: Callable[[], datetime],
+    histories: HistoryCache,
+    recent: RecentPages[Page | Redirect] | None = None,
+    *,
+    samples: TrackReader | None = None,
 ) -> tuple[uvicorn.Server, threading.Event]:
     """The server, and the event it sets once it accepts connections."""
     try:
@@ -75,18 +80,30 @@ def _server(
             ready.set()
 
     config = uvicorn.Config(
-        create_app(settings, db, now, histories, recent, samples=samples), lifespan="off",
-        proxy_headers=False, server_header=False, log_config=None, access_log=False,
-        timeout_graceful_shutdown=3, http=GuardedH11Protocol, ws="none", timeout_keep_alive=KEEP_ALIVE_S,
+        create_app(settings, db, now, histories, recent, samples=samples),
+        lifespan="off",
+        proxy_headers=False,
+        server_header=False,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=3,
+        http=GuardedH11Protocol,
+        ws="none",
+        timeout_keep_alive=KEEP_ALIVE_S,
         h11_max_incomplete_event_size=64 * 1024,
-    )  # fmt: skip
+    )
     return Server(config), ready
 
 
 def serve_forever(
-    settings: Settings, db: Sessions, now: Callable[[], datetime], sock: socket.socket,
-    on_ready: Callable[[str], None], *, samples: TrackReader | None = None,
-) -> None:  # fmt: skip
+    settings: Settings,
+    db: Sessions,
+    now: Callable[[], datetime],
+    sock: socket.socket,
+    on_ready: Callable[[str], None],
+    *,
+    samples: TrackReader | None = None,
+) -> None:
     """Until SIGTERM or SIGINT (uvicorn's handlers, in the main thread)."""
     server, ready = _server(settings, db, now, HistoryCache(), samples=samples)
 
@@ -108,9 +125,14 @@ class ServerThread:
     accepting; `stop` ends it within a few seconds."""
 
     def __init__(
-        self, settings: Settings, db: Sessions, now: Callable[[], datetime],
-        sock: socket.socket | None = None, *, samples: TrackReader | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        settings: Settings,
+        db: Sessions,
+        now: Callable[[], datetime],
+        sock: socket.socket | None = None,
+        *,
+        samples: TrackReader | None = None,
+    ) -> None:
         self.sock = sock or bind(settings.web.listen)
         self.settings, self.db, self.now = settings, db, now
         self.histories = HistoryCache()

@@ -10,19 +10,38 @@ from strainwatch.errors import StrainwatchError
 
 @click.command("activity")
 @click.argument("activity_id", type=int)
-@click.option("--distance", "distance_km", type=click.FloatRange(0.0, 1000.0, min_open=True), metavar="KM",
-              help="What you really ran, in km (or miles, with units = \"mi\").")  # fmt: skip
-@click.option("--running/--not-running", "running", default=None,
-              help="It was a run (counts as running load) / it was not.")  # fmt: skip
-@click.option("--crop", "crop", metavar="HH:MM-HH:MM",
-              help="Only this part of the recording (local time) was the run (file or streams).")  # fmt: skip
+@click.option(
+    "--distance",
+    "distance_km",
+    type=click.FloatRange(0.0, 1000.0, min_open=True),
+    metavar="KM",
+    help='What you really ran, in km (or miles, with units = "mi").',
+)
+@click.option(
+    "--running/--not-running",
+    "running",
+    default=None,
+    help="It was a run (counts as running load) / it was not.",
+)
+@click.option(
+    "--crop",
+    "crop",
+    metavar="HH:MM-HH:MM",
+    help="Only this part of the recording (local time) was the run (file or streams).",
+)
 @click.option("--duplicate-of", "duplicate_of", type=int, metavar="ID", help="Another recording of run ID.")
 @click.option("--reset", is_flag=True, help="Forget your corrections: the sources' figures stand again.")
 @pass_app
 def activity_command(
-    app: AppContext, activity_id: int, *, distance_km: float | None, running: bool | None,
-    crop: str | None, duplicate_of: int | None, reset: bool,
-) -> None:  # fmt: skip
+    app: AppContext,
+    activity_id: int,
+    *,
+    distance_km: float | None,
+    running: bool | None,
+    crop: str | None,
+    duplicate_of: int | None,
+    reset: bool,
+) -> None:
     """Show activity ID with what import left out of it, or correct it: your word wins over
     every source, survives re-import and re-sync, and the next pass evaluates its day again."""
     from strainwatch.store import overrides

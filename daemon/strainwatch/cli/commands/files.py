@@ -50,9 +50,14 @@ def _print_import_report(report: ImportReport, dry_run: bool) -> None:
 @wait_option
 @pass_app
 def import_command(
-    app: AppContext, *, paths: tuple[str, ...], athlete_id: str | None, dry_run: bool, jobs: int | None,
+    app: AppContext,
+    *,
+    paths: tuple[str, ...],
+    athlete_id: str | None,
+    dry_run: bool,
+    jobs: int | None,
     wait_s: float,
-) -> None:  # fmt: skip
+) -> None:
     """Import activity files, folders (recursively) and Strava export zips.
 
     Unchanged files are skipped without being read. Every file that cannot be imported is
@@ -70,10 +75,16 @@ def import_command(
     try:
         with pass_lock(app.settings.database_url, wait_s=wait_s, on_wait=waiting("import", wait_s)):
             report = import_paths(
-                sessions, athlete, [Path(p) for p in paths], now=current_time(), dry_run=dry_run,
-                workers=jobs, on_planned=progress.planned, on_file=progress.advance,
+                sessions,
+                athlete,
+                [Path(p) for p in paths],
+                now=current_time(),
+                dry_run=dry_run,
+                workers=jobs,
+                on_planned=progress.planned,
+                on_file=progress.advance,
                 cleaning=app.settings.cleaning.limits(),
-            )  # fmt: skip
+            )
     except PassBusy as busy:
         busy.hint = "try again when it has finished, or give --wait more seconds"
         raise

@@ -18,9 +18,11 @@ def notify() -> None:
 @notify.command("test")
 @click.option("--athlete", "athlete_id", metavar="ID", help="Whose channels (needed with several athletes).")
 @click.option(
-    "--channel", "channel_name", metavar="NAME",
+    "--channel",
+    "channel_name",
+    metavar="NAME",
     help="A channel of [[athletes.channels]] by name, or the mail channel (the default).",
-)  # fmt: skip
+)
 @pass_app
 def notify_test(app: AppContext, athlete_id: str | None, channel_name: str | None) -> None:
     """Send a sample alert now, past the outbox, and say exactly what the other side answered."""
@@ -36,13 +38,20 @@ def notify_test(app: AppContext, athlete_id: str | None, channel_name: str | Non
     route = route_named(app.settings, athlete, channel_name)
     now = current_time()
     sample = AlertContent(
-        fingerprint=f"test:{athlete.id}:{now.isoformat()}", rule="long-run-spike", severity="caution",
-        day=now.date().isoformat(), title="Sample: long run 45% above your 30-day longest",
-        summary=say(f"{distance_mark(14_500)}, +45 % over your longest run of the previous 30 days "
-                    f"({distance_mark(10_000)})", athlete.units),
+        fingerprint=f"test:{athlete.id}:{now.isoformat()}",
+        rule="long-run-spike",
+        severity="caution",
+        day=now.date().isoformat(),
+        title="Sample: long run 45% above your 30-day longest",
+        summary=say(
+            f"{distance_mark(14_500)}, +45 % over your longest run of the previous 30 days "
+            f"({distance_mark(10_000)})",
+            athlete.units,
+        ),
         advice="This is a test message from `strainwatch notify test`: nothing to do.",
-        numbers={"distance_km": 14.5, "reference_km": 10.0, "increase_pct": 45.0}, units=athlete.units,
-    )  # fmt: skip
+        numbers={"distance_km": 14.5, "reference_km": 10.0, "increase_pct": 45.0},
+        units=athlete.units,
+    )
     channel = route.build()
     chart = sample_chart(now.astimezone(athlete.zone).date())
     link = athlete_url(app.settings.web.public_url, athlete.id)

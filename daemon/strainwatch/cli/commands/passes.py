@@ -30,9 +30,13 @@ def sync(app: AppContext, dry_run: bool, wait_s: float) -> None:
     try:
         with pass_lock(app.settings.database_url, wait_s=wait_s, on_wait=waiting("sync", wait_s)):
             report = run_pass(
-                app.settings, sessions, now=current_time(), dry_run=dry_run,
-                on_planned=progress.planned, on_file=progress.advance,
-            )  # fmt: skip
+                app.settings,
+                sessions,
+                now=current_time(),
+                dry_run=dry_run,
+                on_planned=progress.planned,
+                on_file=progress.advance,
+            )
     except PassBusy as busy:
         click.echo(f"sync skipped: {busy.what}")  # the daemon's pass covers it: not an error
         return

@@ -13,9 +13,12 @@ from strainwatch.cli.app import AppContext, current_time, parse_date, pass_app
 @click.command()
 @click.option("--athlete", "athlete_id", metavar="ID", help="Only this athlete.")
 @click.option(
-    "--as-of", "as_of", callback=parse_date, metavar="DATE",
+    "--as-of",
+    "as_of",
+    callback=parse_date,
+    metavar="DATE",
     help="Check the plan from DATE on, against the runs up to DATE (the plan as it is now).",
-)  # fmt: skip
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts (keys are only ever added).")
 @pass_app
 def plan(app: AppContext, athlete_id: str | None, as_of: date | None, as_json: bool) -> None:

@@ -27,9 +27,12 @@ def _athletes(app: AppContext, athlete_id: str | None) -> list[AthleteSettings]:
 @click.command()
 @click.option("--athlete", "athlete_id", metavar="ID", help="Only this athlete.")
 @click.option(
-    "--as-of", "as_of", callback=parse_date, metavar="DATE",
+    "--as-of",
+    "as_of",
+    callback=parse_date,
+    metavar="DATE",
     help="Status as it was on DATE: its weeks, ceilings, load and the alerts active then.",
-)  # fmt: skip
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 @pass_app
 def status(app: AppContext, athlete_id: str | None, as_of: date | None, as_json: bool) -> None:
@@ -182,8 +185,11 @@ def mute(app: AppContext, rule: str | None, days: int | None, athlete_id: str | 
 
     if show:
         with app.sessions()() as session:
-            lines = [f"{a.id}: {_mute_line(r, u)}" for a in _athletes(app, athlete_id)
-                     for r, u in sorted(_mutes_of(session, a).items())]  # fmt: skip
+            lines = [
+                f"{a.id}: {_mute_line(r, u)}"
+                for a in _athletes(app, athlete_id)
+                for r, u in sorted(_mutes_of(session, a).items())
+            ]
         click.echo("\n".join(lines) or "no rule is muted")
         return
     if rule is None or days is None:
@@ -193,7 +199,7 @@ def mute(app: AppContext, rule: str | None, days: int | None, athlete_id: str | 
     with app.sessions()() as session, session.begin():
         row = journal.mute_rule(
             session, athlete.id, athlete.name, rule, days, today=now.astimezone(athlete.zone).date(), now=now
-        )  # fmt: skip
+        )
         until = row.until
     click.echo(f"{rule} muted for {athlete.id} until {until}: alerts still recorded, no mail or push")
 
@@ -302,16 +308,26 @@ def injury_close(app: AppContext, injury_id: int, closed: date) -> None:
     "--mail", is_flag=True, help="Preview the mailbox: the mail this config would have sent, day by day."
 )
 @click.option(
-    "--at", "pass_time", default="20:00", metavar="HH:MM", show_default=True,
+    "--at",
+    "pass_time",
+    default="20:00",
+    metavar="HH:MM",
+    show_default=True,
     help="With --mail: the local time of the one pass a day.",
-)  # fmt: skip
+)
 @click.option("--until", callback=parse_date, metavar="DATE", help="With --mail: the last day replayed.")
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 @pass_app
 def backtest(
-    app: AppContext, *, athlete_id: str | None, since: date | None, mail: bool, pass_time: str,
-    until: date | None, as_json: bool,
-) -> None:  # fmt: skip
+    app: AppContext,
+    *,
+    athlete_id: str | None,
+    since: date | None,
+    mail: bool,
+    pass_time: str,
+    until: date | None,
+    as_json: bool,
+) -> None:
     """Replay the stored history day by day (no look-ahead) and list the alerts it raises, or
     with --mail the mails they would have made."""
     from strainwatch.alerts.replay import replay
@@ -336,9 +352,16 @@ def backtest(
 
 
 def _mail_preview(
-    app: AppContext, athlete: AthleteSettings, runs: list[Run], facts: AthleteFacts, *, since: date | None,
-    pass_time: str, until: date | None, as_json: bool,
-) -> None:  # fmt: skip
+    app: AppContext,
+    athlete: AthleteSettings,
+    runs: list[Run],
+    facts: AthleteFacts,
+    *,
+    since: date | None,
+    pass_time: str,
+    until: date | None,
+    as_json: bool,
+) -> None:
     from datetime import time, timedelta
 
     from strainwatch.notify.preview import preview_json, preview_mailbox, preview_text
@@ -352,10 +375,17 @@ def _mail_preview(
         until = min(max(r.local_date for r in runs) + timedelta(days=7), today)
     notify = app.settings.notify
     preview = preview_mailbox(
-        runs, facts, app.settings.thresholds(athlete), athlete_id=athlete.id, zone=athlete.zone,
-        schedule=notify.digest, digest_time=notify.digest_time, pass_time=at, until=until,
+        runs,
+        facts,
+        app.settings.thresholds(athlete),
+        athlete_id=athlete.id,
+        zone=athlete.zone,
+        schedule=notify.digest,
+        digest_time=notify.digest_time,
+        pass_time=at,
+        until=until,
         units=athlete.units,
-    )  # fmt: skip
+    )
     if since:
         preview.mails = [m for m in preview.mails if m.day >= since]
         preview.first = max(preview.first, since)

@@ -25,9 +25,10 @@ def _need_web_extra() -> None:
 
 @click.command()
 @click.option(
-    "--listen", metavar="HOST:PORT",
+    "--listen",
+    metavar="HOST:PORT",
     help="Where to listen instead of [web] listen (not loopback: needs [[web.users]] or auth_header).",
-)  # fmt: skip
+)
 @pass_app
 def serve(app: AppContext, listen: str | None) -> None:
     """Serve the web page in the foreground until Ctrl-C or SIGTERM.
@@ -71,9 +72,11 @@ def web() -> None:
 @web.command("passwd")
 @click.option("--name", default="me", show_default=True, help="The login's name, for the printed snippet.")
 @click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
     help="Write the hash to FILE (mode 0600) for password_hash_file, instead of printing it.",
-)  # fmt: skip
+)
 def passwd(name: str, output: Path | None) -> None:
     """Ask for a password and print its argon2 hash for [[web.users]] (never the password)."""
     _need_web_extra()

@@ -63,17 +63,36 @@ class Renderer(Protocol):
     """How each message looks on a channel: all of it (a mail), or a phone's few lines."""
 
     def alert(
-        self, content: AlertContent, recipient: Recipient, chart: Chart, *, sender: str,
-        now: datetime, link: str | None,
-    ) -> Notification: ...  # fmt: skip
+        self,
+        content: AlertContent,
+        recipient: Recipient,
+        chart: Chart,
+        *,
+        sender: str,
+        now: datetime,
+        link: str | None,
+    ) -> Notification: ...
 
     def digest(
-        self, content: DigestContent, recipient: Recipient, chart: Chart, *, sender: str,
-        now: datetime, link: str | None,
-    ) -> Notification: ...  # fmt: skip
+        self,
+        content: DigestContent,
+        recipient: Recipient,
+        chart: Chart,
+        *,
+        sender: str,
+        now: datetime,
+        link: str | None,
+    ) -> Notification: ...
 
     def notice(
-        self, recipient: Recipient, sender: str, subject: str, text: str, *, key: str, now: datetime,
+        self,
+        recipient: Recipient,
+        sender: str,
+        subject: str,
+        text: str,
+        *,
+        key: str,
+        now: datetime,
         short: str | None = None,
     ) -> Notification:
         """`short`: the notice in a few lines, where the caller has one for a phone."""
@@ -134,20 +153,27 @@ def sender_of(settings: Settings) -> str:
 
 
 def own_routes(
-    settings: Settings, athlete: AthleteSettings, kind: str, renderer: Renderer,
+    settings: Settings,
+    athlete: AthleteSettings,
+    kind: str,
+    renderer: Renderer,
     build: Callable[[ChannelSettings], Channel],
-) -> list[Route]:  # fmt: skip
+) -> list[Route]:
     """The routes of the athlete's `[[athletes.channels]]` tables of this kind, in config order."""
     from functools import partial
 
     return [
         Route(
-            c.name, frozenset(MESSAGE_KINDS[m] for m in c.send), quiet_hours_of(settings, c.quiet_hours),
-            renderer, partial(build, c), athlete_id=athlete.id,
+            c.name,
+            frozenset(MESSAGE_KINDS[m] for m in c.send),
+            quiet_hours_of(settings, c.quiet_hours),
+            renderer,
+            partial(build, c),
+            athlete_id=athlete.id,
         )
         for c in athlete.channels
         if c.kind == kind
-    ]  # fmt: skip
+    ]
 
 
 def own_route_names(
@@ -173,9 +199,12 @@ def own_checks(settings: Settings, kind: str, check: Callable[[ChannelSettings],
 
 
 def outbox_status(
-    session: Session, name: str, title: str, routes: Sequence[tuple[str, str | None]],
+    session: Session,
+    name: str,
+    title: str,
+    routes: Sequence[tuple[str, str | None]],
     athlete_ids: Collection[str],
-) -> KindStatus | None:  # fmt: skip
+) -> KindStatus | None:
     """A channel kind's state from its outbox rows: per route ((channel name, athlete or None
     for a shared one)), how many were sent (and when last), wait and are parked, and the last
     error. None when the kind has no route."""
@@ -210,8 +239,15 @@ def outbox_status(
         lines.append(line)
         if parked:
             problems.append(line)
-        channels.append({
-            "name": channel, "athlete": owner, "sent": sent, "pending": pending, "parked": parked,
-            "last_sent_at": last.isoformat() if last is not None else None, "last_error": error,
-        })  # fmt: skip
+        channels.append(
+            {
+                "name": channel,
+                "athlete": owner,
+                "sent": sent,
+                "pending": pending,
+                "parked": parked,
+                "last_sent_at": last.isoformat() if last is not None else None,
+                "last_error": error,
+            }
+        )
     return KindStatus(name, title, lines, {"channels": channels}, problems)

@@ -127,10 +127,17 @@ def parse_fit(stream: BinaryIO, external_id: str) -> list[ParsedActivity]:
         if content.sessions:
             return _manual_sessions(content, external_id)
         raise NotAnActivity("no activity records in the file")
-    columns = _sorted((
-        content.time, content.lat, content.lon, content.altitude,
-        content.distance, content.heart_rate, content.cadence,
-    ))  # fmt: skip
+    columns = _sorted(
+        (
+            content.time,
+            content.lat,
+            content.lon,
+            content.altitude,
+            content.distance,
+            content.heart_rate,
+            content.cadence,
+        )
+    )
     times = columns[0]
     sessions = _sessions_or_whole(content)
     activities: list[ParsedActivity] = []
@@ -183,10 +190,12 @@ def _manual_sessions(content: FitContent, external_id: str) -> list[ParsedActivi
     Garmin Connect. Each session with a start and a duration or distance is a manual
     activity (never a distance spike, like every manual entry)."""
     usable = [
-        s for s in content.sessions
-        if s["start_time"] is not None and s["sport"] != "transition"
+        s
+        for s in content.sessions
+        if s["start_time"] is not None
+        and s["sport"] != "transition"
         and (s.get("total_elapsed_time") or s.get("total_timer_time") or s.get("total_distance"))
-    ]  # fmt: skip
+    ]
     if not usable:
         raise UnusableActivity("no timestamped records and no session totals: cannot be counted as load")
     usable.sort(key=lambda s: s["start_time"])

@@ -52,10 +52,19 @@ def _classify(tag: str, ns: str) -> int:
     short = local_name(tag)
     if tag.startswith(ns):
         return {
-            "trkpt": _TRKPT, "time": _TIME, "ele": _ELE, "trkseg": _SEG, "rtept": _RTEPT,
-            "name": _META, "desc": _META, "type": _META,
-            "trk": _BIG, "rte": _BIG, "wpt": _BIG, "metadata": _BIG,
-        }.get(short, _OTHER)  # fmt: skip
+            "trkpt": _TRKPT,
+            "time": _TIME,
+            "ele": _ELE,
+            "trkseg": _SEG,
+            "rtept": _RTEPT,
+            "name": _META,
+            "desc": _META,
+            "type": _META,
+            "trk": _BIG,
+            "rte": _BIG,
+            "wpt": _BIG,
+            "metadata": _BIG,
+        }.get(short, _OTHER)
     short = short.casefold()
     if short in _HR_NAMES:
         return _HR

@@ -20,10 +20,12 @@ class FileSourceSettings(ConfigModel):
     """`[athletes.files]`: the athlete's activity files, imported on every pass."""
 
     paths: list[ConfigPath] = Field(
-        default_factory=list, examples=[["/srv/activities/sam"]], json_schema_extra={"set_in_example": True},
+        default_factory=list,
+        examples=[["/srv/activities/sam"]],
+        json_schema_extra={"set_in_example": True},
         description="Folders (searched recursively) and single files: .gpx, .fit, .tcx, each also .gz, "
         "and Strava bulk-export .zip files. Unchanged files are skipped on every pass.",
-    )  # fmt: skip
+    )
     default_sport_type: SportType = Field(
         default="Run",
         description="Sport type for files that do not say (plain GPX often does not). One of Strava's: "

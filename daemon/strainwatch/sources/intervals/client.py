@@ -64,9 +64,14 @@ class IntervalsClient:
     """One athlete's API session; counts its requests."""
 
     def __init__(
-        self, base_url: str, api_key: str, *, timeout: float, now: datetime,
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float,
+        now: datetime,
         on_request: Callable[[], None] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.base = base_url.rstrip("/") + "/api/v1"
         self.session = requests.Session()
         self.session.auth = ("API_KEY", api_key)
@@ -132,9 +137,11 @@ class IntervalsClient:
     ) -> list[dict[str, Any]]:
         """The calendar's events of one category (planned workouts) dated oldest..newest."""
         items = self.get(
-            f"/athlete/{athlete_id}/events", oldest=oldest.isoformat(), newest=newest.isoformat(),
+            f"/athlete/{athlete_id}/events",
+            oldest=oldest.isoformat(),
+            newest=newest.isoformat(),
             category=category,
-        )  # fmt: skip
+        )
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise IntervalsMalformed("the event list is not a list of objects")
         return items

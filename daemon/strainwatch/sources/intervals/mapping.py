@@ -83,9 +83,11 @@ def _integrated(times: list[Any], speeds: list[Any]) -> list[float | None]:
 
 
 def stream_values(
-    start: datetime, summary: Mapping[str, Any], streams: Mapping[str, list[Any]],
+    start: datetime,
+    summary: Mapping[str, Any],
+    streams: Mapping[str, list[Any]],
     keep: tuple[float, float] | None = None,
-) -> dict[str, Any] | None:  # fmt: skip
+) -> dict[str, Any] | None:
     """Grade-adjusted pace, descent and the pace profile from the streams, through the same
     metrics as files; None when there are no usable samples. `keep`: the runner's crop."""
     times = streams.get("time") or []

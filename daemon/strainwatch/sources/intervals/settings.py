@@ -27,10 +27,11 @@ class AthleteIntervalsSettings(ConfigModel):
         "means the key's own.",
     )
     api_key_file: ConfigPath | None = Field(
-        default=None, examples=["/etc/strainwatch/intervals-me"],
+        default=None,
+        examples=["/etc/strainwatch/intervals-me"],
         description="The personal API key (intervals.icu → Settings → Developer Settings), from a file "
         "(mode 0600) or $CREDENTIALS_DIRECTORY/intervals-<athlete id> (here: intervals-me).",
-    )  # fmt: skip
+    )
     base_url: str = Field(default="https://intervals.icu", description="http:// only on loopback.")
     enabled: bool = Field(default=True, description="false: keep the table, sync nothing.")
     backfill_days: Annotated[int, Field(ge=1, le=3650)] = Field(

@@ -107,10 +107,14 @@ class IntervalsKind:
             lines.append(line)
             if refused:
                 problems.append(line)
-            accounts.append({
-                "athlete": athlete_id, "last_sync_at": last.isoformat() if last else None,
-                "key_refused": refused, "blocked_until": blocked.isoformat() if blocked else None,
-            })  # fmt: skip
+            accounts.append(
+                {
+                    "athlete": athlete_id,
+                    "last_sync_at": last.isoformat() if last else None,
+                    "key_refused": refused,
+                    "blocked_until": blocked.isoformat() if blocked else None,
+                }
+            )
         return KindStatus(TABLE, "intervals.icu", lines, {"accounts": accounts}, problems)
 
     def watched(self, athlete: AthleteSettings) -> list[Path]:

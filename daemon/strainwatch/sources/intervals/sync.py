@@ -104,8 +104,7 @@ class IntervalsReport:
         text = f"intervals {self.athlete}: "
         if self.skipped:
             return text + self.skipped
-        text += (f"{self.new} new, {self.updated} updated, {self.deleted} deleted, "
-                 f"{self.requests} requests")  # fmt: skip
+        text += f"{self.new} new, {self.updated} updated, {self.deleted} deleted, {self.requests} requests"
         if self.stubs:
             text += f"; {self.stubs} from Strava skipped (not given out by intervals.icu's API)"
         for problem in (self.refused, self.deferred, self.error):
@@ -126,9 +125,13 @@ def _account(session: Session, athlete_id: str, now: datetime) -> IntervalsAccou
 
 
 def sync_intervals(
-    sessions: sessionmaker[Session], athlete: AthleteSettings, now: datetime, *,
-    should_stop: Callable[[], bool] | None = None, on_request: Callable[[], None] | None = None,
-) -> IntervalsReport:  # fmt: skip
+    sessions: sessionmaker[Session],
+    athlete: AthleteSettings,
+    now: datetime,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    on_request: Callable[[], None] | None = None,
+) -> IntervalsReport:
     """One athlete's intervals.icu pass; reports trouble instead of raising it."""
     config = account_of(athlete)
     if config is None:
@@ -183,8 +186,12 @@ def sync_intervals(
         if failed:
             backoff = min(BACKOFF_FIRST * 2 ** (account.failures - 1), BACKOFF_MOST)
             account.blocked_until = max(retry_at or now, now + backoff)
-            log.warning("intervals.icu for %s deferred until %s UTC: %s", athlete.id,
-                        f"{account.blocked_until:%H:%M}", report.deferred or report.error)  # fmt: skip
+            log.warning(
+                "intervals.icu for %s deferred until %s UTC: %s",
+                athlete.id,
+                f"{account.blocked_until:%H:%M}",
+                report.deferred or report.error,
+            )
         else:
             account.blocked_until = None
         account.last_sync_at, account.updated_at = now, now
@@ -193,9 +200,16 @@ def sync_intervals(
 
 class _Sync:
     def __init__(
-        self, session: Session, athlete: AthleteSettings, config: AthleteIntervalsSettings,
-        client: IntervalsClient, *, now: datetime, report: IntervalsReport, should_stop: Callable[[], bool],
-    ) -> None:  # fmt: skip
+        self,
+        session: Session,
+        athlete: AthleteSettings,
+        config: AthleteIntervalsSettings,
+        client: IntervalsClient,
+        *,
+        now: datetime,
+        report: IntervalsReport,
+        should_stop: Callable[[], bool],
+    ) -> None:
         self.session, self.athlete, self.config, self.client = session, athlete, config, client
         self.now, self.report, self.should_stop = now, report, should_stop
         with unit_of_work(session):
@@ -247,12 +261,17 @@ class _Sync:
             newest = start if newest is None or start > newest else newest
             # streams are asked for (again, after an edit) unless it was typed in
             unrefined = {
-                "gap_s_per_km": values["pace_s_per_km"], "descent_m": None, "gap_profile": {},
-                "corrections": None, "streams_state": "none" if values["manual"] else None,
-            }  # fmt: skip
-            recordings.append(Recording(
-                key, {**values, **unrefined}, samples=values["has_gps"], summary=item, edit_keys=EDITABLE
-            ))  # fmt: skip
+                "gap_s_per_km": values["pace_s_per_km"],
+                "descent_m": None,
+                "gap_profile": {},
+                "corrections": None,
+                "streams_state": "none" if values["manual"] else None,
+            }
+            recordings.append(
+                Recording(
+                    key, {**values, **unrefined}, samples=values["has_gps"], summary=item, edit_keys=EDITABLE
+                )
+            )
         batch = SourceBatch(SOURCE, tuple(recordings), cursor=newest)
         result = apply_batch(self.session, self.athlete.id, batch, self.known, self.now)
         self.report.new += result.new
@@ -293,15 +312,26 @@ class _Sync:
         """Streams of the analysis window's runs, and of runs the runner cropped (whatever
         their age), cleaned with the crop."""
         with unit_of_work(self.session):
-            crops = {k: v for (source, k), v in overrides.crops_of(self.session, self.athlete.id).items()
-                     if source == SOURCE}  # fmt: skip
+            crops = {
+                k: v
+                for (source, k), v in overrides.crops_of(self.session, self.athlete.id).items()
+                if source == SOURCE
+            }
             recent = Activity.start_time >= self.now - ANALYSIS_WINDOW
-            candidates = list(self.session.scalars(select(Activity).where(
-                Activity.athlete_id == self.athlete.id, Activity.source == SOURCE,
-                Activity.deleted.is_(False), Activity.streams_state.is_(None),
-                or_(recent, Activity.external_id.in_(sorted(crops))),
-                Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
-            ).order_by(Activity.start_time)))  # fmt: skip
+            candidates = list(
+                self.session.scalars(
+                    select(Activity)
+                    .where(
+                        Activity.athlete_id == self.athlete.id,
+                        Activity.source == SOURCE,
+                        Activity.deleted.is_(False),
+                        Activity.streams_state.is_(None),
+                        or_(recent, Activity.external_id.in_(sorted(crops))),
+                        Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
+                    )
+                    .order_by(Activity.start_time)
+                )
+            )
         for activity in candidates:
             if self.should_stop():
                 return
@@ -321,7 +351,6 @@ class _Sync:
                 activity.streams_state = "fetched" if refined is not None else "none"
                 activity.updated_at = self.now
 
-
     def _summary(self, activity: Activity) -> dict[str, Any]:
         """The figures intervals.icu listed (not the stored ones: a crop or a cleaning may have
         changed those), for the streams' metrics."""
@@ -331,8 +360,9 @@ class _Sync:
             "distance_m": values.get("distance_m", activity.distance_m),
             "moving_time_s": values.get("moving_time_s", activity.moving_time_s),
             "elapsed_time_s": values.get("elapsed_time_s", activity.elapsed_time_s),
-            "avg_hr": values.get("avg_hr", activity.avg_hr), "sport_type": activity.sport_type,
-        }  # fmt: skip
+            "avg_hr": values.get("avg_hr", activity.avg_hr),
+            "sport_type": activity.sport_type,
+        }
 
 
 __all__ = ["IntervalsReport", "start_of", "sync_intervals"]

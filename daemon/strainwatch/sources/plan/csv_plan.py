@@ -79,9 +79,15 @@ def parse_csv(data: str, first: date, last: date) -> PlanReading:
             continue
         seen[day] = seen.get(day, 0) + 1
         out.planned.append(
-            PlannedRun(f"{NAME}:{day.isoformat()}:{seen[day]}", day, metres or None, seconds or None, NAME,
-                       title=(kind + (f": {note}" if note else "")) or "run")
-        )  # fmt: skip
+            PlannedRun(
+                f"{NAME}:{day.isoformat()}:{seen[day]}",
+                day,
+                metres or None,
+                seconds or None,
+                NAME,
+                title=(kind + (f": {note}" if note else "")) or "run",
+            )
+        )
     return out
 
 

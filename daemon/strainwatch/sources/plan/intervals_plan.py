@@ -66,9 +66,16 @@ def parse_events(
             out.unparsed.append(Unparsed(NAME, f"{day} {name[:60]!r}", "no planned distance or moving time"))
             continue
         out.planned.append(
-            PlannedRun(f"{NAME}:{event.get('id')}", day, metres, seconds, NAME, title=name[:100],
-                       load=_positive(event.get("icu_training_load")))
-        )  # fmt: skip
+            PlannedRun(
+                f"{NAME}:{event.get('id')}",
+                day,
+                metres,
+                seconds,
+                NAME,
+                title=name[:100],
+                load=_positive(event.get("icu_training_load")),
+            )
+        )
     return out
 
 

@@ -53,8 +53,11 @@ NOT_RUNNING = re.compile(
     r"cross[- ]?training|mobility|walk)\b",
     re.IGNORECASE,
 )
-RUNNING = re.compile(r"\b(run|running|jog|tempo|intervals?|fartlek|strides|race|parkrun|long|easy|"
-                     r"recovery|threshold|marathon|10k|5k|trail)\b", re.IGNORECASE)  # fmt: skip
+RUNNING = re.compile(
+    r"\b(run|running|jog|tempo|intervals?|fartlek|strides|race|parkrun|long|easy|"
+    r"recovery|threshold|marathon|10k|5k|trail)\b",
+    re.IGNORECASE,
+)
 
 
 def is_running(text: str) -> bool:

@@ -213,8 +213,15 @@ class StravaClient:
     # -- OAuth
 
     def authorization_url(self, redirect_uri: str) -> str:
-        query = urlencode({"client_id": self.settings.client_id, "redirect_uri": redirect_uri,
-                           "response_type": "code", "approval_prompt": "auto", "scope": SCOPES})  # fmt: skip
+        query = urlencode(
+            {
+                "client_id": self.settings.client_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "approval_prompt": "auto",
+                "scope": SCOPES,
+            }
+        )
         return f"{self.settings.oauth_url}/authorize?{query}"
 
     def exchange(self, code: str) -> Tokens:
@@ -338,7 +345,10 @@ def _status(error: exc.Fault) -> int | None:
 
 def _tokens(info: Mapping[str, Any]) -> Tokens:
     try:
-        return Tokens(str(info["access_token"]), str(info["refresh_token"]),
-                      datetime.fromtimestamp(int(info["expires_at"]), UTC))  # fmt: skip
+        return Tokens(
+            str(info["access_token"]),
+            str(info["refresh_token"]),
+            datetime.fromtimestamp(int(info["expires_at"]), UTC),
+        )
     except (KeyError, TypeError, ValueError):
         raise StravaMalformed("the token response lacks access_token, refresh_token or expires_at") from None

@@ -24,10 +24,11 @@ class StravaSettings(ConfigModel):
         examples=[12345], description="The application's Client ID."
     )
     client_secret_file: ConfigPath | None = Field(
-        default=None, examples=["/etc/strainwatch/strava-client-secret"],
+        default=None,
+        examples=["/etc/strainwatch/strava-client-secret"],
         description="The application's secret, from a file (mode 0600) or "
         "$CREDENTIALS_DIRECTORY/strava-client-secret.",
-    )  # fmt: skip
+    )
     api_url: str = Field(
         default="https://www.strava.com/api/v3",
         description="Strava moves hosts in 2027: the URLs are configuration. http:// only on loopback.",

@@ -47,9 +47,13 @@ class StravaSource:
         from strainwatch.sources.strava.sync import sync_strava
 
         report = sync_strava(
-            sessions, self.settings, self.athlete, hooks.now, should_stop=hooks.should_stop,
+            sessions,
+            self.settings,
+            self.athlete,
+            hooks.now,
+            should_stop=hooks.should_stop,
             on_request=hooks.on_progress,
-        )  # fmt: skip
+        )
         if report.problem:
             subject = SUBJECTS.get(report.problem, "Strava needs attention")
             key = f"strava:{report.problem}:{self.athlete.id}:{hooks.now:%Y-%m-%d}"
@@ -117,7 +121,9 @@ def _status(session: Session, athlete_ids: Collection[str]) -> KindStatus:
 
     app = session.scalars(select(StravaAppState).order_by(StravaAppState.id.desc()).limit(1)).first()
     accounts = session.scalars(
-        select(StravaAccount).where(StravaAccount.athlete_id.in_(sorted(athlete_ids))).order_by(StravaAccount.athlete_id)
+        select(StravaAccount)
+        .where(StravaAccount.athlete_id.in_(sorted(athlete_ids)))
+        .order_by(StravaAccount.athlete_id)
     ).all()
     lines, problems = [], []
     if app is not None and app.limits:
@@ -131,15 +137,23 @@ def _status(session: Session, athlete_ids: Collection[str]) -> KindStatus:
         if a.problem:
             problems.append(line)
     data = {
-        "quota": None if app is None else {
-            "limits": app.limits, "seen_at": _iso(app.seen_at), "blocked_until": _iso(app.blocked_until),
+        "quota": None
+        if app is None
+        else {
+            "limits": app.limits,
+            "seen_at": _iso(app.seen_at),
+            "blocked_until": _iso(app.blocked_until),
         },
         "accounts": [
-            {"athlete": a.athlete_id, "last_sync_at": _iso(a.last_sync_at), "problem": a.problem,
-             "scopes": a.scopes}
+            {
+                "athlete": a.athlete_id,
+                "last_sync_at": _iso(a.last_sync_at),
+                "problem": a.problem,
+                "scopes": a.scopes,
+            }
             for a in accounts
         ],
-    }  # fmt: skip
+    }
     return KindStatus(TABLE, "Strava", lines, data, problems)
 
 

@@ -105,8 +105,10 @@ class StravaReport:
     def summary(self) -> str:
         if self.skipped:
             return f"strava {self.athlete}: {self.skipped}"
-        text = (f"strava {self.athlete}: {self.new} new, {self.updated} updated, {self.deleted} deleted, "
-                f"{self.requests} requests")  # fmt: skip
+        text = (
+            f"strava {self.athlete}: {self.new} new, {self.updated} updated, {self.deleted} deleted, "
+            f"{self.requests} requests"
+        )
         if self.deferred:
             text += f"; deferred: {self.deferred}"
         if self.error:
@@ -172,11 +174,12 @@ def stream_values(
     sport = str(item.get("sport_type") or item.get("type") or "Run")
     m = compute_metrics(track, summary, sport_type=sport, keep=keep)
     return {
-        "gap_s_per_km": m.gap_s_per_km, "descent_m": m.descent_m,
+        "gap_s_per_km": m.gap_s_per_km,
+        "descent_m": m.descent_m,
         "gap_profile": {str(k): v for k, v in m.gap_profile.items()},
         "avg_hr": m.avg_hr if m.avg_hr is not None else item.get("average_heartrate"),
         **cleaned_values(m, _number(item.get("distance")), _number(item.get("moving_time"))),
-    }  # fmt: skip
+    }
 
 
 def _number(value: Any) -> float | None:
@@ -185,9 +188,16 @@ def _number(value: Any) -> float | None:
 
 class _AthleteSync:
     def __init__(
-        self, session: Session, athlete: AthleteSettings, account: StravaAccount, client: StravaClient,
-        *, reserve: int, now: datetime, report: StravaReport,
-    ) -> None:  # fmt: skip
+        self,
+        session: Session,
+        athlete: AthleteSettings,
+        account: StravaAccount,
+        client: StravaClient,
+        *,
+        reserve: int,
+        now: datetime,
+        report: StravaReport,
+    ) -> None:
         self.session, self.athlete, self.account = session, athlete, account
         self.client, self.now, self.report, self.reserve = client, now, report, reserve
         self.should_stop: Callable[[], bool] = lambda: False
@@ -258,8 +268,13 @@ class _AthleteSync:
             listed.add(key)
             start = values["start_time"]
             newest = start if newest is None or start > newest else newest
-            unrefined = {"gap_s_per_km": values["pace_s_per_km"], "descent_m": None, "gap_profile": {},
-                         "corrections": None, "streams_state": None}  # fmt: skip
+            unrefined = {
+                "gap_s_per_km": values["pace_s_per_km"],
+                "descent_m": None,
+                "gap_profile": {},
+                "corrections": None,
+                "streams_state": None,
+            }
             recordings.append(
                 Recording(key, {**values, **unrefined}, samples=values["has_gps"], summary=dict(item))
             )
@@ -353,8 +368,11 @@ class _AthleteSync:
         until = self.now + min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MOST)
         log.warning(
             "Strava activity %s held back (attempt %d, next try after %s): %s",
-            activity.external_id, attempts, f"{until:%Y-%m-%d %H:%M} UTC", reason,
-        )  # fmt: skip
+            activity.external_id,
+            attempts,
+            f"{until:%Y-%m-%d %H:%M} UTC",
+            reason,
+        )
         with unit_of_work(self.session):
             activity.raw = {
                 **activity.raw,
@@ -365,25 +383,35 @@ class _AthleteSync:
     def _candidates(self) -> list[Activity]:
         """Runs of the analysis window, and runs the runner cropped (their streams, whatever
         their age)."""
-        self.crops = {k: v for (source, k), v in overrides.crops_of(self.session, self.athlete.id).items()
-                      if source == "strava"}  # fmt: skip
+        self.crops = {
+            k: v
+            for (source, k), v in overrides.crops_of(self.session, self.athlete.id).items()
+            if source == "strava"
+        }
         recent = Activity.start_time >= self.now - ANALYSIS_WINDOW
         cropped = and_(Activity.external_id.in_(sorted(self.crops)), Activity.streams_state.is_(None))
-        return list(self.session.scalars(
-            select(Activity).where(
-                Activity.athlete_id == self.athlete.id, Activity.source == "strava",
-                Activity.deleted.is_(False), or_(recent, cropped),
-                Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
-            ).order_by(Activity.start_time)
-        ))  # fmt: skip
+        return list(
+            self.session.scalars(
+                select(Activity)
+                .where(
+                    Activity.athlete_id == self.athlete.id,
+                    Activity.source == "strava",
+                    Activity.deleted.is_(False),
+                    or_(recent, cropped),
+                    Activity.sport_type.in_(sorted(RUNNING_SPORT_TYPES)),
+                )
+                .order_by(Activity.start_time)
+            )
+        )
 
     def _fetch_one(self, activity: Activity) -> None:
         need_detail = "detail" not in activity.raw
         pending_since = activity.raw.get("streams_pending_since")
         need_streams = activity.streams_state is None or (
-            activity.streams_state == "pending" and pending_since is not None
+            activity.streams_state == "pending"
+            and pending_since is not None
             and self.now - _when(pending_since) < STREAMS_PATIENCE
-        )  # fmt: skip
+        )
         if need_detail:
             try:
                 detail = self.get(f"/activities/{activity.external_id}", include_all_efforts="false")
@@ -460,9 +488,15 @@ def tokens_of(account: StravaAccount) -> Tokens:
 
 
 def strava_client(
-    settings: Settings, sessions: sessionmaker[Session], athlete_id: str, tokens: Tokens | None, quota: Quota,
-    *, clock: Callable[[], datetime] | None = None, on_request: Callable[[], None] | None = None,
-) -> StravaClient:  # fmt: skip
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    athlete_id: str,
+    tokens: Tokens | None,
+    quota: Quota,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    on_request: Callable[[], None] | None = None,
+) -> StravaClient:
     """A client whose token rotations are committed at once, before anything relies on them."""
     from strainwatch.logsetup import redactor
 
@@ -476,9 +510,12 @@ def strava_client(
             account = session.get(StravaAccount, athlete_id)
             if account is None:
                 account = StravaAccount(
-                    athlete_id=athlete_id, created_at=datetime.now(UTC), access_token="", refresh_token="",
+                    athlete_id=athlete_id,
+                    created_at=datetime.now(UTC),
+                    access_token="",
+                    refresh_token="",
                     expires_at=new.expires_at,
-                )  # fmt: skip
+                )
                 session.add(account)
             account.access_token, account.refresh_token = new.access_token, new.refresh_token
             account.expires_at, account.updated_at = new.expires_at, datetime.now(UTC)
@@ -507,10 +544,14 @@ def _app_state(session: Session, now: datetime) -> StravaAppState:
 
 
 def sync_strava(
-    sessions: sessionmaker[Session], settings: Settings, athlete: AthleteSettings, now: datetime, *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    athlete: AthleteSettings,
+    now: datetime,
+    *,
     should_stop: Callable[[], bool] | None = None,
     on_request: Callable[[], None] | None = None,
-) -> StravaReport:  # fmt: skip
+) -> StravaReport:
     """One athlete's Strava pass. Never raises for Strava's troubles: they are reported (one
     activity's trouble in `gone`/`held_back`, the source's in `deferred`/`error`/`problem`)."""
     report = StravaReport(athlete.id)
@@ -541,14 +582,22 @@ def sync_strava(
         return report
     problem = None
     try:
-        client = strava_client(settings, sessions, athlete.id, tokens_of(account), quota,
-                               clock=lambda: now, on_request=on_request)  # fmt: skip
+        client = strava_client(
+            settings,
+            sessions,
+            athlete.id,
+            tokens_of(account),
+            quota,
+            clock=lambda: now,
+            on_request=on_request,
+        )
         client.ensure_fresh(now)
         with sessions() as session:
             with unit_of_work(session):
                 account = session.get_one(StravaAccount, athlete.id)
-            worker = _AthleteSync(session, athlete, account, client, reserve=app.quota_reserve,
-                                  now=now, report=report)  # fmt: skip
+            worker = _AthleteSync(
+                session, athlete, account, client, reserve=app.quota_reserve, now=now, report=report
+            )
             if should_stop is not None:
                 worker.should_stop = should_stop
             worker.run()

@@ -60,10 +60,14 @@ class EmailKind:
     def routes(self, settings: Settings, athlete: AthleteSettings) -> list[Route]:
         return [
             Route(
-                EMAIL, frozenset(MESSAGE_KINDS.values()), settings.notify.quiet_hours, RENDERER,
-                lambda: mail_channel(settings), own_id=True,
+                EMAIL,
+                frozenset(MESSAGE_KINDS.values()),
+                settings.notify.quiet_hours,
+                RENDERER,
+                lambda: mail_channel(settings),
+                own_id=True,
             )
-        ]  # fmt: skip
+        ]
 
     def doctor(self, settings: Settings) -> list[Check]:
         return [probe("mail", lambda: _check(settings))]

@@ -31,10 +31,11 @@ class SmtpSettings(ConfigModel):
         default=None, examples=["strainwatch"], description="To log in; none: no login."
     )
     password_file: ConfigPath | None = Field(
-        default=None, examples=["/etc/strainwatch/smtp-password"],
+        default=None,
+        examples=["/etc/strainwatch/smtp-password"],
         description="Secrets come from files only (mode 0600), or systemd's "
         "$CREDENTIALS_DIRECTORY/smtp-password.",
-    )  # fmt: skip
+    )
     sender: str = Field(
         alias="from",
         examples=["strainwatch <strainwatch@example.org>"],
@@ -42,9 +43,10 @@ class SmtpSettings(ConfigModel):
     )
     timeout: Annotated[int, Field(ge=1, le=600)] = Field(default=30, description="Seconds per request.")
     ca_file: ConfigPath | None = Field(
-        default=None, examples=["/etc/strainwatch/home-ca.pem"],
+        default=None,
+        examples=["/etc/strainwatch/home-ca.pem"],
         description="A private CA that signed your home mail server's certificate (PEM).",
-    )  # fmt: skip
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -159,9 +159,10 @@ class PushChannel:
         plugin = apprise.Apprise.instantiate(url)
         if plugin is None:
             raise ConfigError(
-                "Apprise cannot use this URL (unknown service or a malformed URL)", where=self.where,
+                "Apprise cannot use this URL (unknown service or a malformed URL)",
+                where=self.where,
                 hint="see https://github.com/caronc/apprise/wiki for each service's URL",
-            )  # fmt: skip
+            )
         self.scheme = url.partition("://")[0].lower()
         self.service = str(getattr(plugin, "service_name", self.scheme))
         self.plugin: Any = plugin

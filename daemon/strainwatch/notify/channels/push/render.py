@@ -40,18 +40,32 @@ def _first_line(text: str) -> str:
 
 
 def _push(
-    key: str, recipient: Recipient, sender: str, title: str, lines: Sequence[str], *, now: datetime,
-    severity: str | None, alert_keys: Sequence[str] = (), link: str | None = None,
-) -> Notification:  # fmt: skip
+    key: str,
+    recipient: Recipient,
+    sender: str,
+    title: str,
+    lines: Sequence[str],
+    *,
+    now: datetime,
+    severity: str | None,
+    alert_keys: Sequence[str] = (),
+    link: str | None = None,
+) -> Notification:
     body = [header_text(line, LINE_LIMIT) for line in lines if line.strip()]
     if link:
         body.append(link)
     body.append(f"ref {push_ref(key)}")
     return Notification(
-        key=key, message_id=message_id(key, sender), recipient=recipient,
-        subject=header_text(title, TITLE_LIMIT), text="\n".join(body), html="", created_at=now,
-        severity=severity, alert_keys=tuple(alert_keys),
-    )  # fmt: skip
+        key=key,
+        message_id=message_id(key, sender),
+        recipient=recipient,
+        subject=header_text(title, TITLE_LIMIT),
+        text="\n".join(body),
+        html="",
+        created_at=now,
+        severity=severity,
+        alert_keys=tuple(alert_keys),
+    )
 
 
 def push_alert(
@@ -63,9 +77,16 @@ def push_alert(
         lines.append(f"+ {len(a.also)} more about the same run or day")
     key = f"{a.fingerprint}:{a.severity}"
     return _push(
-        key, recipient, sender, alert_subject(a), lines, now=now, severity=a.severity,
-        alert_keys=[a.fingerprint], link=link,
-    )  # fmt: skip
+        key,
+        recipient,
+        sender,
+        alert_subject(a),
+        lines,
+        now=now,
+        severity=a.severity,
+        alert_keys=[a.fingerprint],
+        link=link,
+    )
 
 
 def push_digest(
@@ -89,9 +110,16 @@ def push_digest(
     title = f"Digest {d.period}: {digest_subject_of(d)}"
     severity = d.findings[0].severity if d.findings else None
     return _push(
-        key, recipient, sender, title, lines, now=now, severity=severity,
-        alert_keys=[a.fingerprint for a in d.findings], link=link,
-    )  # fmt: skip
+        key,
+        recipient,
+        sender,
+        title,
+        lines,
+        now=now,
+        severity=severity,
+        alert_keys=[a.fingerprint for a in d.findings],
+        link=link,
+    )
 
 
 def push_notice(
@@ -106,19 +134,38 @@ class PushRenderer:
     """A phone's few lines of each message, with the link to its page (no chart)."""
 
     def alert(
-        self, content: AlertContent, recipient: Recipient, chart: Chart, *, sender: str,
-        now: datetime, link: str | None,
-    ) -> Notification:  # fmt: skip
+        self,
+        content: AlertContent,
+        recipient: Recipient,
+        chart: Chart,
+        *,
+        sender: str,
+        now: datetime,
+        link: str | None,
+    ) -> Notification:
         return push_alert(content, recipient, sender, now, link)
 
     def digest(
-        self, content: DigestContent, recipient: Recipient, chart: Chart, *, sender: str,
-        now: datetime, link: str | None,
-    ) -> Notification:  # fmt: skip
+        self,
+        content: DigestContent,
+        recipient: Recipient,
+        chart: Chart,
+        *,
+        sender: str,
+        now: datetime,
+        link: str | None,
+    ) -> Notification:
         return push_digest(content, recipient, sender, now, link)
 
     def notice(
-        self, recipient: Recipient, sender: str, subject: str, text: str, *, key: str, now: datetime,
+        self,
+        recipient: Recipient,
+        sender: str,
+        subject: str,
+        text: str,
+        *,
+        key: str,
+        now: datetime,
         short: str | None = None,
-    ) -> Notification:  # fmt: skip
+    ) -> Notification:
         return push_notice(recipient, sender, subject, short or text, key=key, now=now)

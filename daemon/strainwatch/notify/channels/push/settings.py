@@ -24,9 +24,10 @@ class PushChannelSettings(ChannelSettings):
         description='The kind of channel: "push" (an Apprise URL, the default) or "webhook" (below).',
     )
     url_file: ConfigPath | None = Field(
-        default=None, examples=["/etc/strainwatch/push-phone"],
+        default=None,
+        examples=["/etc/strainwatch/push-phone"],
         description="The channel's Apprise URL holds the service's token, so it is read from a secret "
         "file (mode 0600) holding one line like ntfys://tk_mytoken@ntfy.example.org/strainwatch or "
         "gotify://gotify.example.org/AbCdEfToken or tgram://bottoken/chat_id. Default: "
         "$CREDENTIALS_DIRECTORY/<name> under systemd (LoadCredential=phone:/etc/strainwatch/phone).",
-    )  # fmt: skip
+    )

@@ -75,13 +75,16 @@ class WebhookChannel:
     def send(self, notification: Notification) -> str:
         body = json.dumps(payload(notification), ensure_ascii=False, sort_keys=True).encode()
         request = urllib.request.Request(  # noqa: S310 -- the kind admits http and https URLs only
-            self._url, data=body, method="POST",
+            self._url,
+            data=body,
+            method="POST",
             headers={
-                "Content-Type": "application/json", "User-Agent": "strainwatch",
+                "Content-Type": "application/json",
+                "User-Agent": "strainwatch",
                 "X-Strainwatch-Ref": reference(notification.key),
                 SIGNATURE_HEADER: signature(self._secret, body),
             },
-        )  # fmt: skip
+        )
         try:
             with self._opener.open(request, timeout=self.timeout) as answer:
                 status = int(answer.status)

@@ -22,10 +22,11 @@ class WebhookChannelSettings(ChannelSettings):
     kind: Literal["webhook"] = Field(default="webhook", description="The kind of channel.")
     url: str = Field(examples=["https://hooks.example.org/strainwatch"], description="http:// or https://.")
     secret_file: ConfigPath | None = Field(
-        default=None, examples=["/etc/strainwatch/hook-secret"],
+        default=None,
+        examples=["/etc/strainwatch/hook-secret"],
         description="The shared secret, one line, from a file (mode 0600); default "
         "$CREDENTIALS_DIRECTORY/<name>.",
-    )  # fmt: skip
+    )
 
     @field_validator("url")
     @classmethod

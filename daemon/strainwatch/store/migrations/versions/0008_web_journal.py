@@ -28,11 +28,15 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["athlete_id"], ["athletes.id"], name=op.f("fk_pain_notes_athlete_id_athletes"),
+            ["athlete_id"],
+            ["athletes.id"],
+            name=op.f("fk_pain_notes_athlete_id_athletes"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["activity_id"], ["activities.id"], name=op.f("fk_pain_notes_activity_id_activities"),
+            ["activity_id"],
+            ["activities.id"],
+            name=op.f("fk_pain_notes_activity_id_activities"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pain_notes")),

@@ -35,12 +35,14 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["athlete_id"], ["athletes.id"],
-            name=op.f("fk_activity_overrides_athlete_id_athletes"), ondelete="CASCADE",
+            ["athlete_id"],
+            ["athletes.id"],
+            name=op.f("fk_activity_overrides_athlete_id_athletes"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_overrides")),
         sa.UniqueConstraint("source", "external_id", name=op.f("uq_activity_overrides_source_external_id")),
-    )  # fmt: skip
+    )
     op.create_index(
         op.f("ix_activity_overrides_athlete_id"), "activity_overrides", ["athlete_id"], unique=False
     )
