@@ -58,7 +58,7 @@ def _cpu_s() -> float:
 
 def _import(paths: list[Path], db: Path) -> dict[str, object]:
     from strainwatch.config.settings import AthleteSettings
-    from strainwatch.importing.importer import import_paths
+    from strainwatch.sources.files.importing.importer import import_paths
     from strainwatch.store.db import open_database
 
     athlete = AthleteSettings(id="bench", name="Bench", email="bench@example.org")

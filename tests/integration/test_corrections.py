@@ -102,8 +102,8 @@ def test_an_upgrade_cleans_the_runs_stored_before_cleaning(tmp_path: Path, corpu
     from sqlalchemy import select
 
     from strainwatch.config.settings import AthleteSettings
-    from strainwatch.importing.importer import import_paths
     from strainwatch.metrics.cleaning import CleaningLimits
+    from strainwatch.sources.files.importing.importer import import_paths
     from strainwatch.store.db import _alembic_config, create_db_engine, open_database, upgrade
     from strainwatch.store.models import Activity
 

@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import select, text
 
 from strainwatch.config.settings import AthleteSettings
-from strainwatch.importing import analyse as analyse_module
-from strainwatch.importing import discover, importer, workers
-from strainwatch.importing.importer import ImportReport, import_paths
 from strainwatch.safe_text import NAME_LIMIT, TEXT_LIMIT
 from strainwatch.sources.files import gpx, tcx
+from strainwatch.sources.files.importing import analyse as analyse_module
+from strainwatch.sources.files.importing import discover, importer, workers
+from strainwatch.sources.files.importing.importer import ImportReport, import_paths
 from strainwatch.sources.files.settings import FileSourceSettings
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, ImportedFile
@@ -269,8 +269,8 @@ _MEMORY_PROBE = """
 import resource, sys
 sys.path.insert(0, {repo!r})
 from pathlib import Path
-from strainwatch.importing.analyse import analyse
-from strainwatch.importing.jobs import FileJob
+from strainwatch.sources.files.importing.analyse import analyse
+from strainwatch.sources.files.importing.jobs import FileJob
 from tests.support import hostile_files
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 folder = Path(sys.argv[1])
@@ -297,7 +297,7 @@ def test_memory_stays_bounded(case: str, tweak: str, problem: str, tmp_path: Pat
     if case == "csv_bomb":
         probe = probe.replace(
             "result = analyse(FileJob(str(path), str(path), st.st_size, st.st_mtime_ns))",
-            "from strainwatch.importing.discover import plan_import\n"
+            "from strainwatch.sources.files.importing.discover import plan_import\n"
             "plan = plan_import([path], {})\n"
             "class R: pass\n"
             "result = R(); result.problem = plan.settled[0].problem; result.reason = plan.settled[0].reason",

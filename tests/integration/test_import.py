@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from strainwatch.config.settings import AthleteSettings
-from strainwatch.importing.importer import import_paths
+from strainwatch.sources.files.importing.importer import import_paths
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity, ImportedFile
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from strainwatch.config.settings import AthleteSettings
-from strainwatch.importing.importer import import_paths
+from strainwatch.sources.files.importing.importer import import_paths
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity
 from tests.support.fit_files import DEVICE_INFO, ENUM, FILE_ID, SESSION, UINT16, UINT32, FitWriter, fit_time
@@ -169,8 +169,8 @@ def test_reading_the_corpus_prints_no_library_warnings(
     """Whatever a reader warns about goes to the debug log with the file's name, never to stderr."""
     import warnings
 
-    from strainwatch.importing import analyse
-    from strainwatch.importing.jobs import FileJob
+    from strainwatch.sources.files.importing import analyse
+    from strainwatch.sources.files.importing.jobs import FileJob
 
     folder = tmp_path / "fits"
     folder.mkdir()
@@ -188,7 +188,7 @@ def test_reading_the_corpus_prints_no_library_warnings(
         warnings.warn("dev_data_index 0 not defined", UserWarning, stacklevel=1)  # what fitdecode says
         return original(*args, **kwargs)
 
-    caplog.set_level(logging.DEBUG, logger="strainwatch.importing.analyse")
+    caplog.set_level(logging.DEBUG, logger="strainwatch.sources.files.importing.analyse")
     analyse.parse_file = noisy  # type: ignore[assignment]
     try:
         result = analyse.analyse(job)

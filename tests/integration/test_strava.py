@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from strainwatch.kinds import parse_settings
+from strainwatch.sources.files.importing.importer import ImportReport
 from strainwatch.sources.strava import client as strava_api
 from strainwatch.sources.strava import sync as strava_sync
 from strainwatch.sources.strava.sync import sync_strava
@@ -282,7 +283,7 @@ def test_no_token_or_secret_in_logs(
 def test_the_same_run_from_a_file_and_strava_is_stored_once(
     tmp_path: Path, database_url: str, fake: FakeStrava
 ) -> None:
-    from strainwatch.importing.importer import import_paths
+    from strainwatch.sources.files.importing.importer import import_paths
     from tests.support.histories import write_gpx
 
     start = NOW - timedelta(days=1)
@@ -308,7 +309,7 @@ def test_a_manual_entry_and_the_watch_file_of_the_same_run_count_once_the_file_c
 ) -> None:
     """Typed into Strava in the evening, the watch file synced the next day, 4 minutes apart
     and 0.4 km different: one run, and the recording counts over the typed-in figures."""
-    from strainwatch.importing.importer import import_paths
+    from strainwatch.sources.files.importing.importer import import_paths
     from strainwatch.store.runs import load_runs
     from tests.support.histories import write_gpx
 
@@ -393,8 +394,9 @@ def test_one_activity_or_gear_strava_refuses_never_stops_the_pass(
     sessions = open_database(database_url)
 
     first = run_pass(settings, sessions, now=NOW)
-    [strava] = first.of("strava")
-    assert first.athletes == 2 and first.imports[0].athlete == "kim" and first.counts()["imported"] == 1
+    [strava], [files] = first.of("strava"), first.of("files")
+    assert first.athletes == 2 and "files: imported 1," in first.summary()
+    assert isinstance(files, ImportReport) and files.athlete == "kim"
     assert strava.new == 8 and strava.deferred is None and strava.error is None
     assert sorted(strava.gone) == ["12"]  # a streams 410 is no streams, not a deleted run
     assert sorted(h.split(":")[0] for h in strava.held_back) == ["14", "15", "16"]
@@ -451,7 +453,7 @@ def test_an_unexpected_answer_to_the_listing_fails_that_athlete_only(
     link_athlete(settings)
     report = run_pass(settings, open_database(database_url), now=NOW)
     assert report.of("strava")[0].error == "Strava answered 422 for /athlete/activities"
-    assert report.counts()["imported"] == 1  # kim, after sam
+    assert "files: imported 1," in report.summary()  # kim, after sam
     assert "failed: sam strava" in report.summary() and "sam strava: Strava answered 422" in report.failed[0]
 
 

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 
 from strainwatch.domain import Track
 from strainwatch.errors import ActivityFileError, ConfigError
-from strainwatch.importing.analyse import analyse
-from strainwatch.importing.discover import plan_import
 from strainwatch.kinds import parse_settings
 from strainwatch.metrics.activity import compute_metrics
 from strainwatch.safe_text import NAME_LIMIT, clean_line, clean_text
 from strainwatch.sources.files.activity_files import parse_stream
+from strainwatch.sources.files.importing.analyse import analyse
+from strainwatch.sources.files.importing.discover import plan_import
 from strainwatch.store.models import Activity
 from strainwatch.views.activity import activity_json
 from tests.support.paths import CORPUS

@@ -14,7 +14,6 @@ from tests.support.paths import REPO
 PACKAGE = REPO / "daemon" / "strainwatch"
 HOMES = (
     "sources/",  # each kind's folder
-    "importing/",  # the files kind's engine: reading files in worker processes, a layer above sources
     "store/migrations/versions/",  # history: the tables as they were created
 )
 REGISTRIES = {"pipeline/sources.py", "pipeline/source_commands.py", "pipeline/plans.py"}
@@ -23,10 +22,22 @@ REGISTRIES = {"pipeline/sources.py", "pipeline/source_commands.py", "pipeline/pl
 PENDING: set[str] = set()
 # a kind whose name is also an ordinary word ("files") is found by its literal and its imports
 WORDS = {"files"}
+# the keys the kinds store on activities besides their names (`Activity.source`)
+STORED_KEYS = {"file", "strava_export"}
 
 
 def _names() -> set[str]:
-    return {kind.name for kind in KINDS} | {kind.config.table for kind in KINDS}
+    return {kind.name for kind in KINDS} | {kind.config.table for kind in KINDS} | (STORED_KEYS - {"file"})
+
+
+def _branches_on_source(node: ast.AST, keys: set[str]) -> bool:
+    """`row.source == "file"`, `activity.source in {...}`: code deciding by the kind."""
+    if not isinstance(node, ast.Compare):
+        return False
+    sides = [node.left, *node.comparators]
+    on_source = any(isinstance(n, ast.Attribute) and n.attr == "source" for n in sides)
+    literals = [n for side in sides for n in ast.walk(side) if isinstance(n, ast.Constant)]
+    return on_source and any(n.value in keys for n in literals if isinstance(n.value, str))
 
 
 def _tokens(identifier: str) -> set[str]:
@@ -68,6 +79,8 @@ def kind_mentions(path: Path, names: set[str]) -> list[str]:
             parts = module.split(".")
             if parts[:2] == ["strainwatch", "sources"] and len(parts) > 2 and parts[2] in names:
                 found.append(f"{node.lineno}: import {module}")
+        if _branches_on_source(node, names | STORED_KEYS):
+            found.append(f"{node.lineno}: compares a source key")
         for identifier in _identifiers(node):
             if _tokens(identifier) & (names - WORDS):
                 found.append(f"{getattr(node, 'lineno', 0)}: {identifier}")
@@ -99,6 +112,8 @@ def test_the_grep_finds_each_way_of_naming_a_kind(tmp_path: Path) -> None:
         'def f(settings: object, kind: str) -> object:\n    return kind == "intervals" or settings.strava\n'
         "def sync_intervals() -> None: ...\n"
         "files = resources.files('x')\n"  # an ordinary word: not a kind
+        "def g(row: object) -> bool:\n    return row.source in {'file', 'x'} or row.raw.get('file')\n"
+        "KEYS = ('strava_export',)\n"
     )
     found = kind_mentions(planted, _names())
-    assert [line.split(":")[0] for line in found] == ["1", "1", "2", "4", "4", "5"], found
+    assert [line.split(":")[0] for line in found] == ["1", "1", "2", "4", "4", "5", "8", "9"], found

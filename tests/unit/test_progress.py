@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from strainwatch.cli.progress import Progress, progress_status
-from strainwatch.importing.jobs import FileOutcome
 
 
 def test_rate_and_time_left() -> None:
@@ -16,9 +15,9 @@ def test_unchanged_files_do_not_inflate_the_rate() -> None:
     now = [100.0]
     progress = Progress("Importing", enabled=False, clock=lambda: now[0])
     progress.planned(1010)
-    for i in range(1000):
-        progress.advance(FileOutcome(f"old{i}.fit", "unchanged"))
+    for _ in range(1000):
+        progress.advance(read=False)  # unchanged: skipped
     now[0] += 2.0
-    for i in range(5):
-        progress.advance(FileOutcome(f"new{i}.fit", "imported", activities=1))
+    for _ in range(5):
+        progress.advance(read=True)
     assert progress.status() == "2.5 files/s, 0:00:02 left"

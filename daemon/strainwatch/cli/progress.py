@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-
-if TYPE_CHECKING:
-    from strainwatch.importing.jobs import FileOutcome
 
 
 def progress_status(done: int, total: int, read: int, elapsed_s: float) -> str:
@@ -49,9 +46,10 @@ class Progress:
             )
             self.bar.__enter__()
 
-    def advance(self, outcome: FileOutcome) -> None:
+    def advance(self, read: bool) -> None:
+        """One item done; `read`: it was read (an unchanged file skipped costs nothing)."""
         self.done += 1
-        if outcome.outcome != "unchanged":
+        if read:
             self.read += 1
         if self.bar is not None:
             self.bar.update(1, self.status())

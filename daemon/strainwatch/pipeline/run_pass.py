@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,14 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.settings import AthleteSettings, Settings
 from strainwatch.errors import StrainwatchError
-from strainwatch.importing.importer import ImportReport
-from strainwatch.importing.jobs import FileOutcome
 from strainwatch.notify.dispatch import queue_notifications
 from strainwatch.notify.outbox import DeliveryReport
 from strainwatch.notify.transport import deliver_all
 from strainwatch.pipeline.evaluate import EvaluationResult, evaluate_athlete
 from strainwatch.pipeline.plan_check import PlanCheck, check_and_mail, has_plan
-from strainwatch.pipeline.sources import sources_of
+from strainwatch.pipeline.sources import KINDS, sources_of
 from strainwatch.sources.base import Notice, PassHooks, Source, SourceReport
 from strainwatch.store.db import sandbox, store_error, unit_of_work
 from strainwatch.store.models import Athlete
@@ -69,28 +66,17 @@ class PassReport:
         """The reports of every athlete's source of that name, in athlete order."""
         return [report for name, report in self.sources if name == source]
 
-    @property
-    def imports(self) -> list[ImportReport]:
-        """The file imports: what the summary counts."""
-        return [report for _, report in self.sources if isinstance(report, ImportReport)]
-
-    def counts(self) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for report in self.imports:
-            total.update(report.counts())
-        return total
-
-    def new_failures(self) -> list[tuple[str, FileOutcome]]:
-        return [(r.athlete, o) for r in self.imports for o in r.failures + r.unusable]
+    def item_lines(self) -> list[str]:
+        """Each item a source names once (a file that failed), every athlete's."""
+        return [line for _, report in self.sources for line in report.item_lines()]
 
     def summary(self) -> str:
-        c = self.counts()
-        verb = "would import" if self.dry_run else "imported"
-        return (
-            f"sync: {self.athletes} athlete(s); files: {verb} {c['imported']}, "
-            f"updated {c['updated']}, unchanged {c['unchanged']}, duplicates {c['duplicate']}, "
-            f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}; "
-            f"alerts: {sum(e.created for e in self.evaluations)} new, "
+        parts = [f"sync: {self.athletes} athlete(s)"]
+        for kind in KINDS:
+            if (part := kind.totals(self.of(kind.name), self.dry_run)) is not None:
+                parts.append(part)
+        return "; ".join(parts) + (
+            f"; alerts: {sum(e.created for e in self.evaluations)} new, "
             f"{sum(e.escalated for e in self.evaluations)} escalated, "
             f"{sum(e.resolved for e in self.evaluations)} resolved; {self._mail_summary()}"
             + (f"; failed: {self._failed_names()}" if self.failures else "")
@@ -102,7 +88,7 @@ class PassReport:
         each reason is said once."""
         said = [line for _, source in self.sources if (line := source.summary())]
         out = [self.summary(), *(f"  {line}" for line in said)]
-        out += [f"  {athlete}: failed: {o.path}: {o.reason}" for athlete, o in self.new_failures()]
+        out += [f"  {line}" for line in self.item_lines()]
         out += [f"  failed: {f}" for f in self.failures if not any(f.text in line for line in said)]
         out += [f"  {'would send' if self.dry_run else 'queued'}: {subject}" for subject in self.queued]
         if self.delivery:
@@ -128,7 +114,7 @@ def run_pass(
     now: datetime,
     dry_run: bool = False,
     on_planned: Callable[[int], None] | None = None,
-    on_file: Callable[[FileOutcome], None] | None = None,
+    on_item: Callable[[bool], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[], None] | None = None,
     athlete_ids: Collection[str] | None = None,
@@ -154,7 +140,7 @@ def run_pass(
             now,
             report,
             on_planned=on_planned,
-            on_file=on_file,
+            on_item=on_item,
             should_stop=should_stop,
             on_progress=on_progress,
             athlete_ids=athlete_ids,
@@ -169,7 +155,7 @@ def run_pass(
                 now,
                 report,
                 on_planned=on_planned,
-                on_file=on_file,
+                on_item=on_item,
                 athlete_ids=athlete_ids,
             )
     log.info("%s", report.summary())
@@ -183,7 +169,7 @@ def _pass(
     report: PassReport,
     *,
     on_planned: Callable[[int], None] | None,
-    on_file: Callable[[FileOutcome], None] | None,
+    on_item: Callable[[bool], None] | None,
     should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[], None] | None = None,
     athlete_ids: Collection[str] | None = None,
@@ -198,7 +184,7 @@ def _pass(
         report.athletes += 1
         changed = False
         isolated = functools.partial(_isolated, sessions, report, athlete.id, now=now)
-        hooks = PassHooks(now, on_planned, on_file, should_stop, on_progress)
+        hooks = PassHooks(now, on_planned, on_item, should_stop, on_progress)
         for source in sources_of(settings, athlete):
             done = isolated(source.name, functools.partial(_sync, sessions, settings, athlete, source, hooks))
             if done is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from strainwatch.importing.source import FILES
+from strainwatch.sources.files.importing.source import FILES
 from strainwatch.sources.intervals.source import INTERVALS
 from strainwatch.sources.strava.source import STRAVA
 

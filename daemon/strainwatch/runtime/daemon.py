@@ -169,7 +169,7 @@ class Daemon:
                 self.sessions,
                 now=self.clock(),
                 should_stop=self._progress,
-                on_file=lambda _outcome: self.heartbeat.beat(),
+                on_item=lambda _read: self.heartbeat.beat(),
                 on_progress=self.heartbeat.beat,
             )
         self._warm_web(None)
@@ -186,7 +186,7 @@ class Daemon:
                 self.sessions,
                 now=self.clock(),
                 should_stop=self._progress,
-                on_file=lambda _outcome: self.heartbeat.beat(),
+                on_item=lambda _read: self.heartbeat.beat(),
                 on_progress=self.heartbeat.beat,
                 athlete_ids=athlete_ids,
             )

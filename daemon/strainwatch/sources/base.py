@@ -10,11 +10,11 @@ config table and its `doctor` checks, listed once in pipeline/sources.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from strainwatch.errors import StrainwatchError
 
@@ -65,7 +65,9 @@ class PassHooks:
 
     now: datetime
     on_planned: Callable[[int], None] | None = None
-    on_file: Callable[[Any], None] | None = None  # each file's outcome, for a progress bar
+    on_item: Callable[[bool], None] | None = (
+        None  # one item done (True: read, not skipped), for a progress bar
+    )
     should_stop: Callable[[], bool] | None = None
     on_progress: Callable[[], None] | None = None  # before each network request: the watchdog
 
@@ -87,6 +89,22 @@ class SourceReport(Protocol):
     def notice(self) -> Notice | None: ...
 
     def summary(self) -> str: ...
+
+    def item_lines(self) -> list[str]:
+        """A line for each item the runner must hear of once (a file that failed)."""
+        ...
+
+
+@runtime_checkable
+class PathsReport(SourceReport, Protocol):
+    """What `strainwatch import` did with the paths it was given."""
+
+    def lines(self, dry_run: bool) -> list[str]:
+        """The whole report, one line each: the counts, then every item worth naming."""
+        ...
+
+    @property
+    def some_failed(self) -> bool: ...
 
 
 class Source(Protocol):
@@ -137,3 +155,25 @@ class SourceKind(Protocol):
         """Its own tables (models on the store's Base), imported now: with them the store's
         metadata is whole (what the migrations are compared with)."""
         ...
+
+    def totals(self, reports: Sequence[SourceReport], dry_run: bool) -> str | None:
+        """Its part of the pass's summary line over every athlete's report ("files:
+        imported 3, …"); None when it has none."""
+        ...
+
+
+@runtime_checkable
+class TakesPaths(Protocol):
+    """A kind that imports the paths `strainwatch import` is given (files, folders, exports)."""
+
+    def import_paths(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        athlete: AthleteSettings,
+        paths: Sequence[Path],
+        *,
+        dry_run: bool,
+        workers: int | None,
+        hooks: PassHooks,
+    ) -> PathsReport: ...

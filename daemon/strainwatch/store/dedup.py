@@ -31,12 +31,9 @@ def recording_quality(*, manual: bool, heart_rate: bool, samples: bool, count: i
     return (0 if manual else 1, int(heart_rate), int(samples), count)
 
 
-FILE_SOURCES = frozenset({"file", "strava_export"})
-
-
-def has_samples(source: str, *, manual: bool, has_gps: bool, streams_state: str | None) -> bool:
+def has_samples(*, from_file: bool, manual: bool, has_gps: bool, streams_state: str | None) -> bool:
     """A recording with samples: a file (not a typed-in export row), a track, fetched streams."""
-    return not manual and (source in FILE_SOURCES or has_gps or streams_state == "fetched")
+    return not manual and (from_file or has_gps or streams_state == "fetched")
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -64,14 +64,17 @@ _RUN_COLUMNS = (
     Activity.avg_hr,
     Activity.has_gps,
     Activity.streams_state,
+    Activity.file_id,
 )
 
 
 def _known_run(row: tuple[Any, ...]) -> KnownRun:
     """A row of `_RUN_COLUMNS` as a run to match others against."""
-    start, distance, activity_id, source, external_id, elapsed, manual, hr, gps, streams = row
+    start, distance, activity_id, source, external_id, elapsed, manual, hr, gps, streams, file_id = row
     began = start.timestamp()
-    samples = has_samples(source, manual=bool(manual), has_gps=bool(gps), streams_state=streams)
+    samples = has_samples(
+        from_file=file_id is not None, manual=bool(manual), has_gps=bool(gps), streams_state=streams
+    )
     quality = recording_quality(manual=bool(manual), heart_rate=hr is not None, samples=samples)
     origin = f"{source}: {external_id}"
     return KnownRun(began, distance, activity_id, origin, began + (elapsed or 0.0), quality)

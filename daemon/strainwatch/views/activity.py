@@ -165,7 +165,7 @@ def left_out_line(when: datetime, name: str | None, activity_id: int, reason: st
 def also_recorded(duplicate: Activity, units: str) -> str:
     """A recording linked as the duplicate of a counted run, named for `activities`."""
     origin = f"{duplicate.source} {duplicate.external_id}"
-    where = duplicate.raw.get("file") or origin if duplicate.source == "file" else origin
+    where = duplicate.raw.get("file") or origin  # a file's path says more than its key
     distance = format_distance(duplicate.distance_m, units)
     return f"#{duplicate.id} {clean_line(str(where))} ({distance}, not counted twice)"
 

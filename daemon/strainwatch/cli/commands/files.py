@@ -5,41 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from strainwatch.cli.app import AppContext, current_time, parse_date, pass_app, wait_option, waiting
 from strainwatch.cli.progress import Progress
 from strainwatch.errors import ExitCode
-
-if TYPE_CHECKING:
-    from strainwatch.importing.importer import ImportReport
-
-
-def _print_import_report(report: ImportReport, dry_run: bool) -> None:
-    c = report.counts()
-    verb = "would import" if dry_run else "imported"
-    click.echo(
-        f"{report.athlete}: {verb} {c['imported']}, updated {c['updated']}, "
-        f"unchanged {c['unchanged']}, duplicates {c['duplicate']}, "
-        f"not activities {c['not_activity']}, unusable {c['unusable']}, failed {c['failed']}"
-    )
-    for outcome in report.outcomes:
-        if outcome.outcome == "not_activity":
-            click.echo(f"  not an activity: {outcome.path}: {outcome.reason}")
-    for outcome in report.duplicates:
-        click.echo(f"  duplicate: {outcome.path}: {outcome.reason}")
-    for outcome in report.retried:
-        click.echo(f"  read again ({outcome.retried}): {outcome.path}: {outcome.outcome}")
-    for outcome in report.partial:
-        click.echo(f"  partly read: {outcome.path}: {outcome.partial}")
-    for outcome in report.unusable:
-        click.echo(f"  unusable for load: {outcome.path}: {outcome.reason}")
-    for outcome in report.failures:
-        click.echo(f"  failed: {outcome.path}: {outcome.reason}")
-    for outcome in report.still_failing:
-        click.echo(f"  still failing (unchanged): {outcome.path}: {outcome.reason}")
 
 
 @click.command("import")
@@ -66,32 +38,34 @@ def import_command(
     """
     from pathlib import Path
 
-    from strainwatch.importing.importer import import_paths
+    from strainwatch.pipeline.sources import KINDS
+    from strainwatch.sources.base import PassHooks, TakesPaths
     from strainwatch.store.locking import PassBusy, pass_lock
 
+    [importer] = [kind for kind in KINDS if isinstance(kind, TakesPaths)]
     athlete = app.settings.athlete(athlete_id)
     sessions = app.sessions()
     progress = Progress("Importing", sys.stderr.isatty() and app.verbosity >= 0)
+    hooks = PassHooks(current_time(), on_planned=progress.planned, on_item=progress.advance)
     try:
         with pass_lock(app.settings.database_url, wait_s=wait_s, on_wait=waiting("import", wait_s)):
-            report = import_paths(
+            report = importer.import_paths(
+                app.settings,
                 sessions,
                 athlete,
                 [Path(p) for p in paths],
-                now=current_time(),
                 dry_run=dry_run,
                 workers=jobs,
-                on_planned=progress.planned,
-                on_file=progress.advance,
-                cleaning=app.settings.cleaning.limits(),
+                hooks=hooks,
             )
     except PassBusy as busy:
         busy.hint = "try again when it has finished, or give --wait more seconds"
         raise
     finally:
         progress.close()
-    _print_import_report(report, dry_run)
-    if report.failures or report.still_failing:
+    for line in report.lines(dry_run):
+        click.echo(line)
+    if report.some_failed:
         sys.exit(int(ExitCode.SOME_FILES_FAILED))
 
 

@@ -35,7 +35,7 @@ def sync(app: AppContext, dry_run: bool, wait_s: float) -> None:
                 now=current_time(),
                 dry_run=dry_run,
                 on_planned=progress.planned,
-                on_file=progress.advance,
+                on_item=progress.advance,
             )
     except PassBusy as busy:
         click.echo(f"sync skipped: {busy.what}")  # the daemon's pass covers it: not an error

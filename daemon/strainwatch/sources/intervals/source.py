@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from strainwatch.config.settings import AthleteSettings, Settings
     from strainwatch.kind_status import KindStatus
+    from strainwatch.sources.base import SourceReport
     from strainwatch.sources.intervals.sync import IntervalsReport
 
 
@@ -127,6 +128,10 @@ class IntervalsKind:
         from strainwatch.sources.intervals.tables import IntervalsAccount
 
         return [IntervalsAccount]
+
+    def totals(self, reports: Sequence[SourceReport], dry_run: bool) -> None:
+        """None: each athlete's own line says what it brought."""
+        return
 
 
 INTERVALS = IntervalsKind()

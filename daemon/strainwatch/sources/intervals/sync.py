@@ -100,6 +100,10 @@ class IntervalsReport:
     def failure(self) -> str | None:
         return self.refused or self.error or self.deferred or self.skipped
 
+    def item_lines(self) -> list[str]:
+        """Nothing item by item: its summary line says what went wrong."""
+        return []
+
     def summary(self) -> str:
         text = f"intervals {self.athlete}: "
         if self.skipped:

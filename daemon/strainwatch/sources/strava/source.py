@@ -6,7 +6,7 @@ sync.py); stravalib is imported only when a pass actually syncs (a third of a se
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from strainwatch.config.settings import AthleteSettings, Settings
     from strainwatch.kind_status import KindStatus
+    from strainwatch.sources.base import SourceReport
     from strainwatch.sources.strava.sync import StravaReport
     from strainwatch.sources.strava.tables import StravaAccount
 
@@ -105,6 +106,10 @@ class StravaKind:
         from strainwatch.sources.strava.tables import StravaAccount, StravaAppState, StravaGear
 
         return [StravaAccount, StravaAppState, StravaGear]
+
+    def totals(self, reports: Sequence[SourceReport], dry_run: bool) -> None:
+        """None: each athlete's own line says what it brought."""
+        return
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -102,6 +102,10 @@ class StravaReport:
             return f"{len(self.held_back)} activity(ies) held back: " + "; ".join(self.held_back[:3])
         return None
 
+    def item_lines(self) -> list[str]:
+        """Nothing item by item: its summary line says what went wrong."""
+        return []
+
     def summary(self) -> str:
         if self.skipped:
             return f"strava {self.athlete}: {self.skipped}"

@@ -202,7 +202,7 @@ class PushChannel:
         apprise = load_apprise()
         _apprise_level()
         # in this thread, no pool: one service per call needs none, and a process without
-        # stray threads can still fork its import workers (importing/workers.py); the
+        # stray threads can still fork its import workers (sources/files/importing/workers.py); the
         # request's own connect and read timeouts (cto, rto) bound the call
         sender = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False, service_timeout=0))
         if not sender.add(self._url_for(n)):

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from strainwatch.config.settings import AthleteSettings
 from strainwatch.domain import Recording, SourceBatch
-from strainwatch.importing.analyse import CRASH_MARK, analyse, failed, forget_archive
-from strainwatch.importing.discover import plan_import
-from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
-from strainwatch.importing.workers import analyse_in_workers
 from strainwatch.metrics.cleaning import CleaningLimits
 from strainwatch.safe_text import NAME_LIMIT, clean_json, clean_line, clean_text
+from strainwatch.sources.files.importing.analyse import CRASH_MARK, analyse, failed, forget_archive
+from strainwatch.sources.files.importing.discover import plan_import
+from strainwatch.sources.files.importing.jobs import AnalysedActivity, FileAnalysis, FileJob, FileOutcome
+from strainwatch.sources.files.importing.workers import analyse_in_workers
 from strainwatch.sources.files.settings import files_of
 from strainwatch.store import overrides, repository
 from strainwatch.store.apply import BatchResult, apply_batch
@@ -93,6 +93,38 @@ class ImportReport:
     def summary(self) -> str:
         """Empty: the pass's own summary line counts the files of every athlete."""
         return ""
+
+    def item_lines(self) -> list[str]:
+        """Each file that failed or cannot count for load, once: in the pass's report."""
+        return [f"{self.athlete}: failed: {o.path}: {o.reason}" for o in self.failures + self.unusable]
+
+    @property
+    def some_failed(self) -> bool:
+        return bool(self.failures or self.still_failing)
+
+    def lines(self, dry_run: bool) -> list[str]:
+        """`strainwatch import`'s report: the counts, then each file worth naming."""
+        out = [f"{self.athlete}: {counts_line(self.counts(), dry_run)}"]
+        out += [
+            f"  not an activity: {o.path}: {o.reason}" for o in self.outcomes if o.outcome == "not_activity"
+        ]
+        out += [f"  duplicate: {o.path}: {o.reason}" for o in self.duplicates]
+        out += [f"  read again ({o.retried}): {o.path}: {o.outcome}" for o in self.retried]
+        out += [f"  partly read: {o.path}: {o.partial}" for o in self.partial]
+        out += [f"  unusable for load: {o.path}: {o.reason}" for o in self.unusable]
+        out += [f"  failed: {o.path}: {o.reason}" for o in self.failures]
+        out += [f"  still failing (unchanged): {o.path}: {o.reason}" for o in self.still_failing]
+        return out
+
+
+def counts_line(c: Counter[str], dry_run: bool) -> str:
+    """'imported 3, updated 0, …': what became of the files, in one line."""
+    verb = "would import" if dry_run else "imported"
+    return (
+        f"{verb} {c['imported']}, updated {c['updated']}, unchanged {c['unchanged']}, "
+        f"duplicates {c['duplicate']}, not activities {c['not_activity']}, unusable {c['unusable']}, "
+        f"failed {c['failed']}"
+    )
 
 
 def default_workers() -> int:

@@ -7,12 +7,13 @@ skipped without being opened.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from strainwatch.config.compose import KindConfig
-from strainwatch.sources.base import Check, PassHooks
+from strainwatch.sources.base import Check, PassHooks, SourceReport
 from strainwatch.sources.files.activity_files import is_activity_name
 from strainwatch.sources.files.settings import TABLE, FileSourceSettings, files_of
 
@@ -22,9 +23,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from strainwatch.config.settings import AthleteSettings, Settings
-    from strainwatch.importing.importer import ImportReport
     from strainwatch.kind_status import KindStatus
     from strainwatch.metrics.cleaning import CleaningLimits
+    from strainwatch.sources.files.importing.importer import ImportReport
+    from strainwatch.sources.files.importing.jobs import FileOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,7 @@ class FilesSource:
     name: str = "files"
 
     def sync(self, sessions: sessionmaker[Session], hooks: PassHooks) -> ImportReport:
-        from strainwatch.importing.importer import import_paths  # the readers, when a pass runs
+        from strainwatch.sources.files.importing.importer import import_paths  # the readers, when a pass runs
 
         return import_paths(
             sessions,
@@ -42,10 +44,18 @@ class FilesSource:
             files_of(self.athlete).paths,
             now=hooks.now,
             on_planned=hooks.on_planned,
-            on_file=hooks.on_file,
+            on_file=each_file(hooks),
             should_stop=hooks.should_stop,
             cleaning=self.cleaning,
         )
+
+
+def each_file(hooks: PassHooks) -> Callable[[FileOutcome], None] | None:
+    """The pass's per-item hook, told whether the file was read (not skipped as unchanged)."""
+    on_item = hooks.on_item
+    if on_item is None:
+        return None
+    return lambda outcome: on_item(outcome.outcome != "unchanged")
 
 
 class FilesKind:
@@ -79,6 +89,42 @@ class FilesKind:
 
     def tables(self) -> list[type]:
         return []  # the store's own: activities and files
+
+    def totals(self, reports: Sequence[SourceReport], dry_run: bool) -> str:
+        """Every athlete's files in one count (said even when there were none)."""
+        from strainwatch.sources.files.importing.importer import ImportReport, counts_line
+
+        total: Counter[str] = Counter()
+        for report in reports:
+            if isinstance(report, ImportReport):
+                total.update(report.counts())
+        return f"files: {counts_line(total, dry_run)}"
+
+    def import_paths(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        athlete: AthleteSettings,
+        paths: Sequence[Path],
+        *,
+        dry_run: bool,
+        workers: int | None,
+        hooks: PassHooks,
+    ) -> ImportReport:
+        """`strainwatch import`: these paths now, whatever the athlete's configured ones."""
+        from strainwatch.sources.files.importing.importer import import_paths
+
+        return import_paths(
+            sessions,
+            athlete,
+            paths,
+            now=hooks.now,
+            dry_run=dry_run,
+            workers=workers,
+            on_planned=hooks.on_planned,
+            on_file=each_file(hooks),
+            cleaning=settings.cleaning.limits(),
+        )
 
 
 FILES = FilesKind()

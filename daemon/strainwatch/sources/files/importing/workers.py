@@ -18,8 +18,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from typing import Any
 
-from strainwatch.importing.analyse import analyse, failed
-from strainwatch.importing.jobs import FileAnalysis, FileJob
+from strainwatch.sources.files.importing.analyse import analyse, failed
+from strainwatch.sources.files.importing.jobs import FileAnalysis, FileJob
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def start_method() -> str:
 def analyse_in_workers(jobs: list[FileJob], workers: int, time_limit: float | None) -> Iterator[FileAnalysis]:
     context = multiprocessing.get_context(start_method())
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["strainwatch.importing.workers"])
+        context.set_forkserver_preload(["strainwatch.sources.files.importing.workers"])
     pool = WorkerPool(context, min(workers, len(jobs)), time_limit)
     try:
         yield from pool.run(jobs)

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from strainwatch.errors import ActivityFileError, NotAnActivity
-from strainwatch.importing.analyse import CRASH_MARK, FAILED_MARK, PERMISSION_MARK, failed
-from strainwatch.importing.jobs import FileAnalysis, FileJob, FileOutcome
 from strainwatch.safe_text import clean_line
 from strainwatch.sources.files.activity_files import is_activity_name, special_file_kind
+from strainwatch.sources.files.importing.analyse import CRASH_MARK, FAILED_MARK, PERMISSION_MARK, failed
+from strainwatch.sources.files.importing.jobs import FileAnalysis, FileJob, FileOutcome
 from strainwatch.sources.files.limits import ReadLimits
 from strainwatch.sources.files.strava_export import ExportRow, read_export_index
 from strainwatch.store.models import ImportedFile

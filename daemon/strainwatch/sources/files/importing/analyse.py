@@ -16,9 +16,9 @@ from typing import BinaryIO, cast
 from strainwatch import __version__
 from strainwatch.domain import DeviceSummary, ParsedActivity, Track
 from strainwatch.errors import ActivityFileError, NotAnActivity, UnusableActivity
-from strainwatch.importing.jobs import AnalysedActivity, FileAnalysis, FileJob
 from strainwatch.metrics.activity import compute_metrics
 from strainwatch.sources.files.activity_files import open_regular, parse_file, parse_stream
+from strainwatch.sources.files.importing.jobs import AnalysedActivity, FileAnalysis, FileJob
 from strainwatch.sources.files.limits import ReadLimits
 from strainwatch.sources.files.strava_export import ExportRow, open_member
 from strainwatch.sources.files.timestamps import plausible_epoch
