@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from strainwatch.config.compose import KindConfig, compose
-from strainwatch.config.reference import markdown_table, replace_block, toml_block
+from strainwatch.config.reference import (
+    markdown_table,
+    replace_block,
+    rule_block,
+    rule_header,
+    rule_markdown,
+    toml_block,
+)
 from strainwatch.config.settings import (
     CENTRE_TABLES,
     Settings,
@@ -90,10 +97,19 @@ def example_blocks() -> list[tuple[str, str]]:
 
 
 def with_kind_blocks(example: str) -> str:
-    """The example config with each table's block as its model writes it now (the rules'
-    tables, and the file's opening, are the example's own)."""
+    """The example config with each table's block as its model writes it now, and each
+    rule's as the rules' registry says it (the file's opening and the active example
+    lines are the example's own)."""
+    from strainwatch.rules.registry import RULES
+
     for line, block in example_blocks():
         example = replace_block(example, line, block)
+    rules = list(RULES.values())
+    for before, rule in zip([None, *rules[:-1]], rules, strict=True):
+        header = rule_header(rule)
+        if header not in example.split("\n") and before is not None:  # a new rule: after the one before it
+            example = replace_block(example, rule_header(before), f"{rule_block(before)}\n{header}\n")
+        example = replace_block(example, header, rule_block(rule))
     return example
 
 
@@ -103,16 +119,21 @@ Every table of the config file, key by key: its default and what it means. Writt
 settings models, the centre's (`config/settings.py`) and each kind's (`sources/<kind>/settings.py`,
 `notify/channels/<kind>/settings.py`) by `python -m strainwatch.kinds`, which also writes
 them into `config/strainwatch.example.toml`; a test compares both. The rules' tables
-(`[rules.<id>]`, `[athletes.rules.<id>]`) are in the example and `strainwatch rules`.
+(`[rules.<id>]`, the same under `[athletes.rules.<id>]` for one athlete) are written from the
+rules' registry (`rules/<rule>.py`: its defaults and their notes); `strainwatch rules`
+shows the values in effect.
 """
 
 
 def reference_markdown() -> str:
     """docs/configuration.md: every table, key by key."""
+    from strainwatch.rules.registry import RULES
+
     sections = [
         markdown_table(header.partition("  #")[0] + _kind_note(header), model)
         for header, model, _ in _tables()
     ]
+    sections += [rule_markdown(rule) for rule in RULES.values()]
     return REFERENCE_HEAD + "".join("\n" + s for s in sections)
 
 

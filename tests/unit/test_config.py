@@ -41,6 +41,29 @@ def test_the_example_s_tables_are_written_from_their_models() -> None:
         assert block in text
 
 
+def test_every_rule_setting_says_what_it_means() -> None:
+    """The rules' tables in the example and the reference are written from each rule's
+    defaults and notes: a setting without a note would be a name and a number."""
+    from strainwatch.rules.registry import RULES
+
+    for rule in RULES.values():
+        assert set(rule.notes) == set(rule.defaults), rule.id
+
+
+def test_a_new_rule_s_table_is_written_after_the_rule_before_it() -> None:
+    from strainwatch.config.reference import rule_block, rule_header
+    from strainwatch.kinds import with_kind_blocks
+    from strainwatch.rules.registry import RULES
+
+    text = example_config_text()
+    for rule in list(RULES.values())[1:]:
+        if not rule.defaults:
+            continue
+        without = text.replace(rule_block(rule) + "\n", "")
+        assert rule_header(rule) not in without.split("\n")
+        assert with_kind_blocks(without) == text, rule.id
+
+
 def test_the_configuration_reference_is_written_from_the_models() -> None:
     from strainwatch.kinds import reference_markdown
 

@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from strainwatch.rules.base import Rule
+
 WIDTH = 92
 
 
@@ -171,3 +173,44 @@ def replace_block(text: str, header_line: str, block: str) -> str:
     while end < len(lines) and lines[end].strip():
         end += 1
     return "\n".join([*lines[:start], *block.rstrip("\n").split("\n"), *lines[end:]])
+
+
+# -- the rules' tables: each rule's defaults, and its notes where a name does not say it
+
+
+def _rule_value(value: object) -> str:
+    if isinstance(value, tuple) and len(value) > 4:
+        return toml_value(value[:4])[:-1] + ", …]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return toml_value(value)
+
+
+def _rule_note(rule: Rule, key: str) -> str:
+    value, note = rule.defaults[key], rule.notes.get(key, "")
+    if isinstance(value, tuple) and len(value) > 4:
+        note = f"{len(value)} {note or 'values'} by default"
+    return note
+
+
+def rule_header(rule: Rule) -> str:
+    return f"# [rules.{rule.id}]  # {rule.title}; grade {rule.grade}"
+
+
+def rule_block(rule: Rule) -> str:
+    """A rule's table in the example config: every setting at its default, commented out."""
+    lines = [rule_header(rule), "# enabled = true"]
+    for key, value in rule.defaults.items():
+        note = _rule_note(rule, key)
+        lines.append(f"# {key} = {_rule_value(value)}" + (f"   # {note}" if note else ""))
+    return "\n".join(lines) + "\n"
+
+
+def rule_markdown(rule: Rule) -> str:
+    """A rule's section of docs/configuration.md."""
+    out = [f"### `[rules.{rule.id}]`", "", f"{rule.title} (grade {rule.grade}). {rule.why}", ""]
+    out += ["| key | default | meaning |", "|---|---|---|", "| `enabled` | `true` | Off with `false`. |"]
+    for key, value in rule.defaults.items():
+        shown = toml_value(value) if isinstance(value, tuple) else _rule_value(value)
+        out.append(f"| `{key}` | {_cell(f'`{shown}`')} | {_cell(_rule_note(rule, key))} |")
+    return "\n".join(out) + "\n"

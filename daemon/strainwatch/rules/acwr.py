@@ -131,4 +131,14 @@ RULE = Rule(
     evaluate=evaluate,
     kind="period",
     needs="4 weeks of history",
+    notes={
+        "high": "the ratio at or above this: high",
+        "low": "below this: low",
+        "exit_margin": "once out, back in only twice this inside the edge (1.5 -> 1.3): no flicker",
+        "min_history_days": "days of history before it may speak",
+        "min_days_out": "days out of its band before it speaks (in status, or a digest that goes anyway)",
+        "min_runs_out": "and across this many of your running days",
+        "min_acute_runs": "with this many running days in the last 7",
+        "min_chronic_runs": "and this many in the last 28",
+    },
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -74,6 +74,9 @@ class Rule:
     evaluate: Callable[[History, date, Thresholds], list[Finding]]  # reads t.of(id) and shared signals
     needs: str  # the history it needs before it may fire, for "warming up"
     kind: str = "activity"  # "activity": about a run; "period": about the state on a day
+    # what a setting means where its name does not say it: the example config and
+    # docs/configuration.md are written from `defaults` and these
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def phrase(self) -> str:

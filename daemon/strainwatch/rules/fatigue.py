@@ -80,4 +80,10 @@ RULE = Rule(
     evaluate=evaluate,
     kind="period",
     needs="6 weeks of history",
+    notes={
+        "ramp_info": "fitness (CTL) rising more than this a week: info",
+        "ramp_caution": "more than this two weeks running: caution",
+        "tsb_caution": "form (TSB) below this: caution",
+        "min_history_days": "days of history before it may fire",
+    },
 )

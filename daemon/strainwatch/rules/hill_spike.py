@@ -87,4 +87,10 @@ RULE = Rule(
     defaults=DEFAULTS,
     evaluate=evaluate,
     needs="a run with recorded altitude in the previous 30 days",
+    notes={
+        "factor": "descent above this many times the most of any run in the window",
+        "min_descent_m": "and at least this many metres down",
+        "window_days": "the window of that most",
+        "percentile": "and above this percentile of your year's runs (once there are 10)",
+    },
 )

@@ -84,4 +84,13 @@ RULE = Rule(
     defaults=DEFAULTS,
     evaluate=evaluate,
     needs="4 weeks of history and a run in the previous 30 days",
+    notes={
+        "caution": "a run this fraction longer than your longest of the window: caution",
+        "high": "where the caution band splits: the alert names its range (10-30 % or 30-100 %)",
+        "warning": "from this fraction on (1 = twice as long): warning",
+        "min_increase_km": "and at least this many km more",
+        "window_days": "the window of your longest run",
+        "min_history_days": "days of history before it may fire",
+        "next_run_factor": "the next-run ceiling in status, digests and this rule's advice",
+    },
 )

@@ -97,4 +97,9 @@ RULE = Rule(
     evaluate=evaluate,
     kind="period",
     needs="2 weeks of history (4 weeks for your strain percentile)",
+    notes={
+        "streak_days": "this many days in a row with a run",
+        "monotony": "or Foster's monotony above this, two weeks running",
+        "strain_percentile": "monotony with strain above this percentile of your own: caution",
+    },
 )

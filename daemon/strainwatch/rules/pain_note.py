@@ -121,4 +121,9 @@ RULE = Rule(
     defaults=DEFAULTS,
     evaluate=evaluate,
     needs="nothing",
+    notes={
+        "run_again_days": "running again within this many days of a pain note: warning",
+        "spike_days": "a spike within this many days of a pain note: warning",
+        "words": "words in several languages",
+    },
 )

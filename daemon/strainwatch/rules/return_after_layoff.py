@@ -83,4 +83,10 @@ RULE = Rule(
     defaults=DEFAULTS,
     evaluate=evaluate,
     needs="runs in the 4 weeks before the break",
+    notes={
+        "gap_days": "days without a run that make a break",
+        "first_run": "the first run back above this fraction of your typical run",
+        "first_week": "or the days back above this fraction of your typical week",
+        "baseline_days": "the days before the break your typical run and week come from",
+    },
 )

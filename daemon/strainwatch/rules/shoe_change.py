@@ -82,4 +82,9 @@ RULE = Rule(
     evaluate=evaluate,
     kind="period",
     needs="a shoe: Strava gear or [[athletes.shoes]] in the config",
+    notes={
+        "new_share": "a new shoe carrying more than this fraction of the week",
+        "new_days": "counts as new for this many days from its first run",
+        "minimalist_km": "km in 7 days in a minimalist or low-drop shoe",
+    },
 )

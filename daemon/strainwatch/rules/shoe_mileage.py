@@ -80,4 +80,8 @@ RULE = Rule(
     defaults=DEFAULTS,
     evaluate=evaluate,
     needs="a shoe: Strava gear or [[athletes.shoes]] in the config",
+    notes={
+        "check_km": "km on a shoe: plan the next pair",
+        "midsole_km": "km on a shoe: check the midsole",
+    },
 )

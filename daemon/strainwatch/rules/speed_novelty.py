@@ -69,4 +69,10 @@ RULE = Rule(
     defaults=DEFAULTS,
     evaluate=evaluate,
     needs="28 days with at least 3 runs (for your easy pace)",
+    notes={
+        "faster": "this fraction faster than your easy grade-adjusted pace",
+        "min_minutes": "for at least this many minutes",
+        "novel_days": "with no such session in this many days before",
+        "baseline_days": "the days your easy pace comes from",
+    },
 )

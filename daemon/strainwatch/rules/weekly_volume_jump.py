@@ -79,4 +79,12 @@ RULE = Rule(
     evaluate=evaluate,
     kind="period",
     needs="3 weeks of history",
+    notes={
+        "info": "the last 7 days this fraction above the mean of the two weeks before: info",
+        "caution": "from this fraction on: caution",
+        "min_increase_km": "and at least this many km more",
+        "min_baseline_km": "no percentages over a near-empty fortnight (comebacks: return-after-layoff)",
+        "min_history_days": "days of history before it may fire",
+        "next_week_factor": "the next-7-days ceiling in status, digests and this rule's advice",
+    },
 )
