@@ -142,11 +142,33 @@ def _kind_note(header: str) -> str:
     return f' kind = "{kind}"' if kind else ""
 
 
+RULES_TABLE_START = "<!-- the rules' table: written by `python -m strainwatch.kinds` from the rules -->\n"
+RULES_TABLE_END = "<!-- end of the rules' table -->\n"
+
+
+def rules_table() -> str:
+    """The README's table of rules: when each fires, with its defaults, and its grade."""
+    from strainwatch.rules.registry import RULES
+
+    rows = [f"| `{r.id}` | {r.fires_text()} | {r.grade} |" for r in RULES.values()]
+    return "\n".join(["| rule | fires on | grade |", "|---|---|---|", *rows]) + "\n"
+
+
+def with_rules_table(readme: str) -> str:
+    """`readme` with its table of rules as the rules say it now."""
+    head, _, rest = readme.partition(RULES_TABLE_START)
+    _, _, tail = rest.partition(RULES_TABLE_END)
+    return head + RULES_TABLE_START + rules_table() + RULES_TABLE_END + tail
+
+
 def write_generated(repo: Path) -> None:
-    """Rewrite the example config's kind blocks and docs/configuration.md from the models."""
+    """Rewrite the example config's blocks, docs/configuration.md and the README's table of
+    rules from the models and the rules."""
     example = repo / "config" / "strainwatch.example.toml"
     example.write_text(with_kind_blocks(example.read_text(encoding="utf-8")), encoding="utf-8")
     (repo / "docs" / "configuration.md").write_text(reference_markdown(), encoding="utf-8")
+    readme = repo / "README.md"
+    readme.write_text(with_rules_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 if __name__ == "__main__":

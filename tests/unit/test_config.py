@@ -64,6 +64,16 @@ def test_a_new_rule_s_table_is_written_after_the_rule_before_it() -> None:
         assert with_kind_blocks(without) == text, rule.id
 
 
+def test_the_readme_s_table_of_rules_is_written_from_the_rules() -> None:
+    from strainwatch.kinds import RULES_TABLE_START, with_rules_table
+    from strainwatch.rules.registry import RULES
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert RULES_TABLE_START in readme and with_rules_table(readme) == readme
+    for rule in RULES.values():
+        assert f"| `{rule.id}` | {rule.fires_text()} |" in readme  # the defaults in its words
+
+
 def test_the_configuration_reference_is_written_from_the_models() -> None:
     from strainwatch.kinds import reference_markdown
 

@@ -141,4 +141,8 @@ RULE = Rule(
         "min_acute_runs": "with this many running days in the last 7",
         "min_chronic_runs": "and this many in the last 28",
     },
+    fires=(
+        "EWMA acute:chronic ratio ≥ {high} or < {low}, held for {min_days_out} days and across "
+        "{min_runs_out} of your running days (below): display only, the evidence is contested"
+    ),
 )

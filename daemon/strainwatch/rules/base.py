@@ -77,6 +77,16 @@ class Rule:
     # what a setting means where its name does not say it: the example config and
     # docs/configuration.md are written from `defaults` and these
     notes: Mapping[str, str] = field(default_factory=dict)
+    # when it fires, in words: `{key}` is a default, `{key_pct}` a fraction as a percentage
+    fires: str = ""
+
+    def fires_text(self) -> str:
+        """`fires` with the defaults in it (the README's table of rules)."""
+        values: dict[str, str] = {}
+        for key, value in self.defaults.items():
+            if isinstance(value, int | float):
+                values[key], values[f"{key}_pct"] = f"{value:g}", f"{value * 100:g}"
+        return self.fires.format(**values)
 
     @property
     def phrase(self) -> str:

@@ -86,4 +86,8 @@ RULE = Rule(
         "tsb_caution": "form (TSB) below this: caution",
         "min_history_days": "days of history before it may fire",
     },
+    fires=(
+        "CTL ramp > {ramp_info} a week (info), > {ramp_caution} two weeks running or TSB < "
+        "{tsb_caution} (caution)"
+    ),
 )

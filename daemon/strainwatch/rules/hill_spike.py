@@ -93,4 +93,8 @@ RULE = Rule(
         "window_days": "the window of that most",
         "percentile": "and above this percentile of your year's runs (once there are 10)",
     },
+    fires=(
+        "descent > {factor} × the most in any run of the previous {window_days} days, ≥ "
+        "{min_descent_m} m and above your {percentile}th percentile"
+    ),
 )

@@ -93,4 +93,9 @@ RULE = Rule(
         "min_history_days": "days of history before it may fire",
         "next_run_factor": "the next-run ceiling in status, digests and this rule's advice",
     },
+    fires=(
+        "a run {caution_pct}–{high_pct} % (caution), {high_pct}–{warning_pct} % (caution) or > "
+        "{warning_pct} % (warning) longer than your longest run of the previous {window_days} days,"
+        " and at least {min_increase_km} km more"
+    ),
 )

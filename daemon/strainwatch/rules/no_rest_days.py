@@ -102,4 +102,8 @@ RULE = Rule(
         "monotony": "or Foster's monotony above this, two weeks running",
         "strain_percentile": "monotony with strain above this percentile of your own: caution",
     },
+    fires=(
+        "≥ {streak_days} running days in a row, or Foster monotony > {monotony} two weeks running "
+        "(caution with high strain)"
+    ),
 )

@@ -126,4 +126,8 @@ RULE = Rule(
         "spike_days": "a spike within this many days of a pain note: warning",
         "words": "words in several languages",
     },
+    fires=(
+        "pain words in a run's name, description or private note (caution); running again within "
+        "{run_again_days} days or a spike after them (warning)"
+    ),
 )

@@ -72,4 +72,8 @@ RULE = Rule(
     defaults=DEFAULTS,
     evaluate=evaluate,
     needs="an open calf injury (strainwatch injury add)",
+    fires=(
+        "while a logged calf injury is open: consecutive running days, longer *and* faster than the"
+        " previous run, any spike"
+    ),
 )

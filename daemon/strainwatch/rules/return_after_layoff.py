@@ -89,4 +89,8 @@ RULE = Rule(
         "first_week": "or the days back above this fraction of your typical week",
         "baseline_days": "the days before the break your typical run and week come from",
     },
+    fires=(
+        "after ≥ {gap_days} days off, a first run > {first_run_pct} % of your typical run or a "
+        "first week > {first_week_pct} % of your typical week"
+    ),
 )

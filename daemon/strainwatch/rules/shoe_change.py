@@ -87,4 +87,8 @@ RULE = Rule(
         "new_days": "counts as new for this many days from its first run",
         "minimalist_km": "km in 7 days in a minimalist or low-drop shoe",
     },
+    fires=(
+        "a new shoe > {new_share_pct} % of the week in its first {new_days} days, or > "
+        "{minimalist_km} km/week in a minimalist shoe"
+    ),
 )

@@ -84,4 +84,5 @@ RULE = Rule(
         "check_km": "km on a shoe: plan the next pair",
         "midsole_km": "km on a shoe: check the midsole",
     },
+    fires="{check_km} km and {midsole_km} km on a shoe (maintenance, not injury risk)",
 )

@@ -75,4 +75,8 @@ RULE = Rule(
         "novel_days": "with no such session in this many days before",
         "baseline_days": "the days your easy pace comes from",
     },
+    fires=(
+        "≥ {min_minutes} min at ≥ {faster_pct} % faster than your easy grade-adjusted pace, the "
+        "first such session in {novel_days} days"
+    ),
 )

@@ -87,4 +87,8 @@ RULE = Rule(
         "min_history_days": "days of history before it may fire",
         "next_week_factor": "the next-7-days ceiling in status, digests and this rule's advice",
     },
+    fires=(
+        "the last 7 days {info_pct}–{caution_pct} % (info) or > {caution_pct} % (caution) above the"
+        " mean of the two weeks before"
+    ),
 )
