@@ -75,9 +75,8 @@ class Harness:
     break_temporarily: Callable[[], None]
     break_permanently: Callable[[], None]
     heal: Callable[[], None]
-    render: Callable[[str, datetime], Notification] = (
-        _mail_notice  # (key, now): as the channel's rows hold it
-    )
+    # (key, now) -> what the channel's rows hold
+    render: Callable[[str, datetime], Notification] = _mail_notice
     key_of: Callable[[Notification], str] = lambda n: n.message_id  # what the far side tells copies by
 
     def delivered(self) -> list[str]:

@@ -16,9 +16,8 @@ from tests.support import clock
 from tests.support.sources import SOURCES, SourceHarness, days_ago, recorded, source_harness
 
 NOW = clock.now().replace(microsecond=0)
-CAR_RIDE = (
-    "runner-2020/720bf570-d855-4303-87c2-74d85429e52d.gpx"  # 2021-01-17: ~7-9 km run, then a bus and a drive
-)
+# 2021-01-17: a ~7-9 km run, then a bus and a drive
+CAR_RIDE = "runner-2020/720bf570-d855-4303-87c2-74d85429e52d.gpx"
 VEHICLE = "runner-2020/eea8fa30-e280-472f-9262-5690fb40fb32.gpx"  # 2020-10-07: 4.1 km at ~59 km/h, ran ~4.86
 TELEPORT = "runner-2020/556160e9-d74c-440c-b0af-363efb753430.gpx"  # 2020-09-20: a 16.7 km jump, ran ~5.3
 SPARSE = "formats/runpandas-fr645m-run.fit"  # thinned to one sample a minute, as Apple Health keeps

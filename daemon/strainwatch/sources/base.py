@@ -65,9 +65,8 @@ class PassHooks:
 
     now: datetime
     on_planned: Callable[[int], None] | None = None
-    on_item: Callable[[bool], None] | None = (
-        None  # one item done (True: read, not skipped), for a progress bar
-    )
+    # one item done, for a progress bar: True when it was read (not skipped as unchanged)
+    on_item: Callable[[bool], None] | None = None
     should_stop: Callable[[], bool] | None = None
     on_progress: Callable[[], None] | None = None  # before each network request: the watchdog
 
@@ -95,7 +94,6 @@ class SourceReport(Protocol):
         ...
 
 
-@runtime_checkable
 class PathsReport(SourceReport, Protocol):
     """What `strainwatch import` did with the paths it was given."""
 
