@@ -239,26 +239,20 @@ def _fit_run(start: datetime, seconds: int, rng: random.Random) -> bytes:
     a session. Records are packed directly (FitWriter.message is too slow for 11 million)."""
     sys.path.insert(0, str(REPO))
     from tests.support.fit_files import (
-        DEVICE_INFO,
-        ENUM,
-        FILE_ID,
         LAP,
         RECORD,
         RECORD_FIELDS,
         SEMICIRCLES_PER_DEG,
         SESSION,
-        UINT16,
-        UINT32,
+        SUMMARY_FIELDS,
         FitWriter,
         fit_time,
+        write_device,
     )
 
     writer = FitWriter()
     t0 = fit_time(start)
-    writer.define(0, FILE_ID, [(0, 1, ENUM), (1, 2, UINT16), (2, 2, UINT16), (4, 4, UINT32)])
-    writer.message(0, [4, 1, 3113, t0])
-    writer.define(1, DEVICE_INFO, [(253, 4, UINT32), (2, 2, UINT16), (4, 2, UINT16)])
-    writer.message(1, [t0, 1, 3113])
+    write_device(writer, start)
     writer.define(2, RECORD, RECORD_FIELDS)
     pack = struct.Struct("<BIiiIIIBBBbHH").pack
     lat, lon, ele, dist = 52.5 + rng.random() / 10, 13.4 + rng.random() / 10, 40.0, 0.0
@@ -287,18 +281,9 @@ def _fit_run(start: datetime, seconds: int, rng: random.Random) -> bytes:
         )
     t1 = t0 + seconds
     summary = [t1, t0, 1, 0, seconds * 1000, seconds * 1000, round(dist * 100)]
-    fields = [
-        (253, 4, UINT32),
-        (2, 4, UINT32),
-        (5, 1, ENUM),
-        (6, 1, ENUM),
-        (7, 4, UINT32),
-        (8, 4, UINT32),
-        (9, 4, UINT32),
-    ]
-    writer.define(3, LAP, fields)
+    writer.define(3, LAP, SUMMARY_FIELDS)
     writer.message(3, summary)
-    writer.define(4, SESSION, fields)
+    writer.define(4, SESSION, SUMMARY_FIELDS)
     writer.message(4, summary)
     return writer.part()
 

@@ -18,7 +18,7 @@ from strainwatch.config.settings import AthleteSettings
 from strainwatch.sources.files.importing.importer import import_paths
 from strainwatch.store.db import open_database
 from strainwatch.store.models import Activity
-from tests.support.fit_files import DEVICE_INFO, ENUM, FILE_ID, SESSION, UINT16, UINT32, FitWriter, fit_time
+from tests.support.fit_files import SESSION, SUMMARY_FIELDS, FitWriter, fit_time, write_device
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SAM = AthleteSettings(id="sam", name="Sam", email="sam@example.org", timezone="Europe/Berlin")
@@ -97,23 +97,8 @@ def test_zips_of_activity_files_are_imported_member_by_member(
 
 def _session_only_fit(start: datetime, seconds: int, metres: float) -> bytes:
     writer = FitWriter()
-    writer.define(0, FILE_ID, [(0, 1, ENUM), (1, 2, UINT16), (2, 2, UINT16), (4, 4, UINT32)])
-    writer.message(0, [4, 1, 3113, fit_time(start)])
-    writer.define(1, DEVICE_INFO, [(253, 4, UINT32), (2, 2, UINT16), (4, 2, UINT16)])
-    writer.message(1, [fit_time(start), 1, 3113])
-    writer.define(
-        2,
-        SESSION,
-        [
-            (253, 4, UINT32),
-            (2, 4, UINT32),
-            (5, 1, ENUM),
-            (6, 1, ENUM),
-            (7, 4, UINT32),
-            (8, 4, UINT32),
-            (9, 4, UINT32),
-        ],
-    )
+    write_device(writer, start)
+    writer.define(2, SESSION, SUMMARY_FIELDS)
     writer.message(
         2,
         [

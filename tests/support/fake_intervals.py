@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.loopback import LoopbackServer, serving
 
 ATHLETE = "i424242"
 KEY = "good-key-0123456789"
@@ -156,7 +158,7 @@ class FakeIntervals:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LoopbackServer[FakeIntervals]
 
     def log_message(self, *_args: object) -> None:
         return
@@ -232,23 +234,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"status": 404, "error": "Not Found"})
 
 
-class _Server(ThreadingHTTPServer):
-    fake: FakeIntervals
-    daemon_threads = True
-
-
 @contextmanager
 def running(fake: FakeIntervals) -> Iterator[FakeIntervals]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.fake = fake
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_Handler, fake) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def intervals_table(fake: FakeIntervals, folder: Any, athlete: str = "sam", key: str = KEY) -> str:

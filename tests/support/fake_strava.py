@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.support import clock
+from tests.support.loopback import LoopbackServer, serving
 
 INACTIVE = {
     "message": "Forbidden",
@@ -166,7 +167,7 @@ class FakeStrava:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LoopbackServer[FakeStrava]
 
     def log_message(self, *_args: object) -> None:
         return
@@ -284,22 +285,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"message": "Record Not Found", "errors": []})
 
 
-class _Server(ThreadingHTTPServer):
-    fake: FakeStrava
-
-
 @contextmanager
 def running(fake: FakeStrava) -> Iterator[FakeStrava]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.fake = fake
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_Handler, fake) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def strava_table(fake: FakeStrava, folder: Path) -> str:

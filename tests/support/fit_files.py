@@ -150,6 +150,21 @@ def _scaled(value: float | None, scale: float, offset: float = 0.0) -> int | Non
     return None if value is None else round((value + offset) * scale)
 
 
+# a session's or a lap's summary: timestamp, start_time, sport, sub_sport, elapsed and timer
+# time (ms), distance (cm)
+SUMMARY_FIELDS = [(253, 4, UINT32), (2, 4, UINT32), (5, 1, ENUM), (6, 1, ENUM)] + [
+    (n, 4, UINT32) for n in (7, 8, 9)
+]
+
+
+def write_device(writer: FitWriter, start: datetime) -> None:
+    """file_id and device_info of a Forerunner 945 (local types 0 and 1)."""
+    writer.define(0, FILE_ID, [(0, 1, ENUM), (1, 2, UINT16), (2, 2, UINT16), (4, 4, UINT32)])
+    writer.message(0, [4, 1, 3113, fit_time(start)])  # activity, garmin, fr945
+    writer.define(1, DEVICE_INFO, [(253, 4, UINT32), (2, 2, UINT16), (4, 2, UINT16)])
+    writer.message(1, [fit_time(start), 1, 3113])
+
+
 def write_run(
     writer: FitWriter,
     samples: list[Sample],
@@ -161,10 +176,7 @@ def write_run(
     """An activity: file_id, device_info, records, one session per (start, sport)."""
     sports = {"running": 1, "cycling": 2, "transition": 3, "walking": 11, "generic": 0}
     start = samples[0].time
-    writer.define(0, FILE_ID, [(0, 1, ENUM), (1, 2, UINT16), (2, 2, UINT16), (4, 4, UINT32)])
-    writer.message(0, [4, 1, 3113, fit_time(start)])  # activity, garmin, fr945
-    writer.define(1, DEVICE_INFO, [(253, 4, UINT32), (2, 2, UINT16), (4, 2, UINT16)])
-    writer.message(1, [fit_time(start), 1, 3113])
+    write_device(writer, start)
     dev_fields: list[tuple[int, int, int]] = []
     if developer:
         writer.define(2, DEVELOPER_DATA_ID, [(3, 1, UINT8), (1, 16, BYTE)])
@@ -199,19 +211,7 @@ def write_run(
         last = stamp
     end = samples[-1].time
     sessions = sessions or [(start, "running")]
-    writer.define(
-        6,
-        SESSION,
-        [
-            (253, 4, UINT32),
-            (2, 4, UINT32),
-            (5, 1, ENUM),
-            (6, 1, ENUM),
-            (7, 4, UINT32),
-            (8, 4, UINT32),
-            (9, 4, UINT32),
-        ],
-    )
+    writer.define(6, SESSION, SUMMARY_FIELDS)
     for index, (begin, sport) in enumerate(sessions):
         finish = sessions[index + 1][0] if index + 1 < len(sessions) else end
         seconds = int((finish - begin).total_seconds())

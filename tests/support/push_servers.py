@@ -180,8 +180,8 @@ class _Handler(BaseHTTPRequestHandler):
             push.received.append(stamped)
             number = len(push.received)
         self._answer(
-            200, {"id": f"m{number:04d}", "time": int(time.time()), "event": "message"}
-        )  # clock-ok: ntfy answers its own time
+            200, {"id": f"m{number:04d}", "time": int(accepted), "event": "message"}
+        )  # ntfy's own time
 
     def _authorised(self) -> bool:
         token = self.push.token
