@@ -100,20 +100,28 @@ def _key(name: str, info: FieldInfo) -> str:
     return info.alias or name
 
 
+def _fields(model: type[BaseModel]) -> tuple[list[tuple[str, FieldInfo]], list[tuple[str, type[BaseModel]]]]:
+    """The model's keys, and its sub-tables (written after it); tables of their own left out."""
+    keys, subtables = [], []
+    for name, info in model.model_fields.items():
+        if _own_tables(info):
+            continue
+        sub = _submodel(info)
+        if sub is None:
+            keys.append((name, info))
+        else:
+            subtables.append((name, sub))
+    return keys, subtables
+
+
 def toml_block(header: str, model: type[BaseModel], *, active: bool = False, kind: str | None = None) -> str:
     """`model` as a table of the example config: its docstring, then each key with its meaning
     above it; commented out unless `active`. `kind`: the `kind = ` line of a channel's table."""
     mark = "" if active else "# "
     lines = _comment(_doc(model))
     lines.append(f"{mark}{header}")
-    subtables = []
-    for name, info in model.model_fields.items():
-        if _own_tables(info):
-            continue
-        sub = _submodel(info)
-        if sub is not None:
-            subtables.append((name, sub))
-            continue
+    keys, subtables = _fields(model)
+    for name, info in keys:
         if info.description:
             lines += _comment(info.description)
         value = kind if name == "kind" and kind is not None else _shown(info)
@@ -138,14 +146,8 @@ def markdown_table(header: str, model: type[BaseModel]) -> str:
     if model.__doc__:
         out += [_doc(model), ""]
     out += ["| key | default | meaning |", "|---|---|---|"]
-    subtables = []
-    for name, info in model.model_fields.items():
-        if _own_tables(info):
-            continue
-        sub = _submodel(info)
-        if sub is not None:
-            subtables.append((name, sub))
-            continue
+    keys, subtables = _fields(model)
+    for name, info in keys:
         default = _default(info)
         shown = (
             "required" if info.is_required() else ("none" if default is None else f"`{toml_value(default)}`")
