@@ -41,6 +41,7 @@ from strainwatch.store.db import open_database
 from strainwatch.store.locking import PassBusy, pass_lock
 
 if TYPE_CHECKING:
+    from strainwatch.pipeline.run_pass import PassReport
     from strainwatch.web.serve import ServerThread
 
 log = logging.getLogger(__name__)
@@ -161,37 +162,32 @@ class Daemon:
         return self.stop.is_set()
 
     def sync_pass(self) -> str:
-        from strainwatch.pipeline.run_pass import run_pass
-
         with self.heartbeat.working(), pass_lock(self.settings.database_url):
-            report = run_pass(
-                self.settings,
-                self.sessions,
-                now=self.clock(),
-                should_stop=self._progress,
-                on_item=lambda _read: self.heartbeat.beat(),
-                on_progress=self.heartbeat.beat,
-            )
+            report = self._run_pass(None)
         self._warm_web(None)
         return report.summary()
 
     def watch_pass(self, athlete_ids: list[str]) -> str:
         """A pass for the athletes whose folder changed; waits for a running pass to end."""
-        from strainwatch.pipeline.run_pass import run_pass
-
         # the lock first: waiting for another pass is no stalled progress for the watchdog
         with pass_lock(self.settings.database_url, wait_s=WATCH_WAIT_S), self.heartbeat.working():
-            report = run_pass(
-                self.settings,
-                self.sessions,
-                now=self.clock(),
-                should_stop=self._progress,
-                on_item=lambda _read: self.heartbeat.beat(),
-                on_progress=self.heartbeat.beat,
-                athlete_ids=athlete_ids,
-            )
+            report = self._run_pass(athlete_ids)
         self._warm_web(athlete_ids)
         return report.summary()
+
+    def _run_pass(self, athlete_ids: list[str] | None) -> PassReport:
+        """One pass (these athletes', or everyone's), feeding the watchdog as it goes."""
+        from strainwatch.pipeline.run_pass import run_pass
+
+        return run_pass(
+            self.settings,
+            self.sessions,
+            now=self.clock(),
+            should_stop=self._progress,
+            on_item=lambda _read: self.heartbeat.beat(),
+            on_progress=self.heartbeat.beat,
+            athlete_ids=athlete_ids,
+        )
 
     def _warm_web(self, athlete_ids: list[str] | None) -> None:
         """The web page's overview of the athletes a pass may have changed, modelled now rather
