@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 GAUGE_TOP = 2.5  # the ACWR gauge's scale runs 0 to this
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)  # the days any date field may name
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" is a digit to str.isdigit
-CROP = re.compile(r"[0-2][0-9]:[0-5][0-9] ?- ?[0-2][0-9]:[0-5][0-9]")
 
 
 def _athlete(ctx: Ctx, athlete_id: str) -> AthleteSettings:
@@ -506,9 +505,7 @@ def correct_activity(ctx: Ctx, activity_id: int) -> Redirect:
     twin = ctx.form.get("duplicate_of", "").strip().lstrip("#")
     if twin and not WHOLE_NUMBER.fullmatch(twin):
         raise BadRequest("duplicate of: the number of the other recording (as in #12)")
-    crop = ctx.form.get("crop", "").strip()
-    if crop and not CROP.fullmatch(crop):
-        raise BadRequest("crop: the part that was the run, as HH:MM-HH:MM")
+    crop = ctx.form.get("crop", "").strip()  # checked by say_word, as the command's is
     running = {"running": True, "not-running": False}.get(counts)
     reset = ctx.form.get("reset") == "1"
     word = overrides.Word(None, running, crop or None, int(twin) if twin else None, reset)
